@@ -1,0 +1,25 @@
+// Public surface of am-metrics: re-exports only.
+export { Registry, DEFAULT_COLLECT_TIMEOUT_MS } from './registry/registry.js';
+export type { RegistryOptions, GaugeOptions, Collection, CollectFailure } from './registry/registry.js';
+export type { MetricOptions, MetricKind, Descriptor } from './registry/descriptor.js';
+export { Summary, type SummaryChild } from './registry/summary.js';
+export { Timer, type TimerChild } from './registry/timer.js';
+export { Gauge, type GaugeChild, type GaugeCollect } from './registry/gauge.js';
+export { DistinctCounter, type DistinctCounterChild } from './registry/distinct-counter.js';
+export { DEFAULT_MAX_SERIES, OVERFLOW_LABEL_VALUE, type Labels } from './registry/labels.js';
+export { MetricsError, InvalidNameError, InvalidLabelError, InvalidValueError, MetricConflictError } from './registry/errors.js';
+export type { Clock } from './registry/clock.js';
+export { TIMER_QUANTILES } from './registry/exposition/snapshot.js';
+export type { FamilySnapshot, CountSum, TimerSeries, Point, CounterFamily } from './registry/exposition/snapshot.js';
+export { writeExposition, CONTENT_TYPES, type NamingProfile, type WriteOptions } from './registry/exposition/prometheus-text.js';
+export type { ExpositionFormat } from './registry/exposition/format.js';
+export type { Rates } from './registry/storage/moving-average.js';
+export { createAmMetrics, POD_LABEL, type AmMetrics, type AmMetricsOptions } from './metrics/am-metrics.js';
+export type { AuthenticationMetrics } from './metrics/authentication.js';
+export type { AuthorizationMetrics } from './metrics/authorization.js';
+export type { DenylistMetrics } from './metrics/denylist.js';
+export type { CtsMetrics, CtsTask, ReaperDeletion } from './metrics/cts.js';
+export type { OAuth2Metrics } from './metrics/oauth2.js';
+export type { SessionMetrics, SessionOperationKind } from './metrics/session.js';
+export { StateGauge } from './metrics/install.js';
+export * from './metrics/catalog.js';

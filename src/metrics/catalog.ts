@@ -1,0 +1,124 @@
+// The AM metric catalogue as data: every sample base name, type, help text, label and allowed label
+// value that AM and AIC document. The one place in src/ where AM's names are written.
+import type { MetricKind } from '../registry/descriptor.js';
+
+export const AUTHENTICATION_OUTCOMES = ['success', 'failure', 'timeout'] as const;
+export const SUCCESS_FAILURE = ['success', 'failure'] as const;
+export const ALLOW_DENY = ['allow', 'deny'] as const;
+export const HIT_MISS = ['hit', 'miss'] as const;
+export const TRUE_FALSE = ['true', 'false'] as const;
+export const POLICY_OPERATIONS = ['create', 'delete', 'update'] as const;
+export const DENYLIST_TYPES = ['session_client_based', 'oauth2'] as const;
+export const CTS_OPERATIONS = ['create', 'delete', 'partial-query', 'patch', 'query', 'read', 'update', 'upsert'] as const;
+export const CTS_TOKEN_TYPES = [
+  'authentication-whitelist', 'back-channel-authentication-state', 'cluster-notification', 'logout-user',
+  'oauth2-blacklist', 'oauth2-csrf-protection', 'oauth2-grant-set', 'oauth2-stateless-grant', 'oauth2-stateless',
+  'oauth2', 'push-notification', 'request-uri-object', 'resource-set', 'rest', 'saml2', 'session-blacklist',
+  'session', 'sts', 'suspended-auth-session', 'transaction', 'unknown',
+  // AM 8.1
+  'uma-audit-entry', 'uma-pending-request', 'uma-permission-ticket', 'uma-requesting-party',
+] as const;
+export const CTS_CONNECTION_STATES = ['out', 'pending'] as const;
+export const REAPER_TYPES = ['cache', 'search'] as const;
+export const REAPER_TOKEN_TYPES = ['cluster-notification', 'session'] as const;
+export const GRANT_TYPES = [
+  'authorization-code', 'back-channel', 'client-credentials', 'device-code', 'implicit', 'jwt-bearer', 'refresh',
+  'resource-owner-password', 'saml2', 'token-exchange', 'uma2',
+] as const;
+export const REVOKED_GRANT_TYPES = ['unknown'] as const;
+export const OAUTH2_TOKEN_TYPES = ['access-token', 'authorization-code', 'device-code', 'id-token', 'ops', 'permission-ticket', 'refresh-token'] as const;
+export const REVOKED_TOKEN_TYPES = ['access-token'] as const;
+export const SESSION_OPERATIONS = [
+  'check-exists', 'create', 'dereference-restricted-token-id', 'destroy', 'get-matching-sessions',
+  'get-restricted-token-id', 'get-valid-sessions', 'is-applicable', 'logout', 'refresh', 'register-listener',
+  'register-pll-listener', 'resolve', 'set-external-property', 'set-property', 'validate',
+] as const;
+export const SESSION_TIMEOUTS = ['idle-timeout', 'max-timeout'] as const;
+export const SESSION_TYPES = ['authentication-client-based', 'authentication-cts-based', 'authentication-in-memory', 'client-based', 'cts-based'] as const;
+export const STORE_SESSION_TYPES = ['authentication-in-memory'] as const;
+
+export type AuthenticationOutcome = (typeof AUTHENTICATION_OUTCOMES)[number];
+export type Outcome = (typeof SUCCESS_FAILURE)[number];
+export type ActionOutcome = (typeof ALLOW_DENY)[number];
+export type CacheOutcome = (typeof HIT_MISS)[number];
+export type PolicyOperation = (typeof POLICY_OPERATIONS)[number];
+export type DenylistType = (typeof DENYLIST_TYPES)[number];
+export type CtsOperation = (typeof CTS_OPERATIONS)[number];
+export type CtsTokenType = (typeof CTS_TOKEN_TYPES)[number];
+export type CtsConnectionState = (typeof CTS_CONNECTION_STATES)[number];
+export type ReaperType = (typeof REAPER_TYPES)[number];
+export type ReaperTokenType = (typeof REAPER_TOKEN_TYPES)[number];
+export type GrantType = (typeof GRANT_TYPES)[number];
+export type OAuth2TokenType = (typeof OAUTH2_TOKEN_TYPES)[number];
+export type RevokedTokenType = (typeof REVOKED_TOKEN_TYPES)[number];
+export type SessionOperation = (typeof SESSION_OPERATIONS)[number];
+export type SessionTimeout = (typeof SESSION_TIMEOUTS)[number];
+export type SessionType = (typeof SESSION_TYPES)[number];
+export type StoreSessionType = (typeof STORE_SESSION_TYPES)[number];
+
+/** The six families the catalogue groups metrics into. */
+export type FamilyName = 'authentication' | 'authorization' | 'denylist' | 'cts' | 'oauth2' | 'session';
+
+/** A label: its name and, for a closed set, every value AM documents; an open set takes any string. */
+export interface LabelSpec {
+  readonly name: string;
+  readonly values?: readonly string[];
+}
+
+/** One metric of the catalogue. `source` says who documents it: AIC, or self-hosted AM only. */
+export interface MetricSpec {
+  readonly family: FamilyName;
+  readonly name: string;
+  readonly kind: MetricKind;
+  readonly help: string;
+  readonly labels: readonly LabelSpec[];
+  readonly source: 'AIC' | 'AM';
+}
+
+const closed = (name: string, values: readonly string[]): LabelSpec => ({ name, values });
+const open = (name: string): LabelSpec => ({ name });
+
+/** Every metric AM documents in the six families, by id, in the order the reference lists them. */
+export const METRICS = {
+  authentication: { family: 'authentication', name: 'am_authentication', kind: 'summary', source: 'AIC', help: 'Authentication journeys completed, by outcome.', labels: [closed('outcome', AUTHENTICATION_OUTCOMES)] },
+  authenticationUniqueUsers: { family: 'authentication', name: 'am_authentication_unique_uuid', kind: 'distinct', source: 'AIC', help: 'Estimated number of distinct identities that logged in successfully.', labels: [closed('outcome', ['success'])] },
+
+  policyChanges: { family: 'authorization', name: 'am_authorization_policy_set_policy', kind: 'summary', source: 'AIC', help: 'Policies created, updated or deleted in a policy set since the server started.', labels: [closed('operation', POLICY_OPERATIONS), open('policy_set')] },
+  subjectCacheSize: { family: 'authorization', name: 'am_authorization_policy_set_evaluate_subject_cache_size', kind: 'gauge', source: 'AIC', help: 'Subject membership relationships held in the policy evaluation cache.', labels: [] },
+  policyEvaluations: { family: 'authorization', name: 'am_authorization_policy_set_evaluate', kind: 'timer', source: 'AIC', help: 'Policy evaluations in a policy set, by outcome, and the time they took.', labels: [closed('outcome', SUCCESS_FAILURE), open('policy_set')] },
+  policyActions: { family: 'authorization', name: 'am_authorization_policy_set_evaluate_action', kind: 'summary', source: 'AIC', help: 'Actions allowed or denied by policy evaluations in a policy set.', labels: [open('action_type'), closed('outcome', ALLOW_DENY), open('policy_set')] },
+  policyAdvice: { family: 'authorization', name: 'am_authorization_policy_set_evaluate_advice', kind: 'summary', source: 'AIC', help: 'Advice types returned by policy evaluations in a policy set.', labels: [open('advice_type'), open('policy_set')] },
+
+  denylistSearches: { family: 'denylist', name: 'am_blacklist_cts_search', kind: 'timer', source: 'AIC', help: 'Searches of the CTS for denylist entries, by outcome, and the time they took.', labels: [closed('blacklist_type', DENYLIST_TYPES), closed('outcome', SUCCESS_FAILURE)] },
+  denylistSearchResults: { family: 'denylist', name: 'am_blacklist_cts_search_result', kind: 'summary', source: 'AIC', help: 'Denylist entries returned by CTS searches.', labels: [closed('blacklist_type', DENYLIST_TYPES)] },
+  denylistBloomFilterChecks: { family: 'denylist', name: 'am_blacklist_bloomfilter_check', kind: 'summary', source: 'AIC', help: 'Denylist checks made against the bloom filter, by outcome.', labels: [closed('blacklist_type', DENYLIST_TYPES), closed('outcome', SUCCESS_FAILURE)] },
+  denylistCache: { family: 'denylist', name: 'am_blacklist_cache', kind: 'summary', source: 'AIC', help: 'Hits and misses of the denylist cache layer.', labels: [closed('blacklist_type', DENYLIST_TYPES), closed('outcome', HIT_MISS)] },
+  denylistChecks: { family: 'denylist', name: 'am_blacklist_check', kind: 'summary', source: 'AIC', help: 'Denylist checks, by whether the token was denylisted (true) or not (false).', labels: [closed('blacklist_type', DENYLIST_TYPES), closed('outcome', TRUE_FALSE)] },
+
+  ctsTasks: { family: 'cts', name: 'am_cts_task', kind: 'timer', source: 'AIC', help: 'CTS operations by operation, outcome and token type, and the time they took.', labels: [closed('operation', CTS_OPERATIONS), closed('outcome', SUCCESS_FAILURE), closed('token_type', CTS_TOKEN_TYPES)] },
+  ctsPendingTasks: { family: 'cts', name: 'am_cts_task_pending', kind: 'gauge', source: 'AIC', help: 'CTS operations queued or in progress, by operation.', labels: [closed('operation', CTS_OPERATIONS)] },
+  ctsConnections: { family: 'cts', name: 'am_cts_connection', kind: 'timer', source: 'AM', help: 'Attempts to open a connection to the CTS store, by outcome, and the time they took.', labels: [closed('outcome', SUCCESS_FAILURE)] },
+  ctsConnectionState: { family: 'cts', name: 'am_cts_connection_state', kind: 'gauge', source: 'AM', help: 'CTS store connections handed out or waiting to be.', labels: [closed('status', CTS_CONNECTION_STATES)] },
+  ctsReaperSearches: { family: 'cts', name: 'am_cts_reaper_search', kind: 'timer', source: 'AM', help: 'CTS reaper searches for expired tokens, by outcome, and the time they took.', labels: [closed('outcome', SUCCESS_FAILURE)] },
+  ctsReaperDeletions: { family: 'cts', name: 'am_cts_reaper_deletion', kind: 'summary', source: 'AM', help: 'Expired tokens deleted by the CTS reaper, by outcome, reaper and token type.', labels: [closed('outcome', SUCCESS_FAILURE), closed('reaper_type', REAPER_TYPES), closed('token_type', REAPER_TOKEN_TYPES)] },
+  ctsReaperCacheSize: { family: 'cts', name: 'am_cts_reaper_cache_size', kind: 'gauge', source: 'AM', help: 'Tokens held in the CTS reaper cache.', labels: [] },
+  ctsTaskQueueWait: { family: 'cts', name: 'am_cts_task_queue', kind: 'timer', source: 'AM', help: 'Time CTS operations waited in the task queue (AM 7.2 and earlier).', labels: [] },
+  ctsTaskQueueSize: { family: 'cts', name: 'am_cts_task_queue_size', kind: 'gauge', source: 'AM', help: 'CTS operations waiting in the task queue (AM 7.2 and earlier).', labels: [] },
+
+  oauth2Grants: { family: 'oauth2', name: 'am_oauth2_grant', kind: 'summary', source: 'AIC', help: 'OAuth 2.0 grants completed, by grant type.', labels: [closed('grant_type', GRANT_TYPES)] },
+  oauth2GrantRevocations: { family: 'oauth2', name: 'am_oauth2_grant_revoke', kind: 'summary', source: 'AIC', help: 'OAuth 2.0 grants revoked.', labels: [closed('grant_type', REVOKED_GRANT_TYPES)] },
+  oauth2TokensIssued: { family: 'oauth2', name: 'am_oauth2_token_issue', kind: 'summary', source: 'AIC', help: 'OAuth 2.0 tokens issued, by token type.', labels: [closed('token_type', OAUTH2_TOKEN_TYPES)] },
+  oauth2TokensRevoked: { family: 'oauth2', name: 'am_oauth2_token_revoke', kind: 'summary', source: 'AIC', help: 'OAuth 2.0 access tokens revoked.', labels: [closed('token_type', REVOKED_TOKEN_TYPES)] },
+  oauth2TokenReadsAsJwt: { family: 'oauth2', name: 'am_oauth2_token_read_as_jwt', kind: 'timer', source: 'AIC', help: 'OAuth 2.0 tokens read as JSON Web Tokens, by outcome, and the time it took.', labels: [closed('outcome', SUCCESS_FAILURE)] },
+
+  sessionOperations: { family: 'session', name: 'am_session', kind: 'timer', source: 'AIC', help: 'Session operations by operation, outcome and session type, and the time they took; idle and max timeouts by session type.', labels: [closed('operation', SESSION_OPERATIONS), closed('outcome', SUCCESS_FAILURE), closed('session_type', SESSION_TYPES)] },
+  sessionTimeouts: { family: 'session', name: 'am_session', kind: 'summary', source: 'AIC', help: 'Session operations by operation, outcome and session type, and the time they took; idle and max timeouts by session type.', labels: [closed('operation', SESSION_TIMEOUTS), closed('session_type', SESSION_TYPES)] },
+  sessionLifetimes: { family: 'session', name: 'am_session_lifetime', kind: 'timer', source: 'AIC', help: 'How long sessions lived, by session type.', labels: [closed('session_type', SESSION_TYPES)] },
+  sessionStoreSize: { family: 'session', name: 'am_session_store_size', kind: 'gauge', source: 'AIC', help: 'Journey sessions held in the in-memory authentication session store.', labels: [closed('session_type', STORE_SESSION_TYPES)] },
+  sessionCache: { family: 'session', name: 'am_session_cts_based_cache', kind: 'summary', source: 'AIC', help: 'Hits and misses of the CTS-based session cache.', labels: [closed('outcome', HIT_MISS)] },
+  sessionCacheEvictions: { family: 'session', name: 'am_session_cts_based_cache_eviction', kind: 'summary', source: 'AIC', help: 'Sessions evicted from the CTS-based session cache.', labels: [] },
+  sessionCacheSize: { family: 'session', name: 'am_session_cts_based_cache_size', kind: 'gauge', source: 'AIC', help: 'Sessions held in the CTS-based session cache.', labels: [] },
+} as const satisfies Readonly<Record<string, MetricSpec>>;
+
+/** The catalogue as a list, for whatever needs every AM metric (install, dashboards, tests). */
+export const CATALOG: readonly MetricSpec[] = Object.values(METRICS);

@@ -1,0 +1,60 @@
+// Numbers, escaping and label blocks for the Prometheus text formats (0.0.4 and OpenMetrics 1.0).
+import type { Labels } from '../labels.js';
+
+/** The two text formats the registry writes. */
+export type ExpositionFormat = 'prometheus' | 'openmetrics';
+
+/**
+ * A sample value: integers as Java prints doubles (`7016.0`, as AM writes them), other finite numbers
+ * in JavaScript's shortest round-trip form, and `NaN`, `+Inf`, `-Inf` as both formats spell them.
+ */
+export function formatValue(value: number): string {
+  if (Number.isInteger(value)) return Math.abs(value) < 1e21 ? `${value}.0` : String(value);
+  if (Number.isFinite(value)) return String(value);
+  if (Number.isNaN(value)) return 'NaN';
+  return value > 0 ? '+Inf' : '-Inf';
+}
+
+/** A label value, escaped as both text formats require: backslash, double quote and line feed. */
+export function escapeLabelValue(value: string): string {
+  return /[\\"\n]/.test(value) ? value.replace(/[\\"\n]/g, escapeChar) : value;
+}
+
+/**
+ * HELP text. Text format 0.0.4 escapes only backslash and line feed there; OpenMetrics also escapes
+ * the double quote (OpenMetrics 1.0, "Escaping").
+ */
+export function escapeHelp(help: string, format: ExpositionFormat): string {
+  const special = format === 'openmetrics' ? /[\\"\n]/g : /[\\\n]/g;
+  return help.replace(special, escapeChar);
+}
+
+function escapeChar(char: string): string {
+  return char === '\n' ? '\\n' : `\\${char}`;
+}
+
+const labelPairsCache = new WeakMap<Labels, string>();
+
+/**
+ * `name="value",` for each label, sorted by name, each pair followed by a comma. Series keep one
+ * frozen labels object for life, so the escaped text is computed once per series, not per scrape.
+ */
+export function labelPairs(labels: Labels): string {
+  let pairs = labelPairsCache.get(labels);
+  if (pairs === undefined) {
+    pairs = '';
+    for (const name of Object.keys(labels).sort()) pairs += `${name}="${escapeLabelValue(labels[name] as string)}",`;
+    labelPairsCache.set(labels, pairs);
+  }
+  return pairs;
+}
+
+/**
+ * The label block of a sample, `extra` (the quantile) last. Text format 0.0.4 keeps AM's trailing
+ * comma inside the braces; OpenMetrics forbids it. No labels at all means no braces.
+ */
+export function labelBlock(pairs: string, format: ExpositionFormat, extra = ''): string {
+  const all = pairs + extra;
+  if (all === '') return '';
+  return format === 'prometheus' ? `{${all}}` : `{${all.slice(0, -1)}}`;
+}

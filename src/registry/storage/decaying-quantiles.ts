@@ -1,0 +1,208 @@
+// The timer's recent-weighted distribution: a DDSketch fed with forward-decayed weights, plus min and
+// max per minute. The timer owns the clock, the count and the sum. This is the only file that imports
+// the quantile library (@datadog/sketches-js); notes/timer-storage.md says why that one.
+import { DDSketch } from '@datadog/sketches-js';
+
+/** The quantiles a timer reports, in the order `DecayingQuantiles.quantiles` returns them. */
+export const QUANTILES = [0.5, 0.75, 0.95, 0.98, 0.99, 0.999] as const;
+
+/**
+ * Decay per second of age: an observation made `a` seconds ago weighs e^(−DECAY_PER_SECOND·a).
+ * AM's own alpha (Dropwizard's ExponentiallyDecayingReservoir default), which biases the
+ * distribution to roughly the last five minutes.
+ */
+export const DECAY_PER_SECOND = 0.015;
+
+/** Seconds without any observation after which quantiles, min, max and mean report NaN. */
+export const WINDOW_SECONDS = 300;
+
+/**
+ * Relative accuracy of the sketch unless the constructor is told otherwise: a hair under the 1% a
+ * timer promises, as headroom for floating-point rounding at bucket edges.
+ */
+export const DEFAULT_RELATIVE_ACCURACY = 0.0099;
+
+/** Minimum, maximum and mean of a timer's recent observations, in the observations' unit. */
+export interface WindowStats {
+  readonly min: number;
+  readonly max: number;
+  readonly mean: number;
+}
+
+const MS_PER_SECOND = 1_000;
+const DECAY_PER_MS = DECAY_PER_SECOND / MS_PER_SECOND;
+const WINDOW_MS = WINDOW_SECONDS * MS_PER_SECOND;
+/**
+ * Largest weight exponent before the landmark moves: weights stay below e^100 ≈ 2.7e43, far from
+ * overflow (e^709) even multiplied by trillions of observations or by large values in the sum. It
+ * is reached after 100 / DECAY_PER_SECOND ≈ 1.85 h of uptime (Dropwizard rescales hourly).
+ */
+const MAX_WEIGHT_EXPONENT = 100;
+/**
+ * Slack of the rank comparison, relative to the total weight: observations of equal weight (the
+ * same millisecond) must tie the same way whatever order floating-point sums were taken in.
+ */
+const RANK_TIE_SLACK = 1e-9;
+const SLOT_MS = 60_000;
+/** Minute slots overlapping any WINDOW_SECONDS-long window: the current one and five before it. */
+const SLOT_COUNT = WINDOW_MS / SLOT_MS + 1;
+
+/**
+ * Exponentially decayed latency distribution of one timer series: quantiles within the relative
+ * accuracy (DEFAULT_RELATIVE_ACCURACY) of the exact decayed quantile of every observation ever made,
+ * at any traffic rate. Callers pass the time (epoch ms, from the timer's Clock); nothing here reads
+ * a clock. Once no observation arrived for WINDOW_SECONDS, every read reports NaN.
+ *
+ * The exact decayed quantile for q is the smallest observed value x whose decayed weight
+ * C(x) = Σ{e^(−DECAY_PER_SECOND·age) : value ≤ x} reaches q·W, W being the weight of all
+ * observations (the weighted inverse distribution function, Hyndman & Fan type 1). "Reaches" means
+ * C(x) > (q − RANK_TIE_SLACK)·W, so exact ties resolve downwards: with n observations made in the
+ * same millisecond, quantile q is the ⌈q·n⌉-th smallest (1 value: that value; 2 values: p50 is
+ * the smaller, p75…p999 the larger; 10 values: p50 the 5th, p95…p999 the 10th). The library's own
+ * `getValueAtQuantile` (rank q·(count − 1)) is not used: its "− 1" is an absolute weight, so under
+ * forward decay its answer would depend on where the landmark happens to sit.
+ *
+ * Why forward decay (Cormode et al., "Forward Decay: A Practical Time Decay Model for Streaming
+ * Systems", ICDE 2009; also what AM's Dropwizard reservoir does): an observation at t gets the fixed
+ * weight e^(DECAY_PER_SECOND·(t − landmark)). Its decayed weight at any later time is that times one
+ * factor common to all observations, and quantiles and means are ratios, so reads never rescale.
+ * Writes rescale only when the newest weight would pass e^MAX_WEIGHT_EXPONENT: the landmark moves
+ * to now and the stored weights are multiplied by the matching factor, one rounding each.
+ */
+export class DecayingQuantiles {
+  private readonly sketch: DDSketch;
+  private readonly extremes = new MinuteExtremes();
+  /** Where weights are e^0. Starting at −∞ makes the first observation move it to its own time. */
+  private landmarkMs = Number.NEGATIVE_INFINITY;
+  private latestMs = Number.NEGATIVE_INFINITY;
+  /** The weight of an observation at `weightMs`, cached: busy series see many per millisecond. */
+  private weight = 1;
+  private weightMs = Number.NaN;
+
+  /**
+   * An empty distribution: every read reports NaN until the first observation.
+   * @param options.relativeAccuracy Relative error bound of each quantile, in (0, 1); defaults to
+   *   DEFAULT_RELATIVE_ACCURACY. Memory grows as its inverse: about 116 buckets per decade of values
+   *   at the default.
+   * @throws RangeError when `relativeAccuracy` is not strictly between 0 and 1.
+   */
+  constructor(options: { relativeAccuracy?: number } = {}) {
+    const relativeAccuracy = options.relativeAccuracy ?? DEFAULT_RELATIVE_ACCURACY;
+    if (!(relativeAccuracy > 0 && relativeAccuracy < 1)) {
+      throw new RangeError(`relativeAccuracy must be between 0 and 1, got ${relativeAccuracy}`);
+    }
+    this.sketch = new DDSketch({ relativeAccuracy });
+  }
+
+  /**
+   * Records one observation made at `nowMs` (epoch ms). The caller has checked that `value` is finite
+   * and ≥ 0; zeros are kept exactly (so are values below ~1e−307, which count as 0). Time never runs
+   * backwards here: an observation stamped before the latest one counts as made at the latest one,
+   * so a wall clock stepping back cannot age it.
+   */
+  observe(value: number, nowMs: number): void {
+    const timeMs = nowMs > this.latestMs ? nowMs : this.latestMs;
+    if (timeMs !== this.weightMs) this.updateWeight(timeMs);
+    this.sketch.accept(value, this.weight);
+    this.extremes.record(value, timeMs);
+    this.latestMs = timeMs;
+  }
+
+  /** The decayed quantiles at `nowMs`, one per QUANTILES entry in that order; all NaN when stale. */
+  quantiles(nowMs: number): number[] {
+    return QUANTILES.map((q) => this.quantile(q, nowMs));
+  }
+
+  /**
+   * The decayed quantile `q` (0 ≤ q ≤ 1) at `nowMs`, as defined on the class, within the relative
+   * accuracy and never outside the smallest and largest value observed. NaN when no observation
+   * arrived within WINDOW_SECONDS before `nowMs`, or when `q` is outside [0, 1].
+   */
+  quantile(q: number, nowMs: number): number {
+    if (this.isStale(nowMs) || !(q >= 0 && q <= 1)) return Number.NaN;
+    // Public fields of the sketch: the total weight (`count`), the weight of zeros and the store.
+    const { count, zeroCount, store, mapping, min, max } = this.sketch;
+    const rank = Math.max(0, (q - RANK_TIE_SLACK) * count);
+    if (rank < zeroCount) return 0;
+    // keyAtRank finds the first bucket whose running weight exceeds `rank`.
+    const estimate = mapping.value(store.keyAtRank(rank - zeroCount));
+    return Math.min(Math.max(estimate, min), max);
+  }
+
+  /**
+   * `min` and `max` of the observations of the whole minutes (epoch-aligned) that overlap the last
+   * WINDOW_SECONDS, so they may include observations up to a minute older than that; `mean` is the
+   * decayed mean Σw·x / Σw with the quantiles' weights. All NaN when no observation arrived within
+   * WINDOW_SECONDS before `nowMs`.
+   */
+  window(nowMs: number): WindowStats {
+    if (this.isStale(nowMs)) return { min: Number.NaN, max: Number.NaN, mean: Number.NaN };
+    const { min, max } = this.extremes.read(nowMs);
+    return { min, max, mean: this.sketch.sum / this.sketch.count };
+  }
+
+  private isStale(nowMs: number): boolean {
+    return !(nowMs - this.latestMs < WINDOW_MS);
+  }
+
+  private updateWeight(timeMs: number): void {
+    let exponent = DECAY_PER_MS * (timeMs - this.landmarkMs);
+    if (exponent > MAX_WEIGHT_EXPONENT) {
+      this.moveLandmark(timeMs);
+      exponent = 0;
+    }
+    this.weight = Math.exp(exponent);
+    this.weightMs = timeMs;
+  }
+
+  /**
+   * Moves the landmark to `timeMs`, scaling every stored weight by e^(−DECAY_PER_MS·shift) in place
+   * through the sketch's public fields. A bucket can underflow to 0 only when its true weight is below
+   * e^MAX_WEIGHT_EXPONENT·2^−1074 ≈ 1e−280 per observation, relative to the newest observation's.
+   */
+  private moveLandmark(timeMs: number): void {
+    const factor = Math.exp(-DECAY_PER_MS * (timeMs - this.landmarkMs));
+    const sketch = this.sketch;
+    const bins = sketch.store.bins;
+    for (let i = 0; i < bins.length; i += 1) bins[i] = (bins[i] ?? 0) * factor;
+    sketch.store.count *= factor;
+    sketch.zeroCount *= factor;
+    sketch.count *= factor;
+    sketch.sum *= factor;
+    this.landmarkMs = timeMs;
+  }
+}
+
+/** Smallest and largest value per epoch-aligned minute, for the minutes overlapping the window. */
+class MinuteExtremes {
+  private readonly minutes = new Float64Array(SLOT_COUNT).fill(Number.NaN);
+  private readonly mins = new Float64Array(SLOT_COUNT);
+  private readonly maxs = new Float64Array(SLOT_COUNT);
+
+  record(value: number, timeMs: number): void {
+    const minute = Math.floor(timeMs / SLOT_MS);
+    const slot = minute % SLOT_COUNT;
+    if (this.minutes[slot] === minute) {
+      this.mins[slot] = Math.min(this.mins[slot] ?? value, value);
+      this.maxs[slot] = Math.max(this.maxs[slot] ?? value, value);
+    } else {
+      this.minutes[slot] = minute;
+      this.mins[slot] = value;
+      this.maxs[slot] = value;
+    }
+  }
+
+  /** Extremes over the slots overlapping (nowMs − WINDOW_MS, nowMs]; ±Infinity when none has data. */
+  read(nowMs: number): { min: number; max: number } {
+    const oldestMinute = Math.floor(nowMs / SLOT_MS) - (SLOT_COUNT - 1);
+    let min = Number.POSITIVE_INFINITY;
+    let max = Number.NEGATIVE_INFINITY;
+    for (let slot = 0; slot < SLOT_COUNT; slot += 1) {
+      if ((this.minutes[slot] ?? Number.NaN) >= oldestMinute) {
+        min = Math.min(min, this.mins[slot] ?? min);
+        max = Math.max(max, this.maxs[slot] ?? max);
+      }
+    }
+    return { min, max };
+  }
+}

@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { Registry, type ExpositionFormat, type NamingProfile } from '../../../src/index.js';
+import { ManualClock } from '../../support/manual-clock.js';
+import { expectToMatchFixture } from '../../support/fixtures.js';
+import { parseExposition, promtoolCheckMetrics } from '../../support/prometheus-tools.js';
+
+/** One of each metric type with a few fixed observations, on a fixed clock. */
+function scenarioRegistry(): { registry: Registry; clock: ManualClock } {
+  const clock = new ManualClock(Date.UTC(2026, 10, 26, 12));
+  const registry = new Registry({ now: () => clock.now(), defaultLabels: { kubernetes_pod_name: 'am-75b55d85c8-gqw9l' } });
+  const logins = registry.summary({ name: 'am_authentication', help: 'Authentication journeys by outcome.', labelNames: ['outcome'] });
+  const cts = registry.timer({ name: 'am_cts_task', help: 'CTS operations by outcome and token type.', labelNames: ['operation', 'outcome', 'token_type'] });
+  const users = registry.distinctCounter({ name: 'am_authentication_unique_uuid', help: 'Unique identities that logged in.', labelNames: ['outcome'] });
+  const sessions = registry.timer({ name: 'am_session', help: 'Session operations.', labelNames: ['operation', 'outcome', 'session_type'] });
+  const timeouts = registry.summary({ name: 'am_session', help: 'Session timeouts.', labelNames: ['operation', 'session_type'] });
+  registry.gauge({ name: 'am_session_cts_based_cache_size', help: 'Sessions in the "CTS-based" session cache.', collect: () => 42 });
+  const idle = registry.timer({ name: 'am_cts_connection', help: 'CTS connection attempts.', labelNames: ['outcome'] });
+
+  idle.observe({ outcome: 'success' }, 0.002);
+  clock.advance({ minutes: 6 });
+  for (const outcome of ['success', 'success', 'success', 'failure'] as const) logins.record({ outcome });
+  for (const user of ['alice', 'bob', 'alice', 'carol']) users.add({ outcome: 'success' }, user);
+  for (const seconds of [0.004, 0.005, 0.006, 0.25]) cts.observe({ operation: 'create', outcome: 'success', token_type: 'session' }, seconds);
+  cts.observe({ operation: 'read', outcome: 'failure', token_type: 'oauth2' }, 1.5);
+  sessions.observe({ operation: 'create', outcome: 'success', session_type: 'cts-based' }, 0.012);
+  timeouts.record({ operation: 'max-timeout', session_type: 'cts-based' });
+  clock.advance({ seconds: 30 });
+  return { registry, clock };
+}
+
+const VARIANTS: ReadonlyArray<[ExpositionFormat, NamingProfile, string]> = [
+  ['prometheus', 'aic', 'one-of-each.aic.prom'],
+  ['prometheus', 'legacy', 'one-of-each.legacy.prom'],
+  ['openmetrics', 'aic', 'one-of-each.aic.openmetrics.txt'],
+  ['openmetrics', 'legacy', 'one-of-each.legacy.openmetrics.txt'],
+];
+
+describe('writeExposition', () => {
+  it.each(VARIANTS)('writes %s text with %s names exactly as the golden file', async (format, profile, fixture) => {
+    const { registry } = scenarioRegistry();
+    expectToMatchFixture(await registry.metrics({ format, profile }), `exposition/${fixture}`);
+  });
+
+  it.each(VARIANTS.filter(([format]) => format === 'prometheus'))('passes promtool check metrics with no warnings (%s, %s)', async (format, profile) => {
+    const { registry } = scenarioRegistry();
+    const result = await promtoolCheckMetrics(await registry.metrics({ format, profile }));
+    expect(result.stdout + result.stderr).toBe('');
+    expect(result.code).toBe(0);
+  });
+
+  it.each(VARIANTS)('is read back by the official %s parser (%s names)', async (format, profile) => {
+    const { registry } = scenarioRegistry();
+    const text = await registry.metrics({ format, profile });
+    const families = await parseExposition(text, format);
+    const samples = families.flatMap((f) => f.samples.map((s) => ({ family: f.name, type: f.type, ...s })));
+    const sumName = profile === 'aic' ? 'am_cts_task_seconds_sum' : 'am_cts_task_seconds_total';
+    const create = { kubernetes_pod_name: 'am-75b55d85c8-gqw9l', operation: 'create', outcome: 'success', token_type: 'session' };
+    expect(samples).toContainEqual(expect.objectContaining({ name: 'am_cts_task_count', labels: create, value: 4 }));
+    expect(samples).toContainEqual(expect.objectContaining({ name: sumName, labels: create, value: 0.265 }));
+    expect(samples).toContainEqual(expect.objectContaining({ name: 'am_authentication_unique_uuid', type: 'gauge', value: 3 }));
+    // The idle timer reports NaN quantiles rather than freezing its last values.
+    const idle = samples.filter((s) => s.name === 'am_cts_connection_seconds');
+    expect(idle.map((s) => s.value)).toEqual(Array(6).fill('NaN'));
+    // One TYPE line per family name, even where a timer and a summary share AM's base name.
+    const typed = [...text.matchAll(/^# TYPE (\S+)/gm)].map((m) => m[1]);
+    expect(new Set(typed).size).toBe(typed.length);
+  });
+
+  it('round-trips any label value through render and the official parsers', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.uniqueArray(fc.string({ unit: 'grapheme', maxLength: 12 }), { minLength: 1, maxLength: 60 }), async (values) => {
+        const registry = new Registry();
+        const gauge = registry.gauge({ name: 'am_values', help: 'Values with a "quote" and a \\ backslash\nand a line feed', labelNames: ['value'] });
+        values.forEach((value, i) => gauge.set({ value }, i));
+        for (const format of ['prometheus', 'openmetrics'] as const) {
+          const [family] = await parseExposition(await registry.metrics({ format }), format);
+          expect(family?.help).toBe('Values with a "quote" and a \\ backslash\nand a line feed');
+          expect(family?.samples.map((s) => [s.labels.value, s.value])).toEqual(values.map((v, i) => [v, i]));
+        }
+      }),
+      { numRuns: 15, seed: 20261126 },
+    );
+  });
+});

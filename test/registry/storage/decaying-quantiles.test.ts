@@ -1,0 +1,258 @@
+import { describe, expect, it } from 'vitest';
+import {
+  DECAY_PER_SECOND,
+  DecayingQuantiles,
+  QUANTILES,
+  WINDOW_SECONDS,
+} from '../../../src/registry/storage/decaying-quantiles.js';
+import { ManualClock } from '../../support/manual-clock.js';
+import { logNormal, seededRandom } from '../../support/random.js';
+
+/** The issue's promise: every quantile within 1% (relative) of the exact decayed quantile. */
+const PROMISED_RELATIVE_ERROR = 0.01;
+/** AM's alpha, written out so that a wrong constant in the module cannot hide in the reference. */
+const AM_DECAY_PER_SECOND = 0.015;
+/** The tie slack of the documented convention: C(x) > (q − 1e−9)·W. */
+const RANK_TIE_SLACK = 1e-9;
+
+interface Observation {
+  readonly value: number;
+  readonly atMs: number;
+}
+
+/** Records into the storage under test and into a log for the brute-force reference. */
+class Recorder {
+  readonly storage = new DecayingQuantiles();
+  readonly log: Observation[] = [];
+
+  constructor(readonly clock: ManualClock) {}
+
+  observe(value: number): void {
+    this.storage.observe(value, this.clock.now());
+    this.log.push({ value, atMs: this.clock.now() });
+  }
+
+  /** `count` observations from `next`, one every `stepMs`, the clock advancing before each. */
+  traffic(count: number, stepMs: number, next: () => number): void {
+    for (let i = 0; i < count; i += 1) {
+      this.clock.advance({ ms: stepMs });
+      this.observe(next());
+    }
+  }
+}
+
+function decayedWeights(log: readonly Observation[], nowMs: number): { value: number; weight: number }[] {
+  return log.map(({ value, atMs }) => {
+    const ageSeconds = (nowMs - atMs) / 1_000;
+    return { value, weight: Math.exp(-AM_DECAY_PER_SECOND * ageSeconds) };
+  });
+}
+
+/** Brute force: sort all observations with their exact weights; the first whose running weight passes q·W. */
+function exactDecayedQuantile(log: readonly Observation[], q: number, nowMs: number): number {
+  const weighted = decayedWeights(log, nowMs).sort((a, b) => a.value - b.value);
+  const total = weighted.reduce((sum, { weight }) => sum + weight, 0);
+  let running = 0;
+  for (const { value, weight } of weighted) {
+    running += weight;
+    if (running > (q - RANK_TIE_SLACK) * total) return value;
+  }
+  return weighted[weighted.length - 1]?.value ?? Number.NaN;
+}
+
+function exactDecayedMean(log: readonly Observation[], nowMs: number): number {
+  const weighted = decayedWeights(log, nowMs);
+  const total = weighted.reduce((sum, { weight }) => sum + weight, 0);
+  return weighted.reduce((sum, { value, weight }) => sum + value * weight, 0) / total;
+}
+
+function relativeError(actual: number, exact: number): number {
+  return exact === 0 ? Math.abs(actual) : Math.abs(actual - exact) / exact;
+}
+
+/** Asserts every reported quantile against the brute-force reference at the clock's time. */
+function expectQuantilesAccurate({ storage, log, clock }: Recorder): void {
+  const nowMs = clock.now();
+  const reported = storage.quantiles(nowMs);
+  QUANTILES.forEach((q, i) => {
+    const exact = exactDecayedQuantile(log, q, nowMs);
+    // Within the promised 1%; zero is reported exactly (relativeError demands 0 when exact is 0).
+    expect(relativeError(reported[i] ?? Number.NaN, exact), `q=${q} exact=${exact}`).toBeLessThanOrEqual(
+      PROMISED_RELATIVE_ERROR,
+    );
+  });
+}
+
+function latencies(seed: number, medianSeconds: number, sigma = 0.8): () => number {
+  return logNormal(seededRandom(seed), medianSeconds, sigma);
+}
+
+describe('DecayingQuantiles', () => {
+  it("uses AM's decay, quantiles and five-minute window", () => {
+    expect(DECAY_PER_SECOND).toBe(AM_DECAY_PER_SECOND);
+    expect(QUANTILES).toEqual([0.5, 0.75, 0.95, 0.98, 0.99, 0.999]);
+    expect(WINDOW_SECONDS).toBe(300);
+  });
+
+  it('reports NaN for quantiles, min, max and mean before the first observation', () => {
+    const storage = new DecayingQuantiles();
+    const nowMs = new ManualClock().now();
+    expect(storage.quantiles(nowMs).every(Number.isNaN)).toBe(true);
+    expect(storage.window(nowMs)).toEqual({ min: NaN, max: NaN, mean: NaN });
+  });
+
+  // Observations in one millisecond weigh the same, so quantile q is the ⌈q·n⌉-th smallest value.
+  it.each([
+    { values: [0.2], expected: [0.2, 0.2, 0.2, 0.2, 0.2, 0.2] },
+    { values: [0.2, 0.1], expected: [0.1, 0.2, 0.2, 0.2, 0.2, 0.2] },
+    { values: [0.3, 0.1, 0.2], expected: [0.2, 0.3, 0.3, 0.3, 0.3, 0.3] },
+    { values: [1, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1], expected: [0.5, 0.8, 1, 1, 1, 1] },
+  ])('takes the ⌈q·n⌉-th smallest of $values.length simultaneous observations', ({ values, expected }) => {
+    const storage = new DecayingQuantiles();
+    const nowMs = new ManualClock().now();
+    for (const value of values) storage.observe(value, nowMs);
+    storage.quantiles(nowMs).forEach((reported, i) => {
+      // Sketch buckets are within 1% of what they hold; the smallest and largest values are exact.
+      expect(relativeError(reported, expected[i] ?? NaN)).toBeLessThanOrEqual(PROMISED_RELATIVE_ERROR);
+    });
+  });
+
+  it('reports a single observation exactly, as min, max, mean and every quantile', () => {
+    const storage = new DecayingQuantiles();
+    const nowMs = new ManualClock().now();
+    storage.observe(0.123, nowMs);
+    expect(storage.quantiles(nowMs)).toEqual(QUANTILES.map(() => 0.123));
+    expect(storage.window(nowMs)).toEqual({ min: 0.123, max: 0.123, mean: 0.123 });
+  });
+
+  it.each([1, 2, 3, 10])('matches the exact decayed quantiles of %i observations 20 s apart', (count) => {
+    const recorder = new Recorder(new ManualClock());
+    recorder.traffic(count, 20_000, latencies(count, 0.05));
+    expectQuantilesAccurate(recorder);
+  });
+
+  it('matches the exact decayed quantiles and mean of steady lognormal traffic', () => {
+    const recorder = new Recorder(new ManualClock());
+    recorder.traffic(20_000, 30, latencies(1, 0.05, 1)); // 10 minutes at ~33/s
+    expectQuantilesAccurate(recorder);
+    const nowMs = recorder.clock.now();
+    // The mean is computed, not sketched: only floating-point rounding separates it from the reference.
+    const exactMean = exactDecayedMean(recorder.log, nowMs);
+    expect(relativeError(recorder.storage.window(nowMs).mean, exactMean)).toBeLessThan(1e-9);
+  });
+
+  it('tracks a latency shift from 10 ms to 100 ms right away and minutes later', () => {
+    const recorder = new Recorder(new ManualClock());
+    recorder.traffic(15_000, 20, latencies(2, 0.01)); // 5 minutes at 50/s around 10 ms
+    const slow = latencies(3, 0.1);
+    for (const seconds of [1, 29, 270]) {
+      recorder.traffic(seconds * 50, 20, slow); // checked 1 s, 30 s and 5 minutes after the shift
+      expectQuantilesAccurate(recorder);
+    }
+    // After five minutes, the newest minutes dominate the median (plain sanity, not a tolerance).
+    expect(recorder.storage.quantile(0.5, recorder.clock.now())).toBeGreaterThan(0.05);
+  });
+
+  it('reports NaN once no observation arrived for the window, and recovers when traffic resumes', () => {
+    const clock = new ManualClock();
+    const recorder = new Recorder(clock);
+    recorder.traffic(3_000, 100, latencies(4, 0.02));
+    const lastMs = clock.now();
+    expect(recorder.storage.quantiles(lastMs + WINDOW_SECONDS * 1_000 - 1).some(Number.isNaN)).toBe(false);
+    expect(recorder.storage.quantiles(lastMs + WINDOW_SECONDS * 1_000).every(Number.isNaN)).toBe(true);
+    expect(recorder.storage.window(lastMs + WINDOW_SECONDS * 1_000)).toEqual({ min: NaN, max: NaN, mean: NaN });
+
+    clock.advance({ hours: 1 });
+    recorder.traffic(20, 1_000, latencies(5, 0.3)); // the old traffic still counts, weighing e^−54 or less
+    expectQuantilesAccurate(recorder);
+  });
+
+  it('forgets observations whose weight underflows during a day of silence', () => {
+    const clock = new ManualClock();
+    const recorder = new Recorder(clock);
+    recorder.traffic(1_000, 100, latencies(6, 2));
+    clock.advance({ hours: 24 }); // e^(−0.015·86 400) underflows to 0 in the reference too
+    recorder.traffic(5, 1_000, latencies(7, 0.001));
+    expectQuantilesAccurate(recorder);
+    expect(recorder.storage.quantile(0.999, clock.now())).toBeLessThan(0.1);
+  });
+
+  it('matches the exact decayed quantiles at 200,000 observations in 10 minutes', () => {
+    const recorder = new Recorder(new ManualClock());
+    recorder.traffic(200_000, 3, latencies(8, 0.05, 1.2));
+    expectQuantilesAccurate(recorder);
+  });
+
+  it('keeps zeros exact, alone or mixed with other values', () => {
+    const clock = new ManualClock();
+    const recorder = new Recorder(clock);
+    recorder.traffic(100, 100, () => 0);
+    expect(recorder.storage.quantiles(clock.now())).toEqual(QUANTILES.map(() => 0));
+    expect(recorder.storage.window(clock.now())).toEqual({ min: 0, max: 0, mean: 0 });
+
+    const random = seededRandom(9);
+    const next = latencies(10, 0.01);
+    recorder.traffic(5_000, 50, () => (random() < 0.6 ? 0 : next())); // p50 is 0, the tail is not
+    expectQuantilesAccurate(recorder);
+  });
+
+  it('stays finite and accurate over 48 hours of uptime', () => {
+    const clock = new ManualClock();
+    const recorder = new Recorder(clock);
+    const random = seededRandom(11);
+    for (let hour = 1; hour <= 48; hour += 1) {
+      // The median wanders between 25 and 75 ms over the day, one observation every 10 s.
+      const median = 0.05 * (1 + 0.5 * Math.sin((2 * Math.PI * hour) / 24));
+      recorder.traffic(360, 10_000, logNormal(random, median, 0.8));
+      if (hour % 6 !== 0) continue;
+      const nowMs = clock.now();
+      const { mean } = recorder.storage.window(nowMs);
+      expect([...recorder.storage.quantiles(nowMs), mean].every(Number.isFinite)).toBe(true);
+      expectQuantilesAccurate(recorder);
+      // Computed, not sketched; rescaling multiplies each stored weight once per ~1.85 h (one rounding).
+      expect(relativeError(mean, exactDecayedMean(recorder.log, nowMs))).toBeLessThan(1e-9);
+    }
+  });
+
+  it('takes min and max from the whole minutes overlapping the last five minutes', () => {
+    const clock = new ManualClock(); // starts on a minute boundary
+    const storage = new DecayingQuantiles();
+    storage.observe(9, clock.now() + 59_000); // late in minute 0
+    for (let minute = 1; minute <= 5; minute += 1) storage.observe(minute / 10, clock.now() + minute * 60_000);
+    // Minute 0 still overlaps the last 300 s, so its 9 counts although observed 331 s ago.
+    expect(storage.window(clock.now() + 5 * 60_000 + 30_000)).toMatchObject({ min: 0.1, max: 9 });
+    storage.observe(0.6, clock.now() + 6 * 60_000);
+    // At the start of minute 6, minute 0 ended exactly 300 s ago.
+    expect(storage.window(clock.now() + 6 * 60_000)).toMatchObject({ min: 0.1, max: 0.6 });
+  });
+
+  it('counts an observation stamped before the latest one as made at the latest one', () => {
+    const clock = new ManualClock();
+    const storage = new DecayingQuantiles();
+    storage.observe(0.1, clock.now());
+    storage.observe(0.3, clock.now() - 600_000); // the wall clock stepped back ten minutes
+    // Equal weights: the mean is the plain average, up to one rounding.
+    expect(storage.window(clock.now()).mean).toBeCloseTo(0.2, 12);
+    expect(storage.quantile(0.75, clock.now() + WINDOW_SECONDS * 1_000 - 1)).not.toBeNaN();
+  });
+
+  it('is as accurate as a tighter relativeAccuracy asks', () => {
+    const clock = new ManualClock();
+    const storage = new DecayingQuantiles({ relativeAccuracy: 0.001 });
+    const values = Array.from({ length: 1_001 }, (_, i) => 0.01 + i * 0.001);
+    for (const value of values) storage.observe(value, clock.now());
+    // Same millisecond, so the median is the 501st of 1001 values: 0.51; a 0.1% sketch stays within 0.1%.
+    expect(relativeError(storage.quantile(0.5, clock.now()), 0.51)).toBeLessThanOrEqual(0.001);
+  });
+
+  it.each([0, 1, -0.01, Number.NaN])('rejects relativeAccuracy %s with a RangeError', (relativeAccuracy) => {
+    expect(() => new DecayingQuantiles({ relativeAccuracy })).toThrow(RangeError);
+  });
+
+  it.each([-0.1, 1.1, Number.NaN])('reports NaN for quantile %s, outside [0, 1]', (q) => {
+    const storage = new DecayingQuantiles();
+    const nowMs = new ManualClock().now();
+    storage.observe(1, nowMs);
+    expect(storage.quantile(q, nowMs)).toBeNaN();
+  });
+});

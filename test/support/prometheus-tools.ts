@@ -1,0 +1,51 @@
+// Runs the real Prometheus tooling on exposition text: promtool, and the official Python client's
+// parsers (Debian packages prometheus and python3-prometheus-client, installed by .ci/run).
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export interface ToolResult {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs `command` with `input` on stdin. */
+export function run(command: string, args: readonly string[], input = ''): Promise<ToolResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(input);
+  });
+}
+
+/** `promtool check metrics` on `text`: code 0 and no output means no errors and no lint warnings. */
+export function promtoolCheckMetrics(text: string): Promise<ToolResult> {
+  return run('promtool', ['check', 'metrics'], text);
+}
+
+export interface ParsedSample {
+  readonly name: string;
+  readonly labels: Record<string, string>;
+  readonly value: number | 'NaN' | '+Inf' | '-Inf';
+}
+
+export interface ParsedFamily {
+  readonly name: string;
+  readonly type: string;
+  readonly help: string;
+  readonly samples: readonly ParsedSample[];
+}
+
+const PARSER = fileURLToPath(new URL('./python/parse_exposition.py', import.meta.url));
+
+/** Parses `text` with prometheus_client's 0.0.4 or (strict) OpenMetrics parser; rejects if it fails. */
+export async function parseExposition(text: string, format: 'prometheus' | 'openmetrics'): Promise<ParsedFamily[]> {
+  const result = await run('/usr/bin/python3', [PARSER, format], text);
+  if (result.code !== 0) throw new Error(`parser rejected the ${format} text: ${result.stderr.trim().split('\n').pop()}`);
+  return JSON.parse(result.stdout) as ParsedFamily[];
+}
