@@ -1,0 +1,88 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createAmMetrics, Registry, InvalidNameError, MetricConflictError } from '../../src/index.js';
+import { ManualClock } from '../support/manual-clock.js';
+
+afterEach(() => vi.unstubAllEnvs());
+
+describe('createAmMetrics', () => {
+  it.each([
+    [{ KUBERNETES_POD_NAME: 'am-0', HOSTNAME: 'host-1' }, 'am-0'],
+    [{ KUBERNETES_POD_NAME: undefined, HOSTNAME: 'host-1' }, 'host-1'],
+  ])('takes kubernetes_pod_name from the environment (%j)', async (env, expected) => {
+    for (const [key, value] of Object.entries(env)) vi.stubEnv(key, value);
+    const am = createAmMetrics();
+    am.authentication.outcome('success');
+    expect(await am.registry.metrics()).toContain(`am_authentication_count{kubernetes_pod_name="${expected}",outcome="success",} 1.0`);
+  });
+
+  it('puts the pod name on a registry it is given, unless the registry already has one', async () => {
+    const plain = createAmMetrics({ registry: new Registry(), podName: 'am-1' });
+    plain.oauth2.grant('refresh');
+    expect(await plain.registry.metrics()).toContain('am_oauth2_grant_count{grant_type="refresh",kubernetes_pod_name="am-1",} 1.0');
+    const labelled = createAmMetrics({ registry: new Registry({ defaultLabels: { kubernetes_pod_name: 'am-2' } }), podName: 'ignored' });
+    labelled.oauth2.grant('refresh');
+    expect(await labelled.registry.metrics()).toContain('am_oauth2_grant_count{grant_type="refresh",kubernetes_pod_name="am-2",} 1.0');
+  });
+
+  it('returns the same recorders when installed twice on one registry', () => {
+    const registry = new Registry();
+    expect(createAmMetrics({ registry })).toBe(createAmMetrics({ registry }));
+  });
+
+  it('refuses a clock together with a registry, and a registry holding a clashing metric', () => {
+    expect(() => createAmMetrics({ registry: new Registry(), now: () => 0 })).toThrow(InvalidNameError);
+    const registry = new Registry();
+    registry.gauge({ name: 'am_authentication_count', help: 'clash' });
+    expect(() => createAmMetrics({ registry })).toThrow(MetricConflictError);
+  });
+
+  describe('timing operations', () => {
+    it('records success when the operation resolves and failure when it throws, passing results through', async () => {
+      const clock = new ManualClock();
+      const am = createAmMetrics({ podName: 'am-0', now: () => clock.now() });
+      const task = { operation: 'read', tokenType: 'session' } as const;
+      const value = await am.cts.timeTask(task, async () => {
+        clock.advance({ ms: 40 });
+        return 'token';
+      });
+      const error = new Error('LDAP unavailable');
+      await expect(am.cts.timeTask(task, () => {
+        clock.advance({ ms: 10 });
+        throw error;
+      })).rejects.toBe(error);
+      expect(value).toBe('token');
+      const text = await am.registry.metrics();
+      expect(text).toContain('am_cts_task_seconds_sum{kubernetes_pod_name="am-0",operation="read",outcome="success",token_type="session",} 0.04');
+      expect(text).toContain('am_cts_task_count{kubernetes_pod_name="am-0",operation="read",outcome="failure",token_type="session",} 1.0');
+    });
+
+    it('counts a CTS operation as pending while it runs', async () => {
+      const am = createAmMetrics({ podName: 'am-0' });
+      let release: () => void = () => undefined;
+      const running = am.cts.timeTask({ operation: 'create', tokenType: 'session' }, () => new Promise<void>((resolve) => (release = resolve)));
+      expect(await am.registry.metrics()).toContain('am_cts_task_pending{kubernetes_pod_name="am-0",operation="create",} 1.0');
+      release();
+      await running;
+      expect(await am.registry.metrics()).toContain('am_cts_task_pending{kubernetes_pod_name="am-0",operation="create",} 0.0');
+    });
+  });
+
+  it('reads host-owned sizes at scrape time', async () => {
+    const am = createAmMetrics({ podName: 'am-0' });
+    const cache = new Map<string, string>();
+    am.session.cacheSize.track(() => cache.size);
+    cache.set('a', 'session');
+    expect(await am.registry.metrics()).toContain('am_session_cts_based_cache_size{kubernetes_pod_name="am-0",} 1.0');
+    cache.set('b', 'session');
+    expect(await am.registry.metrics()).toContain('am_session_cts_based_cache_size{kubernetes_pod_name="am-0",} 2.0');
+  });
+
+  it('counts each unique user once and only on success', async () => {
+    const am = createAmMetrics({ podName: 'am-0' });
+    for (const user of ['alice', 'bob', 'alice', 'alice']) am.authentication.login('success', user);
+    am.authentication.login('failure', 'mallory');
+    const text = await am.registry.metrics();
+    expect(text).toContain('am_authentication_unique_uuid{kubernetes_pod_name="am-0",outcome="success",} 2.0');
+    expect(text).toContain('am_authentication_count{kubernetes_pod_name="am-0",outcome="success",} 4.0');
+  });
+});
