@@ -26,9 +26,13 @@ export interface SeriesEntry<T> {
  * so a cardinality attack costs bounded memory and stays visible.
  */
 export class SeriesTable<T> {
-  private readonly entries = new Map<string, SeriesEntry<T>>();
+  /** Nested maps, one level per label (sorted by name): no key strings are built on the hot path. */
+  private readonly root = new Map<string, unknown>();
   private readonly sortedNames: readonly string[];
+  private readonly values: string[];
+  private unlabelled: SeriesEntry<T> | undefined;
   private overflow: SeriesEntry<T> | undefined;
+  private count = 0;
   private foldedObservations = 0;
 
   constructor(
@@ -37,6 +41,7 @@ export class SeriesTable<T> {
     private readonly createStorage: () => T,
   ) {
     this.sortedNames = [...descriptor.labelNames].sort();
+    this.values = new Array<string>(this.sortedNames.length);
   }
 
   /**
@@ -44,13 +49,22 @@ export class SeriesTable<T> {
    * @throws InvalidLabelError when a label is missing, unknown or not a string; nothing is created then.
    */
   resolve(labels: unknown): SeriesEntry<T> {
-    const key = this.keyOf(labels);
-    const found = this.entries.get(key);
-    if (found !== undefined) return found;
-    if (this.entries.size >= this.maxSeries) return this.overflowEntry();
-    const entry = this.newEntry(labels as Labels, false);
-    this.entries.set(key, entry);
-    return entry;
+    const given = this.checkObject(labels);
+    // One pass checks each value and walks the tree; a miss keeps checking so that nothing is
+    // created for an invalid label set.
+    let node: unknown = this.root;
+    for (let i = 0; i < this.sortedNames.length; i += 1) {
+      const name = this.sortedNames[i] as string;
+      const value = given[name];
+      if (typeof value !== 'string') throw this.badValue(name, value, name in given);
+      this.values[i] = value;
+      node = (node as Map<string, unknown> | undefined)?.get(value);
+    }
+    let count = 0;
+    for (const _name in given) count += 1;
+    if (count !== this.sortedNames.length) throw this.unknownLabel(given);
+    if (this.sortedNames.length === 0) return (this.unlabelled ??= this.newEntry(false));
+    return (node as SeriesEntry<T> | undefined) ?? this.create();
   }
 
   /** Counts one observation that went to the overflow series. */
@@ -63,33 +77,48 @@ export class SeriesTable<T> {
     return this.foldedObservations;
   }
 
-  /** Every series, overflow series last. */
+  /** Every series, grouped by label values in first-seen order, overflow series last. */
   *all(): IterableIterator<SeriesEntry<T>> {
-    yield* this.entries.values();
+    if (this.unlabelled !== undefined) yield this.unlabelled;
+    yield* this.leaves(this.root, this.values.length);
     if (this.overflow !== undefined) yield this.overflow;
   }
 
   get size(): number {
-    return this.entries.size + (this.overflow === undefined ? 0 : 1);
+    return this.count + (this.unlabelled === undefined ? 0 : 1) + (this.overflow === undefined ? 0 : 1);
   }
 
-  private keyOf(labels: unknown): string {
-    const metric = this.descriptor.name;
+  private *leaves(node: Map<string, unknown>, depth: number): IterableIterator<SeriesEntry<T>> {
+    if (depth === 1) yield* node.values() as IterableIterator<SeriesEntry<T>>;
+    else for (const child of node.values()) yield* this.leaves(child as Map<string, unknown>, depth - 1);
+  }
+
+  private checkObject(labels: unknown): Record<string, unknown> {
     if (typeof labels !== 'object' || labels === null || Array.isArray(labels)) {
+      const metric = this.descriptor.name;
       throw new MetricsError(`${metric}: labels must be an object (use {} for none), got ${String(labels)}`, metric);
     }
-    const values = labels as Record<string, unknown>;
-    let key = '';
-    for (const name of this.sortedNames) {
-      const value = values[name];
-      if (typeof value !== 'string') throw this.badValue(name, value, name in values);
-      // Length-prefixed so that no two label sets share a key, whatever characters the values hold.
-      key += value.length + ':' + value;
+    return labels as Record<string, unknown>;
+  }
+
+  /** Creates the series for `this.values`, or hands out the overflow series once the cap is reached. */
+  private create(): SeriesEntry<T> {
+    if (this.count >= this.maxSeries) return (this.overflow ??= this.newEntry(true));
+    let node = this.root;
+    const depth = this.values.length;
+    for (let i = 0; i < depth - 1; i += 1) {
+      const value = this.values[i] as string;
+      let next = node.get(value) as Map<string, unknown> | undefined;
+      if (next === undefined) {
+        next = new Map<string, unknown>();
+        node.set(value, next);
+      }
+      node = next;
     }
-    let given = 0;
-    for (const name in values) given += 1;
-    if (given !== this.sortedNames.length) throw this.unknownLabel(values);
-    return key;
+    const entry = this.newEntry(false);
+    node.set(this.values[depth - 1] as string, entry);
+    this.count += 1;
+    return entry;
   }
 
   private badValue(label: string, value: unknown, isPresent: boolean): InvalidLabelError {
@@ -110,17 +139,11 @@ export class SeriesTable<T> {
     );
   }
 
-  private overflowEntry(): SeriesEntry<T> {
-    if (this.overflow === undefined) {
-      const labels = Object.fromEntries(this.sortedNames.map((name) => [name, OVERFLOW_LABEL_VALUE]));
-      this.overflow = this.newEntry(labels, true);
-    }
-    return this.overflow;
-  }
-
-  private newEntry(labels: Labels, isOverflow: boolean): SeriesEntry<T> {
-    const own = Object.fromEntries(this.sortedNames.map((name) => [name, labels[name] as string]));
-    const full = Object.freeze({ ...this.descriptor.constLabels, ...own });
-    return { labels: full, storage: this.createStorage(), isOverflow };
+  private newEntry(isOverflow: boolean): SeriesEntry<T> {
+    const own = Object.fromEntries(
+      this.sortedNames.map((name, i) => [name, isOverflow ? OVERFLOW_LABEL_VALUE : (this.values[i] as string)]),
+    );
+    const labels = Object.freeze({ ...this.descriptor.constLabels, ...own });
+    return { labels, storage: this.createStorage(), isOverflow };
   }
 }

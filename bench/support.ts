@@ -1,0 +1,73 @@
+// Shared bench helpers: seeded inputs, batched tinybench runs, and one line of output per comparison.
+import { Bench } from 'tinybench';
+import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
+import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
+
+/** Operations per measured call, so timer overhead does not swamp sub-microsecond operations. */
+export const BATCH = 1_000;
+
+export function seededRandom(seed: number): () => number {
+  const rng = xoroshiro128plus(seed);
+  for (let i = 0; i < 8; i += 1) uniformFloat64(rng);
+  return () => uniformFloat64(rng);
+}
+
+/** CTS-like label sets: 8 operations × 2 outcomes × 5 token types. */
+export function ctsLabelSets(): Array<Record<'operation' | 'outcome' | 'token_type', string>> {
+  const sets = [];
+  for (const operation of ['create', 'delete', 'partial-query', 'patch', 'query', 'read', 'update', 'upsert']) {
+    for (const outcome of ['success', 'failure']) {
+      for (const token_type of ['session', 'oauth2', 'rest', 'saml2', 'transaction']) sets.push({ operation, outcome, token_type });
+    }
+  }
+  return sets;
+}
+
+/** Log-normal latencies in seconds around 5 ms. */
+export function latencies(count: number, seed: number): Float64Array {
+  const random = seededRandom(seed);
+  const values = new Float64Array(count);
+  for (let i = 0; i < count; i += 1) {
+    const normal = Math.sqrt(-2 * Math.log(Math.max(random(), 1e-300))) * Math.cos(2 * Math.PI * random());
+    values[i] = 0.005 * Math.exp(0.8 * normal);
+  }
+  return values;
+}
+
+export interface Comparison {
+  readonly title: string;
+  /** Runs BATCH operations of ours. */
+  readonly ours: () => void;
+  /** Runs BATCH operations of prom-client (or the library compared against). */
+  readonly theirs: () => void;
+  readonly theirName: string;
+  /** Minimum speed-up required (theirs / ours). */
+  readonly goal: number;
+}
+
+/** Median nanoseconds per operation of both, and the ratio, printed as one line. */
+export async function compareSpeed(c: Comparison): Promise<number> {
+  const bench = new Bench({ time: 1_500, warmupTime: 300 });
+  bench.add('ours', c.ours).add('theirs', c.theirs);
+  await bench.run();
+  const [ours, theirs] = bench.tasks.map((t) => ((t.result?.latency.p50 ?? Number.NaN) * 1e6) / BATCH) as [number, number];
+  const ratio = theirs / ours;
+  report(c.title, `${ours.toFixed(1)} ns/op vs ${c.theirName} ${theirs.toFixed(1)} ns/op`, ratio, c.goal);
+  return ratio;
+}
+
+/** One result line: what was measured, the ratio, and whether it meets the goal. */
+export function report(title: string, detail: string, ratio: number, goal: number, unit = 'x faster'): void {
+  const verdict = ratio >= goal ? 'meets' : 'MISSES';
+  console.log(`${title}: ${detail} -> ${ratio.toFixed(1)}${unit} (${verdict} goal ${goal}${unit})`);
+}
+
+/** Heap in use after a full GC (needs node --expose-gc). */
+export function heapUsed(): number {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc === undefined) throw new Error('run with node --expose-gc');
+  gc();
+  gc();
+  const usage = process.memoryUsage();
+  return usage.heapUsed + usage.arrayBuffers;
+}
