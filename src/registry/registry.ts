@@ -10,7 +10,7 @@ import { Timer } from './timer.js';
 import { Gauge, type GaugeCollect } from './gauge.js';
 import { DistinctCounter } from './distinct-counter.js';
 import type { CounterFamily, FamilySnapshot, Point } from './exposition/snapshot.js';
-import { writeExposition, type WriteOptions } from './exposition/prometheus-text.js';
+import { ExpositionWriter, type WriteOptions } from './exposition/prometheus-text.js';
 
 /** How long a scrape waits for one computed gauge before counting it as failed. */
 export const DEFAULT_COLLECT_TIMEOUT_MS = 5_000;
@@ -113,11 +113,30 @@ export class Registry {
    */
   async collect(): Promise<Collection> {
     const families: FamilySnapshot[] = [];
+    const failures = await this.eachFamily((family) => families.push(family));
+    return { families, failures };
+  }
+
+  /**
+   * Prometheus text of every metric: format 0.0.4 and AIC names unless `options` say otherwise.
+   * Families are rendered as they are collected, yielding to the event loop between them.
+   */
+  async metrics(options: WriteOptions = {}): Promise<string> {
+    const writer = new ExpositionWriter(options);
+    await this.eachFamily((family) => writer.add(family));
+    return writer.finish();
+  }
+
+  /**
+   * Snapshots each metric in registration order, then the registry's own counters, handing each to
+   * `use`; yields to the event loop whenever COLLECT_SLICE_MS of work has passed. Returns the failures.
+   */
+  private async eachFamily(use: (family: FamilySnapshot) => void): Promise<CollectFailure[]> {
     const failures: CollectFailure[] = [];
     let sliceStart = this.clock.monotonic();
     for (const metric of this.allMetrics()) {
       try {
-        families.push(metric instanceof Gauge && metric.isComputed ? await this.collectComputed(metric) : await metric.collect());
+        use(metric instanceof Gauge && metric.isComputed ? await this.collectComputed(metric) : await metric.collect());
       } catch (error) {
         failures.push({ metric: metric.descriptor.name, error });
         this.collectErrors.set(metric.descriptor.name, (this.collectErrors.get(metric.descriptor.name) ?? 0) + 1);
@@ -127,14 +146,8 @@ export class Registry {
         sliceStart = this.clock.monotonic();
       }
     }
-    families.push(...this.ownCounters());
-    return { families, failures };
-  }
-
-  /** Prometheus text of every metric: format 0.0.4 and AIC names unless `options` say otherwise. */
-  async metrics(options: WriteOptions = {}): Promise<string> {
-    const { families } = await this.collect();
-    return writeExposition(families, options);
+    for (const family of this.ownCounters()) use(family);
+    return failures;
   }
 
   private *allMetrics(): IterableIterator<AnyMetric> {

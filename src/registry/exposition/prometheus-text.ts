@@ -40,41 +40,49 @@ const QUANTILE_LABELS = TIMER_QUANTILES.map((q) => `quantile="${q}",`);
  *   family X, which the count already uses, so there they are of unknown type.
  */
 export function writeExposition(families: readonly FamilySnapshot[], options: WriteOptions = {}): string {
-  const format = options.format ?? 'prometheus';
-  const isLegacy = options.profile === 'legacy';
-  const blocks = new Map<string, Block>();
-  const block = (name: string, type: BlockType, help: string): Block => {
-    let found = blocks.get(name);
-    if (found === undefined) {
-      found = { type, help, body: '' };
-      blocks.set(name, found);
-    } else if (found.type !== type) {
-      throw new Error(`exposition family ${name} would be both ${found.type} and ${type}`);
-    }
-    return found;
-  };
-  const totalType: BlockType = format === 'prometheus' ? 'counter' : 'unknown';
+  const writer = new ExpositionWriter(options);
+  for (const family of families) writer.add(family);
+  return writer.finish();
+}
 
-  for (const family of families) {
+/**
+ * The same rendering, one family at a time, so a caller can yield to the event loop between
+ * families of a large scrape. Families that share an output name are merged, whatever their order.
+ */
+export class ExpositionWriter {
+  private readonly blocks = new Map<string, Block>();
+  private readonly format: ExpositionFormat;
+  private readonly isLegacy: boolean;
+  private readonly totalType: BlockType;
+
+  constructor(options: WriteOptions = {}) {
+    this.format = options.format ?? 'prometheus';
+    this.isLegacy = options.profile === 'legacy';
+    this.totalType = this.format === 'prometheus' ? 'counter' : 'unknown';
+  }
+
+  /** Renders the samples of one family. */
+  add(family: FamilySnapshot): void {
+    const format = this.format;
     switch (family.kind) {
       case 'summary': {
         const { name, help } = family.descriptor;
-        const counts = block(name, 'summary', help);
-        const sums = isLegacy ? block(`${name}_total`, totalType, help) : counts;
-        const sumName = isLegacy ? `${name}_total` : `${name}_sum`;
+        const counts = this.block(name, 'summary', help);
+        const sums = this.isLegacy ? this.block(`${name}_total`, this.totalType, help) : counts;
+        const sumName = this.isLegacy ? `${name}_total` : `${name}_sum`;
         for (const s of family.series) {
           const pairs = labelPairs(s.labels);
           sums.body += sample(sumName, pairs, format, s.sum);
           counts.body += sample(`${name}_count`, pairs, format, s.count);
         }
-        break;
+        return;
       }
       case 'timer': {
         const { name, help } = family.descriptor;
-        const seconds = block(`${name}_seconds`, 'summary', help);
-        const sums = isLegacy ? block(`${name}_seconds_total`, totalType, help) : seconds;
-        const sumName = isLegacy ? `${name}_seconds_total` : `${name}_seconds_sum`;
-        const counts = block(name, 'summary', help);
+        const seconds = this.block(`${name}_seconds`, 'summary', help);
+        const sums = this.isLegacy ? this.block(`${name}_seconds_total`, this.totalType, help) : seconds;
+        const sumName = this.isLegacy ? `${name}_seconds_total` : `${name}_seconds_sum`;
+        const counts = this.block(name, 'summary', help);
         for (const s of family.series) {
           const pairs = labelPairs(s.labels);
           for (let i = 0; i < QUANTILE_LABELS.length; i += 1) {
@@ -83,23 +91,44 @@ export function writeExposition(families: readonly FamilySnapshot[], options: Wr
           sums.body += sample(sumName, pairs, format, s.sum);
           counts.body += sample(`${name}_count`, pairs, format, s.count);
         }
-        break;
+        return;
       }
       case 'gauge':
       case 'distinct':
-        writePoints(block(family.descriptor.name, 'gauge', family.descriptor.help), family.descriptor.name, family.series, format);
-        break;
+        writePoints(this.block(family.descriptor.name, 'gauge', family.descriptor.help), family.descriptor.name, family.series, format);
+        return;
       case 'counter': {
         // 0.0.4 names a counter family by its sample; OpenMetrics by the name without `_total`.
         const familyName = format === 'prometheus' ? `${family.name}_total` : family.name;
-        writePoints(block(familyName, 'counter', family.help), `${family.name}_total`, family.series, format);
-        break;
+        writePoints(this.block(familyName, 'counter', family.help), `${family.name}_total`, family.series, format);
+        return;
       }
       default:
-        return assertNever(family);
+        assertNever(family);
     }
   }
-  return render(blocks, format);
+
+  /** The whole exposition: every family's HELP, TYPE and samples, and OpenMetrics' `# EOF`. */
+  finish(): string {
+    let text = '';
+    for (const [name, b] of this.blocks) {
+      const help = `# HELP ${name} ${escapeHelp(b.help, this.format)}\n`;
+      const type = `# TYPE ${name} ${b.type}\n`;
+      text += this.format === 'prometheus' ? help + type + b.body : type + help + b.body;
+    }
+    return this.format === 'openmetrics' ? `${text}# EOF\n` : text;
+  }
+
+  private block(name: string, type: BlockType, help: string): Block {
+    let found = this.blocks.get(name);
+    if (found === undefined) {
+      found = { type, help, body: '' };
+      this.blocks.set(name, found);
+    } else if (found.type !== type) {
+      throw new Error(`exposition family ${name} would be both ${found.type} and ${type}`);
+    }
+    return found;
+  }
 }
 
 function sample(name: string, pairs: string, format: ExpositionFormat, value: number): string {
@@ -108,17 +137,6 @@ function sample(name: string, pairs: string, format: ExpositionFormat, value: nu
 
 function writePoints(target: Block, name: string, points: readonly Point[], format: ExpositionFormat): void {
   for (const p of points) target.body += sample(name, labelPairs(p.labels), format, p.value);
-}
-
-function render(blocks: ReadonlyMap<string, Block>, format: ExpositionFormat): string {
-  let text = '';
-  for (const [name, b] of blocks) {
-    const help = `# HELP ${name} ${escapeHelp(b.help, format)}\n`;
-    const type = `# TYPE ${name} ${b.type}\n`;
-    // OpenMetrics wants TYPE before HELP by convention of its examples; 0.0.4 tools print HELP first.
-    text += format === 'prometheus' ? help + type + b.body : type + help + b.body;
-  }
-  return format === 'openmetrics' ? `${text}# EOF\n` : text;
 }
 
 function assertNever(value: never): never {

@@ -90,7 +90,8 @@ export class DistinctSketch {
    */
   merge(other: DistinctSketch): void {
     if (other.bits !== this.bits) {
-      throw new InvalidValueError(this.metric, other.bits, `is not this sketch's precision ${this.bits}; only equal precisions merge`);
+      const reason = `is not this sketch's precision ${this.bits}; only equal precisions merge`;
+      throw new InvalidValueError(this.metric, other.bits, reason);
     }
     if (other === this) return;
     const source = other.phase;
@@ -114,19 +115,20 @@ export class DistinctSketch {
    */
   static fromJSON(json: DistinctSketchJson, options: { readonly metric?: string } = {}): DistinctSketch {
     const metric = options.metric ?? DEFAULT_METRIC;
-    if (typeof json !== 'object' || json === null) throw new InvalidValueError(metric, json, 'is not a serialized distinct sketch');
+    if (typeof json !== 'object' || json === null) {
+      throw new InvalidValueError(metric, json, 'is not a serialized distinct sketch');
+    }
     const sketch = new DistinctSketch({ precision: checkPrecision(json.precision, metric), metric });
     if (json.kind === 'exact') {
-      const bytes = decodeBase64(json.hashes, metric);
-      const count = bytes.length / BYTES_PER_HASH;
-      if (!Number.isInteger(count) || count > exactCapacity(sketch.bits)) {
-        throw new InvalidValueError(metric, bytes.length, `bytes of hashes do not fit an exact sketch of precision ${sketch.bits}`);
+      const bytes = checkHashes(decodeBase64(json.hashes, metric), sketch.bits, metric);
+      for (let i = 0; i < bytes.length; i += BYTES_PER_HASH) {
+        sketch.addHash(bytes.readUInt32BE(i), bytes.readUInt32BE(i + 4));
       }
-      for (let i = 0; i < bytes.length; i += BYTES_PER_HASH) sketch.addHash(bytes.readUInt32BE(i), bytes.readUInt32BE(i + 4));
     } else if (json.kind === 'registers') {
       sketch.registers().merge(checkRegisters(decodeBase64(json.registers, metric), sketch.bits, metric));
     } else {
-      throw new InvalidValueError(metric, (json as { kind?: unknown }).kind, 'is not a sketch kind (allowed: exact, registers)');
+      const kind = (json as { kind?: unknown }).kind;
+      throw new InvalidValueError(metric, kind, 'is not a sketch kind (allowed: exact, registers)');
     }
     return sketch;
   }
@@ -156,7 +158,7 @@ export function exactCapacity(precision: number): number {
  * Distinct 64-bit hashes in an open-addressing table of (high, low) word pairs; (0, 0) marks an empty
  * slot, so the hash (0, 0) is stored as (0, 1), one more collision at odds of 2^-64.
  * Why: below a few thousand values HyperLogLog's linear counting errs by about 1/√(2m) ≈ 0.55%, too
- * close to the 1% goal; HLL++ keeps a sparse exact form first for the same reason (Heule et al. 2013, §5.3).
+ * close to the 1% goal; HLL++ keeps a sparse exact form first for the same reason (Heule et al. 2013).
  */
 class ExactPhase {
   private words: Uint32Array;
@@ -220,7 +222,11 @@ class ExactPhase {
     const old = this.words;
     this.words = new Uint32Array(old.length * 2);
     this.count = 0;
-    for (let i = 0; i < old.length; i += 2) if (old[i] !== 0 || old[i + 1] !== 0) this.insert(old[i] ?? 0, old[i + 1] ?? 0);
+    for (let i = 0; i < old.length; i += 2) {
+      const high = old[i] ?? 0;
+      const low = old[i + 1] ?? 0;
+      if (high !== 0 || low !== 0) this.insert(high, low);
+    }
   }
 }
 
@@ -323,15 +329,28 @@ function tau(x: number): number {
 }
 
 function checkPrecision(precision: unknown, metric: string): number {
-  if (typeof precision === 'number' && Number.isInteger(precision) && precision >= MIN_PRECISION && precision <= MAX_PRECISION) {
-    return precision;
-  }
-  throw new InvalidValueError(metric, precision, `is not a precision (allowed: integers ${MIN_PRECISION} to ${MAX_PRECISION})`);
+  const isAllowed =
+    typeof precision === 'number' &&
+    Number.isInteger(precision) &&
+    precision >= MIN_PRECISION &&
+    precision <= MAX_PRECISION;
+  if (isAllowed) return precision;
+  throw new InvalidValueError(metric, precision, `is not a precision (allowed: ${MIN_PRECISION} to ${MAX_PRECISION})`);
 }
 
-function checkRegisters(bytes: Buffer, precision: number, metric: string): Uint8Array {
+function checkHashes(bytes: Buffer, precision: number, metric: string): Buffer {
+  const count = bytes.length / BYTES_PER_HASH;
+  if (!Number.isInteger(count) || count > exactCapacity(precision)) {
+    const reason = `bytes of hashes do not fit an exact sketch of precision ${precision}`;
+    throw new InvalidValueError(metric, bytes.length, reason);
+  }
+  return bytes;
+}
+
+function checkRegisters(bytes: Buffer, precision: number, metric: string): Buffer {
   if (bytes.length !== 2 ** precision) {
-    throw new InvalidValueError(metric, bytes.length, `bytes of registers do not match precision ${precision} (expected ${2 ** precision})`);
+    const reason = `bytes of registers do not match precision ${precision} (expected ${2 ** precision})`;
+    throw new InvalidValueError(metric, bytes.length, reason);
   }
   const maxRank = HASH_BITS - precision + 1;
   const highest = bytes.reduce((a, b) => Math.max(a, b), 0);
