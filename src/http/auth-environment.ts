@@ -1,0 +1,55 @@
+// Reads scrape credentials from the environment, as containers receive them (a Kubernetes secret as a
+// variable or a mounted file). Checking requests against them is auth.ts's job.
+import { readFileSync } from 'node:fs';
+import type { AuthOptions } from './auth.js';
+import { ServerConfigError } from './errors.js';
+
+/** The variables `authFromEnvironment` reads. */
+export const AUTH_ENVIRONMENT = {
+  username: 'METRICS_USERNAME',
+  password: 'METRICS_PASSWORD',
+  passwordFile: 'METRICS_PASSWORD_FILE',
+  bearerToken: 'METRICS_BEARER_TOKEN',
+} as const;
+
+/**
+ * Auth options from `METRICS_USERNAME` with `METRICS_PASSWORD` or `METRICS_PASSWORD_FILE` (HTTP Basic)
+ * and `METRICS_BEARER_TOKEN`; an empty variable counts as unset, and nothing set means no auth.
+ * A password file loses one trailing line break (as `echo` and most secret mounts add one).
+ * @throws ServerConfigError naming the variable when a username has no password or a password no
+ *   username, when both password variables are set, or when the password file is unreadable or empty.
+ *   Messages name variables and paths, never a secret.
+ */
+export function authFromEnvironment(env: Readonly<Record<string, string | undefined>> = process.env): AuthOptions {
+  const read = (name: string): string | undefined => (env[name] === '' ? undefined : env[name]);
+  const username = read(AUTH_ENVIRONMENT.username);
+  const password = passwordFrom(read(AUTH_ENVIRONMENT.password), read(AUTH_ENVIRONMENT.passwordFile));
+  const bearerToken = read(AUTH_ENVIRONMENT.bearerToken);
+  if (username !== undefined && password === undefined) {
+    throw new ServerConfigError(AUTH_ENVIRONMENT.username, `is set but neither ${AUTH_ENVIRONMENT.password} nor ${AUTH_ENVIRONMENT.passwordFile} is`);
+  }
+  if (username === undefined && password !== undefined) {
+    throw new ServerConfigError(AUTH_ENVIRONMENT.username, `is not set, but a password is (${AUTH_ENVIRONMENT.password} or ${AUTH_ENVIRONMENT.passwordFile})`);
+  }
+  return {
+    ...(username !== undefined && password !== undefined ? { basic: { username, password } } : {}),
+    ...(bearerToken !== undefined ? { bearerToken } : {}),
+  };
+}
+
+function passwordFrom(password: string | undefined, file: string | undefined): string | undefined {
+  if (file === undefined) return password;
+  if (password !== undefined) {
+    throw new ServerConfigError(AUTH_ENVIRONMENT.passwordFile, `and ${AUTH_ENVIRONMENT.password} are both set; set one`);
+  }
+  let content: string;
+  try {
+    content = readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'unknown error';
+    throw new ServerConfigError(AUTH_ENVIRONMENT.passwordFile, `cannot read ${JSON.stringify(file)} (${code})`);
+  }
+  const trimmed = content.replace(/\r?\n$/, '');
+  if (trimmed === '') throw new ServerConfigError(AUTH_ENVIRONMENT.passwordFile, `${JSON.stringify(file)} is empty`);
+  return trimmed;
+}

@@ -1,0 +1,101 @@
+// Checks the `Authorization` header of a scrape against HTTP Basic credentials or a bearer token.
+// Throttling repeated failures and choosing the response are left to auth-throttle.ts and the handlers.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { ServerConfigError } from './errors.js';
+
+/** A username and password, as AIC's Prometheus scrape configuration sends them. */
+export interface BasicCredentials {
+  readonly username: string;
+  readonly password: string;
+}
+
+/**
+ * Who may read the metrics. With neither `basic` nor `bearerToken` every request is let in (AM's
+ * default); with both, either credential is accepted.
+ */
+export interface AuthOptions {
+  /** Accept `Authorization: Basic …` with exactly these credentials. */
+  readonly basic?: BasicCredentials;
+  /** Accept `Authorization: Bearer <token>` with exactly this token. */
+  readonly bearerToken?: string;
+  /** Realm named in the challenges; default DEFAULT_REALM. */
+  readonly realm?: string;
+}
+
+/** Realm of the `WWW-Authenticate` challenges when the options name none. */
+export const DEFAULT_REALM = 'am-metrics';
+
+/** `open`: no auth configured; `granted`: good credentials; `missing`: none sent; `denied`: wrong ones. */
+export type AuthOutcome = 'open' | 'granted' | 'missing' | 'denied';
+
+const BASIC = /^basic[ \t]+([A-Za-z0-9+/=._~-]+)[ \t]*$/i;
+const BEARER = /^bearer[ \t]+([A-Za-z0-9+/=._~-]+)[ \t]*$/i;
+
+/** SHA-256 of a secret: a fixed-length value that timingSafeEqual can compare whatever the input's length. */
+function digest(secret: string): Buffer {
+  return createHash('sha256').update(secret, 'utf8').digest();
+}
+
+/**
+ * Compares presented credentials with the configured ones in time that does not depend on where they
+ * differ: both sides are hashed to fixed-length digests first, and Basic checks the username and the
+ * password together without short-circuiting. Holds only the digests, never the secrets.
+ */
+export class Authenticator {
+  private readonly basic: { readonly username: Buffer; readonly password: Buffer } | undefined;
+  private readonly bearer: Buffer | undefined;
+  private readonly realm: string;
+
+  /** @throws ServerConfigError for an empty username, password or token, or a username holding `:`. */
+  constructor(options: AuthOptions = {}) {
+    const { basic, bearerToken } = options;
+    if (basic !== undefined) {
+      if (basic.username === '') throw new ServerConfigError('auth.basic.username', 'must not be empty');
+      if (basic.username.includes(':')) throw new ServerConfigError('auth.basic.username', 'must not contain ":" (RFC 7617)');
+      if (basic.password === '') throw new ServerConfigError('auth.basic.password', 'must not be empty');
+      this.basic = { username: digest(basic.username), password: digest(basic.password) };
+    }
+    if (bearerToken !== undefined) {
+      if (!/^[A-Za-z0-9+/=._~-]+$/.test(bearerToken)) {
+        throw new ServerConfigError('auth.bearerToken', 'must be non-empty and use only the token68 characters of RFC 9110');
+      }
+      this.bearer = digest(bearerToken);
+    }
+    this.realm = (options.realm ?? DEFAULT_REALM).replace(/["\\\r\n]/g, '');
+  }
+
+  /** Whether any credential is required. */
+  get isEnabled(): boolean {
+    return this.basic !== undefined || this.bearer !== undefined;
+  }
+
+  /** The `WWW-Authenticate` values a 401 carries, one per accepted scheme. */
+  get challenges(): string[] {
+    const challenges: string[] = [];
+    if (this.basic !== undefined) challenges.push(`Basic realm="${this.realm}", charset="UTF-8"`);
+    if (this.bearer !== undefined) challenges.push(`Bearer realm="${this.realm}"`);
+    return challenges;
+  }
+
+  /** Judges one request's `Authorization` header. */
+  check(authorization: string | undefined): AuthOutcome {
+    if (!this.isEnabled) return 'open';
+    if (authorization === undefined || authorization.trim() === '') return 'missing';
+    const basic = BASIC.exec(authorization);
+    if (basic !== null && this.basic !== undefined) return this.checkBasic(basic[1] as string) ? 'granted' : 'denied';
+    const bearer = BEARER.exec(authorization);
+    if (bearer !== null && this.bearer !== undefined) return timingSafeEqual(digest(bearer[1] as string), this.bearer) ? 'granted' : 'denied';
+    return 'denied';
+  }
+
+  private checkBasic(encoded: string): boolean {
+    const expected = this.basic as { readonly username: Buffer; readonly password: Buffer };
+    const decoded = Buffer.from(encoded, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    const username = colon < 0 ? decoded : decoded.slice(0, colon);
+    const password = colon < 0 ? '' : decoded.slice(colon + 1);
+    const isUser = timingSafeEqual(digest(username), expected.username);
+    const isPassword = timingSafeEqual(digest(password), expected.password);
+    return colon >= 0 && isUser && isPassword;
+  }
+}

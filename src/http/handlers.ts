@@ -1,0 +1,165 @@
+// What each exporter endpoint answers, on Node's own request and response objects: access control,
+// negotiation, the in-flight cap and failure handling. Which path reaches which handler is server.ts's job.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Registry } from '../registry/registry.js';
+import { systemClock, type Clock } from '../registry/clock.js';
+import { CONTENT_TYPES, type NamingProfile } from '../registry/exposition/prometheus-text.js';
+import { Authenticator, type AuthOptions } from './auth.js';
+import { AuthThrottle, type AuthThrottleOptions } from './auth-throttle.js';
+import { ConcurrencyLimit } from './concurrency-limit.js';
+import { QueryFilterError } from './errors.js';
+import { jsonView } from './json-view.js';
+import { defaultLogger, describeError, type Logger } from './logger.js';
+import { acceptsGzip, chooseFormat } from './negotiate.js';
+import { isProtectedPath } from './paths.js';
+import { parseIdFilter } from './query-filter.js';
+import { sendBody, sendJson, sendPlain, type Headers } from './responses.js';
+import { RenderedScrape, SharedScrape } from './shared-scrape.js';
+
+/** Scrape and JSON requests served at once; beyond it a request gets 503 with Retry-After. */
+export const DEFAULT_MAX_CONCURRENT_SCRAPES = 10;
+/** The `Retry-After` of a 503 for too many scrapes in flight. */
+const BUSY_RETRY_AFTER_SECONDS = 1;
+
+/** How the metrics endpoints behave; every field is optional. */
+export interface MetricsRouterOptions {
+  /** Who may read the metrics; default: everyone (see AuthOptions). */
+  readonly auth?: AuthOptions;
+  /** Throttling of failed authentications per client; defaults in auth-throttle.ts. */
+  readonly authThrottle?: AuthThrottleOptions;
+  /** Default DEFAULT_MAX_CONCURRENT_SCRAPES. */
+  readonly maxConcurrentScrapes?: number;
+  /** One line per failed gauge callback or failed render; default `console.error`. */
+  readonly logger?: Logger;
+  /** Times the auth-throttle windows (its `monotonic` reading); default the system clock. */
+  readonly clock?: Clock;
+}
+
+const PROMETHEUS_VARY = 'Accept, Accept-Encoding';
+const NOT_ACCEPTABLE = `Not Acceptable: this endpoint serves ${CONTENT_TYPES.prometheus} or ${CONTENT_TYPES.openmetrics}`;
+
+/** The endpoint logic behind the router, independent of the web framework. */
+export class MetricsHandlers {
+  private readonly scrape: SharedScrape;
+  private readonly auth: Authenticator;
+  private readonly throttle: AuthThrottle;
+  private readonly limit: ConcurrencyLimit;
+  private readonly logger: Logger;
+  /** Requests that passed authentication, so the route handler does not count them twice. */
+  private readonly admitted = new WeakSet<IncomingMessage>();
+
+  /** @throws ServerConfigError for unusable auth, throttle or limit settings. */
+  constructor(
+    private readonly registry: Registry,
+    options: MetricsRouterOptions = {},
+  ) {
+    const clock = options.clock ?? systemClock;
+    this.logger = options.logger ?? defaultLogger;
+    this.scrape = new SharedScrape(registry, this.logger);
+    this.auth = new Authenticator(options.auth);
+    this.throttle = new AuthThrottle(options.authThrottle ?? {}, () => clock.monotonic());
+    this.limit = new ConcurrencyLimit(options.maxConcurrentScrapes ?? DEFAULT_MAX_CONCURRENT_SCRAPES, 'maxConcurrentScrapes');
+  }
+
+  /**
+   * Access control for every request passing through: true lets it go on. Requests for a metrics path
+   * in any spelling (see isProtectedPath) need credentials when auth is configured; others pass.
+   * The endpoint handlers check again, so a spelling this check misses can reach no data either.
+   */
+  guard(req: IncomingMessage, res: ServerResponse): boolean {
+    if (!this.auth.isEnabled || this.admitted.has(req) || !isProtectedPath(req.url ?? '/')) return true;
+    return this.authenticate(req, res);
+  }
+
+  /** A Prometheus scrape in `profile` names, in the format `Accept` prefers, gzipped if allowed. */
+  async prometheus(profile: NamingProfile, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!this.isAdmitted(req, res)) return;
+    const format = chooseFormat(req.headers.accept);
+    if (format === undefined) return sendPlain(res, 406, NOT_ACCEPTABLE, { Vary: PROMETHEUS_VARY });
+    await this.withSlot(req, res, async () => {
+      const rendered = await this.scrape.exposition(format, profile);
+      await this.sendEncoded(req, res, rendered, { 'Content-Type': CONTENT_TYPES[format], Vary: PROMETHEUS_VARY });
+    });
+  }
+
+  /** AM's JSON view, filtered by `_queryFilter` and `prefix` (see parseIdFilter); 400 for a bad filter. */
+  async json(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!this.isAdmitted(req, res)) return;
+    let filter;
+    try {
+      filter = parseIdFilter(new URL(req.url ?? '/', 'http://localhost').searchParams);
+    } catch (error) {
+      if (!(error instanceof QueryFilterError)) throw error;
+      return sendJson(res, 400, { code: 400, reason: 'Bad Request', message: error.message });
+    }
+    await this.withSlot(req, res, async () => {
+      const view = jsonView(await this.scrape.families(), this.registry.labels, filter);
+      const rendered = new RenderedScrape(Buffer.from(JSON.stringify(view), 'utf8'));
+      await this.sendEncoded(req, res, rendered, { 'Content-Type': 'application/json; charset=utf-8', Vary: 'Accept-Encoding' });
+    });
+  }
+
+  /** Liveness: 200 while the process serves HTTP; reads no metric. */
+  health(_req: IncomingMessage, res: ServerResponse): void {
+    sendJson(res, 200, { status: 'UP' });
+  }
+
+  /** 405 for a method a path does not serve. */
+  methodNotAllowed(_req: IncomingMessage, res: ServerResponse): void {
+    sendPlain(res, 405, 'Method Not Allowed', { Allow: 'GET, HEAD' });
+  }
+
+  /** Whether `req` may read metrics; if not, the 401 or 429 has been sent. Counts each request once. */
+  private isAdmitted(req: IncomingMessage, res: ServerResponse): boolean {
+    return !this.auth.isEnabled || this.admitted.has(req) || this.authenticate(req, res);
+  }
+
+  private authenticate(req: IncomingMessage, res: ServerResponse): boolean {
+    const client = req.socket.remoteAddress ?? 'unknown';
+    const retryAfter = this.throttle.retryAfterSeconds(client);
+    if (retryAfter !== undefined) {
+      sendPlain(res, 429, 'Too Many Requests: too many failed authentications', { 'Retry-After': String(retryAfter) });
+      return false;
+    }
+    const outcome = this.auth.check(req.headers.authorization);
+    if (outcome === 'granted' || outcome === 'open') {
+      this.throttle.recordSuccess(client);
+      this.admitted.add(req);
+      return true;
+    }
+    if (outcome === 'denied') this.throttle.recordFailure(client);
+    sendPlain(res, 401, 'Unauthorized', { 'WWW-Authenticate': this.auth.challenges });
+    return false;
+  }
+
+  /** Runs `work` within the in-flight cap (503 beyond it); a failure becomes a bare 500 and one log line. */
+  private async withSlot(req: IncomingMessage, res: ServerResponse, work: () => Promise<void>): Promise<void> {
+    const release = this.limit.tryAcquire();
+    if (release === undefined) {
+      return sendPlain(res, 503, 'Service Unavailable: too many scrapes in flight', { 'Retry-After': String(BUSY_RETRY_AFTER_SECONDS) });
+    }
+    // A client that hangs up frees its slot at once; the shared render carries on for the others.
+    res.once('close', release);
+    try {
+      await work();
+    } catch (error) {
+      this.logger(`am-metrics: answering ${req.method ?? 'GET'} ${pathOf(req)} failed: ${describeError(error)}`);
+      sendPlain(res, 500, 'Internal Server Error');
+    } finally {
+      release();
+    }
+  }
+
+  private async sendEncoded(req: IncomingMessage, res: ServerResponse, rendered: RenderedScrape, headers: Headers): Promise<void> {
+    if (acceptsGzip(req.headers['accept-encoding'])) {
+      sendBody(res, 200, await rendered.gzipped(), { ...headers, 'Content-Encoding': 'gzip' });
+    } else {
+      sendBody(res, 200, rendered.body, headers);
+    }
+  }
+}
+
+/** The path of a request without its query, which may carry anything a client typed. */
+function pathOf(req: IncomingMessage): string {
+  return (req.url ?? '/').split('?', 1)[0] ?? '/';
+}

@@ -1,0 +1,140 @@
+// AM's JSON view of the metrics (`/json/metrics/api`): one CREST-style entry per series, with the rates
+// and millisecond durations AM's Dropwizard-based API shows. Pure: filtering input comes parsed.
+import type { Labels } from '../registry/labels.js';
+import { TIMER_QUANTILES, type CountSum, type FamilySnapshot, type TimerSeries } from '../registry/exposition/snapshot.js';
+import type { IdFilter } from './query-filter.js';
+
+/** JSON has no NaN or infinities: such values (an idle timer's quantiles) are written as `null`. */
+export type JsonNumber = number | null;
+
+/** What every entry carries: its id, its type, the metric name and the full label set (default labels too). */
+export interface JsonEntryBase {
+  readonly _id: string;
+  readonly _type: 'summary' | 'timer' | 'gauge' | 'distinctCounter' | 'counter';
+  readonly name: string;
+  readonly labels: Labels;
+}
+
+/** A summary series: event count, summed amount, events per second. */
+export interface JsonSummaryEntry extends JsonEntryBase {
+  readonly count: number;
+  readonly total: JsonNumber;
+  readonly mean_rate: JsonNumber;
+  readonly m1_rate: JsonNumber;
+  readonly m5_rate: JsonNumber;
+  readonly m15_rate: JsonNumber;
+  readonly rate_units: 'events/second';
+}
+
+/** A timer series: as a summary, plus durations in milliseconds (`total` is the summed duration). */
+export interface JsonTimerEntry extends Omit<JsonSummaryEntry, 'rate_units'> {
+  readonly min: JsonNumber;
+  readonly max: JsonNumber;
+  readonly mean: JsonNumber;
+  readonly p50: JsonNumber;
+  readonly p75: JsonNumber;
+  readonly p95: JsonNumber;
+  readonly p98: JsonNumber;
+  readonly p99: JsonNumber;
+  readonly p999: JsonNumber;
+  readonly rate_units: 'calls/second';
+  readonly duration_units: 'milliseconds';
+}
+
+/** A gauge, a distinct counter's estimate, or (`counter`, with `count`) one of the registry's own counters. */
+export type JsonValueEntry = JsonEntryBase & ({ readonly value: JsonNumber } | { readonly count: JsonNumber });
+
+export type JsonEntry = JsonSummaryEntry | JsonTimerEntry | JsonValueEntry;
+
+/** A CREST query response for an unpaged query. */
+export interface JsonQueryResult {
+  readonly result: readonly JsonEntry[];
+  readonly resultCount: number;
+  readonly pagedResultsCookie: null;
+  readonly totalPagedResultsPolicy: 'NONE';
+  readonly totalPagedResults: -1;
+  readonly remainingPagedResults: -1;
+}
+
+/** Field names of the timer quantiles, in TIMER_QUANTILES order. */
+const QUANTILE_FIELDS = ['p50', 'p75', 'p95', 'p98', 'p99', 'p999'] as const satisfies { readonly length: (typeof TIMER_QUANTILES)['length'] };
+
+/**
+ * The `_id` of a series: the metric name, then each of its own label values in the order the metric
+ * declared its label names, joined by dots (`am_cts_task.create.success.session`). Default labels
+ * such as `kubernetes_pod_name` are the same on every series of an instance and are left out. A `%` or
+ * `.` inside a value is written `%25` or `%2E`, so ids stay unique and unambiguous.
+ */
+export function jsonEntryId(name: string, labelNames: readonly string[], labels: Labels): string {
+  let id = name;
+  for (const label of labelNames) id += `.${(labels[label] ?? '').replace(/%/g, '%25').replace(/\./g, '%2E')}`;
+  return id;
+}
+
+/** Every series of `families` kept by `filter`, as a CREST query result. */
+export function jsonView(families: readonly FamilySnapshot[], defaultLabels: Labels, filter: IdFilter): JsonQueryResult {
+  const result: JsonEntry[] = [];
+  for (const family of families) {
+    for (const entry of entriesOf(family, defaultLabels)) if (filter(entry._id)) result.push(entry);
+  }
+  return {
+    result,
+    resultCount: result.length,
+    pagedResultsCookie: null,
+    totalPagedResultsPolicy: 'NONE',
+    totalPagedResults: -1,
+    remainingPagedResults: -1,
+  };
+}
+
+function entriesOf(family: FamilySnapshot, defaultLabels: Labels): JsonEntry[] {
+  if (family.kind === 'counter') {
+    const ownLabels = (labels: Labels): string[] => Object.keys(labels).filter((l) => !(l in defaultLabels)).sort();
+    return family.series.map((p) => ({ ...base(family.name, 'counter', ownLabels(p.labels), p.labels), count: finite(p.value) }));
+  }
+  const { name, labelNames } = family.descriptor;
+  switch (family.kind) {
+    case 'summary':
+      return family.series.map((s) => ({ ...base(name, 'summary', labelNames, s.labels), ...counts(s, finite(s.sum)), rate_units: 'events/second' }));
+    case 'timer':
+      return family.series.map((s) => timerEntry(base(name, 'timer', labelNames, s.labels), s));
+    case 'gauge':
+    case 'distinct': {
+      const type = family.kind === 'gauge' ? 'gauge' : 'distinctCounter';
+      return family.series.map((p) => ({ ...base(name, type, labelNames, p.labels), value: finite(p.value) }));
+    }
+  }
+}
+
+function base(name: string, type: JsonEntryBase['_type'], labelNames: readonly string[], labels: Labels): JsonEntryBase {
+  return { _id: jsonEntryId(name, labelNames, labels), _type: type, name, labels };
+}
+
+function counts(series: CountSum, total: JsonNumber) {
+  const { mean, m1, m5, m15 } = series.rates;
+  return { count: series.count, total, mean_rate: finite(mean), m1_rate: finite(m1), m5_rate: finite(m5), m15_rate: finite(m15) };
+}
+
+function timerEntry(entry: JsonEntryBase, s: TimerSeries): JsonTimerEntry {
+  const quantiles = Object.fromEntries(QUANTILE_FIELDS.map((field, i) => [field, millis(s.quantiles[i] ?? NaN)]));
+  return {
+    ...entry,
+    ...counts(s, millis(s.sum)),
+    min: millis(s.min),
+    max: millis(s.max),
+    mean: millis(s.mean),
+    ...(quantiles as Record<(typeof QUANTILE_FIELDS)[number], JsonNumber>),
+    rate_units: 'calls/second',
+    duration_units: 'milliseconds',
+  };
+}
+
+const MS_PER_SECOND = 1_000;
+/** Seconds to milliseconds, rounded to the nanosecond so `0.3 s` reads `300`, not `300.00000000000006`. */
+function millis(seconds: number): JsonNumber {
+  return finite(Math.round(seconds * MS_PER_SECOND * 1e6) / 1e6);
+}
+
+function finite(value: number): JsonNumber {
+  return Number.isFinite(value) ? value : null;
+}

@@ -1,0 +1,146 @@
+// The HTTP face of the exporter: an express router a host app mounts, and a standalone server around
+// it. The only file that imports express; what each endpoint answers lives in src/http/.
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import type { Registry } from './registry/registry.js';
+import { MetricsHandlers, type MetricsRouterOptions } from './http/handlers.js';
+import { AIC_PATHS, HEALTH_PATH, JSON_PATH, LEGACY_PATHS } from './http/paths.js';
+import { sendPlain } from './http/responses.js';
+import { applyLimits, resolveLimits, serverOptions, type ServerLimits } from './http/server-limits.js';
+import { loadTls, type TlsOptions } from './http/tls.js';
+import { defaultLogger, describeError } from './http/logger.js';
+
+/** What the endpoints read: a registry, or anything holding one (such as a traffic simulator). */
+export type MetricsSource = Registry | { readonly registry: Registry };
+
+/** Port of the standalone server when none is given (AM's usual HTTP port). */
+export const DEFAULT_PORT = 8080;
+/** How long `close()` lets requests in flight finish before cutting their connections. */
+const CLOSE_GRACE_MS = 5_000;
+
+type Handler = (req: Request, res: Response) => void | Promise<void>;
+
+/**
+ * An express router serving AM's metrics endpoints, for a host app to mount:
+ * `GET|HEAD /monitoring/prometheus/am` and `/metrics/prometheus/0.0.4` (AIC names), `/json/metrics/prometheus`
+ * and `/metrics/prometheus` (legacy `_total` names), `/json/metrics/api` (AM's JSON view) and `/health`.
+ * Paths match exactly (case and trailing slash count); other methods on them get 405, other paths pass
+ * on to the host app. With auth configured every spelling of a metrics path needs credentials.
+ * The router installs no signal handlers and keeps no timers.
+ * @throws ServerConfigError for unusable auth, throttle or limit settings.
+ */
+export function createMetricsRouter(source: MetricsSource, options: MetricsRouterOptions = {}): Router {
+  const handlers = new MetricsHandlers(registryOf(source), options);
+  const router = express.Router({ caseSensitive: true, strict: true });
+  router.use((req, res, next) => {
+    if (handlers.guard(req, res)) next();
+  });
+  const refuse: Handler = (req, res) => handlers.methodNotAllowed(req, res);
+  for (const path of AIC_PATHS) addRoute(router, path, (req, res) => handlers.prometheus('aic', req, res), refuse);
+  for (const path of LEGACY_PATHS) addRoute(router, path, (req, res) => handlers.prometheus('legacy', req, res), refuse);
+  addRoute(router, JSON_PATH, (req, res) => handlers.json(req, res), refuse);
+  addRoute(router, HEALTH_PATH, (req, res) => handlers.health(req, res), refuse);
+  return router;
+}
+
+/** GET (and so HEAD: express answers it with the GET handler, minus the body) and 405 for the rest. */
+function addRoute(router: Router, path: string, get: Handler, otherMethods: Handler): void {
+  router.route(path).get(get).all(otherMethods);
+}
+
+/** Options of the standalone server: the router's, plus where and how to listen. */
+export interface StartServerOptions extends MetricsRouterOptions {
+  readonly source: MetricsSource;
+  /** Default DEFAULT_PORT; 0 picks a free port (read it from the result). */
+  readonly port?: number;
+  /** Address to listen on; default all interfaces. */
+  readonly host?: string;
+  /** Serve HTTPS with this certificate and key instead of HTTP. */
+  readonly tls?: TlsOptions;
+  /** Connection and timeout bounds; defaults in src/http/server-limits.ts. */
+  readonly limits?: ServerLimits;
+}
+
+/** A listening exporter. */
+export interface RunningServer {
+  /** Base URL, e.g. `https://127.0.0.1:9443` (`localhost` when listening on all interfaces). */
+  readonly url: string;
+  readonly port: number;
+  /**
+   * Stops accepting connections, closes idle ones, lets requests in flight finish for a few seconds
+   * (CLOSE_GRACE_MS) and then cuts the rest. Resolves once the server has closed; calling it again
+   * returns the same promise.
+   */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the standalone exporter: the metrics router, 404 for any other path, a bare 500 for anything
+ * unexpected, no `X-Powered-By`, and the bounds of `limits`. Installs no signal handlers.
+ * @throws ServerConfigError (rejects) for bad settings or an unreadable TLS file; rejects with the
+ *   listen error (e.g. EADDRINUSE) when the port cannot be bound.
+ */
+export async function startServer(options: StartServerOptions): Promise<RunningServer> {
+  const limits = resolveLimits(options.limits);
+  const app = createApp(options);
+  const server: HttpServer | HttpsServer =
+    options.tls === undefined
+      ? createHttpServer(serverOptions(limits), app)
+      : createHttpsServer({ ...serverOptions(limits), ...(await loadTls(options.tls)) }, app);
+  applyLimits(server, limits);
+  await listen(server, options.port ?? DEFAULT_PORT, options.host);
+  const logger = options.logger ?? defaultLogger;
+  server.on('error', (error) => logger(`am-metrics: server error: ${describeError(error)}`));
+  const { address, port } = server.address() as AddressInfo;
+  const scheme = options.tls === undefined ? 'http' : 'https';
+  let closing: Promise<void> | undefined;
+  return { url: `${scheme}://${displayHost(address)}:${port}`, port, close: () => (closing ??= closeServer(server)) };
+}
+
+function createApp(options: StartServerOptions): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(createMetricsRouter(options.source, options));
+  app.use((_req: Request, res: Response) => sendPlain(res, 404, 'Not Found'));
+  const logger = options.logger ?? defaultLogger;
+  app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
+    logger(`am-metrics: ${req.method} ${req.path} failed: ${describeError(error)}`);
+    if (res.headersSent) res.destroy();
+    else sendPlain(res, 500, 'Internal Server Error');
+  });
+  return app;
+}
+
+function registryOf(source: MetricsSource): Registry {
+  return 'registry' in source ? source.registry : source;
+}
+
+function listen(server: HttpServer | HttpsServer, port: number, host: string | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+function displayHost(address: string): string {
+  if (address === '0.0.0.0' || address === '::') return 'localhost';
+  return address.includes(':') ? `[${address}]` : address;
+}
+
+function closeServer(server: HttpServer | HttpsServer): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const cut = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS);
+    cut.unref();
+    server.close((error) => {
+      clearTimeout(cut);
+      if (error === undefined) resolve();
+      else reject(error);
+    });
+    server.closeIdleConnections();
+  });
+}
