@@ -1,0 +1,133 @@
+// Turns the command line and the environment into what `am-metrics` should do, checking every value
+// before anything starts. Starting the server and the simulator is cli.ts's job.
+import { parseArgs } from 'node:util';
+import { DEFAULT_PORT } from '../server.js';
+import { authFromEnvironment } from '../http/auth-environment.js';
+import type { AuthOptions } from '../http/auth.js';
+import type { TlsOptions } from '../http/tls.js';
+import { DEFAULT_RATE, MAX_RATE } from '../simulator/simulator.js';
+
+/** The address the server listens on when neither `--host` nor HOST says otherwise. */
+export const DEFAULT_HOST = '0.0.0.0';
+const MAX_PORT = 65_535;
+const MAX_SEED = 2 ** 32 - 1;
+
+/** A command line that cannot be run: an unknown flag, a missing or bad value. Exit status 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+/** Everything `am-metrics serve` needs, checked. */
+export interface ServeSettings {
+  readonly port: number;
+  readonly host: string;
+  readonly podName: string;
+  /** Present with `--simulate`. */
+  readonly simulator?: { readonly rate: number; readonly seed: number };
+  readonly tls?: TlsOptions;
+  readonly auth: AuthOptions;
+}
+
+export type CliCommand =
+  | { readonly kind: 'help' }
+  | { readonly kind: 'version' }
+  | { readonly kind: 'serve'; readonly settings: ServeSettings };
+
+/** Where defaults come from that the command line and environment leave open. */
+export interface CliDefaults {
+  readonly hostname: () => string;
+  /** A seed for a simulation started without `--seed`. */
+  readonly randomSeed: () => number;
+}
+
+type Environment = Readonly<Record<string, string | undefined>>;
+
+const FLAGS = {
+  port: { type: 'string' }, host: { type: 'string' }, 'pod-name': { type: 'string' },
+  simulate: { type: 'boolean' }, rate: { type: 'string' }, seed: { type: 'string' },
+  'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' },
+  help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' },
+} as const;
+
+/**
+ * What the command line asks for. Flags win over their environment variables; an empty variable
+ * counts as unset. Scrape credentials come from the environment only (see authFromEnvironment).
+ * @throws UsageError for an unknown command or flag, a missing value or a value out of range;
+ *   ServerConfigError (from the auth reader) for unusable credentials such as an unreadable password file.
+ */
+export function parseCommandLine(args: readonly string[], env: Environment, defaults: CliDefaults): CliCommand {
+  const [command, ...rest] = args;
+  if (command === undefined) throw new UsageError('missing command (see am-metrics --help)');
+  if (command === 'help' || command === '--help' || command === '-h') return { kind: 'help' };
+  if (command === '--version' || command === '-v') return { kind: 'version' };
+  if (command !== 'serve') throw new UsageError(`unknown command ${JSON.stringify(command)} (see am-metrics --help)`);
+  const { values } = parseFlags(rest);
+  if (values.help === true) return { kind: 'help' };
+  if (values.version === true) return { kind: 'version' };
+  const fromEnv = (name: string): string | undefined => (env[name] === '' ? undefined : env[name]);
+  if (values.simulate !== true && (values.rate !== undefined || values.seed !== undefined)) {
+    throw new UsageError('--rate and --seed only apply with --simulate');
+  }
+  if ((values['tls-cert'] === undefined) !== (values['tls-key'] === undefined)) {
+    throw new UsageError('--tls-cert and --tls-key go together');
+  }
+  const portText = values.port ?? fromEnv('PORT');
+  const settings: ServeSettings = {
+    port: portText === undefined ? DEFAULT_PORT : integerIn(portText, 0, MAX_PORT, values.port !== undefined ? '--port' : 'PORT'),
+    host: nonEmpty(values.host, '--host') ?? fromEnv('HOST') ?? DEFAULT_HOST,
+    podName: nonEmpty(values['pod-name'], '--pod-name') ?? fromEnv('KUBERNETES_POD_NAME') ?? fromEnv('HOSTNAME') ?? defaults.hostname(),
+    auth: authFromEnvironment(env),
+    ...(values.simulate === true
+      ? { simulator: { rate: rateOf(values.rate), seed: values.seed === undefined ? defaults.randomSeed() : integerIn(values.seed, 0, MAX_SEED, '--seed') } }
+      : {}),
+    ...(values['tls-cert'] !== undefined && values['tls-key'] !== undefined ? { tls: { cert: values['tls-cert'], key: values['tls-key'] } } : {}),
+  };
+  return { kind: 'serve', settings };
+}
+
+function parseFlags(args: readonly string[]) {
+  try {
+    return parseArgs({ args: [...args], options: FLAGS, strict: true, allowPositionals: false });
+  } catch (error) {
+    throw new UsageError(describeParseError(error));
+  }
+}
+
+/** node:util's messages span lines and mention internals; these say the same in one line. */
+function describeParseError(error: unknown): string {
+  const { code, message } = error as { code?: string; message?: string };
+  const text = message ?? String(error);
+  const flag = /'(-{1,2}[^'\s<=]+)/.exec(text)?.[1] ?? /'([^']*)'/.exec(text)?.[1] ?? '';
+  switch (code) {
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
+      return `unknown flag ${flag} (see am-metrics --help)`;
+    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
+      return text.includes('does not take an argument') ? `${flag} takes no value` : `${flag} needs a value`;
+    case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
+      return `unexpected argument ${JSON.stringify(flag)} (see am-metrics --help)`;
+    default:
+      return text.split('\n', 1)[0] ?? 'cannot read the command line';
+  }
+}
+
+function integerIn(text: string, min: number, max: number, source: string): number {
+  const value = /^\d+$/.test(text.trim()) ? Number(text.trim()) : Number.NaN;
+  if (!(Number.isSafeInteger(value) && value >= min && value <= max)) {
+    throw new UsageError(`${source} must be a whole number from ${min} to ${max}, got ${JSON.stringify(text)}`);
+  }
+  return value;
+}
+
+function rateOf(text: string | undefined): number {
+  if (text === undefined) return DEFAULT_RATE;
+  const value = /^\s*(\d+(\.\d*)?|\.\d+)\s*$/.test(text) ? Number(text) : Number.NaN;
+  if (!(value > 0 && value <= MAX_RATE)) {
+    throw new UsageError(`--rate must be a number of logins per second above 0 and at most ${MAX_RATE}, got ${JSON.stringify(text)}`);
+  }
+  return value;
+}
+
+function nonEmpty(value: string | undefined, flag: string): string | undefined {
+  if (value !== undefined && value.trim() === '') throw new UsageError(`${flag} needs a value`);
+  return value;
+}

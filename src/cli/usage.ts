@@ -1,0 +1,37 @@
+// The text of `am-metrics --help`, built from the constants it describes so it cannot drift from them.
+import { DEFAULT_PORT } from '../server.js';
+import { AUTH_ENVIRONMENT } from '../http/auth-environment.js';
+import { AIC_PATHS, HEALTH_PATH, JSON_PATH, LEGACY_PATHS } from '../http/paths.js';
+import { DEFAULT_RATE, MAX_RATE } from '../simulator/simulator.js';
+import { DEFAULT_HOST } from './options.js';
+
+const { username, password, passwordFile, bearerToken } = AUTH_ENVIRONMENT;
+const basic = `${username} with ${password} or ${passwordFile}`;
+
+/** Usage of the `am-metrics` command, ending in a line break. */
+export const USAGE = `Usage: am-metrics serve [options]
+       am-metrics --help | --version
+
+Serves AM's metrics for Prometheus: ${AIC_PATHS.join(' and ')} (AIC names),
+${LEGACY_PATHS.join(' and ')} (AM 7.5 and earlier names), ${JSON_PATH} (JSON) and ${HEALTH_PATH}.
+
+Options of serve (a flag wins over the environment variable in brackets):
+  --port <n>          port to listen on, 0 for any free one [PORT] (default ${DEFAULT_PORT})
+  --host <address>    address to listen on [HOST] (default ${DEFAULT_HOST}: every interface)
+  --pod-name <name>   kubernetes_pod_name label of every series
+                      [KUBERNETES_POD_NAME, then HOSTNAME] (default: the host name)
+  --simulate          record traffic from a built-in simulated AM
+  --rate <n>          simulated login journeys per second, above 0 and at most ${MAX_RATE} (default ${DEFAULT_RATE})
+  --seed <n>          simulator seed, 0 to 4294967295; a seed replays the same traffic
+                      (default: a random seed, printed at start)
+  --tls-cert <file>   serve HTTPS with this PEM certificate chain (with --tls-key)
+  --tls-key <file>    the certificate's PEM private key
+  -h, --help          print this help
+  -v, --version       print the version
+
+Scrape credentials, from the environment only (none set: anyone may scrape):
+  ${basic}   HTTP Basic
+  ${bearerToken.padEnd(basic.length)}   Authorization: Bearer <token>
+
+SIGTERM or SIGINT stops the server gracefully and exits with status 0.
+`;

@@ -1,0 +1,157 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { get as httpsGet } from 'node:https';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { expectedSamples, referenceCatalogue } from '../support/reference.js';
+import { build, runCli, type CliProcess } from './child.js';
+
+const START_LINE = /^am-metrics listening on (https?:\/\/\S+?)\/monitoring\/prometheus\/am /;
+const EVERY_SAMPLE = referenceCatalogue().flatMap((metric) => expectedSamples(metric, 'aic'));
+const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+const hasOpenssl = spawnSync('which', ['openssl']).status === 0;
+let tlsDir = '';
+
+beforeAll(() => {
+  build();
+  if (!hasOpenssl) return;
+  tlsDir = mkdtempSync(join(tmpdir(), 'am-metrics-cli-tls-'));
+  execFileSync('openssl', [
+    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
+    '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(tlsDir, 'key.pem'), '-out', join(tlsDir, 'cert.pem'),
+  ], { stdio: 'ignore' });
+});
+afterAll(() => {
+  if (tlsDir !== '') rmSync(tlsDir, { recursive: true, force: true });
+});
+
+/** Starts `serve` on 127.0.0.1 and an ephemeral port and returns the base URL it printed. */
+async function serve(args: readonly string[], env: Readonly<Record<string, string>> = {}): Promise<{ cli: CliProcess; url: string }> {
+  const cli = runCli(['serve', '--port', '0', '--host', '127.0.0.1', ...args], env);
+  const line = await cli.line(START_LINE);
+  return { cli, url: START_LINE.exec(line)?.[1] as string };
+}
+
+/** Asserts the process failed with `status` after exactly one line on stderr, and no stack trace. */
+async function expectOneLineFailure(cli: CliProcess, status: number, message: RegExp): Promise<void> {
+  expect(await cli.exit()).toEqual({ code: status, signal: null });
+  expect(cli.errorLines).toHaveLength(1);
+  expect(cli.errorLines[0]).toMatch(/^am-metrics: /);
+  expect(cli.errorLines[0]).toMatch(message);
+  expect(cli.stdout).toBe('');
+}
+
+describe('am-metrics', () => {
+  it('prints its usage with --help and exits 0', async () => {
+    const cli = runCli(['--help']);
+    expect(await cli.exit()).toEqual({ code: 0, signal: null });
+    expect(cli.stdout).toMatch(/^Usage: am-metrics serve \[options\]/);
+    for (const flag of ['--port', '--host', '--pod-name', '--simulate', '--rate', '--seed', '--tls-cert', '--tls-key']) {
+      expect(cli.stdout).toContain(flag);
+    }
+    expect(cli.stderr).toBe('');
+  });
+
+  it.each([[['--version']], [['serve', '--version']]])('prints the package version with %j', async (args) => {
+    const cli = runCli(args);
+    expect(await cli.exit()).toEqual({ code: 0, signal: null });
+    expect(cli.stdout).toBe(`${version}\n`);
+  });
+
+  it('serves the simulator\'s samples on the port it prints, every documented one at once', async () => {
+    const { cli, url } = await serve(['--simulate', '--seed', '42', '--rate', '5', '--pod-name', 'am-test']);
+    expect(cli.stdout).toContain('simulator: 5 logins/s, seed 42');
+    const response = await fetch(`${url}/monitoring/prometheus/am`);
+    expect(response.status).toBe(200);
+    const text = await response.text();
+    expect(EVERY_SAMPLE.filter((name) => !text.includes(`\n${name}{`))).toEqual([]);
+    expect(text).toContain('am_authentication_count{kubernetes_pod_name="am-test",outcome="success",}');
+  });
+
+  it.each(['SIGTERM', 'SIGINT'] as const)('closes the server and exits 0 on %s', async (signal) => {
+    const { cli, url } = await serve(['--simulate']);
+    expect((await fetch(`${url}/health`)).status).toBe(200);
+    cli.child.kill(signal);
+    expect(await cli.exit()).toEqual({ code: 0, signal: null });
+    expect(cli.stdout).toContain(`am-metrics stopped (${signal})`);
+    expect(cli.stderr).toBe('');
+  });
+
+  it('serves an empty catalogue without --simulate', async () => {
+    const { cli, url } = await serve([]);
+    expect(cli.stdout).toContain('no simulator');
+    expect((await fetch(`${url}/monitoring/prometheus/am`)).status).toBe(200);
+  });
+
+  it('takes PORT and HOST from the environment, and lets flags win over them', async () => {
+    const fromEnv = runCli(['serve'], { PORT: '0', HOST: '127.0.0.1' });
+    expect(await fromEnv.line(START_LINE)).toMatch(/^am-metrics listening on http:\/\/127\.0\.0\.1:\d+\//);
+    const { url } = await serve([], { PORT: 'not-a-port', HOST: 'not-a-host.invalid' });
+    expect((await fetch(`${url}/health`)).status).toBe(200);
+  });
+
+  it('asks for the bearer token set in METRICS_BEARER_TOKEN', async () => {
+    const { cli, url } = await serve(['--simulate'], { METRICS_BEARER_TOKEN: 'scrape-me' });
+    expect(cli.stdout).toContain('auth: bearer');
+    expect((await fetch(`${url}/monitoring/prometheus/am`)).status).toBe(401);
+    const granted = await fetch(`${url}/monitoring/prometheus/am`, { headers: { Authorization: 'Bearer scrape-me' } });
+    expect(granted.status).toBe(200);
+  });
+
+  it.each([
+    [['serve', '--bogus'], /unknown flag --bogus/],
+    [['serve', '--port'], /--port needs a value/],
+    [['serve', '--port', 'abc'], /--port must be a whole number from 0 to 65535/],
+    [['serve', '--port', '65536'], /--port must be a whole number from 0 to 65535/],
+    [['serve', '--simulate', '--rate', 'fast'], /--rate must be a number/],
+    [['serve', '--simulate', '--rate', '0'], /--rate must be a number/],
+    [['serve', '--simulate', '--rate', '1000000'], /--rate must be a number/],
+    [['serve', '--simulate', '--seed', '1.5'], /--seed must be a whole number/],
+    [['serve', '--rate', '5'], /--rate and --seed only apply with --simulate/],
+    [['serve', '--tls-cert', 'cert.pem'], /--tls-cert and --tls-key go together/],
+    [['start'], /unknown command "start"/],
+    [[], /missing command/],
+  ])('refuses %j with one line on stderr and status 2', async (args, message) => {
+    await expectOneLineFailure(runCli(args), 2, message);
+  });
+
+  it('refuses a bad PORT variable with one line naming it', async () => {
+    await expectOneLineFailure(runCli(['serve'], { PORT: '80a' }), 2, /^am-metrics: PORT must be a whole number/);
+  });
+
+  it('fails with one line when the port is in use', async () => {
+    const occupied = await listeningServer();
+    const port = (occupied.address() as { port: number }).port;
+    await expectOneLineFailure(runCli(['serve', '--port', String(port), '--host', '127.0.0.1']), 1, new RegExp(`127\\.0\\.0\\.1:${port}: the port is already in use`));
+  });
+
+  it('fails with one line when METRICS_PASSWORD_FILE cannot be read', async () => {
+    const env = { METRICS_USERNAME: 'prometheus', METRICS_PASSWORD_FILE: '/nonexistent/am-metrics-password' };
+    await expectOneLineFailure(runCli(['serve', '--port', '0'], env), 1, /METRICS_PASSWORD_FILE: cannot read "\/nonexistent\/am-metrics-password" \(ENOENT\)/);
+  });
+
+  it.skipIf(!hasOpenssl)('serves HTTPS with --tls-cert and --tls-key', async () => {
+    const { url } = await serve(['--simulate', '--tls-cert', join(tlsDir, 'cert.pem'), '--tls-key', join(tlsDir, 'key.pem')]);
+    expect(url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+    const status = await new Promise<number | undefined>((resolve, reject) => {
+      httpsGet(`${url}/health`, { ca: readFileSync(join(tlsDir, 'cert.pem')) }, (res) => resolve(res.resume().statusCode)).on('error', reject);
+    });
+    expect(status).toBe(200);
+  });
+
+  it('fails with one line when a TLS file cannot be read', async () => {
+    const cli = runCli(['serve', '--port', '0', '--host', '127.0.0.1', '--tls-cert', '/nonexistent/cert.pem', '--tls-key', '/nonexistent/key.pem']);
+    await expectOneLineFailure(cli, 1, /--tls-(cert|key): cannot read/);
+  });
+});
+
+/** A TCP server holding an ephemeral loopback port until the test ends. */
+async function listeningServer(): Promise<Server> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  return server;
+}

@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_HOST, parseCommandLine, UsageError, type ServeSettings } from '../../src/cli/options.js';
+import { ServerConfigError } from '../../src/http/errors.js';
+import { DEFAULT_PORT } from '../../src/server.js';
+import { DEFAULT_RATE } from '../../src/simulator/simulator.js';
+
+const defaults = { hostname: () => 'host-os', randomSeed: () => 777 };
+
+function settings(args: readonly string[], env: Record<string, string> = {}): ServeSettings {
+  const command = parseCommandLine(['serve', ...args], env, defaults);
+  if (command.kind !== 'serve') throw new Error(`expected serve, got ${command.kind}`);
+  return command.settings;
+}
+
+describe('parseCommandLine', () => {
+  it('serves on every interface of port 8080, without simulator or credentials, by default', () => {
+    expect(settings([])).toEqual({ port: DEFAULT_PORT, host: DEFAULT_HOST, podName: 'host-os', auth: {} });
+  });
+
+  it.each([
+    [[], {}, 'host-os'],
+    [[], { HOSTNAME: 'am-7d9f' }, 'am-7d9f'],
+    [[], { HOSTNAME: 'am-7d9f', KUBERNETES_POD_NAME: 'am-0' }, 'am-0'],
+    [['--pod-name', 'am-cli'], { KUBERNETES_POD_NAME: 'am-0' }, 'am-cli'],
+    [[], { KUBERNETES_POD_NAME: '', HOSTNAME: 'am-7d9f' }, 'am-7d9f'],
+  ])('names the pod from %j and %j: %s', (args, env, podName) => {
+    expect(settings(args, env).podName).toBe(podName);
+  });
+
+  it('lets flags win over PORT and HOST, and treats empty variables as unset', () => {
+    expect(settings([], { PORT: '9100', HOST: '127.0.0.1' })).toMatchObject({ port: 9100, host: '127.0.0.1' });
+    expect(settings(['--port', '0', '--host', '::1'], { PORT: 'nonsense', HOST: '10.0.0.1' })).toMatchObject({ port: 0, host: '::1' });
+    expect(settings([], { PORT: '', HOST: '' })).toMatchObject({ port: DEFAULT_PORT, host: DEFAULT_HOST });
+  });
+
+  it('simulates at the default rate with a random seed unless told otherwise', () => {
+    expect(settings(['--simulate']).simulator).toEqual({ rate: DEFAULT_RATE, seed: 777 });
+    expect(settings(['--simulate', '--rate', '2.5', '--seed', '42']).simulator).toEqual({ rate: 2.5, seed: 42 });
+  });
+
+  it('reads scrape credentials from the environment', () => {
+    expect(settings([], { METRICS_USERNAME: 'prometheus', METRICS_PASSWORD: 'secret', METRICS_BEARER_TOKEN: 't0ken' }).auth).toEqual({
+      basic: { username: 'prometheus', password: 'secret' },
+      bearerToken: 't0ken',
+    });
+  });
+
+  it('passes the TLS files on as paths', () => {
+    expect(settings(['--tls-cert', 'tls.crt', '--tls-key', 'tls.key']).tls).toEqual({ cert: 'tls.crt', key: 'tls.key' });
+  });
+
+  it.each([
+    [['--help'], 'help'], [['-h'], 'help'], [['help'], 'help'], [['serve', '--help'], 'help'],
+    [['--version'], 'version'], [['-v'], 'version'], [['serve', '-v'], 'version'],
+  ])('reads %j as %s', (args, kind) => {
+    expect(parseCommandLine(args, {}, defaults).kind).toBe(kind);
+  });
+
+  it.each([
+    [['serve', '--port', '-1'], {}, UsageError],
+    [['serve', '--port', '8080.5'], {}, UsageError],
+    [['serve', '--port', '0x50'], {}, UsageError],
+    [['serve', '--host', ''], {}, UsageError],
+    [['serve', '--pod-name', ' '], {}, UsageError],
+    [['serve', '--simulate', '--rate', '-3'], {}, UsageError],
+    [['serve', '--simulate', '--rate', 'Infinity'], {}, UsageError],
+    [['serve', '--simulate', '--seed', '4294967296'], {}, UsageError],
+    [['serve', '--tls-key', 'tls.key'], {}, UsageError],
+    [['serve', 'extra'], {}, UsageError],
+    [['serve'], { PORT: '99999' }, UsageError],
+    [['serve'], { METRICS_USERNAME: 'prometheus' }, ServerConfigError],
+    [['serve'], { METRICS_PASSWORD: 'secret' }, ServerConfigError],
+  ])('refuses %j with %j', (args, env, errorClass) => {
+    expect(() => parseCommandLine(args, env, defaults)).toThrow(errorClass);
+  });
+
+  it('says what went wrong in one line', () => {
+    expect(() => parseCommandLine(['serve', '--port', '--simulate'], {}, defaults)).toThrow(/^--port needs a value$/);
+  });
+});
