@@ -1,0 +1,50 @@
+// The overview dashboard: headline numbers coloured by the alert thresholds, then two panels per family
+// taken from the family dashboards, all filtered by pod only.
+import { METRICS } from '../../../src/metrics/catalog.js';
+import type { DashboardSpec, PanelSpec } from '../grafana.js';
+import { eq, quantile, rateRatio, sumRate, type Scope } from '../promql.js';
+import { dashboardScope, podVariable, statPanel } from '../panels.js';
+import { THRESHOLDS } from '../rules.js';
+import { loginsPanel, uniqueUsersPanel } from './authentication.js';
+import { evaluationLatencyPanel, evaluationsPanel } from './authorization.js';
+import { cacheHitRatioPanel, checksPanel } from './denylist.js';
+import { latencyPanel, operationsPanel } from './cts.js';
+import { grantsPanel, tokensIssuedPanel } from './oauth2.js';
+import { sessionCacheHitRatioPanel, sessionOperationsPanel } from './session.js';
+
+const FAILURE = [eq('outcome', 'failure')];
+const pair = (t: { warning: number; critical: number }): [number, number] => [t.warning, t.critical];
+
+function headlines(scope: Scope): PanelSpec[] {
+  return [
+    statPanel({ title: 'Logins', description: 'Authentication journeys completed per second, all outcomes, across the selected pods.' }, 'ops', sumRate(METRICS.authentication, scope, [])),
+    statPanel({ title: 'Login failure ratio', description: 'Share of authentication journeys that failed. Orange and red at the warning and critical thresholds of the AMAuthenticationFailureRatioHigh alert.' }, 'percentunit', rateRatio(METRICS.authentication, scope, [], FAILURE), pair(THRESHOLDS.loginFailureRatio)),
+    statPanel({ title: 'Policy evaluations', description: 'Policy evaluations per second across the selected pods.' }, 'ops', sumRate(METRICS.policyEvaluations, scope, [])),
+    statPanel({ title: 'Policy failure ratio', description: 'Share of policy evaluations that failed (errors, not denials). Coloured at the AMPolicyEvaluationFailureRatioHigh thresholds.' }, 'percentunit', rateRatio(METRICS.policyEvaluations, scope, [], FAILURE), pair(THRESHOLDS.policyFailureRatio)),
+    statPanel({ title: 'CTS operations', description: 'Core Token Service operations per second across the selected pods.' }, 'ops', sumRate(METRICS.ctsTasks, scope, [])),
+    statPanel({ title: 'CTS failure ratio', description: 'Share of CTS operations that failed. Coloured at the AMCtsTaskFailureRatioHigh thresholds.' }, 'percentunit', rateRatio(METRICS.ctsTasks, scope, [], FAILURE), pair(THRESHOLDS.ctsFailureRatio)),
+    statPanel({ title: 'CTS p99, slowest pod', description: 'The highest p99 CTS latency of any selected pod (quantiles are per pod, so this is a maximum, not a combined p99). Coloured at the AMCtsTaskLatencyHigh thresholds.' }, 's', quantile(METRICS.ctsTasks, '0.99', scope, []), pair(THRESHOLDS.ctsP99Seconds)),
+    statPanel({ title: 'Tokens issued', description: 'OAuth 2.0 and OpenID Connect tokens issued per second across the selected pods.' }, 'ops', sumRate(METRICS.oauth2TokensIssued, scope, [])),
+  ];
+}
+
+/** The overview dashboard. */
+export function overviewDashboard(): DashboardSpec {
+  const scope = dashboardScope();
+  return {
+    uid: 'am-overview',
+    title: 'AM / Overview',
+    description: 'ForgeRock AM and PingOne AIC at a glance: logins, authorization, denylist, CTS, OAuth 2.0 and sessions. Each section links to its family dashboard through the AM dashboards menu.',
+    tags: ['overview'],
+    variables: [podVariable(METRICS.authentication)],
+    sections: [
+      { title: 'At a glance', panels: headlines(scope) },
+      { title: 'Authentication', panels: [loginsPanel(scope), uniqueUsersPanel(scope)] },
+      { title: 'Authorization', panels: [evaluationsPanel(scope), evaluationLatencyPanel(scope)] },
+      { title: 'Denylist', panels: [checksPanel(scope), cacheHitRatioPanel(scope)] },
+      { title: 'CTS', panels: [operationsPanel(scope, ['outcome']), latencyPanel(scope)] },
+      { title: 'OAuth 2.0', panels: [grantsPanel(scope), tokensIssuedPanel(scope)] },
+      { title: 'Sessions', panels: [sessionOperationsPanel(scope, ['outcome']), sessionCacheHitRatioPanel(scope)] },
+    ],
+  };
+}

@@ -1,0 +1,158 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ALERTS } from '../../scripts/dashboards/rules.js';
+import { run } from '../support/prometheus-tools.js';
+import { ROOT, RULES_DIR, filesIn } from './committed.js';
+
+// The alerts' behaviour on made-up series, checked by `promtool test rules` against the committed rule
+// files: recording rules and alerts evaluated together, every minute, as Prometheus would.
+
+const TMP = mkdtempSync(join(tmpdir(), 'am-alerts-'));
+afterAll(() => rmSync(TMP, { recursive: true, force: true }));
+
+const POD = 'job="am", kubernetes_pod_name="am-0"';
+/** A counter rising by `perMinute` each minute for 40 minutes: a rate of perMinute/60 per second. */
+const perMinute = (n: number): string => `0+${n}x40`;
+const EVAL_AT = '30m';
+type Labels = Record<string, string>;
+
+/** An annotation as Prometheus expands it, given the alert's labels and its value already humanized. */
+function expand(template: string, labels: Labels, value: string): string {
+  return template.replace(/\{\{ \$labels\.(\w+) \}\}/g, (_m, name: string) => labels[name] ?? '').replace(/\{\{ \$value \| \w+ \}\}/g, value);
+}
+
+/** The alert `name` at `severity` as promtool should report it. */
+function firing(name: string, severity: 'warning' | 'critical', labels: Labels, value = ''): object {
+  const rule = ALERTS.find((a) => a.alert === name && a.labels.severity === severity);
+  if (rule === undefined) throw new Error(`no ${severity} ${name}`);
+  const annotations = Object.fromEntries(Object.entries(rule.annotations).map(([k, v]) => [k, expand(v, labels, value)]));
+  return { exp_labels: { ...labels, severity }, exp_annotations: annotations };
+}
+
+interface Scenario {
+  readonly series: Readonly<Record<string, string>>;
+  readonly alert: string;
+  readonly expected: readonly object[];
+}
+
+const SCENARIOS: Readonly<Record<string, Scenario>> = {
+  'one login in four fails: authentication warning only': {
+    series: { [`am_authentication_count{${POD}, outcome="success"}`]: perMinute(45), [`am_authentication_count{${POD}, outcome="failure"}`]: perMinute(15) },
+    alert: 'AMAuthenticationFailureRatioHigh',
+    expected: [firing('AMAuthenticationFailureRatioHigh', 'warning', { job: 'am' }, '25%')],
+  },
+  'two logins in three fail: authentication warning and critical': {
+    series: { [`am_authentication_count{${POD}, outcome="success"}`]: perMinute(20), [`am_authentication_count{${POD}, outcome="failure"}`]: perMinute(40) },
+    alert: 'AMAuthenticationFailureRatioHigh',
+    expected: [firing('AMAuthenticationFailureRatioHigh', 'warning', { job: 'am' }, '66.67%'), firing('AMAuthenticationFailureRatioHigh', 'critical', { job: 'am' }, '66.67%')],
+  },
+  'half of two logins a minute fail: too few logins to alert': {
+    series: { [`am_authentication_count{${POD}, outcome="success"}`]: perMinute(1), [`am_authentication_count{${POD}, outcome="failure"}`]: perMinute(1) },
+    alert: 'AMAuthenticationFailureRatioHigh',
+    expected: [],
+  },
+  'one CTS operation in twenty fails': {
+    series: { [`am_cts_task_count{${POD}, operation="read", outcome="success", token_type="session"}`]: perMinute(57), [`am_cts_task_count{${POD}, operation="read", outcome="failure", token_type="session"}`]: perMinute(3) },
+    alert: 'AMCtsTaskFailureRatioHigh',
+    expected: [firing('AMCtsTaskFailureRatioHigh', 'warning', { job: 'am' }, '5%')],
+  },
+  'a slow CTS on a busy pod, and a frozen quantile on an idle one': {
+    series: {
+      [`am_cts_task_seconds{${POD}, operation="read", outcome="success", token_type="session", quantile="0.99"}`]: '0.8x40',
+      [`am_cts_task_count{${POD}, operation="read", outcome="success", token_type="session"}`]: perMinute(60),
+      'am_cts_task_seconds{job="am", kubernetes_pod_name="am-1", operation="read", outcome="success", token_type="session", quantile="0.99"}': '0.8x40',
+      'am_cts_task_count{job="am", kubernetes_pod_name="am-1", operation="read", outcome="success", token_type="session"}': '100x40',
+    },
+    alert: 'AMCtsTaskLatencyHigh',
+    expected: [firing('AMCtsTaskLatencyHigh', 'warning', { job: 'am', kubernetes_pod_name: 'am-0' }, '800ms')],
+  },
+  'one policy evaluation in ten fails': {
+    series: { [`am_authorization_policy_set_evaluate_count{${POD}, outcome="success", policy_set="oauth2Scopes"}`]: perMinute(54), [`am_authorization_policy_set_evaluate_count{${POD}, outcome="failure", policy_set="oauth2Scopes"}`]: perMinute(6) },
+    alert: 'AMPolicyEvaluationFailureRatioHigh',
+    expected: [firing('AMPolicyEvaluationFailureRatioHigh', 'warning', { job: 'am' }, '10%')],
+  },
+  'denylist searches fail once a second': {
+    series: { [`am_blacklist_cts_search_count{${POD}, blacklist_type="oauth2", outcome="failure"}`]: perMinute(60) },
+    alert: 'AMDenylistSearchFailures',
+    expected: [firing('AMDenylistSearchFailures', 'warning', { job: 'am', blacklist_type: 'oauth2' }, '1')],
+  },
+  'an AM target cannot be scraped': {
+    series: { 'up{job="am", instance="am-0:8080"}': '0x40' },
+    alert: 'AMTargetDown',
+    expected: [firing('AMTargetDown', 'critical', { job: 'am', instance: 'am-0:8080' })],
+  },
+  'Prometheus scrapes no AM target': {
+    series: { 'up{job="prometheus", instance="localhost:9090"}': '1x40' },
+    alert: 'AMTargetsAbsent',
+    expected: [firing('AMTargetsAbsent', 'critical', {})],
+  },
+  'AM is up but no authentication metric arrives': {
+    series: { 'up{job="am", instance="am-0:8080"}': '1x40' },
+    alert: 'AMMetricsAbsent',
+    expected: [firing('AMMetricsAbsent', 'warning', {})],
+  },
+};
+
+/** Recorded series checked by value; `round` keeps float noise from extrapolated rates out. */
+const RECORDED: readonly { name: string; series: Readonly<Record<string, string>>; expr: string; samples: readonly { labels: string; value: number }[] }[] = [
+  {
+    name: 'a failure ratio is 0, not missing, when nothing failed',
+    series: { [`am_cts_task_count{${POD}, operation="read", outcome="success", token_type="session"}`]: perMinute(60) },
+    expr: 'job:am_cts_task_failure:ratio_rate5m',
+    samples: [{ labels: 'job:am_cts_task_failure:ratio_rate5m{job="am"}', value: 0 }],
+  },
+  {
+    name: 'mean latency reads _seconds_sum, or the legacy _seconds_total',
+    series: {
+      [`am_cts_task_seconds_sum{${POD}, operation="read", outcome="success", token_type="session"}`]: perMinute(6),
+      [`am_cts_task_count{${POD}, operation="read", outcome="success", token_type="session"}`]: perMinute(60),
+      'am_cts_task_seconds_total{job="am", kubernetes_pod_name="am-1", operation="read", outcome="success", token_type="session"}': perMinute(12),
+      'am_cts_task_count{job="am", kubernetes_pod_name="am-1", operation="read", outcome="success", token_type="session"}': perMinute(60),
+    },
+    expr: 'round(job_pod_operation:am_cts_task_seconds:mean5m * 1000)',
+    samples: [{ labels: `{${POD}, operation="read"}`, value: 100 }, { labels: '{job="am", kubernetes_pod_name="am-1", operation="read"}', value: 200 }],
+  },
+  {
+    name: 'session operation rates leave out the timeouts that share am_session_count',
+    series: { [`am_session_count{${POD}, operation="create", outcome="success", session_type="cts-based"}`]: perMinute(60), [`am_session_count{${POD}, operation="idle-timeout", session_type="cts-based"}`]: perMinute(60) },
+    expr: 'round(job_pod_operation_outcome:am_session_count:rate5m)',
+    samples: [{ labels: `{${POD}, operation="create", outcome="success"}`, value: 1 }],
+  },
+];
+
+const inputSeries = (series: Readonly<Record<string, string>>): object[] => Object.entries(series).map(([s, values]) => ({ series: s, values }));
+
+async function promtoolTest(name: string, test: object): Promise<{ code: number | null; output: string }> {
+  const file = join(TMP, `${name.replace(/\W+/g, '-')}.test.yml`);
+  const ruleFiles = filesIn(RULES_DIR, '.yml').map((path) => join(ROOT, path));
+  // JSON is YAML, so promtool reads this as written.
+  writeFileSync(file, JSON.stringify({ rule_files: ruleFiles, evaluation_interval: '1m', tests: [{ interval: '1m', ...test }] }, null, 2));
+  const result = await run('promtool', ['test', 'rules', file]);
+  return { code: result.code, output: result.stdout + result.stderr };
+}
+
+describe('the AM alerts, under promtool test rules', () => {
+  it.each(Object.entries(SCENARIOS))('%s', async (name, scenario) => {
+    const result = await promtoolTest(name, {
+      input_series: inputSeries(scenario.series),
+      alert_rule_test: [{ eval_time: EVAL_AT, alertname: scenario.alert, exp_alerts: scenario.expected }],
+    });
+    expect(result.output).toContain('SUCCESS');
+    expect(result.code).toBe(0);
+  });
+
+  it.each(RECORDED.map((r) => [r.name, r] as const))('%s', async (name, recorded) => {
+    const result = await promtoolTest(name, {
+      input_series: inputSeries(recorded.series),
+      promql_expr_test: [{ expr: recorded.expr, eval_time: EVAL_AT, exp_samples: recorded.samples }],
+    });
+    expect(result.output).toContain('SUCCESS');
+    expect(result.code).toBe(0);
+  });
+
+  it('covers every alert', () => {
+    expect(new Set(Object.values(SCENARIOS).map((s) => s.alert))).toEqual(new Set(ALERTS.map((a) => a.alert)));
+  });
+});

@@ -1,0 +1,120 @@
+import { describe, expect, it } from 'vitest';
+import { toPromQL } from '../../scripts/dashboards.js';
+import { allPanels, committedDashboards, perInstanceSamples, type DashboardJson, type PanelJson } from './committed.js';
+import { analyse } from './promql-analysis.js';
+
+const DASHBOARDS = committedDashboards();
+const DS = '${DS_PROMETHEUS}';
+const UNITS = ['s', 'ops', 'percentunit', 'percent', 'short'];
+const PER_INSTANCE = perInstanceSamples();
+/** Aggregations that pick one instance's value rather than combining several. */
+const PICKING = ['max', 'min', 'topk', 'bottomk'];
+const GRID_COLUMNS = 24;
+
+const plotted = (d: DashboardJson): PanelJson[] => allPanels(d).filter((p) => p.type !== 'row');
+const exprsOf = (p: PanelJson): string[] => (p.targets ?? []).map((t) => t.expr);
+const withoutStrings = (expr: string): string => expr.replace(/"(?:[^"\\]|\\.)*"/g, '""');
+const cases = DASHBOARDS.map((d) => [d.path, d.json] as const);
+
+describe.each(cases)('%s', (_path, dashboard) => {
+  it('asks for a Prometheus data source on import and uses it everywhere', () => {
+    expect(dashboard.__inputs).toEqual([expect.objectContaining({ name: 'DS_PROMETHEUS', type: 'datasource', pluginId: 'prometheus' })]);
+    expect(dashboard.__requires).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'grafana' }), expect.objectContaining({ type: 'datasource', id: 'prometheus' })]));
+    const panelTypes = new Set(plotted(dashboard).map((p) => p.type));
+    for (const type of panelTypes) expect(dashboard.__requires).toContainEqual(expect.objectContaining({ type: 'panel', id: type }));
+    const sources = [...plotted(dashboard).flatMap((p) => [p.datasource, ...(p.targets ?? []).map((t) => t.datasource)]), ...dashboard.templating.list.map((v) => v.datasource)];
+    expect(sources.filter((s) => s?.uid !== DS || s.type !== 'prometheus')).toEqual([]);
+  });
+
+  it('gives every panel a unique id and a place on the grid that overlaps no other', () => {
+    const panels = allPanels(dashboard);
+    expect(new Set(panels.map((p) => p.id)).size).toBe(panels.length);
+    const boxes = panels.map((p) => p.gridPos);
+    for (const box of boxes) {
+      expect(box).toEqual({ h: expect.any(Number), w: expect.any(Number), x: expect.any(Number), y: expect.any(Number) });
+      expect((box?.x ?? 0) + (box?.w ?? 0)).toBeLessThanOrEqual(GRID_COLUMNS);
+    }
+    const overlaps = (a: NonNullable<PanelJson['gridPos']>, b: NonNullable<PanelJson['gridPos']>): boolean => a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+    const clashes = boxes.flatMap((a, i) => boxes.slice(i + 1).filter((b) => a !== undefined && b !== undefined && overlaps(a, b)));
+    expect(clashes).toEqual([]);
+  });
+
+  it('describes every panel and gives each plotted value a unit', () => {
+    for (const panel of plotted(dashboard)) {
+      expect(panel.description?.length ?? 0, panel.title).toBeGreaterThan(20);
+      expect(UNITS, panel.title).toContain(panel.fieldConfig?.defaults?.unit);
+      expect(panel.targets?.length ?? 0, panel.title).toBeGreaterThan(0);
+      expect(new Set(panel.targets?.map((t) => t.refId)).size, panel.title).toBe(panel.targets?.length);
+    }
+  });
+
+  it('draws latency in seconds', () => {
+    const timed = plotted(dashboard).filter((p) => exprsOf(p).some((e) => /_seconds\{|_seconds_sum\{/.test(e)));
+    expect(timed.filter((p) => p.fieldConfig?.defaults?.unit !== 's').map((p) => p.title)).toEqual([]);
+  });
+
+  it('offers a multi-select pod variable with All, and defines every variable it uses', () => {
+    const pod = dashboard.templating.list.find((v) => v.name === 'pod');
+    expect(pod).toMatchObject({ type: 'query', multi: true, includeAll: true });
+    expect(pod?.definition).toMatch(/^label_values\(am_\w+, kubernetes_pod_name\)$/);
+    for (const v of dashboard.templating.list) {
+      expect(v.query.query).toBe(v.definition);
+      expect(v).toMatchObject({ multi: true, includeAll: true });
+    }
+    const defined = new Set(dashboard.templating.list.map((v) => v.name));
+    const texts = [...plotted(dashboard).flatMap(exprsOf), ...dashboard.templating.list.map((v) => v.definition)];
+    const used = texts.flatMap((e) => [...e.matchAll(/\$\{?(\w+)/g)].map((m) => m[1] ?? '')).filter((name) => !name.startsWith('__'));
+    expect([...new Set(used)].filter((name) => !defined.has(name))).toEqual([]);
+  });
+
+  it('filters by pod in every query and puts variables only inside regex matchers', () => {
+    for (const expr of [...plotted(dashboard).flatMap(exprsOf), ...dashboard.templating.list.filter((v) => v.name !== 'pod').map((v) => v.definition)]) {
+      const analysis = analyse(expr.replaceAll('$__rate_interval', '1m').replace(/^label_values\((.*),\s*\w+\)$/s, '$1'));
+      expect(analysis.errors, expr).toEqual([]);
+      for (const selector of analysis.selectors) {
+        expect(selector.matchers, expr).toContainEqual({ label: 'kubernetes_pod_name', op: '=~', value: '$pod' });
+        expect(selector.matchers.filter((m) => m.value.includes('$') && m.op !== '=~' && m.op !== '!~'), expr).toEqual([]);
+      }
+    }
+  });
+
+  it('rates every counter over $__rate_interval', () => {
+    for (const expr of plotted(dashboard).flatMap(exprsOf)) {
+      const ranges = [...withoutStrings(expr).matchAll(/\[([^\]]*)\]/g)].map((m) => m[1]);
+      expect(ranges.filter((r) => r !== '$__rate_interval'), expr).toEqual([]);
+      expect(analyse(toPromQL(expr)).ranges.length, expr).toBe(ranges.length);
+    }
+  });
+
+  it('never adds up quantiles or unique-user counts, and shows them per pod on graphs', () => {
+    for (const panel of plotted(dashboard)) {
+      for (const expr of exprsOf(panel)) {
+        const analysis = analyse(toPromQL(expr));
+        const reads = analysis.selectors.filter((s) => PER_INSTANCE.has(s.name ?? ''));
+        if (reads.length === 0) continue;
+        const over = analysis.aggregations.filter((a) => a.selectors.some((s) => PER_INSTANCE.has(s.name ?? '')));
+        expect(over.filter((a) => !PICKING.includes(a.op)), expr).toEqual([]);
+        if (panel.type === 'timeseries') expect(over.filter((a) => !a.by?.includes('kubernetes_pod_name')), `${panel.title}: ${expr}`).toEqual([]);
+      }
+    }
+  });
+});
+
+describe('the dashboard set', () => {
+  it('is an overview and one dashboard per AM family, with distinct uids and titles, all tagged am-metrics', () => {
+    expect(DASHBOARDS.map((d) => d.json.uid).sort()).toEqual(['am-authentication', 'am-authorization', 'am-cts', 'am-denylist', 'am-oauth2', 'am-overview', 'am-session']);
+    expect(new Set(DASHBOARDS.map((d) => d.json.title)).size).toBe(DASHBOARDS.length);
+    for (const d of DASHBOARDS) expect(d.json.tags).toContain('am-metrics');
+  });
+
+  it.each([
+    ['am-cts', ['operation', 'token_type']],
+    ['am-session', ['session_type']],
+    ['am-authorization', ['policy_set']],
+    ['am-oauth2', ['grant_type']],
+    ['am-denylist', ['blacklist_type']],
+  ])('%s lets the operator pick its main labels: %s', (uid, labels) => {
+    const dashboard = DASHBOARDS.find((d) => d.json.uid === uid)?.json;
+    for (const label of labels) expect(dashboard?.templating.list.find((v) => v.name === label)?.definition).toMatch(new RegExp(`^label_values\\(am_\\w+\\{[^}]*kubernetes_pod_name=~"\\$pod"[^}]*\\}, ${label}\\)$`));
+  });
+});
