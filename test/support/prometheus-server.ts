@@ -22,6 +22,18 @@ export interface PrometheusOptions {
   /** How long to wait for `/-/ready`; default READY_TIMEOUT_MS. */
   readonly readyTimeoutMs?: number;
   readonly binary?: string;
+  /** Absolute paths of rule files to load (`rule_files`). */
+  readonly ruleFiles?: readonly string[];
+}
+
+/** One recording or alerting rule as `/api/v1/rules` reports it after evaluation. */
+export interface RuleInfo {
+  readonly name: string;
+  readonly query: string;
+  readonly type: 'recording' | 'alerting';
+  readonly health: 'ok' | 'err' | 'unknown';
+  readonly lastError?: string;
+  readonly lastEvaluation: string;
 }
 
 /** One active target as `/api/v1/targets` reports it (Prometheus 2.42 does not say which format it parsed). */
@@ -100,6 +112,12 @@ export class PrometheusServer {
     return data.result.map((r) => ({ metric: r.metric, value: Number(r.value[1]) }));
   }
 
+  /** Every loaded rule with its health after its last evaluation. */
+  async rules(): Promise<RuleInfo[]> {
+    const data = (await this.api('/api/v1/rules')) as { groups: { rules: RuleInfo[] }[] };
+    return data.groups.flatMap((g) => g.rules);
+  }
+
   /** The active scrape targets with their health and last error. */
   async targets(): Promise<TargetInfo[]> {
     const data = (await this.api('/api/v1/targets?state=active')) as { activeTargets: TargetInfo[] };
@@ -154,6 +172,7 @@ function configOf(options: PrometheusOptions): unknown {
   const interval = `${options.scrapeIntervalSeconds ?? 1}s`;
   return {
     global: { scrape_interval: interval, scrape_timeout: interval, evaluation_interval: interval },
+    rule_files: options.ruleFiles ?? [],
     scrape_configs: options.jobs.map((job) => ({
       job_name: job.name,
       metrics_path: job.metricsPath ?? '/metrics',

@@ -1,0 +1,100 @@
+// The full AM catalogue, driven by the simulator, scraped by a real Prometheus 2.42 on loopback through
+// both naming profiles, with the dashboards' queries and the alerting and recording rules evaluated.
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createAmMetrics, startServer, type RunningServer } from '../../src/index.js';
+import { createSimulator, type Simulator } from '../../src/simulator/simulator.js';
+import { liveQueries } from '../../scripts/dashboards.js';
+import { PrometheusServer } from '../support/prometheus-server.js';
+import { promtoolCheckMetrics } from '../support/prometheus-tools.js';
+
+const JOBS = { aic: { name: 'am', path: '/monitoring/prometheus/am' }, legacy: { name: 'am-legacy', path: '/json/metrics/prometheus' } };
+const RULE_FILES = ['am-recording.rules.yml', 'am-alerts.rules.yml'].map((f) => fileURLToPath(new URL(`../../grafana-dashboards/rules/${f}`, import.meta.url)));
+const WAIT = { timeout: 30_000, interval: 500 };
+
+/** A typical dashboard query per family, each on the AIC job, plus the legacy names on the legacy job. */
+const FAMILY_QUERIES: ReadonlyArray<[string, string]> = [
+  ['authentication: login rate by outcome', 'sum by (outcome) (rate(am_authentication_count{job="am"}[30s]))'],
+  ['authentication: unique users per pod', 'am_authentication_unique_uuid{job="am"}'],
+  ['authorization: policy evaluation p99', 'am_authorization_policy_set_evaluate_seconds{job="am",quantile="0.99"}'],
+  ['denylist: check rate by outcome', 'sum by (outcome) (rate(am_blacklist_check_count{job="am"}[30s]))'],
+  ['cts: operation p99', 'am_cts_task_seconds{job="am",quantile="0.99"}'],
+  ['cts: average latency', 'sum(rate(am_cts_task_seconds_sum{job="am"}[30s])) / sum(rate(am_cts_task_count{job="am"}[30s]))'],
+  ['cts: pending operations', 'sum by (operation) (am_cts_task_pending{job="am"})'],
+  ['oauth2: grants by type', 'sum by (grant_type) (rate(am_oauth2_grant_count{job="am"}[30s]))'],
+  ['session: cache size', 'am_session_cts_based_cache_size{job="am"}'],
+  ['session: timeouts', 'sum by (operation) (rate(am_session_count{job="am",operation=~"idle-timeout|max-timeout"}[30s]))'],
+  ['legacy: CTS average latency from _seconds_total', 'sum(rate(am_cts_task_seconds_total{job="am-legacy"}[30s])) / sum(rate(am_cts_task_count{job="am-legacy"}[30s]))'],
+  ['legacy: login total', 'am_authentication_total{job="am-legacy"}'],
+];
+
+describe('the AM catalogue scraped by Prometheus', () => {
+  let simulator: Simulator | undefined;
+  let exporter: RunningServer | undefined;
+  let prometheus: PrometheusServer | undefined;
+
+  beforeAll(async () => {
+    const am = createAmMetrics({ podName: 'am-e2e-0' });
+    simulator = createSimulator(am, { rate: 50, seed: 7 });
+    simulator.start();
+    exporter = await startServer({ source: am, port: 0, host: '127.0.0.1' });
+    const target = `127.0.0.1:${exporter.port}`;
+    prometheus = await PrometheusServer.start({
+      jobs: Object.values(JOBS).map((job) => ({ name: job.name, targets: [target], metricsPath: job.path })),
+      ruleFiles: RULE_FILES,
+    });
+    // Enough scrapes for every rate() and every rule evaluation to have two points.
+    await vi.waitFor(async () => {
+      const [scrapes] = await prometheus!.query('min(count_over_time(up[1m]))');
+      expect(scrapes?.value).toBeGreaterThanOrEqual(6);
+    }, WAIT);
+  }, 60_000);
+
+  afterAll(async () => {
+    simulator?.stop();
+    await prometheus?.stop();
+    await exporter?.close();
+  });
+
+  it('scrapes both paths with every target up and no scrape error', async () => {
+    const targets = await prometheus!.targets();
+    expect(targets.map((t) => [t.scrapePool, t.health, t.lastError]).sort()).toEqual([
+      ['am', 'up', ''],
+      ['am-legacy', 'up', ''],
+    ]);
+  });
+
+  it.each(FAMILY_QUERIES)('answers the typical query "%s" with data', async (_name, promql) => {
+    const result = await prometheus!.query(promql);
+    expect(result.length, promql).toBeGreaterThan(0);
+  });
+
+  it('answers every dashboard panel and variable query with data', async () => {
+    const empty: string[] = [];
+    for (const query of liveQueries().filter((q) => q.kind === 'panel' || q.kind === 'variable')) {
+      if ((await prometheus!.query(query.promql)).length === 0) empty.push(`${query.file}: ${query.name}: ${query.promql}`);
+    }
+    expect(empty).toEqual([]);
+  });
+
+  it('evaluates every recording and alerting rule without error', async () => {
+    await vi.waitFor(async () => {
+      const rules = await prometheus!.rules();
+      expect(rules.length).toBe(liveQueries().filter((q) => q.kind === 'recording' || q.kind === 'alert').length);
+      const unhealthy = rules
+        .filter((r) => r.health !== 'ok' || r.lastEvaluation.startsWith('0001-'))
+        .map((r) => `${r.name}: ${r.health} ${r.lastError ?? ''}`);
+      expect(unhealthy).toEqual([]);
+    }, WAIT);
+  });
+
+  it.each(['/monitoring/prometheus/am', '/metrics/prometheus/0.0.4', '/json/metrics/prometheus', '/metrics/prometheus'])(
+    'serves a live scrape of %s that promtool accepts without warnings',
+    async (path) => {
+      const text = await (await fetch(`${exporter!.url}${path}`)).text();
+      const result = await promtoolCheckMetrics(text);
+      expect(result.stdout + result.stderr).toBe('');
+      expect(result.code).toBe(0);
+    },
+  );
+});
