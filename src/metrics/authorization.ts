@@ -31,7 +31,7 @@ export function authorizationMetrics(catalog: InstalledCatalog): AuthorizationMe
     policyChange: (operation, policySet) => changes.record({ operation, policy_set: policySet }),
     evaluation,
     timeEvaluation: (policySet, evaluate) =>
-      timeOutcome(catalog.registry.time, evaluate, (seconds, outcome) => evaluation(policySet, seconds, outcome)),
+      timeOutcome(catalog.registry.clock, evaluate, (seconds, outcome) => evaluation(policySet, seconds, outcome)),
     action: (policySet, actionType, outcome) => actions.record({ action_type: actionType, outcome, policy_set: policySet }),
     advice: (policySet, adviceType) => advices.record({ advice_type: adviceType, policy_set: policySet }),
     subjectCacheSize: catalog.gauge(METRICS.subjectCacheSize),

@@ -59,7 +59,7 @@ export function ctsMetrics(catalog: InstalledCatalog): CtsMetrics {
       const inFlight = pending(which.operation);
       inFlight.inc();
       try {
-        return await timeOutcome(catalog.registry.time, operation, (seconds, outcome) => task(which, seconds, outcome));
+        return await timeOutcome(catalog.registry.clock, operation, (seconds, outcome) => task(which, seconds, outcome));
       } finally {
         inFlight.dec();
       }

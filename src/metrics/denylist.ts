@@ -31,7 +31,7 @@ export function denylistMetrics(catalog: InstalledCatalog): DenylistMetrics {
     searches.observe({ blacklist_type: type, outcome }, seconds);
   return {
     ctsSearch,
-    timeCtsSearch: (type, search) => timeOutcome(catalog.registry.time, search, (s, o) => ctsSearch(type, s, o)),
+    timeCtsSearch: (type, search) => timeOutcome(catalog.registry.clock, search, (s, o) => ctsSearch(type, s, o)),
     searchResults(type, entries) {
       if (!Number.isInteger(entries) || entries < 0) {
         throw new InvalidValueError(METRICS.denylistSearchResults.name, entries, 'is not a whole number of entries >= 0');

@@ -40,7 +40,7 @@ export function sessionMetrics(catalog: InstalledCatalog): SessionMetrics {
     operations.observe({ operation, outcome, session_type: sessionType }, seconds);
   return {
     operation,
-    timeOperation: (kind, run) => timeOutcome(catalog.registry.time, run, (seconds, outcome) => operation(kind, seconds, outcome)),
+    timeOperation: (kind, run) => timeOutcome(catalog.registry.clock, run, (seconds, outcome) => operation(kind, seconds, outcome)),
     timeout: (timeout, sessionType) => timeouts.record({ operation: timeout, session_type: sessionType }),
     lifetime: (sessionType, seconds) => lifetimes.observe({ session_type: sessionType }, seconds),
     storeSize: catalog.gauge(METRICS.sessionStoreSize),

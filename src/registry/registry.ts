@@ -61,15 +61,15 @@ export class Registry {
   private readonly metricsByName = new Map<string, AnyMetric[]>();
   private readonly exposedBy = new Map<string, string>();
   private readonly collectErrors = new Map<string, number>();
-  private readonly clock: Clock;
+  private readonly registryClock: Clock;
   private readonly context: MetricContext;
   private readonly defaultLabels: Readonly<Record<string, string>>;
   private readonly collectTimeoutMs: number;
 
   constructor(options: RegistryOptions = {}) {
-    this.clock = clockFrom(options.now);
+    this.registryClock = clockFrom(options.now);
     this.defaultLabels = Object.freeze(checkDefaultLabels(options.defaultLabels ?? {}));
-    this.context = { clock: this.clock, maxSeries: options.maxSeriesPerMetric ?? DEFAULT_MAX_SERIES };
+    this.context = { clock: this.registryClock, maxSeries: options.maxSeriesPerMetric ?? DEFAULT_MAX_SERIES };
     this.collectTimeoutMs = options.collectTimeoutMs ?? DEFAULT_COLLECT_TIMEOUT_MS;
     for (const reserved of [OVERFLOW_FAMILY, COLLECT_ERRORS_FAMILY]) {
       for (const name of [reserved, `${reserved}_total`]) this.exposedBy.set(name, reserved);
@@ -101,9 +101,9 @@ export class Registry {
     return this.defaultLabels;
   }
 
-  /** The clock this registry reads (for callers that record durations they measure themselves). */
-  get time(): Clock {
-    return this.clock;
+  /** The clock this registry reads (for callers that measure durations they record themselves). */
+  get clock(): Clock {
+    return this.registryClock;
   }
 
   /**
@@ -133,7 +133,7 @@ export class Registry {
    */
   private async eachFamily(use: (family: FamilySnapshot) => void): Promise<CollectFailure[]> {
     const failures: CollectFailure[] = [];
-    let sliceStart = this.clock.monotonic();
+    let sliceStart = this.registryClock.monotonic();
     for (const metric of this.allMetrics()) {
       try {
         use(metric instanceof Gauge && metric.isComputed ? await this.collectComputed(metric) : await metric.collect());
@@ -141,9 +141,9 @@ export class Registry {
         failures.push({ metric: metric.descriptor.name, error });
         this.collectErrors.set(metric.descriptor.name, (this.collectErrors.get(metric.descriptor.name) ?? 0) + 1);
       }
-      if (this.clock.monotonic() - sliceStart > COLLECT_SLICE_MS) {
+      if (this.registryClock.monotonic() - sliceStart > COLLECT_SLICE_MS) {
         await new Promise<void>((resolve) => setImmediate(resolve));
-        sliceStart = this.clock.monotonic();
+        sliceStart = this.registryClock.monotonic();
       }
     }
     for (const family of this.ownCounters()) use(family);

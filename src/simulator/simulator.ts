@@ -88,7 +88,7 @@ export function createSimulator(am: AmMetrics, options: SimulatorOptions = {}): 
     step,
     start() {
       if (interval !== undefined) return;
-      const clock = am.registry.time;
+      const clock = am.registry.clock;
       let lastMs = clock.monotonic();
       step(0);
       interval = setInterval(() => {
