@@ -5,8 +5,11 @@ import { createServer as createHttpsServer, type Server as HttpsServer } from 'n
 import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { Registry } from './registry/registry.js';
-import { MetricsHandlers, type MetricsRouterOptions } from './http/handlers.js';
-import { AIC_PATHS, HEALTH_PATH, JSON_PATH, LEGACY_PATHS } from './http/paths.js';
+import { DEFAULT_MAX_CONCURRENT_SCRAPES, MetricsHandlers, type MetricsRouterOptions } from './http/handlers.js';
+import { MonitoringPage } from './http/page/monitoring-page.js';
+import {
+  AIC_PATHS, HEALTH_PATH, JSON_PATH, LEGACY_PATHS, MONITORING_ASSETS_PATH, MONITORING_DATA_PATH, MONITORING_PAGE_PATH,
+} from './http/paths.js';
 import { sendPlain } from './http/responses.js';
 import { applyLimits, resolveLimits, serverOptions, type ServerLimits } from './http/server-limits.js';
 import { loadTls, type TlsOptions } from './http/tls.js';
@@ -25,7 +28,9 @@ type Handler = (req: Request, res: Response) => void | Promise<void>;
 /**
  * An express router serving AM's metrics endpoints, for a host app to mount:
  * `GET|HEAD /monitoring/prometheus/am` and `/metrics/prometheus/0.0.4` (AIC names), `/json/metrics/prometheus`
- * and `/metrics/prometheus` (legacy `_total` names), `/json/metrics/api` (AM's JSON view) and `/health`.
+ * and `/metrics/prometheus` (legacy `_total` names), `/json/metrics/api` (AM's JSON view), `/health`, and
+ * `/monitoring`: a live page of rates, latencies and charts, with the JSON it polls (`/monitoring/data`)
+ * and its script, styles and charting library (`/monitoring/assets/*`), behind the same access control.
  * Paths match exactly (case and trailing slash count); other methods on them get 405, other paths pass
  * on to the host app. With auth configured every spelling of a metrics path needs credentials.
  * The router installs no signal handlers and keeps no timers.
@@ -42,6 +47,17 @@ export function createMetricsRouter(source: MetricsSource, options: MetricsRoute
   for (const path of LEGACY_PATHS) addRoute(router, path, (req, res) => handlers.prometheus('legacy', req, res), refuse);
   addRoute(router, JSON_PATH, (req, res) => handlers.json(req, res), refuse);
   addRoute(router, HEALTH_PATH, (req, res) => handlers.health(req, res), refuse);
+  const page = new MonitoringPage(registryOf(source), {
+    admit: (req, res) => handlers.guard(req, res),
+    maxConcurrent: options.maxConcurrentScrapes ?? DEFAULT_MAX_CONCURRENT_SCRAPES,
+    logger: options.logger ?? defaultLogger,
+  });
+  addRoute(router, MONITORING_PAGE_PATH, (req, res) => page.page(req, res), refuse);
+  addRoute(router, MONITORING_DATA_PATH, (req, res) => page.data(req, res), refuse);
+  router
+    .route(`${MONITORING_ASSETS_PATH}/:file`)
+    .get((req, res, next) => (page.hasAsset(req.params.file ?? '') ? page.asset(req.params.file ?? '', req, res) : next()))
+    .all((req, res, next) => (page.hasAsset(req.params.file ?? '') ? refuse(req, res) : next()));
   return router;
 }
 

@@ -9,17 +9,23 @@ export const LEGACY_PATHS = ['/json/metrics/prometheus', '/metrics/prometheus'] 
 export const JSON_PATH = '/json/metrics/api';
 /** Liveness; never behind auth. */
 export const HEALTH_PATH = '/health';
+/** The built-in live page, the JSON it polls, and the folder of its script, styles and charting library. */
+export const MONITORING_PAGE_PATH = '/monitoring';
+export const MONITORING_DATA_PATH = '/monitoring/data';
+export const MONITORING_ASSETS_PATH = '/monitoring/assets';
 
-const PROTECTED = new Set<string>([...AIC_PATHS, ...LEGACY_PATHS, JSON_PATH]);
+const PROTECTED = new Set<string>([...AIC_PATHS, ...LEGACY_PATHS, JSON_PATH, MONITORING_PAGE_PATH, MONITORING_DATA_PATH]);
 
 /**
- * Whether a request URL (path relative to the router, query allowed) names a metrics or JSON path in
+ * Whether a request URL (path relative to the router, query allowed) names a metrics, JSON or
+ * monitoring-page path (anything under MONITORING_ASSETS_PATH included) in
  * any spelling a lenient client or proxy might treat as the same: other letter case, trailing or
  * doubled slashes, percent-encoding, backslashes, `.` and `..` segments, an absolute-form target. Such requests need
  * credentials even though only the exact spelling is served, so a variant answers 401, never data or 404.
  */
 export function isProtectedPath(url: string): boolean {
-  return PROTECTED.has(normalizePath(url));
+  const path = normalizePath(url);
+  return PROTECTED.has(path) || path.startsWith(`${MONITORING_ASSETS_PATH}/`);
 }
 
 /**

@@ -1,0 +1,159 @@
+// Serves the built-in monitoring page on Node's own request and response objects: the HTML shell, its
+// script, styles and icon, uPlot's files read from node_modules, and the JSON the page polls.
+// Access control comes from the caller's `admit`; which path reaches which method is server.ts's job.
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
+import type { Registry } from '../../registry/registry.js';
+import { ConcurrencyLimit } from '../concurrency-limit.js';
+import { describeError, type Logger } from '../logger.js';
+import { acceptsGzip } from '../negotiate.js';
+import { sendBody, sendJson, sendPlain } from '../responses.js';
+import { RenderedScrape, SharedScrape } from '../shared-scrape.js';
+import { monitoringView } from './monitoring-view.js';
+import { PAGE_HTML } from './page-html.js';
+import { PAGE_SCRIPT } from './page-script.js';
+import { PAGE_CSS, PAGE_ICON_SVG } from './page-style.js';
+
+/**
+ * The page's policy: everything from the exporter itself, no inline script or style, no framing.
+ * uPlot styles its elements through the CSSOM (`element.style`), which `style-src` does not restrict.
+ */
+export const MONITORING_PAGE_CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; " +
+  "object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+/** Assets are revalidated on every use (a 304 when unchanged), so an upgrade shows at once. */
+const ASSET_CACHE_CONTROL = 'private, no-cache';
+const BUSY_RETRY_AFTER_SECONDS = 1;
+
+/** uPlot's distribution files, served under their own names. */
+const UPLOT_FILES = { 'uPlot.iife.min.js': 'text/javascript; charset=utf-8', 'uPlot.min.css': 'text/css; charset=utf-8' } as const;
+
+/** Files under `monitoring/assets/` that ship as strings with this package. */
+const OWN_ASSETS = {
+  'page.js': [PAGE_SCRIPT, 'text/javascript; charset=utf-8'],
+  'page.css': [PAGE_CSS, 'text/css; charset=utf-8'],
+  'icon.svg': [PAGE_ICON_SVG, 'image/svg+xml; charset=utf-8'],
+} as const;
+
+export interface MonitoringPageOptions {
+  /** Access control, as for the metrics paths: true lets the request on, false means an answer was sent. */
+  readonly admit: (req: IncomingMessage, res: ServerResponse) => boolean;
+  /** Data requests served at once; beyond it a request gets 503 with Retry-After. */
+  readonly maxConcurrent: number;
+  readonly logger: Logger;
+}
+
+interface Asset {
+  readonly content: RenderedScrape;
+  readonly contentType: string;
+  readonly etag: string;
+}
+
+/** The monitoring page's endpoints, independent of the web framework. */
+export class MonitoringPage {
+  private readonly scrape: SharedScrape;
+  private readonly limit: ConcurrencyLimit;
+  private readonly assets = new Map<string, Promise<Asset>>();
+
+  /** @throws ServerConfigError when `maxConcurrent` is not a whole number >= 1. */
+  constructor(
+    registry: Registry,
+    private readonly options: MonitoringPageOptions,
+  ) {
+    this.scrape = new SharedScrape(registry, options.logger);
+    this.limit = new ConcurrencyLimit(options.maxConcurrent, 'maxConcurrentScrapes');
+    for (const [name, [text, contentType]] of Object.entries(OWN_ASSETS)) {
+      this.assets.set(name, Promise.resolve(asset(Buffer.from(text, 'utf8'), contentType)));
+    }
+  }
+
+  /** The page: HTML under MONITORING_PAGE_CSP, never cached. */
+  page(req: IncomingMessage, res: ServerResponse): void {
+    if (!this.options.admit(req, res)) return;
+    sendBody(res, 200, Buffer.from(PAGE_HTML, 'utf8'), {
+      'Content-Type': 'text/html; charset=utf-8',
+      'Content-Security-Policy': MONITORING_PAGE_CSP,
+      'X-Frame-Options': 'DENY',
+      'Referrer-Policy': 'no-referrer',
+    });
+  }
+
+  /** The page's JSON (see MonitoringView in monitoring-view.ts), from a collection shared with concurrent requests. */
+  async data(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!this.options.admit(req, res)) return;
+    const release = this.limit.tryAcquire();
+    if (release === undefined) {
+      return sendPlain(res, 503, 'Service Unavailable: too many requests in flight', { 'Retry-After': String(BUSY_RETRY_AFTER_SECONDS) });
+    }
+    res.once('close', release);
+    try {
+      sendJson(res, 200, monitoringView(await this.scrape.families()));
+    } catch (error) {
+      this.options.logger(`am-metrics: answering ${req.method ?? 'GET'} monitoring data failed: ${describeError(error)}`);
+      sendPlain(res, 500, 'Internal Server Error');
+    } finally {
+      release();
+    }
+  }
+
+  /** Whether `name` is a file under `monitoring/assets/`. */
+  hasAsset(name: string): boolean {
+    return this.assets.has(name) || Object.hasOwn(UPLOT_FILES, name);
+  }
+
+  /**
+   * One file under `monitoring/assets/`, gzipped when the client allows, with an ETag answered by 304.
+   * uPlot's files are read from its package on first use and kept in memory.
+   * @throws (rejects) when uPlot's files cannot be read; the caller's error handler answers 500.
+   */
+  async asset(name: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!this.options.admit(req, res)) return;
+    const file = await this.load(name);
+    const headers = { 'Content-Type': file.contentType, 'Cache-Control': ASSET_CACHE_CONTROL, ETag: file.etag, Vary: 'Accept-Encoding' };
+    if (matchesEtag(req.headers['if-none-match'], file.etag)) return sendNotModified(res, headers);
+    if (acceptsGzip(req.headers['accept-encoding'])) {
+      sendBody(res, 200, await file.content.gzipped(), { ...headers, 'Content-Encoding': 'gzip' });
+    } else {
+      sendBody(res, 200, file.content.body, headers);
+    }
+  }
+
+  private load(name: string): Promise<Asset> {
+    let loading = this.assets.get(name);
+    if (loading === undefined) {
+      const contentType = UPLOT_FILES[name as keyof typeof UPLOT_FILES];
+      const path = createRequire(import.meta.url).resolve(`uplot/dist/${name}`);
+      loading = readFile(path).then((body) => asset(body, contentType));
+      // A failed read is retried by the next request rather than remembered.
+      loading.catch(() => this.assets.delete(name));
+      this.assets.set(name, loading);
+    }
+    return loading;
+  }
+}
+
+function asset(body: Buffer, contentType: string): Asset {
+  const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
+  return { content: new RenderedScrape(body), contentType, etag };
+}
+
+/** `If-None-Match` per RFC 9110 §13.1.2: `*` or a list of tags compared weakly. */
+function matchesEtag(header: string | undefined, etag: string): boolean {
+  if (header === undefined) return false;
+  return header.split(',').some((tag) => {
+    const candidate = tag.trim().replace(/^W\//, '');
+    return candidate === '*' || candidate === etag;
+  });
+}
+
+function sendNotModified(res: ServerResponse, headers: Readonly<Record<string, string>>): void {
+  if (res.headersSent || res.destroyed) return;
+  res.statusCode = 304;
+  for (const [name, value] of Object.entries(headers)) {
+    if (name !== 'Content-Type') res.setHeader(name, value);
+  }
+  res.end();
+}
