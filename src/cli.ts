@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { createAmMetrics } from './index.js';
 import { startServer, type RunningServer } from './server.js';
-import { AIC_PATHS, JSON_PATH, LEGACY_PATHS } from './http/paths.js';
+import { AIC_PATHS, JSON_PATH, LEGACY_PATHS, MONITORING_PAGE_PATH } from './http/paths.js';
 import { describeError } from './http/logger.js';
 import { ServerConfigError } from './http/errors.js';
 import { createSimulator, type Simulator } from './simulator/simulator.js';
@@ -52,7 +52,7 @@ async function serve(settings: ServeSettings): Promise<void> {
 
 /** The one line printed once the server listens: where, which paths, and what feeds it. */
 function startLine(server: RunningServer, settings: ServeSettings, simulator: Simulator | undefined): string {
-  const [main, ...aliases] = [...AIC_PATHS, ...LEGACY_PATHS, JSON_PATH];
+  const [main, ...aliases] = [...AIC_PATHS, ...LEGACY_PATHS, JSON_PATH, MONITORING_PAGE_PATH];
   const auth = [settings.auth.basic === undefined ? [] : ['basic'], settings.auth.bearerToken === undefined ? [] : ['bearer']].flat();
   const notes = [
     `also ${aliases.join(', ')}`,

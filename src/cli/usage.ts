@@ -1,7 +1,7 @@
 // The text of `am-metrics --help`, built from the constants it describes so it cannot drift from them.
 import { DEFAULT_PORT } from '../server.js';
 import { AUTH_ENVIRONMENT } from '../http/auth-environment.js';
-import { AIC_PATHS, HEALTH_PATH, JSON_PATH, LEGACY_PATHS } from '../http/paths.js';
+import { AIC_PATHS, HEALTH_PATH, JSON_PATH, LEGACY_PATHS, MONITORING_PAGE_PATH } from '../http/paths.js';
 import { DEFAULT_RATE, MAX_RATE } from '../simulator/simulator.js';
 import { DEFAULT_HOST } from './options.js';
 
@@ -13,7 +13,8 @@ export const USAGE = `Usage: am-metrics serve [options]
        am-metrics --help | --version
 
 Serves AM's metrics for Prometheus: ${AIC_PATHS.join(' and ')} (AIC names),
-${LEGACY_PATHS.join(' and ')} (AM 7.5 and earlier names), ${JSON_PATH} (JSON) and ${HEALTH_PATH}.
+${LEGACY_PATHS.join(' and ')} (AM 7.5 and earlier names), ${JSON_PATH} (JSON), ${HEALTH_PATH},
+and a live page for people at ${MONITORING_PAGE_PATH}.
 
 Options of serve (a flag wins over the environment variable in brackets):
   --port <n>          port to listen on, 0 for any free one [PORT] (default ${DEFAULT_PORT})
