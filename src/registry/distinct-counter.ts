@@ -1,6 +1,6 @@
 // AM's distinct counter: an estimate of how many different values were recorded per label set.
 import { Metric } from './metric.js';
-import { DistinctSketch } from './storage/hyperloglog.js';
+import { DEFAULT_PRECISION, DistinctSketch } from './storage/hyperloglog.js';
 import { InvalidValueError } from './errors.js';
 import type { Labels } from './labels.js';
 import type { FamilySnapshot } from './exposition/snapshot.js';
@@ -37,10 +37,15 @@ export class DistinctCounter extends Metric<DistinctSketch> {
   }
 
   /**
-   * Unions another process's sketch into the series for `labels` (same precision only).
-   * @throws InvalidLabelError for bad labels; the sketch's own error when precisions differ.
+   * Unions another process's sketch (e.g. `DistinctSketch.fromJSON`) into the series for `labels`.
+   * @throws InvalidLabelError for bad labels; InvalidValueError when `other` is not a sketch of
+   *   DEFAULT_PRECISION. Nothing is created or changed then.
    */
   merge(labels: Labels, other: DistinctSketch): void {
+    if (!(other instanceof DistinctSketch) || other.precision !== DEFAULT_PRECISION) {
+      const precision = other instanceof DistinctSketch ? other.precision : typeof other;
+      throw new InvalidValueError(this.descriptor.name, precision, `is not a sketch of precision ${DEFAULT_PRECISION} to merge`);
+    }
     this.seriesFor(labels).merge(other);
   }
 

@@ -10,7 +10,7 @@ import { InvalidValueError } from '../errors.js';
  * standard error of 1.04 / √2^14 ≈ 0.81% (Flajolet et al. 2007), which keeps 2% at about 2.5 σ.
  */
 export const DEFAULT_PRECISION = 14;
-/** Smallest precision a sketch accepts (the range HLL++ allows, Heule et al. 2013). */
+/** Smallest precision a sketch accepts: 16 registers. */
 export const MIN_PRECISION = 4;
 /** Largest precision a sketch accepts: 2^18 registers, 256 KiB. */
 export const MAX_PRECISION = 18;
@@ -36,7 +36,7 @@ const MAX_EXACT_LOAD = 0.75;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 // xxhash-wasm compiles its WebAssembly asynchronously; awaiting it once while this module loads keeps
-// add() synchronous. XXH64 reads the UTF-8 bytes in one pass, so every UTF-16 code unit counts
+// add() synchronous (the cost: this module cannot be require()d, only imported). XXH64 reads the UTF-8 bytes in one pass, so every UTF-16 code unit counts
 // (murmurhash-js keeps only the low byte of each, imurmurhash XORs neighbouring ones together).
 const { h64 } = await xxhash();
 const hashWords = new DataView(new ArrayBuffer(BYTES_PER_HASH));
@@ -49,7 +49,8 @@ type LiteCounter = ReturnType<typeof HyperLogLog>;
  * Number of distinct strings recorded (user ids, client addresses), as a HyperLogLog sketch of one
  * label set. Exact up to `exactCapacity(precision)` values (1,536 at DEFAULT_PRECISION), then within
  * about 1.04 / √2^precision relative standard error; recording a value again never changes it.
- * Memory stays within 2^precision bytes of data, plus object headers.
+ * Data stays within 2^precision bytes (exact table or registers); measured at DEFAULT_PRECISION with
+ * headers: about 0.4 KB empty, 2.4 KB at 100 values, 16.7 KB at 1,536, 17.3 KB past that.
  */
 export class DistinctSketch {
   private phase: ExactPhase | RegisterPhase;
@@ -286,7 +287,7 @@ class RegisterPhase {
 
 /**
  * Ertl's improved raw estimator (Ertl 2017, "New cardinality estimation algorithms for HyperLogLog
- * sketches", arXiv:1702.01284, Algorithm 6) for registers of a hash with q = 64 − p rank bits.
+ * sketches", arXiv:1702.01284) for registers of a hash with q = 64 − p rank bits.
  * Why not hyperloglog-lite's count(): its raw estimate switches to linear counting at 2.5 m and is
  * biased upward between about 2.5 m and 5 m (the bias HLL++ corrects with empirical tables); Ertl's
  * estimator uses the whole register histogram and is nearly unbiased over the entire range.
@@ -301,7 +302,7 @@ function improvedRawEstimate(registers: Uint8Array, q: number): number {
   return (m * m) / (2 * Math.LN2 * z); // α∞ = 1 / (2 ln 2)
 }
 
-/** σ(x) = x + Σ_{k≥1} x^(2^k) 2^(k−1) (Ertl 2017, Algorithm 6); infinite at x = 1 (no register set). */
+/** σ(x) = x + Σ_{k≥1} x^(2^k) 2^(k−1) (Ertl 2017); infinite at x = 1, when no register is set. */
 function sigma(x: number): number {
   if (x === 1) return Infinity;
   let y = 1;
@@ -314,7 +315,7 @@ function sigma(x: number): number {
   return z;
 }
 
-/** τ(x) = (1 − x − Σ_{k≥1} (1 − x^(2^−k))² 2^−k) / 3 (Ertl 2017, Algorithm 6). */
+/** τ(x) = (1 − x − Σ_{k≥1} (1 − x^(2^−k))² 2^−k) / 3 (Ertl 2017). */
 function tau(x: number): number {
   if (x === 0 || x === 1) return 0;
   let y = 1;
