@@ -4,6 +4,10 @@
 import HyperLogLog from 'hyperloglog-lite';
 import xxhash from 'xxhash-wasm';
 import { InvalidValueError } from '../errors.js';
+import { BYTES_PER_HASH, ExactHashes, exactCapacity } from './exact-hashes.js';
+import { improvedRawEstimate } from './hll-estimator.js';
+
+export { exactCapacity };
 
 /**
  * Register-index bits unless a sketch asks otherwise: 2^14 one-byte registers are 16 KiB, with a
@@ -28,11 +32,6 @@ export interface DistinctSketchOptions {
 
 const DEFAULT_METRIC = 'distinct sketch';
 const HASH_BITS = 64;
-const BYTES_PER_HASH = 8;
-/** A new sketch's exact table: 16 slots, 128 bytes; it doubles up to the registers' size. */
-const INITIAL_EXACT_SLOTS = 16;
-/** Linear probing stays short while the table is at most three-quarters full. */
-const MAX_EXACT_LOAD = 0.75;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 // xxhash-wasm compiles its WebAssembly asynchronously; awaiting it once while this module loads keeps
@@ -53,7 +52,7 @@ type LiteCounter = ReturnType<typeof HyperLogLog>;
  * headers: about 0.4 KB empty, 2.4 KB at 100 values, 16.7 KB at 1,536, 17.3 KB past that.
  */
 export class DistinctSketch {
-  private phase: ExactPhase | RegisterPhase;
+  private phase: ExactHashes | RegisterPhase;
   private readonly bits: number;
   private readonly metric: string;
 
@@ -61,7 +60,7 @@ export class DistinctSketch {
   constructor(options: DistinctSketchOptions = {}) {
     this.metric = options.metric ?? DEFAULT_METRIC;
     this.bits = checkPrecision(options.precision ?? DEFAULT_PRECISION, this.metric);
-    this.phase = new ExactPhase(2 ** this.bits / BYTES_PER_HASH);
+    this.phase = new ExactHashes(2 ** this.bits / BYTES_PER_HASH);
   }
 
   /** Register-index bits: the sketch has 2^precision registers. */
@@ -96,7 +95,7 @@ export class DistinctSketch {
     }
     if (other === this) return;
     const source = other.phase;
-    if (source instanceof ExactPhase) source.forEach((high, low) => this.addHash(high, low));
+    if (source instanceof ExactHashes) source.forEach((high, low) => this.addHash(high, low));
     else this.registers().mergeFrom(source);
   }
 
@@ -104,7 +103,7 @@ export class DistinctSketch {
   toJSON(): DistinctSketchJson {
     const precision = this.bits;
     const phase = this.phase;
-    return phase instanceof ExactPhase
+    return phase instanceof ExactHashes
       ? { kind: 'exact', precision, hashes: toBase64(phase.bytes()) }
       : { kind: 'registers', precision, registers: toBase64(phase.bytes()) };
   }
@@ -135,7 +134,7 @@ export class DistinctSketch {
   }
 
   private addHash(high: number, low: number): void {
-    if (this.phase instanceof ExactPhase && this.phase.insert(high, low)) return;
+    if (this.phase instanceof ExactHashes && this.phase.insert(high, low)) return;
     this.registers().add(high, low);
   }
 
@@ -147,87 +146,6 @@ export class DistinctSketch {
     phase.forEach((high, low) => registers.add(high, low));
     this.phase = registers;
     return registers;
-  }
-}
-
-/** Most hashes a sketch of `precision` keeps exactly: 3/4 of the 8-byte slots in 2^precision bytes. */
-export function exactCapacity(precision: number): number {
-  return Math.floor((2 ** precision / BYTES_PER_HASH) * MAX_EXACT_LOAD);
-}
-
-/**
- * Distinct 64-bit hashes in an open-addressing table of (high, low) word pairs; (0, 0) marks an empty
- * slot, so the hash (0, 0) is stored as (0, 1), one more collision at odds of 2^-64.
- * Why: below a few thousand values HyperLogLog's linear counting errs by about 1/√(2m) ≈ 0.55%, too
- * close to the 1% goal; HLL++ keeps a sparse exact form first for the same reason (Heule et al. 2013).
- */
-class ExactPhase {
-  private words: Uint32Array;
-  private count = 0;
-
-  constructor(private readonly maxSlots: number) {
-    this.words = new Uint32Array(2 * Math.min(INITIAL_EXACT_SLOTS, maxSlots));
-  }
-
-  estimate(): number {
-    return this.count;
-  }
-
-  /** Stores the hash unless present; false, storing nothing, when a new hash would overfill the table. */
-  insert(high: number, low: number): boolean {
-    const stored = high === 0 && low === 0 ? 1 : low;
-    const slot = this.slotOf(high, stored);
-    if (this.words[slot] !== 0 || this.words[slot + 1] !== 0) return true;
-    if (this.count + 1 > (this.words.length / 2) * MAX_EXACT_LOAD) {
-      if (this.words.length / 2 >= this.maxSlots) return false;
-      this.grow();
-      return this.insert(high, stored);
-    }
-    this.words[slot] = high;
-    this.words[slot + 1] = stored;
-    this.count += 1;
-    return true;
-  }
-
-  forEach(visit: (high: number, low: number) => void): void {
-    const words = this.words;
-    for (let i = 0; i < words.length; i += 2) {
-      const high = words[i] ?? 0;
-      const low = words[i + 1] ?? 0;
-      if (high !== 0 || low !== 0) visit(high, low);
-    }
-  }
-
-  /** The hashes as sorted big-endian 8-byte values, so equal sets give equal bytes. */
-  bytes(): Uint8Array {
-    const sorted = new BigUint64Array(this.count);
-    let next = 0;
-    this.forEach((high, low) => (sorted[next++] = (BigInt(high) << 32n) | BigInt(low)));
-    sorted.sort();
-    const bytes = Buffer.alloc(sorted.length * BYTES_PER_HASH);
-    sorted.forEach((hash, i) => bytes.writeBigUInt64BE(hash, i * BYTES_PER_HASH));
-    return bytes;
-  }
-
-  /** Word index of the hash's slot, or of the empty slot where it belongs (linear probing). */
-  private slotOf(high: number, low: number): number {
-    const mask = this.words.length / 2 - 1;
-    for (let slot = high & mask; ; slot = (slot + 1) & mask) {
-      const h = this.words[2 * slot];
-      const l = this.words[2 * slot + 1];
-      if ((h === high && l === low) || (h === 0 && l === 0)) return 2 * slot;
-    }
-  }
-
-  private grow(): void {
-    const old = this.words;
-    this.words = new Uint32Array(old.length * 2);
-    this.count = 0;
-    for (let i = 0; i < old.length; i += 2) {
-      const high = old[i] ?? 0;
-      const low = old[i + 1] ?? 0;
-      if (high !== 0 || low !== 0) this.insert(high, low);
-    }
   }
 }
 
@@ -283,50 +201,6 @@ class RegisterPhase {
   bytes(): Uint8Array {
     return Uint8Array.from(this.registers);
   }
-}
-
-/**
- * Ertl's improved raw estimator (Ertl 2017, "New cardinality estimation algorithms for HyperLogLog
- * sketches", arXiv:1702.01284) for registers of a hash with q = 64 − p rank bits.
- * Why not hyperloglog-lite's count(): its raw estimate switches to linear counting at 2.5 m and is
- * biased upward between about 2.5 m and 5 m (the bias HLL++ corrects with empirical tables); Ertl's
- * estimator uses the whole register histogram and is nearly unbiased over the entire range.
- */
-function improvedRawEstimate(registers: Uint8Array, q: number): number {
-  const m = registers.length;
-  const histogram = new Float64Array(q + 2);
-  for (const value of registers) histogram[value] = (histogram[value] ?? 0) + 1;
-  let z = m * tau(1 - (histogram[q + 1] ?? 0) / m);
-  for (let k = q; k >= 1; k -= 1) z = 0.5 * (z + (histogram[k] ?? 0));
-  z += m * sigma((histogram[0] ?? 0) / m);
-  return (m * m) / (2 * Math.LN2 * z); // α∞ = 1 / (2 ln 2)
-}
-
-/** σ(x) = x + Σ_{k≥1} x^(2^k) 2^(k−1) (Ertl 2017); infinite at x = 1, when no register is set. */
-function sigma(x: number): number {
-  if (x === 1) return Infinity;
-  let y = 1;
-  let z = x;
-  for (let previous = NaN; z !== previous; y += y) {
-    x *= x;
-    previous = z;
-    z += x * y;
-  }
-  return z;
-}
-
-/** τ(x) = (1 − x − Σ_{k≥1} (1 − x^(2^−k))² 2^−k) / 3 (Ertl 2017). */
-function tau(x: number): number {
-  if (x === 0 || x === 1) return 0;
-  let y = 1;
-  let z = 1 - x;
-  for (let previous = NaN; z !== previous; ) {
-    x = Math.sqrt(x);
-    previous = z;
-    y *= 0.5;
-    z -= (1 - x) ** 2 * y;
-  }
-  return z / 3;
 }
 
 function checkPrecision(precision: unknown, metric: string): number {
