@@ -45,15 +45,31 @@ export interface Comparison {
   readonly goal: number;
 }
 
-/** Median nanoseconds per operation of both, and the ratio, printed as one line. */
+/** Rounds of both tasks, alternating, so a noisy moment of the machine cannot decide the ratio. */
+const ROUNDS = 5;
+
+/** Nanoseconds per operation of both (median over ROUNDS of tinybench's median), and the ratio. */
 export async function compareSpeed(c: Comparison): Promise<number> {
-  const bench = new Bench({ time: 1_500, warmupTime: 300 });
-  bench.add('ours', c.ours).add('theirs', c.theirs);
-  await bench.run();
-  const [ours, theirs] = bench.tasks.map((t) => ((t.result?.latency.p50 ?? Number.NaN) * 1e6) / BATCH) as [number, number];
-  const ratio = theirs / ours;
-  report(c.title, `${ours.toFixed(1)} ns/op vs ${c.theirName} ${theirs.toFixed(1)} ns/op`, ratio, c.goal);
-  return ratio;
+  const ours: number[] = [];
+  const theirs: number[] = [];
+  for (let round = 0; round < ROUNDS; round += 1) {
+    const bench = new Bench({ time: 600, warmupTime: 200 });
+    bench.add('ours', c.ours).add('theirs', c.theirs);
+    await bench.run();
+    const [o, t] = bench.tasks.map((task) => ((task.result?.latency.p50 ?? Number.NaN) * 1e6) / BATCH) as [number, number];
+    ours.push(o);
+    theirs.push(t);
+  }
+  const [o, t] = [median(ours), median(theirs)];
+  const ratios = ours.map((value, i) => (theirs[i] as number) / value);
+  const spread = `ratio per round ${Math.min(...ratios).toFixed(1)}–${Math.max(...ratios).toFixed(1)}`;
+  report(c.title, `${o.toFixed(1)} ns/op vs ${c.theirName} ${t.toFixed(1)} ns/op (medians of ${ROUNDS} rounds; ${spread})`, t / o, c.goal);
+  return t / o;
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] as number;
 }
 
 /** One result line: what was measured, the ratio, and whether it meets the goal. */
