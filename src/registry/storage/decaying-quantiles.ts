@@ -92,6 +92,9 @@ export class DecayingQuantiles {
       throw new RangeError(`relativeAccuracy must be between 0 and 1, got ${relativeAccuracy}`);
     }
     this.sketch = new DDSketch({ relativeAccuracy });
+    // Every sketch of one accuracy maps values to buckets alike: sharing the (public) mapping keeps one
+    // object per process instead of one per series, hot in cache across series.
+    this.sketch.mapping = sharedMapping(this.sketch.mapping, relativeAccuracy);
   }
 
   /**
@@ -171,6 +174,16 @@ export class DecayingQuantiles {
     sketch.sum *= factor;
     this.landmarkMs = timeMs;
   }
+}
+
+const mappings = new Map<number, DDSketch['mapping']>();
+
+/** The first mapping made for `relativeAccuracy`, shared by every later sketch of that accuracy. */
+function sharedMapping(fresh: DDSketch['mapping'], relativeAccuracy: number): DDSketch['mapping'] {
+  const shared = mappings.get(relativeAccuracy);
+  if (shared !== undefined) return shared;
+  mappings.set(relativeAccuracy, fresh);
+  return fresh;
 }
 
 /**
