@@ -5,10 +5,14 @@ import { promisify } from 'node:util';
 import type { Registry } from '../registry/registry.js';
 import type { FamilySnapshot } from '../registry/exposition/snapshot.js';
 import type { ExpositionFormat } from '../registry/exposition/format.js';
-import { writeExposition, type NamingProfile } from '../registry/exposition/prometheus-text.js';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { performance } from 'node:perf_hooks';
+import { ExpositionWriter, type NamingProfile } from '../registry/exposition/prometheus-text.js';
 import { describeError, type Logger } from './logger.js';
 
 const gzipAsync = promisify(gzip);
+/** Rendering yields to the event loop after this much work, between families, as collecting does. */
+const RENDER_SLICE_MS = 10;
 
 /** A rendered exposition; its gzip form is computed once, on first request, and shared. */
 export class RenderedScrape {
@@ -67,7 +71,16 @@ export class SharedScrape {
 
   private async render(format: ExpositionFormat, profile: NamingProfile): Promise<RenderedScrape> {
     const families = await this.families();
-    return new RenderedScrape(Buffer.from(writeExposition(families, { format, profile }), 'utf8'));
+    const writer = new ExpositionWriter({ format, profile });
+    let sliceStart = performance.now();
+    for (const family of families) {
+      writer.add(family);
+      if (performance.now() - sliceStart > RENDER_SLICE_MS) {
+        await nextTurn();
+        sliceStart = performance.now();
+      }
+    }
+    return new RenderedScrape(Buffer.from(writer.finish(), 'utf8'));
   }
 
   private async collectAndLog(): Promise<readonly FamilySnapshot[]> {
