@@ -6,6 +6,7 @@ export { Summary, type SummaryChild } from './registry/summary.js';
 export { Timer, type TimerChild } from './registry/timer.js';
 export { Gauge, type GaugeChild, type GaugeCollect } from './registry/gauge.js';
 export { DistinctCounter, type DistinctCounterChild } from './registry/distinct-counter.js';
+export { DistinctSketch, type DistinctSketchJson } from './registry/storage/hyperloglog.js';
 export { DEFAULT_MAX_SERIES, OVERFLOW_LABEL_VALUE, type Labels } from './registry/labels.js';
 export { MetricsError, InvalidNameError, InvalidLabelError, InvalidValueError, MetricConflictError } from './registry/errors.js';
 export type { Clock } from './registry/clock.js';

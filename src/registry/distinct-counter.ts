@@ -8,6 +8,8 @@ import type { FamilySnapshot } from './exposition/snapshot.js';
 /** A distinct counter's series bound to one label set. */
 export interface DistinctCounterChild {
   add(value: string): void;
+  /** Unions another process's sketch into this series; see `DistinctCounter.merge`. */
+  merge(other: DistinctSketch): void;
 }
 
 /**
@@ -33,6 +35,10 @@ export class DistinctCounter extends Metric<DistinctSketch> {
         this.checkValue(value);
         this.storageOf(entry).add(value);
       },
+      merge: (other) => {
+        this.checkSketch(other);
+        this.storageOf(entry).merge(other);
+      },
     };
   }
 
@@ -42,10 +48,7 @@ export class DistinctCounter extends Metric<DistinctSketch> {
    *   DEFAULT_PRECISION. Nothing is created or changed then.
    */
   merge(labels: Labels, other: DistinctSketch): void {
-    if (!(other instanceof DistinctSketch) || other.precision !== DEFAULT_PRECISION) {
-      const precision = other instanceof DistinctSketch ? other.precision : typeof other;
-      throw new InvalidValueError(this.descriptor.name, precision, `is not a sketch of precision ${DEFAULT_PRECISION} to merge`);
-    }
+    this.checkSketch(other);
     this.seriesFor(labels).merge(other);
   }
 
@@ -57,6 +60,13 @@ export class DistinctCounter extends Metric<DistinctSketch> {
 
   protected createStorage(): DistinctSketch {
     return new DistinctSketch();
+  }
+
+  private checkSketch(other: unknown): asserts other is DistinctSketch {
+    if (!(other instanceof DistinctSketch) || other.precision !== DEFAULT_PRECISION) {
+      const precision = other instanceof DistinctSketch ? other.precision : typeof other;
+      throw new InvalidValueError(this.descriptor.name, precision, `is not a sketch of precision ${DEFAULT_PRECISION} to merge`);
+    }
   }
 
   private checkValue(value: unknown): asserts value is string {

@@ -26,7 +26,11 @@ describe('DistinctCounter', () => {
     const other = new DistinctSketch();
     for (const user of ['alice', 'bob', 'dave']) other.add(user);
     users.merge({ outcome: 'success' }, DistinctSketch.fromJSON(other.toJSON()));
-    expect(await estimates(registry)).toEqual([['success', 3]]);
+    users.labels({ outcome: 'failure' }).merge(other);
+    expect(await estimates(registry)).toEqual([
+      ['success', 3],
+      ['failure', 3],
+    ]);
   });
 
   it('refuses non-string values and sketches of another precision, creating nothing', async () => {
