@@ -50,7 +50,7 @@ export function createDescriptor(
   for (const [label, value] of Object.entries(own)) {
     checkLabelName(name, label);
     if (typeof value !== 'string') throw new InvalidNameError(name, label, 'needs a string value as a constant label');
-    if (label in registryLabels) throw new InvalidNameError(name, label, 'is already a default label of the registry');
+    if (Object.hasOwn(registryLabels, label)) throw new InvalidNameError(name, label, 'is already a default label of the registry');
   }
   const constLabels = Object.freeze({ ...registryLabels, ...own });
   const labelNames = [...(options.labelNames ?? [])];
@@ -58,7 +58,7 @@ export function createDescriptor(
   for (const label of labelNames) {
     checkLabelName(name, label);
     if (seen.has(label)) throw new InvalidNameError(name, label, 'is listed twice as a label name');
-    if (label in constLabels) throw new InvalidNameError(name, label, 'is already a constant label of this metric');
+    if (Object.hasOwn(constLabels, label)) throw new InvalidNameError(name, label, 'is already a constant label of this metric');
     seen.add(label);
   }
   return Object.freeze({ kind, name, help, labelNames: Object.freeze(labelNames), constLabels });

@@ -130,7 +130,7 @@ export class SeriesTable<T> {
     for (let i = 0; i < this.sortedNames.length; i += 1) {
       const name = this.sortedNames[i] as string;
       const value = given[name];
-      if (typeof value !== 'string') throw this.badValue(name, value, name in given);
+      if (typeof value !== 'string') throw this.badValue(name, value, Object.hasOwn(given, name));
       this.values[i] = value;
       node = (node as LabelNode | undefined)?.get(value);
     }

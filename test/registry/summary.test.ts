@@ -93,3 +93,13 @@ describe('Summary', () => {
     expect(series.map((x) => x.count)).toEqual([2, 1]);
   });
 });
+
+describe('Summary labels named like Object properties', () => {
+  it('treats a missing "constructor" label as missing, not as the inherited function', () => {
+    const registry = new Registry();
+    const summary = registry.summary({ name: 'am_x', help: 'X', labelNames: ['constructor'] });
+    expect(() => summary.record({} as never)).toThrow('am_x: label "constructor" is missing (allowed: constructor)');
+    summary.record({ constructor: 'ok' } as never);
+    expect(summary.labels({ constructor: 'ok' } as never)).toBeDefined();
+  });
+});
