@@ -5,7 +5,7 @@ import { createServer as createHttpsServer, type Server as HttpsServer } from 'n
 import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { Registry } from './registry/registry.js';
-import { DEFAULT_MAX_CONCURRENT_SCRAPES, MetricsHandlers, type MetricsRouterOptions } from './http/handlers.js';
+import { MetricsHandlers, type MetricsRouterOptions } from './http/handlers.js';
 import { MonitoringPage } from './http/page/monitoring-page.js';
 import {
   AIC_PATHS, HEALTH_PATH, JSON_PATH, LEGACY_PATHS, MONITORING_ASSETS_PATH, MONITORING_DATA_PATH, MONITORING_PAGE_PATH,
@@ -47,13 +47,9 @@ export function createMetricsRouter(source: MetricsSource, options: MetricsRoute
   for (const path of LEGACY_PATHS) addRoute(router, path, (req, res) => handlers.prometheus('legacy', req, res), refuse);
   addRoute(router, JSON_PATH, (req, res) => handlers.json(req, res), refuse);
   addRoute(router, HEALTH_PATH, (req, res) => handlers.health(req, res), refuse);
-  const page = new MonitoringPage(registryOf(source), {
-    admit: (req, res) => handlers.guard(req, res),
-    maxConcurrent: options.maxConcurrentScrapes ?? DEFAULT_MAX_CONCURRENT_SCRAPES,
-    logger: options.logger ?? defaultLogger,
-  });
+  const page = new MonitoringPage({ admit: (req, res) => handlers.guard(req, res) });
   addRoute(router, MONITORING_PAGE_PATH, (req, res) => page.page(req, res), refuse);
-  addRoute(router, MONITORING_DATA_PATH, (req, res) => page.data(req, res), refuse);
+  addRoute(router, MONITORING_DATA_PATH, (req, res) => handlers.monitoringData(req, res), refuse);
   router
     .route(`${MONITORING_ASSETS_PATH}/:file`)
     .get((req, res, next) => (page.hasAsset(req.params.file ?? '') ? page.asset(req.params.file ?? '', req, res) : next()))

@@ -8,6 +8,7 @@ import { Authenticator, type AuthOptions } from './auth.js';
 import { AuthThrottle, type AuthThrottleOptions } from './auth-throttle.js';
 import { ConcurrencyLimit } from './concurrency-limit.js';
 import { QueryFilterError } from './errors.js';
+import { monitoringView } from './page/monitoring-view.js';
 import { jsonView } from './json-view.js';
 import { defaultLogger, describeError, type Logger } from './logger.js';
 import { acceptsGzip, chooseFormat } from './negotiate.js';
@@ -94,6 +95,19 @@ export class MetricsHandlers {
     }
     await this.withSlot(req, res, async () => {
       const view = jsonView(await this.scrape.families(), this.registry.labels, filter);
+      const rendered = new RenderedScrape(Buffer.from(JSON.stringify(view), 'utf8'));
+      await this.sendEncoded(req, res, rendered, { 'Content-Type': 'application/json; charset=utf-8', Vary: 'Accept-Encoding' });
+    });
+  }
+
+  /**
+   * The built-in page's JSON (MonitoringView), from the collection shared with scrapes and under the
+   * same in-flight limit.
+   */
+  async monitoringData(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!this.isAdmitted(req, res)) return;
+    await this.withSlot(req, res, async () => {
+      const view = monitoringView(await this.scrape.families());
       const rendered = new RenderedScrape(Buffer.from(JSON.stringify(view), 'utf8'));
       await this.sendEncoded(req, res, rendered, { 'Content-Type': 'application/json; charset=utf-8', Vary: 'Accept-Encoding' });
     });

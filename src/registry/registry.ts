@@ -4,7 +4,7 @@ import { clockFrom, type Clock } from './clock.js';
 import { createDescriptor, describeShape, isSameShape, sameLabelNames, checkLabelName, type MetricKind, type MetricOptions } from './descriptor.js';
 import { InvalidLabelError, MetricConflictError } from './errors.js';
 import { DEFAULT_MAX_SERIES } from './labels.js';
-import type { Metric, MetricContext } from './metric.js';
+import type { MetricContext } from './metric.js';
 import { Summary } from './summary.js';
 import { Timer } from './timer.js';
 import { Gauge, type GaugeCollect } from './gauge.js';

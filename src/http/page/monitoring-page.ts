@@ -1,17 +1,14 @@
 // Serves the built-in monitoring page on Node's own request and response objects: the HTML shell, its
-// script, styles and icon, uPlot's files read from node_modules, and the JSON the page polls.
+// script, styles and icon, and uPlot's files read from node_modules. The JSON the page polls is the
+// handlers' (MetricsHandlers.monitoringData), sharing their collection and in-flight limit.
 // Access control comes from the caller's `admit`; which path reaches which method is server.ts's job.
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
-import type { Registry } from '../../registry/registry.js';
-import { ConcurrencyLimit } from '../concurrency-limit.js';
-import { describeError, type Logger } from '../logger.js';
 import { acceptsGzip } from '../negotiate.js';
-import { sendBody, sendJson, sendPlain } from '../responses.js';
-import { RenderedScrape, SharedScrape } from '../shared-scrape.js';
-import { monitoringView } from './monitoring-view.js';
+import { sendBody } from '../responses.js';
+import { RenderedScrape } from '../shared-scrape.js';
 import { PAGE_HTML } from './page-html.js';
 import { PAGE_SCRIPT } from './page-script.js';
 import { PAGE_CSS, PAGE_ICON_SVG } from './page-style.js';
@@ -26,7 +23,6 @@ export const MONITORING_PAGE_CSP =
 
 /** Assets are revalidated on every use (a 304 when unchanged), so an upgrade shows at once. */
 const ASSET_CACHE_CONTROL = 'private, no-cache';
-const BUSY_RETRY_AFTER_SECONDS = 1;
 
 /** uPlot's distribution files, served under their own names. */
 const UPLOT_FILES = { 'uPlot.iife.min.js': 'text/javascript; charset=utf-8', 'uPlot.min.css': 'text/css; charset=utf-8' } as const;
@@ -41,9 +37,6 @@ const OWN_ASSETS = {
 export interface MonitoringPageOptions {
   /** Access control, as for the metrics paths: true lets the request on, false means an answer was sent. */
   readonly admit: (req: IncomingMessage, res: ServerResponse) => boolean;
-  /** Data requests served at once; beyond it a request gets 503 with Retry-After. */
-  readonly maxConcurrent: number;
-  readonly logger: Logger;
 }
 
 interface Asset {
@@ -54,17 +47,9 @@ interface Asset {
 
 /** The monitoring page's endpoints, independent of the web framework. */
 export class MonitoringPage {
-  private readonly scrape: SharedScrape;
-  private readonly limit: ConcurrencyLimit;
   private readonly assets = new Map<string, Promise<Asset>>();
 
-  /** @throws ServerConfigError when `maxConcurrent` is not a whole number >= 1. */
-  constructor(
-    registry: Registry,
-    private readonly options: MonitoringPageOptions,
-  ) {
-    this.scrape = new SharedScrape(registry, options.logger);
-    this.limit = new ConcurrencyLimit(options.maxConcurrent, 'maxConcurrentScrapes');
+  constructor(private readonly options: MonitoringPageOptions) {
     for (const [name, [text, contentType]] of Object.entries(OWN_ASSETS)) {
       this.assets.set(name, Promise.resolve(asset(Buffer.from(text, 'utf8'), contentType)));
     }
@@ -79,24 +64,6 @@ export class MonitoringPage {
       'X-Frame-Options': 'DENY',
       'Referrer-Policy': 'no-referrer',
     });
-  }
-
-  /** The page's JSON (see MonitoringView in monitoring-view.ts), from a collection shared with concurrent requests. */
-  async data(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (!this.options.admit(req, res)) return;
-    const release = this.limit.tryAcquire();
-    if (release === undefined) {
-      return sendPlain(res, 503, 'Service Unavailable: too many requests in flight', { 'Retry-After': String(BUSY_RETRY_AFTER_SECONDS) });
-    }
-    res.once('close', release);
-    try {
-      sendJson(res, 200, monitoringView(await this.scrape.families()));
-    } catch (error) {
-      this.options.logger(`am-metrics: answering ${req.method ?? 'GET'} monitoring data failed: ${describeError(error)}`);
-      sendPlain(res, 500, 'Internal Server Error');
-    } finally {
-      release();
-    }
   }
 
   /** Whether `name` is a file under `monitoring/assets/`. */
