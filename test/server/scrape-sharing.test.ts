@@ -93,6 +93,17 @@ describe('shared scrapes', () => {
     expect((await Promise.all(first)).map((r) => r.status)).toEqual([200, 200]);
     expect((await rawRequest(`${url}/monitoring/prometheus/am`)).status).toBe(200);
   });
+
+  it("counts the live page's data polls against the same limit and collection as scrapes", async () => {
+    const { registry, calls, open } = gatedRegistry();
+    const { url, arrived } = await hostRouter(registry, { maxConcurrentScrapes: 2 });
+    const first = [rawRequest(`${url}/metrics/prometheus`), rawRequest(`${url}/monitoring/data`)];
+    await vi.waitFor(() => expect(arrived()).toBe(2));
+    expect((await rawRequest(`${url}/monitoring/data`)).status).toBe(503);
+    open();
+    expect((await Promise.all(first)).map((r) => r.status)).toEqual([200, 200]);
+    expect(calls()).toBe(1);
+  });
 });
 
 describe('scrape failures', () => {
