@@ -1,16 +1,11 @@
 // Shared bench helpers: seeded inputs, batched tinybench runs, and one line of output per comparison.
 import { Bench } from 'tinybench';
-import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
-import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
+import { logNormal, seededRandom } from '../test/support/random.js';
+
+export { seededRandom };
 
 /** Operations per measured call, so timer overhead does not swamp sub-microsecond operations. */
 export const BATCH = 1_000;
-
-export function seededRandom(seed: number): () => number {
-  const rng = xoroshiro128plus(seed);
-  for (let i = 0; i < 8; i += 1) uniformFloat64(rng);
-  return () => uniformFloat64(rng);
-}
 
 /** CTS-like label sets: 8 operations × 2 outcomes × 5 token types. */
 export function ctsLabelSets(): Array<Record<'operation' | 'outcome' | 'token_type', string>> {
@@ -25,13 +20,7 @@ export function ctsLabelSets(): Array<Record<'operation' | 'outcome' | 'token_ty
 
 /** Log-normal latencies in seconds around 5 ms. */
 export function latencies(count: number, seed: number): Float64Array {
-  const random = seededRandom(seed);
-  const values = new Float64Array(count);
-  for (let i = 0; i < count; i += 1) {
-    const normal = Math.sqrt(-2 * Math.log(Math.max(random(), 1e-300))) * Math.cos(2 * Math.PI * random());
-    values[i] = 0.005 * Math.exp(0.8 * normal);
-  }
-  return values;
+  return Float64Array.from({ length: count }, logNormal(seededRandom(seed), 0.005, 0.8));
 }
 
 export interface Comparison {

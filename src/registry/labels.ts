@@ -158,10 +158,6 @@ export class SeriesTable<T> {
     if (this.overflow !== undefined) yield this.overflow;
   }
 
-  get size(): number {
-    return this.count + (this.unlabelled === undefined ? 0 : 1) + (this.overflow === undefined ? 0 : 1);
-  }
-
   private *leaves(node: LabelNode, depth: number): IterableIterator<SeriesEntry<T>> {
     if (depth === 1) yield* node.values() as Iterable<SeriesEntry<T>>;
     else for (const child of node.values()) yield* this.leaves(child as LabelNode, depth - 1);
