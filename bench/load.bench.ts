@@ -5,7 +5,8 @@ import { request, Agent } from 'node:http';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { connect, type Socket } from 'node:net';
-import { createAmMetrics, startServer } from '../src/index.js';
+import { createAmMetrics } from '../src/index.js';
+import { startServer } from '../src/express.js';
 import { createSimulator } from '../src/simulator/simulator.js';
 import { heapUsed } from './support.js';
 

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { createAmMetrics } from './index.js';
 import { startServer, type RunningServer } from './server.js';
+import { amLivePage } from './metrics/page/live-page.js';
 import { AIC_PATHS, JSON_PATH, LEGACY_PATHS, MONITORING_PAGE_PATH } from './http/paths.js';
 import { describeError } from './http/logger.js';
 import { ServerConfigError } from './http/errors.js';
@@ -41,6 +42,7 @@ async function serve(settings: ServeSettings): Promise<void> {
     port: settings.port,
     host: settings.host,
     auth: settings.auth,
+    page: amLivePage,
     ...(settings.tls === undefined ? {} : { tls: settings.tls }),
   }).catch((error: unknown) => {
     throw new StartError(describeStartError(error, settings));

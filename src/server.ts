@@ -4,9 +4,9 @@ import { createServer as createHttpServer, type Server as HttpServer } from 'nod
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
-import type { Registry } from './registry/registry.js';
 import { MetricsHandlers, type MetricsRouterOptions } from './http/handlers.js';
-import { MonitoringPage } from './http/page/monitoring-page.js';
+import type { Collector } from './http/shared-scrape.js';
+import { MonitoringPage, type LivePage } from './http/page/monitoring-page.js';
 import {
   AIC_PATHS, HEALTH_PATH, JSON_PATH, LEGACY_PATHS, MONITORING_ASSETS_PATH, MONITORING_DATA_PATH, MONITORING_PAGE_PATH,
 } from './http/paths.js';
@@ -15,8 +15,11 @@ import { applyLimits, resolveLimits, serverOptions, type ServerLimits } from './
 import { loadTls, type TlsOptions } from './http/tls.js';
 import { defaultLogger, describeError } from './http/logger.js';
 
-/** What the endpoints read: a registry, or anything holding one (such as a traffic simulator). */
-export type MetricsSource = Registry | { readonly registry: Registry };
+/**
+ * What the endpoints read: a registry (or anything that collects, such as a cluster primary), or
+ * anything holding one (`createAmMetrics()`'s result, a traffic simulator).
+ */
+export type MetricsSource = Collector | { readonly registry: Collector };
 
 /** Port of the standalone server when none is given (AM's usual HTTP port). */
 export const DEFAULT_PORT = 8080;
@@ -28,16 +31,17 @@ type Handler = (req: Request, res: Response) => void | Promise<void>;
 /**
  * An express router serving AM's metrics endpoints, for a host app to mount:
  * `GET|HEAD /monitoring/prometheus/am` and `/metrics/prometheus/0.0.4` (AIC names), `/json/metrics/prometheus`
- * and `/metrics/prometheus` (legacy `_total` names), `/json/metrics/api` (AM's JSON view), `/health`, and
- * `/monitoring`: a live page of rates, latencies and charts, with the JSON it polls (`/monitoring/data`)
- * and its script, styles and charting library (`/monitoring/assets/*`), behind the same access control.
+ * and `/metrics/prometheus` (legacy `_total` names), `/json/metrics/api` (AM's JSON view), `/health`, and,
+ * with the `page` option (e.g. `amLivePage`), `/monitoring`: a live page with the JSON it polls
+ * (`/monitoring/data`) and its script, styles and charting library (`/monitoring/assets/*`), behind the
+ * same access control.
  * Paths match exactly (case and trailing slash count); other methods on them get 405, other paths pass
  * on to the host app. With auth configured every spelling of a metrics path needs credentials.
  * The router installs no signal handlers and keeps no timers.
  * @throws ServerConfigError for unusable auth, throttle or limit settings.
  */
 export function createMetricsRouter(source: MetricsSource, options: MetricsRouterOptions = {}): Router {
-  const handlers = new MetricsHandlers(registryOf(source), options);
+  const handlers = new MetricsHandlers(collectorOf(source), options);
   const router = express.Router({ caseSensitive: true, strict: true });
   router.use((req, res, next) => {
     if (handlers.guard(req, res)) next();
@@ -47,14 +51,18 @@ export function createMetricsRouter(source: MetricsSource, options: MetricsRoute
   for (const path of LEGACY_PATHS) addRoute(router, path, (req, res) => handlers.prometheus('legacy', req, res), refuse);
   addRoute(router, JSON_PATH, (req, res) => handlers.json(req, res), refuse);
   addRoute(router, HEALTH_PATH, (req, res) => handlers.health(req, res), refuse);
-  const page = new MonitoringPage({ admit: (req, res) => handlers.guard(req, res) });
+  if (options.page !== undefined) addPage(router, handlers, options.page, refuse);
+  return router;
+}
+
+function addPage(router: Router, handlers: MetricsHandlers, content: LivePage, refuse: Handler): void {
+  const page = new MonitoringPage({ admit: (req, res) => handlers.guard(req, res), content });
   addRoute(router, MONITORING_PAGE_PATH, (req, res) => page.page(req, res), refuse);
-  addRoute(router, MONITORING_DATA_PATH, (req, res) => handlers.monitoringData(req, res), refuse);
+  addRoute(router, MONITORING_DATA_PATH, (req, res) => handlers.pageData(content, req, res), refuse);
   router
     .route(`${MONITORING_ASSETS_PATH}/:file`)
     .get((req, res, next) => (page.hasAsset(req.params.file ?? '') ? page.asset(req.params.file ?? '', req, res) : next()))
     .all((req, res, next) => (page.hasAsset(req.params.file ?? '') ? refuse(req, res) : next()));
-  return router;
 }
 
 /** GET (and so HEAD: express answers it with the GET handler, minus the body) and 405 for the rest. */
@@ -125,7 +133,7 @@ function createApp(options: StartServerOptions): express.Express {
   return app;
 }
 
-function registryOf(source: MetricsSource): Registry {
+function collectorOf(source: MetricsSource): Collector {
   return 'registry' in source ? source.registry : source;
 }
 

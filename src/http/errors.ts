@@ -1,5 +1,5 @@
-// Errors the HTTP layer throws on bad configuration or a bad query. They concern a setting or a
-// request, not a metric, so they stand apart from MetricsError and its family in src/registry/errors.ts.
+// Errors the HTTP layer throws on bad configuration. They concern a setting, not a metric, so they
+// stand apart from MetricsError and its family in src/registry/errors.ts.
 
 /** A server or router setting that cannot be used: a missing password, an unreadable file, a bad limit. */
 export class ServerConfigError extends Error {
@@ -9,17 +9,6 @@ export class ServerConfigError extends Error {
     reason: string,
   ) {
     super(`${setting}: ${reason}`);
-    this.name = new.target.name;
-  }
-}
-
-/** A JSON-view query the exporter does not understand; answered with 400 and this message. */
-export class QueryFilterError extends Error {
-  constructor(
-    readonly filter: string,
-    reason: string,
-  ) {
-    super(`_queryFilter ${JSON.stringify(filter)} ${reason}`);
     this.name = new.target.name;
   }
 }

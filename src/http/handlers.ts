@@ -1,21 +1,19 @@
 // What each exporter endpoint answers, on Node's own request and response objects: access control,
 // negotiation, the in-flight cap and failure handling. Which path reaches which handler is server.ts's job.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Registry } from '../registry/registry.js';
 import { systemClock, type Clock } from '../registry/clock.js';
-import { CONTENT_TYPES, type NamingProfile } from '../registry/exposition/prometheus-text.js';
+import { CONTENT_TYPES, type NamingProfile } from '../exposition/prometheus/prometheus-text.js';
+import { jsonView } from '../exposition/am-json/json-view.js';
+import { parseIdFilter, QueryFilterError } from '../exposition/am-json/query-filter.js';
 import { Authenticator, type AuthOptions } from './auth.js';
 import { AuthThrottle, type AuthThrottleOptions } from './auth-throttle.js';
 import { ConcurrencyLimit } from './concurrency-limit.js';
-import { QueryFilterError } from './errors.js';
-import { monitoringView } from './page/monitoring-view.js';
-import { jsonView } from './json-view.js';
+import type { LivePage } from './page/monitoring-page.js';
 import { defaultLogger, describeError, type Logger } from './logger.js';
 import { acceptsGzip, chooseFormat } from './negotiate.js';
 import { isProtectedPath } from './paths.js';
-import { parseIdFilter } from './query-filter.js';
 import { sendBody, sendJson, sendPlain, type Headers } from './responses.js';
-import { RenderedScrape, SharedScrape } from './shared-scrape.js';
+import { RenderedScrape, SharedScrape, type Collector } from './shared-scrape.js';
 
 /** Scrape and JSON requests served at once; beyond it a request gets 503 with Retry-After. */
 export const DEFAULT_MAX_CONCURRENT_SCRAPES = 10;
@@ -33,7 +31,9 @@ export interface MetricsRouterOptions {
   /** One line per failed gauge callback or failed render; default `console.error`. */
   readonly logger?: Logger;
   /** Times the auth-throttle windows (its `monotonic` reading); default the system clock. */
-  readonly clock?: Clock;
+  readonly clock?: Clock | undefined;
+  /** A live page to serve at `/monitoring` (e.g. the AM page, `amLivePage`); default none. */
+  readonly page?: LivePage | undefined;
 }
 
 const PROMETHEUS_VARY = 'Accept, Accept-Encoding';
@@ -51,12 +51,12 @@ export class MetricsHandlers {
 
   /** @throws ServerConfigError for unusable auth, throttle or limit settings. */
   constructor(
-    private readonly registry: Registry,
+    source: Collector,
     options: MetricsRouterOptions = {},
   ) {
     const clock = options.clock ?? systemClock;
     this.logger = options.logger ?? defaultLogger;
-    this.scrape = new SharedScrape(registry, this.logger);
+    this.scrape = new SharedScrape(source, this.logger);
     this.auth = new Authenticator(options.auth);
     this.throttle = new AuthThrottle(options.authThrottle ?? {}, () => clock.monotonic());
     this.limit = new ConcurrencyLimit(options.maxConcurrentScrapes ?? DEFAULT_MAX_CONCURRENT_SCRAPES, 'maxConcurrentScrapes');
@@ -94,22 +94,18 @@ export class MetricsHandlers {
       return sendJson(res, 400, { code: 400, reason: 'Bad Request', message: error.message });
     }
     await this.withSlot(req, res, async () => {
-      const view = jsonView(await this.scrape.families(), this.registry.labels, filter);
-      const rendered = new RenderedScrape(Buffer.from(JSON.stringify(view), 'utf8'));
-      await this.sendEncoded(req, res, rendered, { 'Content-Type': 'application/json; charset=utf-8', Vary: 'Accept-Encoding' });
+      await this.sendJsonBody(req, res, jsonView(await this.scrape.collection(), filter));
     });
   }
 
   /**
-   * The built-in page's JSON (MonitoringView), from the collection shared with scrapes and under the
-   * same in-flight limit.
+   * The live page's JSON (`LivePage.view`), from the collection shared with scrapes and under the same
+   * in-flight limit. Only routed when a page is configured.
    */
-  async monitoringData(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async pageData(page: LivePage, req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (!this.isAdmitted(req, res)) return;
     await this.withSlot(req, res, async () => {
-      const view = monitoringView(await this.scrape.families());
-      const rendered = new RenderedScrape(Buffer.from(JSON.stringify(view), 'utf8'));
-      await this.sendEncoded(req, res, rendered, { 'Content-Type': 'application/json; charset=utf-8', Vary: 'Accept-Encoding' });
+      await this.sendJsonBody(req, res, page.view(await this.scrape.collection()));
     });
   }
 
@@ -162,6 +158,11 @@ export class MetricsHandlers {
     } finally {
       release();
     }
+  }
+
+  private async sendJsonBody(req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
+    const rendered = new RenderedScrape(Buffer.from(JSON.stringify(body), 'utf8'));
+    await this.sendEncoded(req, res, rendered, { 'Content-Type': 'application/json; charset=utf-8', Vary: 'Accept-Encoding' });
   }
 
   private async sendEncoded(req: IncomingMessage, res: ServerResponse, rendered: RenderedScrape, headers: Headers): Promise<void> {

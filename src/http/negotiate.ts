@@ -1,6 +1,6 @@
 // Content negotiation for scrapes: which exposition format an `Accept` header asks for, and whether
 // `Accept-Encoding` allows gzip. Pure functions over header strings; no I/O, no framework.
-import type { ExpositionFormat } from '../registry/exposition/format.js';
+import type { ExpositionFormat } from '../exposition/prometheus/format.js';
 
 /** What a scrape should be answered with: a format, or `undefined` when the client refused both. */
 export type FormatChoice = ExpositionFormat | undefined;

@@ -2,19 +2,19 @@
 // arrives while it is in flight, gzip bytes included. Deciding what a request gets is the handlers' job.
 import { gzip } from 'node:zlib';
 import { promisify } from 'node:util';
-import type { Registry } from '../registry/registry.js';
-import type { FamilySnapshot } from '../registry/exposition/snapshot.js';
-import type { ExpositionFormat } from '../registry/exposition/format.js';
-import { setImmediate as nextTurn } from 'node:timers/promises';
-import { performance } from 'node:perf_hooks';
-import { ExpositionWriter, type NamingProfile } from '../registry/exposition/prometheus-text.js';
+import type { Collection } from '../registry/collection.js';
+import type { ExpositionFormat } from '../exposition/prometheus/format.js';
+import { renderPrometheusText, type NamingProfile } from '../exposition/prometheus/prometheus-text.js';
 import { describeError, type Logger } from './logger.js';
 
 const gzipAsync = promisify(gzip);
-/** Rendering yields to the event loop after this much work, between families, as collecting does. */
-const RENDER_SLICE_MS = 10;
 
-/** A rendered exposition; its gzip form is computed once, on first request, and shared. */
+/** Anything the endpoints can read: a registry, a cluster primary, a merged view. */
+export interface Collector {
+  collect(): Promise<Collection>;
+}
+
+/** A rendered body; its gzip form is computed once, on first request, and shared. */
 export class RenderedScrape {
   private compressed: Promise<Buffer> | undefined;
 
@@ -28,66 +28,50 @@ export class RenderedScrape {
 }
 
 /**
- * Collects and renders a registry on behalf of concurrent requests. A computed gauge that fails is
- * left out of the collection and logged once per collection (one line each), not once per request.
+ * Collects and renders on behalf of concurrent requests. A computed gauge that fails is left out of
+ * the collection and logged once per collection (one line each), not once per request.
  */
 export class SharedScrape {
-  private collecting: Promise<readonly FamilySnapshot[]> | undefined;
-  private readonly rendering = new Map<string, Promise<RenderedScrape>>();
+  private readonly inFlight = new Map<string, Promise<unknown>>();
 
   constructor(
-    private readonly registry: Registry,
+    private readonly source: Collector,
     private readonly logger: Logger,
   ) {}
 
-  /** The families of the collection in flight, or of a new one. Rejects only if `collect` itself does. */
-  families(): Promise<readonly FamilySnapshot[]> {
-    if (this.collecting === undefined) {
-      const collecting = this.collectAndLog();
-      this.collecting = collecting;
-      const forget = (): void => {
-        if (this.collecting === collecting) this.collecting = undefined;
-      };
-      collecting.then(forget, forget);
-    }
-    return this.collecting;
+  /** The collection in flight, or a new one. Rejects only if `collect` itself does. */
+  collection(): Promise<Collection> {
+    return this.shared('collection', () => this.collectAndLog());
   }
 
   /** The exposition in flight for `format` and `profile`, or a new one. Rejects when rendering throws. */
   exposition(format: ExpositionFormat, profile: NamingProfile): Promise<RenderedScrape> {
-    const key = `${format}:${profile}`;
-    let rendering = this.rendering.get(key);
-    if (rendering === undefined) {
-      const started = this.render(format, profile);
-      rendering = started;
-      this.rendering.set(key, started);
+    return this.shared(`${format}:${profile}`, async () => {
+      const text = await renderPrometheusText(await this.collection(), { format, profile });
+      return new RenderedScrape(Buffer.from(text, 'utf8'));
+    });
+  }
+
+  /** The promise in flight under `key`, or `start()`'s, forgotten once it settles. */
+  private shared<T>(key: string, start: () => Promise<T>): Promise<T> {
+    let running = this.inFlight.get(key) as Promise<T> | undefined;
+    if (running === undefined) {
+      const started = start();
+      running = started;
+      this.inFlight.set(key, started);
       const forget = (): void => {
-        if (this.rendering.get(key) === started) this.rendering.delete(key);
+        if (this.inFlight.get(key) === started) this.inFlight.delete(key);
       };
       started.then(forget, forget);
     }
-    return rendering;
+    return running;
   }
 
-  private async render(format: ExpositionFormat, profile: NamingProfile): Promise<RenderedScrape> {
-    const families = await this.families();
-    const writer = new ExpositionWriter({ format, profile });
-    let sliceStart = performance.now();
-    for (const family of families) {
-      writer.add(family);
-      if (performance.now() - sliceStart > RENDER_SLICE_MS) {
-        await nextTurn();
-        sliceStart = performance.now();
-      }
-    }
-    return new RenderedScrape(Buffer.from(writer.finish(), 'utf8'));
-  }
-
-  private async collectAndLog(): Promise<readonly FamilySnapshot[]> {
-    const { families, failures } = await this.registry.collect();
-    for (const failure of failures) {
+  private async collectAndLog(): Promise<Collection> {
+    const collection = await this.source.collect();
+    for (const failure of collection.failures) {
       this.logger(`am-metrics: scrape left out ${failure.metric}: ${describeError(failure.error)}`);
     }
-    return families;
+    return collection;
   }
 }

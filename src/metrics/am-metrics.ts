@@ -1,6 +1,6 @@
 // createAmMetrics: the AM catalogue on a registry, with one typed recorder per family.
 import { hostname } from 'node:os';
-import { Registry } from '../registry/registry.js';
+import { Registry } from '../exposition/prometheus/registry.js';
 import { InvalidNameError } from '../registry/errors.js';
 import { InstalledCatalog } from './install.js';
 import { authenticationMetrics, type AuthenticationMetrics } from './authentication.js';

@@ -1,6 +1,6 @@
 // Puts the AM catalogue on a registry it is given and guards closed label sets: a value AM does not
 // document is refused before anything is recorded. The typed recorders sit on top of this.
-import type { Registry } from '../registry/registry.js';
+import type { MetricRegistry as Registry } from '../registry/registry.js';
 import type { Labels } from '../registry/labels.js';
 import type { Summary } from '../registry/summary.js';
 import type { Timer } from '../registry/timer.js';

@@ -5,21 +5,27 @@ import { InvalidNameError } from './errors.js';
 /** The four metric types AM exposes. */
 export type MetricKind = 'summary' | 'timer' | 'gauge' | 'distinct';
 
-/** What a caller passes to register a metric. */
-export interface MetricOptions {
+/** Kinds of family a collection holds: the four metric types and the registry's own counters. */
+export type FamilyKind = MetricKind | 'counter';
+
+/**
+ * What a caller passes to register a metric. `L` is the union of the label names: pass them `as const`
+ * and the metric's methods accept exactly those labels.
+ */
+export interface MetricOptions<L extends string = string> {
   /** Base name, e.g. `am_cts_task`; a timer's samples add `_seconds`, `_count` and `_sum` to it. */
   readonly name: string;
   /** One line describing the metric, written as `# HELP`. */
   readonly help: string;
   /** Names of the labels every observation must give, in any order. */
-  readonly labelNames?: readonly string[];
-  /** Labels with fixed values on every series of this metric, added to the registry's default labels. */
-  readonly constLabels?: Readonly<Record<string, string>>;
+  readonly labelNames?: readonly L[] | undefined;
+  /** Labels with fixed values on every series of this metric, beside the registry's default labels. */
+  readonly constLabels?: Readonly<Record<string, string>> | undefined;
 }
 
-/** A validated metric identity; `constLabels` are the registry's default labels plus the metric's own. */
+/** A validated metric identity; `constLabels` are the metric's own (the registry's default labels apart). */
 export interface Descriptor {
-  readonly kind: MetricKind;
+  readonly kind: FamilyKind;
   readonly name: string;
   readonly help: string;
   readonly labelNames: readonly string[];
@@ -38,7 +44,7 @@ const RESERVED_LABELS = new Set(['quantile', 'le']);
  */
 export function createDescriptor(
   kind: MetricKind,
-  options: MetricOptions,
+  options: MetricOptions<string>,
   registryLabels: Readonly<Record<string, string>>,
 ): Descriptor {
   const { name, help } = options;
@@ -52,13 +58,14 @@ export function createDescriptor(
     if (typeof value !== 'string') throw new InvalidNameError(name, label, 'needs a string value as a constant label');
     if (Object.hasOwn(registryLabels, label)) throw new InvalidNameError(name, label, 'is already a default label of the registry');
   }
-  const constLabels = Object.freeze({ ...registryLabels, ...own });
-  const labelNames = [...(options.labelNames ?? [])];
+  const constLabels = Object.freeze({ ...own });
+  const labelNames: string[] = [...(options.labelNames ?? [])];
   const seen = new Set<string>();
   for (const label of labelNames) {
     checkLabelName(name, label);
     if (seen.has(label)) throw new InvalidNameError(name, label, 'is listed twice as a label name');
     if (Object.hasOwn(constLabels, label)) throw new InvalidNameError(name, label, 'is already a constant label of this metric');
+    if (Object.hasOwn(registryLabels, label)) throw new InvalidNameError(name, label, 'is already a default label of the registry');
     seen.add(label);
   }
   return Object.freeze({ kind, name, help, labelNames: Object.freeze(labelNames), constLabels });

@@ -1,9 +1,10 @@
-// AM's distinct counter: an estimate of how many different values were recorded per label set.
+// AM's distinct counter: an estimate of how many different values were recorded per label set. A thin
+// facade over DistinctSketch cells.
 import { Metric } from './metric.js';
-import { DEFAULT_PRECISION, DistinctSketch } from './storage/hyperloglog.js';
+import { DEFAULT_PRECISION, DistinctSketch, type DistinctSketchJson } from './cells/hyperloglog.js';
 import { InvalidValueError } from './errors.js';
-import type { Labels } from './labels.js';
-import type { FamilySnapshot } from './exposition/snapshot.js';
+import type { LabelValues } from './labels.js';
+import type { FamilySnapshot } from './collection.js';
 
 /** A distinct counter's series bound to one label set. */
 export interface DistinctCounterChild {
@@ -15,29 +16,30 @@ export interface DistinctCounterChild {
 /**
  * Estimates the number of distinct values (user ids, client addresses) per label set with a
  * HyperLogLog sketch (see DistinctSketch for accuracy and memory); exposed as a gauge. An estimate is
- * per process: sum it across pods only after merging sketches with `merge`.
+ * per process: combine processes by merging their sketches (`merge`, or `Registry.merge`), never by
+ * adding estimates. `L` is the union of its label names.
  */
-export class DistinctCounter extends Metric<DistinctSketch> {
+export class DistinctCounter<L extends string = string> extends Metric<DistinctSketch> {
   /**
    * Records one value; recording it again never counts twice.
    * @throws InvalidLabelError for bad labels; InvalidValueError when `value` is not a string.
    */
-  add(labels: Labels, value: string): void {
+  add(labels: LabelValues<L>, value: string): void {
     this.checkValue(value);
-    this.seriesFor(labels).add(value);
+    this.cellFor(labels).add(value);
   }
 
   /** The series for `labels`, checked once. */
-  labels(labels: Labels): DistinctCounterChild {
+  labels(labels: LabelValues<L>): DistinctCounterChild {
     const entry = this.table.resolve(labels);
     return {
       add: (value) => {
         this.checkValue(value);
-        this.storageOf(entry).add(value);
+        this.cellOf(entry).add(value);
       },
       merge: (other) => {
         this.checkSketch(other);
-        this.storageOf(entry).merge(other);
+        this.cellOf(entry).merge(other);
       },
     };
   }
@@ -47,19 +49,24 @@ export class DistinctCounter extends Metric<DistinctSketch> {
    * @throws InvalidLabelError for bad labels; InvalidValueError when `other` is not a sketch of
    *   DEFAULT_PRECISION. Nothing is created or changed then.
    */
-  merge(labels: Labels, other: DistinctSketch): void {
+  merge(labels: LabelValues<L>, other: DistinctSketch): void {
     this.checkSketch(other);
-    this.seriesFor(labels).merge(other);
+    this.cellFor(labels).merge(other);
   }
 
+  /** Every series' estimate. */
   collect(): FamilySnapshot {
-    const series = [];
-    for (const { labels, storage } of this.table.all()) series.push({ labels, value: storage.estimate() });
-    return { kind: 'distinct', descriptor: this.descriptor, series };
+    return { kind: 'distinct', descriptor: this.descriptor, series: this.readAll((cell) => ({ value: cell.estimate() })) };
   }
 
-  protected createStorage(): DistinctSketch {
-    return new DistinctSketch();
+  cellFromState(state: unknown): DistinctSketch {
+    const sketch = DistinctSketch.fromJSON(state as DistinctSketchJson, { metric: this.descriptor.name });
+    this.checkSketch(sketch);
+    return sketch;
+  }
+
+  protected createCell(): DistinctSketch {
+    return new DistinctSketch({ metric: this.descriptor.name });
   }
 
   private checkSketch(other: unknown): asserts other is DistinctSketch {

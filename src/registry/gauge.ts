@@ -1,18 +1,19 @@
-// A gauge: a current value per label set, set by the caller or computed at scrape time.
+// A gauge: a current value per label set, set by the caller or computed at scrape time. A thin facade
+// over GaugeValue cells, plus the series other processes contributed under `per-source` combining.
 import { Metric, type MetricContext } from './metric.js';
+import { GaugeValue, type GaugeCombine, type GaugeValueState } from './cells/gauge-value.js';
 import type { Descriptor } from './descriptor.js';
-import type { Labels } from './labels.js';
-import type { FamilySnapshot } from './exposition/snapshot.js';
+import type { LabelValues, Labels } from './labels.js';
+import type { FamilySnapshot, Point } from './collection.js';
+
+/** The label that tells the sources of a `per-source` gauge apart after a merge (a cluster worker). */
+export const SOURCE_LABEL = 'worker';
 
 /**
  * Computes a gauge at scrape time: set series on the gauge it receives, or, for a gauge without
  * labels, return the value. May be async; the registry bounds how long it may take.
  */
-export type GaugeCollect = (gauge: Gauge) => number | void | Promise<number | void>;
-
-class GaugeSeries {
-  value = 0;
-}
+export type GaugeCollect<L extends string = string> = (gauge: Gauge<L>) => number | void | Promise<number | void>;
 
 /** A gauge's series bound to one label set. */
 export interface GaugeChild {
@@ -23,12 +24,17 @@ export interface GaugeChild {
 
 /**
  * A value that goes up and down, such as a cache size or operations in flight. A new series reads 0.
+ * `L` is the union of its label names, so a misspelt or missing label fails to compile.
  */
-export class Gauge extends Metric<GaugeSeries> {
+export class Gauge<L extends string = string> extends Metric<GaugeValue> {
+  /** Series merged in from other sources under `per-source` combining, by source and label set. */
+  private readonly sourced = new Map<string, Point>();
+
   constructor(
     descriptor: Descriptor,
     context: MetricContext,
-    private readonly compute?: GaugeCollect,
+    readonly combine: GaugeCombine = 'sum',
+    private readonly compute?: GaugeCollect<L>,
   ) {
     super(descriptor, context);
   }
@@ -42,54 +48,76 @@ export class Gauge extends Metric<GaugeSeries> {
    * Sets the value for `labels`.
    * @throws InvalidLabelError for bad labels; InvalidValueError when `value` is not finite.
    */
-  set(labels: Labels, value: number): void {
+  set(labels: LabelValues<L>, value: number): void {
     this.checkFinite(value, 'gauge value');
-    this.seriesFor(labels).value = value;
+    this.cellFor(labels).value = value;
   }
 
   /** Adds `by` (default 1); throws as `set` does. */
-  inc(labels: Labels, by = 1): void {
+  inc(labels: LabelValues<L>, by = 1): void {
     this.checkFinite(by, 'increment');
-    this.seriesFor(labels).value += by;
+    this.cellFor(labels).value += by;
   }
 
   /** Subtracts `by` (default 1); throws as `set` does. */
-  dec(labels: Labels, by = 1): void {
+  dec(labels: LabelValues<L>, by = 1): void {
     this.checkFinite(by, 'decrement');
-    this.seriesFor(labels).value -= by;
+    this.cellFor(labels).value -= by;
   }
 
   /** The series for `labels`, checked once. */
-  labels(labels: Labels): GaugeChild {
+  labels(labels: LabelValues<L>): GaugeChild {
     const entry = this.table.resolve(labels);
     return {
       set: (value) => {
         this.checkFinite(value, 'gauge value');
-        this.storageOf(entry).value = value;
+        this.cellOf(entry).value = value;
       },
       inc: (by = 1) => {
         this.checkFinite(by, 'increment');
-        this.storageOf(entry).value += by;
+        this.cellOf(entry).value += by;
       },
       dec: (by = 1) => {
         this.checkFinite(by, 'decrement');
-        this.storageOf(entry).value -= by;
+        this.cellOf(entry).value -= by;
       },
     };
   }
 
+  /** Runs the scrape-time callback, if any, so that the series hold current values. Rejects when it throws. */
+  async refresh(): Promise<void> {
+    if (this.compute === undefined) return;
+    const returned = await this.compute(this);
+    if (typeof returned === 'number') this.set({} as LabelValues<L>, returned);
+  }
+
   /** Runs the scrape-time callback, if any, then reads every series. Rejects when the callback throws. */
   async collect(): Promise<FamilySnapshot> {
-    if (this.compute !== undefined) {
-      const returned = await this.compute(this);
-      if (typeof returned === 'number') this.set({}, returned);
-    }
-    const series = [];
-    for (const { labels, storage } of this.table.all()) series.push({ labels, value: storage.value });
+    await this.refresh();
+    const series: Point[] = [...this.readAll((cell) => cell.read()), ...this.sourced.values()];
     return { kind: 'gauge', descriptor: this.descriptor, series };
   }
 
-  protected createStorage(): GaugeSeries {
-    return new GaugeSeries();
+  cellFromState(state: unknown): GaugeValue {
+    return GaugeValue.fromState(state as GaugeValueState, this.combine, this.descriptor.name);
+  }
+
+  /**
+   * As Metric.absorb; a `per-source` gauge keeps the value as a series of its own with `worker` set
+   * to `source`, replacing what that source sent before.
+   */
+  override absorb(labels: Labels, startMs: number, cell: GaugeValue, source?: string): void {
+    if (this.combine !== 'per-source' || source === undefined) return super.absorb(labels, startMs, cell);
+    const withSource = Object.freeze({ ...labels, [SOURCE_LABEL]: source });
+    this.sourced.set(JSON.stringify(Object.entries(withSource).sort()), { labels: withSource, startMs, value: cell.value });
+  }
+
+  override reset(): void {
+    super.reset();
+    this.sourced.clear();
+  }
+
+  protected createCell(): GaugeValue {
+    return new GaugeValue(this.combine);
   }
 }

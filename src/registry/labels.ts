@@ -6,18 +6,31 @@ import { InvalidLabelError, MetricsError } from './errors.js';
 /** Label values by label name; `{}` for a metric without labels. */
 export type Labels = Readonly<Record<string, string>>;
 
+/** The label values a metric with label names `L` takes: each of them, and no other. */
+export type LabelValues<L extends string> = Readonly<Record<L, string>>;
+
 /** How many label sets one metric holds before new ones fold into its overflow series. */
 export const DEFAULT_MAX_SERIES = 2_000;
 
 /** The value every label of the overflow series carries. */
 export const OVERFLOW_LABEL_VALUE = '__overflow__';
 
-/** One series: its full label set (default labels included, frozen) and its storage. */
+/**
+ * One series: its label set (constant labels included, frozen; the registry's resource labels apart),
+ * its cell and when it started. The table replaces `cell` and `startMs` on reset and revival, so
+ * holders of an entry read them afresh each time.
+ */
 export interface SeriesEntry<T> {
   readonly labels: Labels;
-  readonly storage: T;
+  cell: T;
+  /** Epoch ms when the series was created or last reset. */
+  startMs: number;
   /** True for the series that collects label sets beyond the cap. */
   readonly isOverflow: boolean;
+  /** True once `remove` dropped it; a bound child that records again revives it (see `revive`). */
+  isRemoved: boolean;
+  /** Label values in sorted label-name order: the entry's path in the label tree. */
+  readonly path: readonly string[];
 }
 
 /** Children above this count move from a scanned array into a Map. */
@@ -53,6 +66,20 @@ class LabelNode {
       this.keys = [];
       this.children = [];
     }
+  }
+
+  /** Removes the child for `key`, if any; returns it. */
+  delete(key: string): unknown {
+    if (this.map !== undefined) {
+      const child = this.map.get(key);
+      this.map.delete(key);
+      return child;
+    }
+    const at = this.keys.indexOf(key);
+    if (at < 0) return undefined;
+    const [child] = this.children.splice(at, 1);
+    this.keys.splice(at, 1);
+    return child;
   }
 
   /** Children in the order their keys were first added. */
@@ -105,7 +132,8 @@ export class SeriesTable<T> {
   constructor(
     private readonly descriptor: Descriptor,
     private readonly maxSeries: number,
-    private readonly createStorage: () => T,
+    private readonly createCell: () => T,
+    private readonly now: () => number,
   ) {
     this.sortedNames = [...descriptor.labelNames].sort();
     this.values = new Array<string>(this.sortedNames.length);
@@ -119,6 +147,79 @@ export class SeriesTable<T> {
   resolve(labels: unknown): SeriesEntry<T> {
     const found = typeof labels === 'object' && labels !== null ? this.lookup(this.root, labels) : undefined;
     return (found as SeriesEntry<T> | undefined) ?? this.resolveChecked(labels);
+  }
+
+  /**
+   * Drops the series for `labels`; returns whether there was one. The overflow series stays.
+   * @throws InvalidLabelError as `resolve` does; nothing is removed then.
+   */
+  remove(labels: unknown): boolean {
+    const found = this.find(labels);
+    if (found === undefined) return false;
+    if (found === this.unlabelled) this.unlabelled = undefined;
+    else this.parentOf(found.path)?.delete(found.path[found.path.length - 1] as string);
+    found.isRemoved = true;
+    this.count -= 1;
+    return true;
+  }
+
+  /**
+   * The live series for a removed entry's labels: the entry itself, put back with a fresh cell as a new
+   * series would start, unless its labels were recorded again meanwhile or the table is full.
+   */
+  revive(entry: SeriesEntry<T>): SeriesEntry<T> {
+    if (!entry.isRemoved) return entry;
+    this.values.splice(0, this.values.length, ...entry.path);
+    const current = this.lookupValues();
+    if (current !== undefined) return current;
+    if (this.count >= this.maxSeries) return (this.overflow ??= this.newEntry(true));
+    entry.cell = this.createCell();
+    entry.startMs = this.now();
+    entry.isRemoved = false;
+    return this.insert(entry);
+  }
+
+  /**
+   * Restarts every series in place: fresh cells, `startMs` now, nothing folded. Label sets stay, so
+   * bound children go on recording into them.
+   */
+  reset(): void {
+    for (const entry of this.all()) {
+      entry.cell = this.createCell();
+      entry.startMs = this.now();
+    }
+    this.foldedObservations = 0;
+  }
+
+  /** The existing series for `labels`, if any. @throws InvalidLabelError as `resolve` does. */
+  private find(labels: unknown): SeriesEntry<T> | undefined {
+    this.checkValues(this.checkObject(labels));
+    return this.lookupValues();
+  }
+
+  /** The existing series for the checked `this.values`, if any. */
+  private lookupValues(): SeriesEntry<T> | undefined {
+    if (this.values.length === 0) return this.unlabelled;
+    return this.parentOf(this.values)?.get(this.values[this.values.length - 1] as string) as SeriesEntry<T> | undefined;
+  }
+
+  private parentOf(path: readonly string[]): LabelNode | undefined {
+    let node: LabelNode | undefined = this.root;
+    for (let i = 0; i < path.length - 1 && node !== undefined; i += 1) node = node.get(path[i] as string) as LabelNode | undefined;
+    return node;
+  }
+
+  /** Checks every label value of `given` into `this.values`. @throws InvalidLabelError */
+  private checkValues(given: Record<string, unknown>): void {
+    for (let i = 0; i < this.sortedNames.length; i += 1) {
+      const name = this.sortedNames[i] as string;
+      const value = given[name];
+      if (typeof value !== 'string') throw this.badValue(name, value, Object.hasOwn(given, name));
+      this.values[i] = value;
+    }
+    let count = 0;
+    for (const _name in given) count += 1;
+    if (count !== this.sortedNames.length) throw this.unknownLabel(given);
   }
 
   /** The full path: every check with its error, then the series, created if it is new. */
@@ -137,13 +238,13 @@ export class SeriesTable<T> {
     let count = 0;
     for (const _name in given) count += 1;
     if (count !== this.sortedNames.length) throw this.unknownLabel(given);
-    if (this.sortedNames.length === 0) return (this.unlabelled ??= this.newEntry(false));
+    if (this.sortedNames.length === 0) return this.unlabelled ?? this.create();
     return (node as SeriesEntry<T> | undefined) ?? this.create();
   }
 
-  /** Counts one observation that went to the overflow series. */
-  countFolded(): void {
-    this.foldedObservations += 1;
+  /** Counts observations (default one) that went to the overflow series. */
+  countFolded(count = 1): void {
+    this.foldedObservations += count;
   }
 
   /** Observations recorded into the overflow series since the metric was created. */
@@ -174,19 +275,26 @@ export class SeriesTable<T> {
   /** Creates the series for `this.values`, or hands out the overflow series once the cap is reached. */
   private create(): SeriesEntry<T> {
     if (this.count >= this.maxSeries) return (this.overflow ??= this.newEntry(true));
-    let node = this.root;
+    return this.insert(this.newEntry(false));
+  }
+
+  /** Links `entry` into the tree at `this.values` and counts it. */
+  private insert(entry: SeriesEntry<T>): SeriesEntry<T> {
     const depth = this.values.length;
-    for (let i = 0; i < depth - 1; i += 1) {
-      const value = this.values[i] as string;
-      let next = node.get(value) as LabelNode | undefined;
-      if (next === undefined) {
-        next = new LabelNode();
-        node.add(value, next);
+    if (depth === 0) this.unlabelled = entry;
+    else {
+      let node = this.root;
+      for (let i = 0; i < depth - 1; i += 1) {
+        const value = this.values[i] as string;
+        let next = node.get(value) as LabelNode | undefined;
+        if (next === undefined) {
+          next = new LabelNode();
+          node.add(value, next);
+        }
+        node = next;
       }
-      node = next;
+      node.add(this.values[depth - 1] as string, entry);
     }
-    const entry = this.newEntry(false);
-    node.add(this.values[depth - 1] as string, entry);
     this.count += 1;
     return entry;
   }
@@ -214,6 +322,7 @@ export class SeriesTable<T> {
       this.sortedNames.map((name, i) => [name, isOverflow ? OVERFLOW_LABEL_VALUE : (this.values[i] as string)]),
     );
     const labels = Object.freeze({ ...this.descriptor.constLabels, ...own });
-    return { labels, storage: this.createStorage(), isOverflow };
+    const path = Object.freeze(isOverflow ? [] : [...this.values]);
+    return { labels, cell: this.createCell(), startMs: this.now(), isOverflow, isRemoved: false, path };
   }
 }

@@ -1,10 +1,10 @@
-// What every metric type shares: its descriptor, its series table and the clock it reads.
-// How a series stores observations and how it snapshots is each type's own business.
+// What every metric type shares: its descriptor, its series table and the clock it reads. How a cell
+// records and reads is each type's own business; state and merge go through the Cell interface.
 import type { Clock } from './clock.js';
 import type { Descriptor } from './descriptor.js';
 import { InvalidValueError } from './errors.js';
-import { SeriesTable, type SeriesEntry } from './labels.js';
-import type { FamilySnapshot } from './exposition/snapshot.js';
+import { SeriesTable, type Labels, type SeriesEntry } from './labels.js';
+import type { FamilySnapshot } from './collection.js';
 
 /** What a registry hands each metric it creates. */
 export interface MetricContext {
@@ -13,15 +13,34 @@ export interface MetricContext {
   readonly maxSeries: number;
 }
 
+/**
+ * Per-series state that can cross a process boundary: `state` gives plain JSON-safe data, `mergeFrom`
+ * adds another cell of the same kind (counts and sums add, sketches take the union).
+ */
+export interface Cell<State> {
+  state(nowMs: number): State;
+  mergeFrom(other: this): void;
+}
+
+/** One series of a metric's state: label values and constant labels, start time and cell state. */
+export interface SeriesState<State = unknown> {
+  readonly labels: Labels;
+  readonly startMs: number;
+  readonly state: State;
+}
+
 /** Base of the four metric types. */
-export abstract class Metric<T> {
-  protected readonly table: SeriesTable<T>;
+export abstract class Metric<C extends Cell<unknown>> {
+  protected readonly table: SeriesTable<C>;
+  /** Epoch ms when the metric was registered: the start of its folded-observation count. */
+  readonly createdMs: number;
 
   constructor(
     readonly descriptor: Descriptor,
     protected readonly context: MetricContext,
   ) {
-    this.table = new SeriesTable(descriptor, context.maxSeries, () => this.createStorage());
+    this.table = new SeriesTable(descriptor, context.maxSeries, () => this.createCell(), () => context.clock.now());
+    this.createdMs = context.clock.now();
   }
 
   /** Observations that went to the overflow series because the label-set cap was reached. */
@@ -29,19 +48,75 @@ export abstract class Metric<T> {
     return this.table.folded;
   }
 
-  /** The family at this instant, as writers and the JSON view read it. */
+  /** The family at this instant, as writers and encoders read it. */
   abstract collect(): FamilySnapshot | Promise<FamilySnapshot>;
 
-  protected abstract createStorage(): T;
-
-  /** The series for `labels`, counting the observation as folded when it lands in overflow. */
-  protected seriesFor(labels: unknown): T {
-    return this.storageOf(this.table.resolve(labels));
+  /**
+   * Drops the series for `labels` (constant labels aside); returns whether there was one. A child bound
+   * to it with `labels()` that records again starts it afresh, with a new `startMs`.
+   * @throws InvalidLabelError for missing, unknown or non-string labels.
+   */
+  remove(labels: Labels): boolean {
+    return this.table.remove(labels);
   }
 
-  protected storageOf(entry: SeriesEntry<T>): T {
-    if (entry.isOverflow) this.table.countFolded();
-    return entry.storage;
+  /** Restarts every series at zero with `startMs` now; label sets and bound children stay. */
+  reset(): void {
+    this.table.reset();
+  }
+
+  /** Every series as plain data for `Registry.state()`. */
+  seriesStates(nowMs: number): SeriesState[] {
+    const states: SeriesState[] = [];
+    for (const entry of this.table.all()) states.push({ labels: entry.labels, startMs: entry.startMs, state: entry.cell.state(nowMs) });
+    return states;
+  }
+
+  /**
+   * Rebuilds a cell from `state()` output of another process.
+   * @throws InvalidValueError naming the malformed field.
+   */
+  abstract cellFromState(state: unknown): C;
+
+  /**
+   * Adds `cell` into the series for `labels` (label values of this metric's label names); the series
+   * keeps the earlier of the two start times. Cells of a full table land in the overflow series.
+   */
+  absorb(labels: Labels, startMs: number, cell: C, _source?: string): void {
+    const entry = this.table.resolve(this.ownValues(labels));
+    entry.cell.mergeFrom(cell);
+    entry.startMs = Math.min(entry.startMs, startMs);
+  }
+
+  /** Every series with its cell, for merging one registry into another. */
+  entries(): Iterable<{ readonly labels: Labels; readonly startMs: number; readonly cell: C }> {
+    return this.table.all();
+  }
+
+  /** Counts observations another process folded into its overflow series. */
+  addFolded(count: number): void {
+    this.table.countFolded(count);
+  }
+
+  protected abstract createCell(): C;
+
+  /** The series for `labels`, counting the observation as folded when it lands in overflow. */
+  protected cellFor(labels: unknown): C {
+    return this.cellOf(this.table.resolve(labels));
+  }
+
+  /** The live cell of `entry`, reviving a removed series and counting folded observations. */
+  protected cellOf(entry: SeriesEntry<C>): C {
+    const live = entry.isRemoved ? this.table.revive(entry) : entry;
+    if (live.isOverflow) this.table.countFolded();
+    return live.cell;
+  }
+
+  /** Each series read at `nowMs` with `read`, labels and start time attached. */
+  protected readAll<R>(read: (cell: C) => R): (R & { labels: Labels; startMs: number })[] {
+    const series = [];
+    for (const { labels, startMs, cell } of this.table.all()) series.push({ labels, startMs, ...read(cell) });
+    return series;
   }
 
   /** @throws InvalidValueError unless `value` is a finite number >= 0. */
@@ -56,5 +131,15 @@ export abstract class Metric<T> {
     if (typeof value !== 'number' || !Number.isFinite(value)) {
       throw new InvalidValueError(this.descriptor.name, value, `is not a valid ${what} (a finite number)`);
     }
+  }
+
+  /** The label values of `labels` for this metric's label names, constant labels dropped. */
+  private ownValues(labels: Labels): Labels {
+    const own: Record<string, string> = {};
+    for (const name of this.descriptor.labelNames) {
+      const value = labels[name];
+      if (value !== undefined) own[name] = value;
+    }
+    return own;
   }
 }

@@ -1,103 +1,133 @@
-// The registry: get-or-create metrics by descriptor, guard the names they expose, and collect
-// snapshots of them all. Formatting is the exposition writer's job.
+// The collecting core of a registry: get-or-create metrics by descriptor, guard the names they use,
+// collect them into a Collection, and save or merge their state. It writes no format: the Registry the
+// package exports (src/exposition/prometheus/registry.ts) adds `metrics()` on top.
 import { clockFrom, type Clock } from './clock.js';
-import { createDescriptor, describeShape, isSameShape, sameLabelNames, checkLabelName, type MetricKind, type MetricOptions } from './descriptor.js';
-import { InvalidLabelError, MetricConflictError } from './errors.js';
-import { DEFAULT_MAX_SERIES } from './labels.js';
-import type { MetricContext } from './metric.js';
+import { createDescriptor, describeShape, isSameShape, sameLabelNames, checkLabelName, type Descriptor, type MetricKind, type MetricOptions } from './descriptor.js';
+import { InvalidLabelError, InvalidValueError, MetricConflictError } from './errors.js';
+import { DEFAULT_MAX_SERIES, type Labels } from './labels.js';
+import type { MetricContext, SeriesState } from './metric.js';
 import { Summary } from './summary.js';
 import { Timer } from './timer.js';
 import { Gauge, type GaugeCollect } from './gauge.js';
+import { GAUGE_COMBINES, type GaugeCombine } from './cells/gauge-value.js';
 import { DistinctCounter } from './distinct-counter.js';
-import type { CounterFamily, FamilySnapshot, Point } from './exposition/snapshot.js';
-import { ExpositionWriter, type WriteOptions } from './exposition/prometheus-text.js';
+import { forEachSliced } from './time-slice.js';
+import type { CollectFailure, Collection, FamilySnapshot, Point } from './collection.js';
 
 /** How long a scrape waits for one computed gauge before counting it as failed. */
 export const DEFAULT_COLLECT_TIMEOUT_MS = 5_000;
-/** Yield to the event loop after this long collecting, so a large scrape never stalls other work. */
-const COLLECT_SLICE_MS = 10;
+/** The version `state()` writes and `merge()` reads. */
+export const STATE_VERSION = 1;
 
 export interface RegistryOptions {
   /** Wall-clock time in epoch ms; default `Date.now`. Also times `startTimer` when given. */
-  readonly now?: () => number;
-  /** Labels every series carries, e.g. `{ kubernetes_pod_name: 'am-0' }`. */
-  readonly defaultLabels?: Readonly<Record<string, string>>;
+  readonly now?: (() => number) | undefined;
+  /** Labels every series carries, e.g. `{ kubernetes_pod_name: 'am-0' }`: the collection's resource. */
+  readonly defaultLabels?: Readonly<Record<string, string>> | undefined;
   /** Label sets per metric before new ones fold into an overflow series; default DEFAULT_MAX_SERIES. */
-  readonly maxSeriesPerMetric?: number;
+  readonly maxSeriesPerMetric?: number | undefined;
   /** Bound on each computed gauge's callback per scrape; default DEFAULT_COLLECT_TIMEOUT_MS. */
-  readonly collectTimeoutMs?: number;
+  readonly collectTimeoutMs?: number | undefined;
 }
 
-export interface GaugeOptions extends MetricOptions {
+/** The names a metric of `kind` called `name` writes; registrations may not overlap in them. */
+export type ReservedNames = (kind: MetricKind | 'counter', name: string) => readonly string[];
+
+export interface GaugeOptions<L extends string = string> extends MetricOptions<L> {
   /** Computes the gauge at each scrape (see GaugeCollect). */
-  readonly collect?: GaugeCollect;
+  readonly collect?: GaugeCollect<L> | undefined;
+  /** How series of several processes combine in `merge`; default `sum` (see GaugeCombine). */
+  readonly combine?: GaugeCombine | undefined;
 }
 
-/** A family that could not be collected, and why. */
-export interface CollectFailure {
-  readonly metric: string;
-  readonly error: unknown;
+/** One metric in a registry's state. */
+export interface FamilyState {
+  readonly kind: MetricKind;
+  readonly name: string;
+  readonly help: string;
+  readonly labelNames: readonly string[];
+  readonly constLabels: Labels;
+  readonly combine?: GaugeCombine;
+  /** Observations folded into overflow series (see `am_metrics_overflow_total`). */
+  readonly folded: number;
+  readonly series: readonly SeriesState[];
 }
 
-/** What one collection produced: every family that could be read, and the ones that failed. */
-export interface Collection {
-  readonly families: readonly FamilySnapshot[];
-  readonly failures: readonly CollectFailure[];
+/** A whole registry as plain, JSON-safe data, for `merge` in another process. */
+export interface RegistryState {
+  readonly version: typeof STATE_VERSION;
+  readonly timeMs: number;
+  readonly families: readonly FamilyState[];
 }
 
-type AnyMetric = Summary | Timer | Gauge | DistinctCounter;
+/** How `merge` treats the state it is given. */
+export interface MergeOptions {
+  /** Names the process the state came from: the `worker` label of `per-source` gauges. */
+  readonly source?: string | undefined;
+}
+
+/** Every metric type a registry holds. */
+export type AnyMetric = Summary | Timer | Gauge | DistinctCounter;
 
 /** The registry's own counter families, reserved against user metrics. */
-const OVERFLOW_FAMILY = 'am_metrics_overflow';
-const COLLECT_ERRORS_FAMILY = 'am_metrics_collect_errors';
+const OVERFLOW_FAMILY: Descriptor = Object.freeze({
+  kind: 'counter', name: 'am_metrics_overflow', labelNames: Object.freeze(['metric']), constLabels: Object.freeze({}),
+  help: "Observations recorded into a metric's overflow series because it reached its label-set limit.",
+});
+const COLLECT_ERRORS_FAMILY: Descriptor = Object.freeze({
+  kind: 'counter', name: 'am_metrics_collect_errors', labelNames: Object.freeze(['metric']), constLabels: Object.freeze({}),
+  help: 'Scrapes in which a computed gauge failed or timed out; the family was left out of them.',
+});
 
 /**
- * Holds metrics and produces their snapshots and Prometheus text. Asking twice for the same name and
- * shape returns the same metric. Two metrics may share a base name only when one is a summary and the
- * other a timer with different label names (AM's `am_session`); any other overlap of exposed names
+ * Holds metrics and collects them. Asking twice for the same name and shape returns the same metric.
+ * Two metrics may share a base name only when one is a summary and the other a timer with different
+ * label names (AM's `am_session`); any other overlap of the names they write (see ReservedNames)
  * throws MetricConflictError.
  */
-export class Registry {
+export class MetricRegistry {
   private readonly metricsByName = new Map<string, AnyMetric[]>();
-  private readonly exposedBy = new Map<string, string>();
-  private readonly collectErrors = new Map<string, number>();
+  private readonly reservedBy = new Map<string, string>();
+  private readonly collectErrors = new Map<string, { startMs: number; count: number }>();
   private readonly registryClock: Clock;
   private readonly context: MetricContext;
-  private readonly defaultLabels: Readonly<Record<string, string>>;
+  private readonly defaultLabels: Labels;
   private readonly collectTimeoutMs: number;
 
-  constructor(options: RegistryOptions = {}) {
+  constructor(
+    private readonly options: RegistryOptions = {},
+    private readonly reservedNames: ReservedNames = (_kind, name) => [name],
+  ) {
     this.registryClock = clockFrom(options.now);
     this.defaultLabels = Object.freeze(checkDefaultLabels(options.defaultLabels ?? {}));
     this.context = { clock: this.registryClock, maxSeries: options.maxSeriesPerMetric ?? DEFAULT_MAX_SERIES };
     this.collectTimeoutMs = options.collectTimeoutMs ?? DEFAULT_COLLECT_TIMEOUT_MS;
-    for (const reserved of [OVERFLOW_FAMILY, COLLECT_ERRORS_FAMILY]) {
-      for (const name of [reserved, `${reserved}_total`]) this.exposedBy.set(name, reserved);
-    }
+    this.reserveOwnCounters();
   }
 
   /** Counts events and sums amounts (AM's summary). @throws InvalidNameError, MetricConflictError */
-  summary(options: MetricOptions): Summary {
-    return this.register('summary', options, (d) => new Summary(d, this.context));
+  summary<L extends string = never>(options: MetricOptions<L>): Summary<L> {
+    return this.register('summary', options, (d) => new Summary<L>(d, this.context));
   }
 
   /** Durations with recent-weighted quantiles (AM's timer). @throws InvalidNameError, MetricConflictError */
-  timer(options: MetricOptions): Timer {
-    return this.register('timer', options, (d) => new Timer(d, this.context));
+  timer<L extends string = never>(options: MetricOptions<L>): Timer<L> {
+    return this.register('timer', options, (d) => new Timer<L>(d, this.context));
   }
 
   /** A current value, set or computed at scrape time. @throws InvalidNameError, MetricConflictError */
-  gauge(options: GaugeOptions): Gauge {
-    return this.register('gauge', options, (d) => new Gauge(d, this.context, options.collect));
+  gauge<L extends string = never>(options: GaugeOptions<L>): Gauge<L> {
+    const combine = checkCombine(options.name, options.combine);
+    return this.register('gauge', options, (d) => new Gauge<L>(d, this.context, combine, options.collect));
   }
 
   /** Estimated count of distinct values, exposed as a gauge. @throws InvalidNameError, MetricConflictError */
-  distinctCounter(options: MetricOptions): DistinctCounter {
-    return this.register('distinct', options, (d) => new DistinctCounter(d, this.context));
+  distinctCounter<L extends string = never>(options: MetricOptions<L>): DistinctCounter<L> {
+    return this.register('distinct', options, (d) => new DistinctCounter<L>(d, this.context));
   }
 
-  /** The default labels every series carries. */
-  get labels(): Readonly<Record<string, string>> {
+  /** The default labels every series carries: the resource of every collection. */
+  get labels(): Labels {
     return this.defaultLabels;
   }
 
@@ -106,112 +136,196 @@ export class Registry {
     return this.registryClock;
   }
 
+  /** The metric registered as `name` (the summary, when a summary and a timer share it), if any. */
+  getSingleMetric(name: string): AnyMetric | undefined {
+    return this.metricsByName.get(name)?.[0];
+  }
+
+  /** Every registered metric, in registration order. */
+  getMetrics(): readonly AnyMetric[] {
+    return [...this.allMetrics()];
+  }
+
   /**
-   * Snapshots every metric in registration order. A computed gauge whose callback throws, rejects or
-   * outlasts `collectTimeoutMs` is left out and reported in `failures` (and counted in the
+   * Collects every metric in registration order, then the registry's own counters, yielding to the
+   * event loop between families of a large registry. A computed gauge whose callback throws, rejects
+   * or outlasts `collectTimeoutMs` is left out and reported in `failures` (and counted in the
    * `am_metrics_collect_errors_total` counter); the other families are unaffected.
    */
   async collect(): Promise<Collection> {
     const families: FamilySnapshot[] = [];
-    const failures = await this.eachFamily((family) => families.push(family));
-    return { families, failures };
-  }
-
-  /**
-   * Prometheus text of every metric: format 0.0.4 and AIC names unless `options` say otherwise.
-   * Families are rendered as they are collected, yielding to the event loop between them.
-   */
-  async metrics(options: WriteOptions = {}): Promise<string> {
-    const writer = new ExpositionWriter(options);
-    await this.eachFamily((family) => writer.add(family));
-    return writer.finish();
-  }
-
-  /**
-   * Snapshots each metric in registration order, then the registry's own counters, handing each to
-   * `use`; yields to the event loop whenever COLLECT_SLICE_MS of work has passed. Returns the failures.
-   */
-  private async eachFamily(use: (family: FamilySnapshot) => void): Promise<CollectFailure[]> {
     const failures: CollectFailure[] = [];
-    let sliceStart = this.registryClock.monotonic();
-    for (const metric of this.allMetrics()) {
+    await forEachSliced(this.allMetrics(), async (metric) => {
       try {
-        use(metric instanceof Gauge && metric.isComputed ? await this.collectComputed(metric) : await metric.collect());
+        families.push(metric instanceof Gauge && metric.isComputed ? await this.bounded(metric.collect()) : await metric.collect());
       } catch (error) {
         failures.push({ metric: metric.descriptor.name, error });
-        this.collectErrors.set(metric.descriptor.name, (this.collectErrors.get(metric.descriptor.name) ?? 0) + 1);
+        this.countCollectError(metric.descriptor.name);
       }
-      if (this.registryClock.monotonic() - sliceStart > COLLECT_SLICE_MS) {
-        await new Promise<void>((resolve) => setImmediate(resolve));
-        sliceStart = this.registryClock.monotonic();
-      }
+    }, () => this.registryClock.monotonic());
+    families.push(...this.ownCounters());
+    return { timeMs: this.registryClock.now(), resource: this.defaultLabels, families, failures };
+  }
+
+  /**
+   * Every metric's series as plain, JSON-safe data (STATE_VERSION), for `merge` in another process.
+   * Computed gauges are read first, as a collection would; one that fails keeps its last values.
+   */
+  async state(): Promise<RegistryState> {
+    for (const metric of this.allMetrics()) {
+      if (metric instanceof Gauge && metric.isComputed) await this.bounded(metric.refresh()).catch(() => this.countCollectError(metric.descriptor.name));
     }
-    for (const family of this.ownCounters()) use(family);
-    return failures;
+    const nowMs = this.registryClock.now();
+    const families = [...this.allMetrics()].map((metric) => familyState(metric, nowMs));
+    return { version: STATE_VERSION, timeMs: nowMs, families };
+  }
+
+  /**
+   * Adds another registry's `state()` into this one: metrics are created as needed, counts and sums
+   * add, moving rates add, timer distributions and distinct sketches merge, gauges combine as each
+   * declares. Everything is checked before anything changes.
+   * @throws InvalidValueError for a malformed state or cell, InvalidNameError or InvalidLabelError for
+   *   bad names or labels, MetricConflictError when a metric clashes with one registered here.
+   */
+  merge(state: RegistryState, options: MergeOptions = {}): void {
+    if (typeof state !== 'object' || state === null || state.version !== STATE_VERSION || !Array.isArray(state.families)) {
+      const version = typeof state === 'object' && state !== null ? state.version : state;
+      throw new InvalidValueError('registry', version, `is not a registry state of version ${STATE_VERSION}`);
+    }
+    const scratch = new MetricRegistry({ ...this.options, maxSeriesPerMetric: Number.MAX_SAFE_INTEGER }, this.reservedNames);
+    const loaded = state.families.map((family) => scratch.load(family));
+    for (const { metric } of loaded) this.checkRegistration(metric.descriptor.kind as MetricKind, metric.descriptor);
+    for (const { metric, folded } of loaded) {
+      const target = this.adopt(metric);
+      for (const entry of metric.entries()) target.absorb(entry.labels, entry.startMs, entry.cell as never, options.source);
+      target.addFolded(folded);
+    }
+  }
+
+  /** Restarts every series of every metric at zero (start times move to now); metrics and labels stay. */
+  reset(): void {
+    for (const metric of this.allMetrics()) metric.reset();
+    this.collectErrors.clear();
+  }
+
+  /** Unregisters every metric; metrics handed out before keep working but are no longer collected. */
+  clear(): void {
+    this.metricsByName.clear();
+    this.reservedBy.clear();
+    this.collectErrors.clear();
+    this.reserveOwnCounters();
+  }
+
+  /** Registers one family of a state (on a scratch registry) and absorbs its series. */
+  private load(family: FamilyState): { metric: AnyMetric; folded: number } {
+    if (typeof family !== 'object' || family === null) throw new InvalidValueError('registry', family, 'is not a metric state');
+    const options = { name: family.name, help: family.help, labelNames: family.labelNames, constLabels: family.constLabels };
+    const metric = this.registerKind(family.kind, options, family.combine);
+    if (!Array.isArray(family.series)) throw new InvalidValueError(family.name, family.series, 'is not a list of series states');
+    for (const series of family.series) {
+      if (typeof series !== 'object' || series === null) throw new InvalidValueError(family.name, series, 'is not a series state');
+      const startMs = typeof series.startMs === 'number' && Number.isFinite(series.startMs) ? series.startMs : NaN;
+      if (Number.isNaN(startMs)) throw new InvalidValueError(family.name, series.startMs, 'is not a series start time (epoch ms)');
+      metric.absorb(series.labels, startMs, metric.cellFromState(series.state) as never);
+    }
+    const folded = family.folded ?? 0;
+    if (!Number.isSafeInteger(folded) || folded < 0) throw new InvalidValueError(family.name, folded, 'is not a count of folded observations');
+    return { metric, folded };
+  }
+
+  private registerKind(kind: unknown, options: MetricOptions, combine: GaugeCombine | undefined): AnyMetric {
+    switch (kind) {
+      case 'summary':
+        return this.summary(options);
+      case 'timer':
+        return this.timer(options);
+      case 'gauge':
+        return this.gauge({ ...options, combine });
+      case 'distinct':
+        return this.distinctCounter(options);
+      default:
+        throw new InvalidValueError(String(options.name), kind, 'is not a metric kind (allowed: summary, timer, gauge, distinct)');
+    }
+  }
+
+  /** This registry's metric of `other`'s shape, registered now if need be (checked beforehand). */
+  private adopt(other: AnyMetric): AnyMetric {
+    const d = other.descriptor;
+    const combine = other instanceof Gauge ? other.combine : undefined;
+    return this.registerKind(d.kind, { name: d.name, help: d.help, labelNames: d.labelNames, constLabels: d.constLabels }, combine);
   }
 
   private *allMetrics(): IterableIterator<AnyMetric> {
     for (const metrics of this.metricsByName.values()) yield* metrics;
   }
 
-  private async collectComputed(gauge: Gauge): Promise<FamilySnapshot> {
+  private bounded<T>(work: Promise<T>): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`collect callback took longer than ${this.collectTimeoutMs} ms`)), this.collectTimeoutMs);
     });
-    try {
-      return await Promise.race([gauge.collect(), timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
+    return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
   }
 
-  private ownCounters(): CounterFamily[] {
+  private countCollectError(metric: string): void {
+    const found = this.collectErrors.get(metric);
+    if (found === undefined) this.collectErrors.set(metric, { startMs: this.registryClock.now(), count: 1 });
+    else found.count += 1;
+  }
+
+  private ownCounters(): FamilySnapshot[] {
     const folded: Point[] = [];
     for (const metric of this.allMetrics()) {
-      if (metric.folded > 0) folded.push({ labels: this.withDefaults({ metric: metric.descriptor.name }), value: metric.folded });
+      if (metric.folded > 0) folded.push({ labels: { metric: metric.descriptor.name }, startMs: metric.createdMs, value: metric.folded });
     }
-    const errors = [...this.collectErrors].map(([metric, value]) => ({ labels: this.withDefaults({ metric }), value }));
-    const families: CounterFamily[] = [];
-    if (folded.length > 0) {
-      families.push({ kind: 'counter', name: OVERFLOW_FAMILY, help: 'Observations recorded into a metric\'s overflow series because it reached its label-set limit.', series: folded });
-    }
-    if (errors.length > 0) {
-      families.push({ kind: 'counter', name: COLLECT_ERRORS_FAMILY, help: 'Scrapes in which a computed gauge failed or timed out; the family was left out of them.', series: errors });
-    }
+    const errors = [...this.collectErrors].map(([metric, { startMs, count }]) => ({ labels: { metric }, startMs, value: count }));
+    const families: FamilySnapshot[] = [];
+    if (folded.length > 0) families.push({ kind: 'counter', descriptor: OVERFLOW_FAMILY, series: folded });
+    if (errors.length > 0) families.push({ kind: 'counter', descriptor: COLLECT_ERRORS_FAMILY, series: errors });
     return families;
   }
 
-  private withDefaults(labels: Record<string, string>): Readonly<Record<string, string>> {
-    return Object.freeze({ ...this.defaultLabels, ...labels });
+  private reserveOwnCounters(): void {
+    for (const own of [OVERFLOW_FAMILY, COLLECT_ERRORS_FAMILY]) {
+      for (const name of this.reservedNames('counter', own.name)) this.reservedBy.set(name, own.name);
+    }
   }
 
-  private register<M extends AnyMetric>(kind: MetricKind, options: MetricOptions, create: (d: ReturnType<typeof createDescriptor>) => M): M {
+  private register<M extends AnyMetric>(kind: MetricKind, options: MetricOptions<string>, create: (d: Descriptor) => M): M {
     const descriptor = createDescriptor(kind, options, this.defaultLabels);
+    const existing = this.checkRegistration(kind, descriptor);
+    if (existing !== undefined) return existing as M;
+    const metric = create(descriptor);
+    for (const name of this.reservedNames(kind, descriptor.name)) this.reservedBy.set(name, descriptor.name);
+    this.metricsByName.set(descriptor.name, [...(this.metricsByName.get(descriptor.name) ?? []), metric]);
+    return metric;
+  }
+
+  /**
+   * The metric already registered for `descriptor`, or undefined when registering it is allowed.
+   * @throws MetricConflictError when the name is taken by another shape or overlaps another's names.
+   */
+  private checkRegistration(kind: MetricKind, descriptor: Descriptor): AnyMetric | undefined {
     const siblings = this.metricsByName.get(descriptor.name) ?? [];
     const same = siblings.find((m) => m.descriptor.kind === kind);
     if (same !== undefined) {
       if (!isSameShape(same.descriptor, descriptor)) {
         throw new MetricConflictError(descriptor.name, describeShape(same.descriptor), describeShape(descriptor));
       }
-      return same as M;
+      return same;
     }
     this.checkSharing(descriptor, siblings);
-    const exposed = exposedNames(kind, descriptor.name);
-    for (const name of exposed) {
-      const owner = this.exposedBy.get(name);
+    for (const name of this.reservedNames(kind, descriptor.name)) {
+      const owner = this.reservedBy.get(name);
       if (owner !== undefined && owner !== descriptor.name) {
         throw new MetricConflictError(descriptor.name, `the owner of "${name}" (${owner})`, describeShape(descriptor));
       }
     }
-    const metric = create(descriptor);
-    for (const name of exposed) this.exposedBy.set(name, descriptor.name);
-    this.metricsByName.set(descriptor.name, [...siblings, metric]);
-    return metric;
+    return undefined;
   }
 
   /** A summary and a timer may share a base name if their label names differ; nothing else may. */
-  private checkSharing(descriptor: ReturnType<typeof createDescriptor>, siblings: readonly AnyMetric[]): void {
+  private checkSharing(descriptor: Descriptor, siblings: readonly AnyMetric[]): void {
     const other = siblings[0];
     if (other === undefined) return;
     const kinds = new Set([other.descriptor.kind, descriptor.kind]);
@@ -220,17 +334,16 @@ export class Registry {
   }
 }
 
-/** Every family and sample name a metric may write, in either naming profile. */
-function exposedNames(kind: MetricKind, name: string): string[] {
-  switch (kind) {
-    case 'summary':
-      return [name, `${name}_sum`, `${name}_count`, `${name}_total`];
-    case 'timer':
-      return [name, `${name}_count`, `${name}_seconds`, `${name}_seconds_sum`, `${name}_seconds_count`, `${name}_seconds_total`];
-    case 'gauge':
-    case 'distinct':
-      return [name];
-  }
+function familyState(metric: AnyMetric, nowMs: number): FamilyState {
+  const { kind, name, help, labelNames, constLabels } = metric.descriptor;
+  const combine = metric instanceof Gauge ? { combine: metric.combine } : {};
+  return { kind: kind as MetricKind, name, help, labelNames, constLabels, ...combine, folded: metric.folded, series: metric.seriesStates(nowMs) };
+}
+
+function checkCombine(metric: string, combine: unknown): GaugeCombine {
+  if (combine === undefined) return 'sum';
+  if (GAUGE_COMBINES.includes(combine as GaugeCombine)) return combine as GaugeCombine;
+  throw new InvalidValueError(metric, combine, `is not a way to combine gauges (allowed: ${GAUGE_COMBINES.join(', ')})`);
 }
 
 function checkDefaultLabels(labels: Readonly<Record<string, string>>): Record<string, string> {

@@ -1,18 +1,9 @@
-// AM's summary: a count and a sum per label set, plus event rates for the JSON view.
+// AM's summary: a count and a sum per label set, plus event rates for the JSON view. A thin facade:
+// it checks, then records into a CountSum cell.
 import { Metric } from './metric.js';
-import { MovingRates } from './storage/moving-average.js';
-import type { Labels } from './labels.js';
-import type { FamilySnapshot } from './exposition/snapshot.js';
-
-class SummarySeries {
-  count = 0;
-  sum = 0;
-  readonly rates: MovingRates;
-
-  constructor(startMs: number) {
-    this.rates = new MovingRates(startMs);
-  }
-}
+import { CountSum, type CountSumState } from './cells/count-sum.js';
+import type { LabelValues } from './labels.js';
+import type { FamilySnapshot } from './collection.js';
 
 /** A summary's series bound to one label set, for hot paths. */
 export interface SummaryChild {
@@ -22,46 +13,42 @@ export interface SummaryChild {
 
 /**
  * Counts events and sums an amount per label set, as AM's summary does: each `record` adds one to
- * `_count` and `amount` to `_sum` (AM records 1, so the two are equal). Rates come from the registry clock.
+ * `_count` and `amount` to `_sum` (AM records 1, so the two are equal). Rates come from the registry
+ * clock. `L` is the union of its label names, so a misspelt or missing label fails to compile.
  */
-export class Summary extends Metric<SummarySeries> {
+export class Summary<L extends string = string> extends Metric<CountSum> {
   /**
    * Records one event.
    * @throws InvalidLabelError for missing, unknown or non-string labels; InvalidValueError when
    *   `amount` is negative or not finite. Nothing is recorded then.
    */
-  record(labels: Labels, amount = 1): void {
+  record(labels: LabelValues<L>, amount = 1): void {
     this.checkNonNegative(amount, 'amount');
-    this.add(this.seriesFor(labels), amount);
+    this.cellFor(labels).record(amount, this.context.clock.now());
   }
 
   /** The series for `labels`, checked once; its `record` only checks the amount. */
-  labels(labels: Labels): SummaryChild {
+  labels(labels: LabelValues<L>): SummaryChild {
     const entry = this.table.resolve(labels);
     return {
       record: (amount = 1) => {
         this.checkNonNegative(amount, 'amount');
-        this.add(this.storageOf(entry), amount);
+        this.cellOf(entry).record(amount, this.context.clock.now());
       },
     };
   }
 
+  /** Every series: count, sum and rates at the registry clock's now. */
   collect(): FamilySnapshot {
     const nowMs = this.context.clock.now();
-    const series = [];
-    for (const { labels, storage } of this.table.all()) {
-      series.push({ labels, count: storage.count, sum: storage.sum, rates: storage.rates.rates(nowMs, storage.count) });
-    }
-    return { kind: 'summary', descriptor: this.descriptor, series };
+    return { kind: 'summary', descriptor: this.descriptor, series: this.readAll((cell) => cell.read(nowMs)) };
   }
 
-  protected createStorage(): SummarySeries {
-    return new SummarySeries(this.context.clock.now());
+  cellFromState(state: unknown): CountSum {
+    return CountSum.fromState(state as CountSumState, this.descriptor.name);
   }
 
-  private add(series: SummarySeries, amount: number): void {
-    series.count += 1;
-    series.sum += amount;
-    series.rates.mark(this.context.clock.now());
+  protected createCell(): CountSum {
+    return new CountSum(this.context.clock.now());
   }
 }

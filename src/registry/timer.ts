@@ -1,20 +1,9 @@
-// AM's timer: exact count and sum of durations, recent-weighted quantiles, and event rates.
+// AM's timer: exact count and sum of durations, recent-weighted quantiles, and event rates. A thin
+// facade: it checks, then records into a TimerCell.
 import { Metric } from './metric.js';
-import { MovingRates } from './storage/moving-average.js';
-import { DecayingQuantiles } from './storage/decaying-quantiles.js';
-import type { Labels } from './labels.js';
-import type { FamilySnapshot, TimerSeries as TimerSnapshot } from './exposition/snapshot.js';
-
-class TimerSeries {
-  count = 0;
-  sum = 0;
-  readonly rates: MovingRates;
-  readonly sample = new DecayingQuantiles();
-
-  constructor(startMs: number) {
-    this.rates = new MovingRates(startMs);
-  }
-}
+import { TimerCell, type TimerCellState } from './cells/timer-cell.js';
+import type { LabelValues } from './labels.js';
+import type { FamilySnapshot } from './collection.js';
 
 /** A timer's series bound to one label set, for hot paths. */
 export interface TimerChild {
@@ -27,33 +16,34 @@ export interface TimerChild {
 /**
  * Durations per label set, as AM's timer: `_count` and `_seconds_sum` are exact; the quantiles
  * (TIMER_QUANTILES) weigh each observation by its age as AM does and are NaN once no observation
- * arrived for the storage's window (see DecayingQuantiles). Durations are in seconds.
+ * arrived for the cell's window (see DecayingQuantiles). Durations are in seconds. `L` is the union
+ * of its label names, so a misspelt or missing label fails to compile.
  */
-export class Timer extends Metric<TimerSeries> {
+export class Timer<L extends string = string> extends Metric<TimerCell> {
   /**
    * Records one duration.
    * @throws InvalidLabelError for missing, unknown or non-string labels; InvalidValueError when
    *   `seconds` is negative or not finite. Nothing is recorded then.
    */
-  observe(labels: Labels, seconds: number): void {
+  observe(labels: LabelValues<L>, seconds: number): void {
     this.checkNonNegative(seconds, 'duration in seconds');
-    this.add(this.seriesFor(labels), seconds);
+    this.cellFor(labels).record(seconds, this.context.clock.now());
   }
 
   /**
    * Starts measuring an operation with the registry's monotonic clock. Labels are checked now; the
    * returned function records the elapsed seconds each time it is called and returns them.
    */
-  startTimer(labels: Labels): () => number {
+  startTimer(labels: LabelValues<L>): () => number {
     return this.labels(labels).startTimer();
   }
 
   /** The series for `labels`, checked once; its methods only check the duration. */
-  labels(labels: Labels): TimerChild {
+  labels(labels: LabelValues<L>): TimerChild {
     const entry = this.table.resolve(labels);
     const observe = (seconds: number): void => {
       this.checkNonNegative(seconds, 'duration in seconds');
-      this.add(this.storageOf(entry), seconds);
+      this.cellOf(entry).record(seconds, this.context.clock.now());
     };
     const clock = this.context.clock;
     return {
@@ -69,34 +59,17 @@ export class Timer extends Metric<TimerSeries> {
     };
   }
 
+  /** Every series: counts, rates, quantiles and window statistics at the registry clock's now. */
   collect(): FamilySnapshot {
     const nowMs = this.context.clock.now();
-    const series: TimerSnapshot[] = [];
-    for (const { labels, storage } of this.table.all()) {
-      const { min, max, mean } = storage.sample.window(nowMs);
-      series.push({
-        labels,
-        count: storage.count,
-        sum: storage.sum,
-        rates: storage.rates.rates(nowMs, storage.count),
-        quantiles: storage.sample.quantiles(nowMs),
-        min,
-        max,
-        mean,
-      });
-    }
-    return { kind: 'timer', descriptor: this.descriptor, series };
+    return { kind: 'timer', descriptor: this.descriptor, series: this.readAll((cell) => cell.read(nowMs)) };
   }
 
-  protected createStorage(): TimerSeries {
-    return new TimerSeries(this.context.clock.now());
+  cellFromState(state: unknown): TimerCell {
+    return TimerCell.fromState(state as TimerCellState, this.descriptor.name);
   }
 
-  private add(series: TimerSeries, seconds: number): void {
-    const nowMs = this.context.clock.now();
-    series.count += 1;
-    series.sum += seconds;
-    series.sample.observe(seconds, nowMs);
-    series.rates.mark(nowMs);
+  protected createCell(): TimerCell {
+    return TimerCell.create(this.context.clock.now());
   }
 }

@@ -4,7 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CATALOG } from '../../src/metrics/catalog.js';
-import { TIMER_QUANTILES } from '../../src/registry/exposition/snapshot.js';
+import { TIMER_QUANTILES } from '../../src/registry/collection.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const DASHBOARD_DIR = 'grafana-dashboards';

@@ -2,7 +2,8 @@
 // both naming profiles, with the dashboards' queries and the alerting and recording rules evaluated.
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createAmMetrics, startServer, type RunningServer } from '../../src/index.js';
+import { createAmMetrics } from '../../src/index.js';
+import { startServer, type RunningServer } from '../../src/express.js';
 import { createSimulator, type Simulator } from '../../src/simulator/simulator.js';
 import { liveQueries } from '../../scripts/dashboards.js';
 import { PrometheusServer } from '../support/prometheus-server.js';

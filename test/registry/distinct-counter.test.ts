@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Registry, InvalidValueError, InvalidLabelError } from '../../src/index.js';
-import { DistinctSketch } from '../../src/registry/storage/hyperloglog.js';
+import { DistinctSketch } from '../../src/registry/cells/hyperloglog.js';
 
 async function estimates(registry: Registry): Promise<Array<[string | undefined, number]>> {
   const { families } = await registry.collect();

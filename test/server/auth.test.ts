@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { AuthOptions } from '../../src/http/auth.js';
 import { ServerConfigError } from '../../src/http/errors.js';
 import { createMetricsRouter } from '../../src/server.js';
+import { amLivePage } from '../../src/metrics/page/live-page.js';
 import { ManualClock } from '../support/manual-clock.js';
 import { basic, PROTECTED_PATHS, rawRequest, sampleRegistry, serve } from './helpers.js';
 
@@ -36,7 +37,7 @@ describe('metrics access control', () => {
     [BOTH, 'basic + bearer', GOOD_BEARER, 200, []],
     [BOTH, 'basic + bearer', undefined, 401, [BASIC_CHALLENGE, BEARER_CHALLENGE]],
   ] as const)('with %s (%s), Authorization %s gets %i', async (auth, _name, authorization, status, challenges) => {
-    const server = await serve({ source: sampleRegistry(), ...(auth === undefined ? {} : { auth }) });
+    const server = await serve({ source: sampleRegistry(), page: amLivePage, ...(auth === undefined ? {} : { auth }) });
     for (const path of PROTECTED_PATHS) {
       const res = await rawRequest(server.url + path, { headers: authorization === undefined ? {} : { authorization } });
       expect(res.status, path).toBe(status);

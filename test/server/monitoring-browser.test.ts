@@ -12,6 +12,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import { createAmMetrics, type AmMetrics } from '../../src/index.js';
 import { createMetricsRouter } from '../../src/server.js';
+import { amLivePage } from '../../src/metrics/page/live-page.js';
 import { createSimulator } from '../../src/simulator/simulator.js';
 import { ManualClock } from '../support/manual-clock.js';
 import { serve } from './helpers.js';
@@ -105,7 +106,7 @@ afterAll(async () => {
 
 describe('monitoring page in Chromium', () => {
   it('draws live charts and numbers for every family without console errors, and is screenshotted', async () => {
-    const server = await serve({ source: liveAm() });
+    const server = await serve({ page: amLivePage, source: liveAm() });
     const problems: string[] = [];
     const page = await watchedPage(problems);
     await page.goto(`${server.url}/monitoring?refresh=${REFRESH_MS}`, { waitUntil: 'load', timeout: CHARTS_TIMEOUT_MS });
@@ -131,7 +132,7 @@ describe('monitoring page in Chromium', () => {
 
   it('works behind Basic auth with the router mounted under a prefix', async () => {
     const app = express();
-    app.use('/am', createMetricsRouter(liveAm(), { auth: { basic: { username: 'viewer', password: 'pa55' } } }));
+    app.use('/am', createMetricsRouter(liveAm(), { page: amLivePage, auth: { basic: { username: 'viewer', password: 'pa55' } } }));
     const host: Server = createServer(app);
     await new Promise<void>((resolve) => host.listen(0, '127.0.0.1', resolve));
     onTestFinished(() => new Promise<void>((resolve) => host.close(() => resolve())));

@@ -9,6 +9,7 @@ import type { AuthOptions } from '../../src/http/auth.js';
 import { createAmMetrics, type AmMetrics } from '../../src/index.js';
 import { MONITORING_PAGE_CSP } from '../../src/http/page/monitoring-page.js';
 import { createMetricsRouter } from '../../src/server.js';
+import { amLivePage } from '../../src/metrics/page/live-page.js';
 import { ManualClock } from '../support/manual-clock.js';
 import { basic, rawRequest, sampleRegistry, serve } from './helpers.js';
 
@@ -45,7 +46,7 @@ function linksOf(html: string): string[] {
 
 describe('monitoring page', () => {
   it('serves HTML under a strict Content-Security-Policy, never cached', async () => {
-    const server = await serve({ source: sampleRegistry() });
+    const server = await serve({ page: amLivePage, source: sampleRegistry() });
     const res = await rawRequest(`${server.url}/monitoring`);
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
@@ -58,7 +59,7 @@ describe('monitoring page', () => {
   });
 
   it('has no inline script or style and only relative links, so it works under any mount point', async () => {
-    const server = await serve({ source: sampleRegistry() });
+    const server = await serve({ page: amLivePage, source: sampleRegistry() });
     const html = (await rawRequest(`${server.url}/monitoring`)).body.toString();
     expect(html.match(/<script\b[^>]*>/g)).toEqual([
       '<script src="monitoring/assets/uPlot.iife.min.js" defer>',
@@ -69,7 +70,7 @@ describe('monitoring page', () => {
   });
 
   it.each(ASSETS)('serves assets/%s as %s, revalidated by ETag', async (name, contentType) => {
-    const server = await serve({ source: sampleRegistry() });
+    const server = await serve({ page: amLivePage, source: sampleRegistry() });
     const res = await rawRequest(`${server.url}/monitoring/assets/${name}`);
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toBe(contentType);
@@ -84,7 +85,7 @@ describe('monitoring page', () => {
   });
 
   it("serves uPlot's own distribution files, gzipped when allowed", async () => {
-    const server = await serve({ source: sampleRegistry() });
+    const server = await serve({ page: amLivePage, source: sampleRegistry() });
     for (const name of ['uPlot.iife.min.js', 'uPlot.min.css']) {
       const expected = readFileSync(requireFromTest.resolve(`uplot/dist/${name}`));
       expect((await rawRequest(`${server.url}/monitoring/assets/${name}`)).body.equals(expected)).toBe(true);
@@ -95,7 +96,7 @@ describe('monitoring page', () => {
   });
 
   it('answers HEAD like GET, without a body', async () => {
-    const server = await serve({ source: sampleRegistry() });
+    const server = await serve({ page: amLivePage, source: sampleRegistry() });
     for (const path of PAGE_PATHS) {
       const res = await rawRequest(server.url + path, { method: 'HEAD' });
       expect(res.status, path).toBe(200);
@@ -104,7 +105,7 @@ describe('monitoring page', () => {
   });
 
   it('answers other methods with 405', async () => {
-    const server = await serve({ source: sampleRegistry() });
+    const server = await serve({ page: amLivePage, source: sampleRegistry() });
     for (const path of PAGE_PATHS) {
       const res = await rawRequest(server.url + path, { method: 'POST' });
       expect(res.status, path).toBe(405);
@@ -115,14 +116,14 @@ describe('monitoring page', () => {
   it.each(['/monitoring/', '/Monitoring', '/monitoring/assets/nope.js', '/monitoring/assets/toString', '/monitoring/assets/', '/monitoring/data/'])(
     '%s is 404',
     async (path) => {
-      const server = await serve({ source: sampleRegistry() });
+      const server = await serve({ page: amLivePage, source: sampleRegistry() });
       expect((await rawRequest(server.url + path)).status).toBe(404);
       expect((await rawRequest(server.url + path, { method: 'POST' })).status).toBe(404);
     },
   );
 
   it('serves the rates and latencies of each family as JSON', async () => {
-    const server = await serve({ source: amWithTraffic() });
+    const server = await serve({ page: amLivePage, source: amWithTraffic() });
     const res = await rawRequest(`${server.url}/monitoring/data`);
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
@@ -140,7 +141,7 @@ describe('monitoring page', () => {
 
 describe('monitoring page access control', () => {
   it('needs credentials for the page, its data and every asset when auth is configured', async () => {
-    const server = await serve({ source: sampleRegistry(), auth: BASIC });
+    const server = await serve({ page: amLivePage, source: sampleRegistry(), auth: BASIC });
     for (const path of PAGE_PATHS) {
       const anonymous = await rawRequest(server.url + path);
       expect(anonymous.status, path).toBe(401);
@@ -159,7 +160,7 @@ describe('monitoring page access control', () => {
     '/Monitoring/Assets/page.js',
     '/monitoring/assets/x/../page.js/',
   ])('%s needs credentials too, then is 404', async (path) => {
-    const server = await serve({ source: sampleRegistry(), auth: BASIC });
+    const server = await serve({ page: amLivePage, source: sampleRegistry(), auth: BASIC });
     expect((await rawRequest(server.url + path)).status).toBe(401);
     expect((await rawRequest(server.url + path, { headers: { authorization: GOOD_BASIC } })).status).toBe(404);
   });
@@ -168,7 +169,7 @@ describe('monitoring page access control', () => {
 describe('monitoring page under a host app', () => {
   it('resolves every link of the page under the mount point', async () => {
     const app = express();
-    app.use('/am', createMetricsRouter(amWithTraffic(), { auth: BASIC }));
+    app.use('/am', createMetricsRouter(amWithTraffic(), { page: amLivePage, auth: BASIC }));
     const host = createServer(app);
     await new Promise<void>((resolve) => host.listen(0, '127.0.0.1', resolve));
     onTestFinished(() => new Promise<void>((resolve) => host.close(() => resolve())));

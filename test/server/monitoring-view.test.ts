@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createAmMetrics, type AmMetrics } from '../../src/index.js';
-import { monitoringView, type FamilyView } from '../../src/http/page/monitoring-view.js';
+import { monitoringView, type FamilyView } from '../../src/metrics/page/monitoring-view.js';
 import { ManualClock } from '../support/manual-clock.js';
 
 function amOnManualClock(): { am: AmMetrics; clock: ManualClock } {

@@ -3,8 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { Registry, type FamilySnapshot } from '../../src/index.js';
-import type { Collection } from '../../src/registry/registry.js';
+import type { Collection } from '../../src/registry/collection.js';
 import { createMetricsRouter } from '../../src/server.js';
+import { amLivePage } from '../../src/metrics/page/live-page.js';
 import type { MetricsRouterOptions } from '../../src/http/handlers.js';
 import { gate, rawRequest, sampleRegistry, serve, type RawResponse } from './helpers.js';
 
@@ -31,7 +32,7 @@ function gatedRegistry(): { registry: Registry; calls: () => number; open: () =>
  * so once a request has arrived it has joined the render in flight (or been refused).
  */
 async function hostRouter(registry: Registry, options: MetricsRouterOptions = {}): Promise<{ url: string; arrived: () => number }> {
-  const router = createMetricsRouter(registry, { logger: () => {}, ...options });
+  const router = createMetricsRouter(registry, { logger: () => {}, page: amLivePage, ...options });
   let arrived = 0;
   const server = createServer((req, res) => {
     arrived += 1;
@@ -133,7 +134,7 @@ describe('scrape failures', () => {
 
   it.each([
     ['collect() rejects', async (): Promise<Collection> => { throw new Error('registry exploded at /srv/app.js:12'); }],
-    ['the writer meets a family it cannot write', async (): Promise<Collection> => ({ families: [{ kind: 'bogus' } as unknown as FamilySnapshot], failures: [] })],
+    ['the writer meets a family it cannot write', async (): Promise<Collection> => ({ timeMs: 0, resource: {}, families: [{ kind: 'bogus', descriptor: { name: 'x' } } as unknown as FamilySnapshot], failures: [] })],
   ])('answers a bare 500 when %s', async (_case, collect) => {
     class BrokenRegistry extends Registry {
       override collect = collect;

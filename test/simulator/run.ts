@@ -66,5 +66,5 @@ export async function valueOf(am: AmMetrics, kind: 'gauge' | 'distinct', name: s
 export async function medianOf(am: AmMetrics, name: string, labels: Labels): Promise<number> {
   const [found] = await series(am, 'timer', name, labels);
   if (found === undefined || !('quantiles' in found)) throw new Error(`no timer ${name} ${JSON.stringify(labels)}`);
-  return found.quantiles[0] as number;
+  return found.quantiles.find((q) => q.quantile === 0.5)?.value ?? NaN;
 }

@@ -1,6 +1,7 @@
-// Serves the built-in monitoring page on Node's own request and response objects: the HTML shell, its
-// script, styles and icon, and uPlot's files read from node_modules. The JSON the page polls is the
-// handlers' (MetricsHandlers.monitoringData), sharing their collection and in-flight limit.
+// Serves a live page on Node's own request and response objects: the HTML shell, its script, styles
+// and icon (a LivePage: what they show is the page's business, e.g. src/metrics/page/), and uPlot's
+// files read from node_modules. The JSON the page polls is the handlers' (MetricsHandlers.pageData),
+// sharing their collection and in-flight limit.
 // Access control comes from the caller's `admit`; which path reaches which method is server.ts's job.
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -9,9 +10,20 @@ import { createRequire } from 'node:module';
 import { acceptsGzip } from '../negotiate.js';
 import { sendBody } from '../responses.js';
 import { RenderedScrape } from '../shared-scrape.js';
-import { PAGE_HTML } from './page-html.js';
-import { PAGE_SCRIPT } from './page-script.js';
-import { PAGE_CSS, PAGE_ICON_SVG } from './page-style.js';
+import type { Collection } from '../../registry/collection.js';
+
+/** A page the router serves at `/monitoring`: static files, and the JSON view it polls. */
+export interface LivePage {
+  readonly html: string;
+  /** Served as `monitoring/assets/page.js`; the page's CSP allows no inline script. */
+  readonly script: string;
+  /** Served as `monitoring/assets/page.css`. */
+  readonly css: string;
+  /** Served as `monitoring/assets/icon.svg`. */
+  readonly icon: string;
+  /** The body of `monitoring/data`, computed from the collection scrapes share. */
+  view(collection: Collection): unknown;
+}
 
 /**
  * The page's policy: everything from the exporter itself, no inline script or style, no framing.
@@ -27,16 +39,10 @@ const ASSET_CACHE_CONTROL = 'private, no-cache';
 /** uPlot's distribution files, served under their own names. */
 const UPLOT_FILES = { 'uPlot.iife.min.js': 'text/javascript; charset=utf-8', 'uPlot.min.css': 'text/css; charset=utf-8' } as const;
 
-/** Files under `monitoring/assets/` that ship as strings with this package. */
-const OWN_ASSETS = {
-  'page.js': [PAGE_SCRIPT, 'text/javascript; charset=utf-8'],
-  'page.css': [PAGE_CSS, 'text/css; charset=utf-8'],
-  'icon.svg': [PAGE_ICON_SVG, 'image/svg+xml; charset=utf-8'],
-} as const;
-
 export interface MonitoringPageOptions {
   /** Access control, as for the metrics paths: true lets the request on, false means an answer was sent. */
   readonly admit: (req: IncomingMessage, res: ServerResponse) => boolean;
+  readonly content: LivePage;
 }
 
 interface Asset {
@@ -50,15 +56,19 @@ export class MonitoringPage {
   private readonly assets = new Map<string, Promise<Asset>>();
 
   constructor(private readonly options: MonitoringPageOptions) {
-    for (const [name, [text, contentType]] of Object.entries(OWN_ASSETS)) {
-      this.assets.set(name, Promise.resolve(asset(Buffer.from(text, 'utf8'), contentType)));
-    }
+    const { script, css, icon } = options.content;
+    const own: [string, string, string][] = [
+      ['page.js', script, 'text/javascript; charset=utf-8'],
+      ['page.css', css, 'text/css; charset=utf-8'],
+      ['icon.svg', icon, 'image/svg+xml; charset=utf-8'],
+    ];
+    for (const [name, text, contentType] of own) this.assets.set(name, Promise.resolve(asset(Buffer.from(text, 'utf8'), contentType)));
   }
 
   /** The page: HTML under MONITORING_PAGE_CSP, never cached. */
   page(req: IncomingMessage, res: ServerResponse): void {
     if (!this.options.admit(req, res)) return;
-    sendBody(res, 200, Buffer.from(PAGE_HTML, 'utf8'), {
+    sendBody(res, 200, Buffer.from(this.options.content.html, 'utf8'), {
       'Content-Type': 'text/html; charset=utf-8',
       'Content-Security-Policy': MONITORING_PAGE_CSP,
       'X-Frame-Options': 'DENY',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { escapeHelp, escapeLabelValue, formatValue, labelBlock, labelPairs } from '../../../src/registry/exposition/format.js';
+import { escapeHelp, escapeLabelValue, formatValue, labelBlock, labelPairs } from '../../../src/exposition/prometheus/format.js';
 
 describe('formatValue', () => {
   it.each([

@@ -1,5 +1,5 @@
 // Numbers, escaping and label blocks for the Prometheus text formats (0.0.4 and OpenMetrics 1.0).
-import type { Labels } from '../labels.js';
+import type { Labels } from '../../registry/labels.js';
 
 /** The two text formats the registry writes. */
 export type ExpositionFormat = 'prometheus' | 'openmetrics';
@@ -33,18 +33,23 @@ function escapeChar(char: string): string {
   return char === '\n' ? '\\n' : `\\${char}`;
 }
 
-const labelPairsCache = new WeakMap<Labels, string>();
+const NO_RESOURCE: Labels = Object.freeze({});
+const labelPairsCache = new WeakMap<Labels, WeakMap<Labels, string>>();
 
 /**
- * `name="value",` for each label, sorted by name, each pair followed by a comma. Series keep one
- * frozen labels object for life, so the escaped text is computed once per series, not per scrape.
+ * `name="value",` for each label of `resource` and `labels` together, sorted by name, each pair followed
+ * by a comma. Series keep one frozen labels object for life and a registry one resource, so the escaped
+ * text is computed once per series, not per scrape.
  */
-export function labelPairs(labels: Labels): string {
-  let pairs = labelPairsCache.get(labels);
+export function labelPairs(labels: Labels, resource: Labels = NO_RESOURCE): string {
+  let cache = labelPairsCache.get(resource);
+  if (cache === undefined) labelPairsCache.set(resource, (cache = new WeakMap()));
+  let pairs = cache.get(labels);
   if (pairs === undefined) {
     pairs = '';
-    for (const name of Object.keys(labels).sort()) pairs += `${name}="${escapeLabelValue(labels[name] as string)}",`;
-    labelPairsCache.set(labels, pairs);
+    const all = { ...resource, ...labels };
+    for (const name of Object.keys(all).sort()) pairs += `${name}="${escapeLabelValue(all[name] as string)}",`;
+    cache.set(labels, pairs);
   }
   return pairs;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MovingRates, TICK_SECONDS } from '../../../src/registry/storage/moving-average.js';
+import { MovingRates, TICK_SECONDS } from '../../../src/registry/cells/moving-average.js';
 
 const START = 1_000_000;
 

@@ -1,9 +1,9 @@
 // Storage behind a distinct counter: exact 64-bit hashes while values are few, then HyperLogLog
-// registers. hyperloglog-lite keeps and merges the registers, xxhash-wasm hashes, and the estimate is
+// registers. hyperloglog-lite keeps and merges the registers, string-hash.ts hashes, and the estimate is
 // Ertl's improved raw estimator; metric names, labels and exposition belong to the distinct counter.
 import HyperLogLog from 'hyperloglog-lite';
-import xxhash from 'xxhash-wasm';
-import { InvalidValueError } from '../errors.js';
+import { InvalidValueError, MetricsError } from '../errors.js';
+import { hashInto } from './string-hash.js';
 import { BYTES_PER_HASH, ExactHashes, exactCapacity } from './exact-hashes.js';
 import { improvedRawEstimate } from './hll-estimator.js';
 
@@ -34,10 +34,8 @@ const DEFAULT_METRIC = 'distinct sketch';
 const HASH_BITS = 64;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
-// xxhash-wasm compiles its WebAssembly asynchronously; awaiting it once while this module loads keeps
-// add() synchronous (the cost: this module cannot be require()d, only imported). XXH64 reads the UTF-8 bytes in one pass, so every UTF-16 code unit counts
-// (murmurhash-js keeps only the low byte of each, imurmurhash XORs neighbouring ones together).
-const { h64 } = await xxhash();
+// XXH64 reads the UTF-8 bytes in one pass, so every UTF-16 code unit counts (murmurhash-js keeps only
+// the low byte of each, imurmurhash XORs neighbouring ones together).
 const hashWords = new DataView(new ArrayBuffer(BYTES_PER_HASH));
 /** hyperloglog-lite's four-word input, reused: [0] gives the bucket, [3] then [2] the rank. */
 const liteInput = [0, 0, 0, 0];
@@ -53,6 +51,8 @@ type LiteCounter = ReturnType<typeof HyperLogLog>;
  */
 export class DistinctSketch {
   private phase: ExactHashes | RegisterPhase;
+  /** Values recorded before the hash function was ready (see hashReady), hashed at the next use. */
+  private pending: Set<string> | undefined;
   private readonly bits: number;
   private readonly metric: string;
 
@@ -74,13 +74,15 @@ export class DistinctSketch {
    */
   add(value: string): void {
     if (typeof value !== 'string') throw new InvalidValueError(this.metric, value, 'is not a string');
-    hashWords.setBigUint64(0, h64(value));
-    this.addHash(hashWords.getUint32(0), hashWords.getUint32(4));
+    if (this.pending !== undefined) this.hashPending();
+    if (hashInto(value, hashWords)) this.addHash(hashWords.getUint32(0), hashWords.getUint32(4));
+    else (this.pending ??= new Set()).add(value);
   }
 
   /** The estimated number of distinct values recorded, a whole number; 0 for an empty sketch. */
   estimate(): number {
-    return this.phase.estimate();
+    if (this.pending !== undefined) this.hashPending();
+    return this.phase.estimate() + (this.pending?.size ?? 0);
   }
 
   /**
@@ -94,13 +96,29 @@ export class DistinctSketch {
       throw new InvalidValueError(this.metric, other.bits, reason);
     }
     if (other === this) return;
+    other.hashPending();
+    this.hashPending();
+    if (other.pending !== undefined) for (const value of other.pending) this.add(value);
     const source = other.phase;
     if (source instanceof ExactHashes) source.forEach((high, low) => this.addHash(high, low));
     else this.registers().mergeFrom(source);
   }
 
+  /** The cell interface's names for `toJSON` and `merge`. */
+  state(): DistinctSketchJson {
+    return this.toJSON();
+  }
+
+  mergeFrom(other: DistinctSketch): void {
+    this.merge(other);
+  }
+
   /** The sketch as plain JSON data, for `fromJSON` in another process; equal sketches give equal JSON. */
   toJSON(): DistinctSketchJson {
+    this.hashPending();
+    if (this.pending !== undefined) {
+      throw new MetricsError(`${this.metric}: cannot serialize before the hash function is ready (await hashReady)`, this.metric);
+    }
     const precision = this.bits;
     const phase = this.phase;
     return phase instanceof ExactHashes
@@ -131,6 +149,14 @@ export class DistinctSketch {
       throw new InvalidValueError(metric, kind, 'is not a sketch kind (allowed: exact, registers)');
     }
     return sketch;
+  }
+
+  /** Hashes the values kept while the hash function was loading, once it is there. */
+  private hashPending(): void {
+    const pending = this.pending;
+    if (pending === undefined || !hashInto('', hashWords)) return;
+    this.pending = undefined;
+    for (const value of pending) this.add(value);
   }
 
   private addHash(high: number, low: number): void {

@@ -1,7 +1,7 @@
 // AM's JSON view of the metrics (`/json/metrics/api`): one CREST-style entry per series, with the rates
 // and millisecond durations AM's Dropwizard-based API shows. Pure: filtering input comes parsed.
-import type { Labels } from '../registry/labels.js';
-import { TIMER_QUANTILES, type CountSum, type FamilySnapshot, type TimerSeries } from '../registry/exposition/snapshot.js';
+import type { Labels } from '../../registry/labels.js';
+import type { Collection, CountSum, FamilySnapshot, QuantileValue, TimerSeries } from '../../registry/collection.js';
 import type { IdFilter } from './query-filter.js';
 
 /** JSON has no NaN or infinities: such values (an idle timer's quantiles) are written as `null`. */
@@ -56,8 +56,12 @@ export interface JsonQueryResult {
   readonly remainingPagedResults: -1;
 }
 
-/** Field names of the timer quantiles, in TIMER_QUANTILES order. */
-const QUANTILE_FIELDS = ['p50', 'p75', 'p95', 'p98', 'p99', 'p999'] as const satisfies { readonly length: (typeof TIMER_QUANTILES)['length'] };
+type QuantileField = 'p50' | 'p75' | 'p95' | 'p98' | 'p99' | 'p999';
+
+/** AM's field name of a quantile: `p` and its percentage without the point (0.999 → `p999`). */
+export function quantileField(quantile: number): string {
+  return `p${String(Math.round(quantile * 1e6) / 1e4).replace('.', '')}`;
+}
 
 /**
  * The `_id` of a series: the metric name, then each of its own label values in the order the metric
@@ -71,11 +75,11 @@ export function jsonEntryId(name: string, labelNames: readonly string[], labels:
   return id;
 }
 
-/** Every series of `families` kept by `filter`, as a CREST query result. */
-export function jsonView(families: readonly FamilySnapshot[], defaultLabels: Labels, filter: IdFilter): JsonQueryResult {
+/** Every series of `collection` kept by `filter`, as a CREST query result; labels include the resource's. */
+export function jsonView(collection: Collection, filter: IdFilter): JsonQueryResult {
   const result: JsonEntry[] = [];
-  for (const family of families) {
-    for (const entry of entriesOf(family, defaultLabels)) if (filter(entry._id)) result.push(entry);
+  for (const family of collection.families) {
+    for (const entry of entriesOf(family, collection.resource)) if (filter(entry._id)) result.push(entry);
   }
   return {
     result,
@@ -87,27 +91,27 @@ export function jsonView(families: readonly FamilySnapshot[], defaultLabels: Lab
   };
 }
 
-function entriesOf(family: FamilySnapshot, defaultLabels: Labels): JsonEntry[] {
-  if (family.kind === 'counter') {
-    const ownLabels = (labels: Labels): string[] => Object.keys(labels).filter((l) => !(l in defaultLabels)).sort();
-    return family.series.map((p) => ({ ...base(family.name, 'counter', ownLabels(p.labels), p.labels), count: finite(p.value) }));
-  }
+function entriesOf(family: FamilySnapshot, resource: Labels): JsonEntry[] {
   const { name, labelNames } = family.descriptor;
+  const base = (type: JsonEntryBase['_type'], labels: Labels): JsonEntryBase => ({
+    _id: jsonEntryId(name, labelNames, labels),
+    _type: type,
+    name,
+    labels: { ...resource, ...labels },
+  });
   switch (family.kind) {
     case 'summary':
-      return family.series.map((s) => ({ ...base(name, 'summary', labelNames, s.labels), ...counts(s, finite(s.sum)), rate_units: 'events/second' }));
+      return family.series.map((s) => ({ ...base('summary', s.labels), ...counts(s, finite(s.sum)), rate_units: 'events/second' }));
     case 'timer':
-      return family.series.map((s) => timerEntry(base(name, 'timer', labelNames, s.labels), s));
+      return family.series.map((s) => timerEntry(base('timer', s.labels), s));
+    case 'counter':
+      return family.series.map((p) => ({ ...base('counter', p.labels), count: finite(p.value) }));
     case 'gauge':
     case 'distinct': {
       const type = family.kind === 'gauge' ? 'gauge' : 'distinctCounter';
-      return family.series.map((p) => ({ ...base(name, type, labelNames, p.labels), value: finite(p.value) }));
+      return family.series.map((p) => ({ ...base(type, p.labels), value: finite(p.value) }));
     }
   }
-}
-
-function base(name: string, type: JsonEntryBase['_type'], labelNames: readonly string[], labels: Labels): JsonEntryBase {
-  return { _id: jsonEntryId(name, labelNames, labels), _type: type, name, labels };
 }
 
 function counts(series: CountSum, total: JsonNumber) {
@@ -116,22 +120,25 @@ function counts(series: CountSum, total: JsonNumber) {
 }
 
 function timerEntry(entry: JsonEntryBase, s: TimerSeries): JsonTimerEntry {
-  const quantiles = Object.fromEntries(QUANTILE_FIELDS.map((field, i) => [field, millis(s.quantiles[i] ?? NaN)]));
+  const quantiles = Object.fromEntries(s.quantiles.map((q: QuantileValue) => [quantileField(q.quantile), millis(q.value)]));
   return {
     ...entry,
     ...counts(s, millis(s.sum)),
     min: millis(s.min),
     max: millis(s.max),
     mean: millis(s.mean),
-    ...(quantiles as Record<(typeof QUANTILE_FIELDS)[number], JsonNumber>),
+    ...(quantiles as Record<QuantileField, JsonNumber>),
     rate_units: 'calls/second',
     duration_units: 'milliseconds',
   };
 }
 
 const MS_PER_SECOND = 1_000;
-/** Seconds to milliseconds, rounded to the nanosecond so `0.3 s` reads `300`, not `300.00000000000006`. */
-function millis(seconds: number): JsonNumber {
+/**
+ * Seconds to milliseconds as AM's JSON shows durations, rounded to the nanosecond so `0.3 s` reads
+ * `300`, not `300.00000000000006`; `null` for NaN and infinities.
+ */
+export function millis(seconds: number): JsonNumber {
   return finite(Math.round(seconds * MS_PER_SECOND * 1e6) / 1e6);
 }
 

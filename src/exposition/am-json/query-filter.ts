@@ -1,6 +1,16 @@
 // The JSON view's filters: the subset of CREST `_queryFilter` AM's metrics endpoint is queried with,
 // plus a plain `prefix` parameter. Building the entries is json-view.ts's job.
-import { QueryFilterError } from './errors.js';
+
+/** A JSON-view query the exporter does not understand; answered with 400 and this message. */
+export class QueryFilterError extends Error {
+  constructor(
+    readonly filter: string,
+    reason: string,
+  ) {
+    super(`_queryFilter ${JSON.stringify(filter)} ${reason}`);
+    this.name = new.target.name;
+  }
+}
 
 /** Decides whether an entry, by its `_id`, belongs in the answer. */
 export type IdFilter = (id: string) => boolean;

@@ -1,9 +1,9 @@
 // What the built-in monitoring page shows of each AM family, computed from one collection: current
 // rates by one label and the latency of the family's main timer. Pure; serving it is monitoring-page.ts's job.
-import { METRICS, type FamilyName, type MetricSpec } from '../../metrics/catalog.js';
+import { METRICS, type FamilyName, type MetricSpec } from '../catalog.js';
 import type { Labels } from '../../registry/labels.js';
-import { TIMER_QUANTILES, type CountSum, type FamilySnapshot, type TimerSeries } from '../../registry/exposition/snapshot.js';
-import type { JsonNumber } from '../json-view.js';
+import type { CountSum, FamilySnapshot, TimerSeries } from '../../registry/collection.js';
+import { millis, type JsonNumber } from '../../exposition/am-json/json-view.js';
 
 /** Events per second of one value of the grouping label, from the 1-minute moving averages. */
 export interface RateGroup {
@@ -66,10 +66,6 @@ const PANELS: readonly Panel[] = [
   { family: 'session', title: 'Sessions', rates: { metric: METRICS.sessionOperations, label: 'operation', unit: 'operations/s' }, latency: METRICS.sessionOperations },
 ];
 
-const P50 = TIMER_QUANTILES.indexOf(0.5);
-const P95 = TIMER_QUANTILES.indexOf(0.95);
-const P99 = TIMER_QUANTILES.indexOf(0.99);
-const MS_PER_SECOND = 1_000;
 
 /**
  * The page's view of `families`: one entry per AM family, in catalogue order. A metric missing from
@@ -88,7 +84,7 @@ export function monitoringView(families: readonly FamilySnapshot[]): MonitoringV
 
 /** The series of summary or timer `spec` (matched by name and kind: `am_session` is both). */
 function seriesOf(families: readonly FamilySnapshot[], spec: MetricSpec): readonly CountSum[] {
-  const family = families.find((f) => f.kind !== 'counter' && f.kind === spec.kind && f.descriptor.name === spec.name);
+  const family = families.find((f) => f.kind === spec.kind && f.descriptor.name === spec.name);
   return family?.kind === 'summary' || family?.kind === 'timer' ? family.series : [];
 }
 
@@ -119,17 +115,14 @@ function latencyView(spec: MetricSpec, series: readonly TimerSeries[]): LatencyV
   if (busiest === undefined) return { metric: spec.name, labels: {}, p50: null, p95: null, p99: null };
   const { labels, quantiles: q } = busiest;
   const own = Object.fromEntries(spec.labels.map((l) => [l.name, labels[l.name] ?? '']));
-  return { metric: spec.name, labels: own, p50: millis(q[P50]), p95: millis(q[P95]), p99: millis(q[P99]) };
+  const at = (quantile: number): JsonNumber => millis(q.find((v) => v.quantile === quantile)?.value ?? NaN);
+  return { metric: spec.name, labels: own, p50: at(0.5), p95: at(0.95), p99: at(0.99) };
 }
 
 function isBusier(a: TimerSeries, b: TimerSeries): boolean {
   const rateA = finiteOrZero(a.rates.m1);
   const rateB = finiteOrZero(b.rates.m1);
   return rateA !== rateB ? rateA > rateB : a.count > b.count;
-}
-
-function millis(seconds: number | undefined): JsonNumber {
-  return seconds !== undefined && Number.isFinite(seconds) ? Math.round(seconds * MS_PER_SECOND * 1e3) / 1e3 : null;
 }
 
 function finiteOrZero(value: number): number {

@@ -7,7 +7,7 @@ import {
   DistinctSketch,
   exactCapacity,
   type DistinctSketchJson,
-} from '../../../src/registry/storage/hyperloglog.js';
+} from '../../../src/registry/cells/hyperloglog.js';
 import { InvalidValueError } from '../../../src/registry/errors.js';
 import { seededRandom } from '../../support/random.js';
 

@@ -2,6 +2,8 @@
 // max per minute. The timer owns the clock, the count and the sum. This is the only file that imports
 // the quantile library (@datadog/sketches-js); notes/timer-storage.md says why that one.
 import { DDSketch } from '@datadog/sketches-js';
+import { InvalidValueError } from '../errors.js';
+import { checkState, finiteAtLeast } from './state-check.js';
 
 /** The quantiles a timer reports, in the order `DecayingQuantiles.quantiles` returns them. */
 export const QUANTILES = [0.5, 0.75, 0.95, 0.98, 0.99, 0.999] as const;
@@ -27,6 +29,24 @@ export interface WindowStats {
   readonly min: number;
   readonly max: number;
   readonly mean: number;
+}
+
+/**
+ * A DecayingQuantiles as plain, JSON-safe data. Weights are relative to `landmarkMs` (see the class);
+ * `bins` holds [sketch key, weight] for every non-empty bucket, `extremes` [minute, min, max] per slot.
+ * Empty distributions have `latestMs: null`.
+ */
+export interface DecayingQuantilesState {
+  readonly relativeAccuracy: number;
+  readonly landmarkMs: number | null;
+  readonly latestMs: number | null;
+  readonly zeroWeight: number;
+  readonly totalWeight: number;
+  readonly weightedSum: number;
+  readonly min: number | null;
+  readonly max: number | null;
+  readonly bins: readonly (readonly [number, number])[];
+  readonly extremes: readonly (readonly [number, number, number])[];
 }
 
 const MS_PER_SECOND = 1_000;
@@ -71,6 +91,7 @@ const SLOT_COUNT = WINDOW_MS / SLOT_MS + 1;
  */
 export class DecayingQuantiles {
   private readonly sketch: DDSketch;
+  private readonly relativeAccuracy: number;
   private readonly extremes = new MinuteExtremes();
   /** Where weights are e^0. Starting at −∞ makes the first observation move it to its own time. */
   private landmarkMs = Number.NEGATIVE_INFINITY;
@@ -91,6 +112,7 @@ export class DecayingQuantiles {
     if (!(relativeAccuracy > 0 && relativeAccuracy < 1)) {
       throw new RangeError(`relativeAccuracy must be between 0 and 1, got ${relativeAccuracy}`);
     }
+    this.relativeAccuracy = relativeAccuracy;
     this.sketch = new DDSketch({ relativeAccuracy });
     // Every sketch of one accuracy maps values to buckets alike: sharing the (public) mapping keeps one
     // object per process instead of one per series, hot in cache across series.
@@ -144,6 +166,86 @@ export class DecayingQuantiles {
     return { min, max, mean: this.sketch.sum / this.sketch.count };
   }
 
+  /** The distribution as plain data for `fromState` or `merge` in another process. */
+  state(): DecayingQuantilesState {
+    const { store, zeroCount, count, sum, min, max } = this.sketch;
+    const bins: [number, number][] = [];
+    for (let i = 0; i < store.bins.length; i += 1) {
+      const weight = store.bins[i] ?? 0;
+      if (weight > 0) bins.push([i + store.offset, weight]);
+    }
+    const isEmpty = this.latestMs === Number.NEGATIVE_INFINITY;
+    return {
+      relativeAccuracy: this.relativeAccuracy,
+      landmarkMs: isEmpty ? null : this.landmarkMs,
+      latestMs: isEmpty ? null : this.latestMs,
+      zeroWeight: zeroCount,
+      totalWeight: count,
+      weightedSum: sum,
+      min: isEmpty ? null : min,
+      max: isEmpty ? null : max,
+      bins,
+      extremes: this.extremes.state(),
+    };
+  }
+
+  /**
+   * Adds the observations of another distribution (`state()` of another process): quantiles then
+   * describe the union of both streams, as if one distribution had seen everything.
+   * Why the landmark moves first: stored weights are relative to each side's landmark (forward
+   * decay), so both are rescaled to the later landmark, after which weights of equal age are equal
+   * and the buckets add (Cormode et al. 2009, section 4: forward-decayed summaries merge).
+   * @throws InvalidValueError when the state is malformed or of another relative accuracy; this
+   *   distribution is unchanged then.
+   */
+  merge(state: DecayingQuantilesState, metric = 'timer'): void {
+    this.mergeFrom(DecayingQuantiles.fromState(state, metric), metric);
+  }
+
+  /** As `merge`, from another instance; `other` may be rescaled but describes the same observations. */
+  mergeFrom(other: DecayingQuantiles, metric = 'timer'): void {
+    if (other.relativeAccuracy !== this.relativeAccuracy) {
+      throw new InvalidValueError(metric, other.relativeAccuracy, `is not this timer's relative accuracy ${this.relativeAccuracy}`);
+    }
+    if (other.latestMs === Number.NEGATIVE_INFINITY) return;
+    const landmarkMs = Math.max(this.landmarkMs, other.landmarkMs);
+    if (this.landmarkMs < landmarkMs) this.moveLandmark(landmarkMs);
+    if (other.landmarkMs < landmarkMs) other.moveLandmark(landmarkMs);
+    this.sketch.merge(other.sketch);
+    this.extremes.mergeFrom(other.extremes);
+    this.latestMs = Math.max(this.latestMs, other.latestMs);
+    this.weightMs = Number.NaN;
+  }
+
+  /**
+   * Rebuilds a distribution from `state()` output.
+   * @throws InvalidValueError naming the first malformed field.
+   */
+  static fromState(state: DecayingQuantilesState, metric = 'timer'): DecayingQuantiles {
+    const s = checkState<DecayingQuantilesState>(state, metric, 'timer sketch');
+    const relativeAccuracy = finiteAtLeast(s.relativeAccuracy, 0, metric, 'relativeAccuracy');
+    const result = new DecayingQuantiles({ relativeAccuracy });
+    if (s.latestMs === null) return result;
+    const { sketch } = result;
+    result.landmarkMs = finiteAtLeast(s.landmarkMs, -Infinity, metric, 'landmarkMs');
+    result.latestMs = finiteAtLeast(s.latestMs, result.landmarkMs, metric, 'latestMs');
+    sketch.zeroCount = finiteAtLeast(s.zeroWeight, 0, metric, 'zeroWeight');
+    sketch.count = finiteAtLeast(s.totalWeight, 0, metric, 'totalWeight');
+    sketch.sum = finiteAtLeast(s.weightedSum, 0, metric, 'weightedSum');
+    sketch.min = finiteAtLeast(s.min, 0, metric, 'min');
+    sketch.max = finiteAtLeast(s.max, sketch.min, metric, 'max');
+    for (const bin of listOf(s.bins, metric, 'bins')) {
+      const [key, weight] = pairOf(bin, 2, metric, 'bins');
+      if (!Number.isSafeInteger(key)) throw new InvalidValueError(metric, key, 'is not a sketch key (an integer)');
+      sketch.store.add(key as number, finiteAtLeast(weight, 0, metric, 'bin weight'));
+    }
+    for (const slot of listOf(s.extremes, metric, 'extremes')) {
+      const [minute, min, max] = pairOf(slot, 3, metric, 'extremes');
+      result.extremes.restore(finiteAtLeast(minute, -Infinity, metric, 'minute'), finiteAtLeast(min, 0, metric, 'min'), finiteAtLeast(max, 0, metric, 'max'));
+    }
+    return result;
+  }
+
   private isStale(nowMs: number): boolean {
     return !(nowMs - this.latestMs < WINDOW_MS);
   }
@@ -186,6 +288,18 @@ function sharedMapping(fresh: DDSketch['mapping'], relativeAccuracy: number): DD
   return fresh;
 }
 
+function listOf(value: unknown, metric: string, field: string): readonly unknown[] {
+  if (!Array.isArray(value)) throw new InvalidValueError(metric, value, `is not a list of ${field}`);
+  return value;
+}
+
+function pairOf(value: unknown, length: number, metric: string, field: string): readonly unknown[] {
+  if (!Array.isArray(value) || value.length !== length) {
+    throw new InvalidValueError(metric, value, `is not an entry of ${field} (${length} numbers)`);
+  }
+  return value;
+}
+
 /**
  * Smallest and largest value per epoch-aligned minute, for the minutes overlapping the window. One
  * array holds [minute, min, max] per slot, so recording touches one cache line, not three arrays.
@@ -204,6 +318,32 @@ class MinuteExtremes {
       slots[at] = minute;
       slots[at + 1] = value;
       slots[at + 2] = value;
+    }
+  }
+
+  /** Slots holding data, as [minute, min, max]. */
+  state(): [number, number, number][] {
+    const slots: [number, number, number][] = [];
+    for (let at = 0; at < this.slots.length; at += 3) {
+      const minute = this.slots[at] as number;
+      if (!Number.isNaN(minute)) slots.push([minute, this.slots[at + 1] as number, this.slots[at + 2] as number]);
+    }
+    return slots;
+  }
+
+  /** Records a slot read back from `state()`, as two observations at that minute. */
+  restore(minute: number, min: number, max: number): void {
+    this.record(min, minute * SLOT_MS);
+    this.record(max, minute * SLOT_MS);
+  }
+
+  /** Takes in every slot of `other`: the same minute combines, a newer minute replaces an older one. */
+  mergeFrom(other: MinuteExtremes): void {
+    for (const [minute, min, max] of other.state()) {
+      const at = 3 * (((minute % SLOT_COUNT) + SLOT_COUNT) % SLOT_COUNT);
+      const mine = this.slots[at] as number;
+      if (!Number.isNaN(mine) && mine > minute) continue;
+      this.restore(minute, min, max);
     }
   }
 

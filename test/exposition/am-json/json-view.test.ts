@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { Registry } from '../../src/index.js';
-import { ManualClock } from '../support/manual-clock.js';
-import { rawRequest, sampleRegistry, serve } from './helpers.js';
+import { Registry } from '../../../src/index.js';
+import { ManualClock } from '../../support/manual-clock.js';
+import { rawRequest, sampleRegistry, serve } from '../../server/helpers.js';
 
 interface Entry {
   readonly _id: string;

@@ -4,7 +4,7 @@ import {
   DecayingQuantiles,
   QUANTILES,
   WINDOW_SECONDS,
-} from '../../../src/registry/storage/decaying-quantiles.js';
+} from '../../../src/registry/cells/decaying-quantiles.js';
 import { ManualClock } from '../../support/manual-clock.js';
 import { logNormal, seededRandom } from '../../support/random.js';
 

@@ -1,0 +1,27 @@
+// The Registry the package exports: the collecting core (src/registry/registry.ts) plus Prometheus
+// text, so `registry.metrics()` stays one call while the core imports no writer.
+import { MetricRegistry, type RegistryOptions } from '../../registry/registry.js';
+import { CONTENT_TYPES, renderPrometheusText, type WriteOptions } from './prometheus-text.js';
+import { prometheusNames } from './sample-names.js';
+
+/**
+ * Holds metrics, collects them (`collect()`), saves and merges their state (`state()`, `merge()`) and
+ * renders them as Prometheus text (`metrics()`). Metric names may not overlap in any sample name
+ * either naming profile writes. See MetricRegistry for registration rules and errors.
+ */
+export class Registry extends MetricRegistry {
+  /** The content type of `metrics()` with default options: Prometheus text 0.0.4. */
+  readonly contentType = CONTENT_TYPES.prometheus;
+
+  constructor(options: RegistryOptions = {}) {
+    super(options, prometheusNames);
+  }
+
+  /**
+   * Prometheus text of every metric: format 0.0.4 and AIC names unless `options` say otherwise.
+   * Collects, then renders family by family, yielding to the event loop in between.
+   */
+  async metrics(options: WriteOptions = {}): Promise<string> {
+    return renderPrometheusText(await this.collect(), options);
+  }
+}

@@ -1,0 +1,33 @@
+// The sample and family names each metric kind writes in Prometheus text, in either naming profile:
+// the writer names its samples with these, and the registry reserves them against clashes.
+import type { FamilyKind } from '../../registry/descriptor.js';
+
+/**
+ * Which sample names a render uses for sums: `aic` writes `X_sum` and `X_seconds_sum` (AIC and AM 8's
+ * `/metrics/prometheus/0.0.4`), `legacy` writes `X_total` and `X_seconds_total` (AM ≤ 7.5).
+ */
+export type NamingProfile = 'aic' | 'legacy';
+
+/** The unit suffix AM gives a timer's quantile and sum samples (but not its count). */
+export const TIMER_UNIT_SUFFIX = '_seconds';
+
+/** The name of the sum sample of a summary or timer series called `base` in `profile`. */
+export function sumName(base: string, profile: NamingProfile): string {
+  return profile === 'legacy' ? `${base}_total` : `${base}_sum`;
+}
+
+/** Every family and sample name a metric of `kind` called `name` may write, in either profile. */
+export function prometheusNames(kind: FamilyKind, name: string): readonly string[] {
+  const sumsAndCounts = (base: string): string[] => [base, sumName(base, 'aic'), sumName(base, 'legacy'), `${base}_count`];
+  switch (kind) {
+    case 'summary':
+      return sumsAndCounts(name);
+    case 'timer':
+      return [name, `${name}_count`, ...sumsAndCounts(`${name}${TIMER_UNIT_SUFFIX}`)];
+    case 'counter':
+      return [name, `${name}_total`];
+    case 'gauge':
+    case 'distinct':
+      return [name];
+  }
+}

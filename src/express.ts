@@ -1,0 +1,14 @@
+// Public surface of `am-metrics/express`: the router a host app mounts, the standalone server, and the
+// AM live page to mount on them. Re-exports only.
+export { createMetricsRouter, startServer, DEFAULT_PORT, type MetricsSource, type StartServerOptions, type RunningServer } from './server.js';
+export type { MetricsRouterOptions } from './http/handlers.js';
+export type { Collector } from './http/shared-scrape.js';
+export type { AuthOptions, BasicCredentials } from './http/auth.js';
+export { authFromEnvironment } from './http/auth-environment.js';
+export type { AuthThrottleOptions } from './http/auth-throttle.js';
+export type { ServerLimits } from './http/server-limits.js';
+export type { TlsOptions } from './http/tls.js';
+export type { Logger } from './http/logger.js';
+export type { LivePage } from './http/page/monitoring-page.js';
+export { ServerConfigError } from './http/errors.js';
+export { amLivePage } from './metrics/page/live-page.js';

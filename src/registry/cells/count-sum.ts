@@ -1,0 +1,60 @@
+// A summary's cell: events counted, amounts summed, and their moving rates. The timer's cell wraps one.
+import { MovingRates, type MovingRatesState, type Rates } from './moving-average.js';
+import { checkState, finiteAtLeast } from './state-check.js';
+
+/** A CountSum cell as plain data. */
+export interface CountSumState {
+  readonly count: number;
+  readonly sum: number;
+  readonly rates: MovingRatesState;
+}
+
+/** What a CountSum cell reads at one instant. */
+export interface CountSumReading {
+  readonly count: number;
+  readonly sum: number;
+  readonly rates: Rates;
+}
+
+/** Counts and sums of one series; the caller passes the time (epoch ms) and has checked amounts. */
+export class CountSum {
+  private count = 0;
+  private sum = 0;
+  private rates: MovingRates;
+
+  constructor(startMs: number) {
+    this.rates = new MovingRates(startMs);
+  }
+
+  record(amount: number, nowMs: number): void {
+    this.count += 1;
+    this.sum += amount;
+    this.rates.mark(nowMs);
+  }
+
+  read(nowMs: number): CountSumReading {
+    return { count: this.count, sum: this.sum, rates: this.rates.rates(nowMs, this.count) };
+  }
+
+  state(nowMs: number): CountSumState {
+    return { count: this.count, sum: this.sum, rates: this.rates.state(nowMs) };
+  }
+
+  /** Counts and sums add; rates add (see MovingRates.merge). */
+  mergeFrom(other: CountSum): void {
+    this.count += other.count;
+    this.sum += other.sum;
+    this.rates.mergeFrom(other.rates);
+  }
+
+  /** @throws InvalidValueError naming the first malformed field. */
+  static fromState(state: CountSumState, metric: string): CountSum {
+    const s = checkState<CountSumState>(state, metric, 'count/sum');
+    const rates = MovingRates.fromState(s.rates as MovingRatesState, metric);
+    const cell = new CountSum(0);
+    cell.count = finiteAtLeast(s.count, 0, metric, 'count');
+    cell.sum = finiteAtLeast(s.sum, 0, metric, 'sum');
+    cell.rates = rates;
+    return cell;
+  }
+}

@@ -1,0 +1,73 @@
+// The data model every reader shares: what one collection of a registry holds. Metric types produce
+// it; the Prometheus and JSON writers, push encoders and the cluster merge only read it.
+import type { Descriptor } from './descriptor.js';
+import type { Labels } from './labels.js';
+import type { Rates } from './cells/moving-average.js';
+
+export type { Rates };
+
+/** The quantiles every timer reports, in the order of `TimerSeries.quantiles`. */
+export { QUANTILES as TIMER_QUANTILES } from './cells/decaying-quantiles.js';
+
+/** One quantile of a timer series: `value` in seconds, NaN when the timer's window is idle. */
+export interface QuantileValue {
+  readonly quantile: number;
+  readonly value: number;
+}
+
+/** What every series carries: its own labels (resource labels apart) and when it started counting. */
+export interface SeriesBase {
+  /** The metric's label values and constant labels; the collection's `resource` labels are not repeated. */
+  readonly labels: Labels;
+  /** Epoch ms when the series was created or last reset: the start of its cumulative counts. */
+  readonly startMs: number;
+}
+
+/** A summary series: events counted, amounts summed, and event rates (per second). */
+export interface CountSum extends SeriesBase {
+  readonly count: number;
+  readonly sum: number;
+  readonly rates: Rates;
+}
+
+/** A timer series: durations in seconds; quantiles, min, max and mean are NaN when the window is idle. */
+export interface TimerSeries extends CountSum {
+  readonly quantiles: readonly QuantileValue[];
+  readonly min: number;
+  readonly max: number;
+  readonly mean: number;
+}
+
+/** A gauge, distinct-counter or counter series: one current value. */
+export interface Point extends SeriesBase {
+  readonly value: number;
+}
+
+/**
+ * A metric family at one instant, discriminated by `kind`. `counter` families are the registry's own
+ * (series folded into overflow, failed gauge callbacks): monotonic totals whose descriptor names them
+ * without the `_total` suffix that Prometheus writers add.
+ */
+export type FamilySnapshot =
+  | { readonly kind: 'summary'; readonly descriptor: Descriptor; readonly series: readonly CountSum[] }
+  | { readonly kind: 'timer'; readonly descriptor: Descriptor; readonly series: readonly TimerSeries[] }
+  | { readonly kind: 'gauge' | 'distinct' | 'counter'; readonly descriptor: Descriptor; readonly series: readonly Point[] };
+
+/** A family that could not be collected (a computed gauge that threw or timed out), and why. */
+export interface CollectFailure {
+  readonly metric: string;
+  readonly error: unknown;
+}
+
+/**
+ * One collection: plain readonly data, JSON-safe except that idle timers hold NaN. `resource` holds
+ * the labels every series of the registry shares (such as `kubernetes_pod_name`), once.
+ */
+export interface Collection {
+  /** Epoch ms of the registry's clock when the collection was taken. */
+  readonly timeMs: number;
+  readonly resource: Labels;
+  readonly families: readonly FamilySnapshot[];
+  /** Families left out of this collection; empty when every family was read. */
+  readonly failures: readonly CollectFailure[];
+}
