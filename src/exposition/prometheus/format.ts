@@ -1,18 +1,21 @@
 // Numbers, escaping and label blocks for the Prometheus text formats (0.0.4 and OpenMetrics 1.0).
 import type { Labels } from '../../registry/labels.js';
+import { javaDouble } from '../java-double.js';
 
 /** The two text formats the registry writes. */
 export type ExpositionFormat = 'prometheus' | 'openmetrics';
 
 /**
- * A sample value: integers as Java prints doubles (`7016.0`, as AM writes them), other finite numbers
- * in JavaScript's shortest round-trip form, and `NaN`, `+Inf`, `-Inf` as both formats spell them.
+ * A sample value. Text 0.0.4 writes finite numbers as AM does, with Java's `Double.toString`
+ * (`7016.0`, `7.69764553089487E-4`, `1.2113019E7`; see javaDouble); OpenMetrics writes integers with
+ * `.0` below 10^21 and other numbers in JavaScript's shortest round-trip form (`1.5e-7`). Both spell
+ * `NaN`, `+Inf` and `-Inf` alike.
  */
-export function formatValue(value: number): string {
+export function formatValue(value: number, format: ExpositionFormat): string {
+  if (!Number.isFinite(value)) return Number.isNaN(value) ? 'NaN' : value > 0 ? '+Inf' : '-Inf';
+  if (format === 'prometheus') return javaDouble(value);
   if (Number.isInteger(value)) return Math.abs(value) < 1e21 ? `${value}.0` : String(value);
-  if (Number.isFinite(value)) return String(value);
-  if (Number.isNaN(value)) return 'NaN';
-  return value > 0 ? '+Inf' : '-Inf';
+  return String(value);
 }
 
 /** A label value, escaped as both text formats require: backslash, double quote and line feed. */

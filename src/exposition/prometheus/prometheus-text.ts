@@ -91,7 +91,7 @@ class ExpositionWriter {
         for (const s of family.series) {
           const pairs = labelPairs(s.labels, this.resource);
           for (const { quantile, value } of s.quantiles) {
-            seconds.body += `${secondsName}${labelBlock(pairs, this.format, `quantile="${quantile}",`)} ${formatValue(value)}\n`;
+            seconds.body += `${secondsName}${labelBlock(pairs, this.format, `quantile="${quantile}",`)} ${formatValue(value, this.format)}\n`;
           }
           sums.body += this.sample(sumName(secondsName, this.profile), pairs, s.sum);
           counts.body += this.sample(`${name}_count`, pairs, s.count);
@@ -139,7 +139,7 @@ class ExpositionWriter {
   }
 
   private sample(name: string, pairs: string, value: number): string {
-    return `${name}${labelBlock(pairs, this.format)} ${formatValue(value)}\n`;
+    return `${name}${labelBlock(pairs, this.format)} ${formatValue(value, this.format)}\n`;
   }
 
   private writePoints(target: Block, name: string, points: readonly Point[]): void {

@@ -3,17 +3,20 @@ import { escapeHelp, escapeLabelValue, formatValue, labelBlock, labelPairs } fro
 
 describe('formatValue', () => {
   it.each([
-    [0, '0.0'],
-    [7016, '7016.0'],
-    [-3, '-3.0'],
-    [0.081, '0.081'],
-    [1.5e-7, '1.5e-7'],
-    [1e21, '1e+21'],
-    [Number.NaN, 'NaN'],
-    [Number.POSITIVE_INFINITY, '+Inf'],
-    [Number.NEGATIVE_INFINITY, '-Inf'],
-  ])('writes %s as %s', (value, text) => {
-    expect(formatValue(value)).toBe(text);
+    [0, '0.0', '0.0'],
+    [7016, '7016.0', '7016.0'],
+    [-3, '-3.0', '-3.0'],
+    [0.081, '0.081', '0.081'],
+    [7.69764553089487e-4, '7.69764553089487E-4', '0.000769764553089487'],
+    [1.5e-7, '1.5E-7', '1.5e-7'],
+    [12113019, '1.2113019E7', '12113019.0'],
+    [1e21, '1.0E21', '1e+21'],
+    [Number.NaN, 'NaN', 'NaN'],
+    [Number.POSITIVE_INFINITY, '+Inf', '+Inf'],
+    [Number.NEGATIVE_INFINITY, '-Inf', '-Inf'],
+  ])('writes %s as %s in text 0.0.4 (as Java does) and %s in OpenMetrics', (value, text, openMetrics) => {
+    expect(formatValue(value, 'prometheus')).toBe(text);
+    expect(formatValue(value, 'openmetrics')).toBe(openMetrics);
   });
 });
 
