@@ -30,12 +30,16 @@ export interface CountSum extends SeriesBase {
   readonly rates: Rates;
 }
 
-/** A timer series: durations in seconds; quantiles, min, max and mean are NaN when the window is idle. */
+/**
+ * A timer series: durations in seconds; quantiles, min, max, mean and stddev are NaN when the window
+ * is idle. `mean` and `stddev` weigh observations as the quantiles do (recent ones more).
+ */
 export interface TimerSeries extends CountSum {
   readonly quantiles: readonly QuantileValue[];
   readonly min: number;
   readonly max: number;
   readonly mean: number;
+  readonly stddev: number;
 }
 
 /** A gauge, distinct-counter or counter series: one current value. */

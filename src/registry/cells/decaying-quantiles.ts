@@ -24,11 +24,12 @@ export const WINDOW_SECONDS = 300;
  */
 export const DEFAULT_RELATIVE_ACCURACY = 0.0099;
 
-/** Minimum, maximum and mean of a timer's recent observations, in the observations' unit. */
+/** Minimum, maximum, mean and standard deviation of a timer's recent observations, in their unit. */
 export interface WindowStats {
   readonly min: number;
   readonly max: number;
   readonly mean: number;
+  readonly stddev: number;
 }
 
 /**
@@ -157,13 +158,36 @@ export class DecayingQuantiles {
   /**
    * `min` and `max` of the observations of the whole minutes (epoch-aligned) that overlap the last
    * WINDOW_SECONDS, so they may include observations up to a minute older than that; `mean` is the
-   * decayed mean Σw·x / Σw with the quantiles' weights. All NaN when no observation arrived within
+   * decayed mean Σw·x / Σw with the quantiles' weights, `stddev` the decayed standard deviation
+   * √(Σw·(x − mean)² / Σw) (see `stddev`). All NaN when no observation arrived within
    * WINDOW_SECONDS before `nowMs`.
    */
   window(nowMs: number): WindowStats {
-    if (this.isStale(nowMs)) return { min: Number.NaN, max: Number.NaN, mean: Number.NaN };
+    if (this.isStale(nowMs)) return { min: Number.NaN, max: Number.NaN, mean: Number.NaN, stddev: Number.NaN };
     const { min, max } = this.extremes.read(nowMs);
-    return { min, max, mean: this.sketch.sum / this.sketch.count };
+    const mean = this.sketch.sum / this.sketch.count;
+    return { min, max, mean, stddev: this.stddev(mean) };
+  }
+
+  /**
+   * The weighted (population) standard deviation about the exact decayed `mean`, as AM's Dropwizard
+   * `WeightedSnapshot.getStdDev` computes it from its reservoir, here from the sketch's buckets: each
+   * bucket counts as its representative value (clamped to the smallest and largest value seen) with
+   * its weight. Every value so moves by at most the relative accuracy α, so the result is within
+   * α·√(Σw·x² / Σw) of the exact one (Minkowski's inequality); equal values give exactly 0.
+   * Two passes over the buckets (mean first) avoid the cancellation of Σw·x² / Σw − mean².
+   */
+  private stddev(mean: number): number {
+    const { count, zeroCount, store, mapping, min, max } = this.sketch;
+    let squares = zeroCount * mean * mean;
+    const bins = store.bins;
+    for (let i = 0; i < bins.length; i += 1) {
+      const weight = bins[i] ?? 0;
+      if (weight === 0) continue;
+      const value = Math.min(Math.max(mapping.value(i + store.offset), min), max);
+      squares += weight * (value - mean) * (value - mean);
+    }
+    return Math.sqrt(squares / count);
   }
 
   /** The distribution as plain data for `fromState` or `merge` in another process. */

@@ -16,6 +16,7 @@ export interface TimerReading extends CountSumReading {
   readonly min: number;
   readonly max: number;
   readonly mean: number;
+  readonly stddev: number;
 }
 
 /** Durations of one series; the caller passes the time (epoch ms) and has checked the duration. */

@@ -66,6 +66,16 @@ function exactDecayedMean(log: readonly Observation[], nowMs: number): number {
   return weighted.reduce((sum, { value, weight }) => sum + value * weight, 0) / total;
 }
 
+/** Brute force: √(Σw·(x − mean)² / Σw) with the exact decayed weights (Dropwizard's WeightedSnapshot). */
+function exactDecayedStddev(log: readonly Observation[], nowMs: number): { stddev: number; rms: number } {
+  const weighted = decayedWeights(log, nowMs);
+  const total = weighted.reduce((sum, { weight }) => sum + weight, 0);
+  const mean = exactDecayedMean(log, nowMs);
+  const variance = weighted.reduce((sum, { value, weight }) => sum + weight * (value - mean) ** 2, 0) / total;
+  const meanSquare = weighted.reduce((sum, { value, weight }) => sum + weight * value ** 2, 0) / total;
+  return { stddev: Math.sqrt(variance), rms: Math.sqrt(meanSquare) };
+}
+
 function relativeError(actual: number, exact: number): number {
   return exact === 0 ? Math.abs(actual) : Math.abs(actual - exact) / exact;
 }
@@ -98,7 +108,7 @@ describe('DecayingQuantiles', () => {
     const storage = new DecayingQuantiles();
     const nowMs = new ManualClock().now();
     expect(storage.quantiles(nowMs).every(Number.isNaN)).toBe(true);
-    expect(storage.window(nowMs)).toEqual({ min: NaN, max: NaN, mean: NaN });
+    expect(storage.window(nowMs)).toEqual({ min: NaN, max: NaN, mean: NaN, stddev: NaN });
   });
 
   // Observations in one millisecond weigh the same, so quantile q is the ⌈q·n⌉-th smallest value.
@@ -122,7 +132,7 @@ describe('DecayingQuantiles', () => {
     const nowMs = new ManualClock().now();
     storage.observe(0.123, nowMs);
     expect(storage.quantiles(nowMs)).toEqual(QUANTILES.map(() => 0.123));
-    expect(storage.window(nowMs)).toEqual({ min: 0.123, max: 0.123, mean: 0.123 });
+    expect(storage.window(nowMs)).toEqual({ min: 0.123, max: 0.123, mean: 0.123, stddev: 0 });
   });
 
   it.each([1, 2, 3, 10])('matches the exact decayed quantiles of %i observations 20 s apart', (count) => {
@@ -139,6 +149,29 @@ describe('DecayingQuantiles', () => {
     // The mean is computed, not sketched: only floating-point rounding separates it from the reference.
     const exactMean = exactDecayedMean(recorder.log, nowMs);
     expect(relativeError(recorder.storage.window(nowMs).mean, exactMean)).toBeLessThan(1e-9);
+  });
+
+  it.each([
+    ['steady lognormal traffic', (recorder: Recorder) => recorder.traffic(20_000, 30, latencies(5, 0.05, 1))],
+    ['a shift from 10 ms to 100 ms', (recorder: Recorder) => {
+      recorder.traffic(6_000, 20, latencies(6, 0.01));
+      recorder.traffic(3_000, 20, latencies(7, 0.1));
+    }],
+    ['zeros mixed with 1 s', (recorder: Recorder) => recorder.traffic(1_000, 100, (() => { let i = 0; return () => (i++ % 3 === 0 ? 1 : 0); })())],
+  ])('matches the exact decayed standard deviation of %s', (_name, feed) => {
+    const recorder = new Recorder(new ManualClock());
+    feed(recorder);
+    const nowMs = recorder.clock.now();
+    const { stddev, rms } = exactDecayedStddev(recorder.log, nowMs);
+    // Buckets stand for their values within 1%, which moves the deviation by at most 1% of the
+    // root mean square value (see DecayingQuantiles.stddev); the slack covers rounding.
+    expect(Math.abs(recorder.storage.window(nowMs).stddev - stddev)).toBeLessThanOrEqual(PROMISED_RELATIVE_ERROR * rms * (1 + 1e-9));
+  });
+
+  it('reports a standard deviation of 0 for equal values at any time', () => {
+    const recorder = new Recorder(new ManualClock());
+    recorder.traffic(500, 1_000, () => 0.037);
+    expect(recorder.storage.window(recorder.clock.now()).stddev).toBe(0);
   });
 
   it('tracks a latency shift from 10 ms to 100 ms right away and minutes later', () => {
@@ -160,7 +193,7 @@ describe('DecayingQuantiles', () => {
     const lastMs = clock.now();
     expect(recorder.storage.quantiles(lastMs + WINDOW_SECONDS * 1_000 - 1).some(Number.isNaN)).toBe(false);
     expect(recorder.storage.quantiles(lastMs + WINDOW_SECONDS * 1_000).every(Number.isNaN)).toBe(true);
-    expect(recorder.storage.window(lastMs + WINDOW_SECONDS * 1_000)).toEqual({ min: NaN, max: NaN, mean: NaN });
+    expect(recorder.storage.window(lastMs + WINDOW_SECONDS * 1_000)).toEqual({ min: NaN, max: NaN, mean: NaN, stddev: NaN });
 
     clock.advance({ hours: 1 });
     recorder.traffic(20, 1_000, latencies(5, 0.3)); // the old traffic still counts, weighing e^−54 or less
@@ -188,7 +221,7 @@ describe('DecayingQuantiles', () => {
     const recorder = new Recorder(clock);
     recorder.traffic(100, 100, () => 0);
     expect(recorder.storage.quantiles(clock.now())).toEqual(QUANTILES.map(() => 0));
-    expect(recorder.storage.window(clock.now())).toEqual({ min: 0, max: 0, mean: 0 });
+    expect(recorder.storage.window(clock.now())).toEqual({ min: 0, max: 0, mean: 0, stddev: 0 });
 
     const random = seededRandom(9);
     const next = latencies(10, 0.01);
