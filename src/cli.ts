@@ -8,6 +8,7 @@ import { hostname } from 'node:os';
 import { createAmMetrics } from './index.js';
 import { startServer, type RunningServer } from './server.js';
 import { amLivePage } from './metrics/page/live-page.js';
+import { amJsonIds } from './metrics/json-ids.js';
 import { AIC_PATHS, JSON_PATH, LEGACY_PATHS, MONITORING_PAGE_PATH } from './http/paths.js';
 import { describeError } from './http/logger.js';
 import { ServerConfigError } from './http/errors.js';
@@ -43,6 +44,7 @@ async function serve(settings: ServeSettings): Promise<void> {
     host: settings.host,
     auth: settings.auth,
     page: amLivePage,
+    jsonIds: amJsonIds,
     ...(settings.tls === undefined ? {} : { tls: settings.tls }),
   }).catch((error: unknown) => {
     throw new StartError(describeStartError(error, settings));

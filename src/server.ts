@@ -31,7 +31,8 @@ type Handler = (req: Request, res: Response) => void | Promise<void>;
 /**
  * An express router serving AM's metrics endpoints, for a host app to mount:
  * `GET|HEAD /monitoring/prometheus/am` and `/metrics/prometheus/0.0.4` (AIC names), `/json/metrics/prometheus`
- * and `/metrics/prometheus` (legacy `_total` names), `/json/metrics/api` (AM's JSON view), `/health`, and,
+ * and `/metrics/prometheus` (legacy `_total` names), `/json/metrics/api` (AM's JSON view; one entry at
+ * `/json/metrics/api/<id>`, ids from the `jsonIds` option), `/health`, and,
  * with the `page` option (e.g. `amLivePage`), `/monitoring`: a live page with the JSON it polls
  * (`/monitoring/data`) and its script, styles and charting library (`/monitoring/assets/*`), behind the
  * same access control.
@@ -50,6 +51,7 @@ export function createMetricsRouter(source: MetricsSource, options: MetricsRoute
   for (const path of AIC_PATHS) addRoute(router, path, (req, res) => handlers.prometheus('aic', req, res), refuse);
   for (const path of LEGACY_PATHS) addRoute(router, path, (req, res) => handlers.prometheus('legacy', req, res), refuse);
   addRoute(router, JSON_PATH, (req, res) => handlers.json(req, res), refuse);
+  addRoute(router, `${JSON_PATH}/:id`, (req, res) => handlers.jsonEntry(String(req.params.id), req, res), refuse);
   addRoute(router, HEALTH_PATH, (req, res) => handlers.health(req, res), refuse);
   if (options.page !== undefined) addPage(router, handlers, options.page, refuse);
   return router;

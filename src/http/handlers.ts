@@ -3,8 +3,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { systemClock, type Clock } from '../registry/clock.js';
 import { CONTENT_TYPES, type NamingProfile } from '../exposition/prometheus/prometheus-text.js';
-import { jsonView } from '../exposition/am-json/json-view.js';
-import { parseIdFilter, QueryFilterError } from '../exposition/am-json/query-filter.js';
+import { jsonEntry, jsonView, type JsonIdOf } from '../exposition/am-json/json-view.js';
+import { parseJsonQuery, type JsonQuery } from '../exposition/am-json/json-query.js';
+import { JsonQueryError } from '../exposition/am-json/query-filter.js';
+import { renderJson } from '../exposition/am-json/java-json.js';
 import { Authenticator, type AuthOptions } from './auth.js';
 import { AuthThrottle, type AuthThrottleOptions } from './auth-throttle.js';
 import { ConcurrencyLimit } from './concurrency-limit.js';
@@ -34,6 +36,11 @@ export interface MetricsRouterOptions {
   readonly clock?: Clock | undefined;
   /** A live page to serve at `/monitoring` (e.g. the AM page, `amLivePage`); default none. */
   readonly page?: LivePage | undefined;
+  /**
+   * The JSON view's `_id` of a series (e.g. AM's dotted ids, `amJsonIds`); default, and for series it
+   * returns undefined for, the metric name and label values (see jsonEntryId).
+   */
+  readonly jsonIds?: JsonIdOf | undefined;
 }
 
 const PROMETHEUS_VARY = 'Accept, Accept-Encoding';
@@ -46,6 +53,7 @@ export class MetricsHandlers {
   private readonly throttle: AuthThrottle;
   private readonly limit: ConcurrencyLimit;
   private readonly logger: Logger;
+  private readonly jsonIds: JsonIdOf | undefined;
   /** Requests that passed authentication, so the route handler does not count them twice. */
   private readonly admitted = new WeakSet<IncomingMessage>();
 
@@ -56,6 +64,7 @@ export class MetricsHandlers {
   ) {
     const clock = options.clock ?? systemClock;
     this.logger = options.logger ?? defaultLogger;
+    this.jsonIds = options.jsonIds;
     this.scrape = new SharedScrape(source, this.logger);
     this.auth = new Authenticator(options.auth);
     this.throttle = new AuthThrottle(options.authThrottle ?? {}, () => clock.monotonic());
@@ -83,19 +92,41 @@ export class MetricsHandlers {
     });
   }
 
-  /** AM's JSON view, filtered by `_queryFilter` and `prefix` (see parseIdFilter); 400 for a bad filter. */
+  /**
+   * AM's JSON view as a CREST query (`_queryFilter`, `prefix`, `_fields`, paging; see parseJsonQuery),
+   * numbers as Java writes them; 400 in CREST's error form for a query it cannot answer.
+   */
   async json(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (!this.isAdmitted(req, res)) return;
-    let filter;
-    try {
-      filter = parseIdFilter(new URL(req.url ?? '/', 'http://localhost').searchParams);
-    } catch (error) {
-      if (!(error instanceof QueryFilterError)) throw error;
-      return sendJson(res, 400, { code: 400, reason: 'Bad Request', message: error.message });
-    }
+    const query = this.queryOf(req, res);
+    if (query === undefined) return;
     await this.withSlot(req, res, async () => {
-      await this.sendJsonBody(req, res, jsonView(await this.scrape.collection(), filter));
+      const view = jsonView(await this.scrape.collection(), query, { idOf: this.jsonIds });
+      await this.sendJsonText(req, res, renderJson(view));
     });
+  }
+
+  /** One entry of the JSON view by `_id` (`_fields` applies); 404 in CREST's error form for an unknown id. */
+  async jsonEntry(id: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!this.isAdmitted(req, res)) return;
+    const query = this.queryOf(req, res);
+    if (query === undefined) return;
+    await this.withSlot(req, res, async () => {
+      const entry = jsonEntry(await this.scrape.collection(), id, query.fields, { idOf: this.jsonIds });
+      if (entry === undefined) return sendJson(res, 404, crestError(404, 'Not Found', `Resource '${id}' not found`));
+      await this.sendJsonText(req, res, renderJson(entry));
+    });
+  }
+
+  /** The request's JSON-view query, or undefined once a 400 has been sent. */
+  private queryOf(req: IncomingMessage, res: ServerResponse): JsonQuery | undefined {
+    try {
+      return parseJsonQuery(new URL(req.url ?? '/', 'http://localhost').searchParams);
+    } catch (error) {
+      if (!(error instanceof JsonQueryError)) throw error;
+      sendJson(res, 400, crestError(400, 'Bad Request', error.message));
+      return undefined;
+    }
   }
 
   /**
@@ -161,7 +192,11 @@ export class MetricsHandlers {
   }
 
   private async sendJsonBody(req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
-    const rendered = new RenderedScrape(Buffer.from(JSON.stringify(body), 'utf8'));
+    await this.sendJsonText(req, res, JSON.stringify(body));
+  }
+
+  private async sendJsonText(req: IncomingMessage, res: ServerResponse, text: string): Promise<void> {
+    const rendered = new RenderedScrape(Buffer.from(text, 'utf8'));
     await this.sendEncoded(req, res, rendered, { 'Content-Type': 'application/json; charset=utf-8', Vary: 'Accept-Encoding' });
   }
 
@@ -172,6 +207,11 @@ export class MetricsHandlers {
       sendBody(res, 200, rendered.body, headers);
     }
   }
+}
+
+/** CREST's error body: `{"code":404,"reason":"Not Found","message":"…"}`. */
+function crestError(code: number, reason: string, message: string): { code: number; reason: string; message: string } {
+  return { code, reason, message };
 }
 
 /** The path of a request without its query, which may carry anything a client typed. */

@@ -5,7 +5,7 @@
 export const AIC_PATHS = ['/monitoring/prometheus/am', '/metrics/prometheus/0.0.4'] as const;
 /** Prometheus text in AM ≤ 7.5 names (`X_total`). */
 export const LEGACY_PATHS = ['/json/metrics/prometheus', '/metrics/prometheus'] as const;
-/** AM's JSON view of the metrics. */
+/** AM's JSON view of the metrics; one entry at `JSON_PATH/<id>`. */
 export const JSON_PATH = '/json/metrics/api';
 /** Liveness; never behind auth. */
 export const HEALTH_PATH = '/health';
@@ -18,14 +18,14 @@ const PROTECTED = new Set<string>([...AIC_PATHS, ...LEGACY_PATHS, JSON_PATH, MON
 
 /**
  * Whether a request URL (path relative to the router, query allowed) names a metrics, JSON or
- * monitoring-page path (anything under MONITORING_ASSETS_PATH included) in
+ * monitoring-page path (anything under MONITORING_ASSETS_PATH or JSON_PATH included) in
  * any spelling a lenient client or proxy might treat as the same: other letter case, trailing or
  * doubled slashes, percent-encoding, backslashes, `.` and `..` segments, an absolute-form target. Such requests need
  * credentials even though only the exact spelling is served, so a variant answers 401, never data or 404.
  */
 export function isProtectedPath(url: string): boolean {
   const path = normalizePath(url);
-  return PROTECTED.has(path) || path.startsWith(`${MONITORING_ASSETS_PATH}/`);
+  return PROTECTED.has(path) || path.startsWith(`${MONITORING_ASSETS_PATH}/`) || path.startsWith(`${JSON_PATH}/`);
 }
 
 /**

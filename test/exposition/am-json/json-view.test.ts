@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { Registry } from '../../../src/index.js';
+import { amJsonIds, createAmMetrics, Registry, type AmMetrics } from '../../../src/index.js';
+import type { StartServerOptions } from '../../../src/server.js';
 import { ManualClock } from '../../support/manual-clock.js';
+import { recordEvent } from '../../support/am-events.js';
+import { expectToMatchFixture } from '../../support/fixtures.js';
+import { referenceCatalogue } from '../../support/reference.js';
 import { rawRequest, sampleRegistry, serve } from '../../server/helpers.js';
 
 interface Entry {
@@ -13,11 +17,29 @@ interface QueryResult {
   readonly resultCount: number;
 }
 
-async function query(registry: Registry, search = ''): Promise<{ status: number; body: QueryResult & Record<string, unknown> }> {
-  const server = await serve({ source: registry });
-  const res = await rawRequest(`${server.url}/json/metrics/api${search}`);
-  return { status: res.status, body: JSON.parse(res.body.toString()) };
+type Source = StartServerOptions['source'];
+
+async function get(source: Source, path: string, options: Partial<StartServerOptions> = {}): Promise<{ status: number; text: string; body: QueryResult & Record<string, unknown> }> {
+  const server = await serve({ source, ...options });
+  const res = await rawRequest(`${server.url}${path}`);
+  const text = res.body.toString();
+  return { status: res.status, text, body: JSON.parse(text) };
 }
+
+function query(registry: Source, search = '', options: Partial<StartServerOptions> = {}) {
+  return get(registry, `/json/metrics/api${search}`, options);
+}
+
+/** Every catalogue metric recorded once on a fixed clock, as the Prometheus golden file has them. */
+async function oneOfEach(): Promise<AmMetrics> {
+  const clock = new ManualClock(Date.UTC(2026, 10, 26, 12));
+  const am = createAmMetrics({ podName: 'am-0', now: () => clock.now() });
+  for (const metric of referenceCatalogue()) await recordEvent(am, metric);
+  clock.advance({ seconds: 10 });
+  return am;
+}
+
+const AM_IDS = { jsonIds: amJsonIds };
 
 describe('JSON metrics view', () => {
   it('answers as a CREST query with one entry per series', async () => {
@@ -33,39 +55,47 @@ describe('JSON metrics view', () => {
     ]);
   });
 
-  it('shows a summary with count, total and per-second rates', async () => {
-    const { body } = await query(sampleRegistry());
+  it("shows a summary with AM's fields: count, total, per-second rates and units", async () => {
+    const { body, text } = await query(sampleRegistry());
     expect(body.result[0]).toEqual({
       _id: 'am_x.success',
       _type: 'summary',
-      name: 'am_x',
-      labels: { kubernetes_pod_name: 'am-0', outcome: 'success' },
       count: 3,
       total: 3,
-      // 3 events over the 10 s the sample registry's clock moved. The moving averages are
-      // moving-average.ts's business (and its tests'); here only their presence is checked.
-      mean_rate: 0.3,
+      // The moving averages are moving-average.ts's business (and its tests'); here only their presence.
       m1_rate: expect.any(Number),
       m5_rate: expect.any(Number),
       m15_rate: expect.any(Number),
-      rate_units: 'events/second',
+      // 3 events over the 10 s the sample registry's clock moved.
+      mean_rate: 0.3,
+      units: 'events/second',
+      name: 'am_x',
+      labels: { kubernetes_pod_name: 'am-0', outcome: 'success' },
     });
+    // Java's numbers: a double total reads 3.0, a long count 3.
+    expect(text).toContain('{"_id":"am_x.success","_type":"summary","count":3,"total":3.0,');
   });
 
-  it('shows a timer in milliseconds, with quantiles p50 to p999', async () => {
+  it('shows a timer in milliseconds, with stddev and quantiles p50 to p999', async () => {
     const { body } = await query(sampleRegistry(), '?prefix=am_t');
     const timer = body.result[0] as Record<string, number>;
     expect(timer).toMatchObject({ _type: 'timer', count: 2, total: 400, min: 100, max: 300, mean: 200, duration_units: 'milliseconds', rate_units: 'calls/second' });
-    // Quantiles come from a sketch with 1% relative accuracy (decaying-quantiles.ts): 0.3 s reads 300 ± 3 ms.
+    // Quantiles and the deviation come from a sketch with 1% relative accuracy (decaying-quantiles.ts):
+    // 0.3 s reads 300 ± 3 ms; the deviation of {100, 300} ms is 100 ms, within 1% of their RMS (224 ms).
     for (const field of ['p75', 'p95', 'p98', 'p99', 'p999']) expect(Math.abs(timer[field]! - 300)).toBeLessThanOrEqual(3);
     expect(Math.abs(timer.p50! - 100)).toBeLessThanOrEqual(1);
+    expect(Math.abs(timer.stddev! - 100)).toBeLessThanOrEqual(2.24);
     expect(timer.mean_rate).toBeCloseTo(0.2, 10);
+    expect(Object.keys(timer).slice(0, 18)).toEqual([
+      '_id', '_type', 'count', 'total', 'min', 'max', 'mean', 'stddev', 'p50', 'p75', 'p95', 'p98', 'p99', 'p999', 'm1_rate', 'm5_rate', 'm15_rate', 'mean_rate',
+    ]);
   });
 
   it('shows gauges and distinct counters as a value', async () => {
-    const { body } = await query(sampleRegistry(), '?prefix=am_');
+    const { body, text } = await query(sampleRegistry(), '?prefix=am_');
     expect(body.result.find((e) => e._id === 'am_g')).toMatchObject({ value: 42, labels: { kubernetes_pod_name: 'am-0' } });
     expect(body.result.find((e) => e._id === 'am_u.success')).toMatchObject({ value: 2 });
+    expect(text).toContain('"value":42,');
   });
 
   it('writes null, not NaN, for a timer whose window went idle', async () => {
@@ -75,14 +105,23 @@ describe('JSON metrics view', () => {
     clock.advance({ minutes: 20 });
     const { status, body } = await query(registry);
     expect(status).toBe(200);
-    expect(body.result[0]).toMatchObject({ count: 1, total: 500, min: null, max: null, mean: null, p50: null, p999: null });
+    expect(body.result[0]).toMatchObject({ count: 1, total: 500, min: null, max: null, mean: null, stddev: null, p50: null, p999: null });
   });
 
-  it('builds ids from label values in declared order, escaping dots and percent signs', async () => {
+  it('writes numbers as Java does: E-notation below 10^-3 and from 10^7', async () => {
+    const registry = new Registry();
+    registry.timer({ name: 'am_fast', help: 'Fast.' }).observe({}, 0.0000005);
+    registry.gauge({ name: 'am_big', help: 'Big.' }).set({}, 12113019.5);
+    const { text } = await query(registry);
+    expect(text).toContain('"total":5.0E-4,');
+    expect(text).toContain('"value":1.21130195E7,');
+  });
+
+  it('builds default ids from label values in declared order, escaping dots, slashes and percent signs', async () => {
     const registry = new Registry({ defaultLabels: { kubernetes_pod_name: 'am-0' } });
-    registry.summary({ name: 'am_grant', help: 'Grants.', labelNames: ['realm', 'grant_type'] }).record({ grant_type: 'refresh', realm: 'a.b%c' });
+    registry.summary({ name: 'am_grant', help: 'Grants.', labelNames: ['realm', 'grant_type'] }).record({ grant_type: 'refresh', realm: 'a.b%c/d' });
     const { body } = await query(registry);
-    expect(body.result[0]?._id).toBe('am_grant.a%2Eb%25c.refresh');
+    expect(body.result[0]?._id).toBe('am_grant.a%2Eb%25c%2Fd.refresh');
   });
 
   it.each([
@@ -93,6 +132,8 @@ describe('JSON metrics view', () => {
     ['?_queryFilter=_id+eq+"am_g"', ['am_g']],
     ['?_queryFilter=_id+co+"success"', ['am_x.success', 'am_t.create.success', 'am_u.success']],
     ['?_queryFilter=_id+SW+"am_u"', ['am_u.success']],
+    ['?_queryFilter=_type+eq+"summary"+and+!(_id+co+"fail")', ['am_x.success']],
+    ['?_queryFilter=_id+eq+"am_g"+or+_type+eq+"timer"', ['am_t.create.success', 'am_g']],
     ['?prefix=am_x.f', ['am_x.failure']],
     ['?prefix=am_x&_queryFilter=_id+co+"succ"', ['am_x.success']],
     ['?prefix=zzz', []],
@@ -103,12 +144,86 @@ describe('JSON metrics view', () => {
     expect(body.resultCount).toBe(ids.length);
   });
 
-  it.each(['?_queryFilter=name+eq+"am_x"', '?_queryFilter=_id+sw+am_x', '?_queryFilter=', '?_queryFilter=true+and+false'])(
-    'answers 400 in CREST form to the unsupported filter %s',
-    async (search) => {
-      const { status, body } = await query(sampleRegistry(), search);
-      expect(status).toBe(400);
-      expect(body).toMatchObject({ code: 400, reason: 'Bad Request', message: expect.stringMatching(/^_queryFilter .* is not supported here/) });
-    },
-  );
+  it.each([
+    ['?_queryFilter=name+gt+"am_x"', /^_queryFilter "name gt \\"am_x\\"" is not supported here: operator "gt"/],
+    ['?_queryFilter=_id+sw+am_x', /^_queryFilter .* is not supported here: expected a quoted string/],
+    ['?_queryFilter=', /^_queryFilter "" is not supported here: it is empty/],
+    ['?_queryFilter=true+and', /^_queryFilter .* is not supported here/],
+    ['?_pageSize=-1', /^_pageSize "-1" is not a whole number/],
+    ['?_pagedResultsOffset=x', /^_pagedResultsOffset "x" is not a whole number/],
+    ['?_totalPagedResultsPolicy=ALL', /^_totalPagedResultsPolicy "ALL" is not NONE, EXACT or ESTIMATE/],
+    ['?_sortKeys=_id', /^_sortKeys is not supported here/],
+  ])('answers 400 in CREST form to %s', async (search, message) => {
+    const { status, body } = await query(sampleRegistry(), search);
+    expect(status).toBe(400);
+    expect(body).toMatchObject({ code: 400, reason: 'Bad Request', message: expect.stringMatching(message) });
+  });
+
+  it('keeps only the fields _fields names, and always _id', async () => {
+    const { body } = await query(sampleRegistry(), '?_fields=count,labels/outcome,nothing&_queryFilter=_id+sw+"am_x"');
+    expect(body.result).toEqual([
+      { _id: 'am_x.success', count: 3, labels: { outcome: 'success' } },
+      { _id: 'am_x.failure', count: 1, labels: { outcome: 'failure' } },
+    ]);
+  });
+
+  it('pages with _pageSize and _pagedResultsOffset, handing back a cookie while entries remain', async () => {
+    const registry = sampleRegistry();
+    const first = await query(registry, '?_pageSize=2&_totalPagedResultsPolicy=EXACT');
+    expect(first.body.result.map((e) => e._id)).toEqual(['am_x.success', 'am_x.failure']);
+    expect(first.body).toMatchObject({ resultCount: 2, pagedResultsCookie: '2', totalPagedResultsPolicy: 'EXACT', totalPagedResults: 5 });
+    const second = await query(registry, `?_pageSize=2&_pagedResultsCookie=${first.body.pagedResultsCookie as string}`);
+    expect(second.body.result.map((e) => e._id)).toEqual(['am_t.create.success', 'am_g']);
+    expect(second.body).toMatchObject({ pagedResultsCookie: '4', totalPagedResults: -1 });
+    const last = await query(registry, '?_pageSize=2&_pagedResultsOffset=4');
+    expect(last.body.result.map((e) => e._id)).toEqual(['am_u.success']);
+    expect(last.body.pagedResultsCookie).toBeNull();
+    expect((await query(registry, '?_pagedResultsOffset=3')).body.result.map((e) => e._id)).toEqual(['am_g', 'am_u.success']);
+  });
+
+  it('answers GET /json/metrics/api/<id> with that entry, and _fields', async () => {
+    const { status, body } = await get(sampleRegistry(), '/json/metrics/api/am_t.create.success');
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ _id: 'am_t.create.success', _type: 'timer', count: 2 });
+    expect((await get(sampleRegistry(), '/json/metrics/api/am_x.failure?_fields=count')).body).toEqual({ _id: 'am_x.failure', count: 1 });
+  });
+
+  it('answers 404 in CREST form for an unknown id', async () => {
+    const { status, body } = await get(sampleRegistry(), '/json/metrics/api/am_x.nothing');
+    expect(status).toBe(404);
+    expect(body).toEqual({ code: 404, reason: 'Not Found', message: "Resource 'am_x.nothing' not found" });
+  });
+});
+
+describe("JSON metrics view with AM's ids (amJsonIds)", () => {
+  it('lists every catalogue metric under its dotted id, as the golden file has it', async () => {
+    const { status, text } = await query(await oneOfEach(), '?_queryFilter=true', AM_IDS);
+    expect(status).toBe(200);
+    // The bytes as served (Java's numbers included), one entry per line so a diff reads.
+    expectToMatchFixture(`${text.replace(/\},\{"_id"/g, '},\n{"_id"')}\n`, 'exposition/am-catalogue.json-view.json');
+  });
+
+  it('selects the CTS family with AM\'s documented _queryFilter=_id sw "cts"', async () => {
+    const { body } = await query(await oneOfEach(), '?_queryFilter=_id+sw+%22cts%22', AM_IDS);
+    expect(body.result.length).toBeGreaterThan(0);
+    expect(new Set(body.result.map((e) => e.name))).toEqual(
+      new Set(['am_cts_task', 'am_cts_task_pending', 'am_cts_connection', 'am_cts_connection_state', 'am_cts_reaper_search', 'am_cts_reaper_deletion', 'am_cts_reaper_cache_size', 'am_cts_task_queue', 'am_cts_task_queue_size']),
+    );
+  });
+
+  it("answers one entry by AM's id, as AM's example names it", async () => {
+    const clock = new ManualClock();
+    const am = createAmMetrics({ podName: 'am-0', now: () => clock.now() });
+    am.session.operation({ operation: 'get-matching-sessions', sessionType: 'authentication-client-based' }, 0.002, 'failure');
+    const { status, body } = await get(am, '/json/metrics/api/session.authentication-client-based.get-matching-sessions.failure', AM_IDS);
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ _type: 'timer', count: 1, total: 2, name: 'am_session' });
+  });
+
+  it('keeps the default id for metrics outside the catalogue', async () => {
+    const am = createAmMetrics({ podName: 'am-0' });
+    am.registry.summary({ name: 'custom_logins', help: 'Custom.', labelNames: ['realm'] }).record({ realm: 'alpha' });
+    const { body } = await query(am, '?_queryFilter=_id+sw+%22custom%22', AM_IDS);
+    expect(body.result.map((e) => e._id)).toEqual(['custom_logins.alpha']);
+  });
 });
