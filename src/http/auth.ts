@@ -1,4 +1,5 @@
-// Checks the `Authorization` header of a scrape against HTTP Basic credentials or a bearer token.
+// Checks the `Authorization` header of a scrape (or AIC's `x-api-key`/`x-api-secret` pair) against HTTP
+// Basic credentials or a bearer token.
 // Throttling repeated failures and choosing the response are left to auth-throttle.ts and the handlers.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { ServerConfigError } from './errors.js';
@@ -14,7 +15,10 @@ export interface BasicCredentials {
  * default); with both, either credential is accepted.
  */
 export interface AuthOptions {
-  /** Accept `Authorization: Basic …` with exactly these credentials. */
+  /**
+   * Accept `Authorization: Basic …` with exactly these credentials, and the same pair sent as AIC's
+   * API key headers (`x-api-key: <username>`, `x-api-secret: <password>`).
+   */
   readonly basic?: BasicCredentials;
   /** Accept `Authorization: Bearer <token>` with exactly this token. */
   readonly bearerToken?: string;
@@ -24,6 +28,12 @@ export interface AuthOptions {
 
 /** Realm of the `WWW-Authenticate` challenges when the options name none. */
 export const DEFAULT_REALM = 'am-metrics';
+
+/** AIC's API key credentials, as the `x-api-key` and `x-api-secret` request headers carry them. */
+export interface ApiKeyHeaders {
+  readonly key?: string | undefined;
+  readonly secret?: string | undefined;
+}
 
 /** `open`: no auth configured; `granted`: good credentials; `missing`: none sent; `denied`: wrong ones. */
 export type AuthOutcome = 'open' | 'granted' | 'missing' | 'denied';
@@ -77,10 +87,14 @@ export class Authenticator {
     return challenges;
   }
 
-  /** Judges one request's `Authorization` header. */
-  check(authorization: string | undefined): AuthOutcome {
+  /**
+   * Judges one request's `Authorization` header or, when it has none, its API key headers: the pair
+   * must match the Basic credentials (username and password); one header without the other, or API
+   * key headers when only a bearer token is configured, are denied.
+   */
+  check(authorization: string | undefined, apiKey: ApiKeyHeaders = {}): AuthOutcome {
     if (!this.isEnabled) return 'open';
-    if (authorization === undefined || authorization.trim() === '') return 'missing';
+    if (authorization === undefined || authorization.trim() === '') return this.checkApiKey(apiKey);
     const basic = BASIC.exec(authorization);
     if (basic !== null && this.basic !== undefined) return this.checkBasic(basic[1] as string) ? 'granted' : 'denied';
     const bearer = BEARER.exec(authorization);
@@ -88,14 +102,25 @@ export class Authenticator {
     return 'denied';
   }
 
+  private checkApiKey({ key, secret }: ApiKeyHeaders): AuthOutcome {
+    if (key === undefined && secret === undefined) return 'missing';
+    if (key === undefined || secret === undefined || this.basic === undefined) return 'denied';
+    return this.isBasicPair(key, secret) ? 'granted' : 'denied';
+  }
+
   private checkBasic(encoded: string): boolean {
-    const expected = this.basic as { readonly username: Buffer; readonly password: Buffer };
     const decoded = Buffer.from(encoded, 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
     const username = colon < 0 ? decoded : decoded.slice(0, colon);
     const password = colon < 0 ? '' : decoded.slice(colon + 1);
+    return this.isBasicPair(username, password) && colon >= 0;
+  }
+
+  /** Both compared, without short-circuiting, so the time taken does not tell which one was wrong. */
+  private isBasicPair(username: string, password: string): boolean {
+    const expected = this.basic as { readonly username: Buffer; readonly password: Buffer };
     const isUser = timingSafeEqual(digest(username), expected.username);
     const isPassword = timingSafeEqual(digest(password), expected.password);
-    return colon >= 0 && isUser && isPassword;
+    return isUser && isPassword;
   }
 }

@@ -162,7 +162,7 @@ export class MetricsHandlers {
       sendPlain(res, 429, 'Too Many Requests: too many failed authentications', { 'Retry-After': String(retryAfter) });
       return false;
     }
-    const outcome = this.auth.check(req.headers.authorization);
+    const outcome = this.auth.check(req.headers.authorization, { key: headerOf(req, 'x-api-key'), secret: headerOf(req, 'x-api-secret') });
     if (outcome === 'granted' || outcome === 'open') {
       this.throttle.recordSuccess(client);
       this.admitted.add(req);
@@ -207,6 +207,12 @@ export class MetricsHandlers {
       sendBody(res, 200, rendered.body, headers);
     }
   }
+}
+
+/** A request header's value; repeated headers (which Node joins with ", ") count as one value. */
+function headerOf(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value.join(', ') : value;
 }
 
 /** CREST's error body: `{"code":404,"reason":"Not Found","message":"…"}`. */

@@ -56,6 +56,8 @@ describe('metrics access control', () => {
     '/metrics/x/../prometheus',
     '/json/metrics/%61pi',
     '/Json/Metrics/Api/',
+    '/json/metrics/api/no.such.id',
+    '/json/metrics/api/am_x.success/more',
   ])('%s needs credentials too, then is 404', async (path) => {
     const server = await serve({ source: sampleRegistry(), auth: BASIC });
     const anonymous = await rawRequest(server.url + path);
@@ -63,6 +65,40 @@ describe('metrics access control', () => {
     expect(anonymous.headers['www-authenticate']).toBe(BASIC_CHALLENGE);
     const authorized = await rawRequest(server.url + path, { headers: { authorization: GOOD_BASIC } });
     expect(authorized.status).toBe(404);
+  });
+
+  it.each([
+    // config, x-api-key, x-api-secret, Authorization, status
+    [BASIC, 'prometheus', 's3cret:with colon', undefined, 200],
+    [BOTH, 'prometheus', 's3cret:with colon', undefined, 200],
+    [BASIC, 'prometheus', 'wrong', undefined, 401],
+    [BASIC, 'Prometheus', 's3cret:with colon', undefined, 401],
+    [BASIC, 'prometheus', undefined, undefined, 401],
+    [BASIC, undefined, 's3cret:with colon', undefined, 401],
+    [BASIC, '', '', undefined, 401],
+    [BEARER, 'prometheus', 's3cret:with colon', undefined, 401],
+    [BEARER, 'prometheus', 's3cret:with colon', GOOD_BEARER, 200],
+    // An Authorization header, when sent, is what counts.
+    [BASIC, 'prometheus', 's3cret:with colon', basic('prometheus', 'wrong'), 401],
+    [BASIC, 'prometheus', 'wrong', GOOD_BASIC, 200],
+  ] as const)('with %j, x-api-key %j and x-api-secret %j (Authorization %s) gets %i', async (auth, key, secret, authorization, status) => {
+    const server = await serve({ source: sampleRegistry(), auth, authThrottle: { maxFailures: 100 } });
+    const headers = Object.fromEntries(
+      [['x-api-key', key], ['x-api-secret', secret], ['authorization', authorization]].filter(([, value]) => value !== undefined),
+    ) as Record<string, string>;
+    for (const path of ['/monitoring/prometheus/am', '/json/metrics/api']) {
+      expect((await rawRequest(server.url + path, { headers })).status, path).toBe(status);
+    }
+  });
+
+  it('throttles failed API key attempts as it throttles Basic ones', async () => {
+    const server = await serve({ source: sampleRegistry(), auth: BASIC, authThrottle: { maxFailures: 2, windowMs: 60_000 } });
+    const url = `${server.url}/metrics/prometheus`;
+    for (let i = 0; i < 2; i += 1) {
+      expect((await rawRequest(url, { headers: { 'x-api-key': 'prometheus', 'x-api-secret': `guess${i}` } })).status).toBe(401);
+    }
+    expect((await rawRequest(url, { headers: { authorization: GOOD_BASIC } })).status).toBe(429);
+    expect((await rawRequest(url, { headers: { 'x-api-key': 'prometheus', 'x-api-secret': 's3cret:with colon' } })).status).toBe(429);
   });
 
   it.each(['http://127.0.0.1/monitoring/prometheus/am', 'HTTP://evil/json/metrics/api?_queryFilter=true', 'http://x/metrics/prometheus?'])(

@@ -19,7 +19,7 @@ export const PROMETHEUS_PATHS = [
 ] as const;
 
 /** Every path needing credentials when auth is configured. */
-export const PROTECTED_PATHS = [...PROMETHEUS_PATHS.map(([path]) => path), '/json/metrics/api', '/monitoring', '/monitoring/data', '/monitoring/assets/page.js'] as const;
+export const PROTECTED_PATHS = [...PROMETHEUS_PATHS.map(([path]) => path), '/json/metrics/api', '/json/metrics/api/am_x.success', '/monitoring', '/monitoring/data', '/monitoring/assets/page.js'] as const;
 
 /**
  * A registry on a manual clock with `am_x` (summary, 3 successes and 1 failure), `am_t` (timer, 0.3 s
