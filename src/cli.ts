@@ -60,7 +60,7 @@ function startLine(server: RunningServer, settings: ServeSettings, simulator: Si
   const auth = [settings.auth.basic === undefined ? [] : ['basic'], settings.auth.bearerToken === undefined ? [] : ['bearer']].flat();
   const notes = [
     `also ${aliases.join(', ')}`,
-    `pod ${settings.podName}`,
+    settings.podName === null ? 'no pod label' : `pod ${settings.podName}`,
     ...(auth.length > 0 ? [`auth: ${auth.join(' or ')}`] : []),
     simulator === undefined ? 'no simulator' : `simulator: ${simulator.rate} logins/s, seed ${simulator.seed}`,
   ];

@@ -21,7 +21,8 @@ export class UsageError extends Error {
 export interface ServeSettings {
   readonly port: number;
   readonly host: string;
-  readonly podName: string;
+  /** Value of `kubernetes_pod_name`; null (`--pod-name ''`) leaves the label out, as self-hosted AM does. */
+  readonly podName: string | null;
   /** Present with `--simulate`. */
   readonly simulator?: { readonly rate: number; readonly seed: number };
   readonly tls?: TlsOptions;
@@ -75,7 +76,7 @@ export function parseCommandLine(args: readonly string[], env: Environment, defa
   const settings: ServeSettings = {
     port: portText === undefined ? DEFAULT_PORT : integerIn(portText, 0, MAX_PORT, values.port !== undefined ? '--port' : 'PORT'),
     host: nonEmpty(values.host, '--host') ?? fromEnv('HOST') ?? DEFAULT_HOST,
-    podName: nonEmpty(values['pod-name'], '--pod-name') ?? fromEnv('KUBERNETES_POD_NAME') ?? fromEnv('HOSTNAME') ?? defaults.hostname(),
+    podName: values['pod-name'] === '' ? null : (nonEmpty(values['pod-name'], '--pod-name') ?? fromEnv('KUBERNETES_POD_NAME') ?? fromEnv('HOSTNAME') ?? defaults.hostname()),
     auth: authFromEnvironment(env),
     ...(values.simulate === true
       ? { simulator: { rate: rateOf(values.rate), seed: values.seed === undefined ? defaults.randomSeed() : integerIn(values.seed, 0, MAX_SEED, '--seed') } }

@@ -20,7 +20,8 @@ Options of serve (a flag wins over the environment variable in brackets):
   --port <n>          port to listen on, 0 for any free one [PORT] (default ${DEFAULT_PORT})
   --host <address>    address to listen on [HOST] (default ${DEFAULT_HOST}: every interface)
   --pod-name <name>   kubernetes_pod_name label of every series
-                      [KUBERNETES_POD_NAME, then HOSTNAME] (default: the host name)
+                      [KUBERNETES_POD_NAME, then HOSTNAME] (default: the host name);
+                      --pod-name '' leaves the label out, as self-hosted AM does
   --simulate          record traffic from a built-in simulated AM
   --rate <n>          simulated login journeys per second, above 0 and at most ${MAX_RATE} (default ${DEFAULT_RATE})
   --seed <n>          simulator seed, 0 to 4294967295; a seed replays the same traffic

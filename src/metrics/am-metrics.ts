@@ -16,8 +16,11 @@ export const POD_LABEL = 'kubernetes_pod_name';
 export interface AmMetricsOptions {
   /** The registry to install on; a new one is created when absent. */
   readonly registry?: Registry;
-  /** Value of `kubernetes_pod_name`; default KUBERNETES_POD_NAME, then HOSTNAME, then the host name. */
-  readonly podName?: string;
+  /**
+   * Value of `kubernetes_pod_name`; default KUBERNETES_POD_NAME, then HOSTNAME, then the host name.
+   * `null` leaves the label out, as self-hosted AM does (AIC adds it).
+   */
+  readonly podName?: string | null;
   /** Clock for a registry created here (epoch ms); not allowed together with `registry`. */
   readonly now?: () => number;
 }
@@ -37,7 +40,8 @@ const installed = new WeakMap<Registry, AmMetrics>();
 
 /**
  * Registers the whole AM catalogue and returns its recorders. Every series carries
- * `kubernetes_pod_name`: from the registry's default labels when it has one, else `podName`.
+ * `kubernetes_pod_name`: from the registry's default labels when it has one, else `podName`; none
+ * when `podName` is null.
  * Installing twice on one registry returns the same recorders.
  * @throws InvalidNameError when both `registry` and `now` are given (the registry owns its clock),
  *   MetricConflictError when the registry already holds a metric AM's names collide with.
@@ -46,11 +50,12 @@ export function createAmMetrics(options: AmMetricsOptions = {}): AmMetrics {
   if (options.registry !== undefined && options.now !== undefined) {
     throw new InvalidNameError('createAmMetrics', 'now', 'cannot be combined with registry: pass `now` to the Registry instead');
   }
-  const podName = options.podName ?? process.env.KUBERNETES_POD_NAME ?? process.env.HOSTNAME ?? hostname();
-  const registry = options.registry ?? new Registry({ now: options.now, defaultLabels: { [POD_LABEL]: podName } });
+  const podName = options.podName === null ? undefined : (options.podName ?? process.env.KUBERNETES_POD_NAME ?? process.env.HOSTNAME ?? hostname());
+  const podLabel: Record<string, string> = podName === undefined ? {} : { [POD_LABEL]: podName };
+  const registry = options.registry ?? new Registry({ now: options.now, defaultLabels: podLabel });
   const existing = installed.get(registry);
   if (existing !== undefined) return existing;
-  const catalog = new InstalledCatalog(registry, POD_LABEL in registry.labels ? {} : { [POD_LABEL]: podName });
+  const catalog = new InstalledCatalog(registry, POD_LABEL in registry.labels ? {} : podLabel);
   const am: AmMetrics = {
     registry,
     authentication: authenticationMetrics(catalog),

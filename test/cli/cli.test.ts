@@ -71,6 +71,16 @@ describe('am-metrics', () => {
     expect(text).toContain('am_authentication_count{kubernetes_pod_name="am-test",outcome="success",}');
   });
 
+  it("serves AM's dotted ids at /json/metrics/api, and no pod label with --pod-name ''", async () => {
+    const { cli, url } = await serve(['--simulate', '--seed', '7', '--pod-name', '']);
+    expect(cli.stdout).toContain('no pod label');
+    const text = await (await fetch(`${url}/monitoring/prometheus/am`)).text();
+    expect(text).toContain('am_authentication_count{outcome="success",}');
+    expect(text).not.toContain('kubernetes_pod_name');
+    const view = (await (await fetch(`${url}/json/metrics/api?_queryFilter=_id+sw+%22authentication.%22`)).json()) as { result: { _id: string }[] };
+    expect(view.result.map((e) => e._id)).toContain('authentication.success');
+  });
+
   it.each(['SIGTERM', 'SIGINT'] as const)('closes the server and exits 0 on %s', async (signal) => {
     const { cli, url } = await serve(['--simulate']);
     expect((await fetch(`${url}/health`)).status).toBe(200);

@@ -23,6 +23,8 @@ describe('parseCommandLine', () => {
     [[], { HOSTNAME: 'am-7d9f', KUBERNETES_POD_NAME: 'am-0' }, 'am-0'],
     [['--pod-name', 'am-cli'], { KUBERNETES_POD_NAME: 'am-0' }, 'am-cli'],
     [[], { KUBERNETES_POD_NAME: '', HOSTNAME: 'am-7d9f' }, 'am-7d9f'],
+    // Self-hosted AM writes no pod label: an empty --pod-name asks for none, whatever the environment says.
+    [['--pod-name', ''], { KUBERNETES_POD_NAME: 'am-0' }, null],
   ])('names the pod from %j and %j: %s', (args, env, podName) => {
     expect(settings(args, env).podName).toBe(podName);
   });

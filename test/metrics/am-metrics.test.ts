@@ -24,6 +24,18 @@ describe('createAmMetrics', () => {
     expect(await labelled.registry.metrics()).toContain('am_oauth2_grant_count{grant_type="refresh",kubernetes_pod_name="am-2",} 1.0');
   });
 
+  it('leaves kubernetes_pod_name out when podName is null, as self-hosted AM does', async () => {
+    vi.stubEnv('KUBERNETES_POD_NAME', 'am-env');
+    const am = createAmMetrics({ podName: null });
+    am.authentication.outcome('success');
+    const text = await am.registry.metrics();
+    expect(text).toContain('am_authentication_count{outcome="success",} 1.0');
+    expect(text).not.toContain('kubernetes_pod_name');
+    const onRegistry = createAmMetrics({ registry: new Registry(), podName: null });
+    onRegistry.oauth2.grant('refresh');
+    expect(await onRegistry.registry.metrics()).toContain('am_oauth2_grant_count{grant_type="refresh",} 1.0');
+  });
+
   it('returns the same recorders when installed twice on one registry', () => {
     const registry = new Registry();
     expect(createAmMetrics({ registry })).toBe(createAmMetrics({ registry }));
