@@ -1,5 +1,5 @@
 // Public surface of `am-metrics/express`: the router a host app mounts, the standalone server, and the
-// AM live page to mount on them. Re-exports only.
+// AM live page and JSON ids to mount on them. Re-exports only.
 export { createMetricsRouter, startServer, DEFAULT_PORT, type MetricsSource, type StartServerOptions, type RunningServer } from './server.js';
 export type { MetricsRouterOptions } from './http/handlers.js';
 export type { Collector } from './http/shared-scrape.js';
@@ -12,3 +12,4 @@ export type { Logger } from './http/logger.js';
 export type { LivePage } from './http/page/monitoring-page.js';
 export { ServerConfigError } from './http/errors.js';
 export { amLivePage } from './metrics/page/live-page.js';
+export { amJsonIds } from './metrics/json-ids.js';
