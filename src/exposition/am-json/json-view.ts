@@ -171,7 +171,14 @@ function entriesOf(family: FamilySnapshot, resource: Labels, idOf: JsonIdOf | un
       const type = family.kind === 'gauge' ? 'gauge' : 'distinctCounter';
       return family.series.map((p) => ({ ...head(type, p), value: finite(p.value), ...tail(p) }));
     }
+    default:
+      return unknownKind(family);
   }
+}
+
+/** A family kind this view does not know: the request fails (500) rather than leaving the family out. */
+function unknownKind(family: never): never {
+  throw new Error(`JSON view: unknown family kind ${JSON.stringify((family as { kind?: unknown }).kind)}`);
 }
 
 function counts(series: CountSum, total: JsonNumber) {
