@@ -26,6 +26,8 @@ export type EntryFilter = (entry: { readonly _id: string }) => boolean;
 type Token = { readonly kind: 'word' | 'string' | '(' | ')' | '!'; readonly text: string; readonly at: number };
 
 const SUPPORTED = 'eq, sw, co, and, or, !, true, false and parentheses';
+/** Deepest nesting of parentheses accepted: far beyond any real filter, far below the call stack's limit. */
+export const MAX_FILTER_DEPTH = 32;
 /** CREST operators this parser knows but does not evaluate, so the error can name them. */
 const UNSUPPORTED_OPERATORS = new Set(['lt', 'le', 'gt', 'ge', 'pr']);
 const TRAILING_SPACE = /\s*$/y;
@@ -37,7 +39,8 @@ const TOKEN = /\s*(?:(\()|(\))|(!)|"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)'|([^\s
  * contains), joined by `and` and `or` (and binds tighter), negated by `!`, grouped by parentheses.
  * A pointer names a field (`_id`, `/_id`, `labels/outcome`); a value is a double- or single-quoted
  * string (backslash escapes), a number, `true` or `false`. Keywords are case-insensitive; string
- * comparisons are case-sensitive; `sw` and `co` hold only for strings.
+ * comparisons are case-sensitive; `sw` and `co` hold only for strings. Parentheses nest at most
+ * MAX_FILTER_DEPTH deep.
  * @throws QueryFilterError naming the unsupported operator or the unexpected token.
  */
 export function parseQueryFilter(expression: string): EntryFilter {
@@ -47,6 +50,7 @@ export function parseQueryFilter(expression: string): EntryFilter {
 class Parser {
   private readonly tokens: Token[];
   private next = 0;
+  private depth = 0;
 
   constructor(private readonly expression: string) {
     this.tokens = tokenize(expression, (reason) => this.fail(reason));
@@ -82,7 +86,9 @@ class Parser {
   private primary(): EntryFilter {
     const token = this.take('a comparison, true, false or "("');
     if (token.kind === '(') {
+      if (++this.depth > MAX_FILTER_DEPTH) this.fail(`parentheses nest deeper than ${MAX_FILTER_DEPTH}`);
       const inner = this.or();
+      this.depth -= 1;
       if (this.take('")"').kind !== ')') this.fail(`expected ")" at position ${token.at}`);
       return inner;
     }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseQueryFilter, QueryFilterError } from '../../../src/exposition/am-json/query-filter.js';
+import { MAX_FILTER_DEPTH, parseQueryFilter, QueryFilterError } from '../../../src/exposition/am-json/query-filter.js';
 
 const ENTRIES = [
   { _id: 'authentication.success', _type: 'summary', count: 3, labels: { outcome: 'success' } },
@@ -52,6 +52,12 @@ describe('parseQueryFilter', () => {
   ])('rejects %j, naming what it cannot read: %s', (expression, reason) => {
     expect(() => parseQueryFilter(expression)).toThrow(QueryFilterError);
     expect(() => parseQueryFilter(expression)).toThrow(reason);
+  });
+
+  it('refuses parentheses nested deeper than MAX_FILTER_DEPTH, however many a URL can carry', () => {
+    expect(idsKept(`${'('.repeat(MAX_FILTER_DEPTH)}true${')'.repeat(MAX_FILTER_DEPTH)}`)).toHaveLength(ENTRIES.length);
+    const deep = `${'('.repeat(16_000)}true${')'.repeat(16_000)}`;
+    expect(() => parseQueryFilter(deep)).toThrow(`parentheses nest deeper than ${MAX_FILTER_DEPTH}`);
   });
 
   it('parses a long expression in linear time', () => {
