@@ -203,6 +203,16 @@ describe("JSON metrics view with AM's ids (amJsonIds)", () => {
     expectToMatchFixture(`${text.replace(/\},\{"_id"/g, '},\n{"_id"')}\n`, 'exposition/am-catalogue.json-view.json');
   });
 
+  it.each([
+    ['cts-family', '/json/metrics/api?_queryFilter=_id+sw+%22cts%22&_fields=_type,count,labels/operation,labels/outcome,labels/token_type'],
+    ['one-timer', '/json/metrics/api/session.authentication-client-based.check-exists.success'],
+    ['paged', '/json/metrics/api?_queryFilter=_id+sw+%22oauth2.%22+and+!(_type+eq+%22timer%22)&_pageSize=2&_pagedResultsOffset=1&_totalPagedResultsPolicy=EXACT&_fields=count,total,units'],
+  ])('answers %s (%s) as the golden file has it', async (name, path) => {
+    const { status, text } = await get(await oneOfEach(), path, AM_IDS);
+    expect(status).toBe(200);
+    expectToMatchFixture(`${text.replace(/\},\{"_id"/g, '},\n{"_id"')}\n`, `exposition/am-catalogue.json-view.${name}.json`);
+  });
+
   it('selects the CTS family with AM\'s documented _queryFilter=_id sw "cts"', async () => {
     const { body } = await query(await oneOfEach(), '?_queryFilter=_id+sw+%22cts%22', AM_IDS);
     expect(body.result.length).toBeGreaterThan(0);
