@@ -25,12 +25,15 @@ export function javaDouble(value: number): string {
   const magnitude = Math.abs(value);
   // Fast path: here JavaScript writes plain notation too, so only integers need their `.0`.
   if (magnitude >= PLAIN_MIN && magnitude < PLAIN_LIMIT) return Number.isInteger(value) ? `${value}.0` : String(value);
-  if (magnitude === Number.MIN_VALUE) return `${value < 0 ? '-' : ''}4.9E-324`;
-  const isLong = magnitude >= LONG_DIGITS_MIN && magnitude < LONG_DIGITS_LIMIT;
-  const { digits: allDigits, exponent } = isLong ? longDigits(magnitude) : decimalOf(magnitude.toExponential());
-  const digits = allDigits.replace(/(?<=.)0+$/, '');
   const sign = value < 0 ? '-' : '';
-  return `${sign}${digits[0]}.${digits.length > 1 ? digits.slice(1) : '0'}E${exponent}`;
+  if (magnitude === Number.MIN_VALUE) return `${sign}4.9E-324`;
+  if (magnitude >= LONG_DIGITS_MIN && magnitude < LONG_DIGITS_LIMIT) return sign + longDigits(magnitude);
+  // `d.ddde±x` holds the shortest digits (no trailing zeros): Java writes `d.dddEx`, `d.0Ex` for one digit.
+  const exponential = magnitude.toExponential();
+  const at = exponential.indexOf('e');
+  const mantissa = at === 1 ? `${exponential[0]}.0` : exponential.slice(0, at);
+  const exponent = exponential[at + 1] === '+' ? exponential.slice(at + 2) : exponential.slice(at + 1);
+  return `${sign}${mantissa}E${exponent}`;
 }
 
 /** Integers in [LONG_DIGITS_MIN, LONG_DIGITS_LIMIT) take Java 17's exact-integer path (see longDigits). */
@@ -42,12 +45,12 @@ const EXPONENT_BIAS = 1023;
 const BITS = new DataView(new ArrayBuffer(8));
 
 /**
- * Java 17's digits for an integer-valued double of 2^53 up to 2^63 (`FloatingDecimal.dtoa`, its
+ * Java 17's spelling of an integer-valued double of 2^53 up to 2^63 (`FloatingDecimal.dtoa`, its
  * "easy" long case): the exact integer, less the trailing digits its precision cannot tell apart,
- * rounded half up. This is where Java 17 most often writes more digits than the shortest
- * (`7.0087280215621632E16` where the shortest is `7.008728021562163E16`).
+ * rounded half up, in E-notation. This is where Java 17 most often writes more digits than the
+ * shortest (`7.0087280215621632E16` where the shortest is `7.008728021562163E16`).
  */
-function longDigits(magnitude: number): { digits: string; exponent: number } {
+function longDigits(magnitude: number): string {
   BITS.setFloat64(0, magnitude);
   const binaryExponent = (BITS.getUint16(0) >> 4) - EXPONENT_BIAS;
   const insignificant = INSIGNIFICANT_DIGITS[binaryExponent - 54 - 2] ?? 0;
@@ -55,12 +58,6 @@ function longDigits(magnitude: number): { digits: string; exponent: number } {
   const exact = BigInt(magnitude);
   const kept = exact / pow10 + (exact % pow10 >= pow10 / 2n && insignificant > 0 ? 1n : 0n);
   const text = kept.toString();
-  return { digits: text, exponent: text.length - 1 + insignificant };
+  const digits = text.replace(/(?<=.)0+$/, '');
+  return `${digits[0]}.${digits.length > 1 ? digits.slice(1) : '0'}E${text.length - 1 + insignificant}`;
 }
-
-/** The significant digits and decimal exponent of `toExponential` output (`d.ddde±x`). */
-function decimalOf(exponential: string): { digits: string; exponent: number } {
-  const at = exponential.indexOf('e');
-  return { digits: exponential.slice(0, at).replace('.', ''), exponent: Number(exponential.slice(at + 1)) };
-}
-
