@@ -10,10 +10,10 @@ import { AuthThrottle, type AuthThrottleOptions } from './auth-throttle.js';
 import { ConcurrencyLimit } from './concurrency-limit.js';
 import type { LivePage } from './page/monitoring-page.js';
 import { defaultLogger, describeError, type Logger } from './logger.js';
-import { acceptsGzip, chooseFormat } from './negotiate.js';
+import { chooseFormat } from './negotiate.js';
 import { isProtectedPath } from './paths.js';
-import { sendBody, sendJson, sendPlain, type Headers } from './responses.js';
-import { RenderedScrape, SharedScrape, type Collector } from './shared-scrape.js';
+import { sendJson, sendPlain } from './responses.js';
+import { RenderedScrape, SharedScrape, sendRendered, type Collector } from './shared-scrape.js';
 
 /** Scrape and JSON requests served at once; beyond it a request gets 503 with Retry-After. */
 export const DEFAULT_MAX_CONCURRENT_SCRAPES = 10;
@@ -79,7 +79,7 @@ export class MetricsHandlers {
     if (format === undefined) return sendPlain(res, 406, NOT_ACCEPTABLE, { Vary: PROMETHEUS_VARY });
     await this.withSlot(req, res, async () => {
       const rendered = await this.scrape.exposition(format, profile);
-      await this.sendEncoded(req, res, rendered, { 'Content-Type': CONTENT_TYPES[format], Vary: PROMETHEUS_VARY });
+      await sendRendered(req, res, rendered, { 'Content-Type': CONTENT_TYPES[format], Vary: PROMETHEUS_VARY });
     });
   }
 
@@ -162,16 +162,10 @@ export class MetricsHandlers {
 
   private async sendJsonBody(req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
     const rendered = new RenderedScrape(Buffer.from(JSON.stringify(body), 'utf8'));
-    await this.sendEncoded(req, res, rendered, { 'Content-Type': 'application/json; charset=utf-8', Vary: 'Accept-Encoding' });
+    await sendRendered(req, res, rendered, { 'Content-Type': 'application/json; charset=utf-8', Vary: 'Accept-Encoding' });
   }
 
-  private async sendEncoded(req: IncomingMessage, res: ServerResponse, rendered: RenderedScrape, headers: Headers): Promise<void> {
-    if (acceptsGzip(req.headers['accept-encoding'])) {
-      sendBody(res, 200, await rendered.gzipped(), { ...headers, 'Content-Encoding': 'gzip' });
-    } else {
-      sendBody(res, 200, rendered.body, headers);
-    }
-  }
+
 }
 
 /** The path of a request without its query, which may carry anything a client typed. */
