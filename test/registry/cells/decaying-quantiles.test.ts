@@ -219,3 +219,17 @@ describe('DecayingQuantiles', () => {
     expect(storage.quantile(q, nowMs)).toBeNaN();
   });
 });
+
+describe('DecayingQuantiles.quantiles', () => {
+  it.each([1, 2, 3, 4, 5])('reads every quantile in one walk exactly as one at a time would (seed %i)', (seed) => {
+    const random = seededRandom(seed);
+    const clock = new ManualClock();
+    const storage = new DecayingQuantiles();
+    const next = logNormal(random, 0.05, 1.5);
+    for (let i = 0; i < 2_000; i += 1) {
+      clock.advance({ ms: Math.floor(random() * 500) });
+      storage.observe(random() < 0.05 ? 0 : next(), clock.now());
+    }
+    expect(storage.quantiles(clock.now())).toEqual(QUANTILES.map((q) => storage.quantile(q, clock.now())));
+  });
+});
