@@ -112,6 +112,11 @@ describe('the packed tarball', () => {
     expect(readFileSync(join(projects.esm, 'node_modules/am-metrics/LICENSE'), 'utf8')).toMatch(/^MIT License\n\nCopyright \(c\) \d{4} am-metrics contributors\n/);
   });
 
+  it('installs the am-metrics command, executable, reading its own package.json', async () => {
+    const own = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    expect(await succeed(join(projects.esm, 'node_modules/.bin/am-metrics'), ['--version'], projects.esm)).toBe(`${own.version}\n`);
+  });
+
   it('declares as dependencies exactly the packages its built code imports', async () => {
     const imported = new Set<string>();
     const listing = await succeed('tar', ['-xzOf', tarball, '--wildcards', 'package/dist/*.js'], work);
