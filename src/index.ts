@@ -19,7 +19,7 @@ export type { Collection, CollectFailure, FamilySnapshot, SeriesBase, CountSum, 
 export { writePrometheusText, renderPrometheusText, CONTENT_TYPES, type NamingProfile, type WriteOptions } from './exposition/prometheus/prometheus-text.js';
 export type { ExpositionFormat } from './exposition/prometheus/format.js';
 export { jsonView, jsonEntryId, type JsonEntry, type JsonQueryResult } from './exposition/am-json/json-view.js';
-export { parseIdFilter, QueryFilterError, type IdFilter } from './exposition/am-json/query-filter.js';
+export { parseIdFilter, QueryFilterError, type IdFilter, type QueryParameters } from './exposition/am-json/query-filter.js';
 export { createAmMetrics, POD_LABEL, type AmMetrics, type AmMetricsOptions } from './metrics/am-metrics.js';
 export type { AuthenticationMetrics } from './metrics/authentication.js';
 export type { AuthorizationMetrics } from './metrics/authorization.js';

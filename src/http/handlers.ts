@@ -23,13 +23,13 @@ const BUSY_RETRY_AFTER_SECONDS = 1;
 /** How the metrics endpoints behave; every field is optional. */
 export interface MetricsRouterOptions {
   /** Who may read the metrics; default: everyone (see AuthOptions). */
-  readonly auth?: AuthOptions;
+  readonly auth?: AuthOptions | undefined;
   /** Throttling of failed authentications per client; defaults in auth-throttle.ts. */
-  readonly authThrottle?: AuthThrottleOptions;
+  readonly authThrottle?: AuthThrottleOptions | undefined;
   /** Default DEFAULT_MAX_CONCURRENT_SCRAPES. */
-  readonly maxConcurrentScrapes?: number;
+  readonly maxConcurrentScrapes?: number | undefined;
   /** One line per failed gauge callback or failed render; default `console.error`. */
-  readonly logger?: Logger;
+  readonly logger?: Logger | undefined;
   /** Times the auth-throttle windows (its `monotonic` reading); default the system clock. */
   readonly clock?: Clock | undefined;
   /** A live page to serve at `/monitoring` (e.g. the AM page, `amLivePage`); default none. */

@@ -15,11 +15,11 @@ export const POD_LABEL = 'kubernetes_pod_name';
 
 export interface AmMetricsOptions {
   /** The registry to install on; a new one is created when absent. */
-  readonly registry?: Registry;
+  readonly registry?: Registry | undefined;
   /** Value of `kubernetes_pod_name`; default KUBERNETES_POD_NAME, then HOSTNAME, then the host name. */
-  readonly podName?: string;
+  readonly podName?: string | undefined;
   /** Clock for a registry created here (epoch ms); not allowed together with `registry`. */
-  readonly now?: () => number;
+  readonly now?: (() => number) | undefined;
 }
 
 /** AM's metrics, one typed recorder per family, on `registry`. */

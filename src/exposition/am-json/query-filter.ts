@@ -15,6 +15,11 @@ export class QueryFilterError extends Error {
 /** Decides whether an entry, by its `_id`, belongs in the answer. */
 export type IdFilter = (id: string) => boolean;
 
+/** The query parameters the filter reads; a `URLSearchParams` is one (typed here without DOM or Node globals). */
+export interface QueryParameters {
+  get(name: string): string | null;
+}
+
 /** `_id` (or `/_id`), an operator, and a single- or double-quoted string. */
 const ID_COMPARISON = /^\s*\/?_id\s+(sw|eq|co)\s+(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')\s*$/i;
 
@@ -24,7 +29,7 @@ const ID_COMPARISON = /^\s*\/?_id\s+(sw|eq|co)\s+(?:"((?:[^"\\]|\\.)*)"|'((?:[^'
  * ids starting with `text`. Both together must both hold; neither keeps everything.
  * @throws QueryFilterError for any other `_queryFilter` expression.
  */
-export function parseIdFilter(params: URLSearchParams): IdFilter {
+export function parseIdFilter(params: QueryParameters): IdFilter {
   const prefix = params.get('prefix');
   const expression = params.get('_queryFilter');
   const byQuery = expression === null ? undefined : parseQueryFilter(expression);
