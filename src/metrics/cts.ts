@@ -2,7 +2,7 @@
 // task-queue metrics.
 import { METRICS, type CtsConnectionState, type CtsOperation, type CtsTokenType, type Outcome, type ReaperTokenType, type ReaperType } from './catalog.js';
 import type { GaugeChild } from '../registry/gauge.js';
-import type { InstalledCatalog, StateGauge } from './install.js';
+import type { InstalledCatalog, NoLabels, StateGauge } from './install.js';
 import { timeOutcome } from './timing.js';
 
 /** Which CTS operation on which kind of token. */
@@ -28,25 +28,25 @@ export interface CtsMetrics {
   /** An attempt to connect to the CTS store took `seconds` (AM only). */
   connection(seconds: number, outcome: Outcome): void;
   /** Connections handed out (`out`) or waiting (`pending`) (AM only). */
-  readonly connectionState: StateGauge;
+  readonly connectionState: StateGauge<{ readonly status: CtsConnectionState }>;
   connectionsIn(state: CtsConnectionState): GaugeChild;
   /** A reaper search for expired tokens took `seconds` (AM only). */
   reaperSearch(seconds: number, outcome: Outcome): void;
   /** The reaper deleted an expired token (AM only). */
   reaperDeletion(deletion: ReaperDeletion, outcome: Outcome): void;
   /** Tokens held in the reaper cache (AM only). */
-  readonly reaperCacheSize: StateGauge;
+  readonly reaperCacheSize: StateGauge<NoLabels>;
   /** An operation waited `seconds` in the task queue (AM 7.2 and earlier). */
   taskQueueWait(seconds: number): void;
   /** Operations waiting in the task queue (AM 7.2 and earlier). */
-  readonly taskQueueSize: StateGauge;
+  readonly taskQueueSize: StateGauge<NoLabels>;
 }
 
 export function ctsMetrics(catalog: InstalledCatalog): CtsMetrics {
   const tasks = catalog.timer(METRICS.ctsTasks);
-  const pendingGauge = catalog.gauge(METRICS.ctsPendingTasks);
+  const pendingGauge = catalog.gauge<{ readonly operation: CtsOperation }>(METRICS.ctsPendingTasks);
   const connections = catalog.timer(METRICS.ctsConnections);
-  const connectionState = catalog.gauge(METRICS.ctsConnectionState);
+  const connectionState = catalog.gauge<{ readonly status: CtsConnectionState }>(METRICS.ctsConnectionState);
   const reaperSearches = catalog.timer(METRICS.ctsReaperSearches);
   const reaperDeletions = catalog.summary(METRICS.ctsReaperDeletions);
   const queueWait = catalog.timer(METRICS.ctsTaskQueueWait);

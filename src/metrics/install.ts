@@ -58,12 +58,19 @@ export class GuardedDistinct {
   }
 }
 
+/** A catalogue gauge without labels. */
+export type NoLabels = Readonly<Record<string, never>>;
+
+/** The label argument of a StateGauge's methods: optional for a gauge without labels, else required. */
+export type StateGaugeLabels<L extends Labels> = {} extends L ? [labels?: L] : [labels: L];
+
 /**
  * A catalogue gauge for state the host owns: set it, move it, or hand it a function read at every
- * scrape (`track`). A tracked series follows its function; a function that throws fails the gauge's
- * family for that scrape (see Registry.collect).
+ * scrape (`track`). `L` types its labels (e.g. `{ status: CtsConnectionState }`), so a misspelt label or
+ * an undocumented value fails to compile, and is refused at run time too. A tracked series follows its
+ * function; a function that throws fails the gauge's family for that scrape (see Registry.collect).
  */
-export class StateGauge {
+export class StateGauge<L extends Labels = Labels> {
   private readonly readers = new Map<string, { labels: Labels; read: () => number | Promise<number> }>();
   readonly gauge: Gauge;
 
@@ -72,14 +79,17 @@ export class StateGauge {
   }
 
   /** The series for `labels`, to set or move by hand. @throws InvalidLabelError for undocumented values. */
-  labels(labels: Labels = {}): GaugeChild {
+  labels(...given: StateGaugeLabels<L>): GaugeChild {
+    const labels: Labels = given[0] ?? {};
     this.guard.check(labels);
     return this.gauge.labels(labels);
   }
 
   /** Reads `read` at every scrape for the series `labels`. @throws InvalidLabelError as `labels` does. */
-  track(read: () => number | Promise<number>, labels: Labels = {}): void {
-    this.labels(labels);
+  track(read: () => number | Promise<number>, ...given: StateGaugeLabels<L>): void {
+    const labels: Labels = given[0] ?? {};
+    this.guard.check(labels);
+    this.gauge.labels(labels);
     this.readers.set(JSON.stringify(Object.entries(labels).sort()), { labels, read });
   }
 
@@ -109,8 +119,9 @@ export class InstalledCatalog {
     return this.find(spec, GuardedDistinct);
   }
 
-  gauge(spec: MetricSpec): StateGauge {
-    return this.find(spec, StateGauge);
+  /** The catalogue gauge of `spec`, its labels typed as `L` (which the caller takes from the spec). */
+  gauge<L extends Labels = NoLabels>(spec: MetricSpec): StateGauge<L> {
+    return this.find(spec, StateGauge) as StateGauge<L>;
   }
 
   private find<T>(spec: MetricSpec, type: abstract new (...args: never[]) => T): T {

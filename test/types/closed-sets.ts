@@ -13,3 +13,15 @@ am.denylist.check('session-client-based', true);
 // @ts-expect-error -- policy evaluation outcomes are success or failure, not allow
 am.authorization.evaluation('oauth2Scopes', 0.01, 'allow');
 am.authentication.outcome('timeout');
+
+// Scrape-time gauges take their documented labels, and only those.
+// @ts-expect-error -- the in-memory store's gauge counts only authentication-in-memory sessions
+am.session.storeSize.track(() => 1, { session_type: 'cts-based' });
+// @ts-expect-error -- a misspelt label on a scrape-time gauge
+am.cts.connectionState.track(() => 1, { stauts: 'out' });
+// @ts-expect-error -- a gauge with labels needs them
+am.cts.connectionState.track(() => 1);
+// @ts-expect-error -- a gauge without labels takes none
+am.session.cacheSize.track(() => 1, { session_type: 'cts-based' });
+am.session.cacheSize.track(() => 1);
+am.cts.connectionState.track(() => 1, { status: 'pending' });
