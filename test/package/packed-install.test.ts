@@ -212,6 +212,11 @@ describe('the package from CommonJS', () => {
     const probe = `require('am-metrics'); const root = ${count}; require('am-metrics/express'); console.log(root, ${count} > 0);`;
     expect(await runFile(projects.cjs, 'express-probe.cjs', probe)).toBe('0 true\n');
   });
+
+  it('resolves the simulator entry and the package manifest', async () => {
+    const probe = "console.log(typeof require('am-metrics/simulator').createSimulator, require('am-metrics/package.json').name);";
+    expect(await runFile(projects.cjs, 'entries-probe.cjs', probe)).toBe('function am-metrics\n');
+  });
 });
 
 describe('the root entry without express installed', () => {
