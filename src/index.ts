@@ -27,5 +27,5 @@ export type { DenylistMetrics } from './metrics/denylist.js';
 export type { CtsMetrics, CtsTask, ReaperDeletion } from './metrics/cts.js';
 export type { OAuth2Metrics } from './metrics/oauth2.js';
 export type { SessionMetrics, SessionOperationKind } from './metrics/session.js';
-export { StateGauge } from './metrics/install.js';
+export { StateGauge, type NoLabels, type StateGaugeLabels } from './metrics/install.js';
 export * from './metrics/catalog.js';

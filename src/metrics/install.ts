@@ -58,13 +58,19 @@ export class GuardedDistinct {
   }
 }
 
-/** The label values a catalogue metric takes: each closed label one of AM's values, open ones any string. */
-export type SpecLabels<S extends MetricSpec> = {
+/** A catalogue gauge without labels. */
+export type NoLabels = Readonly<Record<string, never>>;
+
+/**
+ * The label values a catalogue metric takes: each closed label one of AM's values, open ones any
+ * string; NoLabels for a metric without labels.
+ */
+export type SpecLabels<S extends MetricSpec> = S['labels'] extends readonly [] ? NoLabels : {
   readonly [K in S['labels'][number] as K['name']]: K extends { readonly values: readonly (infer V)[] } ? V : string;
 };
 
-/** The labels argument of a gauge with labels `L`: optional only when `L` has none. */
-type LabelArgs<L> = {} extends L ? [labels?: L] : [labels: L];
+/** The label argument of a StateGauge's methods: optional for a gauge without labels, else required. */
+export type StateGaugeLabels<L> = {} extends L ? [labels?: L] : [labels: L];
 
 /**
  * A catalogue gauge for state the host owns: set it, move it, or hand it a function read at every
@@ -81,14 +87,14 @@ export class StateGauge<L extends Labels = Labels> {
   }
 
   /** The series for `labels`, to set or move by hand. @throws InvalidLabelError for undocumented values. */
-  labels(...[labels]: LabelArgs<L>): GaugeChild {
+  labels(...[labels]: StateGaugeLabels<L>): GaugeChild {
     const given: Labels = labels ?? {};
     this.guard.check(given);
     return this.gauge.labels(given);
   }
 
   /** Reads `read` at every scrape for the series `labels`. @throws InvalidLabelError as `labels` does. */
-  track(read: () => number | Promise<number>, ...[labels]: LabelArgs<L>): void {
+  track(read: () => number | Promise<number>, ...[labels]: StateGaugeLabels<L>): void {
     const given: Labels = labels ?? {};
     this.guard.check(given);
     this.gauge.labels(given);

@@ -1,6 +1,6 @@
 // The package as a user gets it: `npm pack`, installed offline into a fresh ES-module project and a
 // fresh CommonJS project, running the README's examples and compiling a strict TypeScript consumer.
-import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -48,6 +48,8 @@ export function neverCalled(): void {
   timer.remove({ op: 'x', outcom: 'y' });
   // @ts-expect-error: AM's closed label sets are literal unions
   am.authentication.login('sucess');
+  // @ts-expect-error: so are the labels of scrape-time gauges
+  am.cts.connectionState.track(() => 1, { status: 'in' });
 }
 
 const contentType: string = registry.contentType;
@@ -59,6 +61,27 @@ void registry.collect().then(async (collection: Collection) => {
   registry.clear();
   console.log(JSON.stringify(await registry.metrics()));
 });
+`;
+
+/**
+ * An express app in TypeScript (so with @types/express) mounting the router of `am-metrics/express`,
+ * every optional option given as `undefined`.
+ */
+const EXPRESS_CONSUMER_TS = `import express from 'express';
+import { createAmMetrics } from 'am-metrics';
+import { amLivePage, createMetricsRouter, type MetricsRouterOptions, type StartServerOptions } from 'am-metrics/express';
+
+const am = createAmMetrics({ podName: 'am-0' });
+const options: MetricsRouterOptions = {
+  auth: { basic: undefined, bearerToken: undefined, realm: undefined },
+  authThrottle: { maxFailures: undefined, windowMs: undefined, maxClients: undefined },
+  maxConcurrentScrapes: undefined, logger: undefined, clock: undefined, page: amLivePage,
+};
+const app = express();
+app.use(createMetricsRouter(am, options));
+export const standalone: StartServerOptions = { source: am, port: undefined, host: undefined, tls: undefined, limits: { maxConnections: undefined } };
+// @ts-expect-error: the router reads a registry, or something holding one
+createMetricsRouter({ collect: 'no' });
 `;
 
 const CONSUMER_TSCONFIG = {
@@ -78,13 +101,30 @@ beforeAll(async () => {
   tarball = await packCheckout(work);
   [projects.esm, projects.cjs] = await Promise.all([
     installInto(work, 'esm', 'module', tarball),
-    installInto(work, 'cjs', 'commonjs', tarball),
+    installInto(work, 'cjs', 'commonjs', tarball, ['@types/express']),
   ]);
 }, 240_000);
 
 afterAll(() => {
   if (work !== '') rmSync(work, { recursive: true, force: true });
 });
+
+/** Runs the repo's TypeScript compiler on `project`'s `tsconfig`. */
+function tsc(project: string, tsconfig: string) {
+  return command(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', tsconfig], project);
+}
+
+/** Runs `work` with `project`'s node_modules/@types moved aside, so nothing can resolve to them. */
+async function withoutTypesPackages<T>(project: string, work: () => Promise<T>): Promise<T> {
+  const types = join(project, 'node_modules/@types');
+  if (!existsSync(types)) return work();
+  renameSync(types, `${types}-hidden`);
+  try {
+    return await work();
+  } finally {
+    renameSync(`${types}-hidden`, types);
+  }
+}
 
 /** Writes `code` into `project` as `file` and runs it with node; fails on any stderr or exit code. */
 async function runFile(project: string, file: string, code: string): Promise<string> {
@@ -172,6 +212,11 @@ describe('the package from CommonJS', () => {
     const probe = `require('am-metrics'); const root = ${count}; require('am-metrics/express'); console.log(root, ${count} > 0);`;
     expect(await runFile(projects.cjs, 'express-probe.cjs', probe)).toBe('0 true\n');
   });
+
+  it('resolves the simulator entry and the package manifest', async () => {
+    const probe = "console.log(typeof require('am-metrics/simulator').createSimulator, require('am-metrics/package.json').name);";
+    expect(await runFile(projects.cjs, 'entries-probe.cjs', probe)).toBe('function am-metrics\n');
+  });
 });
 
 describe('the root entry without express installed', () => {
@@ -194,13 +239,13 @@ describe.each([
   ['an ES-module project', 'esm'],
   ['a CommonJS project', 'cjs'],
 ] as const)('a strict TypeScript consumer of the root entry, in %s', (_project, kind) => {
-  it("compiles without @types/express (the README's ts blocks included), refuses misspelt labels, and runs", async () => {
+  it("compiles with no @types package installed (the README's ts blocks included), refuses misspelt labels, and runs", async () => {
     expect(tsBlocks.length).toBeGreaterThan(0);
     const project = projects[kind];
     writeFileSync(join(project, 'tsconfig.json'), JSON.stringify(CONSUMER_TSCONFIG, null, 2));
     writeFileSync(join(project, 'consumer.ts'), CONSUMER_TS);
     tsBlocks.forEach((block, i) => writeFileSync(join(project, `readme-${i}.ts`), block.code));
-    const compiled = await command(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], project);
+    const compiled = await withoutTypesPackages(project, () => tsc(project, 'tsconfig.json'));
     expect(compiled.stdout + compiled.stderr).toBe('');
     expect(compiled.code).toBe(0);
     const emitted = readFileSync(join(project, 'out/consumer.js'), 'utf8');
@@ -213,5 +258,17 @@ describe.each([
       '""',
       '',
     ].join('\n'));
-  });
+  }, 120_000);
+});
+
+describe('a TypeScript express app using am-metrics/express, in a CommonJS project with @types/express', () => {
+  it('compiles under strict, exactOptionalPropertyTypes and NodeNext, optional options passed as undefined', async () => {
+    const project = projects.cjs;
+    writeFileSync(join(project, 'express-consumer.ts'), EXPRESS_CONSUMER_TS);
+    const config = { compilerOptions: { ...CONSUMER_TSCONFIG.compilerOptions, types: ['node'], noEmit: true }, files: ['express-consumer.ts'] };
+    writeFileSync(join(project, 'tsconfig.express.json'), JSON.stringify(config, null, 2));
+    const compiled = await tsc(project, 'tsconfig.express.json');
+    expect(compiled.stdout + compiled.stderr).toBe('');
+    expect(compiled.code).toBe(0);
+  }, 120_000);
 });

@@ -92,16 +92,18 @@ function lockClosure(names: readonly string[]): Record<string, LockEntry> {
 
 /**
  * Creates `work/<name>` as a project of module `type` and installs `tarball` into it with
- * `npm install --offline`. The project's lockfile holds our versions of the package's dependencies.
+ * `npm install --offline`, plus `devDependencies` (names of our own dev dependencies, e.g.
+ * `@types/express`) at our versions. The project's lockfile holds our versions of everything.
  */
-export async function installInto(work: string, name: string, type: 'module' | 'commonjs', tarball: string): Promise<string> {
+export async function installInto(work: string, name: string, type: 'module' | 'commonjs', tarball: string, devDependencies: readonly string[] = []): Promise<string> {
   const project = join(work, name);
   mkdirSync(project);
-  writeFileSync(join(project, 'package.json'), `${JSON.stringify({ name: `consumer-${name}`, private: true, type }, null, 2)}\n`);
-  const own = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
-  const packages = { '': { name: `consumer-${name}` }, ...lockClosure(Object.keys(own.dependencies ?? {})) };
+  const own = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies?: Record<string, string>; devDependencies?: Record<string, string> };
+  const dev = Object.fromEntries(devDependencies.map((dependency) => [dependency, own.devDependencies?.[dependency] ?? '*']));
+  writeFileSync(join(project, 'package.json'), `${JSON.stringify({ name: `consumer-${name}`, private: true, type, devDependencies: dev }, null, 2)}\n`);
+  const packages = { '': { name: `consumer-${name}`, devDependencies: dev }, ...lockClosure([...Object.keys(own.dependencies ?? {}), ...devDependencies]) };
   writeFileSync(join(project, 'package-lock.json'), JSON.stringify({ name: `consumer-${name}`, lockfileVersion: 3, requires: true, packages }, null, 2));
-  await succeed('npm', ['install', '--offline', '--no-audit', '--no-fund', tarball], project);
+  await succeed('npm', ['install', '--offline', '--no-audit', '--no-fund', '--include=dev', tarball], project);
   return project;
 }
 

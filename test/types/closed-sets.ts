@@ -24,3 +24,7 @@ am.cts.connectionState.track(() => 1, { state: 'out' });
 am.cts.connectionState.track(() => 1);
 am.session.cacheSize.track(() => 3);
 am.session.storeSize.track(() => 2, { session_type: 'authentication-in-memory' });
+// @ts-expect-error -- the in-memory store's gauge counts only authentication-in-memory sessions
+am.session.storeSize.track(() => 1, { session_type: 'cts-based' });
+// @ts-expect-error -- a gauge without labels takes none
+am.session.cacheSize.track(() => 1, { session_type: 'cts-based' });
