@@ -184,7 +184,7 @@ function configOf(options: PrometheusOptions): unknown {
 }
 
 /** A port free right now on 127.0.0.1 (listen on 0, read it, close). */
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createServer();
     probe.once('error', reject);

@@ -15,10 +15,17 @@ export interface PushScenario {
   readonly second: Collection;
 }
 
-/** Builds the scenario; `startMs` moves it in time (the VictoriaMetrics test needs recent samples). */
-export async function pushScenario(startMs = START_MS): Promise<PushScenario> {
-  const clock = new ManualClock(startMs);
-  const registry = new Registry({ now: () => clock.now(), defaultLabels: { kubernetes_pod_name: POD } });
+export interface ScenarioOptions {
+  /** Default START_MS; receivers want recent samples. */
+  readonly startMs?: number;
+  /** The `kubernetes_pod_name` resource label; default POD. */
+  readonly pod?: string;
+}
+
+/** Builds the scenario. */
+export async function pushScenario(options: ScenarioOptions = {}): Promise<PushScenario> {
+  const clock = new ManualClock(options.startMs ?? START_MS);
+  const registry = new Registry({ now: () => clock.now(), defaultLabels: { kubernetes_pod_name: options.pod ?? POD } });
   const logins = registry.summary({ name: 'am_authentication', help: 'Authentication journeys by outcome.', labelNames: ['outcome'] });
   const cts = registry.timer({ name: 'am_cts_task', help: 'CTS operations by outcome and token type.', labelNames: ['operation', 'outcome', 'token_type'] });
   const users = registry.distinctCounter({ name: 'am_authentication_unique_uuid', help: 'Unique identities that logged in.', labelNames: ['outcome'] });
