@@ -4,7 +4,7 @@ import { compressSync } from 'snappy';
 import type { Collection, FamilySnapshot } from '../../registry/collection.js';
 import type { Labels } from '../../registry/labels.js';
 import { sumName, TIMER_UNIT_SUFFIX, type NamingProfile } from '../prometheus/sample-names.js';
-import { createWriter, fieldKey, WIRE, type ProtobufWriter } from '../push/protobuf-writer.js';
+import { createWriter, fieldKey, type ProtobufWriter } from '../push/protobuf-writer.js';
 
 /** The headers a remote-write 1.0 request carries (Prometheus Remote-Write 1.0 specification). */
 export const REMOTE_WRITE_HEADERS: Readonly<Record<string, string>> = {
@@ -74,18 +74,18 @@ function familySamples(family: FamilySnapshot, profile: NamingProfile): Sample[]
 
 /** WriteRequest.timeseries 1 → TimeSeries: labels 1 (Label: name 1, value 2), samples 2 (Sample: value 1, timestamp 2). */
 function writeTimeSeries(w: ProtobufWriter, labels: Labels, value: number, timeMs: number): void {
-  w.uint32(fieldKey(1, WIRE.delimited)).fork();
+  w.uint32(fieldKey.delimited(1)).fork();
   for (const name of Object.keys(labels).sort(byCodeUnit)) {
-    w.uint32(fieldKey(1, WIRE.delimited)).fork();
-    w.uint32(fieldKey(1, WIRE.delimited)).string(name);
-    w.uint32(fieldKey(2, WIRE.delimited)).string(labels[name] as string);
-    w.ldelim();
+    w.uint32(fieldKey.delimited(1)).fork();
+    w.uint32(fieldKey.delimited(1)).string(name);
+    w.uint32(fieldKey.delimited(2)).string(labels[name] as string);
+    w.join();
   }
-  w.uint32(fieldKey(2, WIRE.delimited)).fork();
-  w.uint32(fieldKey(1, WIRE.fixed64)).double(value);
-  w.uint32(fieldKey(2, WIRE.varint)).int64(Math.round(timeMs));
-  w.ldelim();
-  w.ldelim();
+  w.uint32(fieldKey.delimited(2)).fork();
+  w.uint32(fieldKey.fixed64(1)).double(value);
+  w.uint32(fieldKey.varint(2)).int64(Math.round(timeMs));
+  w.join();
+  w.join();
 }
 
 /** Byte order for ASCII names, as Prometheus sorts label names. */
