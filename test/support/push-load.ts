@@ -7,10 +7,10 @@ import { seededRandom } from './random.js';
 const OPERATIONS = ['POST /oauth/token', 'GET /authorize', 'POST /co/authenticate', 'GET /userinfo', 'GET /api/v2/users/{id}', 'PATCH /api/v2/users/{id}'];
 
 /** A collection with `seriesCount` summary series (each two points: count and sum), on a fixed clock. */
-export async function apiRequestCollection(seriesCount: number, seed = 9): Promise<Collection> {
+export async function apiRequestCollection(seriesCount: number, seed = 9, startMs = Date.UTC(2026, 10, 26, 12)): Promise<Collection> {
   const random = seededRandom(seed);
   const pick = <T>(values: readonly T[]): T => values[Math.floor(random() * values.length)] as T;
-  const clock = new ManualClock(Date.UTC(2026, 10, 26, 12));
+  const clock = new ManualClock(startMs);
   const registry = new Registry({ now: () => clock.now(), maxSeriesPerMetric: seriesCount + 1, defaultLabels: { kubernetes_pod_name: 'am-0' } });
   const requests = registry.summary({
     name: 'am_api_request',

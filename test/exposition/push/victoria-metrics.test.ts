@@ -1,11 +1,13 @@
 // The three push encodings against a real receiver: VictoriaMetrics ingests each body and its export
 // holds the recorded values. Skips when scripts/install-victoria-metrics.sh has not been run.
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeDatadogSeries } from '../../../src/exposition/datadog/datadog-series.js';
 import { encodeOtlpProtobuf, OTLP_PROTOBUF_CONTENT_TYPE } from '../../../src/exposition/otlp/otlp-protobuf.js';
 import { encodeRemoteWrite, REMOTE_WRITE_HEADERS } from '../../../src/exposition/remote-write/remote-write.js';
 import { writePrometheusText } from '../../../src/index.js';
 import { parseExposition } from '../../support/prometheus-tools.js';
+import { apiRequestCollection } from '../../support/push-load.js';
 import { pushScenario, type PushScenario } from '../../support/push-scenario.js';
 import { hasVictoriaMetrics, VICTORIA_METRICS_BIN, VictoriaMetrics, type ExportedSeries } from '../../support/victoria-metrics.js';
 
@@ -55,6 +57,9 @@ function expectSameSamples(actual: Map<string, number>, expected: Map<string, nu
 /** Labels VictoriaMetrics adds to OTLP series from the instrumentation scope. */
 const SCOPE_LABELS = ['scope.name', 'scope.version'];
 
+/** Series counted in the split test: 3,000 summary series, a count and a sum each. */
+const SPLIT_SERIES = 3_000;
+
 describe.skipIf(!hasVictoriaMetrics)('push encoders into VictoriaMetrics', () => {
   let vm: VictoriaMetrics;
 
@@ -65,6 +70,10 @@ describe.skipIf(!hasVictoriaMetrics)('push encoders into VictoriaMetrics', () =>
   afterAll(async () => {
     await vm?.stop();
   });
+
+  /** POSTs one Datadog body gzipped, as the transport sends it. */
+  const pushDatadog = (body: Uint8Array): Promise<void> =>
+    vm.push('/datadog/api/v2/series', gzipSync(body), { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip', 'DD-API-KEY': 'test' });
 
   it('stores every sample of a remote-write request under the text exposition name, value and time', async () => {
     const { second } = await pushScenario({ startMs: recentStart(), pod: 'remote-write' });
@@ -85,11 +94,21 @@ describe.skipIf(!hasVictoriaMetrics)('push encoders into VictoriaMetrics', () =>
     for (const s of exported) expect(s.timestamps).toEqual([second.timeMs]);
   });
 
+  it('stores gzipped OTLP delta Sums as the change since the previous push (VictoriaMetrics keeps them raw)', async () => {
+    const { first, second } = await pushScenario({ startMs: recentStart(), pod: 'otlp-delta' });
+    const body = gzipSync(encodeOtlpProtobuf(second, { temporality: 'delta', previous: first }));
+    await vm.push('/opentelemetry/v1/metrics', body, { 'Content-Type': OTLP_PROTOBUF_CONTENT_TYPE, 'Content-Encoding': 'gzip' });
+    const values = lastValues(await vm.export('{kubernetes_pod_name="otlp-delta"}'), SCOPE_LABELS);
+    const key = (name: string, outcome: string): string => seriesKey({ __name__: name, kubernetes_pod_name: 'otlp-delta', outcome });
+    expect(values.get(key('am_authentication_count', 'success'))).toBe(2);
+    expect(values.get(key('am_authentication_count', 'failure'))).toBe(0);
+    // Summaries have no temporality: the timer's count stays cumulative.
+    expect(values.get(key('am_cts_connection_seconds_count', 'success'))).toBe(1);
+  });
+
   it('stores Datadog series: counts as the change since the previous push, gauges as they are', async () => {
     const { first, second } = await pushScenario({ startMs: recentStart(), pod: 'datadog' });
-    for (const { body } of encodeDatadogSeries(second, { previous: first })) {
-      await vm.push('/datadog/api/v2/series', body, { 'Content-Type': 'application/json', 'DD-API-KEY': 'test' });
-    }
+    for (const { body } of encodeDatadogSeries(second, { previous: first })) await pushDatadog(body);
     const exported = await vm.export('{kubernetes_pod_name="datadog"}');
     for (const s of exported) expect(s.timestamps).toEqual([second.timeMs]);
     const values = lastValues(exported);
@@ -101,4 +120,16 @@ describe.skipIf(!hasVictoriaMetrics)('push encoders into VictoriaMetrics', () =>
     expect(values.get(key('am_authentication_unique_uuid', { outcome: 'success' }))).toBe(3);
     expect(values.get(key('am_cts_task_seconds', { operation: 'create', outcome: 'success', token_type: 'session', quantile: '0.5' }))).toBeGreaterThan(0);
   });
+
+  it('stores every series of a collection split into many Datadog bodies, each once', async () => {
+    const collection = await apiRequestCollection(SPLIT_SERIES, 9, recentStart());
+    const bodies = encodeDatadogSeries(collection, { maxBodyBytes: 50_000 });
+    expect(bodies.length).toBeGreaterThan(10);
+    for (const { body } of bodies) await pushDatadog(body);
+    const exported = await vm.export('{__name__=~"am_api_request_(count|sum)"}');
+    expect(exported).toHaveLength(2 * SPLIT_SERIES);
+    const family = collection.families[0]!;
+    const counts = new Map(family.series.map((s) => [s.labels.client_id, (s as { count: number }).count]));
+    for (const s of exported) expect(s.values).toEqual([counts.get(s.metric.client_id!)]);
+  }, 30_000);
 });
