@@ -1,6 +1,6 @@
 // Writes a Collection as a Prometheus remote-write 1.0 request: a WriteRequest in protobuf, snappy
 // block-compressed. The one home of the snappy package. Sample names are the Prometheus text writer's.
-import { compressSync } from 'snappy';
+import { createRequire } from 'node:module';
 import type { Collection, FamilySnapshot } from '../../registry/collection.js';
 import type { Labels } from '../../registry/labels.js';
 import { sumName, TIMER_UNIT_SUFFIX, type NamingProfile } from '../prometheus/sample-names.js';
@@ -29,7 +29,20 @@ interface Sample {
  * snappy block-compressed (not the framed format), ready for `REMOTE_WRITE_HEADERS`.
  */
 export function encodeRemoteWrite(collection: Collection, options: RemoteWriteOptions = {}): Uint8Array {
-  return compressSync(Buffer.from(encodeWriteRequest(collection, options)));
+  return loadSnappy().compressSync(Buffer.from(encodeWriteRequest(collection, options)));
+}
+
+type Snappy = typeof import('snappy');
+let snappy: Snappy | undefined;
+
+/**
+ * The snappy package, loaded on the first remote-write encoding. Why lazily: it is a native addon, and
+ * the package's entry re-exports this encoder; importing the registry should not load native code
+ * for a destination the host may never configure.
+ */
+function loadSnappy(): Snappy {
+  snappy ??= createRequire(import.meta.url)('snappy') as Snappy;
+  return snappy;
 }
 
 /**
