@@ -31,6 +31,8 @@ export async function pushScenario(options: ScenarioOptions = {}): Promise<PushS
   const users = registry.distinctCounter({ name: 'am_authentication_unique_uuid', help: 'Unique identities that logged in.', labelNames: ['outcome'] });
   registry.gauge({ name: 'am_session_cts_based_cache_size', help: 'Sessions in the "CTS-based" session cache.', collect: () => 42 });
   const idle = registry.timer({ name: 'am_cts_connection', help: 'CTS connection attempts.', labelNames: ['outcome'] });
+  // Fails on every collection, so the registry's own counter am_metrics_collect_errors counts 1, then 2.
+  registry.gauge({ name: 'am_ldap_pool_size', help: 'LDAP connections in the pool.', collect: () => Promise.reject(new Error('LDAP down')) });
 
   idle.observe({ outcome: 'success' }, 0.002);
   clock.advance({ minutes: 6 });

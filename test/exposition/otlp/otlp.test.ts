@@ -100,6 +100,13 @@ describe('encodeOtlpProtobuf', () => {
     expect(idle.quantileValues ?? []).toEqual([]);
   });
 
+  it("sends the registry's own counters as monotonic Sums named with _total", async () => {
+    const { first, second } = await pushScenario();
+    const errors = metricsOf(decodeOtlp(encodeOtlpProtobuf(second, { temporality: 'delta', previous: first }))).get('am_metrics_collect_errors_total')!.sum!;
+    expect(errors).toMatchObject({ isMonotonic: true, aggregationTemporality: 1 });
+    expect(pointWith(errors.dataPoints, 'metric', 'am_ldap_pool_size')!.asDouble).toBe(1);
+  });
+
   it('sends gauges and distinct counts as Gauge points', async () => {
     const { second } = await pushScenario();
     const metrics = metricsOf(decodeOtlp(encodeOtlpProtobuf(second)));
