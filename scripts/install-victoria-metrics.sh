@@ -42,7 +42,6 @@ APT_OPTS=(
   -o "Dir::Cache::archives=$STATE/cache/archives"
   -o "APT::Sandbox::User=root"
   -o "Acquire::Languages=none"
-  -o "Debug::NoLocking=1"
 )
 apt-get "${APT_OPTS[@]}" -qq update >&2
 (cd "$STATE/download" && apt-get "${APT_OPTS[@]}" -qq download victoria-metrics/unstable >&2)
