@@ -36,17 +36,18 @@ function resourceMetricsOf(c: Collection, series: readonly CountSum[]): Resource
 
 const resourceMetrics = resourceMetricsOf(collection, family.series);
 
-/** Median ms of `encode` over ROUNDS runs after WARMUP_ROUNDS, and the body size. */
-function measure(encode: () => Uint8Array): { ms: number; bytes: number } {
-  let bytes = 0;
-  for (let i = 0; i < WARMUP_ROUNDS; i += 1) bytes = encode().byteLength;
-  const times: number[] = [];
-  for (let r = 0; r < ROUNDS; r += 1) {
-    const start = performance.now();
-    encode();
-    times.push(performance.now() - start);
+/** Median ms of each encoder over ROUNDS rounds after WARMUP_ROUNDS; rounds alternate, so a busy moment of the machine hits all alike. */
+function measure(encoders: ReadonlyArray<() => Uint8Array>): { ms: number; bytes: number }[] {
+  const bytes = encoders.map(() => 0);
+  const times: number[][] = encoders.map(() => []);
+  for (let r = 0; r < WARMUP_ROUNDS + ROUNDS; r += 1) {
+    encoders.forEach((encode, i) => {
+      const start = performance.now();
+      bytes[i] = encode().byteLength;
+      if (r >= WARMUP_ROUNDS) times[i]!.push(performance.now() - start);
+    });
   }
-  return { ms: times.sort((a, b) => a - b)[Math.floor(ROUNDS / 2)]!, bytes };
+  return times.map((t, i) => ({ ms: t.sort((a, b) => a - b)[Math.floor(ROUNDS / 2)]!, bytes: bytes[i]! }));
 }
 
 /** A copy of the collection with fresh label objects: a first push, before any series' attributes were encoded. */
@@ -54,10 +55,12 @@ function freshLabels(c: Collection): Collection {
   return { ...c, families: c.families.map((f) => ({ ...f, series: f.series.map((s) => ({ ...s, labels: { ...s.labels } })) })) as Collection['families'] };
 }
 
-const theirs = measure(() => ProtobufMetricsSerializer.serializeRequest(resourceMetrics)!);
-const ours = measure(() => encodeOtlpProtobuf(collection));
 const firstPushes = Array.from({ length: ROUNDS + WARMUP_ROUNDS }, () => freshLabels(collection));
-const oursFirst = measure(() => encodeOtlpProtobuf(firstPushes.pop()!));
+const [theirs, ours, oursFirst] = measure([
+  () => ProtobufMetricsSerializer.serializeRequest(resourceMetrics)!,
+  () => encodeOtlpProtobuf(collection),
+  () => encodeOtlpProtobuf(firstPushes.pop()!),
+]) as [{ ms: number; bytes: number }, { ms: number; bytes: number }, { ms: number; bytes: number }];
 
 const detail = (o: { ms: number; bytes: number }): string => `${o.ms.toFixed(2)} ms (${o.bytes} bytes)`;
 report('OTLP protobuf, 10,000 points', `${detail(ours)} vs otlp-transformer ProtobufMetricsSerializer ${detail(theirs)}`, theirs.ms / ours.ms, 1);
