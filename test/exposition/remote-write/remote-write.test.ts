@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { encodeRemoteWrite, encodeWriteRequest } from '../../../src/exposition/remote-write/remote-write.js';
 import { writePrometheusText, type NamingProfile } from '../../../src/index.js';
 import { expectBytesToMatchFixture } from '../../support/binary-fixtures.js';
+import { expectToMatchFixture } from '../../support/fixtures.js';
 import { parseExposition } from '../../support/prometheus-tools.js';
 import { decodeWriteRequest } from '../../support/proto-decoders.js';
 import { POD, pushScenario } from '../../support/push-scenario.js';
@@ -27,6 +28,8 @@ describe('encodeRemoteWrite', () => {
     const { second } = await pushScenario();
     const request = encodeWriteRequest(second);
     expectBytesToMatchFixture(request, 'remote-write/one-of-each.aic.pb');
+    // The same request as protobufjs decodes it from Prometheus' .proto files, for reading in a diff.
+    expectToMatchFixture(`${JSON.stringify(decodeWriteRequest(request), (_key, v: unknown) => (Number.isNaN(v) ? "NaN" : v), 1)}\n`, 'remote-write/one-of-each.aic.json');
     expect(Buffer.from(uncompressSync(Buffer.from(encodeRemoteWrite(second))) as Buffer).equals(Buffer.from(request))).toBe(true);
   });
 
