@@ -29,7 +29,7 @@ describe('encodeRemoteWrite', () => {
     const request = encodeWriteRequest(second);
     expectBytesToMatchFixture(request, 'remote-write/one-of-each.aic.pb');
     // The same request as protobufjs decodes it from Prometheus' .proto files, for reading in a diff.
-    expectToMatchFixture(`${JSON.stringify(decodeWriteRequest(request), (_key, v: unknown) => (Number.isNaN(v) ? "NaN" : v), 1)}\n`, 'remote-write/one-of-each.aic.json');
+    expectToMatchFixture(`${JSON.stringify(decodeWriteRequest(request), (_key, v: unknown) => (Number.isNaN(v) ? 'NaN' : v), 1)}\n`, 'remote-write/one-of-each.aic.json');
     expect(Buffer.from(uncompressSync(Buffer.from(encodeRemoteWrite(second))) as Buffer).equals(Buffer.from(request))).toBe(true);
   });
 
