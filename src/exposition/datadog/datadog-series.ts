@@ -26,6 +26,7 @@ export interface DatadogResource {
   readonly type: string;
 }
 
+/** The delta baseline, the count interval, names, resources and the body size bound. */
 export interface DatadogOptions {
   /** The collection of the previous push: counts are what happened since. Without it, counts are totals since each series' start. */
   readonly previous?: Collection | undefined;

@@ -14,6 +14,7 @@ export const DEFAULT_TEMPORALITY: Temporality = 'cumulative';
 /** The instrumentation scope every request names. */
 export const OTLP_SCOPE_NAME = 'am-metrics';
 
+/** How Sum points count, and the baseline of delta points. */
 export interface OtlpOptions {
   /** Default DEFAULT_TEMPORALITY. */
   readonly temporality?: Temporality | undefined;

@@ -13,6 +13,7 @@ export const REMOTE_WRITE_HEADERS: Readonly<Record<string, string>> = {
   'X-Prometheus-Remote-Write-Version': '0.1.0',
 };
 
+/** Which naming profile the sample names follow. */
 export interface RemoteWriteOptions {
   /** Sample names of the sums, as in the text exposition; default `aic`. */
   readonly profile?: NamingProfile | undefined;
