@@ -20,6 +20,12 @@ export { writePrometheusText, renderPrometheusText, CONTENT_TYPES, type NamingPr
 export type { ExpositionFormat } from './exposition/prometheus/format.js';
 export { jsonView, jsonEntryId, type JsonEntry, type JsonQueryResult } from './exposition/am-json/json-view.js';
 export { parseIdFilter, QueryFilterError, type IdFilter, type QueryParameters } from './exposition/am-json/query-filter.js';
+export { encodeOtlpProtobuf, OTLP_PROTOBUF_CONTENT_TYPE } from './exposition/otlp/otlp-protobuf.js';
+export { encodeOtlpJson, OTLP_JSON_CONTENT_TYPE } from './exposition/otlp/otlp-json.js';
+export { DEFAULT_TEMPORALITY, type OtlpOptions, type Temporality } from './exposition/otlp/otlp-model.js';
+export { encodeDatadogSeries, DATADOG_TYPE, DEFAULT_MAX_BODY_BYTES, DEFAULT_INTERVAL_SECONDS } from './exposition/datadog/datadog-series.js';
+export type { DatadogOptions, DatadogBody, DatadogResource } from './exposition/datadog/datadog-series.js';
+export { encodeRemoteWrite, encodeWriteRequest, REMOTE_WRITE_HEADERS, type RemoteWriteOptions } from './exposition/remote-write/remote-write.js';
 export { createAmMetrics, POD_LABEL, type AmMetrics, type AmMetricsOptions } from './metrics/am-metrics.js';
 export type { AuthenticationMetrics } from './metrics/authentication.js';
 export type { AuthorizationMetrics } from './metrics/authorization.js';
