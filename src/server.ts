@@ -76,13 +76,13 @@ function addRoute(router: Router, path: string, get: Handler, otherMethods: Hand
 export interface StartServerOptions extends MetricsRouterOptions {
   readonly source: MetricsSource;
   /** Default DEFAULT_PORT; 0 picks a free port (read it from the result). */
-  readonly port?: number;
+  readonly port?: number | undefined;
   /** Address to listen on; default all interfaces. */
-  readonly host?: string;
+  readonly host?: string | undefined;
   /** Serve HTTPS with this certificate and key instead of HTTP. */
-  readonly tls?: TlsOptions;
+  readonly tls?: TlsOptions | undefined;
   /** Connection and timeout bounds; defaults in src/http/server-limits.ts. */
-  readonly limits?: ServerLimits;
+  readonly limits?: ServerLimits | undefined;
 }
 
 /** A listening exporter. */

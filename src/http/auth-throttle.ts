@@ -11,9 +11,9 @@ export const DEFAULT_MAX_TRACKED_CLIENTS = 10_000;
 
 /** Tuning of the failed-authentication throttle; each field has the DEFAULT_ constant of its name. */
 export interface AuthThrottleOptions {
-  readonly maxFailures?: number;
-  readonly windowMs?: number;
-  readonly maxClients?: number;
+  readonly maxFailures?: number | undefined;
+  readonly windowMs?: number | undefined;
+  readonly maxClients?: number | undefined;
 }
 
 interface FailureWindow {

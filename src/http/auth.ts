@@ -19,11 +19,11 @@ export interface AuthOptions {
    * Accept `Authorization: Basic …` with exactly these credentials, and the same pair sent as AIC's
    * API key headers (`x-api-key: <username>`, `x-api-secret: <password>`).
    */
-  readonly basic?: BasicCredentials;
+  readonly basic?: BasicCredentials | undefined;
   /** Accept `Authorization: Bearer <token>` with exactly this token. */
-  readonly bearerToken?: string;
+  readonly bearerToken?: string | undefined;
   /** Realm named in the challenges; default DEFAULT_REALM. */
-  readonly realm?: string;
+  readonly realm?: string | undefined;
 }
 
 /** Realm of the `WWW-Authenticate` challenges when the options name none. */

@@ -12,10 +12,10 @@ import { AuthThrottle, type AuthThrottleOptions } from './auth-throttle.js';
 import { ConcurrencyLimit } from './concurrency-limit.js';
 import type { LivePage } from './page/monitoring-page.js';
 import { defaultLogger, describeError, type Logger } from './logger.js';
-import { acceptsGzip, chooseFormat } from './negotiate.js';
+import { chooseFormat } from './negotiate.js';
 import { isProtectedPath } from './paths.js';
-import { sendBody, sendJson, sendPlain, type Headers } from './responses.js';
-import { RenderedScrape, SharedScrape, type Collector } from './shared-scrape.js';
+import { sendJson, sendPlain } from './responses.js';
+import { RenderedScrape, SharedScrape, sendRendered, type Collector } from './shared-scrape.js';
 
 /** Scrape and JSON requests served at once; beyond it a request gets 503 with Retry-After. */
 export const DEFAULT_MAX_CONCURRENT_SCRAPES = 10;
@@ -25,13 +25,13 @@ const BUSY_RETRY_AFTER_SECONDS = 1;
 /** How the metrics endpoints behave; every field is optional. */
 export interface MetricsRouterOptions {
   /** Who may read the metrics; default: everyone (see AuthOptions). */
-  readonly auth?: AuthOptions;
+  readonly auth?: AuthOptions | undefined;
   /** Throttling of failed authentications per client; defaults in auth-throttle.ts. */
-  readonly authThrottle?: AuthThrottleOptions;
+  readonly authThrottle?: AuthThrottleOptions | undefined;
   /** Default DEFAULT_MAX_CONCURRENT_SCRAPES. */
-  readonly maxConcurrentScrapes?: number;
+  readonly maxConcurrentScrapes?: number | undefined;
   /** One line per failed gauge callback or failed render; default `console.error`. */
-  readonly logger?: Logger;
+  readonly logger?: Logger | undefined;
   /** Times the auth-throttle windows (its `monotonic` reading); default the system clock. */
   readonly clock?: Clock | undefined;
   /** A live page to serve at `/monitoring` (e.g. the AM page, `amLivePage`); default none. */
@@ -88,7 +88,7 @@ export class MetricsHandlers {
     if (format === undefined) return sendPlain(res, 406, NOT_ACCEPTABLE, { Vary: PROMETHEUS_VARY });
     await this.withSlot(req, res, async () => {
       const rendered = await this.scrape.exposition(format, profile);
-      await this.sendEncoded(req, res, rendered, { 'Content-Type': CONTENT_TYPES[format], Vary: PROMETHEUS_VARY });
+      await sendRendered(req, res, rendered, { 'Content-Type': CONTENT_TYPES[format], Vary: PROMETHEUS_VARY });
     });
   }
 
@@ -197,16 +197,10 @@ export class MetricsHandlers {
 
   private async sendJsonText(req: IncomingMessage, res: ServerResponse, text: string): Promise<void> {
     const rendered = new RenderedScrape(Buffer.from(text, 'utf8'));
-    await this.sendEncoded(req, res, rendered, { 'Content-Type': 'application/json; charset=utf-8', Vary: 'Accept-Encoding' });
+    await sendRendered(req, res, rendered, { 'Content-Type': 'application/json; charset=utf-8', Vary: 'Accept-Encoding' });
   }
 
-  private async sendEncoded(req: IncomingMessage, res: ServerResponse, rendered: RenderedScrape, headers: Headers): Promise<void> {
-    if (acceptsGzip(req.headers['accept-encoding'])) {
-      sendBody(res, 200, await rendered.gzipped(), { ...headers, 'Content-Encoding': 'gzip' });
-    } else {
-      sendBody(res, 200, rendered.body, headers);
-    }
-  }
+
 }
 
 /** A request header's value; repeated headers (which Node joins with ", ") count as one value. */

@@ -21,11 +21,11 @@ const TIMEOUT_CHECK_INTERVAL_MS = 1_000;
 
 /** Bounds for the standalone server; each field has the DEFAULT_ constant of its name. */
 export interface ServerLimits {
-  readonly maxConnections?: number;
-  readonly headersTimeoutMs?: number;
-  readonly requestTimeoutMs?: number;
-  readonly idleTimeoutMs?: number;
-  readonly keepAliveTimeoutMs?: number;
+  readonly maxConnections?: number | undefined;
+  readonly headersTimeoutMs?: number | undefined;
+  readonly requestTimeoutMs?: number | undefined;
+  readonly idleTimeoutMs?: number | undefined;
+  readonly keepAliveTimeoutMs?: number | undefined;
 }
 
 interface ResolvedLimits {

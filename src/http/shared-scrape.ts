@@ -5,7 +5,10 @@ import { promisify } from 'node:util';
 import type { Collection } from '../registry/collection.js';
 import type { ExpositionFormat } from '../exposition/prometheus/format.js';
 import { renderPrometheusText, type NamingProfile } from '../exposition/prometheus/prometheus-text.js';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { describeError, type Logger } from './logger.js';
+import { acceptsGzip } from './negotiate.js';
+import { sendBody, type Headers } from './responses.js';
 
 const gzipAsync = promisify(gzip);
 
@@ -24,6 +27,15 @@ export class RenderedScrape {
   gzipped(): Promise<Buffer> {
     this.compressed ??= gzipAsync(this.body);
     return this.compressed;
+  }
+}
+
+/** Answers 200 with `rendered`, gzipped when the request's `Accept-Encoding` allows it. */
+export async function sendRendered(req: IncomingMessage, res: ServerResponse, rendered: RenderedScrape, headers: Headers): Promise<void> {
+  if (acceptsGzip(req.headers['accept-encoding'])) {
+    sendBody(res, 200, await rendered.gzipped(), { ...headers, 'Content-Encoding': 'gzip' });
+  } else {
+    sendBody(res, 200, rendered.body, headers);
   }
 }
 

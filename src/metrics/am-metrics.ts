@@ -15,14 +15,14 @@ export const POD_LABEL = 'kubernetes_pod_name';
 
 export interface AmMetricsOptions {
   /** The registry to install on; a new one is created when absent. */
-  readonly registry?: Registry;
+  readonly registry?: Registry | undefined;
   /**
    * Value of `kubernetes_pod_name`; default KUBERNETES_POD_NAME, then HOSTNAME, then the host name.
    * `null` leaves the label out, as self-hosted AM does (AIC adds it).
    */
-  readonly podName?: string | null;
+  readonly podName?: string | null | undefined;
   /** Clock for a registry created here (epoch ms); not allowed together with `registry`. */
-  readonly now?: () => number;
+  readonly now?: (() => number) | undefined;
 }
 
 /** AM's metrics, one typed recorder per family, on `registry`. */

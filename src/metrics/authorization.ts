@@ -1,7 +1,7 @@
 // Authorization family: policy changes, policy evaluations with their actions and advice, and the
 // subject cache. Policy sets, action types and advice types are open sets, capped by the registry.
 import { METRICS, type ActionOutcome, type Outcome, type PolicyOperation } from './catalog.js';
-import type { InstalledCatalog, StateGauge } from './install.js';
+import type { InstalledCatalog, SpecLabels, StateGauge } from './install.js';
 import { timeOutcome } from './timing.js';
 
 /** Records what AM's policy engine does. */
@@ -17,7 +17,7 @@ export interface AuthorizationMetrics {
   /** An evaluation returned advice of `adviceType` (e.g. AuthLevelConditionAdvice). */
   advice(policySet: string, adviceType: string): void;
   /** Subject membership relationships cached; set it or `track` a function read at each scrape. */
-  readonly subjectCacheSize: StateGauge;
+  readonly subjectCacheSize: StateGauge<SpecLabels<typeof METRICS.subjectCacheSize>>;
 }
 
 export function authorizationMetrics(catalog: InstalledCatalog): AuthorizationMetrics {

@@ -81,8 +81,9 @@ export interface MetricSpec {
   readonly source: 'AIC' | 'AM';
 }
 
-const closed = (name: string, values: readonly string[]): LabelSpec => ({ name, values });
-const open = (name: string): LabelSpec => ({ name });
+/** Label specs keep their literal name and values, so recorders' label types derive from the data. */
+const closed = <N extends string, V extends string>(name: N, values: readonly V[]): { readonly name: N; readonly values: readonly V[] } => ({ name, values });
+const open = <N extends string>(name: N): { readonly name: N } => ({ name });
 
 /** Every metric AM documents in the six families, by id, in the order the reference lists them. */
 export const METRICS = {

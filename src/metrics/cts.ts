@@ -2,7 +2,7 @@
 // task-queue metrics.
 import { METRICS, type CtsConnectionState, type CtsOperation, type CtsTokenType, type Outcome, type ReaperTokenType, type ReaperType } from './catalog.js';
 import type { GaugeChild } from '../registry/gauge.js';
-import type { InstalledCatalog, StateGauge } from './install.js';
+import type { InstalledCatalog, SpecLabels, StateGauge } from './install.js';
 import { timeOutcome } from './timing.js';
 
 /** Which CTS operation on which kind of token. */
@@ -28,18 +28,18 @@ export interface CtsMetrics {
   /** An attempt to connect to the CTS store took `seconds` (AM only). */
   connection(seconds: number, outcome: Outcome): void;
   /** Connections handed out (`out`) or waiting (`pending`) (AM only). */
-  readonly connectionState: StateGauge;
+  readonly connectionState: StateGauge<SpecLabels<typeof METRICS.ctsConnectionState>>;
   connectionsIn(state: CtsConnectionState): GaugeChild;
   /** A reaper search for expired tokens took `seconds` (AM only). */
   reaperSearch(seconds: number, outcome: Outcome): void;
   /** The reaper deleted an expired token (AM only). */
   reaperDeletion(deletion: ReaperDeletion, outcome: Outcome): void;
   /** Tokens held in the reaper cache (AM only). */
-  readonly reaperCacheSize: StateGauge;
+  readonly reaperCacheSize: StateGauge<SpecLabels<typeof METRICS.ctsReaperCacheSize>>;
   /** An operation waited `seconds` in the task queue (AM 7.2 and earlier). */
   taskQueueWait(seconds: number): void;
   /** Operations waiting in the task queue (AM 7.2 and earlier). */
-  readonly taskQueueSize: StateGauge;
+  readonly taskQueueSize: StateGauge<SpecLabels<typeof METRICS.ctsTaskQueueSize>>;
 }
 
 export function ctsMetrics(catalog: InstalledCatalog): CtsMetrics {

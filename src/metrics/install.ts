@@ -58,12 +58,27 @@ export class GuardedDistinct {
   }
 }
 
+/** A catalogue gauge without labels. */
+export type NoLabels = Readonly<Record<string, never>>;
+
+/**
+ * The label values a catalogue metric takes: each closed label one of AM's values, open ones any
+ * string; NoLabels for a metric without labels.
+ */
+export type SpecLabels<S extends MetricSpec> = S['labels'] extends readonly [] ? NoLabels : {
+  readonly [K in S['labels'][number] as K['name']]: K extends { readonly values: readonly (infer V)[] } ? V : string;
+};
+
+/** The label argument of a StateGauge's methods: optional for a gauge without labels, else required. */
+export type StateGaugeLabels<L> = {} extends L ? [labels?: L] : [labels: L];
+
 /**
  * A catalogue gauge for state the host owns: set it, move it, or hand it a function read at every
  * scrape (`track`). A tracked series follows its function; a function that throws fails the gauge's
- * family for that scrape (see Registry.collect).
+ * family for that scrape (see Registry.collect). `L` types its labels, so a misspelt label or an
+ * undocumented value of a closed set fails to compile.
  */
-export class StateGauge {
+export class StateGauge<L extends Labels = Labels> {
   private readonly readers = new Map<string, { labels: Labels; read: () => number | Promise<number> }>();
   readonly gauge: Gauge;
 
@@ -72,15 +87,18 @@ export class StateGauge {
   }
 
   /** The series for `labels`, to set or move by hand. @throws InvalidLabelError for undocumented values. */
-  labels(labels: Labels = {}): GaugeChild {
-    this.guard.check(labels);
-    return this.gauge.labels(labels);
+  labels(...[labels]: StateGaugeLabels<L>): GaugeChild {
+    const given: Labels = labels ?? {};
+    this.guard.check(given);
+    return this.gauge.labels(given);
   }
 
   /** Reads `read` at every scrape for the series `labels`. @throws InvalidLabelError as `labels` does. */
-  track(read: () => number | Promise<number>, labels: Labels = {}): void {
-    this.labels(labels);
-    this.readers.set(JSON.stringify(Object.entries(labels).sort()), { labels, read });
+  track(read: () => number | Promise<number>, ...[labels]: StateGaugeLabels<L>): void {
+    const given: Labels = labels ?? {};
+    this.guard.check(given);
+    this.gauge.labels(given);
+    this.readers.set(JSON.stringify(Object.entries(given).sort()), { labels: given, read });
   }
 
   private async readAll(): Promise<void> {
@@ -109,8 +127,8 @@ export class InstalledCatalog {
     return this.find(spec, GuardedDistinct);
   }
 
-  gauge(spec: MetricSpec): StateGauge {
-    return this.find(spec, StateGauge);
+  gauge<S extends MetricSpec>(spec: S): StateGauge<SpecLabels<S>> {
+    return this.find(spec, StateGauge) as StateGauge<never> as StateGauge<SpecLabels<S>>;
   }
 
   private find<T>(spec: MetricSpec, type: abstract new (...args: never[]) => T): T {

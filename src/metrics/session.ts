@@ -1,7 +1,7 @@
 // Session family: session operations, idle and max timeouts, lifetimes, the in-memory journey store
 // and the CTS-based session cache.
 import { METRICS, type CacheOutcome, type Outcome, type SessionOperation, type SessionTimeout, type SessionType } from './catalog.js';
-import type { InstalledCatalog, StateGauge } from './install.js';
+import type { InstalledCatalog, SpecLabels, StateGauge } from './install.js';
 import { timeOutcome } from './timing.js';
 
 /** Which session operation on which type of session. */
@@ -21,13 +21,13 @@ export interface SessionMetrics {
   /** A session ended after living `seconds`. */
   lifetime(sessionType: SessionType, seconds: number): void;
   /** Journey sessions in the in-memory authentication store (session type `authentication-in-memory`). */
-  readonly storeSize: StateGauge;
+  readonly storeSize: StateGauge<SpecLabels<typeof METRICS.sessionStoreSize>>;
   /** The CTS-based session cache had the session (hit) or not (miss). */
   cache(outcome: CacheOutcome): void;
   /** A session was evicted from the CTS-based session cache. */
   cacheEviction(): void;
   /** Sessions in the CTS-based session cache. */
-  readonly cacheSize: StateGauge;
+  readonly cacheSize: StateGauge<SpecLabels<typeof METRICS.sessionCacheSize>>;
 }
 
 export function sessionMetrics(catalog: InstalledCatalog): SessionMetrics {

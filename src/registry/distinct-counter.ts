@@ -19,7 +19,7 @@ export interface DistinctCounterChild {
  * per process: combine processes by merging their sketches (`merge`, or `Registry.merge`), never by
  * adding estimates. `L` is the union of its label names.
  */
-export class DistinctCounter<L extends string = string> extends Metric<DistinctSketch> {
+export class DistinctCounter<L extends string = string> extends Metric<DistinctSketch, L> {
   /**
    * Records one value; recording it again never counts twice.
    * @throws InvalidLabelError for bad labels; InvalidValueError when `value` is not a string.

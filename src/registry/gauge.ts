@@ -26,7 +26,7 @@ export interface GaugeChild {
  * A value that goes up and down, such as a cache size or operations in flight. A new series reads 0.
  * `L` is the union of its label names, so a misspelt or missing label fails to compile.
  */
-export class Gauge<L extends string = string> extends Metric<GaugeValue> {
+export class Gauge<L extends string = string> extends Metric<GaugeValue, L> {
   /** Series merged in from other sources under `per-source` combining, by source and label set. */
   private readonly sourced = new Map<string, Point>();
 

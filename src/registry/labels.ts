@@ -6,8 +6,11 @@ import { InvalidLabelError, MetricsError } from './errors.js';
 /** Label values by label name; `{}` for a metric without labels. */
 export type Labels = Readonly<Record<string, string>>;
 
-/** The label values a metric with label names `L` takes: each of them, and no other. */
-export type LabelValues<L extends string> = Readonly<Record<L, string>>;
+/**
+ * The label values a metric with label names `L` takes: each of them, and no other. A metric without
+ * label names (`L` is `never`) takes `{}` only.
+ */
+export type LabelValues<L extends string> = [L] extends [never] ? Readonly<Record<string, never>> : Readonly<Record<L, string>>;
 
 /** How many label sets one metric holds before new ones fold into its overflow series. */
 export const DEFAULT_MAX_SERIES = 2_000;

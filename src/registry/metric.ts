@@ -3,7 +3,7 @@
 import type { Clock } from './clock.js';
 import type { Descriptor } from './descriptor.js';
 import { InvalidValueError } from './errors.js';
-import { SeriesTable, type Labels, type SeriesEntry } from './labels.js';
+import { SeriesTable, type LabelValues, type Labels, type SeriesEntry } from './labels.js';
 import type { FamilySnapshot } from './collection.js';
 
 /** What a registry hands each metric it creates. */
@@ -29,8 +29,8 @@ export interface SeriesState<State = unknown> {
   readonly state: State;
 }
 
-/** Base of the four metric types. */
-export abstract class Metric<C extends Cell<unknown>> {
+/** Base of the four metric types; `L` is the union of its label names. */
+export abstract class Metric<C extends Cell<unknown>, L extends string = string> {
   protected readonly table: SeriesTable<C>;
   /** Epoch ms when the metric was registered: the start of its folded-observation count. */
   readonly createdMs: number;
@@ -56,7 +56,7 @@ export abstract class Metric<C extends Cell<unknown>> {
    * to it with `labels()` that records again starts it afresh, with a new `startMs`.
    * @throws InvalidLabelError for missing, unknown or non-string labels.
    */
-  remove(labels: Labels): boolean {
+  remove(labels: LabelValues<L>): boolean {
     return this.table.remove(labels);
   }
 

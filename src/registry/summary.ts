@@ -16,7 +16,7 @@ export interface SummaryChild {
  * `_count` and `amount` to `_sum` (AM records 1, so the two are equal). Rates come from the registry
  * clock. `L` is the union of its label names, so a misspelt or missing label fails to compile.
  */
-export class Summary<L extends string = string> extends Metric<CountSum> {
+export class Summary<L extends string = string> extends Metric<CountSum, L> {
   /**
    * Records one event.
    * @throws InvalidLabelError for missing, unknown or non-string labels; InvalidValueError when

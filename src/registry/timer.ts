@@ -19,7 +19,7 @@ export interface TimerChild {
  * arrived for the cell's window (see DecayingQuantiles). Durations are in seconds. `L` is the union
  * of its label names, so a misspelt or missing label fails to compile.
  */
-export class Timer<L extends string = string> extends Metric<TimerCell> {
+export class Timer<L extends string = string> extends Metric<TimerCell, L> {
   /**
    * Records one duration.
    * @throws InvalidLabelError for missing, unknown or non-string labels; InvalidValueError when

@@ -26,9 +26,9 @@ const MAX_CATCH_UP_SECONDS = 10;
 
 export interface SimulatorOptions {
   /** Login journeys per second, > 0 and at most MAX_RATE; default DEFAULT_RATE. */
-  readonly rate?: number;
+  readonly rate?: number | undefined;
   /** A 32-bit integer; default DEFAULT_SEED. */
-  readonly seed?: number;
+  readonly seed?: number | undefined;
 }
 
 /** A running AM-like service; see createSimulator. */

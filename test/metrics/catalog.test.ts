@@ -96,7 +96,7 @@ describe('the AM catalogue', () => {
     expect(() => am.cts.task({ operation: 'create', tokenType: 'oauth3' as never }, 0.1, 'success')).toThrow(/label "token_type" got "oauth3" \(allowed: authentication-whitelist, /);
     expect(() => am.session.timeout('logout' as never, 'cts-based')).toThrow(/allowed: idle-timeout, max-timeout/);
     expect(() => am.oauth2.tokenRevoked('refresh-token' as never)).toThrow(InvalidLabelError);
-    expect(() => am.session.storeSize.track(() => 1, { session_type: 'cts-based' })).toThrow(InvalidLabelError);
+    expect(() => am.session.storeSize.track(() => 1, { session_type: 'cts-based' as never })).toThrow(InvalidLabelError);
     expect(await am.registry.metrics()).toBe(before);
   });
 

@@ -24,6 +24,8 @@ export interface PrometheusOptions {
   readonly binary?: string;
   /** Absolute paths of rule files to load (`rule_files`). */
   readonly ruleFiles?: readonly string[];
+  /** More command-line flags, e.g. `--web.enable-remote-write-receiver`. */
+  readonly extraFlags?: readonly string[];
 }
 
 /** One recording or alerting rule as `/api/v1/rules` reports it after evaluation. */
@@ -90,6 +92,7 @@ export class PrometheusServer {
       `--storage.tsdb.path=${join(dir, 'data')}`,
       `--web.listen-address=127.0.0.1:${port}`,
       '--log.level=warn',
+      ...(options.extraFlags ?? []),
     ], { stdio: ['ignore', 'pipe', 'pipe'] });
     const server = new PrometheusServer(child, dir, `http://127.0.0.1:${port}`);
     child.once('error', (error) => (server.log += `\nspawn failed: ${error.message}`));
@@ -184,7 +187,7 @@ function configOf(options: PrometheusOptions): unknown {
 }
 
 /** A port free right now on 127.0.0.1 (listen on 0, read it, close). */
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createServer();
     probe.once('error', reject);

@@ -13,3 +13,18 @@ am.denylist.check('session-client-based', true);
 // @ts-expect-error -- policy evaluation outcomes are success or failure, not allow
 am.authorization.evaluation('oauth2Scopes', 0.01, 'allow');
 am.authentication.outcome('timeout');
+
+// Scrape-time gauges take their catalogue labels, typed.
+am.cts.connectionState.track(() => 1, { status: 'out' });
+// @ts-expect-error -- 'idle' is not a CTS connection status
+am.cts.connectionState.track(() => 1, { status: 'idle' });
+// @ts-expect-error -- the label is status, not state
+am.cts.connectionState.track(() => 1, { state: 'out' });
+// @ts-expect-error -- a labelled gauge needs its labels
+am.cts.connectionState.track(() => 1);
+am.session.cacheSize.track(() => 3);
+am.session.storeSize.track(() => 2, { session_type: 'authentication-in-memory' });
+// @ts-expect-error -- the in-memory store's gauge counts only authentication-in-memory sessions
+am.session.storeSize.track(() => 1, { session_type: 'cts-based' });
+// @ts-expect-error -- a gauge without labels takes none
+am.session.cacheSize.track(() => 1, { session_type: 'cts-based' });

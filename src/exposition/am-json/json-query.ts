@@ -11,12 +11,17 @@ export interface JsonQuery {
   /** Which entries belong in the answer: `_queryFilter` and `prefix` (on `_id`) together. */
   readonly filter: EntryFilter;
   /** JSON pointers of the fields to keep (`_id` always stays); absent keeps every field. */
-  readonly fields?: readonly (readonly string[])[];
+  readonly fields?: readonly (readonly string[])[] | undefined;
   /** Entries per page; 0 means one answer with every entry. */
   readonly pageSize: number;
   /** Entries skipped before the page starts. */
   readonly offset: number;
   readonly totalPolicy: TotalPagedResultsPolicy;
+}
+
+/** The query parameters a query reads; a `URLSearchParams` is one (typed here without DOM or Node globals). */
+export interface QueryParameters {
+  get(name: string): string | null;
 }
 
 /** Query parameters CREST defines that this view does not implement: a 400 names them, never silence. */
@@ -28,9 +33,9 @@ const UNSUPPORTED = ['_sortKeys', '_queryId', '_queryExpression'];
  * the next entry), and overrides `_pagedResultsOffset`.
  * @throws JsonQueryError (QueryFilterError for the filter) naming the parameter and its value.
  */
-export function parseJsonQuery(params: URLSearchParams): JsonQuery {
+export function parseJsonQuery(params: QueryParameters): JsonQuery {
   for (const name of UNSUPPORTED) {
-    if (params.has(name)) throw new JsonQueryError(`${name} is not supported here (supported: _queryFilter, _fields, _pageSize, _pagedResultsOffset, _pagedResultsCookie, _totalPagedResultsPolicy)`);
+    if (params.get(name) !== null) throw new JsonQueryError(`${name} is not supported here (supported: _queryFilter, _fields, _pageSize, _pagedResultsOffset, _pagedResultsCookie, _totalPagedResultsPolicy)`);
   }
   const expression = params.get('_queryFilter');
   const byQuery = expression === null ? undefined : parseQueryFilter(expression);
@@ -57,7 +62,7 @@ function fieldsOf(text: string | null): string[][] | undefined {
   });
 }
 
-function wholeNumber(params: URLSearchParams, name: string): number {
+function wholeNumber(params: QueryParameters, name: string): number {
   const text = params.get(name);
   return text === null || text === '' ? 0 : wholeNumberOf(text, name);
 }

@@ -7,9 +7,8 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
-import { acceptsGzip } from '../negotiate.js';
 import { sendBody } from '../responses.js';
-import { RenderedScrape } from '../shared-scrape.js';
+import { RenderedScrape, sendRendered } from '../shared-scrape.js';
 import type { Collection } from '../../registry/collection.js';
 
 /** A page the router serves at `/monitoring`: static files, and the JSON view it polls. */
@@ -91,11 +90,7 @@ export class MonitoringPage {
     const file = await this.load(name);
     const headers = { 'Content-Type': file.contentType, 'Cache-Control': ASSET_CACHE_CONTROL, ETag: file.etag, Vary: 'Accept-Encoding' };
     if (matchesEtag(req.headers['if-none-match'], file.etag)) return sendNotModified(res, headers);
-    if (acceptsGzip(req.headers['accept-encoding'])) {
-      sendBody(res, 200, await file.content.gzipped(), { ...headers, 'Content-Encoding': 'gzip' });
-    } else {
-      sendBody(res, 200, file.content.body, headers);
-    }
+    await sendRendered(req, res, file.content, headers);
   }
 
   private load(name: string): Promise<Asset> {

@@ -136,7 +136,13 @@ export class DecayingQuantiles {
 
   /** The decayed quantiles at `nowMs`, one per QUANTILES entry in that order; all NaN when stale. */
   quantiles(nowMs: number): number[] {
-    return QUANTILES.map((q) => this.quantile(q, nowMs));
+    if (this.isStale(nowMs)) return QUANTILES.map(() => Number.NaN);
+    const { count, zeroCount, store, mapping, min, max } = this.sketch;
+    const ranks = QUANTILES.map((q) => Math.max(0, (q - RANK_TIE_SLACK) * count) - zeroCount);
+    const keys = keysAtRanks(store.bins, store.offset, store.maxKey, ranks);
+    // Why one walk: each quantile on its own walks the buckets from the start (the store's keyAtRank);
+    // QUANTILES is ascending, so one walk finds every key, six times fewer steps on a read.
+    return ranks.map((rank, i) => (rank < 0 ? 0 : Math.min(Math.max(mapping.value(keys[i] as number), min), max)));
   }
 
   /**
@@ -314,6 +320,21 @@ function sharedMapping(fresh: DDSketch['mapping'], relativeAccuracy: number): DD
   if (shared !== undefined) return shared;
   mappings.set(relativeAccuracy, fresh);
   return fresh;
+}
+
+/**
+ * The store's keyAtRank (first key whose running weight exceeds the rank) for ascending `ranks` in one
+ * walk over `bins`; the largest key where the weights run out first, as the store does.
+ */
+function keysAtRanks(bins: readonly number[], offset: number, maxKey: number, ranks: readonly number[]): number[] {
+  const keys: number[] = [];
+  let running = 0;
+  let i = 0;
+  for (const rank of ranks) {
+    while (i < bins.length && !(running > rank)) running += bins[i++] ?? 0;
+    keys.push(running > rank ? i - 1 + offset : maxKey);
+  }
+  return keys;
 }
 
 function listOf(value: unknown, metric: string, field: string): readonly unknown[] {

@@ -26,8 +26,8 @@ export type DistinctSketchJson =
 
 /** How a sketch is built; `metric` only names the sketch in error messages. */
 export interface DistinctSketchOptions {
-  readonly precision?: number;
-  readonly metric?: string;
+  readonly precision?: number | undefined;
+  readonly metric?: string | undefined;
 }
 
 const DEFAULT_METRIC = 'distinct sketch';

@@ -7,19 +7,10 @@ import {
 } from '../../../src/registry/cells/decaying-quantiles.js';
 import { ManualClock } from '../../support/manual-clock.js';
 import { logNormal, seededRandom } from '../../support/random.js';
+import { AM_DECAY_PER_SECOND, exactDecayedMean, exactDecayedQuantile, exactDecayedStddev, relativeError, type Observation } from '../../support/decayed-reference.js';
 
 /** The promise: every quantile within 1% (relative) of the exact decayed quantile. */
 const PROMISED_RELATIVE_ERROR = 0.01;
-/** AM's alpha, written out so that a wrong constant in the module cannot hide in the reference. */
-const AM_DECAY_PER_SECOND = 0.015;
-/** The tie slack of the documented convention: C(x) > (q − 1e−9)·W. */
-const RANK_TIE_SLACK = 1e-9;
-
-interface Observation {
-  readonly value: number;
-  readonly atMs: number;
-}
-
 /** Records into the storage under test and into a log for the brute-force reference. */
 class Recorder {
   readonly storage = new DecayingQuantiles();
@@ -41,44 +32,6 @@ class Recorder {
   }
 }
 
-function decayedWeights(log: readonly Observation[], nowMs: number): { value: number; weight: number }[] {
-  return log.map(({ value, atMs }) => {
-    const ageSeconds = (nowMs - atMs) / 1_000;
-    return { value, weight: Math.exp(-AM_DECAY_PER_SECOND * ageSeconds) };
-  });
-}
-
-/** Brute force: sort all observations with their exact weights; the first whose running weight passes q·W. */
-function exactDecayedQuantile(log: readonly Observation[], q: number, nowMs: number): number {
-  const weighted = decayedWeights(log, nowMs).sort((a, b) => a.value - b.value);
-  const total = weighted.reduce((sum, { weight }) => sum + weight, 0);
-  let running = 0;
-  for (const { value, weight } of weighted) {
-    running += weight;
-    if (running > (q - RANK_TIE_SLACK) * total) return value;
-  }
-  return weighted[weighted.length - 1]?.value ?? Number.NaN;
-}
-
-function exactDecayedMean(log: readonly Observation[], nowMs: number): number {
-  const weighted = decayedWeights(log, nowMs);
-  const total = weighted.reduce((sum, { weight }) => sum + weight, 0);
-  return weighted.reduce((sum, { value, weight }) => sum + value * weight, 0) / total;
-}
-
-/** Brute force: √(Σw·(x − mean)² / Σw) with the exact decayed weights (Dropwizard's WeightedSnapshot). */
-function exactDecayedStddev(log: readonly Observation[], nowMs: number): { stddev: number; rms: number } {
-  const weighted = decayedWeights(log, nowMs);
-  const total = weighted.reduce((sum, { weight }) => sum + weight, 0);
-  const mean = exactDecayedMean(log, nowMs);
-  const variance = weighted.reduce((sum, { value, weight }) => sum + weight * (value - mean) ** 2, 0) / total;
-  const meanSquare = weighted.reduce((sum, { value, weight }) => sum + weight * value ** 2, 0) / total;
-  return { stddev: Math.sqrt(variance), rms: Math.sqrt(meanSquare) };
-}
-
-function relativeError(actual: number, exact: number): number {
-  return exact === 0 ? Math.abs(actual) : Math.abs(actual - exact) / exact;
-}
 
 /** Asserts every reported quantile against the brute-force reference at the clock's time. */
 function expectQuantilesAccurate({ storage, log, clock }: Recorder): void {
@@ -287,5 +240,19 @@ describe('DecayingQuantiles', () => {
     const nowMs = new ManualClock().now();
     storage.observe(1, nowMs);
     expect(storage.quantile(q, nowMs)).toBeNaN();
+  });
+});
+
+describe('DecayingQuantiles.quantiles', () => {
+  it.each([1, 2, 3, 4, 5])('reads every quantile in one walk exactly as one at a time would (seed %i)', (seed) => {
+    const random = seededRandom(seed);
+    const clock = new ManualClock();
+    const storage = new DecayingQuantiles();
+    const next = logNormal(random, 0.05, 1.5);
+    for (let i = 0; i < 2_000; i += 1) {
+      clock.advance({ ms: Math.floor(random() * 500) });
+      storage.observe(random() < 0.05 ? 0 : next(), clock.now());
+    }
+    expect(storage.quantiles(clock.now())).toEqual(QUANTILES.map((q) => storage.quantile(q, clock.now())));
   });
 });

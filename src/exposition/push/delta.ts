@@ -1,0 +1,74 @@
+// Delta temporality for the push encoders: finds each series of a collection in the previous one,
+// so a count is sent as what happened since the last push. Which values are deltas is the encoder's.
+import type { Collection, FamilySnapshot } from '../../registry/collection.js';
+import type { Labels } from '../../registry/labels.js';
+
+/** The fields of a series that the delta baseline reads. */
+interface Counted {
+  readonly labels: Labels;
+  readonly startMs: number;
+  readonly count?: number;
+  readonly sum?: number;
+  readonly value?: number;
+}
+
+/** A monotonic value of one series over one push interval. */
+export interface DeltaWindow {
+  /** Epoch ms the change is counted from: the previous push, or the series' start if it is newer. */
+  readonly startMs: number;
+  /** How much of `current` the previous push already counted; 0 for a new or reset series. */
+  readonly already: Readonly<{ count: number; sum: number; value: number }>;
+}
+
+const NOTHING = Object.freeze({ count: 0, sum: 0, value: 0 });
+const keyCache = new WeakMap<Labels, string>();
+
+/** A series' label set as one string, the same for equal sets whatever the key order. */
+function labelKey(labels: Labels): string {
+  let key = keyCache.get(labels);
+  if (key === undefined) {
+    key = JSON.stringify(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    keyCache.set(labels, key);
+  }
+  return key;
+}
+
+/**
+ * The series of a previous collection, by family kind, name and label set. A series whose start
+ * differs from the earlier one, or whose count went down, was reset (or belongs to a new process):
+ * it counts from its own start, and nothing of it is subtracted.
+ */
+export class DeltaBaseline {
+  private readonly series = new Map<string, Map<string, Counted>>();
+  private readonly previousMs: number | undefined;
+
+  /** `previous` undefined: every series counts in full, from its start. */
+  constructor(previous: Collection | undefined) {
+    this.previousMs = previous?.timeMs;
+    for (const family of previous?.families ?? []) {
+      const bySeries = new Map<string, Counted>();
+      for (const s of family.series as readonly Counted[]) bySeries.set(labelKey(s.labels), s);
+      this.series.set(familyKey(family), bySeries);
+    }
+  }
+
+  /** What of `current` (a series of `family`) the previous collection already held. */
+  window(family: FamilySnapshot, current: Counted): DeltaWindow {
+    const earlier = this.series.get(familyKey(family))?.get(labelKey(current.labels));
+    const isSameRun =
+      earlier !== undefined &&
+      this.previousMs !== undefined &&
+      earlier.startMs === current.startMs &&
+      (earlier.count ?? 0) <= (current.count ?? 0) &&
+      (earlier.value ?? 0) <= (current.value ?? 0);
+    if (!isSameRun) return { startMs: current.startMs, already: NOTHING };
+    return {
+      startMs: Math.max(current.startMs, this.previousMs),
+      already: { count: earlier.count ?? 0, sum: earlier.sum ?? 0, value: earlier.value ?? 0 },
+    };
+  }
+}
+
+function familyKey(family: FamilySnapshot): string {
+  return `${family.kind}\u0000${family.descriptor.name}`;
+}

@@ -1,0 +1,258 @@
+import { describe, expect, it } from 'vitest';
+import { DistinctSketch, InvalidValueError, MetricConflictError, Registry, TIMER_QUANTILES, type Collection, type CountSum, type Point, type RegistryState, type TimerSeries } from '../../src/index.js';
+import { ManualClock } from '../support/manual-clock.js';
+import { logNormal, seededRandom } from '../support/random.js';
+import { exactDecayedQuantile, relativeError, type Observation } from '../support/decayed-reference.js';
+
+/** The timer's promise, which a merge must keep: every quantile within 1% of the exact decayed quantile. */
+const PROMISED_RELATIVE_ERROR = 0.01;
+
+interface Event {
+  readonly atMs: number;
+  readonly op: 'read' | 'write';
+  readonly seconds: number;
+  readonly user: string;
+}
+
+/**
+ * One stream of observations over 20 minutes. Durations are whole multiples of 2^-20 s, so any order
+ * of addition gives the same double and sums can be compared exactly.
+ */
+function stream(seed: number, count: number, startMs: number): Event[] {
+  const random = seededRandom(seed);
+  const latency = logNormal(random, 0.02, 0.8);
+  const events: Event[] = [];
+  for (let i = 0; i < count; i += 1) {
+    const atMs = startMs + Math.floor((i * 20 * 60_000) / count);
+    const seconds = Math.round(latency() * 2 ** 20) / 2 ** 20;
+    events.push({ atMs, op: random() < 0.7 ? 'read' : 'write', seconds, user: `user-${Math.floor(random() * 3_000)}` });
+  }
+  return events;
+}
+
+function instrument(registry: Registry) {
+  return {
+    timer: registry.timer({ name: 'am_op', help: 'Ops.', labelNames: ['op'] as const }),
+    summary: registry.summary({ name: 'am_login', help: 'Logins.', labelNames: ['op'] as const }),
+    users: registry.distinctCounter({ name: 'am_users', help: 'Users.' }),
+  };
+}
+
+/** Records `events` into registries chosen by `pick`, each on the shared clock. */
+function record(events: readonly Event[], registries: readonly Registry[], pick: (i: number) => number, clock: ManualClock): void {
+  const metrics = registries.map(instrument);
+  events.forEach((event, i) => {
+    clock.advance({ ms: event.atMs - clock.now() });
+    const m = metrics[pick(i)]!;
+    m.timer.observe({ op: event.op }, event.seconds);
+    m.summary.record({ op: event.op });
+    m.users.add({}, event.user);
+  });
+}
+
+function family<K extends string>(collection: Collection, kind: K, name: string) {
+  const found = collection.families.find((f) => f.kind === kind && f.descriptor.name === name);
+  if (found === undefined) throw new Error(`no ${kind} ${name}`);
+  return found.series as readonly (K extends 'timer' ? TimerSeries : K extends 'summary' ? CountSum : Point)[];
+}
+
+describe('Registry.merge', () => {
+  it.each([
+    [1, 2],
+    [2, 3],
+    [3, 5],
+    [4, 8],
+  ])('gives the counts, sums, distinct estimate and quantiles of one registry that saw all (seed %i, %i registries)', async (seed, parts) => {
+    const clock = new ManualClock();
+    const events = stream(seed, 6_000, clock.now() + 1_000);
+    const split = seededRandom(seed + 100);
+    const registries = Array.from({ length: parts }, () => new Registry({ now: () => clock.now() }));
+    record(events, registries, () => Math.floor(split() * parts), clock);
+    const merged = new Registry({ now: () => clock.now() });
+    // States cross a process boundary as JSON.
+    for (const [i, r] of registries.entries()) merged.merge(JSON.parse(JSON.stringify(await r.state())) as RegistryState, { source: String(i) });
+
+    const wholeClock = new ManualClock();
+    const single = new Registry({ now: () => wholeClock.now() });
+    record(events, [single], () => 0, wholeClock);
+    const got = await merged.collect();
+    const want = await single.collect();
+
+    for (const op of ['read', 'write']) {
+      const g = family(got, 'timer', 'am_op').find((s) => s.labels.op === op)!;
+      const w = family(want, 'timer', 'am_op').find((s) => s.labels.op === op)!;
+      expect(g.count).toBe(w.count);
+      expect(g.sum).toBe(w.sum);
+      const log: Observation[] = events.filter((e) => e.op === op).map((e) => ({ value: e.seconds, atMs: e.atMs }));
+      for (const { quantile, value } of g.quantiles) {
+        const exact = exactDecayedQuantile(log, quantile, clock.now());
+        // The merged sketch keeps the single sketch's bound: within 1% of the exact decayed quantile.
+        expect(relativeError(value, exact), `op=${op} q=${quantile}`).toBeLessThanOrEqual(PROMISED_RELATIVE_ERROR);
+      }
+      const gs = family(got, 'summary', 'am_login').find((s) => s.labels.op === op)!;
+      expect(gs.count).toBe(family(want, 'summary', 'am_login').find((s) => s.labels.op === op)!.count);
+    }
+    // A union of sketches is the sketch of the union: the estimates are identical, not just close.
+    expect(family(got, 'distinct', 'am_users')[0]!.value).toBe(family(want, 'distinct', 'am_users')[0]!.value);
+  });
+
+  it('adds moving rates, so the merged one-minute rate is the sum of the parts', async () => {
+    const clock = new ManualClock();
+    const [a, b] = [new Registry({ now: () => clock.now() }), new Registry({ now: () => clock.now() })];
+    const sa = a.summary({ name: 'am_x', help: 'X.' });
+    clock.advance({ seconds: 2 });
+    const sb = b.summary({ name: 'am_x', help: 'X.' });
+    for (let i = 0; i < 600; i += 1) {
+      clock.advance({ ms: 100 });
+      sa.record({});
+      if (i % 2 === 0) sb.record({});
+    }
+    const merged = new Registry({ now: () => clock.now() });
+    merged.merge(await a.state());
+    merged.merge(await b.state());
+    const rate = (c: Collection): number => family(c, 'summary', 'am_x')[0]!.rates.m1;
+    const [ra, rb, rm] = [rate(await a.collect()), rate(await b.collect()), rate(await merged.collect())];
+    // EWMAs are linear and tick on the same epoch-aligned boundaries, so they add up to rounding.
+    expect(rm).toBeCloseTo(ra + rb, 9);
+    expect(rm).toBeGreaterThan(ra);
+    // The merged series starts when the earlier part did.
+    expect(family(await merged.collect(), 'summary', 'am_x')[0]!.startMs).toBe(family(await a.collect(), 'summary', 'am_x')[0]!.startMs);
+  });
+
+  it.each([
+    ['sum', [3, 4, 5], [12]],
+    ['max', [3, 9, 5], [9]],
+    ['min', [3, 9, 5], [3]],
+  ] as const)('combines gauges by %s', async (combine, values, expected) => {
+    const merged = new Registry();
+    for (const value of values) {
+      const r = new Registry();
+      r.gauge({ name: 'am_g', help: 'G.', combine }).set({}, value);
+      merged.merge(await r.state());
+    }
+    expect(family(await merged.collect(), 'gauge', 'am_g').map((p) => p.value)).toEqual(expected);
+  });
+
+  it('keeps one series per source for per-source gauges, under a worker label', async () => {
+    const merged = new Registry();
+    for (const [source, value] of [['1', 10], ['2', 20]] as const) {
+      const r = new Registry();
+      r.gauge({ name: 'am_heap', help: 'Heap.', combine: 'per-source' }).set({}, value);
+      merged.merge(await r.state(), { source });
+    }
+    const series = family(await merged.collect(), 'gauge', 'am_heap');
+    expect(series.map((p) => [p.labels, p.value])).toEqual([[{ worker: '1' }, 10], [{ worker: '2' }, 20]]);
+  });
+
+  it('reads computed gauges into the state it saves', async () => {
+    const r = new Registry();
+    r.gauge({ name: 'am_pool', help: 'Pool.', collect: () => 7 });
+    const merged = new Registry();
+    merged.merge(await r.state());
+    expect(family(await merged.collect(), 'gauge', 'am_pool')[0]!.value).toBe(7);
+  });
+
+  it.each([
+    ['a wrong version', (s: RegistryState) => ({ ...s, version: 2 })],
+    ['a negative count', (s: RegistryState) => withSeries(s, (state) => ({ ...state, counts: { ...state.counts, count: -1 } }))],
+    ['a NaN sum', (s: RegistryState) => withSeries(s, (state) => ({ ...state, counts: { ...state.counts, sum: Number.NaN } }))],
+    ['a sketch bin that is not a pair', (s: RegistryState) => withSeries(s, (state) => ({ ...state, sample: { ...state.sample, bins: [[1]] } }))],
+    ['an unknown kind', (s: RegistryState) => ({ ...s, families: [...s.families, { ...s.families[0]!, kind: 'histogram' }] })],
+  ])('refuses %s with InvalidValueError and changes nothing', async (_what, corrupt) => {
+    const clock = new ManualClock();
+    const source = new Registry({ now: () => clock.now() });
+    source.timer({ name: 'am_t', help: 'T.' }).observe({}, 0.5);
+    source.summary({ name: 'am_other', help: 'O.' }).record({});
+    const target = new Registry({ now: () => clock.now() });
+    target.timer({ name: 'am_t', help: 'T.' }).observe({}, 0.25);
+    const before = await target.metrics();
+    const state = JSON.parse(JSON.stringify(await source.state())) as RegistryState;
+    expect(() => target.merge(corrupt(state) as RegistryState)).toThrow(InvalidValueError);
+    expect(await target.metrics()).toBe(before);
+  });
+
+  it('refuses a metric whose shape clashes with one registered here, before merging anything', async () => {
+    const source = new Registry();
+    source.summary({ name: 'am_a', help: 'A.' }).record({});
+    source.summary({ name: 'am_b', help: 'B.', labelNames: ['x'] }).record({ x: '1' });
+    const target = new Registry();
+    target.summary({ name: 'am_b', help: 'B.' });
+    const state = await source.state();
+    expect(() => target.merge(state)).toThrow(MetricConflictError);
+    expect(target.getSingleMetric('am_a')).toBeUndefined();
+  });
+});
+
+describe('remove and reset', () => {
+  it('drops one series; a bound child that records again starts it afresh', async () => {
+    const clock = new ManualClock();
+    const registry = new Registry({ now: () => clock.now() });
+    const summary = registry.summary({ name: 'am_s', help: 'S.', labelNames: ['outcome'] });
+    const child = summary.labels({ outcome: 'success' });
+    child.record();
+    summary.record({ outcome: 'failure' });
+    expect(summary.remove({ outcome: 'success' })).toBe(true);
+    expect(summary.remove({ outcome: 'success' })).toBe(false);
+    expect(family(await registry.collect(), 'summary', 'am_s').map((s) => s.labels.outcome)).toEqual(['failure']);
+    clock.advance({ minutes: 1 });
+    child.record();
+    const revived = family(await registry.collect(), 'summary', 'am_s').find((s) => s.labels.outcome === 'success')!;
+    expect(revived.count).toBe(1);
+    expect(revived.startMs).toBe(clock.now());
+  });
+
+  it('reset zeroes every series and moves its start time, keeping label sets and bound children', async () => {
+    const clock = new ManualClock();
+    const registry = new Registry({ now: () => clock.now() });
+    const timer = registry.timer({ name: 'am_t', help: 'T.', labelNames: ['op'] });
+    const child = timer.labels({ op: 'read' });
+    child.observe(0.1);
+    clock.advance({ seconds: 30 });
+    registry.reset();
+    let [series] = family(await registry.collect(), 'timer', 'am_t');
+    expect(series).toMatchObject({ count: 0, sum: 0, startMs: clock.now() });
+    child.observe(0.2);
+    [series] = family(await registry.collect(), 'timer', 'am_t');
+    expect(series).toMatchObject({ count: 1, sum: 0.2 });
+  });
+
+  it('clear unregisters every metric', async () => {
+    const registry = new Registry();
+    registry.summary({ name: 'am_s', help: 'S.' }).record({});
+    registry.clear();
+    expect(registry.getSingleMetric('am_s')).toBeUndefined();
+    expect((await registry.collect()).families).toEqual([]);
+    registry.gauge({ name: 'am_s', help: 'now a gauge' });
+  });
+});
+
+describe('Registry.collect', () => {
+  it('gives the resource once, series without it, start times and quantile pairs', async () => {
+    const clock = new ManualClock();
+    const registry = new Registry({ now: () => clock.now(), defaultLabels: { kubernetes_pod_name: 'am-0' } });
+    const createdMs = clock.now();
+    clock.advance({ seconds: 5 });
+    registry.timer({ name: 'am_t', help: 'T.', labelNames: ['op'] }).observe({ op: 'read' }, 0.5);
+    const collection = await registry.collect();
+    expect(collection.timeMs).toBe(clock.now());
+    expect(collection.resource).toEqual({ kubernetes_pod_name: 'am-0' });
+    const [series] = family(collection, 'timer', 'am_t');
+    expect(series!.labels).toEqual({ op: 'read' });
+    expect(series!.startMs).toBe(createdMs + 5_000);
+    expect(series!.quantiles.map((q) => q.quantile)).toEqual([...TIMER_QUANTILES]);
+    expect(series!.quantiles.every((q) => q.value === 0.5)).toBe(true);
+    expect(JSON.parse(JSON.stringify(collection)).families[0].series[0].labels).toEqual({ op: 'read' });
+  });
+
+  it('keeps sketches usable across processes through DistinctSketch too', () => {
+    const sketch = new DistinctSketch();
+    sketch.add('a');
+    expect(DistinctSketch.fromJSON(sketch.toJSON()).estimate()).toBe(1);
+  });
+});
+
+function withSeries(state: RegistryState, change: (cell: any) => unknown): RegistryState {
+  const [first, ...rest] = state.families;
+  const series = first!.series.map((s) => ({ ...s, state: change(s.state) }));
+  return { ...state, families: [{ ...first!, series }, ...rest] } as RegistryState;
+}
