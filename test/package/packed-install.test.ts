@@ -160,9 +160,9 @@ describe('the packed tarball', () => {
   it('declares as dependencies exactly the packages its built code imports', async () => {
     const imported = new Set<string>();
     const listing = await succeed('tar', ['-xzOf', tarball, '--wildcards', 'package/dist/*.js'], work);
-    // Import and export statements (tsc writes one per line), dynamic imports, and createRequire
-    // resolutions of package files (the live page's uPlot).
-    const patterns = [/^(?:import|export)\b[^;]*?\bfrom\s*['"]([^'"]+)['"];$/gm, /^import\s*['"]([^'"]+)['"];$/gm, /\bimport\(\s*['"]([^'"]+)['"]\s*\)/g, /\.resolve\(\s*[`'"]([^`'"$]+)/g];
+    // Import and export statements (tsc writes one per line), dynamic imports, createRequire
+    // resolutions of package files (the live page's uPlot) and lazy requires (remote write's snappy).
+    const patterns = [/^(?:import|export)\b[^;]*?\bfrom\s*['"]([^'"]+)['"];$/gm, /^import\s*['"]([^'"]+)['"];$/gm, /\bimport\(\s*['"]([^'"]+)['"]\s*\)/g, /\.resolve\(\s*[`'"]([^`'"$]+)/g, /\bcreateRequire\([^)]*\)\(\s*['"]([^'"]+)['"]\s*\)/g];
     const specifiers = patterns.flatMap((pattern) => [...listing.matchAll(pattern)].map((m) => m[1]!)).filter((s) => !s.startsWith('.'));
     for (const specifier of specifiers) {
       const name = specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : specifier.split('/')[0]!;
