@@ -1,0 +1,80 @@
+// What a cluster primary spends per scrape merging 4 workers × 2,500 series (1,250 timer series with
+// 200 observations each, 1,250 summary series): our merge of the 4 registry states into a fresh
+// registry + collect + render, against prom-client's AggregatorRegistry.aggregate() + metrics() on the
+// same shape; both also with the JSON round trip the IPC channel adds. Also the payload per worker.
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import client from 'prom-client';
+import { mergeStates } from '../src/cluster.js';
+import { Registry, renderPrometheusText, type RegistryState } from '../src/index.js';
+import { latencies, report } from './support.js';
+
+const WORKERS = 4;
+const SERIES_PER_KIND = 1_250;
+const OBSERVATIONS_PER_TIMER_SERIES = 200;
+const ROUNDS = 7;
+const LABELS = ['operation', 'outcome', 'client'];
+const RESOURCE = { kubernetes_pod_name: 'am-0' };
+
+const labelsOf = (i: number) => ({ operation: ['create', 'read', 'update', 'delete'][i % 4]!, outcome: i % 10 === 0 ? 'failure' : 'success', client: `client-${i}` });
+
+/** One worker's registry and prom-client's, fed the same seeded latencies. */
+function worker(index: number): { ours: Registry; theirs: client.Registry } {
+  const values = latencies(OBSERVATIONS_PER_TIMER_SERIES, 7 + index);
+  const ours = new Registry({ defaultLabels: RESOURCE });
+  const theirs = new client.Registry();
+  theirs.setDefaultLabels(RESOURCE);
+  const timer = ours.timer({ name: 'am_bench_timer', help: 'Timer', labelNames: LABELS });
+  const summary = ours.summary({ name: 'am_bench_summary', help: 'Summary', labelNames: LABELS });
+  const theirTimer = new client.Summary({ name: 'am_bench_timer_seconds', help: 'Timer', labelNames: LABELS, percentiles: [0.5, 0.75, 0.95, 0.98, 0.99, 0.999], maxAgeSeconds: 300, ageBuckets: 5, registers: [theirs] });
+  const theirSummary = new client.Summary({ name: 'am_bench_summary', help: 'Summary', labelNames: LABELS, percentiles: [], registers: [theirs] });
+  for (let i = 0; i < SERIES_PER_KIND; i += 1) {
+    const labels = labelsOf(i);
+    summary.record(labels);
+    theirSummary.observe(labels, 1);
+    for (const v of values) {
+      timer.observe(labels, v);
+      theirTimer.observe(labels, v);
+    }
+  }
+  return { ours, theirs };
+}
+
+const workers = Array.from({ length: WORKERS }, (_, i) => worker(i));
+const ourStates: RegistryState[] = await Promise.all(workers.map((w) => w.ours.state()));
+const theirJson = await Promise.all(workers.map((w) => w.theirs.getMetricsAsJSON()));
+const ourPayloads = ourStates.map((s) => JSON.stringify(s));
+const theirPayloads = theirJson.map((m) => JSON.stringify(m));
+
+async function ourScrape(states: readonly unknown[]): Promise<string> {
+  const merged = mergeStates(states.map((state, i) => ({ source: `worker-${i + 1}`, state })), { defaultLabels: RESOURCE });
+  return renderPrometheusText(await merged.registry.collect(), {});
+}
+
+async function theirScrape(metrics: Parameters<typeof client.AggregatorRegistry.aggregate>[0]): Promise<string> {
+  return client.AggregatorRegistry.aggregate(metrics).metrics();
+}
+
+async function medianMs(run: () => Promise<string>): Promise<number> {
+  const times: number[] = [];
+  for (let r = 0; r < ROUNDS; r += 1) {
+    const start = performance.now();
+    await run();
+    times.push(performance.now() - start);
+  }
+  return times.sort((a, b) => a - b)[Math.floor(ROUNDS / 2)]!;
+}
+
+const delay = monitorEventLoopDelay({ resolution: 1 });
+delay.enable();
+const oursMs = await medianMs(() => ourScrape(ourStates));
+delay.disable();
+const theirsMs = await medianMs(() => theirScrape(theirJson));
+const oursIpcMs = await medianMs(() => ourScrape(ourPayloads.map((p) => JSON.parse(p) as unknown)));
+const theirsIpcMs = await medianMs(() => theirScrape(theirPayloads.map((p) => JSON.parse(p) as Parameters<typeof client.AggregatorRegistry.aggregate>[0][number])));
+const lines = (await ourScrape(ourStates)).split('\n').length;
+const shape = `${WORKERS} workers x ${2 * SERIES_PER_KIND} series`;
+report(`cluster merge + collect + render, ${shape}`, `${oursMs.toFixed(1)} ms (${lines} lines) vs prom-client aggregate() ${theirsMs.toFixed(1)} ms`, theirsMs / oursMs, 1);
+report(`cluster merge incl. JSON parse of the IPC payloads, ${shape}`, `${oursIpcMs.toFixed(1)} ms vs prom-client ${theirsIpcMs.toFixed(1)} ms`, theirsIpcMs / oursIpcMs, 1);
+const kib = (payloads: readonly string[]) => payloads.reduce((a, p) => a + p.length, 0) / payloads.length / 1024;
+console.log(`cluster IPC payload per worker, ${2 * SERIES_PER_KIND} series: ours ${kib(ourPayloads).toFixed(0)} KiB (registry state) vs prom-client ${kib(theirPayloads).toFixed(0)} KiB (getMetricsAsJSON)`);
+console.log(`cluster merge, ${shape}: longest event-loop stall during our scrapes ${(delay.max / 1e6).toFixed(1)} ms`);
