@@ -5,48 +5,20 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import client from 'prom-client';
 import { mergeStates } from '../src/cluster.js';
-import { Registry, renderPrometheusText, type RegistryState } from '../src/index.js';
-import { latencies, report } from './support.js';
+import { renderPrometheusText, type RegistryState } from '../src/index.js';
+import { report } from './support.js';
+import { RESOURCE, SERIES_PER_KIND, WORKERS, workerRegistries } from './cluster-shape.js';
 
-const WORKERS = 4;
-const SERIES_PER_KIND = 1_250;
-const OBSERVATIONS_PER_TIMER_SERIES = 200;
 const ROUNDS = 7;
-const LABELS = ['operation', 'outcome', 'client'];
-const RESOURCE = { kubernetes_pod_name: 'am-0' };
 
-const labelsOf = (i: number) => ({ operation: ['create', 'read', 'update', 'delete'][i % 4]!, outcome: i % 10 === 0 ? 'failure' : 'success', client: `client-${i}` });
-
-/** One worker's registry and prom-client's, fed the same seeded latencies. */
-function worker(index: number): { ours: Registry; theirs: client.Registry } {
-  const values = latencies(OBSERVATIONS_PER_TIMER_SERIES, 7 + index);
-  const ours = new Registry({ defaultLabels: RESOURCE });
-  const theirs = new client.Registry();
-  theirs.setDefaultLabels(RESOURCE);
-  const timer = ours.timer({ name: 'am_bench_timer', help: 'Timer', labelNames: LABELS });
-  const summary = ours.summary({ name: 'am_bench_summary', help: 'Summary', labelNames: LABELS });
-  const theirTimer = new client.Summary({ name: 'am_bench_timer_seconds', help: 'Timer', labelNames: LABELS, percentiles: [0.5, 0.75, 0.95, 0.98, 0.99, 0.999], maxAgeSeconds: 300, ageBuckets: 5, registers: [theirs] });
-  const theirSummary = new client.Summary({ name: 'am_bench_summary', help: 'Summary', labelNames: LABELS, percentiles: [], registers: [theirs] });
-  for (let i = 0; i < SERIES_PER_KIND; i += 1) {
-    const labels = labelsOf(i);
-    summary.record(labels);
-    theirSummary.observe(labels, 1);
-    for (const v of values) {
-      timer.observe(labels, v);
-      theirTimer.observe(labels, v);
-    }
-  }
-  return { ours, theirs };
-}
-
-const workers = Array.from({ length: WORKERS }, (_, i) => worker(i));
+const workers = Array.from({ length: WORKERS }, (_, i) => workerRegistries(i));
 const ourStates: RegistryState[] = await Promise.all(workers.map((w) => w.ours.state()));
 const theirJson = await Promise.all(workers.map((w) => w.theirs.getMetricsAsJSON()));
 const ourPayloads = ourStates.map((s) => JSON.stringify(s));
 const theirPayloads = theirJson.map((m) => JSON.stringify(m));
 
 async function ourScrape(states: readonly unknown[]): Promise<string> {
-  const merged = mergeStates(states.map((state, i) => ({ source: `worker-${i + 1}`, state })), { defaultLabels: RESOURCE });
+  const merged = await mergeStates(states.map((state, i) => ({ source: `worker-${i + 1}`, state })), { defaultLabels: RESOURCE });
   return renderPrometheusText(await merged.registry.collect(), {});
 }
 

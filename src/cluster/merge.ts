@@ -3,6 +3,7 @@
 import { Registry } from '../exposition/prometheus/registry.js';
 import type { Labels } from '../registry/labels.js';
 import type { RegistryState } from '../registry/registry.js';
+import { forEachSliced } from '../registry/time-slice.js';
 
 /** One process's `registry.state()`, named for `per-source` gauges (`worker-3`, `primary`). */
 export interface SourcedState {
@@ -29,19 +30,21 @@ export interface MergedStates {
 /**
  * A fresh Registry holding the union of `states` (see MetricRegistry.merge). No series cap applies:
  * each process already capped its own. A state that cannot be merged leaves the registry as it was
- * (merge checks everything first) and is listed in `rejected`; the others still merge.
+ * (merge checks everything first) and is listed in `rejected`; the others still merge. Yields to the
+ * event loop between states once a slice of work has passed (a state merges in one go, so that a bad
+ * one costs only its own part).
  */
-export function mergeStates(states: readonly SourcedState[], options: MergeStatesOptions = {}): MergedStates {
+export async function mergeStates(states: readonly SourcedState[], options: MergeStatesOptions = {}): Promise<MergedStates> {
   const registry = new Registry({ defaultLabels: options.defaultLabels, now: options.now, maxSeriesPerMetric: Number.MAX_SAFE_INTEGER });
   const accepted: string[] = [];
   const rejected: { source: string; error: unknown }[] = [];
-  for (const { source, state } of states) {
+  await forEachSliced(states, ({ source, state }) => {
     try {
       registry.merge(state as RegistryState, { source });
       accepted.push(source);
     } catch (error) {
       rejected.push({ source, error });
     }
-  }
+  }, () => registry.clock.monotonic());
   return { registry, accepted, rejected };
 }

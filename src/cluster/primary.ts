@@ -7,7 +7,7 @@ import type { Descriptor } from '../registry/descriptor.js';
 import type { Labels } from '../registry/labels.js';
 import type { RegistryState } from '../registry/registry.js';
 import { ClusterConfigError } from './errors.js';
-import { mergeStates, type SourcedState } from './merge.js';
+import { mergeStates, type MergedStates, type SourcedState } from './merge.js';
 import { ReportedStates } from './reported-states.js';
 import { StateRequests, type Outcome } from './requests.js';
 import type { WorkerSource } from './worker.js';
@@ -95,7 +95,7 @@ export class ClusterPrimary {
     const retired = await this.reported.retiredState();
     if (retired !== undefined) states.push({ source: RETIRED_SOURCE, state: retired });
     if (ownState !== undefined) states.push({ source: PRIMARY_SOURCE, state: ownState });
-    const merged = mergeStates(states, { defaultLabels: this.defaultLabels, now: this.options.now });
+    const merged = await mergeStates(states, { defaultLabels: this.defaultLabels, now: this.options.now });
     this.standInForRejected(merged, fresh, failures);
     let mergedWorkers = 0;
     for (const [workerId, state] of fresh) {
@@ -144,7 +144,7 @@ export class ClusterPrimary {
   }
 
   /** Counts each rejected state; a worker whose fresh answer was rejected gets its last one merged instead. */
-  private standInForRejected(merged: ReturnType<typeof mergeStates>, fresh: ReadonlyMap<number, unknown>, failures: CollectFailure[]): void {
+  private standInForRejected(merged: MergedStates, fresh: ReadonlyMap<number, unknown>, failures: CollectFailure[]): void {
     for (const { source, error } of merged.rejected) {
       this.errors += 1;
       failures.push({ metric: source, error });
