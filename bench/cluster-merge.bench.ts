@@ -26,14 +26,20 @@ async function theirScrape(metrics: Parameters<typeof client.AggregatorRegistry.
   return client.AggregatorRegistry.aggregate(metrics).metrics();
 }
 
-async function medianMs(run: () => Promise<string>): Promise<number> {
-  const times: number[] = [];
+/** Median wall time and median CPU time (user + system) of ROUNDS runs, in ms: on a shared machine the CPU time is the steadier one. */
+async function medianMs(run: () => Promise<string>): Promise<{ wall: number; cpu: number }> {
+  const walls: number[] = [];
+  const cpus: number[] = [];
   for (let r = 0; r < ROUNDS; r += 1) {
     const start = performance.now();
+    const cpuStart = process.cpuUsage();
     await run();
-    times.push(performance.now() - start);
+    const cpu = process.cpuUsage(cpuStart);
+    walls.push(performance.now() - start);
+    cpus.push((cpu.user + cpu.system) / 1_000);
   }
-  return times.sort((a, b) => a - b)[Math.floor(ROUNDS / 2)]!;
+  const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(ROUNDS / 2)]!;
+  return { wall: median(walls), cpu: median(cpus) };
 }
 
 const delay = monitorEventLoopDelay({ resolution: 1 });
@@ -45,8 +51,9 @@ const oursIpcMs = await medianMs(() => ourScrape(ourPayloads.map((p) => JSON.par
 const theirsIpcMs = await medianMs(() => theirScrape(theirPayloads.map((p) => JSON.parse(p) as Parameters<typeof client.AggregatorRegistry.aggregate>[0][number])));
 const lines = (await ourScrape(ourStates)).split('\n').length;
 const shape = `${WORKERS} workers x ${2 * SERIES_PER_KIND} series`;
-report(`cluster merge + collect + render, ${shape}`, `${oursMs.toFixed(1)} ms (${lines} lines) vs prom-client aggregate() ${theirsMs.toFixed(1)} ms`, theirsMs / oursMs, 1);
-report(`cluster merge incl. JSON parse of the IPC payloads, ${shape}`, `${oursIpcMs.toFixed(1)} ms vs prom-client ${theirsIpcMs.toFixed(1)} ms`, theirsIpcMs / oursIpcMs, 1);
+const times = (t: { wall: number; cpu: number }) => `${t.wall.toFixed(0)} ms (CPU ${t.cpu.toFixed(0)} ms)`;
+report(`cluster merge + collect + render, ${shape}`, `${times(oursMs)}, ${lines} lines, vs prom-client aggregate() ${times(theirsMs)}; ratio of CPU times`, theirsMs.cpu / oursMs.cpu, 1);
+report(`cluster merge incl. JSON parse of the IPC payloads, ${shape}`, `${times(oursIpcMs)} vs prom-client ${times(theirsIpcMs)}; ratio of CPU times`, theirsIpcMs.cpu / oursIpcMs.cpu, 1);
 const kib = (payloads: readonly string[]) => payloads.reduce((a, p) => a + p.length, 0) / payloads.length / 1024;
 console.log(`cluster IPC payload per worker, ${2 * SERIES_PER_KIND} series: ours ${kib(ourPayloads).toFixed(0)} KiB (registry state) vs prom-client ${kib(theirPayloads).toFixed(0)} KiB (getMetricsAsJSON)`);
 console.log(`cluster merge, ${shape}: longest event-loop stall during our scrapes ${(delay.max / 1e6).toFixed(1)} ms`);
