@@ -77,11 +77,12 @@ export class ClusterPrimary {
     this.defaultLabels = options.defaultLabels ?? (this.own as { labels?: Labels } | undefined)?.labels ?? {};
     this.createdMs = (options.now ?? Date.now)();
     this.reported = new ReportedStates({ defaultLabels: this.defaultLabels, now: options.now });
-    this.requests = new StateRequests(this.timeoutMs, (workerId) => this.reported.retire(workerId));
+    this.requests = new StateRequests(this.timeoutMs, (workerId) => this.reported.markExited(workerId));
   }
 
   /** The merged collection of the primary's registry and every worker's answer (or stand-in). */
   async collect(): Promise<Collection> {
+    this.reported.retireExited();
     const workers = this.requests.liveWorkers();
     const failures: CollectFailure[] = [];
     const [ownState, outcomes] = await Promise.all([this.ownState(failures), this.requests.askAll(workers)]);

@@ -13,6 +13,10 @@ import type { MergeStatesOptions } from './merge.js';
  */
 export class ReportedStates {
   private readonly last = new Map<number, unknown>();
+  /** Workers seen to exit whose last state has not moved into `retired` yet. */
+  private readonly exited = new Set<number>();
+  /** Workers whose last state has moved into `retired` (cluster never reuses a worker id). */
+  private readonly retiredIds = new Set<number>();
   private readonly retired: Registry;
   private hasRetired = false;
 
@@ -20,9 +24,9 @@ export class ReportedStates {
     this.retired = new Registry({ defaultLabels: options.defaultLabels, now: options.now, maxSeriesPerMetric: Number.MAX_SAFE_INTEGER });
   }
 
-  /** Keeps `state` as what `workerId` last reported (it has merged cleanly). */
+  /** Keeps `state` as what `workerId` last reported (it has merged cleanly), unless the worker is retired. */
   remember(workerId: number, state: unknown): void {
-    this.last.set(workerId, state);
+    if (!this.retiredIds.has(workerId)) this.last.set(workerId, state);
   }
 
   lastOf(workerId: number): unknown {
@@ -34,11 +38,32 @@ export class ReportedStates {
     return [...this.last].filter(([workerId]) => !answered.has(workerId));
   }
 
-  /** Moves an exited worker's last state (gauges apart) into the retired totals. */
-  retire(workerId: number): void {
-    const state = this.last.get(workerId) as RegistryState | undefined;
-    this.last.delete(workerId);
-    if (state === undefined) return;
+  /**
+   * Notes that a worker exited. Its last state keeps standing in until `retireExited()`, which a
+   * scrape calls before it gathers states, so a state is never retired while a scrape may still
+   * replace it with a fresher one.
+   */
+  markExited(workerId: number): void {
+    this.exited.add(workerId);
+  }
+
+  /** Moves the last states (gauges apart) of the workers that exited into the retired totals, once each. */
+  retireExited(): void {
+    for (const workerId of this.exited) {
+      const state = this.last.get(workerId) as RegistryState | undefined;
+      this.last.delete(workerId);
+      this.retiredIds.add(workerId);
+      if (state !== undefined) this.retire(state);
+    }
+    this.exited.clear();
+  }
+
+  /** What exited workers reported, read now (rates and distributions decay), or undefined if none. */
+  async retiredState(): Promise<RegistryState | undefined> {
+    return this.hasRetired ? this.retired.state() : undefined;
+  }
+
+  private retire(state: RegistryState): void {
     try {
       this.retired.merge({ ...state, families: state.families.filter((family) => family.kind !== 'gauge') });
       this.hasRetired = true;
@@ -46,10 +71,5 @@ export class ReportedStates {
       // It merged into a scrape before, so only a clash with another exited worker's metric lands here;
       // that worker's totals are then lost, as they would be without this class.
     }
-  }
-
-  /** What exited workers reported, read now (rates and distributions decay), or undefined if none. */
-  async retiredState(): Promise<RegistryState | undefined> {
-    return this.hasRetired ? this.retired.state() : undefined;
   }
 }

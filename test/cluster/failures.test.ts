@@ -58,7 +58,7 @@ describe('clusterMetrics.primary() when workers die', () => {
     const joined = await scrape(server);
     expect(joined).toMatchObject({ status: 200, workers: 4 });
     expect(joined.logins).toBeGreaterThanOrEqual(after.logins);
-  });
+  }, 2 * WORKER_START_MS + DEFAULT_WORKER_TIMEOUT_MS * 4);
 });
 
 describe('clusterMetrics.primary() when workers misbehave', () => {

@@ -3,7 +3,6 @@
 // `live` records a little every few ms on the real clock and answers; `hang` answers never (its state
 // never resolves); `malformed` answers with a state that cannot be merged. It then tells the test it is
 // ready with an application message of its own (which the primary must ignore) and waits.
-import client from 'prom-client';
 import { Registry, hashReady } from '../../src/index.js';
 import { clusterMetrics } from '../../src/cluster.js';
 import type { RegistryState } from '../../src/index.js';
@@ -20,6 +19,7 @@ switch (mode) {
   case 'fixed': {
     const registry = new Registry({ now: () => FIXED_MS, defaultLabels: { kubernetes_pod_name: 'am-0' } });
     recordInto(registry, observationsOf(index));
+    const { default: client } = await import('prom-client');
     const prom = new client.Registry();
     recordIntoPromClient(client, prom, observationsOf(index));
     new client.AggregatorRegistry(); // prom-client answers its primary only once one exists in the worker

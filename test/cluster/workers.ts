@@ -6,8 +6,11 @@ import { TEST_READY } from './observations.js';
 
 const SCRIPT = fileURLToPath(new URL('./worker-script.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-/** Starting a worker loads tsx and compiles the sources it imports: seconds on a busy machine. */
-export const WORKER_START_MS = 30_000;
+/**
+ * Starting a worker loads tsx (and its esbuild service) and the sources it imports: a second on an
+ * idle machine, half a minute when the whole suite shares two cores.
+ */
+export const WORKER_START_MS = 60_000;
 const WORKER_STOP_MS = 5_000;
 
 export type WorkerMode = 'fixed' | 'live' | 'hang' | 'malformed';
