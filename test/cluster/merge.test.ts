@@ -6,8 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clusterMetrics, type ClusterPrimary } from '../../src/cluster.js';
 import { startServer } from '../../src/express.js';
 import { Registry, hashReady, type Collection, type FamilySnapshot } from '../../src/index.js';
-import { parseExposition, type ParsedFamily } from '../support/prometheus-tools.js';
+import { parseExposition, promtoolCheckMetrics, type ParsedFamily } from '../support/prometheus-tools.js';
 import { exactQuantile, FIXED_MS, observationsOf, OPERATIONS, recordInto, recordIntoPromClient } from './observations.js';
+import { PROMETHEUS_ACCEPT } from '../server/helpers.js';
 import { forkWorkers, stopWorkers, WORKER_START_MS } from './workers.js';
 
 const WORKERS = 4;
@@ -102,10 +103,15 @@ describe('clusterMetrics.primary() with four workers', () => {
     try {
       const response = await fetch(`${server.url}/monitoring/prometheus/am`);
       expect(response.status).toBe(200);
-      const families = await parseExposition(await response.text(), 'prometheus');
+      const text = await response.text();
+      expect(await promtoolCheckMetrics(text)).toMatchObject({ code: 0, stdout: '', stderr: '' });
+      const families = await parseExposition(text, 'prometheus');
       const count = samples(families, 'am_test_login_count').find((s) => s.labels.operation === 'read');
       expect(count).toMatchObject({ labels: { kubernetes_pod_name: 'am-0' }, value: WORKERS * everything[0]!.latencies.length / OPERATIONS.length });
       expect(samples(families, 'am_metrics_cluster_workers')).toMatchObject([{ value: WORKERS }]);
+      const openMetrics = await fetch(`${server.url}/monitoring/prometheus/am`, { headers: { accept: PROMETHEUS_ACCEPT } });
+      const strict = await parseExposition(await openMetrics.text(), 'openmetrics');
+      expect(strict.find((f) => f.name === 'am_metrics_cluster_worker_timeouts')).toMatchObject({ type: 'counter', samples: [{ name: 'am_metrics_cluster_worker_timeouts_total', value: 0 }] });
     } finally {
       await server.close();
     }
