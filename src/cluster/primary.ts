@@ -108,7 +108,10 @@ export class ClusterPrimary {
     return { ...collection, families: [...collection.families, ...this.ownFamilies(mergedWorkers)], failures: [...collection.failures, ...failures] };
   }
 
-  /** Stops listening to the cluster; a scrape in flight treats its unanswered workers as gone. */
+  /**
+   * Stops listening to the cluster: a scrape in flight treats its unanswered workers as gone, and
+   * later scrapes hear from no worker (each is counted as a timeout). For shutting down.
+   */
   close(): void {
     this.requests.close();
   }

@@ -16,7 +16,8 @@ export interface ClusterWorker {
  * Answers the cluster primary's requests with `await registry.state()`, and tells the primary at once
  * that this worker is ready, so a scrape does not wait on a worker that is still starting. Messages
  * that are not this library's (their `type` does not start with `am-metrics:cluster:`) are ignored.
- * A state that cannot be read is answered with the error's message; the primary counts it.
+ * A state that cannot be read is answered with the error's message; the primary counts it. The
+ * listener keeps the IPC channel (and so the process) alive until `stop()`.
  * @throws ClusterConfigError when this process has no IPC channel (it was not forked by a primary).
  */
 export function reportToPrimary(source: WorkerSource): ClusterWorker {

@@ -1,6 +1,8 @@
 // Real `node:cluster` workers that die, hang or answer garbage: the primary's scrape still answers
 // within its deadline, counts what went wrong, and never lets the host's counts go down.
+import { spawnSync } from 'node:child_process';
 import type { Worker } from 'node:cluster';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { ClusterConfigError, clusterMetrics, DEFAULT_WORKER_TIMEOUT_MS, type ClusterPrimary } from '../../src/cluster.js';
 import { startServer, type RunningServer } from '../../src/express.js';
@@ -110,6 +112,15 @@ describe('clusterMetrics.primary() options', () => {
   it.each([0, -1, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 31, '5000'])('refuses timeoutMs %s with ClusterConfigError', (timeoutMs) => {
     expect(() => clusterMetrics.primary({ timeoutMs: timeoutMs as number })).toThrow(ClusterConfigError);
   });
+
+  it('refuses to start a worker in a process without an IPC channel to a primary', () => {
+    const script = "import('./src/cluster.ts').then(({ clusterMetrics }) => clusterMetrics.worker({ state: async () => ({}) }))"
+      + ".catch((error) => { console.log(error.name); process.exit(3); })";
+    const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: fileURLToPath(new URL('../../', import.meta.url)), stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', timeout: WORKER_START_MS,
+    });
+    expect({ status: run.status, stdout: run.stdout.trim() }).toEqual({ status: 3, stdout: 'ClusterConfigError' });
+  }, WORKER_START_MS + 5_000);
 
   it('answers at once with only its own metrics when there are no workers', async () => {
     const primary = openPrimary({ timeoutMs: DEFAULT_WORKER_TIMEOUT_MS });
