@@ -34,4 +34,15 @@ describe('mergeStates', () => {
     ]);
     expect(loginCount(await merged.registry.collect())).toBe(7);
   });
+
+  it('refuses a timer state whose sketch keys span more than any values can, without allocating them', async () => {
+    const clock = new ManualClock();
+    const registry = new Registry({ now: () => clock.now() });
+    registry.timer({ name: 'am_test_latency', help: 'Latency' }).observe({}, 0.01);
+    const state = JSON.parse(JSON.stringify(await registry.state()));
+    state.families[0].series[0].state.sample.bins = [[0, 1], [1e12, 1]];
+    const merged = await mergeStates([{ source: 'worker-1', state }], { now: () => clock.now() });
+    expect(merged.accepted).toEqual([]);
+    expect(String(merged.rejected[0]?.error)).toMatch(/InvalidValueError: am_test_latency: value 1000000000000 is not a span of sketch keys/);
+  });
 });

@@ -234,7 +234,7 @@ export class DecayingQuantiles {
     sketch.sum = finiteAtLeast(s.weightedSum, 0, metric, 'weightedSum');
     sketch.min = finiteAtLeast(s.min, 0, metric, 'min');
     sketch.max = finiteAtLeast(s.max, sketch.min, metric, 'max');
-    restoreBins(sketch.store, listOf(s.bins, metric, 'bins'), metric);
+    restoreBins(sketch.store, listOf(s.bins, metric, 'bins'), maxKeySpan(relativeAccuracy), metric);
     for (const slot of listOf(s.extremes, metric, 'extremes')) {
       const [minute, min, max] = pairOf(slot, 3, metric, 'extremes');
       result.extremes.restore(finiteAtLeast(minute, -Infinity, metric, 'minute'), finiteAtLeast(min, 0, metric, 'min'), finiteAtLeast(max, 0, metric, 'max'));
@@ -279,7 +279,7 @@ export class DecayingQuantiles {
  * `store.add` per bin: the store re-centres and re-allocates its array each time a key falls outside
  * it, which made rebuilding thousands of series per cluster scrape mostly garbage collection.
  */
-function restoreBins(store: DDSketch['store'], bins: readonly unknown[], metric: string): void {
+function restoreBins(store: DDSketch['store'], bins: readonly unknown[], maxSpan: number, metric: string): void {
   let minKey = Infinity;
   let maxKey = -Infinity;
   for (const bin of bins) {
@@ -290,6 +290,7 @@ function restoreBins(store: DDSketch['store'], bins: readonly unknown[], metric:
     if (key > maxKey) maxKey = key;
   }
   if (bins.length === 0) return;
+  if (maxKey - minKey > maxSpan) throw new InvalidValueError(metric, maxKey - minKey, `is not a span of sketch keys any two numbers can have (at most ${maxSpan})`);
   const dense = new Array<number>(maxKey - minKey + 1).fill(0);
   let count = 0;
   for (const [key, weight] of bins as [number, number][]) {
@@ -297,6 +298,17 @@ function restoreBins(store: DDSketch['store'], bins: readonly unknown[], metric:
     count += weight;
   }
   Object.assign(store, { bins: dense, offset: minKey, minKey, maxKey, count: store.count + count });
+}
+
+/**
+ * The widest key span a sketch of `relativeAccuracy` can hold: keys are ⌈log_γ(x)⌉ with
+ * γ = (1 + α) / (1 − α), and positive doubles span a ratio of Number.MAX_VALUE / Number.MIN_VALUE
+ * (about 73,500 keys at the default accuracy). A state beyond it is malformed, and refusing it keeps
+ * a bad state from allocating gigabytes of bins.
+ */
+function maxKeySpan(relativeAccuracy: number): number {
+  const gamma = (1 + relativeAccuracy) / (1 - relativeAccuracy);
+  return Math.ceil((Math.log(Number.MAX_VALUE) - Math.log(Number.MIN_VALUE)) / Math.log(gamma)) + 2;
 }
 
 const mappings = new Map<number, DDSketch['mapping']>();
