@@ -29,9 +29,11 @@ function valueOf(collection: Collection, name: string): number | undefined {
 async function scrape(server: RunningServer): Promise<{ status: number; elapsedMs: number; logins: number; workers: number }> {
   const start = performance.now();
   const response = await fetch(`${server.url}/monitoring/prometheus/am`, { signal: AbortSignal.timeout(DEFAULT_WORKER_TIMEOUT_MS * 2) });
-  const families = await parseExposition(await response.text(), 'prometheus');
+  const text = await response.text();
+  const elapsedMs = performance.now() - start;
+  const families = await parseExposition(text, 'prometheus');
   const sample = (name: string) => families.flatMap((f) => f.samples).find((s) => s.name === name)?.value as number;
-  return { status: response.status, elapsedMs: performance.now() - start, logins: sample('am_test_login_count'), workers: sample('am_metrics_cluster_workers') };
+  return { status: response.status, elapsedMs, logins: sample('am_test_login_count'), workers: sample('am_metrics_cluster_workers') };
 }
 
 describe('clusterMetrics.primary() when workers die', () => {
