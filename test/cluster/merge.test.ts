@@ -5,7 +5,7 @@ import client from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clusterMetrics, type ClusterPrimary } from '../../src/cluster.js';
 import { startServer } from '../../src/express.js';
-import { Registry, hashReady, type Collection, type FamilySnapshot } from '../../src/index.js';
+import { Registry, hashReady, type Collection, type FamilySnapshot, type Rates } from '../../src/index.js';
 import { parseExposition, promtoolCheckMetrics, type ParsedFamily } from '../support/prometheus-tools.js';
 import { exactQuantile, FIXED_MS, observationsOf, OPERATIONS, recordInto, recordIntoPromClient } from './observations.js';
 import { PROMETHEUS_ACCEPT } from '../server/helpers.js';
@@ -62,12 +62,13 @@ describe('clusterMetrics.primary() with four workers', () => {
     expect(merged.resource).toEqual(RESOURCE);
 
     for (const name of ['am_test_login', 'am_test_latency']) {
-      const ours = bySeries(family(merged, name).series as readonly { labels: Record<string, string>; count: number; sum: number }[]);
-      const reference = bySeries(family(single, name).series as readonly { labels: Record<string, string>; count: number; sum: number }[]);
+      const ours = bySeries(family(merged, name).series as readonly { labels: Record<string, string>; count: number; sum: number; rates: Rates }[]);
+      const reference = bySeries(family(single, name).series as readonly { labels: Record<string, string>; count: number; sum: number; rates: Rates }[]);
       expect([...ours.keys()]).toEqual([...reference.keys()]);
       for (const [key, series] of reference) {
         expect(ours.get(key)?.count).toBe(series.count);
         expect(ours.get(key)?.sum).toBe(series.sum);
+        for (const rate of ['mean', 'm1', 'm5', 'm15'] as const) expect(ours.get(key)?.rates[rate]).toBeCloseTo(series.rates[rate], 9);
       }
     }
 
