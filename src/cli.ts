@@ -15,6 +15,8 @@ import { ServerConfigError } from './http/errors.js';
 import { createSimulator, type Simulator } from './simulator/simulator.js';
 import { parseCommandLine, UsageError, type ServeSettings } from './cli/options.js';
 import { USAGE } from './cli/usage.js';
+import { forkServeWorkers, isServeWorker, runServeWorker, type WorkerPool } from './cli/workers.js';
+import { clusterMetrics } from './cluster.js';
 
 /** Exit status of a command line that cannot be run (as most Unix tools use it). */
 const EXIT_USAGE = 2;
@@ -31,15 +33,17 @@ async function main(args: readonly string[]): Promise<void> {
       process.stdout.write(`${version()}\n`);
       return;
     case 'serve':
-      await serve(command.settings);
+      if (isServeWorker()) runServeWorker(command.settings);
+      else await serve(command.settings);
   }
 }
 
 async function serve(settings: ServeSettings): Promise<void> {
   const am = createAmMetrics({ podName: settings.podName });
-  const simulator = settings.simulator === undefined ? undefined : createSimulator(am, settings.simulator);
+  const isCluster = settings.workers !== undefined;
+  const simulator = settings.simulator === undefined || isCluster ? undefined : createSimulator(am, settings.simulator);
   const server = await startServer({
-    source: am,
+    source: isCluster ? clusterMetrics.primary({ registry: am.registry }) : am,
     port: settings.port,
     host: settings.host,
     auth: settings.auth,
@@ -49,32 +53,41 @@ async function serve(settings: ServeSettings): Promise<void> {
   }).catch((error: unknown) => {
     throw new StartError(describeStartError(error, settings));
   });
+  const workers = isCluster ? await forkServeWorkers(settings) : undefined;
   simulator?.start();
-  stopOnSignals(server, simulator);
-  process.stdout.write(`${startLine(server, settings, simulator)}\n`);
+  stopOnSignals(server, simulator, workers);
+  process.stdout.write(`${startLine(server, settings, simulator, workers)}\n`);
 }
 
 /** The one line printed once the server listens: where, which paths, and what feeds it. */
-function startLine(server: RunningServer, settings: ServeSettings, simulator: Simulator | undefined): string {
+function startLine(server: RunningServer, settings: ServeSettings, simulator: Simulator | undefined, workers?: WorkerPool): string {
   const [main, ...aliases] = [...AIC_PATHS, ...LEGACY_PATHS, JSON_PATH, MONITORING_PAGE_PATH];
   const auth = [settings.auth.basic === undefined ? [] : ['basic'], settings.auth.bearerToken === undefined ? [] : ['bearer']].flat();
   const notes = [
     `also ${aliases.join(', ')}`,
     settings.podName === null ? 'no pod label' : `pod ${settings.podName}`,
     ...(auth.length > 0 ? [`auth: ${auth.join(' or ')}`] : []),
-    simulator === undefined ? 'no simulator' : `simulator: ${simulator.rate} logins/s, seed ${simulator.seed}`,
+    ...(workers === undefined ? [] : [`workers: ${workers.pids.length} (pids ${workers.pids.join(', ')})`]),
+    simulatorNote(settings, simulator),
   ];
   return `am-metrics listening on ${server.url}${main} (${notes.join('; ')})`;
 }
 
-/** SIGTERM or SIGINT: stop the simulator, close the server, exit 0. A second signal exits at once. */
-function stopOnSignals(server: RunningServer, simulator: Simulator | undefined): void {
+function simulatorNote(settings: ServeSettings, simulator: Simulator | undefined): string {
+  if (simulator !== undefined) return `simulator: ${simulator.rate} logins/s, seed ${simulator.seed}`;
+  if (settings.simulator === undefined) return 'no simulator';
+  const { rate, seed } = settings.simulator;
+  return `simulator: ${rate} logins/s shared by the workers, seeds from ${seed}`;
+}
+
+/** SIGTERM or SIGINT: stop the simulator, close the server, stop the workers, exit 0. A second signal exits at once. */
+function stopOnSignals(server: RunningServer, simulator: Simulator | undefined, workers: WorkerPool | undefined): void {
   let isStopping = false;
   const stop = (signal: NodeJS.Signals): void => {
     if (isStopping) process.exit(EXIT_FAILURE);
     isStopping = true;
     simulator?.stop();
-    server.close().then(
+    Promise.all([server.close(), workers?.stop()]).then(
       () => {
         process.stdout.write(`am-metrics stopped (${signal})\n`);
         process.exit(0);

@@ -11,6 +11,8 @@ import { DEFAULT_RATE, MAX_RATE } from '../simulator/simulator.js';
 export const DEFAULT_HOST = '0.0.0.0';
 const MAX_PORT = 65_535;
 const MAX_SEED = 2 ** 32 - 1;
+/** The most cluster workers `--workers` starts: far beyond the cores of any host AM runs on. */
+export const MAX_WORKERS = 64;
 
 /** A command line that cannot be run: an unknown flag, a missing or bad value. Exit status 2. */
 export class UsageError extends Error {
@@ -25,6 +27,8 @@ export interface ServeSettings {
   readonly podName: string | null;
   /** Present with `--simulate`. */
   readonly simulator?: { readonly rate: number; readonly seed: number };
+  /** Present with `--workers`: cluster workers to fork, each recording its share of the simulator's traffic. */
+  readonly workers?: number;
   readonly tls?: TlsOptions;
   readonly auth: AuthOptions;
 }
@@ -47,6 +51,7 @@ const FLAGS = {
   port: { type: 'string' }, host: { type: 'string' }, 'pod-name': { type: 'string' },
   simulate: { type: 'boolean' }, rate: { type: 'string' }, seed: { type: 'string' },
   'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' },
+  workers: { type: 'string' },
   help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' },
 } as const;
 
@@ -82,6 +87,7 @@ export function parseCommandLine(args: readonly string[], env: Environment, defa
       ? { simulator: { rate: rateOf(values.rate), seed: values.seed === undefined ? defaults.randomSeed() : integerIn(values.seed, 0, MAX_SEED, '--seed') } }
       : {}),
     ...(values['tls-cert'] !== undefined && values['tls-key'] !== undefined ? { tls: { cert: values['tls-cert'], key: values['tls-key'] } } : {}),
+    ...(values.workers === undefined ? {} : { workers: integerIn(values.workers, 1, MAX_WORKERS, '--workers') }),
   };
   return { kind: 'serve', settings };
 }

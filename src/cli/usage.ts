@@ -3,7 +3,7 @@ import { DEFAULT_PORT } from '../server.js';
 import { AUTH_ENVIRONMENT } from '../http/auth-environment.js';
 import { AIC_PATHS, HEALTH_PATH, JSON_PATH, LEGACY_PATHS, MONITORING_PAGE_PATH } from '../http/paths.js';
 import { DEFAULT_RATE, MAX_RATE } from '../simulator/simulator.js';
-import { DEFAULT_HOST } from './options.js';
+import { DEFAULT_HOST, MAX_WORKERS } from './options.js';
 
 const { username, password, passwordFile, bearerToken } = AUTH_ENVIRONMENT;
 const basic = `${username} with ${password} or ${passwordFile}`;
@@ -26,6 +26,9 @@ Options of serve (a flag wins over the environment variable in brackets):
   --rate <n>          simulated login journeys per second, above 0 and at most ${MAX_RATE} (default ${DEFAULT_RATE})
   --seed <n>          simulator seed, 0 to 4294967295; a seed replays the same traffic
                       (default: a random seed, printed at start)
+  --workers <n>       fork n cluster workers, 1 to ${MAX_WORKERS}, that share the simulated traffic
+                      (rate divided among them, worker i seeded with seed + i); this
+                      process merges their metrics at every scrape
   --tls-cert <file>   serve HTTPS with this PEM certificate chain (with --tls-key)
   --tls-key <file>    the certificate's PEM private key
   -h, --help          print this help

@@ -268,11 +268,7 @@ export class DecayingQuantiles {
     sketch.sum = finiteAtLeast(s.weightedSum, 0, metric, 'weightedSum');
     sketch.min = finiteAtLeast(s.min, 0, metric, 'min');
     sketch.max = finiteAtLeast(s.max, sketch.min, metric, 'max');
-    for (const bin of listOf(s.bins, metric, 'bins')) {
-      const [key, weight] = pairOf(bin, 2, metric, 'bins');
-      if (!Number.isSafeInteger(key)) throw new InvalidValueError(metric, key, 'is not a sketch key (an integer)');
-      sketch.store.add(key as number, finiteAtLeast(weight, 0, metric, 'bin weight'));
-    }
+    restoreBins(sketch.store, listOf(s.bins, metric, 'bins'), maxKeySpan(relativeAccuracy), metric);
     for (const slot of listOf(s.extremes, metric, 'extremes')) {
       const [minute, min, max] = pairOf(slot, 3, metric, 'extremes');
       result.extremes.restore(finiteAtLeast(minute, -Infinity, metric, 'minute'), finiteAtLeast(min, 0, metric, 'min'), finiteAtLeast(max, 0, metric, 'max'));
@@ -310,6 +306,43 @@ export class DecayingQuantiles {
     sketch.sum *= factor;
     this.landmarkMs = timeMs;
   }
+}
+
+/**
+ * Fills an empty store with `bins` ([key, weight] pairs, checked here) in one allocation. Why not
+ * `store.add` per bin: the store re-centres and re-allocates its array each time a key falls outside
+ * it, which made rebuilding thousands of series per cluster scrape mostly garbage collection.
+ */
+function restoreBins(store: DDSketch['store'], bins: readonly unknown[], maxSpan: number, metric: string): void {
+  let minKey = Infinity;
+  let maxKey = -Infinity;
+  for (const bin of bins) {
+    const [key, weight] = pairOf(bin, 2, metric, 'bins') as [number, number];
+    if (!Number.isSafeInteger(key)) throw new InvalidValueError(metric, key, 'is not a sketch key (an integer)');
+    finiteAtLeast(weight, 0, metric, 'bin weight');
+    if (key < minKey) minKey = key;
+    if (key > maxKey) maxKey = key;
+  }
+  if (bins.length === 0) return;
+  if (maxKey - minKey > maxSpan) throw new InvalidValueError(metric, maxKey - minKey, `is not a span of sketch keys any two numbers can have (at most ${maxSpan})`);
+  const dense = new Array<number>(maxKey - minKey + 1).fill(0);
+  let count = 0;
+  for (const [key, weight] of bins as [number, number][]) {
+    dense[key - minKey] = (dense[key - minKey] as number) + weight;
+    count += weight;
+  }
+  Object.assign(store, { bins: dense, offset: minKey, minKey, maxKey, count: store.count + count });
+}
+
+/**
+ * The widest key span a sketch of `relativeAccuracy` can hold: keys are ⌈log_γ(x)⌉ with
+ * γ = (1 + α) / (1 − α), and positive doubles span a ratio of Number.MAX_VALUE / Number.MIN_VALUE
+ * (about 73,500 keys at the default accuracy). A state beyond it is malformed, and refusing it keeps
+ * a bad state from allocating gigabytes of bins.
+ */
+function maxKeySpan(relativeAccuracy: number): number {
+  const gamma = (1 + relativeAccuracy) / (1 - relativeAccuracy);
+  return Math.ceil((Math.log(Number.MAX_VALUE) - Math.log(Number.MIN_VALUE)) / Math.log(gamma)) + 2;
 }
 
 const mappings = new Map<number, DDSketch['mapping']>();

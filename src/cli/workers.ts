@@ -1,0 +1,96 @@
+// `am-metrics serve --workers <n>`: the primary forks n copies of this command as cluster workers,
+// each recording its share of the simulated traffic and answering the primary's state requests.
+// The primary's HTTP side and its signals stay in cli.ts; merging is am-metrics/cluster's job.
+import cluster, { type Worker } from 'node:cluster';
+import { clusterMetrics } from '../cluster.js';
+import { createAmMetrics } from '../metrics/am-metrics.js';
+import { createSimulator, type Simulator, type SimulatorOptions } from '../simulator/simulator.js';
+import { READY } from '../cluster/protocol.js';
+import type { ServeSettings } from './options.js';
+
+/**
+ * Tells a forked copy of the command its share of the work, as JSON (WorkerShare): the primary
+ * decides it once, so a random seed is drawn once for the whole host.
+ */
+const WORKER_VARIABLE = 'AM_METRICS_WORKER';
+/** How long the primary waits for its workers to answer before it serves anyway. */
+const WORKER_START_MS = 10_000;
+/** How long stopping waits for workers to exit after SIGTERM before it kills them. */
+const WORKER_STOP_MS = 5_000;
+const SEED_MODULUS = 2 ** 32;
+
+/** The workers a primary forked: their process ids, and how to stop them all. */
+export interface WorkerPool {
+  readonly pids: readonly number[];
+  /** SIGTERM to every worker, SIGKILL to those still running after WORKER_STOP_MS; resolves once all exited. */
+  stop(): Promise<void>;
+}
+
+/** What one worker does: its share of `--simulate`, if any. */
+interface WorkerShare {
+  readonly simulator?: Required<SimulatorOptions>;
+}
+
+/** Whether this process is a worker forked by `serve --workers`. */
+export function isServeWorker(): boolean {
+  return cluster.isWorker && process.env[WORKER_VARIABLE] !== undefined;
+}
+
+/** Worker `index`'s share of `--simulate`: the rate divided by `workers`, the seed plus `index` (mod 2^32). */
+export function workerSimulator(simulator: { readonly rate: number; readonly seed: number }, index: number, workers: number): Required<SimulatorOptions> {
+  return { rate: simulator.rate / workers, seed: (simulator.seed + index) % SEED_MODULUS };
+}
+
+/**
+ * Runs this process as the worker AM_METRICS_WORKER describes: the AM catalogue, its share of the
+ * simulator, answers to the primary. It leaves when the primary disconnects or sends SIGTERM; SIGINT
+ * (a Ctrl-C reaching the whole process group) is left to the primary, which stops the workers itself.
+ */
+export function runServeWorker(settings: ServeSettings): void {
+  const share = JSON.parse(process.env[WORKER_VARIABLE] ?? '{}') as WorkerShare;
+  const am = createAmMetrics({ podName: settings.podName });
+  const simulator: Simulator | undefined = share.simulator === undefined ? undefined : createSimulator(am, share.simulator);
+  clusterMetrics.worker(am.registry);
+  simulator?.start();
+  process.on('SIGINT', () => {});
+  process.on('disconnect', () => process.exit(0));
+}
+
+/**
+ * Forks `settings.workers` copies of this command, each with its share of the simulator, and resolves
+ * once each answers the primary (or after WORKER_START_MS).
+ */
+export async function forkServeWorkers(settings: ServeSettings): Promise<WorkerPool> {
+  const count = settings.workers ?? 1;
+  const workers = Array.from({ length: count }, (_, index) => {
+    const share: WorkerShare = { ...(settings.simulator === undefined ? {} : { simulator: workerSimulator(settings.simulator, index, count) }) };
+    return cluster.fork({ [WORKER_VARIABLE]: JSON.stringify(share) });
+  });
+  await Promise.race([Promise.all(workers.map(announced)), delay(WORKER_START_MS)]);
+  return { pids: workers.map((w) => w.process.pid ?? 0), stop: () => stopAll(workers) };
+}
+
+function announced(worker: Worker): Promise<void> {
+  return new Promise((resolve) => {
+    const onMessage = (message: unknown): void => {
+      if ((message as { type?: unknown } | null)?.type !== READY) return;
+      worker.off('message', onMessage);
+      resolve();
+    };
+    worker.on('message', onMessage);
+    worker.once('exit', () => resolve());
+  });
+}
+
+async function stopAll(workers: readonly Worker[]): Promise<void> {
+  const running = workers.filter((w) => w.process.exitCode === null && w.process.signalCode === null);
+  const exited = Promise.all(running.map((w) => new Promise<void>((resolve) => w.process.once('exit', () => resolve()))));
+  for (const worker of running) worker.process.kill('SIGTERM');
+  const timer = setTimeout(() => running.forEach((w) => w.process.kill('SIGKILL')), WORKER_STOP_MS);
+  await exited;
+  clearTimeout(timer);
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}

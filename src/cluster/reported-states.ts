@@ -1,0 +1,75 @@
+// What the workers reported last: stand-ins for a worker that misses a round, and the totals of
+// workers that have exited, so the host's counts never go down when one worker is slow or dies.
+import { Registry } from '../exposition/prometheus/registry.js';
+import type { RegistryState } from '../registry/registry.js';
+import type { MergeStatesOptions } from './merge.js';
+
+/**
+ * The last state each live worker sent that merged cleanly, and one registry holding what exited
+ * workers had reported. Why keep them: Prometheus reads a count that goes down as a counter reset,
+ * so leaving a worker's counts out of one scrape would show up as a burst in `rate()`. Gauges of an
+ * exited worker are dropped (nothing of it is in flight any more); its counts, sums, timer
+ * distributions (which go on decaying) and distinct values stay.
+ */
+export class ReportedStates {
+  private readonly last = new Map<number, unknown>();
+  /** Workers seen to exit whose last state has not moved into `retired` yet. */
+  private readonly exited = new Set<number>();
+  /** Workers whose last state has moved into `retired` (cluster never reuses a worker id). */
+  private readonly retiredIds = new Set<number>();
+  private readonly retired: Registry;
+  private hasRetired = false;
+
+  constructor(options: MergeStatesOptions) {
+    this.retired = new Registry({ defaultLabels: options.defaultLabels, now: options.now, maxSeriesPerMetric: Number.MAX_SAFE_INTEGER });
+  }
+
+  /** Keeps `state` as what `workerId` last reported (it has merged cleanly), unless the worker is retired. */
+  remember(workerId: number, state: unknown): void {
+    if (!this.retiredIds.has(workerId)) this.last.set(workerId, state);
+  }
+
+  lastOf(workerId: number): unknown {
+    return this.last.get(workerId);
+  }
+
+  /** The last states of every remembered worker except `answered`, by worker id. */
+  standIns(answered: ReadonlySet<number>): [number, unknown][] {
+    return [...this.last].filter(([workerId]) => !answered.has(workerId));
+  }
+
+  /**
+   * Notes that a worker exited. Its last state keeps standing in until `retireExited()`, which a
+   * scrape calls before it gathers states, so a state is never retired while a scrape may still
+   * replace it with a fresher one.
+   */
+  markExited(workerId: number): void {
+    this.exited.add(workerId);
+  }
+
+  /** Moves the last states (gauges apart) of the workers that exited into the retired totals, once each. */
+  retireExited(): void {
+    for (const workerId of this.exited) {
+      const state = this.last.get(workerId) as RegistryState | undefined;
+      this.last.delete(workerId);
+      this.retiredIds.add(workerId);
+      if (state !== undefined) this.retire(state);
+    }
+    this.exited.clear();
+  }
+
+  /** What exited workers reported, read now (rates and distributions decay), or undefined if none. */
+  async retiredState(): Promise<RegistryState | undefined> {
+    return this.hasRetired ? this.retired.state() : undefined;
+  }
+
+  private retire(state: RegistryState): void {
+    try {
+      this.retired.merge({ ...state, families: state.families.filter((family) => family.kind !== 'gauge') });
+      this.hasRetired = true;
+    } catch {
+      // It merged into a scrape before, so only a clash with another exited worker's metric lands here;
+      // that worker's totals are then lost, as they would be without this class.
+    }
+  }
+}

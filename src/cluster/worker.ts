@@ -1,0 +1,49 @@
+// The worker side of a host-wide scrape: answers the primary's state requests over the IPC channel
+// with this process's registry state. Merging and serving are the primary's job (primary.ts).
+import type { RegistryState } from '../registry/registry.js';
+import { ClusterConfigError } from './errors.js';
+import { isStateRequest, READY, STATE_ANSWER, type ReadyMessage, type StateAnswer } from './protocol.js';
+
+/** What a worker reports: a registry (anything with `state()`), or something holding one (`createAmMetrics()`'s result). */
+export type WorkerSource = { state(): Promise<RegistryState> } | { readonly registry: { state(): Promise<RegistryState> } };
+
+/** A worker answering its primary; `stop()` stops answering (the primary then counts timeouts). */
+export interface ClusterWorker {
+  stop(): void;
+}
+
+/**
+ * Answers the cluster primary's requests with `await registry.state()`, and tells the primary at once
+ * that this worker is ready, so a scrape does not wait on a worker that is still starting. Messages
+ * that are not this library's (their `type` does not start with `am-metrics:cluster:`) are ignored.
+ * A state that cannot be read is answered with the error's message; the primary counts it. The
+ * listener keeps the IPC channel (and so the process) alive until `stop()`.
+ * @throws ClusterConfigError when this process has no IPC channel (it was not forked by a primary).
+ */
+export function reportToPrimary(source: WorkerSource): ClusterWorker {
+  if (typeof process.send !== 'function') {
+    throw new ClusterConfigError('clusterMetrics.worker() needs an IPC channel to the primary: call it in a cluster worker');
+  }
+  const registry = 'state' in source ? source : source.registry;
+  const onMessage = (message: unknown): void => {
+    if (isStateRequest(message)) void answer(registry, message.id);
+  };
+  process.on('message', onMessage);
+  send({ type: READY } satisfies ReadyMessage);
+  return { stop: () => process.off('message', onMessage) };
+}
+
+async function answer(registry: { state(): Promise<RegistryState> }, id: number): Promise<void> {
+  let reply: StateAnswer;
+  try {
+    reply = { type: STATE_ANSWER, id, state: await registry.state() };
+  } catch (error) {
+    reply = { type: STATE_ANSWER, id, error: error instanceof Error ? error.message : String(error) };
+  }
+  send(reply);
+}
+
+/** Sends to the primary; a channel that closed meanwhile (the primary is going) drops the message. */
+function send(message: ReadyMessage | StateAnswer): void {
+  if (process.connected) process.send?.(message, undefined, {}, () => {});
+}

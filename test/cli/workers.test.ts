@@ -1,0 +1,88 @@
+// `am-metrics serve --workers <n>`: parsing, the traffic split, and a real primary with two workers
+// (run from the sources with tsx, so this file needs no build) that serves their merged metrics and
+// takes them down with it.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { MAX_WORKERS, parseCommandLine, UsageError } from '../../src/cli/options.js';
+import { USAGE } from '../../src/cli/usage.js';
+import { workerSimulator } from '../../src/cli/workers.js';
+import { CliProcess } from './child.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const defaults = { hostname: () => 'host-os', randomSeed: () => 777 };
+/** A primary and two workers each load tsx and compile the sources: slow on a busy machine. */
+const START_MS = 60_000;
+const STOP_MS = 15_000;
+const START_LINE = /^am-metrics listening on (http:\/\/\S+?)\/monitoring\/prometheus\/am .*workers: 2 \(pids (\d+), (\d+)\)/m;
+
+function serveSettings(args: readonly string[]) {
+  const command = parseCommandLine(['serve', ...args], {}, defaults);
+  if (command.kind !== 'serve') throw new Error(`expected serve, got ${command.kind}`);
+  return command.settings;
+}
+
+describe('am-metrics serve --workers', () => {
+  it('reads the number of workers, and only a whole number from 1 to MAX_WORKERS', () => {
+    expect(serveSettings(['--workers', '4']).workers).toBe(4);
+    expect(serveSettings([])).not.toHaveProperty('workers');
+    for (const value of ['0', String(MAX_WORKERS + 1), 'four', '1.5', '']) {
+      expect(() => serveSettings(['--workers', value]), value).toThrow(UsageError);
+    }
+    expect(USAGE).toContain('--workers <n>');
+  });
+
+  it("divides the simulator's rate among the workers and gives each its own seed", () => {
+    const shares = [0, 1, 2, 3].map((i) => workerSimulator({ rate: 100, seed: 2 ** 32 - 2 }, i, 4));
+    expect(shares).toEqual([
+      { rate: 25, seed: 2 ** 32 - 2 },
+      { rate: 25, seed: 2 ** 32 - 1 },
+      { rate: 25, seed: 0 },
+      { rate: 25, seed: 1 },
+    ]);
+  });
+
+  it('serves the merged traffic of its workers and stops them when it stops', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', `${ROOT}src/cli.ts`, 'serve', '--port', '0', '--host', '127.0.0.1', '--workers', '2', '--simulate', '--rate', '40', '--seed', '7', '--pod-name', 'am-cluster'], {
+      cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const cli = new CliProcess(child);
+    let pids: number[] = [];
+    onTestFinished(() => {
+      for (const pid of [child.pid ?? 0, ...pids]) if (isRunning(pid)) process.kill(pid, 'SIGKILL');
+    });
+    const [, url, ...workerPids] = START_LINE.exec(await waitFor(() => START_LINE.exec(cli.stdout)?.[0], START_MS, 'the start line')) as RegExpExecArray;
+    pids = workerPids.map(Number);
+    expect(pids.every(isRunning)).toBe(true);
+
+    const text = await (await fetch(`${url}/monitoring/prometheus/am`, { signal: AbortSignal.timeout(STOP_MS) })).text();
+    expect(text).toMatch(/^am_metrics_cluster_workers\{kubernetes_pod_name="am-cluster",\} 2\.0$/m);
+    expect(text).toMatch(/^am_authentication_count\{kubernetes_pod_name="am-cluster",outcome="success",\} [1-9]/m);
+
+    child.kill('SIGTERM');
+    expect(await waitFor(() => (child.exitCode === null ? undefined : child.exitCode), STOP_MS, 'the primary to exit')).toBe(0);
+    expect(cli.stdout).toContain('am-metrics stopped (SIGTERM)');
+    await waitFor(() => (pids.some(isRunning) ? undefined : true), STOP_MS, 'the workers to exit');
+  }, START_MS + 2 * STOP_MS);
+});
+
+function isRunning(pid: number): boolean {
+  if (pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Polls `check` every 50 ms until it returns something, failing after `ms`. */
+async function waitFor<T>(check: () => T | undefined, ms: number, what: string): Promise<T> {
+  const deadline = performance.now() + ms;
+  for (;;) {
+    const found = check();
+    if (found !== undefined) return found;
+    if (performance.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

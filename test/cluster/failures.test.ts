@@ -1,0 +1,136 @@
+// Real `node:cluster` workers that die, hang or answer garbage: the primary's scrape still answers
+// within its deadline, counts what went wrong, and never lets the host's counts go down.
+import { spawnSync } from 'node:child_process';
+import type { Worker } from 'node:cluster';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { ClusterConfigError, clusterMetrics, DEFAULT_WORKER_TIMEOUT_MS, type ClusterPrimary } from '../../src/cluster.js';
+import { startServer, type RunningServer } from '../../src/express.js';
+import { renderPrometheusText, type Collection } from '../../src/index.js';
+import { parseExposition } from '../support/prometheus-tools.js';
+import { forkWorkers, killed, stopWorkers, within, WORKER_START_MS } from './workers.js';
+
+const RESOURCE = { kubernetes_pod_name: 'am-0' };
+/** Short, so the hanging worker costs the test little; the bound below leaves room for a busy machine. */
+const TEST_TIMEOUT_MS = 500;
+const SCRAPE_SLACK_MS = 2_000;
+
+function openPrimary(options: Parameters<typeof clusterMetrics.primary>[0]): ClusterPrimary {
+  const primary = clusterMetrics.primary(options);
+  onTestFinished(() => primary.close());
+  return primary;
+}
+
+function valueOf(collection: Collection, name: string): number | undefined {
+  return (collection.families.find((f) => f.descriptor.name === name)?.series[0] as { value?: number } | undefined)?.value;
+}
+
+/** One scrape over HTTP: its status, how long it took, the merged login count and workers merged. */
+async function scrape(server: RunningServer): Promise<{ status: number; elapsedMs: number; logins: number; workers: number }> {
+  const start = performance.now();
+  const response = await fetch(`${server.url}/monitoring/prometheus/am`, { signal: AbortSignal.timeout(DEFAULT_WORKER_TIMEOUT_MS * 2) });
+  const text = await response.text();
+  const elapsedMs = performance.now() - start;
+  const families = await parseExposition(text, 'prometheus');
+  const sample = (name: string) => families.flatMap((f) => f.samples).find((s) => s.name === name)?.value as number;
+  return { status: response.status, elapsedMs, logins: sample('am_test_login_count'), workers: sample('am_metrics_cluster_workers') };
+}
+
+describe('clusterMetrics.primary() when workers die', () => {
+  it('answers while a worker is killed mid-run, keeps its reported counts, and takes in a new worker without a restart', async () => {
+    const primary = openPrimary({ defaultLabels: RESOURCE });
+    const workers: Worker[] = await forkWorkers(['live', 'live', 'live', 'live']);
+    onTestFinished(() => stopWorkers(workers));
+    const server = await startServer({ source: primary, port: 0, host: '127.0.0.1', logger: () => {} });
+    onTestFinished(() => server.close());
+
+    const before = await scrape(server);
+    expect(before).toMatchObject({ status: 200, workers: 4 });
+    const dying = killed(workers[1] as Worker);
+    const during = await scrape(server);
+    await within(dying, DEFAULT_WORKER_TIMEOUT_MS, 'the killed worker to exit');
+    const after = await scrape(server);
+
+    expect(during.status).toBe(200);
+    expect(during.elapsedMs).toBeLessThan(DEFAULT_WORKER_TIMEOUT_MS);
+    expect(after).toMatchObject({ status: 200, workers: 3 });
+    // The dead worker's last answer stays in the totals: a count that went down would read as a reset.
+    expect(during.logins).toBeGreaterThanOrEqual(before.logins);
+    expect(after.logins).toBeGreaterThanOrEqual(during.logins);
+
+    workers.push(...(await forkWorkers(['live'], 4)));
+    const joined = await scrape(server);
+    expect(joined).toMatchObject({ status: 200, workers: 4 });
+    expect(joined.logins).toBeGreaterThanOrEqual(after.logins);
+  }, 2 * WORKER_START_MS + DEFAULT_WORKER_TIMEOUT_MS * 4);
+});
+
+describe('clusterMetrics.primary() when workers misbehave', () => {
+  let workers: Worker[] = [];
+  beforeAll(async () => {
+    workers = await forkWorkers(['live', 'hang', 'malformed']);
+  }, WORKER_START_MS + 5_000);
+  afterAll(() => stopWorkers(workers));
+
+  it('answers within its deadline when a worker never does, and counts each time it did not', async () => {
+    const primary = openPrimary({ timeoutMs: TEST_TIMEOUT_MS, defaultLabels: RESOURCE });
+    const start = performance.now();
+    const first = await primary.collect();
+    expect(performance.now() - start).toBeLessThan(TEST_TIMEOUT_MS + SCRAPE_SLACK_MS);
+    expect(valueOf(first, 'am_metrics_cluster_worker_timeouts')).toBe(1);
+    expect(valueOf(first, 'am_metrics_cluster_workers')).toBe(1);
+    expect(valueOf(first, 'am_test_login')).toBeUndefined(); // a summary: no `value`, but the family is there
+    expect(first.families.some((f) => f.descriptor.name === 'am_test_login')).toBe(true);
+    const hanging = workers[1] as Worker;
+    expect(first.failures).toContainEqual({ metric: `worker-${hanging.id}`, error: new Error(`did not answer within ${TEST_TIMEOUT_MS} ms`) });
+
+    const second = await primary.collect();
+    expect(valueOf(second, 'am_metrics_cluster_worker_timeouts')).toBe(2);
+  });
+
+  it('contains a malformed answer: counted, reported, and the rest of the scrape renders', async () => {
+    const primary = openPrimary({ timeoutMs: TEST_TIMEOUT_MS, defaultLabels: RESOURCE });
+    const collection = await primary.collect();
+    const malformed = workers[2] as Worker;
+    expect(valueOf(collection, 'am_metrics_cluster_worker_errors')).toBe(1);
+    const failure = collection.failures.find((f) => f.metric === `worker-${malformed.id}`);
+    expect(String(failure?.error)).toMatch(/InvalidValueError: am_test_latency/);
+    const text = await renderPrometheusText(collection, {});
+    expect(text).toMatch(/^am_test_login_count\{kubernetes_pod_name="am-0",operation="read",\} [1-9]/m);
+    expect(text).not.toContain('am_test_latency');
+  });
+
+  it("ignores the application's own messages on both sides", async () => {
+    const primary = openPrimary({ timeoutMs: TEST_TIMEOUT_MS, defaultLabels: RESOURCE });
+    const live = workers[0] as Worker;
+    for (const message of ['hello', { type: 'app:reload' }, { type: 'am-metrics:cluster:state-request' }, 42]) live.send(message);
+    const collection = await primary.collect();
+    expect(live.isConnected()).toBe(true);
+    expect(valueOf(collection, 'am_metrics_cluster_workers')).toBe(1);
+  });
+});
+
+describe('clusterMetrics.primary() options', () => {
+  it.each([0, -1, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 31, '5000'])('refuses timeoutMs %s with ClusterConfigError', (timeoutMs) => {
+    expect(() => clusterMetrics.primary({ timeoutMs: timeoutMs as number })).toThrow(ClusterConfigError);
+  });
+
+  it('refuses to start a worker in a process without an IPC channel to a primary', () => {
+    const script = "import('./src/cluster.ts').then(({ clusterMetrics }) => clusterMetrics.worker({ state: async () => ({}) }))"
+      + ".catch((error) => { console.log(error.name); process.exit(3); })";
+    const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: fileURLToPath(new URL('../../', import.meta.url)), stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', timeout: WORKER_START_MS,
+    });
+    expect({ status: run.status, stdout: run.stdout.trim() }).toEqual({ status: 3, stdout: 'ClusterConfigError' });
+  }, WORKER_START_MS + 5_000);
+
+  it('answers at once with only its own metrics when there are no workers', async () => {
+    const primary = openPrimary({ timeoutMs: DEFAULT_WORKER_TIMEOUT_MS });
+    const start = performance.now();
+    const collection = await primary.collect();
+    expect(performance.now() - start).toBeLessThan(SCRAPE_SLACK_MS);
+    expect(collection.families.map((f) => f.descriptor.name)).toEqual([
+      'am_metrics_cluster_worker_timeouts', 'am_metrics_cluster_worker_errors', 'am_metrics_cluster_workers',
+    ]);
+  });
+});

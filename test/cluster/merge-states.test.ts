@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { mergeStates } from '../../src/cluster.js';
+import { InvalidValueError, MetricConflictError, Registry, type Collection } from '../../src/index.js';
+import { ManualClock } from '../support/manual-clock.js';
+
+async function loginState(clock: ManualClock, logins: number) {
+  const registry = new Registry({ now: () => clock.now() });
+  const summary = registry.summary({ name: 'am_test_login', help: 'Logins', labelNames: ['outcome'] });
+  for (let i = 0; i < logins; i += 1) summary.record({ outcome: 'success' });
+  return registry.state();
+}
+
+function loginCount(collection: Collection): number | undefined {
+  return (collection.families.find((f) => f.descriptor.name === 'am_test_login')?.series[0] as { count?: number } | undefined)?.count;
+}
+
+describe('mergeStates', () => {
+  it('merges the states it can and lists the others with the error each raised', async () => {
+    const clock = new ManualClock();
+    const other = new Registry({ now: () => clock.now() });
+    other.gauge({ name: 'am_test_login', help: 'Not a summary' }).set({}, 1);
+    const merged = await mergeStates([
+      { source: 'worker-1', state: await loginState(clock, 3) },
+      { source: 'worker-2', state: { version: 1, timeMs: 0, families: [{ kind: 'summary', name: 'am_test_login', help: 'Logins', labelNames: ['outcome'], constLabels: {}, folded: 0, series: [{ labels: { outcome: 'success' }, startMs: 0, state: 'garbage' }] }] } },
+      { source: 'worker-3', state: await other.state() },
+      { source: 'worker-4', state: null },
+      { source: 'worker-5', state: await loginState(clock, 4) },
+    ], { now: () => clock.now() });
+    expect(merged.accepted).toEqual(['worker-1', 'worker-5']);
+    expect(merged.rejected.map(({ source, error }) => [source, (error as Error).constructor])).toEqual([
+      ['worker-2', InvalidValueError],
+      ['worker-3', MetricConflictError],
+      ['worker-4', InvalidValueError],
+    ]);
+    expect(loginCount(await merged.registry.collect())).toBe(7);
+  });
+
+  it('refuses a timer state whose sketch keys span more than any values can, without allocating them', async () => {
+    const clock = new ManualClock();
+    const registry = new Registry({ now: () => clock.now() });
+    registry.timer({ name: 'am_test_latency', help: 'Latency' }).observe({}, 0.01);
+    const state = JSON.parse(JSON.stringify(await registry.state()));
+    state.families[0].series[0].state.sample.bins = [[0, 1], [1e12, 1]];
+    const merged = await mergeStates([{ source: 'worker-1', state }], { now: () => clock.now() });
+    expect(merged.accepted).toEqual([]);
+    expect(String(merged.rejected[0]?.error)).toMatch(/InvalidValueError: am_test_latency: value 1000000000000 is not a span of sketch keys/);
+  });
+});

@@ -1,0 +1,46 @@
+// A cluster worker for the tests, run with tsx. AM_TEST_WORKER_MODE says how it behaves:
+// `fixed` records observationsOf(AM_TEST_WORKER_INDEX) at FIXED_MS (into prom-client too) and answers;
+// `live` records a little every few ms on the real clock and answers; `hang` answers never (its state
+// never resolves); `malformed` answers with a state that cannot be merged. It then tells the test it is
+// ready with an application message of its own (which the primary must ignore) and waits.
+import { Registry, hashReady } from '../../src/index.js';
+import { clusterMetrics } from '../../src/cluster.js';
+import type { RegistryState } from '../../src/index.js';
+import { FIXED_MS, TEST_READY, observationsOf, recordInto, recordIntoPromClient } from './observations.js';
+
+/** How often a `live` worker records, and how much. */
+const LIVE_TICK_MS = 5;
+
+const mode = process.env.AM_TEST_WORKER_MODE;
+const index = Number(process.env.AM_TEST_WORKER_INDEX ?? '0');
+await hashReady;
+
+switch (mode) {
+  case 'fixed': {
+    const registry = new Registry({ now: () => FIXED_MS, defaultLabels: { kubernetes_pod_name: 'am-0' } });
+    recordInto(registry, observationsOf(index));
+    const { default: client } = await import('prom-client');
+    const prom = new client.Registry();
+    recordIntoPromClient(client, prom, observationsOf(index));
+    new client.AggregatorRegistry(); // prom-client answers its primary only once one exists in the worker
+    client.AggregatorRegistry.setRegistries([prom]);
+    clusterMetrics.worker(registry);
+    break;
+  }
+  case 'live': {
+    const registry = new Registry({ defaultLabels: { kubernetes_pod_name: 'am-0' } });
+    const logins = registry.summary({ name: 'am_test_login', help: 'Logins', labelNames: ['operation'] });
+    setInterval(() => logins.record({ operation: 'read' }), LIVE_TICK_MS);
+    clusterMetrics.worker(registry);
+    break;
+  }
+  case 'hang':
+    clusterMetrics.worker({ state: () => new Promise<RegistryState>(() => {}) });
+    break;
+  case 'malformed':
+    clusterMetrics.worker({ state: async () => ({ version: 1, timeMs: FIXED_MS, families: [{ kind: 'timer', name: 'am_test_latency', help: 'Latency', labelNames: [], constLabels: {}, folded: 0, series: [{ labels: {}, startMs: FIXED_MS, state: { counts: 'garbage' } }] }] }) as unknown as RegistryState });
+    break;
+  default:
+    throw new Error(`unknown AM_TEST_WORKER_MODE ${String(mode)}`);
+}
+process.send?.({ type: TEST_READY, index });
