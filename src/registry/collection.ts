@@ -38,6 +38,24 @@ export interface TimerSeries extends CountSum {
   readonly mean: number;
 }
 
+/** One bucket of a histogram series: observations at most `le` (seconds for timers). */
+export interface BucketCount {
+  /** Upper bound, inclusive; the last bucket's is `Infinity` (`+Inf`). */
+  readonly le: number;
+  /** Observations ≤ `le` since the series started: cumulative, so non-decreasing along the list. */
+  readonly count: number;
+}
+
+/**
+ * A histogram series: cumulative buckets in ascending `le`, the last one `+Inf` holding `count`, and
+ * the sum of the observations. Counts are undecayed, since `startMs`, so Prometheus can sum and rate them.
+ */
+export interface HistogramSeries extends SeriesBase {
+  readonly count: number;
+  readonly sum: number;
+  readonly buckets: readonly BucketCount[];
+}
+
 /** A gauge, distinct-counter or counter series: one current value. */
 export interface Point extends SeriesBase {
   readonly value: number;
@@ -46,11 +64,14 @@ export interface Point extends SeriesBase {
 /**
  * A metric family at one instant, discriminated by `kind`. `counter` families are the registry's own
  * (series folded into overflow, failed gauge callbacks): monotonic totals whose descriptor names them
- * without the `_total` suffix that Prometheus writers add.
+ * without the `_total` suffix that Prometheus writers add. `histogram` families (a timer's buckets with
+ * the `timerBuckets` option, runtime metrics) are named by their family name; writers add `_bucket`,
+ * `_sum` and `_count`.
  */
 export type FamilySnapshot =
   | { readonly kind: 'summary'; readonly descriptor: Descriptor; readonly series: readonly CountSum[] }
   | { readonly kind: 'timer'; readonly descriptor: Descriptor; readonly series: readonly TimerSeries[] }
+  | { readonly kind: 'histogram'; readonly descriptor: Descriptor; readonly series: readonly HistogramSeries[] }
   | { readonly kind: 'gauge' | 'distinct' | 'counter'; readonly descriptor: Descriptor; readonly series: readonly Point[] };
 
 /** A family that could not be collected (a computed gauge that threw or timed out), and why. */

@@ -28,6 +28,12 @@ export interface RegistryOptions {
   readonly maxSeriesPerMetric?: number | undefined;
   /** Bound on each computed gauge's callback per scrape; default DEFAULT_COLLECT_TIMEOUT_MS. */
   readonly collectTimeoutMs?: number | undefined;
+  /**
+   * Every timer also keeps undecayed counts in a fixed log-scale bucket layout (see LogBuckets), collected
+   * as a histogram family named name + TIMER_HISTOGRAM_SUFFIX that Prometheus can sum across pods.
+   * Off by default: AM's output stays exactly AM's. Costs about 20 ns per observation and ~1 KB per series.
+   */
+  readonly timerBuckets?: boolean | undefined;
 }
 
 /** The names a metric of `kind` called `name` writes; registrations may not overlap in them. */
@@ -100,7 +106,7 @@ export class MetricRegistry {
   ) {
     this.registryClock = clockFrom(options.now);
     this.defaultLabels = Object.freeze(checkDefaultLabels(options.defaultLabels ?? {}));
-    this.context = { clock: this.registryClock, maxSeries: options.maxSeriesPerMetric ?? DEFAULT_MAX_SERIES };
+    this.context = { clock: this.registryClock, maxSeries: options.maxSeriesPerMetric ?? DEFAULT_MAX_SERIES, timerBuckets: options.timerBuckets === true };
     this.collectTimeoutMs = options.collectTimeoutMs ?? DEFAULT_COLLECT_TIMEOUT_MS;
     this.reserveOwnCounters();
   }
@@ -158,6 +164,8 @@ export class MetricRegistry {
     await forEachSliced(this.allMetrics(), async (metric) => {
       try {
         families.push(metric instanceof Gauge && metric.isComputed ? await this.bounded(metric.collect()) : await metric.collect());
+        const histogram = metric instanceof Timer ? metric.collectHistogram() : undefined;
+        if (histogram !== undefined) families.push(histogram);
       } catch (error) {
         failures.push({ metric: metric.descriptor.name, error });
         this.countCollectError(metric.descriptor.name);

@@ -1,7 +1,7 @@
 // AM's JSON view of the metrics (`/json/metrics/api`): one CREST-style entry per series, with the rates
 // and millisecond durations AM's Dropwizard-based API shows. Pure: filtering input comes parsed.
 import type { Labels } from '../../registry/labels.js';
-import type { Collection, CountSum, FamilySnapshot, QuantileValue, TimerSeries } from '../../registry/collection.js';
+import type { Collection, CountSum, FamilySnapshot, HistogramSeries, QuantileValue, TimerSeries } from '../../registry/collection.js';
 import type { IdFilter } from './query-filter.js';
 
 /** JSON has no NaN or infinities: such values (an idle timer's quantiles) are written as `null`. */
@@ -10,7 +10,7 @@ export type JsonNumber = number | null;
 /** What every entry carries: its id, its type, the metric name and the full label set (default labels too). */
 export interface JsonEntryBase {
   readonly _id: string;
-  readonly _type: 'summary' | 'timer' | 'gauge' | 'distinctCounter' | 'counter';
+  readonly _type: 'summary' | 'timer' | 'histogram' | 'gauge' | 'distinctCounter' | 'counter';
   readonly name: string;
   readonly labels: Labels;
 }
@@ -41,10 +41,22 @@ export interface JsonTimerEntry extends Omit<JsonSummaryEntry, 'rate_units'> {
   readonly duration_units: 'milliseconds';
 }
 
+/**
+ * A histogram series (not AM's: a timer's buckets with the `timerBuckets` option, or a runtime metric):
+ * every observation since the series started, `total` their sum and `buckets` the cumulative count at
+ * most each finite bound `le`, both in milliseconds as the timers' durations; `count` is the `+Inf` bucket.
+ */
+export interface JsonHistogramEntry extends JsonEntryBase {
+  readonly count: number;
+  readonly total: JsonNumber;
+  readonly buckets: readonly { readonly le: JsonNumber; readonly count: number }[];
+  readonly duration_units: 'milliseconds';
+}
+
 /** A gauge, a distinct counter's estimate, or (`counter`, with `count`) one of the registry's own counters. */
 export type JsonValueEntry = JsonEntryBase & ({ readonly value: JsonNumber } | { readonly count: JsonNumber });
 
-export type JsonEntry = JsonSummaryEntry | JsonTimerEntry | JsonValueEntry;
+export type JsonEntry = JsonSummaryEntry | JsonTimerEntry | JsonHistogramEntry | JsonValueEntry;
 
 /** A CREST query response for an unpaged query. */
 export interface JsonQueryResult {
@@ -104,6 +116,8 @@ function entriesOf(family: FamilySnapshot, resource: Labels): JsonEntry[] {
       return family.series.map((s) => ({ ...base('summary', s.labels), ...counts(s, finite(s.sum)), rate_units: 'events/second' }));
     case 'timer':
       return family.series.map((s) => timerEntry(base('timer', s.labels), s));
+    case 'histogram':
+      return family.series.map((s) => histogramEntry(base('histogram', s.labels), s));
     case 'counter':
       return family.series.map((p) => ({ ...base('counter', p.labels), count: finite(p.value) }));
     case 'gauge':
@@ -131,6 +145,11 @@ function timerEntry(entry: JsonEntryBase, s: TimerSeries): JsonTimerEntry {
     rate_units: 'calls/second',
     duration_units: 'milliseconds',
   };
+}
+
+function histogramEntry(entry: JsonEntryBase, s: HistogramSeries): JsonHistogramEntry {
+  const buckets = s.buckets.filter((b) => Number.isFinite(b.le)).map((b) => ({ le: millis(b.le), count: b.count }));
+  return { ...entry, count: s.count, total: millis(s.sum), buckets, duration_units: 'milliseconds' };
 }
 
 const MS_PER_SECOND = 1_000;

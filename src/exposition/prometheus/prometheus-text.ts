@@ -4,7 +4,7 @@ import type { Collection, FamilySnapshot, Point } from '../../registry/collectio
 import type { Labels } from '../../registry/labels.js';
 import { forEachSliced } from '../../registry/time-slice.js';
 import { formatValue, labelBlock, labelPairs, escapeHelp, type ExpositionFormat } from './format.js';
-import { sumName, TIMER_UNIT_SUFFIX, type NamingProfile } from './sample-names.js';
+import { histogramSampleNames, sumName, TIMER_UNIT_SUFFIX, type NamingProfile } from './sample-names.js';
 
 export type { NamingProfile };
 
@@ -19,7 +19,7 @@ export const CONTENT_TYPES: Readonly<Record<ExpositionFormat, string>> = {
   openmetrics: 'application/openmetrics-text; version=1.0.0; charset=utf-8',
 };
 
-type BlockType = 'summary' | 'gauge' | 'counter' | 'unknown';
+type BlockType = 'summary' | 'histogram' | 'gauge' | 'counter' | 'unknown';
 
 interface Block {
   readonly type: BlockType;
@@ -35,7 +35,9 @@ interface Block {
  *   `_seconds`, so strict parsers would not count it in `X_seconds`: it goes into a summary family X,
  *   which a summary of the same base name (AM's `am_session`) shares;
  * - the legacy `_total` samples are counters in 0.0.4; OpenMetrics reserves `_total` for the counter
- *   family X, which the count already uses, so there they are of unknown type.
+ *   family X, which the count already uses, so there they are of unknown type;
+ * - histogram X (a timer's buckets, runtime metrics): `X_bucket{le=…}` cumulative up to `+Inf`, `X_sum`
+ *   and `X_count`, in both profiles (these are not AM's samples, so `legacy` has no `_total` for them).
  */
 export function writePrometheusText(collection: Collection, options: WriteOptions = {}): string {
   const writer = new ExpositionWriter(collection.resource, options);
@@ -95,6 +97,18 @@ class ExpositionWriter {
           }
           sums.body += this.sample(sumName(secondsName, this.profile), pairs, s.sum);
           counts.body += this.sample(`${name}_count`, pairs, s.count);
+        }
+        return;
+      }
+      case 'histogram': {
+        const block = this.block(name, 'histogram', help);
+        const names = histogramSampleNames(name);
+        for (const s of family.series) {
+          const pairs = labelPairs(s.labels, this.resource);
+          for (const { le, count } of s.buckets) {
+            block.body += `${names.bucket}${labelBlock(pairs, this.format, `le="${formatValue(le)}",`)} ${formatValue(count)}\n`;
+          }
+          block.body += this.sample(names.sum, pairs, s.sum) + this.sample(names.count, pairs, s.count);
         }
         return;
       }

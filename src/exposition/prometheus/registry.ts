@@ -14,7 +14,8 @@ export class Registry extends MetricRegistry {
   readonly contentType = CONTENT_TYPES.prometheus;
 
   constructor(options: RegistryOptions = {}) {
-    super(options, prometheusNames);
+    const timerBuckets = options.timerBuckets === true;
+    super(options, (kind, name) => prometheusNames(kind, name, timerBuckets));
   }
 
   /**
