@@ -5,7 +5,7 @@
 import { randomInt } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { createAmMetrics } from './index.js';
+import { createAmMetrics, POD_LABEL, Registry } from './index.js';
 import { startServer, type RunningServer } from './server.js';
 import { amLivePage } from './metrics/page/live-page.js';
 import { AIC_PATHS, JSON_PATH, LEGACY_PATHS, MONITORING_PAGE_PATH } from './http/paths.js';
@@ -35,7 +35,9 @@ async function main(args: readonly string[]): Promise<void> {
 }
 
 async function serve(settings: ServeSettings): Promise<void> {
-  const am = createAmMetrics({ podName: settings.podName });
+  const registry = new Registry({ defaultLabels: { [POD_LABEL]: settings.podName }, timerBuckets: settings.timerBuckets === true });
+  if (settings.runtimeMetrics !== false) registry.runtimeMetrics();
+  const am = createAmMetrics({ registry });
   const simulator = settings.simulator === undefined ? undefined : createSimulator(am, settings.simulator);
   const server = await startServer({
     source: am,

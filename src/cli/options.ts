@@ -26,6 +26,10 @@ export interface ServeSettings {
   readonly simulator?: { readonly rate: number; readonly seed: number };
   readonly tls?: TlsOptions;
   readonly auth: AuthOptions;
+  /** With `--timer-buckets`: every timer also serves a histogram family (RegistryOptions.timerBuckets). */
+  readonly timerBuckets?: true;
+  /** `false` with `--no-runtime-metrics`; Node.js runtime metrics are served otherwise. */
+  readonly runtimeMetrics?: false;
 }
 
 export type CliCommand =
@@ -46,6 +50,7 @@ const FLAGS = {
   port: { type: 'string' }, host: { type: 'string' }, 'pod-name': { type: 'string' },
   simulate: { type: 'boolean' }, rate: { type: 'string' }, seed: { type: 'string' },
   'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' },
+  'timer-buckets': { type: 'boolean' }, 'no-runtime-metrics': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' },
 } as const;
 
@@ -81,6 +86,8 @@ export function parseCommandLine(args: readonly string[], env: Environment, defa
       ? { simulator: { rate: rateOf(values.rate), seed: values.seed === undefined ? defaults.randomSeed() : integerIn(values.seed, 0, MAX_SEED, '--seed') } }
       : {}),
     ...(values['tls-cert'] !== undefined && values['tls-key'] !== undefined ? { tls: { cert: values['tls-cert'], key: values['tls-key'] } } : {}),
+    ...(values['timer-buckets'] === true ? { timerBuckets: true } : {}),
+    ...(values['no-runtime-metrics'] === true ? { runtimeMetrics: false } : {}),
   };
   return { kind: 'serve', settings };
 }

@@ -25,6 +25,10 @@ Options of serve (a flag wins over the environment variable in brackets):
   --rate <n>          simulated login journeys per second, above 0 and at most ${MAX_RATE} (default ${DEFAULT_RATE})
   --seed <n>          simulator seed, 0 to 4294967295; a seed replays the same traffic
                       (default: a random seed, printed at start)
+  --timer-buckets     every timer also serves <name>_duration_seconds, a histogram of
+                      log-scale buckets Prometheus can sum across pods (off: AM's output only)
+  --no-runtime-metrics  leave out the Node.js process and runtime metrics (CPU, memory,
+                      heap, event-loop lag, GC), served by default
   --tls-cert <file>   serve HTTPS with this PEM certificate chain (with --tls-key)
   --tls-key <file>    the certificate's PEM private key
   -h, --help          print this help

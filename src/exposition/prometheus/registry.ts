@@ -3,6 +3,7 @@
 import { MetricRegistry, type RegistryOptions } from '../../registry/registry.js';
 import { CONTENT_TYPES, renderPrometheusText, type WriteOptions } from './prometheus-text.js';
 import { prometheusNames } from './sample-names.js';
+import { nodeRuntimeCollector } from '../../runtime/node-runtime.js';
 
 /**
  * Holds metrics, collects them (`collect()`), saves and merges their state (`state()`, `merge()`) and
@@ -16,6 +17,19 @@ export class Registry extends MetricRegistry {
   constructor(options: RegistryOptions = {}) {
     const timerBuckets = options.timerBuckets === true;
     super(options, (kind, name) => prometheusNames(kind, name, timerBuckets));
+  }
+
+  private hasRuntimeMetrics = false;
+
+  /**
+   * Adds the Node.js process and runtime metrics (CPU, memory, heap, event-loop lag, GC, handles) from
+   * prom-client's default collectors to every collection, under prom-client's names (see
+   * nodeRuntimeCollector). Off until called; calling again changes nothing. Returns the registry.
+   */
+  runtimeMetrics(): this {
+    if (!this.hasRuntimeMetrics) this.addCollector(nodeRuntimeCollector({ now: () => this.clock.now() }));
+    this.hasRuntimeMetrics = true;
+    return this;
   }
 
   /**
