@@ -4,7 +4,8 @@
 // the exposed `le` buckets (Prometheus' histogram_quantile interpolation) against the exact p99.
 import * as hdr from 'hdr-histogram-js';
 import { DDSketch } from '@datadog/sketches-js';
-import { BATCH, compareSpeed, latencies } from './support.js';
+import { Registry } from '../src/index.js';
+import { BATCH, compareSpeed, ctsLabelSets, latencies, seededRandom } from './support.js';
 
 const SAMPLES = 200_000;
 const SCHEMA_GAMMA = 2 ** (1 / 4);
@@ -32,6 +33,24 @@ await compareSpeed({
     for (let i = 0; i < BATCH; i += 1) h.recordValue(Math.round(values[i]! * 1e6));
   },
   theirName: 'hdr-histogram-js recordValue',
+  goal: 0,
+});
+
+const LABEL_SETS = ctsLabelSets();
+const random = seededRandom(2);
+const order = Array.from({ length: BATCH }, () => LABEL_SETS[Math.floor(random() * LABEL_SETS.length)]!);
+const timerOf = (timerBuckets: boolean) => new Registry({ timerBuckets }).timer({ name: 'am_cts_task', help: 'h', labelNames: ['operation', 'outcome', 'token_type'] });
+const plain = timerOf(false);
+const bucketed = timerOf(true);
+await compareSpeed({
+  title: 'timer.observe(labels, seconds), 3 labels: timerBuckets off vs on',
+  ours: () => {
+    for (let i = 0; i < BATCH; i += 1) plain.observe(order[i]!, values[i]!);
+  },
+  theirs: () => {
+    for (let i = 0; i < BATCH; i += 1) bucketed.observe(order[i]!, values[i]!);
+  },
+  theirName: 'with timerBuckets',
   goal: 0,
 });
 
