@@ -4,7 +4,8 @@
 // the exposed `le` buckets (Prometheus' histogram_quantile interpolation) against the exact p99.
 import * as hdr from 'hdr-histogram-js';
 import { DDSketch } from '@datadog/sketches-js';
-import { Registry } from '../src/index.js';
+import client from 'prom-client';
+import { BUCKET_BOUNDS, Registry } from '../src/index.js';
 import { BATCH, compareSpeed, ctsLabelSets, latencies, seededRandom } from './support.js';
 
 const SAMPLES = 200_000;
@@ -114,3 +115,34 @@ for (const seed of SEEDS) {
 }
 const pct = (xs: number[]): string => xs.map((x) => `${(x * 100).toFixed(2)}%`).join(' ');
 console.log(`p99 from 81 le buckets vs exact, ${SAMPLES} log-normal samples per seed: DDSketch layout ${pct(errors.sketch)}; hdr ${pct(errors.hdr)}`);
+
+// Scrape cost of the histogram family: 2,500 timer series × 200 observations, rendered with and
+// without buckets, against prom-client's Histogram with the same 81 bounds on the same observations.
+const SCRAPE_SERIES = 2_500;
+const SCRAPE_ROUNDS = 5;
+const scrapeValues = latencies(200, 7);
+const scrapeLabels = (i: number) => ({ operation: ['create', 'read', 'update', 'delete'][i % 4]!, outcome: i % 10 === 0 ? 'failure' : 'success', client: `client-${i}` });
+const withBuckets = new Registry({ timerBuckets: true, defaultLabels: { kubernetes_pod_name: 'am-0' } });
+const withoutBuckets = new Registry({ defaultLabels: { kubernetes_pod_name: 'am-0' } });
+const promRegistry = new client.Registry();
+promRegistry.setDefaultLabels({ kubernetes_pod_name: 'am-0' });
+const promHistogram = new client.Histogram({ name: 'am_bench_timer_duration_seconds', help: 'Timer', labelNames: ['operation', 'outcome', 'client'], buckets: [...BUCKET_BOUNDS], registers: [promRegistry] });
+for (const registry of [withBuckets, withoutBuckets]) {
+  const timer = registry.timer({ name: 'am_bench_timer', help: 'Timer', labelNames: ['operation', 'outcome', 'client'] });
+  for (let i = 0; i < SCRAPE_SERIES; i += 1) for (const v of scrapeValues) timer.observe(scrapeLabels(i), v);
+}
+for (let i = 0; i < SCRAPE_SERIES; i += 1) for (const v of scrapeValues) promHistogram.observe(scrapeLabels(i), v);
+
+async function medianMs(render: () => Promise<string>): Promise<number> {
+  const times: number[] = [];
+  for (let r = 0; r < SCRAPE_ROUNDS; r += 1) {
+    const start = performance.now();
+    await render();
+    times.push(performance.now() - start);
+  }
+  return times.sort((a, b) => a - b)[Math.floor(SCRAPE_ROUNDS / 2)]!;
+}
+const offMs = await medianMs(() => withoutBuckets.metrics());
+const onMs = await medianMs(() => withBuckets.metrics());
+const promMs = await medianMs(() => promRegistry.metrics());
+console.log(`metrics(), ${SCRAPE_SERIES} timer series: ${offMs.toFixed(1)} ms without buckets, ${onMs.toFixed(1)} ms with (${(await withBuckets.metrics()).split('\n').length} lines); prom-client Histogram, same bounds: ${promMs.toFixed(1)} ms`);

@@ -1,6 +1,6 @@
 // Writes a Collection as Prometheus text 0.0.4 or OpenMetrics 1.0, in AM's sample names. Pure: no
 // I/O, no clock, never reaches into a metric's cells.
-import type { Collection, FamilySnapshot, Point } from '../../registry/collection.js';
+import type { Collection, FamilySnapshot, HistogramSeries, Point } from '../../registry/collection.js';
 import type { Labels } from '../../registry/labels.js';
 import { forEachSliced } from '../../registry/time-slice.js';
 import { formatValue, labelBlock, labelPairs, escapeHelp, type ExpositionFormat } from './format.js';
@@ -46,13 +46,27 @@ export function writePrometheusText(collection: Collection, options: WriteOption
 }
 
 /**
- * The same text, rendered family by family with a yield to the event loop whenever a slice of work
- * has passed (see forEachSliced), so a large scrape never stalls other work.
+ * The same text, rendered family by family (a large family in pieces of SERIES_PER_PIECE series) with
+ * a yield to the event loop whenever a slice of work has passed (see forEachSliced), so a large scrape
+ * never stalls other work for long.
  */
 export async function renderPrometheusText(collection: Collection, options: WriteOptions = {}): Promise<string> {
   const writer = new ExpositionWriter(collection.resource, options);
-  await forEachSliced(collection.families, (family) => writer.add(family), () => performance.now());
+  await forEachSliced(piecesOf(collection.families), (family) => writer.add(family), () => performance.now());
   return writer.finish();
+}
+
+/**
+ * Series rendered between two chances to yield: a family of thousands of series (a histogram writes
+ * 84 lines for each) is rendered in pieces of this many, which the writer joins back into one family.
+ */
+const SERIES_PER_PIECE = 100;
+
+function* piecesOf(families: readonly FamilySnapshot[]): Generator<FamilySnapshot> {
+  for (const family of families) {
+    if (!Array.isArray(family.series) || family.series.length <= SERIES_PER_PIECE) yield family;
+    else for (let i = 0; i < family.series.length; i += SERIES_PER_PIECE) yield { ...family, series: family.series.slice(i, i + SERIES_PER_PIECE) } as FamilySnapshot;
+  }
 }
 
 /** Renders families one at a time; families that share an output name are merged, whatever their order. */
@@ -100,18 +114,9 @@ class ExpositionWriter {
         }
         return;
       }
-      case 'histogram': {
-        const block = this.block(name, 'histogram', help);
-        const names = histogramSampleNames(name);
-        for (const s of family.series) {
-          const pairs = labelPairs(s.labels, this.resource);
-          for (const { le, count } of s.buckets) {
-            block.body += `${names.bucket}${labelBlock(pairs, this.format, `le="${formatValue(le)}",`)} ${formatValue(count)}\n`;
-          }
-          block.body += this.sample(names.sum, pairs, s.sum) + this.sample(names.count, pairs, s.count);
-        }
+      case 'histogram':
+        this.writeHistogram(this.block(name, 'histogram', help), family.series, histogramSampleNames(name));
         return;
-      }
       case 'gauge':
       case 'distinct':
         this.writePoints(this.block(name, 'gauge', help), name, family.series);
@@ -156,10 +161,37 @@ class ExpositionWriter {
     return `${name}${labelBlock(pairs, this.format)} ${formatValue(value)}\n`;
   }
 
+  /** Buckets, sum and count of each series; the bucket lines of a series share one prefix. */
+  private writeHistogram(target: Block, series: readonly HistogramSeries[], names: { bucket: string; sum: string; count: string }): void {
+    const close = this.format === 'prometheus' ? ',} ' : '} ';
+    for (const s of series) {
+      const pairs = labelPairs(s.labels, this.resource);
+      const prefix = `${names.bucket}{${pairs}le="`;
+      let lines = '';
+      for (const { le, count } of s.buckets) lines += `${prefix}${leText(le)}"${close}${formatValue(count)}\n`;
+      target.body += lines + this.sample(names.sum, pairs, s.sum) + this.sample(names.count, pairs, s.count);
+    }
+  }
+
   private writePoints(target: Block, name: string, points: readonly Point[]): void {
     for (const p of points) target.body += this.sample(name, labelPairs(p.labels, this.resource), p.value);
   }
 }
+
+const leTexts = new Map<number, string>();
+
+/** A bucket bound as `le` writes it; a histogram family repeats the same few bounds on every series. */
+function leText(le: number): string {
+  let text = leTexts.get(le);
+  if (text === undefined) {
+    text = formatValue(le);
+    if (leTexts.size < MAX_CACHED_BOUNDS) leTexts.set(le, text);
+  }
+  return text;
+}
+
+/** Bounds whose label text is kept: the timer layout's and any runtime histogram's, with room to spare. */
+const MAX_CACHED_BOUNDS = 1_024;
 
 function assertNever(value: never): never {
   throw new Error(`unknown family kind ${JSON.stringify(value)}`);

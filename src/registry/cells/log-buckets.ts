@@ -122,11 +122,10 @@ export class LogBuckets {
  * nearest 2^(k/4) can fall on either side of the mapping's rounding).
  */
 export const BUCKET_BOUNDS: readonly number[] = Object.freeze(
-  Array.from({ length: MAX_KEY - MIN_KEY + 1 }, (_, i) => largestOfKey(MIN_KEY + i)),
+  Array.from({ length: MAX_KEY - MIN_KEY + 1 }, (_, i) => largestOfKey(MIN_KEY + i, new DDSketch({ relativeAccuracy: RELATIVE_ACCURACY }).mapping)),
 );
 
-function largestOfKey(key: number): number {
-  const mapping = new DDSketch({ relativeAccuracy: RELATIVE_ACCURACY }).mapping;
+function largestOfKey(key: number, mapping: DDSketch['mapping']): number {
   let bound = 2 ** (key / BUCKETS_PER_DOUBLING);
   while (mapping.key(bound) > key) bound = nextDouble(bound, -1);
   while (mapping.key(nextDouble(bound, 1)) === key) bound = nextDouble(bound, 1);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { jsonView, MetricConflictError, Registry, type ExpositionFormat, type NamingProfile } from '../../../src/index.js';
+import { jsonView, MetricConflictError, Registry, writePrometheusText, type ExpositionFormat, type NamingProfile } from '../../../src/index.js';
 import { ManualClock } from '../../support/manual-clock.js';
 import { expectToMatchFixture } from '../../support/fixtures.js';
 import { parseExposition, promtoolCheckMetrics } from '../../support/prometheus-tools.js';
@@ -48,6 +48,24 @@ describe('timer buckets (Registry timerBuckets option)', () => {
     expect(samples).toContainEqual({ name: 'am_cts_task_duration_seconds_sum', labels, value: 100.265 });
     // AM's own samples of the timer are still there, unchanged.
     expect(families.map((f) => f.name)).toEqual(expect.arrayContaining(['am_cts_task_seconds', 'am_cts_task']));
+  });
+
+  it('renders a family of hundreds of series in pieces that join into one family, as the one-pass writer does', async () => {
+    const clock = new ManualClock(Date.UTC(2026, 10, 26, 12));
+    const registry = new Registry({ now: () => clock.now(), timerBuckets: true });
+    const timer = registry.timer({ name: 'am_t', help: 'Tasks.', labelNames: ['client'] });
+    for (let i = 0; i < 250; i += 1) timer.observe({ client: `c${i}` }, i / 1_000);
+    const rendered = await registry.metrics();
+    expect(rendered).toBe(writePrometheusText(await registry.collect()));
+    expect(rendered.match(/^# TYPE am_t_duration_seconds histogram$/gm)).toHaveLength(1);
+    expect(rendered.match(/^am_t_duration_seconds_count\{/gm)).toHaveLength(250);
+  });
+
+  it('restarts buckets at zero on reset(), as every other count', async () => {
+    const registry = scenario();
+    registry.reset();
+    const family = (await registry.collect()).families.find((f) => f.kind === 'histogram');
+    expect(family?.kind === 'histogram' && family.series.every((s) => s.count === 0 && s.buckets.every((b) => b.count === 0))).toBe(true);
   });
 
   it('leaves the output exactly as AM writes it when the option is off', async () => {
