@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { jsonView, MetricConflictError, Registry, writePrometheusText, type ExpositionFormat, type NamingProfile } from '../../../src/index.js';
+import { CATALOG, createAmMetrics, jsonView, MetricConflictError, Registry, writePrometheusText, type ExpositionFormat, type NamingProfile } from '../../../src/index.js';
 import { ManualClock } from '../../support/manual-clock.js';
 import { expectToMatchFixture } from '../../support/fixtures.js';
 import { parseExposition, promtoolCheckMetrics } from '../../support/prometheus-tools.js';
@@ -79,6 +79,13 @@ describe('timer buckets (Registry timerBuckets option)', () => {
     const entry = view.result.find((e) => e._id === 'am_cts_task_duration_seconds.create.success');
     expect(entry).toMatchObject({ _type: 'histogram', count: 6, total: 100265, duration_units: 'milliseconds' });
     expect((entry as unknown as { buckets: { le: number; count: number }[] }).buckets).toContainEqual({ le: 250, count: 5 });
+  });
+
+  it('installs the whole AM catalogue with the option on, one histogram family per timer', async () => {
+    const registry = new Registry({ timerBuckets: true });
+    createAmMetrics({ registry, podName: 'am-0' });
+    const histograms = (await registry.collect()).families.filter((f) => f.kind === 'histogram').map((f) => f.descriptor.name);
+    expect(histograms.sort()).toEqual(CATALOG.filter((m) => m.kind === 'timer').map((m) => `${m.name}_duration_seconds`).sort());
   });
 
   it('refuses a metric whose names would clash with a timer histogram, only when the option is on', () => {
