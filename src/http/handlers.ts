@@ -3,6 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { systemClock, type Clock } from '../registry/clock.js';
 import { CONTENT_TYPES, type NamingProfile } from '../exposition/prometheus/prometheus-text.js';
+import { PROTOBUF_CONTENT_TYPE } from '../exposition/prometheus-protobuf/protobuf-exposition.js';
 import { jsonView } from '../exposition/am-json/json-view.js';
 import { parseIdFilter, QueryFilterError } from '../exposition/am-json/query-filter.js';
 import { Authenticator, type AuthOptions } from './auth.js';
@@ -78,8 +79,10 @@ export class MetricsHandlers {
     const format = chooseFormat(req.headers.accept);
     if (format === undefined) return sendPlain(res, 406, NOT_ACCEPTABLE, { Vary: PROMETHEUS_VARY });
     await this.withSlot(req, res, async () => {
-      const rendered = await this.scrape.exposition(format, profile);
-      await this.sendEncoded(req, res, rendered, { 'Content-Type': CONTENT_TYPES[format], Vary: PROMETHEUS_VARY });
+      const fallback = chooseFormat(req.headers.accept, { isTextOnly: true }) ?? 'prometheus';
+      const { format: sent, rendered } = await this.scrape.exposition(format, profile, fallback === 'protobuf' ? 'prometheus' : fallback);
+      const contentType = sent === 'protobuf' ? PROTOBUF_CONTENT_TYPE : CONTENT_TYPES[sent];
+      await this.sendEncoded(req, res, rendered, { 'Content-Type': contentType, Vary: PROMETHEUS_VARY });
     });
   }
 

@@ -47,6 +47,18 @@ export interface BucketCount {
 }
 
 /**
+ * The same observations in exponential buckets, as Prometheus native histograms count them: bucket
+ * `index` holds (2^((index−1)/2^schema), 2^(index/2^schema)]; `positive` lists the non-empty ones as
+ * [index, count] (not cumulative) in ascending index; values at most `zeroThreshold` count in `zeroCount`.
+ */
+export interface NativeBuckets {
+  readonly schema: number;
+  readonly zeroThreshold: number;
+  readonly zeroCount: number;
+  readonly positive: readonly (readonly [number, number])[];
+}
+
+/**
  * A histogram series: cumulative buckets in ascending `le`, the last one `+Inf` holding `count`, and
  * the sum of the observations. Counts are undecayed, since `startMs`, so Prometheus can sum and rate them.
  */
@@ -54,6 +66,8 @@ export interface HistogramSeries extends SeriesBase {
   readonly count: number;
   readonly sum: number;
   readonly buckets: readonly BucketCount[];
+  /** Present when the series' layout is a native-histogram schema (timer buckets are; runtime ones are not). */
+  readonly native?: NativeBuckets;
 }
 
 /** A gauge, distinct-counter or counter series: one current value. */

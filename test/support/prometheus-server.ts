@@ -24,6 +24,8 @@ export interface PrometheusOptions {
   readonly binary?: string;
   /** Absolute paths of rule files to load (`rule_files`). */
   readonly ruleFiles?: readonly string[];
+  /** Extra command-line flags, e.g. `--enable-feature=native-histograms`. */
+  readonly flags?: readonly string[];
 }
 
 /** One recording or alerting rule as `/api/v1/rules` reports it after evaluation. */
@@ -90,6 +92,7 @@ export class PrometheusServer {
       `--storage.tsdb.path=${join(dir, 'data')}`,
       `--web.listen-address=127.0.0.1:${port}`,
       '--log.level=warn',
+      ...(options.flags ?? []),
     ], { stdio: ['ignore', 'pipe', 'pipe'] });
     const server = new PrometheusServer(child, dir, `http://127.0.0.1:${port}`);
     child.once('error', (error) => (server.log += `\nspawn failed: ${error.message}`));

@@ -3,7 +3,7 @@
 // and like it counts in DDSketch's logarithmic layout (@datadog/sketches-js), here with weight 1.
 import { DDSketch } from '@datadog/sketches-js';
 import { InvalidValueError } from '../errors.js';
-import type { BucketCount } from '../collection.js';
+import type { BucketCount, NativeBuckets } from '../collection.js';
 import { checkState, finiteAtLeast } from './state-check.js';
 
 /**
@@ -11,6 +11,8 @@ import { checkState, finiteAtLeast } from './state-check.js';
  * Prometheus native histograms' schema 2, so the same counts could one day be sent as one.
  */
 export const BUCKETS_PER_DOUBLING = 4;
+/** The native-histogram schema of the layout: 2^NATIVE_SCHEMA buckets per doubling, keys as its indices. */
+export const NATIVE_SCHEMA = Math.log2(BUCKETS_PER_DOUBLING);
 /** The first finite bucket bound, 2^−14 s ≈ 61 µs; shorter durations (and zeros) count there. */
 export const LOWEST_BUCKET_SECONDS = 2 ** -14;
 /** The last finite bucket bound, 2^6 s = 64 s; longer durations count only in `+Inf`. */
@@ -59,24 +61,30 @@ export class LogBuckets {
     this.sketch.accept(seconds);
   }
 
-  /** Observations, their sum, and the cumulative buckets up to `+Inf` (see BUCKET_BOUNDS). */
-  read(): { count: number; sum: number; buckets: BucketCount[] } {
+  /**
+   * Observations, their sum, the cumulative buckets up to `+Inf` (see BUCKET_BOUNDS), and every
+   * non-empty bucket as a native histogram of schema NATIVE_SCHEMA counts it, beyond the bounds too.
+   */
+  read(): { count: number; sum: number; buckets: BucketCount[]; native: NativeBuckets } {
     const perBucket = new Array<number>(BUCKET_BOUNDS.length).fill(0);
     perBucket[0] = this.sketch.zeroCount;
     const { bins, offset } = this.sketch.store;
+    const positive: [number, number][] = [];
     let total = this.sketch.zeroCount;
     for (let i = 0; i < bins.length; i += 1) {
       const count = bins[i] ?? 0;
       if (count === 0) continue;
       total += count;
       const key = i + offset;
+      positive.push([key, count]);
       const at = Math.max(0, key - MIN_KEY);
       if (key <= MAX_KEY) perBucket[at] = (perBucket[at] ?? 0) + count;
     }
     let running = 0;
     const buckets = BUCKET_BOUNDS.map((le, i) => ({ le, count: (running += perBucket[i] as number) }));
     buckets.push({ le: Number.POSITIVE_INFINITY, count: total });
-    return { count: total, sum: this.sketch.sum, buckets };
+    const native = { schema: NATIVE_SCHEMA, zeroThreshold: this.sketch.mapping.minPossible, zeroCount: this.sketch.zeroCount, positive };
+    return { count: total, sum: this.sketch.sum, buckets, native };
   }
 
   state(): LogBucketsState {

@@ -4,7 +4,7 @@ import { CountSum, type CountSumReading, type CountSumState } from './count-sum.
 import { DecayingQuantiles, QUANTILES, type DecayingQuantilesState } from './decaying-quantiles.js';
 import { LogBuckets, type LogBucketsState } from './log-buckets.js';
 import { checkState } from './state-check.js';
-import type { BucketCount } from '../collection.js';
+import type { BucketCount, NativeBuckets } from '../collection.js';
 
 /** A timer cell as plain data. */
 export interface TimerCellState {
@@ -27,6 +27,7 @@ export interface BucketsReading {
   readonly count: number;
   readonly sum: number;
   readonly buckets: readonly BucketCount[];
+  readonly native: NativeBuckets;
 }
 
 const NO_BUCKETS = new LogBuckets();
