@@ -154,15 +154,22 @@ export function bucketSample(metric: TimerSpec): string {
   return `${metric.name}${TIMER_HISTOGRAM_SUFFIX}_bucket`;
 }
 
+/** The same histogram as Prometheus stores it when it scrapes native histograms: `X_duration_seconds`. */
+export function nativeHistogramSample(metric: TimerSpec): string {
+  return `${metric.name}${TIMER_HISTOGRAM_SUFFIX}`;
+}
+
 /**
- * One quantile of a timer over every selected pod together, from its buckets:
- * `histogram_quantile(q, sum by (le, …by) (rate(X_duration_seconds_bucket{…}[window])))`. Unlike
- * `quantile`, this is the quantile of the pods' combined traffic; it needs the buckets option.
+ * One quantile of a timer over every selected pod together, from its buckets: from the classic
+ * `X_duration_seconds_bucket` series, or else from the native histogram `X_duration_seconds` (when
+ * Prometheus runs with native histograms). Unlike `quantile`, this is the quantile of the pods'
+ * combined traffic; it needs the timer-buckets option.
  */
 export function fleetQuantile(metric: TimerSpec, q: string, scope: Scope, by: readonly string[], extra: readonly string[] = []): string {
-  const sample = bucketSample(metric);
-  const rate = `rate(${selector(sample, matchersFor(metric, sample, scope, extra))}[${scope.window}])`;
-  return `histogram_quantile(${q}, ${aggregate('sum', ['le', ...by], rate)})`;
+  const rateOf = (sample: string): string => `rate(${selector(sample, matchersFor(metric, sample, scope, extra))}[${scope.window}])`;
+  const classic = `histogram_quantile(${q}, ${aggregate('sum', ['le', ...by], rateOf(bucketSample(metric)))})`;
+  const native = `histogram_quantile(${q}, ${aggregate('sum', by, rateOf(nativeHistogramSample(metric)))})`;
+  return `${classic} or ${native}`;
 }
 
 /** A gauge or distinct counter, aggregated by `by` with `op` (`max` for per-instance values). */

@@ -72,7 +72,7 @@ export function samplesOf(name: string, kind: string): { sample: string; quantil
     case 'summary': return ['_count', '_sum', '_total'].map((s) => ({ sample: name + s, quantile: false }));
     case 'timer': return [
       { sample: `${name}_seconds`, quantile: true },
-      ...['_seconds_sum', '_seconds_total', '_count', '_duration_seconds_sum', '_duration_seconds_count'].map((s) => ({ sample: name + s, quantile: false })),
+      ...['_seconds_sum', '_seconds_total', '_count', '_duration_seconds', '_duration_seconds_sum', '_duration_seconds_count'].map((s) => ({ sample: name + s, quantile: false })),
       { sample: `${name}_duration_seconds_bucket`, quantile: false, bucket: true },
     ];
     default: return [{ sample: name, quantile: false }];
@@ -80,7 +80,8 @@ export function samplesOf(name: string, kind: string): { sample: string; quantil
 }
 
 /**
- * Every sample name AM writes for the catalogue, in the AIC/AM 8 and legacy profiles, with its labels:
+ * Every sample name AM writes for the catalogue, in the AIC/AM 8 and legacy profiles (and, for timers,
+ * the histogram of the timer-buckets option, classic or native), with its labels:
  * the catalogue's, `kubernetes_pod_name`, `quantile` on timer quantiles, and the target labels
  * Prometheus adds (`job`, `instance`). Metrics sharing a sample name pool their labels and values.
  */
