@@ -11,7 +11,7 @@ import { AuthThrottle, type AuthThrottleOptions } from './auth-throttle.js';
 import { ConcurrencyLimit } from './concurrency-limit.js';
 import type { LivePage } from './page/monitoring-page.js';
 import { defaultLogger, describeError, type Logger } from './logger.js';
-import { acceptsGzip, chooseFormat } from './negotiate.js';
+import { acceptsGzip, chooseFormat, chooseTextFormat } from './negotiate.js';
 import { isProtectedPath } from './paths.js';
 import { sendBody, sendJson, sendPlain, type Headers } from './responses.js';
 import { RenderedScrape, SharedScrape, type Collector } from './shared-scrape.js';
@@ -79,8 +79,7 @@ export class MetricsHandlers {
     const format = chooseFormat(req.headers.accept);
     if (format === undefined) return sendPlain(res, 406, NOT_ACCEPTABLE, { Vary: PROMETHEUS_VARY });
     await this.withSlot(req, res, async () => {
-      const fallback = chooseFormat(req.headers.accept, { isTextOnly: true }) ?? 'prometheus';
-      const { format: sent, rendered } = await this.scrape.exposition(format, profile, fallback === 'protobuf' ? 'prometheus' : fallback);
+      const { format: sent, rendered } = await this.scrape.exposition(format, profile, chooseTextFormat(req.headers.accept));
       const contentType = sent === 'protobuf' ? PROTOBUF_CONTENT_TYPE : CONTENT_TYPES[sent];
       await this.sendEncoded(req, res, rendered, { 'Content-Type': contentType, Vary: PROMETHEUS_VARY });
     });

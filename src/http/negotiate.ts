@@ -71,6 +71,14 @@ export function chooseFormat(accept: string | undefined, options: { readonly isT
   return isAnyMatched ? undefined : 'prometheus';
 }
 
+/**
+ * The text format to answer with when the protobuf exposition is not written: the one `accept` prefers
+ * among the text formats, or 0.0.4 when it refuses both.
+ */
+export function chooseTextFormat(accept: string | undefined): ExpositionFormat {
+  return chooseFormat(accept, { isTextOnly: true }) === 'openmetrics' ? 'openmetrics' : 'prometheus';
+}
+
 function isPreferred(
   a: { q: number; specificity: number; position: number },
   b: { q: number; specificity: number; position: number },

@@ -8,7 +8,7 @@ import { checkState, finiteAtLeast } from './state-check.js';
 
 /**
  * Buckets per doubling of the duration: bucket k holds (2^((k−1)/4), 2^(k/4)] seconds, the layout of
- * Prometheus native histograms' schema 2, so the same counts could one day be sent as one.
+ * Prometheus native histograms' schema 2, so the same counts also go out as native histograms.
  */
 export const BUCKETS_PER_DOUBLING = 4;
 /** The native-histogram schema of the layout: 2^NATIVE_SCHEMA buckets per doubling, keys as its indices. */
@@ -129,9 +129,11 @@ export class LogBuckets {
  * every observation equal to a written bound counts in that bucket, as `le` promises (the double
  * nearest 2^(k/4) can fall on either side of the mapping's rounding).
  */
-export const BUCKET_BOUNDS: readonly number[] = Object.freeze(
-  Array.from({ length: MAX_KEY - MIN_KEY + 1 }, (_, i) => largestOfKey(MIN_KEY + i, new DDSketch({ relativeAccuracy: RELATIVE_ACCURACY }).mapping)),
-);
+export const BUCKET_BOUNDS: readonly number[] = boundsOf(new DDSketch({ relativeAccuracy: RELATIVE_ACCURACY }).mapping);
+
+function boundsOf(mapping: DDSketch['mapping']): readonly number[] {
+  return Object.freeze(Array.from({ length: MAX_KEY - MIN_KEY + 1 }, (_, i) => largestOfKey(MIN_KEY + i, mapping)));
+}
 
 function largestOfKey(key: number, mapping: DDSketch['mapping']): number {
   let bound = 2 ** (key / BUCKETS_PER_DOUBLING);
