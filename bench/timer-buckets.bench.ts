@@ -5,7 +5,7 @@
 import * as hdr from 'hdr-histogram-js';
 import { DDSketch } from '@datadog/sketches-js';
 import client from 'prom-client';
-import { BUCKET_BOUNDS, Registry } from '../src/index.js';
+import { BUCKET_BOUNDS, Registry, writePrometheusProtobuf } from '../src/index.js';
 import { BATCH, compareSpeed, ctsLabelSets, latencies, seededRandom } from './support.js';
 
 const SAMPLES = 200_000;
@@ -146,3 +146,10 @@ const offMs = await medianMs(() => withoutBuckets.metrics());
 const onMs = await medianMs(() => withBuckets.metrics());
 const promMs = await medianMs(() => promRegistry.metrics());
 console.log(`metrics(), ${SCRAPE_SERIES} timer series: ${offMs.toFixed(1)} ms without buckets, ${onMs.toFixed(1)} ms with (${(await withBuckets.metrics()).split('\n').length} lines); prom-client Histogram, same bounds: ${promMs.toFixed(1)} ms`);
+const collection = await withBuckets.collect();
+const protobufMs = await medianMs(async () => {
+  writePrometheusProtobuf(collection);
+  return '';
+});
+const textBytes = Buffer.byteLength(await withBuckets.metrics());
+console.log(`same registry as protobuf with native histograms (collection given): ${protobufMs.toFixed(1)} ms, ${writePrometheusProtobuf(collection).length} bytes vs text ${textBytes} bytes`);

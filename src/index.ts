@@ -20,7 +20,7 @@ export { TIMER_QUANTILES } from './registry/collection.js';
 export type { Collection, CollectFailure, FamilySnapshot, SeriesBase, CountSum, TimerSeries, QuantileValue, Point, Rates, BucketCount, HistogramSeries, NativeBuckets } from './registry/collection.js';
 export { writePrometheusText, renderPrometheusText, CONTENT_TYPES, type NamingProfile, type WriteOptions } from './exposition/prometheus/prometheus-text.js';
 export type { ExpositionFormat } from './exposition/prometheus/format.js';
-export { writePrometheusProtobuf, metricFamilies, PROTOBUF_CONTENT_TYPE, type MetricFamilyMessage } from './exposition/prometheus-protobuf/protobuf-exposition.js';
+export { writePrometheusProtobuf, renderPrometheusProtobuf, metricFamilies, PROTOBUF_CONTENT_TYPE, type MetricFamilyMessage } from './exposition/prometheus-protobuf/protobuf-exposition.js';
 export { jsonView, jsonEntryId, type JsonEntry, type JsonHistogramEntry, type JsonQueryResult } from './exposition/am-json/json-view.js';
 export { parseIdFilter, QueryFilterError, type IdFilter } from './exposition/am-json/query-filter.js';
 export { createAmMetrics, POD_LABEL, type AmMetrics, type AmMetricsOptions } from './metrics/am-metrics.js';

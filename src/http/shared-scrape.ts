@@ -4,7 +4,7 @@ import { gzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import type { Collection } from '../registry/collection.js';
 import { renderPrometheusText, type NamingProfile } from '../exposition/prometheus/prometheus-text.js';
-import { writePrometheusProtobuf } from '../exposition/prometheus-protobuf/protobuf-exposition.js';
+import { renderPrometheusProtobuf } from '../exposition/prometheus-protobuf/protobuf-exposition.js';
 import type { ExpositionFormat } from '../exposition/prometheus/format.js';
 import type { ScrapeFormat } from './negotiate.js';
 import { describeError, type Logger } from './logger.js';
@@ -62,7 +62,7 @@ export class SharedScrape {
     return this.shared(`${format}:${fallback}:${profile}`, async () => {
       const collection = await this.collection();
       if (format === 'protobuf' && hasNativeHistogram(collection)) {
-        return { format, rendered: new RenderedScrape(Buffer.from(writePrometheusProtobuf(collection, { profile }))) };
+        return { format, rendered: new RenderedScrape(Buffer.from(await renderPrometheusProtobuf(collection, { profile }))) };
       }
       const text = format === 'protobuf' ? fallback : format;
       return { format: text, rendered: new RenderedScrape(Buffer.from(await renderPrometheusText(collection, { format: text, profile }), 'utf8')) };

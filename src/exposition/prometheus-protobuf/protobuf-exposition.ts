@@ -4,12 +4,15 @@
 import type { Collection, FamilySnapshot, HistogramSeries, NativeBuckets, Point } from '../../registry/collection.js';
 import type { Labels } from '../../registry/labels.js';
 import { histogramSampleNames, sumName, TIMER_UNIT_SUFFIX, type NamingProfile } from '../prometheus/sample-names.js';
+import { forEachSliced } from '../../registry/time-slice.js';
 import { METRIC_FAMILY } from './metric-family-schema.js';
 
 /** The content type of this exposition, as Prometheus asks for it and as it is answered. */
 export const PROTOBUF_CONTENT_TYPE = 'application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited';
 
 type MetricType = 'COUNTER' | 'GAUGE' | 'UNTYPED' | 'HISTOGRAM';
+/** metrics.proto's MetricType numbers; plain objects are encoded as they are, so enums go in as numbers. */
+const METRIC_TYPES: Readonly<Record<MetricType, number>> = { COUNTER: 0, GAUGE: 1, UNTYPED: 3, HISTOGRAM: 4 };
 
 /** One MetricFamily message as plain data (protobufjs field names). */
 export interface MetricFamilyMessage {
@@ -28,21 +31,53 @@ export interface MetricFamilyMessage {
  * one series each); others keep classic buckets. Families sharing a name are merged, as in text.
  */
 export function metricFamilies(collection: Collection, profile: NamingProfile = 'aic'): MetricFamilyMessage[] {
-  const families = new Map<string, MetricFamilyMessage>();
-  const add = (name: string, type: MetricType, help: string, metric: Record<string, unknown>): void => {
-    let family = families.get(name);
-    if (family === undefined) families.set(name, (family = { name, help, type, metric: [] }));
-    family.metric.push(metric);
-  };
-  for (const family of collection.families) addFamily(family, collection.resource, profile, add);
-  return [...families.values()];
+  const families = new FamilyMessages(collection.resource, profile);
+  for (const family of collection.families) families.add(family);
+  return families.all();
 }
 
 /** The delimited protobuf exposition of a collection: each MetricFamily length-prefixed, in order. */
 export function writePrometheusProtobuf(collection: Collection, options: { profile?: NamingProfile } = {}): Uint8Array {
-  const writer = METRIC_FAMILY.encodeDelimited.bind(METRIC_FAMILY);
-  const parts = metricFamilies(collection, options.profile).map((family) => writer(METRIC_FAMILY.fromObject(family)).finish());
+  return Buffer.concat(metricFamilies(collection, options.profile).map(encodeFamily));
+}
+
+/**
+ * The same bytes, built family by family and encoded message by message with a yield to the event loop
+ * whenever a slice of work has passed (see forEachSliced), as the text render does.
+ */
+export async function renderPrometheusProtobuf(collection: Collection, options: { profile?: NamingProfile } = {}): Promise<Uint8Array> {
+  const families = new FamilyMessages(collection.resource, options.profile ?? 'aic');
+  const now = (): number => performance.now();
+  await forEachSliced(collection.families, (family) => families.add(family), now);
+  const parts: Uint8Array[] = [];
+  await forEachSliced(families.all(), (family) => void parts.push(encodeFamily(family)), now);
   return Buffer.concat(parts);
+}
+
+function encodeFamily(family: MetricFamilyMessage): Uint8Array {
+  return METRIC_FAMILY.encodeDelimited({ ...family, type: METRIC_TYPES[family.type] }).finish();
+}
+
+/** MetricFamily messages by name, in the order names first appear; families sharing a name merge. */
+class FamilyMessages {
+  private readonly families = new Map<string, MetricFamilyMessage>();
+
+  constructor(
+    private readonly resource: Labels,
+    private readonly profile: NamingProfile,
+  ) {}
+
+  add(family: FamilySnapshot): void {
+    addFamily(family, this.resource, this.profile, (name, type, help, metric) => {
+      let found = this.families.get(name);
+      if (found === undefined) this.families.set(name, (found = { name, help, type, metric: [] }));
+      found.metric.push(metric);
+    });
+  }
+
+  all(): MetricFamilyMessage[] {
+    return [...this.families.values()];
+  }
 }
 
 type Add = (name: string, type: MetricType, help: string, metric: Record<string, unknown>) => void;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Registry, writePrometheusText, type Collection, type NamingProfile } from '../../../src/index.js';
-import { metricFamilies, nativeFields, writePrometheusProtobuf } from '../../../src/exposition/prometheus-protobuf/protobuf-exposition.js';
+import { metricFamilies, nativeFields, renderPrometheusProtobuf, writePrometheusProtobuf } from '../../../src/exposition/prometheus-protobuf/protobuf-exposition.js';
 import { ManualClock } from '../../support/manual-clock.js';
 import { expectToMatchFixture } from '../../support/fixtures.js';
 import { decodeRawDelimited } from '../../support/protoc.js';
@@ -20,6 +20,11 @@ async function scenario(): Promise<Collection> {
 describe('writePrometheusProtobuf', () => {
   it('writes delimited MetricFamily messages that protoc decodes to the golden fields', async () => {
     expectToMatchFixture(await decodeRawDelimited(writePrometheusProtobuf(await scenario())), 'exposition/timer-buckets.protobuf-decode-raw.txt');
+  });
+
+  it('renders the same bytes family by family, yielding in between', async () => {
+    const collection = await scenario();
+    expect(Buffer.from(await renderPrometheusProtobuf(collection, { profile: 'legacy' }))).toEqual(Buffer.from(writePrometheusProtobuf(collection, { profile: 'legacy' })));
   });
 
   it.each(['aic', 'legacy'] as const)('names every non-histogram sample exactly as the text format does (%s)', async (profile: NamingProfile) => {
