@@ -5,7 +5,7 @@
 import { randomInt } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { createAmMetrics } from './index.js';
+import { createAmMetrics, POD_LABEL, Registry } from './index.js';
 import { startServer, type RunningServer } from './server.js';
 import { amLivePage } from './metrics/page/live-page.js';
 import { amJsonIds } from './metrics/json-ids.js';
@@ -39,7 +39,10 @@ async function main(args: readonly string[]): Promise<void> {
 }
 
 async function serve(settings: ServeSettings): Promise<void> {
-  const am = createAmMetrics({ podName: settings.podName });
+  const defaultLabels: Record<string, string> = settings.podName === null ? {} : { [POD_LABEL]: settings.podName };
+  const registry = new Registry({ defaultLabels, timerBuckets: settings.timerBuckets === true });
+  if (settings.runtimeMetrics !== false) registry.runtimeMetrics();
+  const am = createAmMetrics({ registry, podName: settings.podName });
   const isCluster = settings.workers !== undefined;
   const simulator = settings.simulator === undefined || isCluster ? undefined : createSimulator(am, settings.simulator);
   const server = await startServer({

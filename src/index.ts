@@ -2,10 +2,12 @@
 // Re-exports only; loads neither express nor the server (those are `am-metrics/express`).
 export { Registry } from './exposition/prometheus/registry.js';
 export { MetricRegistry, DEFAULT_COLLECT_TIMEOUT_MS, STATE_VERSION } from './registry/registry.js';
-export type { RegistryOptions, GaugeOptions, RegistryState, FamilyState, MergeOptions, AnyMetric } from './registry/registry.js';
+export type { RegistryOptions, GaugeOptions, RegistryState, FamilyState, MergeOptions, AnyMetric, FamilyCollector } from './registry/registry.js';
 export type { MetricOptions, MetricKind, FamilyKind, Descriptor } from './registry/descriptor.js';
 export { Summary, type SummaryChild } from './registry/summary.js';
-export { Timer, type TimerChild } from './registry/timer.js';
+export { Timer, TIMER_HISTOGRAM_SUFFIX, type TimerChild } from './registry/timer.js';
+export { BUCKET_BOUNDS, BUCKET_RELATIVE_ERROR, BUCKETS_PER_DOUBLING, LOWEST_BUCKET_SECONDS, HIGHEST_BUCKET_SECONDS } from './registry/cells/log-buckets.js';
+export { nodeRuntimeCollector, RUNTIME_COLLECTOR_NAME, LEFT_OUT_RUNTIME_METRICS, type RuntimeMetricsOptions } from './runtime/node-runtime.js';
 export { Gauge, SOURCE_LABEL, type GaugeChild, type GaugeCollect } from './registry/gauge.js';
 export type { GaugeCombine } from './registry/cells/gauge-value.js';
 export { DistinctCounter, type DistinctCounterChild } from './registry/distinct-counter.js';
@@ -15,10 +17,11 @@ export { DEFAULT_MAX_SERIES, OVERFLOW_LABEL_VALUE, type Labels, type LabelValues
 export { MetricsError, InvalidNameError, InvalidLabelError, InvalidValueError, MetricConflictError } from './registry/errors.js';
 export type { Clock } from './registry/clock.js';
 export { TIMER_QUANTILES } from './registry/collection.js';
-export type { Collection, CollectFailure, FamilySnapshot, SeriesBase, CountSum, TimerSeries, QuantileValue, Point, Rates } from './registry/collection.js';
+export type { Collection, CollectFailure, FamilySnapshot, SeriesBase, CountSum, TimerSeries, QuantileValue, Point, Rates, BucketCount, HistogramSeries, NativeBuckets } from './registry/collection.js';
 export { writePrometheusText, renderPrometheusText, CONTENT_TYPES, type NamingProfile, type WriteOptions } from './exposition/prometheus/prometheus-text.js';
 export type { ExpositionFormat } from './exposition/prometheus/format.js';
-export { jsonView, jsonEntry, jsonEntries, jsonEntryId, idSegment, type JsonEntry, type JsonFields, type JsonQueryResult, type JsonIdOf, type JsonViewOptions } from './exposition/am-json/json-view.js';
+export { writePrometheusProtobuf, renderPrometheusProtobuf, metricFamilies, PROTOBUF_CONTENT_TYPE, type MetricFamilyMessage } from './exposition/prometheus-protobuf/protobuf-exposition.js';
+export { jsonView, jsonEntry, jsonEntries, jsonEntryId, idSegment, type JsonEntry, type JsonHistogramEntry, type JsonFields, type JsonQueryResult, type JsonIdOf, type JsonViewOptions } from './exposition/am-json/json-view.js';
 export { parseJsonQuery, type JsonQuery, type QueryParameters, type TotalPagedResultsPolicy } from './exposition/am-json/json-query.js';
 export { parseQueryFilter, JsonQueryError, QueryFilterError, type EntryFilter } from './exposition/am-json/query-filter.js';
 export { renderJson } from './exposition/am-json/java-json.js';

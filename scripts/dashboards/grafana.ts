@@ -10,7 +10,7 @@ const GRID_COLUMNS = 24;
 const DEFAULT_HEIGHT = 8;
 const STAT_HEIGHT = 4;
 
-export type Unit = 's' | 'ops' | 'percentunit' | 'short';
+export type Unit = 's' | 'ops' | 'percentunit' | 'short' | 'bytes';
 
 export interface Target {
   readonly expr: string;

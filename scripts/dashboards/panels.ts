@@ -3,7 +3,7 @@
 import type { MetricSpec } from '../../src/metrics/catalog.js';
 import type { PanelSpec, Target, Unit, VariableSpec } from './grafana.js';
 import {
-  POD_LABEL, countSample, matchersFor, meanDuration, quantile, rateRatio, selector, sumRate, sumRateOrZero, value, valueSample,
+  POD_LABEL, countSample, fleetQuantile, matchersFor, meanDuration, quantile, rateRatio, selector, sumRate, sumRateOrZero, value, valueSample,
   type CountedSpec, type Scope, type TimerSpec, type ValueSpec,
 } from './promql.js';
 
@@ -63,6 +63,12 @@ export function ratioPanel(text: Text, metric: CountedSpec, scope: Scope, by: re
 /** A timer's p50, p95 and p99, the largest by `by` (the pod at least: quantiles are per instance). */
 export function quantilePanel(text: Text, metric: TimerSpec, scope: Scope, by: readonly string[] = [POD_LABEL], quantiles: readonly string[] = PANEL_QUANTILES): PanelSpec {
   const targets = quantiles.map((q): Target => ({ expr: quantile(metric, q, scope, by), legend: `${legendOf(by)} p${q.slice(2).padEnd(2, '0')}`.trim() }));
+  return { type: 'timeseries', ...text, unit: 's', targets };
+}
+
+/** A timer's p50, p95 and p99 over the selected pods' combined traffic, by `by`, from its buckets. */
+export function fleetQuantilePanel(text: Text, metric: TimerSpec, scope: Scope, by: readonly string[] = [], quantiles: readonly string[] = PANEL_QUANTILES): PanelSpec {
+  const targets = quantiles.map((q): Target => ({ expr: fleetQuantile(metric, q, scope, by), legend: `${legendOf(by)} p${q.slice(2).padEnd(2, '0')}`.trim() }));
   return { type: 'timeseries', ...text, unit: 's', targets };
 }
 

@@ -1,6 +1,7 @@
 // PromQL text built from the catalogue: sample names by metric kind, selectors, rates, ratios and
 // quantiles. Knows nothing of Grafana or rule files; the dashboards and the rules both compose these.
 import { CATALOG, type MetricSpec } from '../../src/metrics/catalog.js';
+import { TIMER_HISTOGRAM_SUFFIX } from '../../src/registry/timer.js';
 
 export type CountedSpec = MetricSpec & { readonly kind: 'summary' | 'timer' };
 export type TimerSpec = MetricSpec & { readonly kind: 'timer' };
@@ -146,6 +147,29 @@ export function meanDuration(metric: TimerSpec, scope: Scope, by: readonly strin
 export function quantile(metric: TimerSpec, q: string, scope: Scope, by: readonly string[], extra: readonly string[] = []): string {
   const sample = quantileSample(metric);
   return aggregate('max', by, selector(sample, matchersFor(metric, sample, scope, [eq('quantile', q), ...extra])));
+}
+
+/** A timer's histogram buckets, `X_duration_seconds_bucket` (written with `--timer-buckets`): these add up across pods. */
+export function bucketSample(metric: TimerSpec): string {
+  return `${metric.name}${TIMER_HISTOGRAM_SUFFIX}_bucket`;
+}
+
+/** The same histogram as Prometheus stores it when it scrapes native histograms: `X_duration_seconds`. */
+export function nativeHistogramSample(metric: TimerSpec): string {
+  return `${metric.name}${TIMER_HISTOGRAM_SUFFIX}`;
+}
+
+/**
+ * One quantile of a timer over every selected pod together, from its buckets: from the classic
+ * `X_duration_seconds_bucket` series, or else from the native histogram `X_duration_seconds` (when
+ * Prometheus runs with native histograms). Unlike `quantile`, this is the quantile of the pods'
+ * combined traffic; it needs the timer-buckets option.
+ */
+export function fleetQuantile(metric: TimerSpec, q: string, scope: Scope, by: readonly string[], extra: readonly string[] = []): string {
+  const rateOf = (sample: string): string => `rate(${selector(sample, matchersFor(metric, sample, scope, extra))}[${scope.window}])`;
+  const classic = `histogram_quantile(${q}, ${aggregate('sum', ['le', ...by], rateOf(bucketSample(metric)))})`;
+  const native = `histogram_quantile(${q}, ${aggregate('sum', by, rateOf(nativeHistogramSample(metric)))})`;
+  return `${classic} or ${native}`;
 }
 
 /** A gauge or distinct counter, aggregated by `by` with `op` (`max` for per-instance values). */

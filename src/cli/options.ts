@@ -31,6 +31,10 @@ export interface ServeSettings {
   readonly workers?: number;
   readonly tls?: TlsOptions;
   readonly auth: AuthOptions;
+  /** With `--timer-buckets`: every timer also serves a histogram family (RegistryOptions.timerBuckets). */
+  readonly timerBuckets?: true;
+  /** `false` with `--no-runtime-metrics`; Node.js runtime metrics are served otherwise. */
+  readonly runtimeMetrics?: false;
 }
 
 export type CliCommand =
@@ -52,6 +56,7 @@ const FLAGS = {
   simulate: { type: 'boolean' }, rate: { type: 'string' }, seed: { type: 'string' },
   'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' },
   workers: { type: 'string' },
+  'timer-buckets': { type: 'boolean' }, 'no-runtime-metrics': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' },
 } as const;
 
@@ -88,6 +93,8 @@ export function parseCommandLine(args: readonly string[], env: Environment, defa
       : {}),
     ...(values['tls-cert'] !== undefined && values['tls-key'] !== undefined ? { tls: { cert: values['tls-cert'], key: values['tls-key'] } } : {}),
     ...(values.workers === undefined ? {} : { workers: integerIn(values.workers, 1, MAX_WORKERS, '--workers') }),
+    ...(values['timer-buckets'] === true ? { timerBuckets: true } : {}),
+    ...(values['no-runtime-metrics'] === true ? { runtimeMetrics: false } : {}),
   };
   return { kind: 'serve', settings };
 }

@@ -29,6 +29,10 @@ Options of serve (a flag wins over the environment variable in brackets):
   --workers <n>       fork n cluster workers, 1 to ${MAX_WORKERS}, that share the simulated traffic
                       (rate divided among them, worker i seeded with seed + i); this
                       process merges their metrics at every scrape
+  --timer-buckets     every timer also serves <name>_duration_seconds, a histogram of
+                      log-scale buckets Prometheus can sum across pods (off: AM's output only)
+  --no-runtime-metrics  leave out the Node.js process and runtime metrics (CPU, memory,
+                      heap, event-loop lag, GC), served by default
   --tls-cert <file>   serve HTTPS with this PEM certificate chain (with --tls-key)
   --tls-key <file>    the certificate's PEM private key
   -h, --help          print this help

@@ -3,6 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { systemClock, type Clock } from '../registry/clock.js';
 import { CONTENT_TYPES, type NamingProfile } from '../exposition/prometheus/prometheus-text.js';
+import { PROTOBUF_CONTENT_TYPE } from '../exposition/prometheus-protobuf/protobuf-exposition.js';
 import { jsonEntry, jsonView, type JsonIdOf } from '../exposition/am-json/json-view.js';
 import { parseJsonQuery, type JsonQuery } from '../exposition/am-json/json-query.js';
 import { JsonQueryError } from '../exposition/am-json/query-filter.js';
@@ -12,7 +13,7 @@ import { AuthThrottle, type AuthThrottleOptions } from './auth-throttle.js';
 import { ConcurrencyLimit } from './concurrency-limit.js';
 import type { LivePage } from './page/monitoring-page.js';
 import { defaultLogger, describeError, type Logger } from './logger.js';
-import { chooseFormat } from './negotiate.js';
+import { chooseFormat, chooseTextFormat } from './negotiate.js';
 import { isProtectedPath } from './paths.js';
 import { sendJson, sendPlain } from './responses.js';
 import { RenderedScrape, SharedScrape, sendRendered, type Collector } from './shared-scrape.js';
@@ -87,8 +88,9 @@ export class MetricsHandlers {
     const format = chooseFormat(req.headers.accept);
     if (format === undefined) return sendPlain(res, 406, NOT_ACCEPTABLE, { Vary: PROMETHEUS_VARY });
     await this.withSlot(req, res, async () => {
-      const rendered = await this.scrape.exposition(format, profile);
-      await sendRendered(req, res, rendered, { 'Content-Type': CONTENT_TYPES[format], Vary: PROMETHEUS_VARY });
+      const { format: sent, rendered } = await this.scrape.exposition(format, profile, chooseTextFormat(req.headers.accept));
+      const contentType = sent === 'protobuf' ? PROTOBUF_CONTENT_TYPE : CONTENT_TYPES[sent];
+      await sendRendered(req, res, rendered, { 'Content-Type': contentType, Vary: PROMETHEUS_VARY });
     });
   }
 

@@ -2,23 +2,31 @@
 // `Accept-Encoding` allows gzip. Pure functions over header strings; no I/O, no framework.
 import type { ExpositionFormat } from '../exposition/prometheus/format.js';
 
-/** What a scrape should be answered with: a format, or `undefined` when the client refused both. */
-export type FormatChoice = ExpositionFormat | undefined;
+/** The formats a scrape can be answered in: the two text formats, and Prometheus' protobuf exposition. */
+export type ScrapeFormat = ExpositionFormat | 'protobuf';
+
+/** What a scrape should be answered with: a format, or `undefined` when the client refused all. */
+export type FormatChoice = ScrapeFormat | undefined;
 
 interface MediaRange {
   readonly type: string;
   readonly subtype: string;
   readonly version: string | undefined;
+  /** The `proto` and `encoding` parameters, which name a protobuf exposition. */
+  readonly proto: string | undefined;
+  readonly encoding: string | undefined;
   readonly q: number;
   readonly position: number;
 }
 
 interface Candidate {
-  readonly format: ExpositionFormat;
+  readonly format: ScrapeFormat;
   readonly type: string;
   readonly subtype: string;
   /** Versions this exporter can honestly label its output with, when the range names one. */
   readonly versions: readonly string[];
+  /** Only a range naming this type, subtype and `proto`/`encoding` exactly selects it (no wildcards). */
+  readonly protobuf?: { readonly proto: string; readonly encoding: string };
 }
 
 /**
@@ -29,21 +37,29 @@ interface Candidate {
 const CANDIDATES: readonly Candidate[] = [
   { format: 'prometheus', type: 'text', subtype: 'plain', versions: ['0.0.4'] },
   { format: 'openmetrics', type: 'application', subtype: 'openmetrics-text', versions: ['1.0.0', '0.0.1'] },
+  {
+    format: 'protobuf', type: 'application', subtype: 'vnd.google.protobuf', versions: [],
+    protobuf: { proto: 'io.prometheus.client.metricfamily', encoding: 'delimited' },
+  },
 ];
 
 /**
  * The exposition format an `Accept` header prefers, honouring q-values as RFC 9110 §12.5.1 describes:
  * each format takes the q of the most specific range that matches it, the higher q wins, and on a tie
- * the more specific match, then the earlier range, then text format 0.0.4.
+ * the more specific match, then the earlier range, then text format 0.0.4. The protobuf exposition
+ * (which Prometheus asks for first when native histograms are enabled) is chosen only by a range that
+ * names it with `proto=io.prometheus.client.MetricFamily;encoding=delimited`, never by a wildcard;
+ * `isTextOnly` leaves it out (the text format to fall back on).
  * No header, or one that matches neither format (`application/json`), gets 0.0.4, as Prometheus's
  * client_golang does. Returns `undefined` (answer 406) only when the ranges that match refuse both (q=0).
  */
-export function chooseFormat(accept: string | undefined): FormatChoice {
+export function chooseFormat(accept: string | undefined, options: { readonly isTextOnly?: boolean } = {}): FormatChoice {
   if (accept === undefined || accept.trim() === '') return 'prometheus';
   const ranges = parseAccept(accept);
-  let best: { format: ExpositionFormat; q: number; specificity: number; position: number } | undefined;
+  let best: { format: ScrapeFormat; q: number; specificity: number; position: number } | undefined;
   let isAnyMatched = false;
   for (const candidate of CANDIDATES) {
+    if (options.isTextOnly === true && candidate.protobuf !== undefined) continue;
     const match = bestMatch(candidate, ranges);
     if (match === undefined) continue;
     isAnyMatched = true;
@@ -53,6 +69,14 @@ export function chooseFormat(accept: string | undefined): FormatChoice {
   }
   if (best !== undefined) return best.format;
   return isAnyMatched ? undefined : 'prometheus';
+}
+
+/**
+ * The text format to answer with when the protobuf exposition is not written: the one `accept` prefers
+ * among the text formats, or 0.0.4 when it refuses both.
+ */
+export function chooseTextFormat(accept: string | undefined): ExpositionFormat {
+  return chooseFormat(accept, { isTextOnly: true }) === 'openmetrics' ? 'openmetrics' : 'prometheus';
 }
 
 function isPreferred(
@@ -75,6 +99,10 @@ function bestMatch(candidate: Candidate, ranges: readonly MediaRange[]): { range
 }
 
 function specificityOf(candidate: Candidate, range: MediaRange): number {
+  if (candidate.protobuf !== undefined) {
+    const named = range.type === candidate.type && range.subtype === candidate.subtype;
+    return named && range.proto === candidate.protobuf.proto && range.encoding === candidate.protobuf.encoding ? 3 : -1;
+  }
   if (range.type === '*') return range.subtype === '*' ? 0 : -1;
   if (range.type !== candidate.type) return -1;
   if (range.subtype === '*') return 1;
@@ -92,7 +120,8 @@ function parseAccept(accept: string): MediaRange[] {
     if (!type || !subtype || extra !== undefined) return;
     const parsed = parseParams(params);
     if (parsed.q === undefined) return;
-    ranges.push({ type, subtype, version: parsed.values.get('version'), q: parsed.q, position });
+    const { values } = parsed;
+    ranges.push({ type, subtype, version: values.get('version'), proto: values.get('proto')?.toLowerCase(), encoding: values.get('encoding')?.toLowerCase(), q: parsed.q, position });
   });
   return ranges;
 }

@@ -3,9 +3,11 @@
 import { gzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import type { Collection } from '../registry/collection.js';
-import type { ExpositionFormat } from '../exposition/prometheus/format.js';
 import { renderPrometheusText, type NamingProfile } from '../exposition/prometheus/prometheus-text.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { renderPrometheusProtobuf } from '../exposition/prometheus-protobuf/protobuf-exposition.js';
+import type { ExpositionFormat } from '../exposition/prometheus/format.js';
+import type { ScrapeFormat } from './negotiate.js';
 import { describeError, type Logger } from './logger.js';
 import { acceptsGzip } from './negotiate.js';
 import { sendBody, type Headers } from './responses.js';
@@ -39,6 +41,12 @@ export async function sendRendered(req: IncomingMessage, res: ServerResponse, re
   }
 }
 
+/** A rendered exposition and the format it is in. */
+export interface RenderedExposition {
+  readonly format: ScrapeFormat;
+  readonly rendered: RenderedScrape;
+}
+
 /**
  * Collects and renders on behalf of concurrent requests. A computed gauge that fails is left out of
  * the collection and logged once per collection (one line each), not once per request.
@@ -56,11 +64,20 @@ export class SharedScrape {
     return this.shared('collection', () => this.collectAndLog());
   }
 
-  /** The exposition in flight for `format` and `profile`, or a new one. Rejects when rendering throws. */
-  exposition(format: ExpositionFormat, profile: NamingProfile): Promise<RenderedScrape> {
-    return this.shared(`${format}:${profile}`, async () => {
-      const text = await renderPrometheusText(await this.collection(), { format, profile });
-      return new RenderedScrape(Buffer.from(text, 'utf8'));
+  /**
+   * The exposition in flight for `format` and `profile`, or a new one. The protobuf exposition is
+   * written only when the collection holds a native histogram (timer buckets); otherwise the scrape
+   * gets `fallback`, so AM's paths answer exactly as before unless the option is on.
+   * Rejects when rendering throws.
+   */
+  exposition(format: ScrapeFormat, profile: NamingProfile, fallback: ExpositionFormat = 'prometheus'): Promise<RenderedExposition> {
+    return this.shared(`${format}:${fallback}:${profile}`, async () => {
+      const collection = await this.collection();
+      if (format === 'protobuf' && hasNativeHistogram(collection)) {
+        return { format, rendered: new RenderedScrape(Buffer.from(await renderPrometheusProtobuf(collection, { profile }))) };
+      }
+      const text = format === 'protobuf' ? fallback : format;
+      return { format: text, rendered: new RenderedScrape(Buffer.from(await renderPrometheusText(collection, { format: text, profile }), 'utf8')) };
     });
   }
 
@@ -86,4 +103,8 @@ export class SharedScrape {
     }
     return collection;
   }
+}
+
+function hasNativeHistogram(collection: Collection): boolean {
+  return collection.families.some((f) => f.kind === 'histogram' && f.series.some((s) => s.native !== undefined));
 }

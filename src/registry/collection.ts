@@ -42,6 +42,38 @@ export interface TimerSeries extends CountSum {
   readonly stddev: number;
 }
 
+/** One bucket of a histogram series: observations at most `le` (seconds for timers). */
+export interface BucketCount {
+  /** Upper bound, inclusive; the last bucket's is `Infinity` (`+Inf`). */
+  readonly le: number;
+  /** Observations ≤ `le` since the series started: cumulative, so non-decreasing along the list. */
+  readonly count: number;
+}
+
+/**
+ * The same observations in exponential buckets, as Prometheus native histograms count them: bucket
+ * `index` holds (2^((index−1)/2^schema), 2^(index/2^schema)]; `positive` lists the non-empty ones as
+ * [index, count] (not cumulative) in ascending index; values at most `zeroThreshold` count in `zeroCount`.
+ */
+export interface NativeBuckets {
+  readonly schema: number;
+  readonly zeroThreshold: number;
+  readonly zeroCount: number;
+  readonly positive: readonly (readonly [number, number])[];
+}
+
+/**
+ * A histogram series: cumulative buckets in ascending `le`, the last one `+Inf` holding `count`, and
+ * the sum of the observations. Counts are undecayed, since `startMs`, so Prometheus can sum and rate them.
+ */
+export interface HistogramSeries extends SeriesBase {
+  readonly count: number;
+  readonly sum: number;
+  readonly buckets: readonly BucketCount[];
+  /** Present when the series' layout is a native-histogram schema (timer buckets are; runtime ones are not). */
+  readonly native?: NativeBuckets;
+}
+
 /** A gauge, distinct-counter or counter series: one current value. */
 export interface Point extends SeriesBase {
   readonly value: number;
@@ -50,11 +82,14 @@ export interface Point extends SeriesBase {
 /**
  * A metric family at one instant, discriminated by `kind`. `counter` families are the registry's own
  * (series folded into overflow, failed gauge callbacks): monotonic totals whose descriptor names them
- * without the `_total` suffix that Prometheus writers add.
+ * without the `_total` suffix that Prometheus writers add. `histogram` families (a timer's buckets with
+ * the `timerBuckets` option, runtime metrics) are named by their family name; writers add `_bucket`,
+ * `_sum` and `_count`.
  */
 export type FamilySnapshot =
   | { readonly kind: 'summary'; readonly descriptor: Descriptor; readonly series: readonly CountSum[] }
   | { readonly kind: 'timer'; readonly descriptor: Descriptor; readonly series: readonly TimerSeries[] }
+  | { readonly kind: 'histogram'; readonly descriptor: Descriptor; readonly series: readonly HistogramSeries[] }
   | { readonly kind: 'gauge' | 'distinct' | 'counter'; readonly descriptor: Descriptor; readonly series: readonly Point[] };
 
 /** A family that could not be collected (a computed gauge that threw or timed out), and why. */

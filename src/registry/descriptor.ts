@@ -5,8 +5,8 @@ import { InvalidNameError } from './errors.js';
 /** The four metric types AM exposes. */
 export type MetricKind = 'summary' | 'timer' | 'gauge' | 'distinct';
 
-/** Kinds of family a collection holds: the four metric types and the registry's own counters. */
-export type FamilyKind = MetricKind | 'counter';
+/** Kinds of family a collection holds: the four metric types, counters and histograms. */
+export type FamilyKind = MetricKind | 'counter' | 'histogram';
 
 /**
  * What a caller passes to register a metric. `L` is the union of the label names: pass them `as const`

@@ -11,6 +11,8 @@ export interface MetricContext {
   readonly clock: Clock;
   /** Label sets held before new ones fold into the overflow series (see DEFAULT_MAX_SERIES). */
   readonly maxSeries: number;
+  /** Whether timers also keep undecayed buckets for a histogram family (RegistryOptions.timerBuckets). */
+  readonly timerBuckets?: boolean;
 }
 
 /**

@@ -4,6 +4,14 @@ import { Metric } from './metric.js';
 import { TimerCell, type TimerCellState } from './cells/timer-cell.js';
 import type { LabelValues } from './labels.js';
 import type { FamilySnapshot } from './collection.js';
+import type { Descriptor } from './descriptor.js';
+
+/**
+ * What a timer's histogram family (the registry's `timerBuckets` option) adds to the timer's name:
+ * timer `am_cts_task` has buckets `am_cts_task_duration_seconds_bucket{le=…}`, `…_sum` and `…_count`,
+ * names AM never writes.
+ */
+export const TIMER_HISTOGRAM_SUFFIX = '_duration_seconds';
 
 /** A timer's series bound to one label set, for hot paths. */
 export interface TimerChild {
@@ -65,11 +73,32 @@ export class Timer<L extends string = string> extends Metric<TimerCell, L> {
     return { kind: 'timer', descriptor: this.descriptor, series: this.readAll((cell) => cell.read(nowMs)) };
   }
 
+  /**
+   * Every series' undecayed buckets as a histogram family called name + TIMER_HISTOGRAM_SUFFIX, or
+   * undefined unless the registry was made with `timerBuckets`. Series match the timer's own.
+   */
+  collectHistogram(): FamilySnapshot | undefined {
+    if (this.context.timerBuckets !== true) return undefined;
+    const series = this.readAll((cell) => cell.readBuckets());
+    return { kind: 'histogram', descriptor: this.histogramDescriptor(), series };
+  }
+
   cellFromState(state: unknown): TimerCell {
     return TimerCell.fromState(state as TimerCellState, this.descriptor.name);
   }
 
   protected createCell(): TimerCell {
-    return TimerCell.create(this.context.clock.now());
+    return TimerCell.create(this.context.clock.now(), this.context.timerBuckets === true);
+  }
+
+  private histogram: Descriptor | undefined;
+
+  private histogramDescriptor(): Descriptor {
+    const { name, help, labelNames, constLabels } = this.descriptor;
+    this.histogram ??= Object.freeze({
+      kind: 'histogram', name: `${name}${TIMER_HISTOGRAM_SUFFIX}`, labelNames, constLabels,
+      help: `${help} Log-scale buckets of every duration since the series started.`,
+    });
+    return this.histogram;
   }
 }

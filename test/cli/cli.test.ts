@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { expectedSamples, referenceCatalogue } from '../support/reference.js';
+import { promtoolCheckMetrics } from '../support/prometheus-tools.js';
 import { build, runCli, type CliProcess } from './child.js';
 
 const START_LINE = /^am-metrics listening on (https?:\/\/\S+?)\/monitoring\/prometheus\/am /;
@@ -79,6 +80,26 @@ describe('am-metrics', () => {
     expect(text).not.toContain('kubernetes_pod_name');
     const view = (await (await fetch(`${url}/json/metrics/api?_queryFilter=_id+sw+%22authentication.%22`)).json()) as { result: { _id: string }[] };
     expect(view.result.map((e) => e._id)).toContain('authentication.success');
+  });
+
+  it('serves Node runtime metrics by default, and with --timer-buckets a histogram per timer, passing promtool', async () => {
+    const { url } = await serve(['--simulate', '--seed', '42', '--rate', '50', '--timer-buckets']);
+    let text = '';
+    for (let attempt = 0; attempt < 50 && !/_duration_seconds_bucket\{.*le="\+Inf",\} [1-9]/.test(text); attempt += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      text = await (await fetch(`${url}/monitoring/prometheus/am`)).text();
+    }
+    expect(text).toMatch(/_duration_seconds_bucket\{.*le="\+Inf",\} [1-9]/);
+    for (const name of ['process_cpu_seconds_total', 'nodejs_eventloop_lag_seconds', 'nodejs_heap_size_used_bytes']) expect(text).toContain(`\n${name}{`);
+    const result = await promtoolCheckMetrics(text);
+    expect(result.stdout + result.stderr).toBe('');
+  });
+
+  it('leaves runtime metrics out with --no-runtime-metrics, and timer histograms out by default', async () => {
+    const { url } = await serve(['--simulate', '--no-runtime-metrics']);
+    const text = await (await fetch(`${url}/monitoring/prometheus/am`)).text();
+    expect(text).not.toContain('process_cpu_seconds_total');
+    expect(text).not.toContain('_duration_seconds');
   });
 
   it.each(['SIGTERM', 'SIGINT'] as const)('closes the server and exits 0 on %s', async (signal) => {

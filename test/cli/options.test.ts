@@ -51,6 +51,12 @@ describe('parseCommandLine', () => {
     expect(settings(['--tls-cert', 'tls.crt', '--tls-key', 'tls.key']).tls).toEqual({ cert: 'tls.crt', key: 'tls.key' });
   });
 
+  it('turns timer buckets on with --timer-buckets and runtime metrics off with --no-runtime-metrics', () => {
+    expect(settings([])).not.toHaveProperty('timerBuckets');
+    expect(settings([])).not.toHaveProperty('runtimeMetrics');
+    expect(settings(['--timer-buckets', '--no-runtime-metrics'])).toMatchObject({ timerBuckets: true, runtimeMetrics: false });
+  });
+
   it.each([
     [['--help'], 'help'], [['-h'], 'help'], [['help'], 'help'], [['serve', '--help'], 'help'],
     [['--version'], 'version'], [['-v'], 'version'], [['serve', '-v'], 'version'],

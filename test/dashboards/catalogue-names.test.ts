@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { CATALOG } from '../../src/metrics/catalog.js';
 import { liveQueries, toPromQL } from '../../scripts/dashboards.js';
-import { allPanels, catalogueSamples, committedDashboards, samplesOf, type SampleLabels } from './committed.js';
+import { allPanels, catalogueSamples, committedDashboards, runtimeSamples, samplesOf, type SampleLabels } from './committed.js';
 import { analyse, type Selector } from './promql-analysis.js';
 
-const SAMPLES = catalogueSamples();
+/** The catalogue's samples, and the Node.js runtime's that the overview's runtime row reads. */
+const SAMPLES = new Map([...catalogueSamples(), ...(await runtimeSamples())]);
 const RULE_QUERIES = liveQueries().filter((q) => q.kind === 'recording' || q.kind === 'alert');
 const RECORDED = new Set(RULE_QUERIES.filter((q) => q.kind === 'recording').map((q) => q.name));
 /** Prometheus's own series for a scrape target, the one name outside the catalogue the rules may read. */

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CATALOG } from '../../src/metrics/catalog.js';
 import { TIMER_QUANTILES } from '../../src/registry/collection.js';
+import { Registry } from '../../src/index.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const DASHBOARD_DIR = 'grafana-dashboards';
@@ -62,26 +63,35 @@ export function everyExpr(json: unknown): string[] {
 /** A sample name's labels: closed value sets, or undefined for any value. */
 export type SampleLabels = ReadonlyMap<string, readonly string[] | undefined>;
 
-/** The sample names a catalogue metric writes in either profile, flagging the quantile gauge. */
-export function samplesOf(name: string, kind: string): { sample: string; quantile: boolean }[] {
+/**
+ * The sample names a catalogue metric writes in either profile, flagging the quantile gauge and the
+ * buckets of a timer's histogram (written with the timer-buckets option).
+ */
+export function samplesOf(name: string, kind: string): { sample: string; quantile: boolean; bucket?: boolean }[] {
   switch (kind) {
     case 'summary': return ['_count', '_sum', '_total'].map((s) => ({ sample: name + s, quantile: false }));
-    case 'timer': return [{ sample: `${name}_seconds`, quantile: true }, ...['_seconds_sum', '_seconds_total', '_count'].map((s) => ({ sample: name + s, quantile: false }))];
+    case 'timer': return [
+      { sample: `${name}_seconds`, quantile: true },
+      ...['_seconds_sum', '_seconds_total', '_count', '_duration_seconds', '_duration_seconds_sum', '_duration_seconds_count'].map((s) => ({ sample: name + s, quantile: false })),
+      { sample: `${name}_duration_seconds_bucket`, quantile: false, bucket: true },
+    ];
     default: return [{ sample: name, quantile: false }];
   }
 }
 
 /**
- * Every sample name AM writes for the catalogue, in the AIC/AM 8 and legacy profiles, with its labels:
+ * Every sample name AM writes for the catalogue, in the AIC/AM 8 and legacy profiles (and, for timers,
+ * the histogram of the timer-buckets option, classic or native), with its labels:
  * the catalogue's, `kubernetes_pod_name`, `quantile` on timer quantiles, and the target labels
  * Prometheus adds (`job`, `instance`). Metrics sharing a sample name pool their labels and values.
  */
 export function catalogueSamples(): ReadonlyMap<string, SampleLabels> {
   const samples = new Map<string, Map<string, readonly string[] | undefined>>();
   for (const metric of CATALOG) {
-    for (const { sample, quantile } of samplesOf(metric.name, metric.kind)) {
+    for (const { sample, quantile, bucket } of samplesOf(metric.name, metric.kind)) {
       const labels = samples.get(sample) ?? new Map<string, readonly string[] | undefined>([['kubernetes_pod_name', undefined], ['job', undefined], ['instance', undefined]]);
       if (quantile) labels.set('quantile', TIMER_QUANTILES.map(String));
+      if (bucket === true) labels.set('le', undefined);
       for (const label of metric.labels) {
         const known = labels.has(label.name) ? labels.get(label.name) : [];
         labels.set(label.name, known === undefined || label.values === undefined ? undefined : [...new Set([...known, ...label.values])]);
@@ -95,4 +105,20 @@ export function catalogueSamples(): ReadonlyMap<string, SampleLabels> {
 /** Quantile gauges and distinct counts: values per instance that must never be summed across pods. */
 export function perInstanceSamples(): ReadonlySet<string> {
   return new Set(CATALOG.flatMap((m) => (m.kind === 'timer' ? [`${m.name}_seconds`] : m.kind === 'distinct' ? [m.name] : [])));
+}
+
+/**
+ * The Node.js runtime samples a registry with `runtimeMetrics()` writes, with their labels, from a
+ * live collection in this process: the names are prom-client's, outside the AM catalogue.
+ */
+export async function runtimeSamples(): Promise<ReadonlyMap<string, SampleLabels>> {
+  const { families } = await new Registry().runtimeMetrics().collect();
+  const samples = new Map<string, SampleLabels>();
+  for (const { kind, descriptor } of families) {
+    const labels = new Map<string, readonly string[] | undefined>(['kubernetes_pod_name', 'job', 'instance', ...descriptor.labelNames].map((l) => [l, undefined]));
+    const names = kind === 'counter' ? [`${descriptor.name}_total`] : kind === 'histogram' ? ['_sum', '_count'].map((s) => descriptor.name + s) : [descriptor.name];
+    for (const name of names) samples.set(name, labels);
+    if (kind === 'histogram') samples.set(`${descriptor.name}_bucket`, new Map([...labels, ['le', undefined]]));
+  }
+  return samples;
 }

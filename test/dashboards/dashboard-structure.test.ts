@@ -5,7 +5,7 @@ import { analyse } from './promql-analysis.js';
 
 const DASHBOARDS = committedDashboards();
 const DS = '${DS_PROMETHEUS}';
-const UNITS = ['s', 'ops', 'percentunit', 'percent', 'short'];
+const UNITS = ['s', 'ops', 'percentunit', 'percent', 'short', 'bytes'];
 const PER_INSTANCE = perInstanceSamples();
 /** Aggregations that pick one instance's value rather than combining several. */
 const PICKING = ['max', 'min', 'topk', 'bottomk'];

@@ -2,7 +2,7 @@
 // both naming profiles, with the dashboards' queries and the alerting and recording rules evaluated.
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createAmMetrics } from '../../src/index.js';
+import { createAmMetrics, Registry } from '../../src/index.js';
 import { startServer, type RunningServer } from '../../src/express.js';
 import { createSimulator, type Simulator } from '../../src/simulator/simulator.js';
 import { liveQueries } from '../../scripts/dashboards.js';
@@ -35,7 +35,9 @@ describe('the AM catalogue scraped by Prometheus', () => {
   let prometheus: PrometheusServer | undefined;
 
   beforeAll(async () => {
-    const am = createAmMetrics({ podName: 'am-e2e-0' });
+    // As `am-metrics serve --timer-buckets` runs it: timer buckets and runtime metrics feed dashboard panels too.
+    const registry = new Registry({ defaultLabels: { kubernetes_pod_name: 'am-e2e-0' }, timerBuckets: true }).runtimeMetrics();
+    const am = createAmMetrics({ registry });
     simulator = createSimulator(am, { rate: 50, seed: 7 });
     simulator.start();
     exporter = await startServer({ source: am, port: 0, host: '127.0.0.1' });

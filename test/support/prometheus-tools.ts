@@ -10,7 +10,7 @@ export interface ToolResult {
 }
 
 /** Runs `command` with `input` on stdin. */
-export function run(command: string, args: readonly string[], input = ''): Promise<ToolResult> {
+export function run(command: string, args: readonly string[], input: string | Uint8Array = ''): Promise<ToolResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';

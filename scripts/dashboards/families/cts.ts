@@ -3,7 +3,7 @@
 import { METRICS } from '../../../src/metrics/catalog.js';
 import type { DashboardSpec, PanelSpec, SectionSpec } from '../grafana.js';
 import { POD_LABEL, eq, type Scope } from '../promql.js';
-import { dashboardScope, gaugePanel, labelVariable, meanPanel, partRatePanel, podVariable, quantilePanel, ratePanel, ratioPanel } from '../panels.js';
+import { dashboardScope, fleetQuantilePanel, gaugePanel, labelVariable, meanPanel, partRatePanel, podVariable, quantilePanel, ratePanel, ratioPanel } from '../panels.js';
 
 const FAILURE = [eq('outcome', 'failure')];
 
@@ -38,6 +38,7 @@ function latency(scope: Scope): SectionSpec {
       latencyPanel(scope),
       quantilePanel({ title: 'CTS p99 latency by pod and operation', description: 'p99 time of each CTS operation on each pod (its slowest token type). Per-pod quantiles over roughly the last five minutes.' }, METRICS.ctsTasks, scope, [POD_LABEL, 'operation'], ['0.99']),
       meanPanel({ title: 'Mean CTS latency by operation', description: 'Average time of one CTS operation, by operation: total time over operations, across the selected pods.' }, METRICS.ctsTasks, scope, ['operation']),
+      fleetQuantilePanel({ title: 'CTS p99 latency across the selected pods, by operation', description: 'p99 time of each CTS operation over the combined traffic of every selected pod (and token type), from the timer buckets of am-metrics serve --timer-buckets; empty without them.' }, METRICS.ctsTasks, scope, ['operation'], ['0.99']),
       gaugePanel({ title: 'Pending CTS operations by pod', description: 'CTS operations queued or in progress on each pod, by operation. A steady climb means the directory behind the CTS cannot keep up.' }, METRICS.ctsPendingTasks, scope, ['operation']),
     ],
   };

@@ -3,7 +3,7 @@
 import { METRICS } from '../../../src/metrics/catalog.js';
 import type { DashboardSpec, PanelSpec } from '../grafana.js';
 import { eq, quantile, rateRatio, sumRate, type Scope } from '../promql.js';
-import { dashboardScope, podVariable, statPanel } from '../panels.js';
+import { dashboardScope, fleetQuantilePanel, podVariable, statPanel } from '../panels.js';
 import { THRESHOLDS } from '../rules.js';
 import { loginsPanel, uniqueUsersPanel } from './authentication.js';
 import { evaluationLatencyPanel, evaluationsPanel } from './authorization.js';
@@ -11,6 +11,16 @@ import { cacheHitRatioPanel, checksPanel } from './denylist.js';
 import { latencyPanel, operationsPanel } from './cts.js';
 import { grantsPanel, tokensIssuedPanel } from './oauth2.js';
 import { sessionCacheHitRatioPanel, sessionOperationsPanel } from './session.js';
+import { runtimeSection } from './runtime.js';
+
+/** Latency of the selected pods' combined traffic, from the timer buckets `--timer-buckets` adds. */
+function fleetLatency(scope: Scope): PanelSpec[] {
+  const needs = 'From the timer buckets (am-metrics serve --timer-buckets); empty without them. The pod variable chooses the fleet: All is every pod.';
+  return [
+    fleetQuantilePanel({ title: 'CTS latency across the selected pods', description: `p50, p95 and p99 time of CTS operations over the combined traffic of every selected pod, not the slowest pod's. ${needs}` }, METRICS.ctsTasks, scope),
+    fleetQuantilePanel({ title: 'Policy evaluation latency across the selected pods', description: `p50, p95 and p99 time of policy evaluations over the combined traffic of every selected pod. ${needs}` }, METRICS.policyEvaluations, scope),
+  ];
+}
 
 const FAILURE = [eq('outcome', 'failure')];
 const pair = (t: { warning: number; critical: number }): [number, number] => [t.warning, t.critical];
@@ -45,6 +55,8 @@ export function overviewDashboard(): DashboardSpec {
       { title: 'CTS', panels: [operationsPanel(scope, ['outcome']), latencyPanel(scope)] },
       { title: 'OAuth 2.0', panels: [grantsPanel(scope), tokensIssuedPanel(scope)] },
       { title: 'Sessions', panels: [sessionOperationsPanel(scope, ['outcome']), sessionCacheHitRatioPanel(scope)] },
+      { title: 'Fleet-wide latency (timer buckets)', panels: fleetLatency(scope) },
+      runtimeSection(scope),
     ],
   };
 }

@@ -2,7 +2,7 @@
 // and millisecond durations AM's Dropwizard-based API shows. Pure: the query comes parsed
 // (json-query.ts), ids come from the caller (AM's come from the catalogue), bytes from java-json.ts.
 import type { Labels } from '../../registry/labels.js';
-import type { Collection, CountSum, FamilySnapshot, QuantileValue, SeriesBase, TimerSeries } from '../../registry/collection.js';
+import type { Collection, CountSum, FamilySnapshot, HistogramSeries, QuantileValue, SeriesBase, TimerSeries } from '../../registry/collection.js';
 import type { JsonQuery } from './json-query.js';
 
 /** JSON has no NaN or infinities: such values (an idle timer's quantiles) are written as `null`. */
@@ -11,7 +11,7 @@ export type JsonNumber = number | null;
 /** What every entry carries: its id and type; after the values, the metric name and full label set. */
 export interface JsonEntryBase {
   readonly _id: string;
-  readonly _type: 'summary' | 'timer' | 'gauge' | 'distinctCounter' | 'counter';
+  readonly _type: 'summary' | 'timer' | 'histogram' | 'gauge' | 'distinctCounter' | 'counter';
   readonly name: string;
   readonly labels: Labels;
 }
@@ -43,10 +43,22 @@ export interface JsonTimerEntry extends Omit<JsonSummaryEntry, 'units'> {
   readonly rate_units: 'calls/second';
 }
 
+/**
+ * A histogram series (not AM's: a timer's buckets with the `timerBuckets` option, or a runtime metric):
+ * every observation since the series started, `total` their sum and `buckets` the cumulative count at
+ * most each finite bound `le`, both in milliseconds as the timers' durations; `count` is the `+Inf` bucket.
+ */
+export interface JsonHistogramEntry extends JsonEntryBase {
+  readonly count: number;
+  readonly total: JsonNumber;
+  readonly buckets: readonly { readonly le: JsonNumber; readonly count: number }[];
+  readonly duration_units: 'milliseconds';
+}
+
 /** A gauge, a distinct counter's estimate, or (`counter`, with `count`) one of the registry's own counters. */
 export type JsonValueEntry = JsonEntryBase & ({ readonly value: JsonNumber } | { readonly count: JsonNumber });
 
-export type JsonEntry = JsonSummaryEntry | JsonTimerEntry | JsonValueEntry;
+export type JsonEntry = JsonSummaryEntry | JsonTimerEntry | JsonHistogramEntry | JsonValueEntry;
 
 /** An entry cut to the fields a query asked for (`_fields`): its `_id` and those fields. */
 export type JsonFields = { readonly _id: string } & Readonly<Record<string, unknown>>;
@@ -164,6 +176,8 @@ function entriesOf(family: FamilySnapshot, resource: Labels, idOf: JsonIdOf | un
       return family.series.map((s) => ({ ...head('summary', s), ...counts(s, finite(s.sum)), units: 'events/second', ...tail(s) }));
     case 'timer':
       return family.series.map((s) => ({ ...head('timer', s), ...timerFields(s), ...tail(s) }));
+    case 'histogram':
+      return family.series.map((s) => ({ ...head('histogram', s), ...histogramFields(s), ...tail(s) }));
     case 'counter':
       return family.series.map((p) => ({ ...head('counter', p), count: finite(p.value), ...tail(p) }));
     case 'gauge':
@@ -203,6 +217,11 @@ function timerFields(s: TimerSeries): Omit<JsonTimerEntry, keyof JsonEntryBase> 
     duration_units: 'milliseconds',
     rate_units: 'calls/second',
   };
+}
+
+function histogramFields(s: HistogramSeries): Omit<JsonHistogramEntry, keyof JsonEntryBase> {
+  const buckets = s.buckets.filter((b) => Number.isFinite(b.le)).map((b) => ({ le: millis(b.le), count: b.count }));
+  return { count: s.count, total: millis(s.sum), buckets, duration_units: 'milliseconds' };
 }
 
 const MS_PER_SECOND = 1_000;

@@ -119,6 +119,9 @@ function familySeries(family: FamilySnapshot, c: SeriesContext): DatadogSeries[]
     case 'gauge':
     case 'distinct':
       return family.series.filter((s) => Number.isFinite(s.value)).map((s) => gauge(c, name, s.labels, s.value));
+    case 'histogram':
+      // TODO(#9): histogram families (timer buckets, runtime GC durations) are not encoded for this destination yet.
+      throw new Error(`${family.descriptor.name}: histogram families are not encoded for this destination yet`);
     default:
       return assertNever(family);
   }

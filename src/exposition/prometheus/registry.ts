@@ -1,8 +1,9 @@
 // The Registry the package exports: the collecting core (src/registry/registry.ts) plus Prometheus
 // text, so `registry.metrics()` stays one call while the core imports no writer.
-import { MetricRegistry, type RegistryOptions } from '../../registry/registry.js';
+import { MetricRegistry, type FamilyCollector, type RegistryOptions } from '../../registry/registry.js';
 import { CONTENT_TYPES, renderPrometheusText, type WriteOptions } from './prometheus-text.js';
 import { prometheusNames } from './sample-names.js';
+import { nodeRuntimeCollector } from '../../runtime/node-runtime.js';
 
 /**
  * Holds metrics, collects them (`collect()`), saves and merges their state (`state()`, `merge()`) and
@@ -12,9 +13,23 @@ import { prometheusNames } from './sample-names.js';
 export class Registry extends MetricRegistry {
   /** The content type of `metrics()` with default options: Prometheus text 0.0.4. */
   readonly contentType = CONTENT_TYPES.prometheus;
+  private runtime: FamilyCollector | undefined;
 
   constructor(options: RegistryOptions = {}) {
-    super(options, prometheusNames);
+    const timerBuckets = options.timerBuckets === true;
+    super(options, (kind, name) => prometheusNames(kind, name, timerBuckets));
+  }
+
+  /**
+   * Adds the Node.js process and runtime metrics (CPU, memory, heap, event-loop lag, GC, handles) from
+   * prom-client's default collectors to every collection, under prom-client's names (see
+   * nodeRuntimeCollector). Off until called; calling again changes nothing (after `clear()`, it adds
+   * them back). Returns the registry.
+   */
+  runtimeMetrics(): this {
+    this.runtime ??= nodeRuntimeCollector({ now: () => this.clock.now() });
+    this.addCollector(this.runtime);
+    return this;
   }
 
   /**

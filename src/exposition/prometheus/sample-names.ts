@@ -1,6 +1,7 @@
 // The sample and family names each metric kind writes in Prometheus text, in either naming profile:
 // the writer names its samples with these, and the registry reserves them against clashes.
 import type { FamilyKind } from '../../registry/descriptor.js';
+import { TIMER_HISTOGRAM_SUFFIX } from '../../registry/timer.js';
 
 /**
  * Which sample names a render uses for sums: `aic` writes `X_sum` and `X_seconds_sum` (AIC and AM 8's
@@ -16,14 +17,26 @@ export function sumName(base: string, profile: NamingProfile): string {
   return profile === 'legacy' ? `${base}_total` : `${base}_sum`;
 }
 
-/** Every family and sample name a metric of `kind` called `name` may write, in either profile. */
-export function prometheusNames(kind: FamilyKind, name: string): readonly string[] {
+/** The samples of histogram family `name`: buckets, sum and count, as 0.0.4 and OpenMetrics name them. */
+export function histogramSampleNames(name: string): { bucket: string; sum: string; count: string } {
+  return { bucket: `${name}_bucket`, sum: `${name}_sum`, count: `${name}_count` };
+}
+
+/**
+ * Every family and sample name a metric of `kind` called `name` may write, in either profile; with
+ * `timerBuckets`, a timer's histogram family (name + TIMER_HISTOGRAM_SUFFIX) too.
+ */
+export function prometheusNames(kind: FamilyKind, name: string, timerBuckets = false): readonly string[] {
   const sumsAndCounts = (base: string): string[] => [base, sumName(base, 'aic'), sumName(base, 'legacy'), `${base}_count`];
   switch (kind) {
     case 'summary':
       return sumsAndCounts(name);
-    case 'timer':
-      return [name, `${name}_count`, ...sumsAndCounts(`${name}${TIMER_UNIT_SUFFIX}`)];
+    case 'timer': {
+      const histogram = timerBuckets ? prometheusNames('histogram', `${name}${TIMER_HISTOGRAM_SUFFIX}`) : [];
+      return [name, `${name}_count`, ...sumsAndCounts(`${name}${TIMER_UNIT_SUFFIX}`), ...histogram];
+    }
+    case 'histogram':
+      return [name, ...Object.values(histogramSampleNames(name))];
     case 'counter':
       return [name, `${name}_total`];
     case 'gauge':

@@ -3,6 +3,7 @@
 import { createRequire } from 'node:module';
 import type { Collection, FamilySnapshot } from '../../registry/collection.js';
 import type { Labels } from '../../registry/labels.js';
+import { formatValue } from '../prometheus/format.js';
 import { sumName, TIMER_UNIT_SUFFIX, type NamingProfile } from '../prometheus/sample-names.js';
 import { createWriter, fieldKey, type ProtobufWriter } from '../push/protobuf-writer.js';
 
@@ -76,6 +77,13 @@ function familySamples(family: FamilySnapshot, profile: NamingProfile): Sample[]
         named(`${name}_count`, s.labels, s.count),
       ]);
     }
+    case 'histogram':
+      // Classic buckets, as the text exposition writes them: cumulative `_bucket{le}`, `_sum`, `_count`.
+      return family.series.flatMap((s) => [
+        ...s.buckets.map((b) => named(`${name}_bucket`, s.labels, b.count, { le: formatValue(b.le, 'openmetrics') })),
+        named(`${name}_sum`, s.labels, s.sum),
+        named(`${name}_count`, s.labels, s.count),
+      ]);
     case 'counter':
       return family.series.map((s) => named(`${name}_total`, s.labels, s.value));
     case 'gauge':

@@ -2,12 +2,16 @@
 // recent-weighted distribution (DecayingQuantiles) its quantiles, min, max and mean come from.
 import { CountSum, type CountSumReading, type CountSumState } from './count-sum.js';
 import { DecayingQuantiles, QUANTILES, type DecayingQuantilesState } from './decaying-quantiles.js';
+import { LogBuckets, type LogBucketsState } from './log-buckets.js';
 import { checkState } from './state-check.js';
+import type { BucketCount, NativeBuckets } from '../collection.js';
 
 /** A timer cell as plain data. */
 export interface TimerCellState {
   readonly counts: CountSumState;
   readonly sample: DecayingQuantilesState;
+  /** Present when the timer keeps buckets (the registry's `timerBuckets` option). */
+  readonly buckets?: LogBucketsState;
 }
 
 /** What a timer cell reads at one instant; durations in the unit recorded (seconds). */
@@ -19,21 +23,38 @@ export interface TimerReading extends CountSumReading {
   readonly stddev: number;
 }
 
+/** A timer cell's undecayed buckets: count and sum of every observation, cumulative buckets. */
+export interface BucketsReading {
+  readonly count: number;
+  readonly sum: number;
+  readonly buckets: readonly BucketCount[];
+  readonly native: NativeBuckets;
+}
+
+const NO_BUCKETS = new LogBuckets();
+
 /** Durations of one series; the caller passes the time (epoch ms) and has checked the duration. */
 export class TimerCell {
   constructor(
     private readonly counts: CountSum,
     private readonly sample: DecayingQuantiles,
+    private readonly buckets?: LogBuckets,
   ) {}
 
-  /** An empty cell whose rates start at `startMs`. */
-  static create(startMs: number): TimerCell {
-    return new TimerCell(new CountSum(startMs), new DecayingQuantiles());
+  /** An empty cell whose rates start at `startMs`, with undecayed buckets when `hasBuckets`. */
+  static create(startMs: number, hasBuckets = false): TimerCell {
+    return new TimerCell(new CountSum(startMs), new DecayingQuantiles(), hasBuckets ? new LogBuckets() : undefined);
   }
 
   record(seconds: number, nowMs: number): void {
     this.counts.record(seconds, nowMs);
     this.sample.observe(seconds, nowMs);
+    this.buckets?.record(seconds);
+  }
+
+  /** The undecayed buckets; all empty when this cell keeps none. */
+  readBuckets(): BucketsReading {
+    return (this.buckets ?? NO_BUCKETS).read();
   }
 
   read(nowMs: number): TimerReading {
@@ -43,13 +64,19 @@ export class TimerCell {
   }
 
   state(nowMs: number): TimerCellState {
-    return { counts: this.counts.state(nowMs), sample: this.sample.state() };
+    const buckets = this.buckets === undefined ? {} : { buckets: this.buckets.state() };
+    return { counts: this.counts.state(nowMs), sample: this.sample.state(), ...buckets };
   }
 
-  /** Counts and sums add; the distributions merge into that of the union of both streams. */
+  /**
+   * Counts and sums add; the distributions merge into that of the union of both streams; buckets add
+   * when both cells keep them (a cell without buckets ignores the other's; one with buckets adds none
+   * from a cell without).
+   */
   mergeFrom(other: TimerCell): void {
     this.sample.mergeFrom(other.sample);
     this.counts.mergeFrom(other.counts);
+    if (this.buckets !== undefined && other.buckets !== undefined) this.buckets.mergeFrom(other.buckets);
   }
 
   /** @throws InvalidValueError naming the first malformed field. */
@@ -58,6 +85,7 @@ export class TimerCell {
     return new TimerCell(
       CountSum.fromState(s.counts as CountSumState, metric),
       DecayingQuantiles.fromState(s.sample as DecayingQuantilesState, metric),
+      s.buckets === undefined ? undefined : LogBuckets.fromState(s.buckets as LogBucketsState, metric),
     );
   }
 }

@@ -1,0 +1,48 @@
+// The Node.js runtime row: process and runtime metrics (prom-client's default collectors, served by
+// `am-metrics serve` and by registries with `runtimeMetrics()`), one line per pod. Their names are
+// prom-client's, not the AM catalogue's.
+import type { PanelSpec, SectionSpec, Unit } from '../grafana.js';
+import { POD_LABEL, aggregate, selector, type Scope } from '../promql.js';
+import { legendOf } from '../panels.js';
+
+/** The runtime samples the row reads. */
+export const RUNTIME_SAMPLES = {
+  cpu: 'process_cpu_seconds_total',
+  residentMemory: 'process_resident_memory_bytes',
+  heapUsed: 'nodejs_heap_size_used_bytes',
+  eventLoopLagP99: 'nodejs_eventloop_lag_p99_seconds',
+  gcCount: 'nodejs_gc_duration_seconds_count',
+  activeHandles: 'nodejs_active_handles',
+} as const;
+
+function podSelector(sample: string, scope: Scope): string {
+  const pod = scope.variables[POD_LABEL];
+  return selector(sample, pod === undefined ? [] : [`${POD_LABEL}=~"$${pod}"`]);
+}
+
+/** `max by (pod, …by)`: one process per pod; max keeps a pod scraped by two jobs from counting twice. */
+function perPod(expr: string, by: readonly string[] = []): string {
+  return aggregate('max', [POD_LABEL, ...by], expr);
+}
+
+function panel(title: string, description: string, unit: Unit, expr: string, by: readonly string[] = []): PanelSpec {
+  return { type: 'timeseries', title, description, unit, targets: [{ expr, legend: legendOf([POD_LABEL, ...by]) }] };
+}
+
+const rate = (sample: string, scope: Scope): string => `rate(${podSelector(sample, scope)}[${scope.window}])`;
+
+/** CPU, memory, heap, event-loop lag, GC and handles of each selected pod's Node.js process. */
+export function runtimeSection(scope: Scope): SectionSpec {
+  const s = RUNTIME_SAMPLES;
+  return {
+    title: 'Node.js runtime',
+    panels: [
+      panel('CPU by pod', 'CPU time used per second by each pod\'s process, user and system together: 1 is one core fully busy.', 'short', perPod(rate(s.cpu, scope))),
+      panel('Resident memory by pod', 'Memory the operating system holds for each pod\'s process (RSS), heap and native memory together.', 'bytes', perPod(podSelector(s.residentMemory, scope))),
+      panel('Heap used by pod', 'V8 heap in use by live and not-yet-collected objects on each pod. A climb that garbage collection never brings down suggests a leak.', 'bytes', perPod(podSelector(s.heapUsed, scope))),
+      panel('Event-loop lag p99 by pod', 'p99 delay of the event loop on each pod, as sampled by the runtime: how long a ready callback waits. Lag adds to every request\'s latency.', 's', perPod(podSelector(s.eventLoopLagP99, scope))),
+      panel('Garbage collections by pod and kind', 'Garbage-collection pauses per second on each pod, by kind (minor, major, incremental, weakcb).', 'ops', perPod(rate(s.gcCount, scope), ['kind']), ['kind']),
+      panel('Active handles by pod', 'Open handles (sockets, timers, files) keeping each pod\'s event loop alive. A steady climb points to leaked connections or timers.', 'short', aggregate('max', [POD_LABEL], aggregate('sum', [POD_LABEL, 'job'], podSelector(s.activeHandles, scope)))),
+    ],
+  };
+}

@@ -1,0 +1,119 @@
+// Node.js process and runtime metrics (CPU, memory, heap, event-loop lag, GC, handles) from prom-client's
+// default collectors, converted into this registry's data model so every format and profile holds.
+// The only runtime file that imports prom-client; the registry sees a FamilyCollector.
+import client from 'prom-client';
+import type { FamilyCollector } from '../registry/registry.js';
+import type { BucketCount, FamilySnapshot, HistogramSeries, Point } from '../registry/collection.js';
+import type { Descriptor } from '../registry/descriptor.js';
+import type { Labels } from '../registry/labels.js';
+
+/** The collector's name in a collection's `failures` and in `am_metrics_collect_errors_total`. */
+export const RUNTIME_COLLECTOR_NAME = 'nodejs_runtime';
+
+/**
+ * prom-client gauges left out: their `_total` suffix is reserved for counters (promtool rejects them),
+ * and each is the sum over `type` of the gauge without the suffix (`sum(nodejs_active_handles)`).
+ */
+export const LEFT_OUT_RUNTIME_METRICS: readonly string[] = Object.freeze([
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+]);
+
+export interface RuntimeMetricsOptions {
+  /** Wall-clock epoch ms for the series' start times; default `Date.now`. */
+  readonly now?: (() => number) | undefined;
+  /** GC duration buckets in seconds; default prom-client's (0.001, 0.01, 0.1, 1, 2, 5). */
+  readonly gcDurationBuckets?: readonly number[] | undefined;
+}
+
+type PromMetric = Awaited<ReturnType<client.Registry['getMetricsAsJSON']>>[number];
+type PromValue = PromMetric['values'][number] & { metricName?: string };
+
+/**
+ * Starts prom-client's default collectors on a private prom-client registry (so nothing else shares
+ * them) and returns a collector that reads them at each collection: counters (`process_cpu_seconds_total`),
+ * gauges (`process_resident_memory_bytes`, `nodejs_eventloop_lag_seconds`, `nodejs_heap_size_used_bytes`,
+ * `nodejs_active_handles`, …) and the `nodejs_gc_duration_seconds` histogram, under prom-client's names.
+ * Event-loop and GC monitoring run from the call on, for the life of the process.
+ */
+export function nodeRuntimeCollector(options: RuntimeMetricsOptions = {}): FamilyCollector {
+  const register = new client.Registry();
+  const gcDurationBuckets = options.gcDurationBuckets === undefined ? {} : { gcDurationBuckets: [...options.gcDurationBuckets] };
+  client.collectDefaultMetrics({ register, ...gcDurationBuckets });
+  const startMs = (options.now ?? Date.now)();
+  const converter = new FamilyConverter(startMs);
+  return {
+    name: RUNTIME_COLLECTOR_NAME,
+    async collect() {
+      const metrics = await register.getMetricsAsJSON();
+      return metrics.filter((m) => !LEFT_OUT_RUNTIME_METRICS.includes(m.name)).flatMap((m) => converter.family(m));
+    },
+  };
+}
+
+/** Turns prom-client's JSON into families; keeps descriptors and label objects stable across scrapes. */
+class FamilyConverter {
+  private readonly descriptors = new Map<string, Descriptor>();
+  private readonly labelSets = new Map<string, Labels>();
+
+  constructor(private readonly startMs: number) {}
+
+  family(metric: PromMetric): FamilySnapshot[] {
+    const values = metric.values as PromValue[];
+    switch (String(metric.type)) { // strings at run time, whatever prom-client's types say
+      case 'counter': {
+        const name = metric.name.replace(/_total$/, '');
+        return [{ kind: 'counter', descriptor: this.descriptor('counter', name, metric.help, values), series: this.points(values) }];
+      }
+      case 'gauge':
+        return [{ kind: 'gauge', descriptor: this.descriptor('gauge', metric.name, metric.help, values), series: this.points(values) }];
+      case 'histogram':
+        return [{ kind: 'histogram', descriptor: this.descriptor('histogram', metric.name, metric.help, values), series: this.histograms(metric.name, values) }];
+      default:
+        return []; // prom-client's default collectors make no summaries
+    }
+  }
+
+  private points(values: readonly PromValue[]): Point[] {
+    return values.map((v) => ({ labels: this.labels(v.labels), startMs: this.startMs, value: v.value }));
+  }
+
+  /** Groups `_bucket`, `_sum` and `_count` samples by their labels (`le` apart) into series. */
+  private histograms(name: string, values: readonly PromValue[]): HistogramSeries[] {
+    const series = new Map<Labels, { buckets: BucketCount[]; sum: number; count: number }>();
+    for (const v of values) {
+      const { le, ...rest } = v.labels as Record<string, string | number>;
+      const labels = this.labels(rest);
+      let s = series.get(labels);
+      if (s === undefined) series.set(labels, (s = { buckets: [], sum: 0, count: 0 }));
+      if (v.metricName === `${name}_bucket`) s.buckets.push({ le: le === '+Inf' ? Number.POSITIVE_INFINITY : Number(le), count: v.value });
+      else if (v.metricName === `${name}_sum`) s.sum = v.value;
+      else if (v.metricName === `${name}_count`) s.count = v.value;
+    }
+    return [...series].map(([labels, s]) => ({ labels, startMs: this.startMs, ...s, buckets: s.buckets.sort((a, b) => a.le - b.le) }));
+  }
+
+  private descriptor(kind: 'counter' | 'gauge' | 'histogram', name: string, help: string, values: readonly PromValue[]): Descriptor {
+    const labelNames = [...new Set(values.flatMap((v) => Object.keys(v.labels)))].filter((l) => l !== 'le').sort();
+    const key = `${kind} ${name} ${labelNames.join(',')}`;
+    let found = this.descriptors.get(key);
+    if (found === undefined) {
+      found = Object.freeze({ kind, name, help, labelNames: Object.freeze(labelNames), constLabels: Object.freeze({}) });
+      this.descriptors.set(key, found);
+    }
+    return found;
+  }
+
+  /** Label values as strings (prom-client gives `nodejs_version_info` numbers), one object per set. */
+  private labels(raw: Readonly<Record<string, string | number | undefined>>): Labels {
+    const entries = Object.entries(raw).filter((e): e is [string, string | number] => e[1] !== undefined).map(([k, v]) => [k, String(v)] as const);
+    const key = JSON.stringify(entries);
+    let found = this.labelSets.get(key);
+    if (found === undefined) {
+      found = Object.freeze(Object.fromEntries(entries));
+      this.labelSets.set(key, found);
+    }
+    return found;
+  }
+}
