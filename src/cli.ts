@@ -52,17 +52,24 @@ async function serve(settings: ServeSettings): Promise<void> {
   process.stdout.write(`${startLine(server, settings, simulator)}\n`);
 }
 
-/** The one line printed once the server listens: where, which paths, and what feeds it. */
+/**
+ * The one line printed once the server listens: the address actually bound (`0.0.0.0` is every
+ * interface, not `localhost`), which paths, who may read them, and what feeds it.
+ */
 function startLine(server: RunningServer, settings: ServeSettings, simulator: Simulator | undefined): string {
   const [main, ...aliases] = [...AIC_PATHS, ...LEGACY_PATHS, JSON_PATH, MONITORING_PAGE_PATH];
   const auth = [settings.auth.basic === undefined ? [] : ['basic'], settings.auth.bearerToken === undefined ? [] : ['bearer']].flat();
+  const isEveryInterface = server.address === '0.0.0.0' || server.address === '::';
   const notes = [
+    ...(isEveryInterface ? ['every interface'] : []),
     `also ${aliases.join(', ')}`,
     `pod ${settings.podName}`,
-    ...(auth.length > 0 ? [`auth: ${auth.join(' or ')}`] : []),
+    auth.length > 0 ? `auth: ${auth.join(' or ')}` : 'NO AUTH: anyone who can reach this port can read the metrics',
     simulator === undefined ? 'no simulator' : `simulator: ${simulator.rate} logins/s, seed ${simulator.seed}`,
   ];
-  return `am-metrics listening on ${server.url}${main} (${notes.join('; ')})`;
+  const scheme = settings.tls === undefined ? 'http' : 'https';
+  const host = server.address.includes(':') ? `[${server.address}]` : server.address;
+  return `am-metrics listening on ${scheme}://${host}:${server.port}${main} (${notes.join('; ')})`;
 }
 
 /** SIGTERM or SIGINT: stop the simulator, close the server, exit 0. A second signal exits at once. */
@@ -84,6 +91,13 @@ function stopOnSignals(server: RunningServer, simulator: Simulator | undefined):
   process.on('SIGINT', stop);
 }
 
+/** The variables the auth options came from, to name them in start errors. */
+const AUTH_VARIABLES: Readonly<Record<string, string>> = {
+  'basic.username': 'METRICS_USERNAME',
+  'basic.password': 'METRICS_PASSWORD (or METRICS_PASSWORD_FILE)',
+  bearerToken: 'METRICS_BEARER_TOKEN',
+};
+
 /** A failure to start, already phrased for the operator. */
 class StartError extends Error {}
 
@@ -101,7 +115,9 @@ function describeStartError(error: unknown, settings: ServeSettings): string {
       return `cannot listen on ${where}: cannot resolve host ${JSON.stringify(settings.host)}`;
     default:
       if (!(error instanceof ServerConfigError)) return `cannot start: ${describeError(error)}`;
-      return error.message.replace(/^tls\.(cert|key)\b/, (_, which: string) => `--tls-${which}`);
+      return error.message
+        .replace(/^tls\.(cert|key)\b/, (_, which: string) => `--tls-${which}`)
+        .replace(/^auth\.(basic\.username|basic\.password|bearerToken)\b/, (_, option: string) => AUTH_VARIABLES[option] ?? option);
   }
 }
 

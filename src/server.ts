@@ -87,6 +87,8 @@ export interface StartServerOptions extends MetricsRouterOptions {
 export interface RunningServer {
   /** Base URL, e.g. `https://127.0.0.1:9443` (`localhost` when listening on all interfaces). */
   readonly url: string;
+  /** The address bound, as the system reports it: `0.0.0.0` or `::` when listening on all interfaces. */
+  readonly address: string;
   readonly port: number;
   /**
    * Stops accepting connections, closes idle ones, lets requests in flight finish for a few seconds
@@ -116,7 +118,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const { address, port } = server.address() as AddressInfo;
   const scheme = options.tls === undefined ? 'http' : 'https';
   let closing: Promise<void> | undefined;
-  return { url: `${scheme}://${displayHost(address)}:${port}`, port, close: () => (closing ??= closeServer(server)) };
+  return { url: `${scheme}://${displayHost(address)}:${port}`, address, port, close: () => (closing ??= closeServer(server)) };
 }
 
 function createApp(options: StartServerOptions): express.Express {

@@ -124,20 +124,26 @@ export class MetricsHandlers {
     return !this.auth.isEnabled || this.admitted.has(req) || this.authenticate(req, res);
   }
 
+  /**
+   * Valid credentials are always served, whatever else came from the same address (a NAT, an ingress,
+   * Prometheus's own host): the throttle only refuses failed attempts, so nobody can lock the scraper
+   * out, and MIN_SECRET_LENGTH makes guessing pointless anyway.
+   */
   private authenticate(req: IncomingMessage, res: ServerResponse): boolean {
     const client = req.socket.remoteAddress ?? 'unknown';
-    const retryAfter = this.throttle.retryAfterSeconds(client);
-    if (retryAfter !== undefined) {
-      sendPlain(res, 429, 'Too Many Requests: too many failed authentications', { 'Retry-After': String(retryAfter) });
-      return false;
-    }
     const outcome = this.auth.check(req.headers.authorization);
     if (outcome === 'granted' || outcome === 'open') {
-      this.throttle.recordSuccess(client);
       this.admitted.add(req);
       return true;
     }
-    if (outcome === 'denied') this.throttle.recordFailure(client);
+    if (outcome === 'denied') {
+      const retryAfter = this.throttle.retryAfterSeconds(client);
+      if (retryAfter !== undefined) {
+        sendPlain(res, 429, 'Too Many Requests: too many failed authentications', { 'Retry-After': String(retryAfter) });
+        return false;
+      }
+      this.throttle.recordFailure(client);
+    }
     sendPlain(res, 401, 'Unauthorized', { 'WWW-Authenticate': this.auth.challenges });
     return false;
   }
