@@ -12,7 +12,7 @@ export { DistinctCounter, type DistinctCounterChild } from './registry/distinct-
 export { DistinctSketch, type DistinctSketchJson } from './registry/cells/hyperloglog.js';
 export { hashReady } from './registry/cells/string-hash.js';
 export { DEFAULT_MAX_SERIES, OVERFLOW_LABEL_VALUE, type Labels, type LabelValues } from './registry/labels.js';
-export { MetricsError, InvalidNameError, InvalidLabelError, InvalidValueError, MetricConflictError } from './registry/errors.js';
+export { MetricsError, InvalidNameError, InvalidLabelError, InvalidValueError, MetricConflictError, InvalidOptionError } from './registry/errors.js';
 export type { Clock } from './registry/clock.js';
 export { TIMER_QUANTILES } from './registry/collection.js';
 export type { Collection, CollectFailure, FamilySnapshot, SeriesBase, CountSum, TimerSeries, QuantileValue, Point, Rates } from './registry/collection.js';

@@ -14,6 +14,7 @@ import { sendPlain } from './http/responses.js';
 import { applyLimits, resolveLimits, serverOptions, type ServerLimits } from './http/server-limits.js';
 import { loadTls, type TlsOptions } from './http/tls.js';
 import { defaultLogger, describeError } from './http/logger.js';
+import { ServerConfigError } from './http/errors.js';
 
 /**
  * What the endpoints read: a registry (or anything that collects, such as a cluster primary), or
@@ -23,6 +24,8 @@ export type MetricsSource = Collector | { readonly registry: Collector };
 
 /** Port of the standalone server when none is given (AM's usual HTTP port). */
 export const DEFAULT_PORT = 8080;
+/** Highest TCP port number. */
+const MAX_PORT = 65_535;
 /** How long `close()` lets requests in flight finish before cutting their connections. */
 const CLOSE_GRACE_MS = 5_000;
 
@@ -101,10 +104,15 @@ export interface RunningServer {
 /**
  * Starts the standalone exporter: the metrics router, 404 for any other path, a bare 500 for anything
  * unexpected, no `X-Powered-By`, and the bounds of `limits`. Installs no signal handlers.
- * @throws ServerConfigError (rejects) for bad settings or an unreadable TLS file; rejects with the
- *   listen error (e.g. EADDRINUSE) when the port cannot be bound.
+ * @throws ServerConfigError (rejects) for bad settings (a port that is not a whole number from 0 to
+ *   65535, an empty host, ...) or an unreadable TLS file; rejects with the listen error (e.g.
+ *   EADDRINUSE) when the port cannot be bound.
  */
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
+  const listenPort = checkPort(options.port ?? DEFAULT_PORT);
+  if (options.host !== undefined && (typeof options.host !== 'string' || options.host.trim() === '')) {
+    throw new ServerConfigError('host', `must be a non-empty address or host name, got ${JSON.stringify(options.host)}`);
+  }
   const limits = resolveLimits(options.limits);
   const app = createApp(options);
   const server: HttpServer | HttpsServer =
@@ -112,7 +120,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       ? createHttpServer(serverOptions(limits), app)
       : createHttpsServer({ ...serverOptions(limits), ...(await loadTls(options.tls)) }, app);
   applyLimits(server, limits);
-  await listen(server, options.port ?? DEFAULT_PORT, options.host);
+  await listen(server, listenPort, options.host);
   const logger = options.logger ?? defaultLogger;
   server.on('error', (error) => logger(`am-metrics: server error: ${describeError(error)}`));
   const { address, port } = server.address() as AddressInfo;
@@ -135,8 +143,20 @@ function createApp(options: StartServerOptions): express.Express {
   return app;
 }
 
+/** Node would take a string such as `'abc'` as a Unix socket path and -1 as "any port". */
+function checkPort(port: unknown): number {
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > MAX_PORT) {
+    throw new ServerConfigError('port', `must be a whole number from 0 to ${MAX_PORT}, got ${typeof port === 'string' ? JSON.stringify(port) : String(port)}`);
+  }
+  return port;
+}
+
 function collectorOf(source: MetricsSource): Collector {
-  return 'registry' in source ? source.registry : source;
+  const collector = typeof source === 'object' && source !== null && 'registry' in source ? source.registry : source;
+  if (typeof (collector as Partial<Collector> | null | undefined)?.collect !== 'function') {
+    throw new ServerConfigError('source', `must be a registry or hold one (an object with collect()), got ${source === null ? 'null' : typeof source}`);
+  }
+  return collector;
 }
 
 function listen(server: HttpServer | HttpsServer, port: number, host: string | undefined): Promise<void> {

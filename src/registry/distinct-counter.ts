@@ -3,6 +3,7 @@
 import { Metric } from './metric.js';
 import { DEFAULT_PRECISION, DistinctSketch, type DistinctSketchJson } from './cells/hyperloglog.js';
 import { InvalidValueError } from './errors.js';
+import { isWellFormed } from './well-formed.js';
 import type { LabelValues } from './labels.js';
 import type { FamilySnapshot } from './collection.js';
 
@@ -22,7 +23,8 @@ export interface DistinctCounterChild {
 export class DistinctCounter<L extends string = string> extends Metric<DistinctSketch> {
   /**
    * Records one value; recording it again never counts twice.
-   * @throws InvalidLabelError for bad labels; InvalidValueError when `value` is not a string.
+   * @throws InvalidLabelError for bad labels; InvalidValueError when `value` is not a string or not
+   *   well-formed text (a lone UTF-16 surrogate would hash as U+FFFD, like every other such value).
    */
   add(labels: LabelValues<L>, value: string): void {
     this.checkValue(value);
@@ -79,6 +81,9 @@ export class DistinctCounter<L extends string = string> extends Metric<DistinctS
   private checkValue(value: unknown): asserts value is string {
     if (typeof value !== 'string') {
       throw new InvalidValueError(this.descriptor.name, value, `is not a string (got ${typeof value})`);
+    }
+    if (!isWellFormed(value)) {
+      throw new InvalidValueError(this.descriptor.name, value, 'is not well-formed text: it holds a lone UTF-16 surrogate, which would count as U+FFFD');
     }
   }
 }

@@ -3,14 +3,12 @@
 import type { Clock } from './clock.js';
 import type { Descriptor } from './descriptor.js';
 import { InvalidValueError } from './errors.js';
-import { SeriesTable, type Labels, type SeriesEntry } from './labels.js';
+import { SeriesTable, type Labels, type SeriesEntry, type SeriesLimits } from './labels.js';
 import type { FamilySnapshot } from './collection.js';
 
-/** What a registry hands each metric it creates. */
-export interface MetricContext {
+/** What a registry hands each metric it creates: its clock and the bounds on its series. */
+export interface MetricContext extends SeriesLimits {
   readonly clock: Clock;
-  /** Label sets held before new ones fold into the overflow series (see DEFAULT_MAX_SERIES). */
-  readonly maxSeries: number;
 }
 
 /**
@@ -39,7 +37,7 @@ export abstract class Metric<C extends Cell<unknown>> {
     readonly descriptor: Descriptor,
     protected readonly context: MetricContext,
   ) {
-    this.table = new SeriesTable(descriptor, context.maxSeries, () => this.createCell(), () => context.clock.now());
+    this.table = new SeriesTable(descriptor, context, () => this.createCell(), () => context.clock.now());
     this.createdMs = context.clock.now();
   }
 
@@ -58,6 +56,16 @@ export abstract class Metric<C extends Cell<unknown>> {
    */
   remove(labels: Labels): boolean {
     return this.table.remove(labels);
+  }
+
+  /** From now on, refuses new series with an empty value for one of `labels` (see SeriesTable.requireNonEmpty). */
+  requireNonEmpty(labels: readonly string[]): void {
+    this.table.requireNonEmpty(labels);
+  }
+
+  /** Whether a series held now has an empty value for one of `labels`. */
+  hasEmptyValue(labels: readonly string[]): boolean {
+    return this.table.hasEmptyValue(labels);
   }
 
   /** Restarts every series at zero with `startMs` now; label sets and bound children stay. */

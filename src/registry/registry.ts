@@ -3,8 +3,9 @@
 // package exports (src/exposition/prometheus/registry.ts) adds `metrics()` on top.
 import { clockFrom, type Clock } from './clock.js';
 import { createDescriptor, describeShape, isSameShape, sameLabelNames, checkLabelName, type Descriptor, type MetricKind, type MetricOptions } from './descriptor.js';
-import { InvalidLabelError, InvalidValueError, MetricConflictError } from './errors.js';
-import { DEFAULT_MAX_SERIES, type Labels } from './labels.js';
+import { InvalidLabelError, InvalidOptionError, InvalidValueError, MetricConflictError } from './errors.js';
+import { DEFAULT_MAX_LABEL_VALUE_BYTES, DEFAULT_MAX_REGISTRY_SERIES, DEFAULT_MAX_SERIES, SeriesBudget, type Labels } from './labels.js';
+import { isWellFormed } from './well-formed.js';
 import type { MetricContext, SeriesState } from './metric.js';
 import { Summary } from './summary.js';
 import { Timer } from './timer.js';
@@ -18,6 +19,8 @@ import type { CollectFailure, Collection, FamilySnapshot, Point } from './collec
 export const DEFAULT_COLLECT_TIMEOUT_MS = 5_000;
 /** The version `state()` writes and `merge()` reads. */
 export const STATE_VERSION = 1;
+/** Longest delay `setTimeout` honours; a longer `collectTimeoutMs` would fire at once. */
+const MAX_TIMEOUT_MS = 2_147_483_647;
 
 export interface RegistryOptions {
   /** Wall-clock time in epoch ms; default `Date.now`. Also times `startTimer` when given. */
@@ -26,6 +29,10 @@ export interface RegistryOptions {
   readonly defaultLabels?: Readonly<Record<string, string>> | undefined;
   /** Label sets per metric before new ones fold into an overflow series; default DEFAULT_MAX_SERIES. */
   readonly maxSeriesPerMetric?: number | undefined;
+  /** Series across all metrics before new label sets fold into overflow; default DEFAULT_MAX_REGISTRY_SERIES. */
+  readonly maxSeries?: number | undefined;
+  /** Longest label value (UTF-8 bytes) with a series of its own; default DEFAULT_MAX_LABEL_VALUE_BYTES. */
+  readonly maxLabelValueBytes?: number | undefined;
   /** Bound on each computed gauge's callback per scrape; default DEFAULT_COLLECT_TIMEOUT_MS. */
   readonly collectTimeoutMs?: number | undefined;
 }
@@ -90,18 +97,32 @@ export class MetricRegistry {
   private readonly reservedBy = new Map<string, string>();
   private readonly collectErrors = new Map<string, { startMs: number; count: number }>();
   private readonly registryClock: Clock;
-  private readonly context: MetricContext;
+  /** Replaced by `clear()`, so metrics handed out before keep their own budget. */
+  private context: MetricContext;
   private readonly defaultLabels: Labels;
   private readonly collectTimeoutMs: number;
 
+  /**
+   * @throws InvalidOptionError naming the option and its value for a limit that is not a whole
+   *   number >= 1 (`collectTimeoutMs` at most 2^31 - 1 ms, what timers honour), or `now` that is not
+   *   a function; InvalidNameError or InvalidLabelError for bad default labels.
+   */
   constructor(
     private readonly options: RegistryOptions = {},
     private readonly reservedNames: ReservedNames = (_kind, name) => [name],
   ) {
+    if (options.now !== undefined && typeof options.now !== 'function') {
+      throw new InvalidOptionError('registry', 'now', options.now, 'must be a function returning epoch milliseconds');
+    }
     this.registryClock = clockFrom(options.now);
     this.defaultLabels = Object.freeze(checkDefaultLabels(options.defaultLabels ?? {}));
-    this.context = { clock: this.registryClock, maxSeries: options.maxSeriesPerMetric ?? DEFAULT_MAX_SERIES };
-    this.collectTimeoutMs = options.collectTimeoutMs ?? DEFAULT_COLLECT_TIMEOUT_MS;
+    this.context = {
+      clock: this.registryClock,
+      maxSeries: wholeOption('maxSeriesPerMetric', options.maxSeriesPerMetric, DEFAULT_MAX_SERIES),
+      maxLabelValueBytes: wholeOption('maxLabelValueBytes', options.maxLabelValueBytes, DEFAULT_MAX_LABEL_VALUE_BYTES),
+      budget: new SeriesBudget(wholeOption('maxSeries', options.maxSeries, DEFAULT_MAX_REGISTRY_SERIES)),
+    };
+    this.collectTimeoutMs = wholeOption('collectTimeoutMs', options.collectTimeoutMs, DEFAULT_COLLECT_TIMEOUT_MS, MAX_TIMEOUT_MS);
     this.reserveOwnCounters();
   }
 
@@ -192,7 +213,8 @@ export class MetricRegistry {
       const version = typeof state === 'object' && state !== null ? state.version : state;
       throw new InvalidValueError('registry', version, `is not a registry state of version ${STATE_VERSION}`);
     }
-    const scratch = new MetricRegistry({ ...this.options, maxSeriesPerMetric: Number.MAX_SAFE_INTEGER }, this.reservedNames);
+    const unbounded = { maxSeriesPerMetric: Number.MAX_SAFE_INTEGER, maxSeries: Number.MAX_SAFE_INTEGER, maxLabelValueBytes: Number.MAX_SAFE_INTEGER };
+    const scratch = new MetricRegistry({ ...this.options, ...unbounded }, this.reservedNames);
     const loaded = state.families.map((family) => scratch.load(family));
     for (const { metric } of loaded) this.checkRegistration(metric.descriptor.kind as MetricKind, metric.descriptor);
     for (const { metric, folded } of loaded) {
@@ -210,6 +232,7 @@ export class MetricRegistry {
 
   /** Unregisters every metric; metrics handed out before keep working but are no longer collected. */
   clear(): void {
+    this.context = { ...this.context, budget: new SeriesBudget(this.context.budget.max) };
     this.metricsByName.clear();
     this.reservedBy.clear();
     this.collectErrors.clear();
@@ -296,6 +319,11 @@ export class MetricRegistry {
     const existing = this.checkRegistration(kind, descriptor);
     if (existing !== undefined) return existing as M;
     const metric = create(descriptor);
+    const sibling = this.metricsByName.get(descriptor.name)?.[0];
+    if (sibling !== undefined) {
+      sibling.requireNonEmpty(onlyIn(sibling.descriptor, descriptor));
+      metric.requireNonEmpty(onlyIn(descriptor, sibling.descriptor));
+    }
     for (const name of this.reservedNames(kind, descriptor.name)) this.reservedBy.set(name, descriptor.name);
     this.metricsByName.set(descriptor.name, [...(this.metricsByName.get(descriptor.name) ?? []), metric]);
     return metric;
@@ -324,13 +352,23 @@ export class MetricRegistry {
     return undefined;
   }
 
-  /** A summary and a timer may share a base name if their label names differ; nothing else may. */
+  /**
+   * A summary and a timer may share a base name if their label names differ; nothing else may. They
+   * then write the same `_count` sample name, and Prometheus reads an empty label as an absent one, so
+   * from then on each refuses an empty value for the labels only it has (see SeriesTable.requireNonEmpty);
+   * an existing series with such an empty value refuses the sharing instead.
+   */
   private checkSharing(descriptor: Descriptor, siblings: readonly AnyMetric[]): void {
     const other = siblings[0];
     if (other === undefined) return;
     const kinds = new Set([other.descriptor.kind, descriptor.kind]);
     const canShare = siblings.length === 1 && kinds.has('summary') && kinds.has('timer') && !sameLabelNames(other.descriptor.labelNames, descriptor.labelNames);
     if (!canShare) throw new MetricConflictError(descriptor.name, describeShape(other.descriptor), describeShape(descriptor));
+    const ownLabels = onlyIn(other.descriptor, descriptor);
+    if (other.hasEmptyValue(ownLabels)) {
+      const existing = `${describeShape(other.descriptor)} with a series whose ${ownLabels.join(' or ')} is empty, which would read as the ${descriptor.kind}'s series`;
+      throw new MetricConflictError(descriptor.name, existing, describeShape(descriptor));
+    }
   }
 }
 
@@ -347,9 +385,27 @@ function checkCombine(metric: string, combine: unknown): GaugeCombine {
 }
 
 function checkDefaultLabels(labels: Readonly<Record<string, string>>): Record<string, string> {
+  if (typeof labels !== 'object' || labels === null || Array.isArray(labels)) {
+    throw new InvalidOptionError('registry', 'defaultLabels', labels, 'must be an object of label names to values');
+  }
   for (const [label, value] of Object.entries(labels)) {
     checkLabelName('registry', label);
     if (typeof value !== 'string') throw new InvalidLabelError('registry', label, value, 'needs a string value');
+    if (!isWellFormed(value)) throw new InvalidLabelError('registry', label, value, 'is not well-formed text: it holds a lone UTF-16 surrogate');
   }
   return { ...labels };
+}
+
+/** `value`, or `fallback` when undefined. @throws InvalidOptionError unless a whole number from 1 to `max`. */
+function wholeOption(option: string, value: unknown, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
+  const chosen = value ?? fallback;
+  if (typeof chosen !== 'number' || !Number.isSafeInteger(chosen) || chosen < 1 || chosen > max) {
+    throw new InvalidOptionError('registry', option, value, `must be a whole number from 1 to ${max}`);
+  }
+  return chosen;
+}
+
+/** Label names `a` has and `b` does not. */
+function onlyIn(a: Descriptor, b: Descriptor): string[] {
+  return a.labelNames.filter((label) => !b.labelNames.includes(label));
 }

@@ -16,16 +16,24 @@ export function sumName(base: string, profile: NamingProfile): string {
   return profile === 'legacy' ? `${base}_total` : `${base}_sum`;
 }
 
-/** Every family and sample name a metric of `kind` called `name` may write, in either profile. */
+/** The suffix OpenMetrics 1.0 gives a summary's or counter's creation time sample. */
+const CREATED_SUFFIX = '_created';
+
+/**
+ * Every family and sample name a metric of `kind` called `name` may write, in either profile and
+ * either format. OpenMetrics parsers also read `X_created` as part of summary or counter family `X`,
+ * so a gauge `am_z_created` beside a summary `am_z` would break strict parsers: that name is
+ * reserved too, though we do not write it.
+ */
 export function prometheusNames(kind: FamilyKind, name: string): readonly string[] {
-  const sumsAndCounts = (base: string): string[] => [base, sumName(base, 'aic'), sumName(base, 'legacy'), `${base}_count`];
+  const sumsAndCounts = (base: string): string[] => [base, sumName(base, 'aic'), sumName(base, 'legacy'), `${base}_count`, `${base}${CREATED_SUFFIX}`];
   switch (kind) {
     case 'summary':
       return sumsAndCounts(name);
     case 'timer':
-      return [name, `${name}_count`, ...sumsAndCounts(`${name}${TIMER_UNIT_SUFFIX}`)];
+      return [name, `${name}_count`, `${name}${CREATED_SUFFIX}`, ...sumsAndCounts(`${name}${TIMER_UNIT_SUFFIX}`)];
     case 'counter':
-      return [name, `${name}_total`];
+      return [name, `${name}_total`, `${name}${CREATED_SUFFIX}`];
     case 'gauge':
     case 'distinct':
       return [name];
