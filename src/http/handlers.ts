@@ -13,7 +13,8 @@ import { defaultLogger, describeError, type Logger } from './logger.js';
 import { acceptsGzip, chooseFormat } from './negotiate.js';
 import { isProtectedPath } from './paths.js';
 import { sendBody, sendJson, sendPlain, type Headers } from './responses.js';
-import { RenderedScrape, SharedScrape, type Collector } from './shared-scrape.js';
+import { DEFAULT_MAX_EXPOSITION_BYTES, RenderedScrape, SharedScrape, type Collector } from './shared-scrape.js';
+import { positiveInteger } from './errors.js';
 
 /** Scrape and JSON requests served at once; beyond it a request gets 503 with Retry-After. */
 export const DEFAULT_MAX_CONCURRENT_SCRAPES = 10;
@@ -34,6 +35,8 @@ export interface MetricsRouterOptions {
   readonly clock?: Clock | undefined;
   /** A live page to serve at `/monitoring` (e.g. the AM page, `amLivePage`); default none. */
   readonly page?: LivePage | undefined;
+  /** Largest exposition in bytes; families past it are left out and counted. Default DEFAULT_MAX_EXPOSITION_BYTES. */
+  readonly maxExpositionBytes?: number | undefined;
 }
 
 const PROMETHEUS_VARY = 'Accept, Accept-Encoding';
@@ -56,7 +59,7 @@ export class MetricsHandlers {
   ) {
     const clock = options.clock ?? systemClock;
     this.logger = options.logger ?? defaultLogger;
-    this.scrape = new SharedScrape(source, this.logger);
+    this.scrape = new SharedScrape(source, this.logger, positiveInteger('maxExpositionBytes', options.maxExpositionBytes, DEFAULT_MAX_EXPOSITION_BYTES));
     this.auth = new Authenticator(options.auth);
     this.throttle = new AuthThrottle(options.authThrottle ?? {}, () => clock.monotonic());
     this.limit = new ConcurrencyLimit(options.maxConcurrentScrapes ?? DEFAULT_MAX_CONCURRENT_SCRAPES, 'maxConcurrentScrapes');

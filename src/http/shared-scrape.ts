@@ -2,10 +2,14 @@
 // arrives while it is in flight, gzip bytes included. Deciding what a request gets is the handlers' job.
 import { gzip } from 'node:zlib';
 import { promisify } from 'node:util';
-import type { Collection } from '../registry/collection.js';
+import type { Collection, FamilySnapshot } from '../registry/collection.js';
+import { RENDER_ERRORS_FAMILY } from '../registry/registry.js';
 import type { ExpositionFormat } from '../exposition/prometheus/format.js';
-import { renderPrometheusText, type NamingProfile } from '../exposition/prometheus/prometheus-text.js';
+import { renderExposition, type LeftOutFamily, type NamingProfile } from '../exposition/prometheus/prometheus-text.js';
 import { describeError, type Logger } from './logger.js';
+
+/** Largest exposition a scrape renders; a family that would pass it is left out and counted. */
+export const DEFAULT_MAX_EXPOSITION_BYTES = 64 * 1024 * 1024;
 
 const gzipAsync = promisify(gzip);
 
@@ -29,14 +33,18 @@ export class RenderedScrape {
 
 /**
  * Collects and renders on behalf of concurrent requests. A computed gauge that fails is left out of
- * the collection and logged once per collection (one line each), not once per request.
+ * the collection and logged once per collection (one line each), not once per request. A family that
+ * fails to render, or would take the exposition past `maxBytes`, is left out of that exposition,
+ * logged, and counted in `am_metrics_render_errors_total{metric}`; every other family is served.
  */
 export class SharedScrape {
   private readonly inFlight = new Map<string, Promise<unknown>>();
+  private readonly renderErrors = new Map<string, { startMs: number; count: number }>();
 
   constructor(
     private readonly source: Collector,
     private readonly logger: Logger,
+    private readonly maxBytes: number = DEFAULT_MAX_EXPOSITION_BYTES,
   ) {}
 
   /** The collection in flight, or a new one. Rejects only if `collect` itself does. */
@@ -47,7 +55,9 @@ export class SharedScrape {
   /** The exposition in flight for `format` and `profile`, or a new one. Rejects when rendering throws. */
   exposition(format: ExpositionFormat, profile: NamingProfile): Promise<RenderedScrape> {
     return this.shared(`${format}:${profile}`, async () => {
-      const text = await renderPrometheusText(await this.collection(), { format, profile });
+      const collection = await this.collection();
+      const trailer = (leftOut: readonly LeftOutFamily[]): FamilySnapshot[] => this.countRenderErrors(leftOut, collection.timeMs);
+      const { text } = await renderExposition(collection, { format, profile, maxBytes: this.maxBytes, trailer });
       return new RenderedScrape(Buffer.from(text, 'utf8'));
     });
   }
@@ -65,6 +75,19 @@ export class SharedScrape {
       started.then(forget, forget);
     }
     return running;
+  }
+
+  /** Logs and counts the families left out of one render; the counter family, if any failed yet. */
+  private countRenderErrors(leftOut: readonly LeftOutFamily[], nowMs: number): FamilySnapshot[] {
+    for (const { metric, error } of leftOut) {
+      this.logger(`am-metrics: exposition left out ${metric}: ${describeError(error)}`);
+      const found = this.renderErrors.get(metric);
+      if (found === undefined) this.renderErrors.set(metric, { startMs: nowMs, count: 1 });
+      else found.count += 1;
+    }
+    if (this.renderErrors.size === 0) return [];
+    const series = [...this.renderErrors].map(([metric, { startMs, count }]) => ({ labels: { metric }, startMs, value: count }));
+    return [{ kind: 'counter', descriptor: RENDER_ERRORS_FAMILY, series }];
   }
 
   private async collectAndLog(): Promise<Collection> {

@@ -85,6 +85,14 @@ const COLLECT_ERRORS_FAMILY: Descriptor = Object.freeze({
   kind: 'counter', name: 'am_metrics_collect_errors', labelNames: Object.freeze(['metric']), constLabels: Object.freeze({}),
   help: 'Scrapes in which a computed gauge failed or timed out; the family was left out of them.',
 });
+/**
+ * Counted by whoever renders a collection (the HTTP scrape), not by the registry; reserved here so no
+ * metric can take its names.
+ */
+export const RENDER_ERRORS_FAMILY: Descriptor = Object.freeze({
+  kind: 'counter', name: 'am_metrics_render_errors', labelNames: Object.freeze(['metric']), constLabels: Object.freeze({}),
+  help: 'Expositions that left a family out because it failed to render or would pass the size bound.',
+});
 
 /**
  * Holds metrics and collects them. Asking twice for the same name and shape returns the same metric.
@@ -309,7 +317,7 @@ export class MetricRegistry {
   }
 
   private reserveOwnCounters(): void {
-    for (const own of [OVERFLOW_FAMILY, COLLECT_ERRORS_FAMILY]) {
+    for (const own of [OVERFLOW_FAMILY, COLLECT_ERRORS_FAMILY, RENDER_ERRORS_FAMILY]) {
       for (const name of this.reservedNames('counter', own.name)) this.reservedBy.set(name, own.name);
     }
   }

@@ -13,6 +13,40 @@ export interface WriteOptions {
   readonly profile?: NamingProfile | undefined;
 }
 
+/** How `renderExposition` bounds its output and reports what it left out. */
+export interface RenderOptions extends WriteOptions {
+  /** Largest exposition in UTF-8 bytes; a family that would pass it is left out. Default: no bound. */
+  readonly maxBytes?: number | undefined;
+  /**
+   * Families to write after all others, given the metrics left out of this render (for example a
+   * counter of render failures); they may be left out too if they fail.
+   */
+  readonly trailer?: ((leftOut: readonly LeftOutFamily[]) => readonly FamilySnapshot[]) | undefined;
+}
+
+/** A family `renderExposition` left out, and why (a RangeError, ExpositionTooLargeError, ...). */
+export interface LeftOutFamily {
+  readonly metric: string;
+  readonly error: unknown;
+}
+
+/** What `renderExposition` wrote and what it left out. */
+export interface RenderResult {
+  readonly text: string;
+  readonly leftOut: readonly LeftOutFamily[];
+}
+
+/** A family left out because the exposition would have passed its `maxBytes`. */
+export class ExpositionTooLargeError extends Error {
+  constructor(
+    readonly metric: string,
+    readonly maxBytes: number,
+  ) {
+    super(`family ${metric} would take the exposition past ${maxBytes} bytes`);
+    this.name = 'ExpositionTooLargeError';
+  }
+}
+
 /** Content types of the two formats, as sent in `Content-Type`. */
 export const CONTENT_TYPES: Readonly<Record<ExpositionFormat, string>> = {
   prometheus: 'text/plain; version=0.0.4; charset=utf-8',
@@ -38,24 +72,48 @@ interface Block {
  *   family X, which the count already uses, so there they are of unknown type.
  */
 export function writePrometheusText(collection: Collection, options: WriteOptions = {}): string {
-  const writer = new ExpositionWriter(collection.resource, options);
-  for (const family of collection.families) writer.add(family);
+  const writer = new ExpositionWriter(collection.resource, options, Infinity);
+  for (const family of collection.families) writer.addOrThrow(family);
   return writer.finish();
 }
 
 /**
  * The same text, rendered family by family with a yield to the event loop whenever a slice of work
- * has passed (see forEachSliced), so a large scrape never stalls other work.
+ * has passed (see forEachSliced), so a large scrape never stalls other work. Throws as soon as one
+ * family cannot be rendered; `renderExposition` leaves such a family out instead.
  */
 export async function renderPrometheusText(collection: Collection, options: WriteOptions = {}): Promise<string> {
-  const writer = new ExpositionWriter(collection.resource, options);
-  await forEachSliced(collection.families, (family) => writer.add(family), () => performance.now());
+  const writer = new ExpositionWriter(collection.resource, options, Infinity);
+  await forEachSliced(collection.families, (family) => writer.addOrThrow(family), () => performance.now());
   return writer.finish();
 }
 
-/** Renders families one at a time; families that share an output name are merged, whatever their order. */
+/**
+ * The exposition for a scrape: as `renderPrometheusText`, except that a family that fails to render
+ * (a string too long for the engine, a malformed series from another process) or would take the text
+ * past `maxBytes` is left out whole and reported, and every other family is written. Families that
+ * share an output name stay consistent: a family is committed only once all its samples rendered.
+ */
+export async function renderExposition(collection: Collection, options: RenderOptions = {}): Promise<RenderResult> {
+  const writer = new ExpositionWriter(collection.resource, options, options.maxBytes ?? Infinity);
+  const leftOut: LeftOutFamily[] = [];
+  const add = (family: FamilySnapshot): void => {
+    const failure = writer.tryAdd(family);
+    if (failure !== undefined) leftOut.push(failure);
+  };
+  await forEachSliced(collection.families, add, () => performance.now());
+  for (const family of options.trailer?.(leftOut) ?? []) add(family);
+  return { text: writer.finish(), leftOut };
+}
+
+/**
+ * Renders families one at a time; families that share an output name are merged, whatever their order.
+ * Each family renders into staged blocks first and is committed only whole and within `maxBytes`.
+ */
 class ExpositionWriter {
   private readonly blocks = new Map<string, Block>();
+  private staged = new Map<string, Block>();
+  private bytes = 0;
   private readonly format: ExpositionFormat;
   private readonly profile: NamingProfile;
   private readonly totalType: BlockType;
@@ -63,14 +121,46 @@ class ExpositionWriter {
   constructor(
     private readonly resource: Labels,
     options: WriteOptions,
+    private readonly maxBytes: number,
   ) {
     this.format = options.format ?? 'prometheus';
     this.profile = options.profile ?? 'aic';
     this.totalType = this.format === 'prometheus' ? 'counter' : 'unknown';
   }
 
-  /** Renders the samples of one family. */
-  add(family: FamilySnapshot): void {
+  /** Adds one family whole, or nothing and returns why. */
+  tryAdd(family: FamilySnapshot): LeftOutFamily | undefined {
+    try {
+      this.addOrThrow(family);
+      return undefined;
+    } catch (error) {
+      return { metric: family.descriptor.name, error };
+    }
+  }
+
+  /** Adds one family whole. @throws whatever rendering it throws, or ExpositionTooLargeError; nothing is added then. */
+  addOrThrow(family: FamilySnapshot): void {
+    this.staged = new Map();
+    try {
+      this.add(family);
+      let bytes = 0;
+      for (const [name, block] of this.staged) {
+        bytes += Buffer.byteLength(block.body, 'utf8') + (this.blocks.has(name) ? 0 : headerBytes(name, block.help));
+      }
+      if (this.bytes + bytes > this.maxBytes) throw new ExpositionTooLargeError(family.descriptor.name, this.maxBytes);
+      for (const [name, block] of this.staged) {
+        const committed = this.blocks.get(name);
+        if (committed === undefined) this.blocks.set(name, block);
+        else committed.body += block.body;
+      }
+      this.bytes += bytes;
+    } finally {
+      this.staged = new Map();
+    }
+  }
+
+  /** Renders the samples of one family into staged blocks. */
+  private add(family: FamilySnapshot): void {
     const { name, help } = family.descriptor;
     switch (family.kind) {
       case 'summary': {
@@ -80,6 +170,7 @@ class ExpositionWriter {
           const pairs = labelPairs(s.labels, this.resource);
           sums.body += this.sample(sumName(name, this.profile), pairs, s.sum);
           counts.body += this.sample(`${name}_count`, pairs, s.count);
+          this.checkRoom(name);
         }
         return;
       }
@@ -95,6 +186,7 @@ class ExpositionWriter {
           }
           sums.body += this.sample(sumName(secondsName, this.profile), pairs, s.sum);
           counts.body += this.sample(`${name}_count`, pairs, s.count);
+          this.checkRoom(name);
         }
         return;
       }
@@ -127,15 +219,31 @@ class ExpositionWriter {
     return this.profile === 'legacy' ? this.block(sumName(base, 'legacy'), this.totalType, help) : family;
   }
 
+  /** The staged block for output family `name`, checked against what is committed under that name. */
   private block(name: string, type: BlockType, help: string): Block {
-    let found = this.blocks.get(name);
+    const committed = this.blocks.get(name);
+    if (committed !== undefined && committed.type !== type) {
+      throw new Error(`exposition family ${name} would be both ${committed.type} and ${type}`);
+    }
+    let found = this.staged.get(name);
     if (found === undefined) {
-      found = { type, help, body: '' };
-      this.blocks.set(name, found);
+      found = { type, help: committed?.help ?? help, body: '' };
+      this.staged.set(name, found);
     } else if (found.type !== type) {
       throw new Error(`exposition family ${name} would be both ${found.type} and ${type}`);
     }
     return found;
+  }
+
+  /**
+   * @throws ExpositionTooLargeError as soon as the staged text is certainly too large (a UTF-16 unit
+   *   is at least one UTF-8 byte), before a huge family is built in full.
+   */
+  private checkRoom(metric: string): void {
+    if (this.maxBytes === Infinity) return;
+    let chars = 0;
+    for (const block of this.staged.values()) chars += block.body.length;
+    if (this.bytes + chars > this.maxBytes) throw new ExpositionTooLargeError(metric, this.maxBytes);
   }
 
   private sample(name: string, pairs: string, value: number): string {
@@ -143,10 +251,19 @@ class ExpositionWriter {
   }
 
   private writePoints(target: Block, name: string, points: readonly Point[]): void {
-    for (const p of points) target.body += this.sample(name, labelPairs(p.labels, this.resource), p.value);
+    for (const p of points) {
+      target.body += this.sample(name, labelPairs(p.labels, this.resource), p.value);
+      this.checkRoom(name);
+    }
   }
 }
 
+/** Bytes of a family's `# HELP` and `# TYPE` lines, near enough for the size bound. */
+function headerBytes(name: string, help: string): number {
+  return 2 * name.length + Buffer.byteLength(help, 'utf8') + 24;
+}
+
+/** Names only the kind: a whole family in a log line could run to megabytes. */
 function assertNever(value: never): never {
-  throw new Error(`unknown family kind ${JSON.stringify(value)}`);
+  throw new Error(`unknown family kind ${JSON.stringify((value as { kind?: unknown }).kind)}`);
 }
