@@ -12,11 +12,13 @@ export { DistinctCounter, type DistinctCounterChild } from './registry/distinct-
 export { DistinctSketch, type DistinctSketchJson } from './registry/cells/hyperloglog.js';
 export { hashReady } from './registry/cells/string-hash.js';
 export { DEFAULT_MAX_SERIES, OVERFLOW_LABEL_VALUE, type Labels, type LabelValues } from './registry/labels.js';
+export { DEFAULT_MAX_LABEL_VALUE_BYTES, DEFAULT_MAX_REGISTRY_SERIES } from './registry/labels.js';
 export { MetricsError, InvalidNameError, InvalidLabelError, InvalidValueError, MetricConflictError, InvalidOptionError } from './registry/errors.js';
 export type { Clock } from './registry/clock.js';
 export { TIMER_QUANTILES } from './registry/collection.js';
 export type { Collection, CollectFailure, FamilySnapshot, SeriesBase, CountSum, TimerSeries, QuantileValue, Point, Rates } from './registry/collection.js';
 export { writePrometheusText, renderPrometheusText, CONTENT_TYPES, type NamingProfile, type WriteOptions } from './exposition/prometheus/prometheus-text.js';
+export { renderExposition, ExpositionTooLargeError, type RenderOptions, type RenderResult, type LeftOutFamily } from './exposition/prometheus/prometheus-text.js';
 export type { ExpositionFormat } from './exposition/prometheus/format.js';
 export { jsonView, jsonEntryId, type JsonEntry, type JsonQueryResult } from './exposition/am-json/json-view.js';
 export { parseIdFilter, QueryFilterError, type IdFilter } from './exposition/am-json/query-filter.js';
