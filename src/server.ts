@@ -1,6 +1,6 @@
 // The HTTP face of the exporter: an express router a host app mounts, and a standalone server around
 // it. The only file that imports express; what each endpoint answers lives in src/http/.
-import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpServer, type Server as HttpServer, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
@@ -38,8 +38,8 @@ type Handler = (req: Request, res: Response) => void | Promise<void>;
  * with the `page` option (e.g. `amLivePage`), `/monitoring`: a live page with the JSON it polls
  * (`/monitoring/data`) and its script, styles and charting library (`/monitoring/assets/*`), behind the
  * same access control.
- * Paths match exactly (case and trailing slash count); other methods on them get 405, other paths pass
- * on to the host app. With auth configured every spelling of a metrics path needs credentials.
+ * Paths match exactly (case and trailing slash count); OPTIONS gets 204 with `Allow` and no
+ * credentials are asked for it; other methods get 405; other paths pass on to the host app. With auth configured every spelling of a metrics path needs credentials.
  * The router installs no signal handlers and keeps no timers.
  * @throws ServerConfigError for unusable auth, throttle or limit settings.
  */
@@ -49,7 +49,7 @@ export function createMetricsRouter(source: MetricsSource, options: MetricsRoute
   router.use((req, res, next) => {
     if (handlers.guard(req, res)) next();
   });
-  const refuse: Handler = (req, res) => handlers.methodNotAllowed(req, res);
+  const refuse: Handler = (req, res) => (req.method === 'OPTIONS' ? handlers.options(req, res) : handlers.methodNotAllowed(req, res));
   for (const path of AIC_PATHS) addRoute(router, path, (req, res) => handlers.prometheus('aic', req, res), refuse);
   for (const path of LEGACY_PATHS) addRoute(router, path, (req, res) => handlers.prometheus('legacy', req, res), refuse);
   addRoute(router, JSON_PATH, (req, res) => handlers.json(req, res), refuse);
@@ -68,7 +68,7 @@ function addPage(router: Router, handlers: MetricsHandlers, content: LivePage, r
     .all((req, res, next) => (page.hasAsset(req.params.file ?? '') ? refuse(req, res) : next()));
 }
 
-/** GET (and so HEAD: express answers it with the GET handler, minus the body) and 405 for the rest. */
+/** GET (and so HEAD: express answers it with the GET handler, minus the body), 204 for OPTIONS and 405 for the rest. */
 function addRoute(router: Router, path: string, get: Handler, otherMethods: Handler): void {
   router.route(path).get(get).all(otherMethods);
 }
@@ -95,8 +95,9 @@ export interface RunningServer {
   readonly port: number;
   /**
    * Stops accepting connections, closes idle ones, lets requests in flight finish for a few seconds
-   * (CLOSE_GRACE_MS) and then cuts the rest. Resolves once the server has closed; calling it again
-   * returns the same promise.
+   * (CLOSE_GRACE_MS) and then cuts the rest. Responses from then on carry `Connection: close`, so
+   * kept-alive clients see a clean end rather than a reset. Resolves once the server has closed;
+   * calling it again returns the same promise.
    */
   close(): Promise<void>;
 }
@@ -120,13 +121,14 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       ? createHttpServer(serverOptions(limits), app)
       : createHttpsServer({ ...serverOptions(limits), ...(await loadTls(options.tls)) }, app);
   applyLimits(server, limits);
+  const drain = drainOnClose(server);
   await listen(server, listenPort, options.host);
   const logger = options.logger ?? defaultLogger;
   server.on('error', (error) => logger(`am-metrics: server error: ${describeError(error)}`));
   const { address, port } = server.address() as AddressInfo;
   const scheme = options.tls === undefined ? 'http' : 'https';
   let closing: Promise<void> | undefined;
-  return { url: `${scheme}://${displayHost(address)}:${port}`, address, port, close: () => (closing ??= closeServer(server)) };
+  return { url: `${scheme}://${displayHost(address)}:${port}`, address, port, close: () => (closing ??= closeServer(server, drain)) };
 }
 
 function createApp(options: StartServerOptions): express.Express {
@@ -174,10 +176,35 @@ function displayHost(address: string): string {
   return address.includes(':') ? `[${address}]` : address;
 }
 
-function closeServer(server: HttpServer | HttpsServer): Promise<void> {
+/**
+ * Marks the server as closing for its responses: from then on every response, in flight or new on a
+ * kept-alive socket, carries `Connection: close`, so Node ends the socket after it and the client
+ * reconnects elsewhere instead of meeting a reset at the grace cut. Returns the function that starts it.
+ */
+function drainOnClose(server: HttpServer | HttpsServer): () => void {
+  const inFlight = new Set<ServerResponse>();
+  let isClosing = false;
+  const closeAfter = (res: ServerResponse): void => {
+    if (!res.headersSent) res.setHeader('Connection', 'close');
+    res.once('finish', () => server.closeIdleConnections());
+  };
+  // Prepended, so it runs before the app may answer synchronously.
+  server.prependListener('request', (_req, res: ServerResponse) => {
+    if (isClosing) return closeAfter(res);
+    inFlight.add(res);
+    res.once('close', () => inFlight.delete(res));
+  });
+  return () => {
+    isClosing = true;
+    for (const res of inFlight) closeAfter(res);
+  };
+}
+
+function closeServer(server: HttpServer | HttpsServer, drain: () => void): Promise<void> {
   return new Promise((resolve, reject) => {
     const cut = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS);
     cut.unref();
+    drain();
     server.close((error) => {
       clearTimeout(cut);
       if (error === undefined) resolve();

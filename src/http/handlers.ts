@@ -40,7 +40,8 @@ export interface MetricsRouterOptions {
 }
 
 const PROMETHEUS_VARY = 'Accept, Accept-Encoding';
-const NOT_ACCEPTABLE = `Not Acceptable: this endpoint serves ${CONTENT_TYPES.prometheus} or ${CONTENT_TYPES.openmetrics}`;
+/** The methods every endpoint answers. */
+const ALLOWED_METHODS = 'GET, HEAD, OPTIONS';
 
 /** The endpoint logic behind the router, independent of the web framework. */
 export class MetricsHandlers {
@@ -71,7 +72,7 @@ export class MetricsHandlers {
    * The endpoint handlers check again, so a spelling this check misses can reach no data either.
    */
   guard(req: IncomingMessage, res: ServerResponse): boolean {
-    if (!this.auth.isEnabled || this.admitted.has(req) || !isProtectedPath(req.url ?? '/')) return true;
+    if (!this.auth.isEnabled || this.admitted.has(req) || req.method === 'OPTIONS' || !isProtectedPath(req.url ?? '/')) return true;
     return this.authenticate(req, res);
   }
 
@@ -79,7 +80,6 @@ export class MetricsHandlers {
   async prometheus(profile: NamingProfile, req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (!this.isAdmitted(req, res)) return;
     const format = chooseFormat(req.headers.accept);
-    if (format === undefined) return sendPlain(res, 406, NOT_ACCEPTABLE, { Vary: PROMETHEUS_VARY });
     await this.withSlot(req, res, async () => {
       const rendered = await this.scrape.exposition(format, profile);
       await this.sendEncoded(req, res, rendered, { 'Content-Type': CONTENT_TYPES[format], Vary: PROMETHEUS_VARY });
@@ -119,7 +119,16 @@ export class MetricsHandlers {
 
   /** 405 for a method a path does not serve. */
   methodNotAllowed(_req: IncomingMessage, res: ServerResponse): void {
-    sendPlain(res, 405, 'Method Not Allowed', { Allow: 'GET, HEAD' });
+    sendPlain(res, 405, 'Method Not Allowed', { Allow: ALLOWED_METHODS });
+  }
+
+  /** OPTIONS: 204 with `Allow`, no body, no credentials asked (it reveals nothing but the methods). */
+  options(_req: IncomingMessage, res: ServerResponse): void {
+    if (res.headersSent || res.destroyed) return;
+    res.statusCode = 204;
+    res.setHeader('Allow', ALLOWED_METHODS);
+    res.setHeader('Cache-Control', 'no-store');
+    res.end();
   }
 
   /** Whether `req` may read metrics; if not, the 401 or 429 has been sent. Counts each request once. */

@@ -2,8 +2,8 @@
 // `Accept-Encoding` allows gzip. Pure functions over header strings; no I/O, no framework.
 import type { ExpositionFormat } from '../exposition/prometheus/format.js';
 
-/** What a scrape should be answered with: a format, or `undefined` when the client refused both. */
-export type FormatChoice = ExpositionFormat | undefined;
+/** What a scrape is answered with: always a format, never 406. */
+export type FormatChoice = ExpositionFormat;
 
 interface MediaRange {
   readonly type: string;
@@ -35,24 +35,21 @@ const CANDIDATES: readonly Candidate[] = [
  * The exposition format an `Accept` header prefers, honouring q-values as RFC 9110 §12.5.1 describes:
  * each format takes the q of the most specific range that matches it, the higher q wins, and on a tie
  * the more specific match, then the earlier range, then text format 0.0.4.
- * No header, or one that matches neither format (`application/json`), gets 0.0.4, as Prometheus's
- * client_golang does. Returns `undefined` (answer 406) only when the ranges that match refuse both (q=0).
+ * No header, one that matches neither format (`application/json`), or one that refuses both (q=0)
+ * gets 0.0.4: Prometheus's own client libraries never answer 406, and a scrape that gets some text
+ * beats a target marked down.
  */
 export function chooseFormat(accept: string | undefined): FormatChoice {
   if (accept === undefined || accept.trim() === '') return 'prometheus';
   const ranges = parseAccept(accept);
   let best: { format: ExpositionFormat; q: number; specificity: number; position: number } | undefined;
-  let isAnyMatched = false;
   for (const candidate of CANDIDATES) {
     const match = bestMatch(candidate, ranges);
-    if (match === undefined) continue;
-    isAnyMatched = true;
-    if (match.range.q === 0) continue;
+    if (match === undefined || match.range.q === 0) continue;
     const entry = { format: candidate.format, q: match.range.q, specificity: match.specificity, position: match.range.position };
     if (best === undefined || isPreferred(entry, best)) best = entry;
   }
-  if (best !== undefined) return best.format;
-  return isAnyMatched ? undefined : 'prometheus';
+  return best?.format ?? 'prometheus';
 }
 
 function isPreferred(

@@ -109,7 +109,7 @@ describe('monitoring page', () => {
     for (const path of PAGE_PATHS) {
       const res = await rawRequest(server.url + path, { method: 'POST' });
       expect(res.status, path).toBe(405);
-      expect(res.headers.allow, path).toBe('GET, HEAD');
+      expect(res.headers.allow, path).toBe('GET, HEAD, OPTIONS');
     }
   });
 
