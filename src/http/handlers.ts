@@ -20,6 +20,11 @@ import { positiveInteger } from './errors.js';
 export const DEFAULT_MAX_CONCURRENT_SCRAPES = 10;
 /** The `Retry-After` of a 503 for too many scrapes in flight. */
 const BUSY_RETRY_AFTER_SECONDS = 1;
+/**
+ * Time kept back from Prometheus's scrape timeout for the answer to travel: a quarter of the budget,
+ * at most this much, so that a 503 arrives before Prometheus gives up.
+ */
+const SCRAPE_TIMEOUT_MARGIN_MS = 250;
 
 /** How the metrics endpoints behave; every field is optional. */
 export interface MetricsRouterOptions {
@@ -76,12 +81,20 @@ export class MetricsHandlers {
     return this.authenticate(req, res);
   }
 
-  /** A Prometheus scrape in `profile` names, in the format `Accept` prefers, gzipped if allowed. */
+  /**
+   * A Prometheus scrape in `profile` names, in the format `Accept` prefers, gzipped if allowed. With
+   * `X-Prometheus-Scrape-Timeout-Seconds`, a scrape not ready within that budget (less
+   * SCRAPE_TIMEOUT_MARGIN_MS) gets 503 in time; the shared render carries on for later scrapes.
+   */
   async prometheus(profile: NamingProfile, req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (!this.isAdmitted(req, res)) return;
     const format = chooseFormat(req.headers.accept);
+    const budgetMs = scrapeBudgetMs(req.headers['x-prometheus-scrape-timeout-seconds']);
     await this.withSlot(req, res, async () => {
-      const rendered = await this.scrape.exposition(format, profile);
+      const rendered = await withinBudget(this.scrape.exposition(format, profile), budgetMs);
+      if (rendered === undefined) {
+        return sendPlain(res, 503, 'Service Unavailable: not collected within the scrape timeout', { 'Retry-After': String(BUSY_RETRY_AFTER_SECONDS) });
+      }
       await this.sendEncoded(req, res, rendered, { 'Content-Type': CONTENT_TYPES[format], Vary: PROMETHEUS_VARY });
     });
   }
@@ -189,6 +202,26 @@ export class MetricsHandlers {
     } else {
       sendBody(res, 200, rendered.body, headers);
     }
+  }
+}
+
+/** Milliseconds a scrape may take by Prometheus's timeout header, or undefined without a usable one. */
+function scrapeBudgetMs(header: string | string[] | undefined): number | undefined {
+  const seconds = typeof header === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(header) ? Number(header) : Number.NaN;
+  if (!(seconds > 0)) return undefined;
+  const ms = Math.min(seconds * 1_000, 2_147_483_647);
+  return ms - Math.min(SCRAPE_TIMEOUT_MARGIN_MS, ms / 4);
+}
+
+/** `work`'s result, or undefined once `budgetMs` passed first; `work` itself is not cancelled. */
+async function withinBudget<T>(work: Promise<T>, budgetMs: number | undefined): Promise<T | undefined> {
+  if (budgetMs === undefined) return work;
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<undefined>((resolve) => (timer = setTimeout(resolve, budgetMs, undefined)));
+  try {
+    return await Promise.race([work, expired]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
