@@ -15,6 +15,7 @@ import { isProtectedPath } from './paths.js';
 import { sendBody, sendJson, sendPlain, type Headers } from './responses.js';
 import { DEFAULT_MAX_EXPOSITION_BYTES, RenderedScrape, SharedScrape, type Collector } from './shared-scrape.js';
 import { positiveInteger } from './errors.js';
+import { DEFAULT_MAX_UNSENT_BYTES, DEFAULT_WRITE_TIMEOUT_MS, UnsentBodies } from './unsent-bodies.js';
 
 /** Scrape and JSON requests served at once; beyond it a request gets 503 with Retry-After. */
 export const DEFAULT_MAX_CONCURRENT_SCRAPES = 10;
@@ -42,6 +43,10 @@ export interface MetricsRouterOptions {
   readonly page?: LivePage | undefined;
   /** Largest exposition in bytes; families past it are left out and counted. Default DEFAULT_MAX_EXPOSITION_BYTES. */
   readonly maxExpositionBytes?: number | undefined;
+  /** Body bytes held for clients that have not read them yet, before new scrapes get 503. Default DEFAULT_MAX_UNSENT_BYTES. */
+  readonly maxUnsentBytes?: number | undefined;
+  /** Time a response has to be written before its connection is cut. Default DEFAULT_WRITE_TIMEOUT_MS. */
+  readonly writeTimeoutMs?: number | undefined;
 }
 
 const PROMETHEUS_VARY = 'Accept, Accept-Encoding';
@@ -54,6 +59,7 @@ export class MetricsHandlers {
   private readonly auth: Authenticator;
   private readonly throttle: AuthThrottle;
   private readonly limit: ConcurrencyLimit;
+  private readonly unsent: UnsentBodies;
   private readonly logger: Logger;
   /** Requests that passed authentication, so the route handler does not count them twice. */
   private readonly admitted = new WeakSet<IncomingMessage>();
@@ -69,6 +75,10 @@ export class MetricsHandlers {
     this.auth = new Authenticator(options.auth);
     this.throttle = new AuthThrottle(options.authThrottle ?? {}, () => clock.monotonic());
     this.limit = new ConcurrencyLimit(options.maxConcurrentScrapes ?? DEFAULT_MAX_CONCURRENT_SCRAPES, 'maxConcurrentScrapes');
+    this.unsent = new UnsentBodies(
+      positiveInteger('maxUnsentBytes', options.maxUnsentBytes, DEFAULT_MAX_UNSENT_BYTES),
+      positiveInteger('writeTimeoutMs', options.writeTimeoutMs, DEFAULT_WRITE_TIMEOUT_MS),
+    );
   }
 
   /**
@@ -196,12 +206,15 @@ export class MetricsHandlers {
     await this.sendEncoded(req, res, rendered, { 'Content-Type': 'application/json; charset=utf-8', Vary: 'Accept-Encoding' });
   }
 
+  /** Sends the body, or 503 when clients that stopped reading already hold maxUnsentBytes (see UnsentBodies). */
   private async sendEncoded(req: IncomingMessage, res: ServerResponse, rendered: RenderedScrape, headers: Headers): Promise<void> {
-    if (acceptsGzip(req.headers['accept-encoding'])) {
-      sendBody(res, 200, await rendered.gzipped(), { ...headers, 'Content-Encoding': 'gzip' });
-    } else {
-      sendBody(res, 200, rendered.body, headers);
+    const isGzip = acceptsGzip(req.headers['accept-encoding']);
+    const body = isGzip ? await rendered.gzipped() : rendered.body;
+    if (res.destroyed) return;
+    if (!this.unsent.admit(res, body)) {
+      return sendPlain(res, 503, 'Service Unavailable: too many responses still unread', { 'Retry-After': String(BUSY_RETRY_AFTER_SECONDS) });
     }
+    sendBody(res, 200, body, isGzip ? { ...headers, 'Content-Encoding': 'gzip' } : headers);
   }
 }
 
