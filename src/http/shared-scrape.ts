@@ -39,6 +39,11 @@ export class RenderedScrape {
  */
 export class SharedScrape {
   private readonly inFlight = new Map<string, Promise<unknown>>();
+  /**
+   * The last body per format and profile (and its RenderedScrape, with the gzip bytes), for as long as
+   * something still holds them: a response being written holds the body.
+   */
+  private readonly lastRendered = new Map<string, { readonly body: WeakRef<Buffer>; readonly rendered: WeakRef<RenderedScrape> }>();
   private readonly renderErrors = new Map<string, { startMs: number; count: number }>();
 
   constructor(
@@ -52,13 +57,26 @@ export class SharedScrape {
     return this.shared('collection', () => this.collectAndLog());
   }
 
-  /** The exposition in flight for `format` and `profile`, or a new one. Rejects when rendering throws. */
+  /**
+   * The exposition in flight for `format` and `profile`, or a new one. Closely spaced scrapes of
+   * unchanged data get the very body (and gzip bytes) an earlier scrape still holds, so clients slow to
+   * read it hold one copy between them, not one each. Rejects when rendering throws.
+   */
   exposition(format: ExpositionFormat, profile: NamingProfile): Promise<RenderedScrape> {
-    return this.shared(`${format}:${profile}`, async () => {
+    const key = `${format}:${profile}`;
+    return this.shared(key, async () => {
       const collection = await this.collection();
       const trailer = (leftOut: readonly LeftOutFamily[]): FamilySnapshot[] => this.countRenderErrors(leftOut, collection.timeMs);
       const { text } = await renderExposition(collection, { format, profile, maxBytes: this.maxBytes, trailer });
-      return new RenderedScrape(Buffer.from(text, 'utf8'));
+      const body = Buffer.from(text, 'utf8');
+      const last = this.lastRendered.get(key);
+      const lastBody = last?.body.deref();
+      if (lastBody !== undefined && lastBody.equals(body)) {
+        const lastRendered = last?.rendered.deref();
+        if (lastRendered !== undefined) return lastRendered;
+        return this.remember(key, new RenderedScrape(lastBody));
+      }
+      return this.remember(key, new RenderedScrape(body));
     });
   }
 
@@ -75,6 +93,11 @@ export class SharedScrape {
       started.then(forget, forget);
     }
     return running;
+  }
+
+  private remember(key: string, rendered: RenderedScrape): RenderedScrape {
+    this.lastRendered.set(key, { body: new WeakRef(rendered.body), rendered: new WeakRef(rendered) });
+    return rendered;
   }
 
   /** Logs and counts the families left out of one render; the counter family, if any failed yet. */

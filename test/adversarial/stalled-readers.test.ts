@@ -27,14 +27,28 @@ async function stalledScrape(port: number): Promise<Socket> {
 
 describe('clients that never read', () => {
   it('cannot hold more than maxUnsentBytes: further scrapes get 503 until they are gone', async () => {
-    const server = await serve({ source: largeRegistry(), maxUnsentBytes: 12 * MIB });
+    const registry = largeRegistry();
+    const server = await serve({ source: registry, maxUnsentBytes: 12 * MIB });
     const stalled = await stalledScrape(server.port);
     await new Promise((resolve) => setTimeout(resolve, 500));
+    registry.gauge({ name: 'am_changed', help: 'Changed.' }).set({}, 1); // a new body, not the one held
     const refused = await rawRequest(`${server.url}/monitoring/prometheus/am`);
     expect(refused.status).toBe(503);
     expect(refused.headers['retry-after']).toBe('1');
     stalled.destroy();
     await new Promise((resolve) => setTimeout(resolve, 100));
+    const served = await rawRequest(`${server.url}/monitoring/prometheus/am`);
+    expect(served.status).toBe(200);
+    expect(served.body.length).toBeGreaterThan(7 * MIB);
+  });
+
+  it('share one body between them while the data is unchanged, so they cost one copy', async () => {
+    const server = await serve({ source: largeRegistry(), maxUnsentBytes: 12 * MIB });
+    const stalled = [];
+    for (let i = 0; i < 4; i += 1) {
+      stalled.push(await stalledScrape(server.port));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
     const served = await rawRequest(`${server.url}/monitoring/prometheus/am`);
     expect(served.status).toBe(200);
     expect(served.body.length).toBeGreaterThan(7 * MIB);
