@@ -6,6 +6,7 @@ import { InvalidValueError } from './errors.js';
 import { isWellFormed } from './well-formed.js';
 import type { LabelValues } from './labels.js';
 import type { FamilySnapshot } from './collection.js';
+import type { Pace } from './time-slice.js';
 
 /** A distinct counter's series bound to one label set. */
 export interface DistinctCounterChild {
@@ -59,6 +60,11 @@ export class DistinctCounter<L extends string = string> extends Metric<DistinctS
   /** Every series' estimate. */
   collect(): FamilySnapshot {
     return { kind: 'distinct', descriptor: this.descriptor, series: this.readAll((cell) => ({ value: cell.estimate() })) };
+  }
+
+  /** As `collect`, yielding between series as `pace` says (an estimate reads every register). */
+  override async collectPaced(pace: Pace): Promise<FamilySnapshot> {
+    return { kind: 'distinct', descriptor: this.descriptor, series: await this.readAllPaced((cell) => ({ value: cell.estimate() }), pace) };
   }
 
   cellFromState(state: unknown): DistinctSketch {

@@ -5,6 +5,7 @@ import type { Descriptor } from './descriptor.js';
 import { InvalidValueError } from './errors.js';
 import { SeriesTable, type Labels, type SeriesEntry, type SeriesLimits } from './labels.js';
 import type { FamilySnapshot } from './collection.js';
+import type { Pace } from './time-slice.js';
 
 /** What a registry hands each metric it creates: its clock and the bounds on its series. */
 export interface MetricContext extends SeriesLimits {
@@ -48,6 +49,14 @@ export abstract class Metric<C extends Cell<unknown>> {
 
   /** The family at this instant, as writers and encoders read it. */
   abstract collect(): FamilySnapshot | Promise<FamilySnapshot>;
+
+  /**
+   * The family as `collect()` reads it, but yielding to the event loop between series as `pace` says,
+   * so a family of many thousand series does not stall a server. Types with costly reads override it.
+   */
+  collectPaced(_pace: Pace): FamilySnapshot | Promise<FamilySnapshot> {
+    return this.collect();
+  }
 
   /**
    * Drops the series for `labels` (constant labels aside); returns whether there was one. A child bound
@@ -124,6 +133,21 @@ export abstract class Metric<C extends Cell<unknown>> {
   protected readAll<R>(read: (cell: C) => R): (R & { labels: Labels; startMs: number })[] {
     const series = [];
     for (const { labels, startMs, cell } of this.table.all()) series.push({ labels, startMs, ...read(cell) });
+    return series;
+  }
+
+  /**
+   * As `readAll`, awaiting `pace` between series. The series are listed first, so ones created while
+   * this yields are left for the next collection.
+   */
+  protected async readAllPaced<R>(read: (cell: C) => R, pace: Pace): Promise<(R & { labels: Labels; startMs: number })[]> {
+    const entries = [...this.table.all()];
+    const series = [];
+    for (const { labels, startMs, cell } of entries) {
+      series.push({ labels, startMs, ...read(cell) });
+      const turn = pace();
+      if (turn !== undefined) await turn;
+    }
     return series;
   }
 

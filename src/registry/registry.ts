@@ -12,7 +12,7 @@ import { Timer } from './timer.js';
 import { Gauge, type GaugeCollect } from './gauge.js';
 import { GAUGE_COMBINES, type GaugeCombine } from './cells/gauge-value.js';
 import { DistinctCounter } from './distinct-counter.js';
-import { forEachSliced } from './time-slice.js';
+import { DEFAULT_SLICE_MS, forEachSliced, pacer } from './time-slice.js';
 import type { CollectFailure, Collection, FamilySnapshot, Point } from './collection.js';
 
 /** How long a scrape waits for one computed gauge before counting it as failed. */
@@ -177,21 +177,23 @@ export class MetricRegistry {
 
   /**
    * Collects every metric in registration order, then the registry's own counters, yielding to the
-   * event loop between families of a large registry. A computed gauge whose callback throws, rejects
+   * event loop between families of a large registry and between the series of a large family. A computed gauge whose callback throws, rejects
    * or outlasts `collectTimeoutMs` is left out and reported in `failures` (and counted in the
    * `am_metrics_collect_errors_total` counter); the other families are unaffected.
    */
   async collect(): Promise<Collection> {
     const families: FamilySnapshot[] = [];
     const failures: CollectFailure[] = [];
+    const monotonic = (): number => this.registryClock.monotonic();
+    const pace = pacer(monotonic);
     await forEachSliced(this.allMetrics(), async (metric) => {
       try {
-        families.push(metric instanceof Gauge && metric.isComputed ? await this.bounded(metric.collect()) : await metric.collect());
+        families.push(metric instanceof Gauge && metric.isComputed ? await this.bounded(metric.collect()) : await metric.collectPaced(pace));
       } catch (error) {
         failures.push({ metric: metric.descriptor.name, error });
         this.countCollectError(metric.descriptor.name);
       }
-    }, () => this.registryClock.monotonic());
+    }, monotonic, DEFAULT_SLICE_MS, pace);
     families.push(...this.ownCounters());
     return { timeMs: this.registryClock.now(), resource: this.defaultLabels, families, failures };
   }

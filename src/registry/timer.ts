@@ -4,6 +4,7 @@ import { Metric } from './metric.js';
 import { TimerCell, type TimerCellState } from './cells/timer-cell.js';
 import type { LabelValues } from './labels.js';
 import type { FamilySnapshot } from './collection.js';
+import type { Pace } from './time-slice.js';
 
 /** A timer's series bound to one label set, for hot paths. */
 export interface TimerChild {
@@ -63,6 +64,12 @@ export class Timer<L extends string = string> extends Metric<TimerCell> {
   collect(): FamilySnapshot {
     const nowMs = this.context.clock.now();
     return { kind: 'timer', descriptor: this.descriptor, series: this.readAll((cell) => cell.read(nowMs)) };
+  }
+
+  /** As `collect`, yielding between series as `pace` says (reading quantiles costs tens of µs a series). */
+  override async collectPaced(pace: Pace): Promise<FamilySnapshot> {
+    const nowMs = this.context.clock.now();
+    return { kind: 'timer', descriptor: this.descriptor, series: await this.readAllPaced((cell) => cell.read(nowMs), pace) };
   }
 
   cellFromState(state: unknown): TimerCell {

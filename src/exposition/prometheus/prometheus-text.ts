@@ -2,7 +2,7 @@
 // I/O, no clock, never reaches into a metric's cells.
 import type { Collection, FamilySnapshot, Point } from '../../registry/collection.js';
 import type { Labels } from '../../registry/labels.js';
-import { forEachSliced } from '../../registry/time-slice.js';
+import { pacer, type Pace } from '../../registry/time-slice.js';
 import { formatValue, labelBlock, labelPairs, escapeHelp, type ExpositionFormat } from './format.js';
 import { sumName, TIMER_UNIT_SUFFIX, type NamingProfile } from './sample-names.js';
 
@@ -84,7 +84,8 @@ export function writePrometheusText(collection: Collection, options: WriteOption
  */
 export async function renderPrometheusText(collection: Collection, options: WriteOptions = {}): Promise<string> {
   const writer = new ExpositionWriter(collection.resource, options, Infinity);
-  await forEachSliced(collection.families, (family) => writer.addOrThrow(family), () => performance.now());
+  const pace = pacer(() => performance.now());
+  for (const family of collection.families) await writer.addPaced(family, pace);
   return writer.finish();
 }
 
@@ -97,12 +98,16 @@ export async function renderPrometheusText(collection: Collection, options: Writ
 export async function renderExposition(collection: Collection, options: RenderOptions = {}): Promise<RenderResult> {
   const writer = new ExpositionWriter(collection.resource, options, options.maxBytes ?? Infinity);
   const leftOut: LeftOutFamily[] = [];
-  const add = (family: FamilySnapshot): void => {
-    const failure = writer.tryAdd(family);
-    if (failure !== undefined) leftOut.push(failure);
+  const pace = pacer(() => performance.now());
+  const add = async (family: FamilySnapshot): Promise<void> => {
+    try {
+      await writer.addPaced(family, pace);
+    } catch (error) {
+      leftOut.push({ metric: family.descriptor.name, error });
+    }
   };
-  await forEachSliced(collection.families, add, () => performance.now());
-  for (const family of options.trailer?.(leftOut) ?? []) add(family);
+  for (const family of collection.families) await add(family);
+  for (const family of options.trailer?.(leftOut) ?? []) await add(family);
   return { text: writer.finish(), leftOut };
 }
 
@@ -128,36 +133,50 @@ class ExpositionWriter {
     this.totalType = this.format === 'prometheus' ? 'counter' : 'unknown';
   }
 
-  /** Adds one family whole, or nothing and returns why. */
-  tryAdd(family: FamilySnapshot): LeftOutFamily | undefined {
-    try {
-      this.addOrThrow(family);
-      return undefined;
-    } catch (error) {
-      return { metric: family.descriptor.name, error };
-    }
-  }
-
   /** Adds one family whole. @throws whatever rendering it throws, or ExpositionTooLargeError; nothing is added then. */
   addOrThrow(family: FamilySnapshot): void {
     this.staged = new Map();
     try {
       this.add(family);
-      let bytes = 0;
-      for (const [name, block] of this.staged) {
-        bytes += Buffer.byteLength(block.body, 'utf8') + (this.blocks.has(name) ? 0 : headerBytes(name, block.help));
-      }
-      if (this.bytes + bytes > this.maxBytes) throw new ExpositionTooLargeError(family.descriptor.name, this.maxBytes);
-      for (const [name, block] of this.staged) {
-        const committed = this.blocks.get(name);
-        if (committed === undefined) this.blocks.set(name, block);
-        else committed.body += block.body;
-      }
-      this.bytes += bytes;
+      this.commit(family.descriptor.name);
     } finally {
       this.staged = new Map();
     }
   }
+
+  /**
+   * As `addOrThrow`, rendering a large family RENDER_CHUNK_SERIES series at a time and awaiting `pace`
+   * in between, so one family of many thousand series does not stall the event loop.
+   */
+  async addPaced(family: FamilySnapshot, pace: Pace): Promise<void> {
+    this.staged = new Map();
+    try {
+      for (const part of chunksOf(family)) {
+        this.add(part);
+        const turn = pace();
+        if (turn !== undefined) await turn;
+      }
+      this.commit(family.descriptor.name);
+    } finally {
+      this.staged = new Map();
+    }
+  }
+
+  /** Moves the staged blocks into the exposition. @throws ExpositionTooLargeError past maxBytes; nothing moves then. */
+  private commit(metric: string): void {
+    let bytes = 0;
+    for (const [name, block] of this.staged) {
+      bytes += Buffer.byteLength(block.body, 'utf8') + (this.blocks.has(name) ? 0 : headerBytes(name, block.help));
+    }
+    if (this.bytes + bytes > this.maxBytes) throw new ExpositionTooLargeError(metric, this.maxBytes);
+    for (const [name, block] of this.staged) {
+      const committed = this.blocks.get(name);
+      if (committed === undefined) this.blocks.set(name, block);
+      else committed.body += block.body;
+    }
+    this.bytes += bytes;
+  }
+
 
   /** Renders the samples of one family into staged blocks. */
   private add(family: FamilySnapshot): void {
@@ -256,6 +275,19 @@ class ExpositionWriter {
       this.checkRoom(name);
     }
   }
+}
+
+/** Series rendered between two looks at the pace of a render. */
+const RENDER_CHUNK_SERIES = 256;
+
+/** `family` in parts of at most RENDER_CHUNK_SERIES series (the family itself when it is small). */
+function chunksOf(family: FamilySnapshot): FamilySnapshot[] {
+  if (!Array.isArray(family.series) || family.series.length <= RENDER_CHUNK_SERIES) return [family];
+  const parts: FamilySnapshot[] = [];
+  for (let i = 0; i < family.series.length; i += RENDER_CHUNK_SERIES) {
+    parts.push({ ...family, series: family.series.slice(i, i + RENDER_CHUNK_SERIES) } as FamilySnapshot);
+  }
+  return parts;
 }
 
 /** Bytes of a family's `# HELP` and `# TYPE` lines, near enough for the size bound. */
