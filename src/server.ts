@@ -38,8 +38,9 @@ type Handler = (req: Request, res: Response) => void | Promise<void>;
  * with the `page` option (e.g. `amLivePage`), `/monitoring`: a live page with the JSON it polls
  * (`/monitoring/data`) and its script, styles and charting library (`/monitoring/assets/*`), behind the
  * same access control.
- * Paths match exactly (case and trailing slash count); OPTIONS gets 204 with `Allow` and no
- * credentials are asked for it; other methods get 405; other paths pass on to the host app. With auth configured every spelling of a metrics path needs credentials.
+ * Paths match exactly (case and trailing slash count); OPTIONS gets 204 with `Allow` and asks for no
+ * credentials; other methods get 405; other paths pass on to the host app. With auth configured every
+ * spelling of a metrics path needs credentials for anything but OPTIONS.
  * The router installs no signal handlers and keeps no timers.
  * @throws ServerConfigError for unusable auth, throttle or limit settings.
  */
