@@ -49,6 +49,7 @@ async function serve(settings: ServeSettings): Promise<void> {
   });
   simulator?.start();
   stopOnSignals(server, simulator);
+  reloadOnHangup(server, settings);
   process.stdout.write(`${startLine(server, settings, simulator)}\n`);
 }
 
@@ -97,6 +98,23 @@ const AUTH_VARIABLES: Readonly<Record<string, string>> = {
   'basic.password': 'METRICS_PASSWORD (or METRICS_PASSWORD_FILE)',
   bearerToken: 'METRICS_BEARER_TOKEN',
 };
+
+/**
+ * SIGHUP re-reads the TLS certificate and key (after a certificate rotation) without dropping
+ * connections; a bad new file keeps the current certificate and says why. Without TLS it only says
+ * there is nothing to reload: SIGHUP never ends the process.
+ */
+function reloadOnHangup(server: RunningServer, settings: ServeSettings): void {
+  process.on('SIGHUP', () => {
+    server.reloadTls().then(
+      (isReloaded) => {
+        if (isReloaded) process.stdout.write('am-metrics reloaded the TLS certificate and key (SIGHUP)\n');
+        else process.stderr.write('am-metrics: SIGHUP: no TLS certificate to reload\n');
+      },
+      (error: unknown) => process.stderr.write(`am-metrics: SIGHUP: keeping the current certificate: ${describeStartError(error, settings)}\n`),
+    );
+  });
+}
 
 /** A failure to start, already phrased for the operator. */
 class StartError extends Error {}

@@ -101,6 +101,13 @@ export interface RunningServer {
    * calling it again returns the same promise.
    */
   close(): Promise<void>;
+  /**
+   * Reads the TLS certificate and key files again and serves new connections with them; connections
+   * already open keep theirs. Resolves true once reloaded, false on a plain HTTP server.
+   * @throws ServerConfigError (rejects) naming the file when it is unreadable or unusable; the server
+   *   then keeps the certificate it had.
+   */
+  reloadTls(): Promise<boolean>;
 }
 
 /**
@@ -129,7 +136,17 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const { address, port } = server.address() as AddressInfo;
   const scheme = options.tls === undefined ? 'http' : 'https';
   let closing: Promise<void> | undefined;
-  return { url: `${scheme}://${displayHost(address)}:${port}`, address, port, close: () => (closing ??= closeServer(server, drain)) };
+  return {
+    url: `${scheme}://${displayHost(address)}:${port}`,
+    address,
+    port,
+    close: () => (closing ??= closeServer(server, drain)),
+    reloadTls: async () => {
+      if (options.tls === undefined) return false;
+      (server as HttpsServer).setSecureContext(await loadTls(options.tls));
+      return true;
+    },
+  };
 }
 
 function createApp(options: StartServerOptions): express.Express {
