@@ -10,7 +10,7 @@ export { Gauge, SOURCE_LABEL, type GaugeChild, type GaugeCollect } from './regis
 export type { GaugeCombine } from './registry/cells/gauge-value.js';
 export { DistinctCounter, type DistinctCounterChild } from './registry/distinct-counter.js';
 export { DistinctSketch, type DistinctSketchJson } from './registry/cells/hyperloglog.js';
-export { hashReady } from './registry/cells/string-hash.js';
+export { hashReady, setDistinctHashKey } from './registry/cells/string-hash.js';
 export { DEFAULT_MAX_SERIES, OVERFLOW_LABEL_VALUE, type Labels, type LabelValues } from './registry/labels.js';
 export { DEFAULT_MAX_LABEL_VALUE_BYTES, DEFAULT_MAX_REGISTRY_SERIES } from './registry/labels.js';
 export { MetricsError, InvalidNameError, InvalidLabelError, InvalidValueError, MetricConflictError, InvalidOptionError } from './registry/errors.js';
