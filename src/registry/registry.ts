@@ -177,9 +177,10 @@ export class MetricRegistry {
 
   /**
    * Collects every metric in registration order, then the registry's own counters, yielding to the
-   * event loop between families of a large registry and between the series of a large family. A computed gauge whose callback throws, rejects
-   * or outlasts `collectTimeoutMs` is left out and reported in `failures` (and counted in the
-   * `am_metrics_collect_errors_total` counter); the other families are unaffected.
+   * event loop between families of a large registry and between the series of a large family. A
+   * computed gauge whose callback throws, rejects or outlasts `collectTimeoutMs` is left out and
+   * reported in `failures` (and counted in the `am_metrics_collect_errors_total` counter); the other
+   * families are unaffected.
    */
   async collect(): Promise<Collection> {
     const families: FamilySnapshot[] = [];
