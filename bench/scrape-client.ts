@@ -1,8 +1,10 @@
-// A scrape load generator run as its own process by load.bench.ts: CONCURRENCY clients scrape URL back
-// to back for SECONDS, then it prints how many scrapes completed. Loopback only; stops by itself.
+// A scrape load generator run as its own process by the load benches: CONCURRENCY clients scrape URL
+// back to back for SECONDS (gzipped with a fourth argument `gzip`), then it prints how many scrapes
+// completed. Loopback only; stops by itself.
 import { Agent, request } from 'node:http';
 
-const [url, concurrencyText, secondsText] = process.argv.slice(2);
+const [url, concurrencyText, secondsText, encoding] = process.argv.slice(2);
+const headers = encoding === 'gzip' ? { 'Accept-Encoding': 'gzip' } : {};
 if (url === undefined || !/^http:\/\/127\.0\.0\.1:\d+\//.test(url)) throw new Error('usage: scrape-client <http://127.0.0.1:port/path> <concurrency> <seconds>');
 const concurrency = Number(concurrencyText);
 const end = performance.now() + Number(secondsText) * 1_000;
@@ -10,7 +12,7 @@ const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
 
 function scrape(): Promise<void> {
   return new Promise((resolve, reject) => {
-    const req = request(url!, { agent }, (res) => {
+    const req = request(url!, { agent, headers }, (res) => {
       res.resume();
       res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`status ${res.statusCode}`))));
     });

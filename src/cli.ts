@@ -59,21 +59,29 @@ async function serve(settings: ServeSettings): Promise<void> {
   const workers = isCluster ? await forkServeWorkers(settings) : undefined;
   simulator?.start();
   stopOnSignals(server, simulator, workers);
+  reloadOnHangup(server, settings);
   process.stdout.write(`${startLine(server, settings, simulator, workers)}\n`);
 }
 
-/** The one line printed once the server listens: where, which paths, and what feeds it. */
+/**
+ * The one line printed once the server listens: the address actually bound (`0.0.0.0` is every
+ * interface, not `localhost`), which paths, who may read them, and what feeds it.
+ */
 function startLine(server: RunningServer, settings: ServeSettings, simulator: Simulator | undefined, workers?: WorkerPool): string {
   const [main, ...aliases] = [...AIC_PATHS, ...LEGACY_PATHS, JSON_PATH, MONITORING_PAGE_PATH];
   const auth = [settings.auth.basic === undefined ? [] : ['basic'], settings.auth.bearerToken === undefined ? [] : ['bearer']].flat();
+  const isEveryInterface = server.address === '0.0.0.0' || server.address === '::';
   const notes = [
+    ...(isEveryInterface ? ['every interface'] : []),
     `also ${aliases.join(', ')}`,
     settings.podName === null ? 'no pod label' : `pod ${settings.podName}`,
-    ...(auth.length > 0 ? [`auth: ${auth.join(' or ')}`] : []),
+    auth.length > 0 ? `auth: ${auth.join(' or ')}` : 'NO AUTH: anyone who can reach this port can read the metrics',
     ...(workers === undefined ? [] : [`workers: ${workers.pids.length} (pids ${workers.pids.join(', ')})`]),
     simulatorNote(settings, simulator),
   ];
-  return `am-metrics listening on ${server.url}${main} (${notes.join('; ')})`;
+  const scheme = settings.tls === undefined ? 'http' : 'https';
+  const host = server.address.includes(':') ? `[${server.address}]` : server.address;
+  return `am-metrics listening on ${scheme}://${host}:${server.port}${main} (${notes.join('; ')})`;
 }
 
 function simulatorNote(settings: ServeSettings, simulator: Simulator | undefined): string {
@@ -102,6 +110,30 @@ function stopOnSignals(server: RunningServer, simulator: Simulator | undefined, 
   process.on('SIGINT', stop);
 }
 
+/** The variables the auth options came from, to name them in start errors. */
+const AUTH_VARIABLES: Readonly<Record<string, string>> = {
+  'basic.username': 'METRICS_USERNAME',
+  'basic.password': 'METRICS_PASSWORD (or METRICS_PASSWORD_FILE)',
+  bearerToken: 'METRICS_BEARER_TOKEN',
+};
+
+/**
+ * SIGHUP re-reads the TLS certificate and key (after a certificate rotation) without dropping
+ * connections; a bad new file keeps the current certificate and says why. Without TLS it only says
+ * there is nothing to reload: SIGHUP never ends the process.
+ */
+function reloadOnHangup(server: RunningServer, settings: ServeSettings): void {
+  process.on('SIGHUP', () => {
+    server.reloadTls().then(
+      (isReloaded) => {
+        if (isReloaded) process.stdout.write('am-metrics reloaded the TLS certificate and key (SIGHUP)\n');
+        else process.stderr.write('am-metrics: SIGHUP: no TLS certificate to reload\n');
+      },
+      (error: unknown) => process.stderr.write(`am-metrics: SIGHUP: keeping the current certificate: ${describeStartError(error, settings)}\n`),
+    );
+  });
+}
+
 /** A failure to start, already phrased for the operator. */
 class StartError extends Error {}
 
@@ -119,7 +151,9 @@ function describeStartError(error: unknown, settings: ServeSettings): string {
       return `cannot listen on ${where}: cannot resolve host ${JSON.stringify(settings.host)}`;
     default:
       if (!(error instanceof ServerConfigError)) return `cannot start: ${describeError(error)}`;
-      return error.message.replace(/^tls\.(cert|key)\b/, (_, which: string) => `--tls-${which}`);
+      return error.message
+        .replace(/^tls\.(cert|key)\b/, (_, which: string) => `--tls-${which}`)
+        .replace(/^auth\.(basic\.username|basic\.password|bearerToken)\b/, (_, option: string) => AUTH_VARIABLES[option] ?? option);
   }
 }
 

@@ -2,7 +2,8 @@
 // AM live page and JSON ids to mount on them. Re-exports only.
 export { createMetricsRouter, startServer, DEFAULT_PORT, type MetricsSource, type StartServerOptions, type RunningServer } from './server.js';
 export type { MetricsRouterOptions } from './http/handlers.js';
-export type { Collector } from './http/shared-scrape.js';
+export { DEFAULT_MAX_EXPOSITION_BYTES, type Collector } from './http/shared-scrape.js';
+export { DEFAULT_MAX_UNSENT_BYTES, DEFAULT_WRITE_TIMEOUT_MS } from './http/unsent-bodies.js';
 export type { AuthOptions, BasicCredentials } from './http/auth.js';
 export { authFromEnvironment } from './http/auth-environment.js';
 export type { AuthThrottleOptions } from './http/auth-throttle.js';

@@ -12,13 +12,15 @@ export { Gauge, SOURCE_LABEL, type GaugeChild, type GaugeCollect } from './regis
 export type { GaugeCombine } from './registry/cells/gauge-value.js';
 export { DistinctCounter, type DistinctCounterChild } from './registry/distinct-counter.js';
 export { DistinctSketch, type DistinctSketchJson } from './registry/cells/hyperloglog.js';
-export { hashReady } from './registry/cells/string-hash.js';
+export { hashReady, setDistinctHashKey } from './registry/cells/string-hash.js';
 export { DEFAULT_MAX_SERIES, OVERFLOW_LABEL_VALUE, type Labels, type LabelValues } from './registry/labels.js';
-export { MetricsError, InvalidNameError, InvalidLabelError, InvalidValueError, MetricConflictError } from './registry/errors.js';
+export { DEFAULT_MAX_LABEL_VALUE_BYTES, DEFAULT_MAX_REGISTRY_SERIES } from './registry/labels.js';
+export { MetricsError, InvalidNameError, InvalidLabelError, InvalidValueError, MetricConflictError, InvalidOptionError } from './registry/errors.js';
 export type { Clock } from './registry/clock.js';
 export { TIMER_QUANTILES } from './registry/collection.js';
 export type { Collection, CollectFailure, FamilySnapshot, SeriesBase, CountSum, TimerSeries, QuantileValue, Point, Rates, BucketCount, HistogramSeries, NativeBuckets } from './registry/collection.js';
 export { writePrometheusText, renderPrometheusText, CONTENT_TYPES, type NamingProfile, type WriteOptions } from './exposition/prometheus/prometheus-text.js';
+export { renderExposition, ExpositionTooLargeError, type RenderOptions, type RenderResult, type LeftOutFamily } from './exposition/prometheus/prometheus-text.js';
 export type { ExpositionFormat } from './exposition/prometheus/format.js';
 export { writePrometheusProtobuf, renderPrometheusProtobuf, metricFamilies, PROTOBUF_CONTENT_TYPE, type MetricFamilyMessage } from './exposition/prometheus-protobuf/protobuf-exposition.js';
 export { jsonView, jsonEntry, jsonEntries, jsonEntryId, idSegment, type JsonEntry, type JsonHistogramEntry, type JsonFields, type JsonQueryResult, type JsonIdOf, type JsonViewOptions } from './exposition/am-json/json-view.js';

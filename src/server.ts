@@ -1,6 +1,6 @@
 // The HTTP face of the exporter: an express router a host app mounts, and a standalone server around
 // it. The only file that imports express; what each endpoint answers lives in src/http/.
-import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpServer, type Server as HttpServer, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
@@ -14,6 +14,7 @@ import { sendPlain } from './http/responses.js';
 import { applyLimits, resolveLimits, serverOptions, type ServerLimits } from './http/server-limits.js';
 import { loadTls, type TlsOptions } from './http/tls.js';
 import { defaultLogger, describeError } from './http/logger.js';
+import { ServerConfigError } from './http/errors.js';
 
 /**
  * What the endpoints read: a registry (or anything that collects, such as a cluster primary), or
@@ -23,6 +24,8 @@ export type MetricsSource = Collector | { readonly registry: Collector };
 
 /** Port of the standalone server when none is given (AM's usual HTTP port). */
 export const DEFAULT_PORT = 8080;
+/** Highest TCP port number. */
+const MAX_PORT = 65_535;
 /** How long `close()` lets requests in flight finish before cutting their connections. */
 const CLOSE_GRACE_MS = 5_000;
 
@@ -36,8 +39,9 @@ type Handler = (req: Request, res: Response) => void | Promise<void>;
  * with the `page` option (e.g. `amLivePage`), `/monitoring`: a live page with the JSON it polls
  * (`/monitoring/data`) and its script, styles and charting library (`/monitoring/assets/*`), behind the
  * same access control.
- * Paths match exactly (case and trailing slash count); other methods on them get 405, other paths pass
- * on to the host app. With auth configured every spelling of a metrics path needs credentials.
+ * Paths match exactly (case and trailing slash count); OPTIONS gets 204 with `Allow` and asks for no
+ * credentials; other methods get 405; other paths pass on to the host app. With auth configured every
+ * spelling of a metrics path needs credentials for anything but OPTIONS.
  * The router installs no signal handlers and keeps no timers.
  * @throws ServerConfigError for unusable auth, throttle or limit settings.
  */
@@ -47,7 +51,7 @@ export function createMetricsRouter(source: MetricsSource, options: MetricsRoute
   router.use((req, res, next) => {
     if (handlers.guard(req, res)) next();
   });
-  const refuse: Handler = (req, res) => handlers.methodNotAllowed(req, res);
+  const refuse: Handler = (req, res) => (req.method === 'OPTIONS' ? handlers.options(req, res) : handlers.methodNotAllowed(req, res));
   for (const path of AIC_PATHS) addRoute(router, path, (req, res) => handlers.prometheus('aic', req, res), refuse);
   for (const path of LEGACY_PATHS) addRoute(router, path, (req, res) => handlers.prometheus('legacy', req, res), refuse);
   addRoute(router, JSON_PATH, (req, res) => handlers.json(req, res), refuse);
@@ -67,7 +71,7 @@ function addPage(router: Router, handlers: MetricsHandlers, content: LivePage, r
     .all((req, res, next) => (page.hasAsset(req.params.file ?? '') ? refuse(req, res) : next()));
 }
 
-/** GET (and so HEAD: express answers it with the GET handler, minus the body) and 405 for the rest. */
+/** GET (and so HEAD: express answers it with the GET handler, minus the body), 204 for OPTIONS and 405 for the rest. */
 function addRoute(router: Router, path: string, get: Handler, otherMethods: Handler): void {
   router.route(path).get(get).all(otherMethods);
 }
@@ -89,22 +93,37 @@ export interface StartServerOptions extends MetricsRouterOptions {
 export interface RunningServer {
   /** Base URL, e.g. `https://127.0.0.1:9443` (`localhost` when listening on all interfaces). */
   readonly url: string;
+  /** The address bound, as the system reports it: `0.0.0.0` or `::` when listening on all interfaces. */
+  readonly address: string;
   readonly port: number;
   /**
    * Stops accepting connections, closes idle ones, lets requests in flight finish for a few seconds
-   * (CLOSE_GRACE_MS) and then cuts the rest. Resolves once the server has closed; calling it again
-   * returns the same promise.
+   * (CLOSE_GRACE_MS) and then cuts the rest. Responses from then on carry `Connection: close`, so
+   * kept-alive clients see a clean end rather than a reset. Resolves once the server has closed;
+   * calling it again returns the same promise.
    */
   close(): Promise<void>;
+  /**
+   * Reads the TLS certificate and key files again and serves new connections with them; connections
+   * already open keep theirs. Resolves true once reloaded, false on a plain HTTP server.
+   * @throws ServerConfigError (rejects) naming the file when it is unreadable or unusable; the server
+   *   then keeps the certificate it had.
+   */
+  reloadTls(): Promise<boolean>;
 }
 
 /**
  * Starts the standalone exporter: the metrics router, 404 for any other path, a bare 500 for anything
  * unexpected, no `X-Powered-By`, and the bounds of `limits`. Installs no signal handlers.
- * @throws ServerConfigError (rejects) for bad settings or an unreadable TLS file; rejects with the
- *   listen error (e.g. EADDRINUSE) when the port cannot be bound.
+ * @throws ServerConfigError (rejects) for bad settings (a port that is not a whole number from 0 to
+ *   65535, an empty host, ...) or an unreadable TLS file; rejects with the listen error (e.g.
+ *   EADDRINUSE) when the port cannot be bound.
  */
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
+  const listenPort = checkPort(options.port ?? DEFAULT_PORT);
+  if (options.host !== undefined && (typeof options.host !== 'string' || options.host.trim() === '')) {
+    throw new ServerConfigError('host', `must be a non-empty address or host name, got ${JSON.stringify(options.host)}`);
+  }
   const limits = resolveLimits(options.limits);
   const app = createApp(options);
   const server: HttpServer | HttpsServer =
@@ -112,13 +131,24 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       ? createHttpServer(serverOptions(limits), app)
       : createHttpsServer({ ...serverOptions(limits), ...(await loadTls(options.tls)) }, app);
   applyLimits(server, limits);
-  await listen(server, options.port ?? DEFAULT_PORT, options.host);
+  const drain = drainOnClose(server);
+  await listen(server, listenPort, options.host);
   const logger = options.logger ?? defaultLogger;
   server.on('error', (error) => logger(`am-metrics: server error: ${describeError(error)}`));
   const { address, port } = server.address() as AddressInfo;
   const scheme = options.tls === undefined ? 'http' : 'https';
   let closing: Promise<void> | undefined;
-  return { url: `${scheme}://${displayHost(address)}:${port}`, port, close: () => (closing ??= closeServer(server)) };
+  return {
+    url: `${scheme}://${displayHost(address)}:${port}`,
+    address,
+    port,
+    close: () => (closing ??= closeServer(server, drain)),
+    reloadTls: async () => {
+      if (options.tls === undefined) return false;
+      (server as HttpsServer).setSecureContext(await loadTls(options.tls));
+      return true;
+    },
+  };
 }
 
 function createApp(options: StartServerOptions): express.Express {
@@ -135,8 +165,20 @@ function createApp(options: StartServerOptions): express.Express {
   return app;
 }
 
+/** Node would take a string such as `'abc'` as a Unix socket path and -1 as "any port". */
+function checkPort(port: unknown): number {
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > MAX_PORT) {
+    throw new ServerConfigError('port', `must be a whole number from 0 to ${MAX_PORT}, got ${typeof port === 'string' ? JSON.stringify(port) : String(port)}`);
+  }
+  return port;
+}
+
 function collectorOf(source: MetricsSource): Collector {
-  return 'registry' in source ? source.registry : source;
+  const collector = typeof source === 'object' && source !== null && 'registry' in source ? source.registry : source;
+  if (typeof (collector as Partial<Collector> | null | undefined)?.collect !== 'function') {
+    throw new ServerConfigError('source', `must be a registry or hold one (an object with collect()), got ${source === null ? 'null' : typeof source}`);
+  }
+  return collector;
 }
 
 function listen(server: HttpServer | HttpsServer, port: number, host: string | undefined): Promise<void> {
@@ -154,10 +196,35 @@ function displayHost(address: string): string {
   return address.includes(':') ? `[${address}]` : address;
 }
 
-function closeServer(server: HttpServer | HttpsServer): Promise<void> {
+/**
+ * Marks the server as closing for its responses: from then on every response, in flight or new on a
+ * kept-alive socket, carries `Connection: close`, so Node ends the socket after it and the client
+ * reconnects elsewhere instead of meeting a reset at the grace cut. Returns the function that starts it.
+ */
+function drainOnClose(server: HttpServer | HttpsServer): () => void {
+  const inFlight = new Set<ServerResponse>();
+  let isClosing = false;
+  const closeAfter = (res: ServerResponse): void => {
+    if (!res.headersSent) res.setHeader('Connection', 'close');
+    res.once('finish', () => server.closeIdleConnections());
+  };
+  // Prepended, so it runs before the app may answer synchronously.
+  server.prependListener('request', (_req, res: ServerResponse) => {
+    if (isClosing) return closeAfter(res);
+    inFlight.add(res);
+    res.once('close', () => inFlight.delete(res));
+  });
+  return () => {
+    isClosing = true;
+    for (const res of inFlight) closeAfter(res);
+  };
+}
+
+function closeServer(server: HttpServer | HttpsServer, drain: () => void): Promise<void> {
   return new Promise((resolve, reject) => {
     const cut = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS);
     cut.unref();
+    drain();
     server.close((error) => {
       clearTimeout(cut);
       if (error === undefined) resolve();

@@ -99,12 +99,42 @@ export function parseCommandLine(args: readonly string[], env: Environment, defa
   return { kind: 'serve', settings };
 }
 
+/**
+ * The flags given, each at most once. A value that starts with a dash and reads as a number
+ * (`--port -1`) is taken as the flag's value, so the range check can say what is wrong with it.
+ */
 function parseFlags(args: readonly string[]) {
+  let parsed;
   try {
-    return parseArgs({ args: [...args], options: FLAGS, strict: true, allowPositionals: false });
+    parsed = parseArgs({ args: joinNegativeValues(args), options: FLAGS, strict: true, allowPositionals: false, tokens: true });
   } catch (error) {
     throw new UsageError(describeParseError(error));
   }
+  const seen = new Set<string>();
+  for (const token of parsed.tokens) {
+    if (token.kind !== 'option') continue;
+    if (seen.has(token.name)) throw new UsageError(`--${token.name} is given more than once; give it once`);
+    seen.add(token.name);
+  }
+  return parsed;
+}
+
+/** `--flag -1` as `--flag=-1` for flags that take a value, so node:util does not read `-1` as a flag. */
+function joinNegativeValues(args: readonly string[]): string[] {
+  const joined: string[] = [];
+  for (let i = 0; i < args.length; i += 1) {
+    const arg = args[i] as string;
+    const next = args[i + 1];
+    const flag = /^--([a-z-]+)$/.exec(arg)?.[1];
+    const takesValue = flag !== undefined && Object.hasOwn(FLAGS, flag) && FLAGS[flag as keyof typeof FLAGS].type === 'string';
+    if (takesValue && next !== undefined && /^-[\d.]/.test(next)) {
+      joined.push(`${arg}=${next}`);
+      i += 1;
+    } else {
+      joined.push(arg);
+    }
+  }
+  return joined;
 }
 
 /** node:util's messages span lines and mention internals; these say the same in one line. */
@@ -134,7 +164,7 @@ function integerIn(text: string, min: number, max: number, source: string): numb
 
 function rateOf(text: string | undefined): number {
   if (text === undefined) return DEFAULT_RATE;
-  const value = /^\s*(\d+(\.\d*)?|\.\d+)\s*$/.test(text) ? Number(text) : Number.NaN;
+  const value = /^\s*[+-]?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?\s*$/i.test(text) ? Number(text) : Number.NaN;
   if (!(value > 0 && value <= MAX_RATE)) {
     throw new UsageError(`--rate must be a number of logins per second above 0 and at most ${MAX_RATE}, got ${JSON.stringify(text)}`);
   }

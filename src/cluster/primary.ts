@@ -6,6 +6,7 @@ import type { CollectFailure, Collection, FamilySnapshot } from '../registry/col
 import type { Descriptor } from '../registry/descriptor.js';
 import type { Labels } from '../registry/labels.js';
 import type { RegistryState } from '../registry/registry.js';
+import { DISTINCT_KEY_ENV, distinctHashSecret } from '../registry/cells/string-hash.js';
 import { ClusterConfigError } from './errors.js';
 import { mergeStates, type MergedStates, type SourcedState } from './merge.js';
 import { ReportedStates } from './reported-states.js';
@@ -73,6 +74,8 @@ export class ClusterPrimary {
   constructor(private readonly options: ClusterPrimaryOptions = {}) {
     if (!cluster.isPrimary) throw new ClusterConfigError('clusterMetrics.primary() runs in the cluster primary, not in a worker');
     this.timeoutMs = checkTimeout(options.timeoutMs);
+    // Workers forked from now on inherit this process's distinct-hash secret, so their sketches merge.
+    process.env[DISTINCT_KEY_ENV] = distinctHashSecret();
     this.own = options.registry === undefined ? undefined : 'state' in options.registry ? options.registry : options.registry.registry;
     this.defaultLabels = options.defaultLabels ?? (this.own as { labels?: Labels } | undefined)?.labels ?? {};
     this.createdMs = (options.now ?? Date.now)();

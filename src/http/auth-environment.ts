@@ -14,14 +14,22 @@ export const AUTH_ENVIRONMENT = {
 
 /**
  * Auth options from `METRICS_USERNAME` with `METRICS_PASSWORD` or `METRICS_PASSWORD_FILE` (HTTP Basic)
- * and `METRICS_BEARER_TOKEN`; an empty variable counts as unset, and nothing set means no auth.
+ * and `METRICS_BEARER_TOKEN`. No auth only when none of these variables is set at all: a variable
+ * that is set but empty (a Kubernetes secret that resolved empty) fails closed.
  * A password file loses one trailing line break (as `echo` and most secret mounts add one).
- * @throws ServerConfigError naming the variable when a username has no password or a password no
- *   username, when both password variables are set, or when the password file is unreadable or empty.
- *   Messages name variables and paths, never a secret.
+ * @throws ServerConfigError naming the variable when one is set but empty or blank, when a username
+ *   has no password or a password no username, when both password variables are set, or when the
+ *   password file is unreadable or blank. Messages name variables and paths, never a secret.
+ *   Secret strength (MIN_SECRET_LENGTH) is the Authenticator's check.
  */
 export function authFromEnvironment(env: Readonly<Record<string, string | undefined>> = process.env): AuthOptions {
-  const read = (name: string): string | undefined => (env[name] === '' ? undefined : env[name]);
+  const read = (name: string): string | undefined => {
+    const value = env[name];
+    if (value !== undefined && value.trim() === '') {
+      throw new ServerConfigError(name, 'is set but empty; unset it to serve without auth, or give it a value');
+    }
+    return value;
+  };
   const username = read(AUTH_ENVIRONMENT.username);
   const password = passwordFrom(read(AUTH_ENVIRONMENT.password), read(AUTH_ENVIRONMENT.passwordFile));
   const bearerToken = read(AUTH_ENVIRONMENT.bearerToken);
@@ -50,6 +58,6 @@ function passwordFrom(password: string | undefined, file: string | undefined): s
     throw new ServerConfigError(AUTH_ENVIRONMENT.passwordFile, `cannot read ${JSON.stringify(file)} (${code})`);
   }
   const trimmed = content.replace(/\r?\n$/, '');
-  if (trimmed === '') throw new ServerConfigError(AUTH_ENVIRONMENT.passwordFile, `${JSON.stringify(file)} is empty`);
+  if (trimmed.trim() === '') throw new ServerConfigError(AUTH_ENVIRONMENT.passwordFile, `${JSON.stringify(file)} is empty or blank`);
   return trimmed;
 }

@@ -23,9 +23,9 @@ interface FailureWindow {
 
 /**
  * Failed authentications per client (its remote address), in fixed windows opened by the first failure.
- * A client with `maxFailures` failures in its window is refused until the window ends, whatever it
- * sends, so a correct guess is not confirmed either. A success clears the client's record.
- * Time comes from the `now` given (monotonic milliseconds).
+ * A client with `maxFailures` failures in its window has its further failed attempts refused (429)
+ * until the window ends. Requests with valid credentials are never asked about: one address may be
+ * shared by an attacker and the real scraper. Time comes from the `now` given (monotonic milliseconds).
  */
 export class AuthThrottle {
   private readonly windows = new Map<string, FailureWindow>();
@@ -61,11 +61,6 @@ export class AuthThrottle {
       const oldest = this.windows.keys().next().value;
       if (oldest !== undefined) this.windows.delete(oldest);
     }
-  }
-
-  /** Forgets `client`'s failures after it authenticated. */
-  recordSuccess(client: string): void {
-    this.windows.delete(client);
   }
 
   private current(client: string): FailureWindow | undefined {

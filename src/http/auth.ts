@@ -26,6 +26,13 @@ export interface AuthOptions {
   readonly realm?: string | undefined;
 }
 
+/**
+ * Fewest characters a password or bearer token may have. At 16 characters from even a 36-letter
+ * alphabet a guess succeeds with odds below 1 in 10^24, so throttling failures is a courtesy, not the
+ * defence, and valid credentials are never refused because someone else guessed wrong.
+ */
+export const MIN_SECRET_LENGTH = 16;
+
 /** Realm of the `WWW-Authenticate` challenges when the options name none. */
 export const DEFAULT_REALM = 'am-metrics';
 
@@ -40,6 +47,19 @@ export type AuthOutcome = 'open' | 'granted' | 'missing' | 'denied';
 
 const BASIC = /^basic[ \t]+([A-Za-z0-9+/=._~-]+)[ \t]*$/i;
 const BEARER = /^bearer[ \t]+([A-Za-z0-9+/=._~-]+)[ \t]*$/i;
+
+/** @throws ServerConfigError unless `secret` is a string of at least MIN_SECRET_LENGTH characters; never says the secret. */
+function checkSecret(setting: string, secret: unknown): void {
+  if (typeof secret !== 'string') throw new ServerConfigError(setting, `is missing (got ${describeSetting(secret)})`);
+  const length = [...secret].length;
+  if (length < MIN_SECRET_LENGTH) {
+    throw new ServerConfigError(setting, `must have at least ${MIN_SECRET_LENGTH} characters, got ${length}`);
+  }
+}
+
+function describeSetting(value: unknown): string {
+  return value === undefined || value === null ? String(value) : typeof value === 'string' ? JSON.stringify(value) : typeof value;
+}
 
 /** SHA-256 of a secret: a fixed-length value that timingSafeEqual can compare whatever the input's length. */
 function digest(secret: string): Buffer {
@@ -56,16 +76,20 @@ export class Authenticator {
   private readonly bearer: Buffer | undefined;
   private readonly realm: string;
 
-  /** @throws ServerConfigError for an empty username, password or token, or a username holding `:`. */
+  /**
+   * @throws ServerConfigError for a missing or empty username, a username holding `:`, or a password or
+   *   token that is missing, not a string or shorter than MIN_SECRET_LENGTH characters.
+   */
   constructor(options: AuthOptions = {}) {
     const { basic, bearerToken } = options;
     if (basic !== undefined) {
-      if (basic.username === '') throw new ServerConfigError('auth.basic.username', 'must not be empty');
+      if (typeof basic.username !== 'string' || basic.username === '') throw new ServerConfigError('auth.basic.username', `must be a non-empty string, got ${describeSetting(basic.username)}`);
       if (basic.username.includes(':')) throw new ServerConfigError('auth.basic.username', 'must not contain ":" (RFC 7617)');
-      if (basic.password === '') throw new ServerConfigError('auth.basic.password', 'must not be empty');
+      checkSecret('auth.basic.password', basic.password);
       this.basic = { username: digest(basic.username), password: digest(basic.password) };
     }
     if (bearerToken !== undefined) {
+      checkSecret('auth.bearerToken', bearerToken);
       if (!/^[A-Za-z0-9+/=._~-]+$/.test(bearerToken)) {
         throw new ServerConfigError('auth.bearerToken', 'must be non-empty and use only the token68 characters of RFC 9110');
       }

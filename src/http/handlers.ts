@@ -13,15 +13,22 @@ import { AuthThrottle, type AuthThrottleOptions } from './auth-throttle.js';
 import { ConcurrencyLimit } from './concurrency-limit.js';
 import type { LivePage } from './page/monitoring-page.js';
 import { defaultLogger, describeError, type Logger } from './logger.js';
-import { chooseFormat, chooseTextFormat } from './negotiate.js';
+import { acceptsGzip, chooseFormat, chooseTextFormat } from './negotiate.js';
 import { isProtectedPath } from './paths.js';
-import { sendJson, sendPlain } from './responses.js';
-import { RenderedScrape, SharedScrape, sendRendered, type Collector } from './shared-scrape.js';
+import { sendBody, sendJson, sendPlain, type Headers } from './responses.js';
+import { DEFAULT_MAX_EXPOSITION_BYTES, RenderedScrape, SharedScrape, type Collector } from './shared-scrape.js';
+import { positiveInteger } from './errors.js';
+import { DEFAULT_MAX_UNSENT_BYTES, DEFAULT_WRITE_TIMEOUT_MS, UnsentBodies } from './unsent-bodies.js';
 
 /** Scrape and JSON requests served at once; beyond it a request gets 503 with Retry-After. */
 export const DEFAULT_MAX_CONCURRENT_SCRAPES = 10;
 /** The `Retry-After` of a 503 for too many scrapes in flight. */
 const BUSY_RETRY_AFTER_SECONDS = 1;
+/**
+ * Time kept back from Prometheus's scrape timeout for the answer to travel: a quarter of the budget,
+ * at most this much, so that a 503 arrives before Prometheus gives up.
+ */
+const SCRAPE_TIMEOUT_MARGIN_MS = 250;
 
 /** How the metrics endpoints behave; every field is optional. */
 export interface MetricsRouterOptions {
@@ -42,10 +49,17 @@ export interface MetricsRouterOptions {
    * returns undefined for, the metric name and label values (see jsonEntryId).
    */
   readonly jsonIds?: JsonIdOf | undefined;
+  /** Largest exposition in bytes; families past it are left out and counted. Default DEFAULT_MAX_EXPOSITION_BYTES. */
+  readonly maxExpositionBytes?: number | undefined;
+  /** Body bytes held for clients that have not read them yet, before new scrapes get 503. Default DEFAULT_MAX_UNSENT_BYTES. */
+  readonly maxUnsentBytes?: number | undefined;
+  /** Time a response has to be written before its connection is cut. Default DEFAULT_WRITE_TIMEOUT_MS. */
+  readonly writeTimeoutMs?: number | undefined;
 }
 
 const PROMETHEUS_VARY = 'Accept, Accept-Encoding';
-const NOT_ACCEPTABLE = `Not Acceptable: this endpoint serves ${CONTENT_TYPES.prometheus} or ${CONTENT_TYPES.openmetrics}`;
+/** The methods every endpoint answers. */
+const ALLOWED_METHODS = 'GET, HEAD, OPTIONS';
 
 /** The endpoint logic behind the router, independent of the web framework. */
 export class MetricsHandlers {
@@ -53,6 +67,7 @@ export class MetricsHandlers {
   private readonly auth: Authenticator;
   private readonly throttle: AuthThrottle;
   private readonly limit: ConcurrencyLimit;
+  private readonly unsent: UnsentBodies;
   private readonly logger: Logger;
   private readonly jsonIds: JsonIdOf | undefined;
   /** Requests that passed authentication, so the route handler does not count them twice. */
@@ -66,10 +81,14 @@ export class MetricsHandlers {
     const clock = options.clock ?? systemClock;
     this.logger = options.logger ?? defaultLogger;
     this.jsonIds = options.jsonIds;
-    this.scrape = new SharedScrape(source, this.logger);
+    this.scrape = new SharedScrape(source, this.logger, positiveInteger('maxExpositionBytes', options.maxExpositionBytes, DEFAULT_MAX_EXPOSITION_BYTES));
     this.auth = new Authenticator(options.auth);
     this.throttle = new AuthThrottle(options.authThrottle ?? {}, () => clock.monotonic());
     this.limit = new ConcurrencyLimit(options.maxConcurrentScrapes ?? DEFAULT_MAX_CONCURRENT_SCRAPES, 'maxConcurrentScrapes');
+    this.unsent = new UnsentBodies(
+      positiveInteger('maxUnsentBytes', options.maxUnsentBytes, DEFAULT_MAX_UNSENT_BYTES),
+      positiveInteger('writeTimeoutMs', options.writeTimeoutMs, DEFAULT_WRITE_TIMEOUT_MS),
+    );
   }
 
   /**
@@ -78,19 +97,26 @@ export class MetricsHandlers {
    * The endpoint handlers check again, so a spelling this check misses can reach no data either.
    */
   guard(req: IncomingMessage, res: ServerResponse): boolean {
-    if (!this.auth.isEnabled || this.admitted.has(req) || !isProtectedPath(req.url ?? '/')) return true;
+    if (!this.auth.isEnabled || this.admitted.has(req) || req.method === 'OPTIONS' || !isProtectedPath(req.url ?? '/')) return true;
     return this.authenticate(req, res);
   }
 
-  /** A Prometheus scrape in `profile` names, in the format `Accept` prefers, gzipped if allowed. */
+  /**
+   * A Prometheus scrape in `profile` names, in the format `Accept` prefers, gzipped if allowed. With
+   * `X-Prometheus-Scrape-Timeout-Seconds`, a scrape not ready within that budget (less
+   * SCRAPE_TIMEOUT_MARGIN_MS) gets 503 in time; the shared render carries on for later scrapes.
+   */
   async prometheus(profile: NamingProfile, req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (!this.isAdmitted(req, res)) return;
     const format = chooseFormat(req.headers.accept);
-    if (format === undefined) return sendPlain(res, 406, NOT_ACCEPTABLE, { Vary: PROMETHEUS_VARY });
+    const budgetMs = scrapeBudgetMs(req.headers['x-prometheus-scrape-timeout-seconds']);
     await this.withSlot(req, res, async () => {
-      const { format: sent, rendered } = await this.scrape.exposition(format, profile, chooseTextFormat(req.headers.accept));
-      const contentType = sent === 'protobuf' ? PROTOBUF_CONTENT_TYPE : CONTENT_TYPES[sent];
-      await sendRendered(req, res, rendered, { 'Content-Type': contentType, Vary: PROMETHEUS_VARY });
+      const exposition = await withinBudget(this.scrape.exposition(format, profile, chooseTextFormat(req.headers.accept)), budgetMs);
+      if (exposition === undefined) {
+        return sendPlain(res, 503, 'Service Unavailable: not collected within the scrape timeout', { 'Retry-After': String(BUSY_RETRY_AFTER_SECONDS) });
+      }
+      const contentType = exposition.format === 'protobuf' ? PROTOBUF_CONTENT_TYPE : CONTENT_TYPES[exposition.format];
+      await this.sendEncoded(req, res, exposition.rendered, { 'Content-Type': contentType, Vary: PROMETHEUS_VARY });
     });
   }
 
@@ -149,7 +175,16 @@ export class MetricsHandlers {
 
   /** 405 for a method a path does not serve. */
   methodNotAllowed(_req: IncomingMessage, res: ServerResponse): void {
-    sendPlain(res, 405, 'Method Not Allowed', { Allow: 'GET, HEAD' });
+    sendPlain(res, 405, 'Method Not Allowed', { Allow: ALLOWED_METHODS });
+  }
+
+  /** OPTIONS: 204 with `Allow`, no body, no credentials asked (it reveals nothing but the methods). */
+  options(_req: IncomingMessage, res: ServerResponse): void {
+    if (res.headersSent || res.destroyed) return;
+    res.statusCode = 204;
+    res.setHeader('Allow', ALLOWED_METHODS);
+    res.setHeader('Cache-Control', 'no-store');
+    res.end();
   }
 
   /** Whether `req` may read metrics; if not, the 401 or 429 has been sent. Counts each request once. */
@@ -157,20 +192,26 @@ export class MetricsHandlers {
     return !this.auth.isEnabled || this.admitted.has(req) || this.authenticate(req, res);
   }
 
+  /**
+   * Valid credentials are always served, whatever else came from the same address (a NAT, an ingress,
+   * Prometheus's own host): the throttle only refuses failed attempts, so nobody can lock the scraper
+   * out, and MIN_SECRET_LENGTH makes guessing pointless anyway.
+   */
   private authenticate(req: IncomingMessage, res: ServerResponse): boolean {
     const client = req.socket.remoteAddress ?? 'unknown';
-    const retryAfter = this.throttle.retryAfterSeconds(client);
-    if (retryAfter !== undefined) {
-      sendPlain(res, 429, 'Too Many Requests: too many failed authentications', { 'Retry-After': String(retryAfter) });
-      return false;
-    }
     const outcome = this.auth.check(req.headers.authorization, { key: headerOf(req, 'x-api-key'), secret: headerOf(req, 'x-api-secret') });
     if (outcome === 'granted' || outcome === 'open') {
-      this.throttle.recordSuccess(client);
       this.admitted.add(req);
       return true;
     }
-    if (outcome === 'denied') this.throttle.recordFailure(client);
+    if (outcome === 'denied') {
+      const retryAfter = this.throttle.retryAfterSeconds(client);
+      if (retryAfter !== undefined) {
+        sendPlain(res, 429, 'Too Many Requests: too many failed authentications', { 'Retry-After': String(retryAfter) });
+        return false;
+      }
+      this.throttle.recordFailure(client);
+    }
     sendPlain(res, 401, 'Unauthorized', { 'WWW-Authenticate': this.auth.challenges });
     return false;
   }
@@ -199,7 +240,38 @@ export class MetricsHandlers {
 
   private async sendJsonText(req: IncomingMessage, res: ServerResponse, text: string): Promise<void> {
     const rendered = new RenderedScrape(Buffer.from(text, 'utf8'));
-    await sendRendered(req, res, rendered, { 'Content-Type': 'application/json; charset=utf-8', Vary: 'Accept-Encoding' });
+    await this.sendEncoded(req, res, rendered, { 'Content-Type': 'application/json; charset=utf-8', Vary: 'Accept-Encoding' });
+  }
+
+  /** Sends the body, or 503 when clients that stopped reading already hold maxUnsentBytes (see UnsentBodies). */
+  private async sendEncoded(req: IncomingMessage, res: ServerResponse, rendered: RenderedScrape, headers: Headers): Promise<void> {
+    const isGzip = acceptsGzip(req.headers['accept-encoding']);
+    const body = isGzip ? await rendered.gzipped() : rendered.body;
+    if (res.destroyed) return;
+    if (!this.unsent.admit(res, body)) {
+      return sendPlain(res, 503, 'Service Unavailable: too many responses still unread', { 'Retry-After': String(BUSY_RETRY_AFTER_SECONDS) });
+    }
+    sendBody(res, 200, body, isGzip ? { ...headers, 'Content-Encoding': 'gzip' } : headers);
+  }
+}
+
+/** Milliseconds a scrape may take by Prometheus's timeout header, or undefined without a usable one. */
+function scrapeBudgetMs(header: string | string[] | undefined): number | undefined {
+  const seconds = typeof header === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(header) ? Number(header) : Number.NaN;
+  if (!(seconds > 0)) return undefined;
+  const ms = Math.min(seconds * 1_000, 2_147_483_647);
+  return ms - Math.min(SCRAPE_TIMEOUT_MARGIN_MS, ms / 4);
+}
+
+/** `work`'s result, or undefined once `budgetMs` passed first; `work` itself is not cancelled. */
+async function withinBudget<T>(work: Promise<T>, budgetMs: number | undefined): Promise<T | undefined> {
+  if (budgetMs === undefined) return work;
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<undefined>((resolve) => (timer = setTimeout(resolve, budgetMs, undefined)));
+  try {
+    return await Promise.race([work, expired]);
+  } finally {
+    clearTimeout(timer);
   }
 
 

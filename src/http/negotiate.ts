@@ -5,8 +5,8 @@ import type { ExpositionFormat } from '../exposition/prometheus/format.js';
 /** The formats a scrape can be answered in: the two text formats, and Prometheus' protobuf exposition. */
 export type ScrapeFormat = ExpositionFormat | 'protobuf';
 
-/** What a scrape should be answered with: a format, or `undefined` when the client refused all. */
-export type FormatChoice = ScrapeFormat | undefined;
+/** What a scrape is answered with: always a format, never 406. */
+export type FormatChoice = ScrapeFormat;
 
 interface MediaRange {
   readonly type: string;
@@ -50,25 +50,22 @@ const CANDIDATES: readonly Candidate[] = [
  * (which Prometheus asks for first when native histograms are enabled) is chosen only by a range that
  * names it with `proto=io.prometheus.client.MetricFamily;encoding=delimited`, never by a wildcard;
  * `isTextOnly` leaves it out (the text format to fall back on).
- * No header, or one that matches neither format (`application/json`), gets 0.0.4, as Prometheus's
- * client_golang does. Returns `undefined` (answer 406) only when the ranges that match refuse both (q=0).
+ * No header, one that matches neither format (`application/json`), or one that refuses both (q=0)
+ * gets 0.0.4: Prometheus's own client libraries never answer 406, and a scrape that gets some text
+ * beats a target marked down.
  */
 export function chooseFormat(accept: string | undefined, options: { readonly isTextOnly?: boolean } = {}): FormatChoice {
   if (accept === undefined || accept.trim() === '') return 'prometheus';
   const ranges = parseAccept(accept);
   let best: { format: ScrapeFormat; q: number; specificity: number; position: number } | undefined;
-  let isAnyMatched = false;
   for (const candidate of CANDIDATES) {
     if (options.isTextOnly === true && candidate.protobuf !== undefined) continue;
     const match = bestMatch(candidate, ranges);
-    if (match === undefined) continue;
-    isAnyMatched = true;
-    if (match.range.q === 0) continue;
+    if (match === undefined || match.range.q === 0) continue;
     const entry = { format: candidate.format, q: match.range.q, specificity: match.specificity, position: match.range.position };
     if (best === undefined || isPreferred(entry, best)) best = entry;
   }
-  if (best !== undefined) return best.format;
-  return isAnyMatched ? undefined : 'prometheus';
+  return best?.format ?? 'prometheus';
 }
 
 /**

@@ -1,12 +1,16 @@
 // Bounds on what slow, stalled or numerous clients can hold on the standalone server: connections,
 // timeouts, header size. The router's own cap on scrapes in flight lives in handlers.ts.
 import type { Server as HttpServer, ServerOptions } from 'node:http';
-import type { Server as HttpsServer } from 'node:https';
+import { Server as HttpsServer } from 'node:https';
+import type { Socket } from 'node:net';
 import { ServerConfigError, positiveInteger } from './errors.js';
 
 /** Open connections at once; further ones are closed by Node as they arrive. */
 export const DEFAULT_MAX_CONNECTIONS = 256;
-/** Time a client has to send the complete request headers. */
+/**
+ * Time a client has to send the complete request headers; also the time a new connection has to
+ * finish its TLS handshake and to send its first byte.
+ */
 export const DEFAULT_HEADERS_TIMEOUT_MS = 10_000;
 /** Time a client has to send the complete request (headers and body). */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
@@ -51,9 +55,10 @@ export function resolveLimits(limits: ServerLimits = {}): ResolvedLimits {
   return resolved;
 }
 
-/** The options `http.createServer` and `https.createServer` take for these limits. */
-export function serverOptions(limits: ResolvedLimits): ServerOptions {
+/** The options `http.createServer` and `https.createServer` take for these limits (`handshakeTimeout` is TLS's). */
+export function serverOptions(limits: ResolvedLimits): ServerOptions & { readonly handshakeTimeout: number } {
   return {
+    handshakeTimeout: limits.headersTimeoutMs,
     headersTimeout: limits.headersTimeoutMs,
     requestTimeout: limits.requestTimeoutMs,
     keepAliveTimeout: limits.keepAliveTimeoutMs,
@@ -66,4 +71,22 @@ export function serverOptions(limits: ResolvedLimits): ServerOptions {
 export function applyLimits(server: HttpServer | HttpsServer, limits: ResolvedLimits): void {
   server.maxConnections = limits.maxConnections;
   server.setTimeout(limits.idleTimeoutMs);
+  closeSilentConnections(server, limits.headersTimeoutMs);
+}
+
+/**
+ * Destroys a connection that has sent no byte of a request `ms` after it opened (after its TLS
+ * handshake, which `handshakeTimeout` bounds, on HTTPS). Node's headers timeout only starts with the
+ * first byte, so without this 256 silent sockets would hold every connection slot for good.
+ */
+function closeSilentConnections(server: HttpServer | HttpsServer, ms: number): void {
+  const watch = (socket: Socket): void => {
+    const timer = setTimeout(() => {
+      if (socket.bytesRead === 0) socket.destroy();
+    }, ms);
+    timer.unref();
+    socket.once('close', () => clearTimeout(timer));
+  };
+  if (server instanceof HttpsServer) server.on('secureConnection', watch);
+  else server.on('connection', watch);
 }

@@ -2,15 +2,19 @@
 // arrives while it is in flight, gzip bytes included. Deciding what a request gets is the handlers' job.
 import { gzip } from 'node:zlib';
 import { promisify } from 'node:util';
-import type { Collection } from '../registry/collection.js';
-import { renderPrometheusText, type NamingProfile } from '../exposition/prometheus/prometheus-text.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { renderPrometheusProtobuf } from '../exposition/prometheus-protobuf/protobuf-exposition.js';
+import type { Collection, FamilySnapshot } from '../registry/collection.js';
+import { RENDER_ERRORS_FAMILY } from '../registry/registry.js';
 import type { ExpositionFormat } from '../exposition/prometheus/format.js';
+import { renderExposition, type LeftOutFamily, type NamingProfile } from '../exposition/prometheus/prometheus-text.js';
+import { renderPrometheusProtobuf } from '../exposition/prometheus-protobuf/protobuf-exposition.js';
 import type { ScrapeFormat } from './negotiate.js';
 import { describeError, type Logger } from './logger.js';
 import { acceptsGzip } from './negotiate.js';
 import { sendBody, type Headers } from './responses.js';
+
+/** Largest exposition a scrape renders; a family that would pass it is left out and counted. */
+export const DEFAULT_MAX_EXPOSITION_BYTES = 64 * 1024 * 1024;
 
 const gzipAsync = promisify(gzip);
 
@@ -49,14 +53,23 @@ export interface RenderedExposition {
 
 /**
  * Collects and renders on behalf of concurrent requests. A computed gauge that fails is left out of
- * the collection and logged once per collection (one line each), not once per request.
+ * the collection and logged once per collection (one line each), not once per request. A family that
+ * fails to render, or would take the exposition past `maxBytes`, is left out of that exposition,
+ * logged, and counted in `am_metrics_render_errors_total{metric}`; every other family is served.
  */
 export class SharedScrape {
   private readonly inFlight = new Map<string, Promise<unknown>>();
+  /**
+   * The last body per format and profile (and its RenderedScrape, with the gzip bytes), for as long as
+   * something still holds them: a response being written holds the body.
+   */
+  private readonly lastRendered = new Map<string, { readonly body: WeakRef<Buffer>; readonly rendered: WeakRef<RenderedScrape> }>();
+  private readonly renderErrors = new Map<string, { startMs: number; count: number }>();
 
   constructor(
     private readonly source: Collector,
     private readonly logger: Logger,
+    private readonly maxBytes: number = DEFAULT_MAX_EXPOSITION_BYTES,
   ) {}
 
   /** The collection in flight, or a new one. Rejects only if `collect` itself does. */
@@ -67,17 +80,29 @@ export class SharedScrape {
   /**
    * The exposition in flight for `format` and `profile`, or a new one. The protobuf exposition is
    * written only when the collection holds a native histogram (timer buckets); otherwise the scrape
-   * gets `fallback`, so AM's paths answer exactly as before unless the option is on.
-   * Rejects when rendering throws.
+   * gets `fallback`, so AM's paths answer exactly as before unless the option is on. Closely spaced
+   * scrapes of unchanged data get the very body (and gzip bytes) an earlier scrape still holds, so
+   * clients slow to read it hold one copy between them, not one each. Rejects when rendering throws.
    */
   exposition(format: ScrapeFormat, profile: NamingProfile, fallback: ExpositionFormat = 'prometheus'): Promise<RenderedExposition> {
-    return this.shared(`${format}:${fallback}:${profile}`, async () => {
+    const key = `${format}:${fallback}:${profile}`;
+    return this.shared(key, async () => {
       const collection = await this.collection();
       if (format === 'protobuf' && hasNativeHistogram(collection)) {
         return { format, rendered: new RenderedScrape(Buffer.from(await renderPrometheusProtobuf(collection, { profile }))) };
       }
-      const text = format === 'protobuf' ? fallback : format;
-      return { format: text, rendered: new RenderedScrape(Buffer.from(await renderPrometheusText(collection, { format: text, profile }), 'utf8')) };
+      const textFormat = format === 'protobuf' ? fallback : format;
+      const trailer = (leftOut: readonly LeftOutFamily[]): FamilySnapshot[] => this.countRenderErrors(leftOut, collection.timeMs);
+      const { text } = await renderExposition(collection, { format: textFormat, profile, maxBytes: this.maxBytes, trailer });
+      const body = Buffer.from(text, 'utf8');
+      const last = this.lastRendered.get(key);
+      const lastBody = last?.body.deref();
+      if (lastBody !== undefined && lastBody.equals(body)) {
+        const lastRendered = last?.rendered.deref();
+        if (lastRendered !== undefined) return { format: textFormat, rendered: lastRendered };
+        return { format: textFormat, rendered: this.remember(key, new RenderedScrape(lastBody)) };
+      }
+      return { format: textFormat, rendered: this.remember(key, new RenderedScrape(body)) };
     });
   }
 
@@ -94,6 +119,24 @@ export class SharedScrape {
       started.then(forget, forget);
     }
     return running;
+  }
+
+  private remember(key: string, rendered: RenderedScrape): RenderedScrape {
+    this.lastRendered.set(key, { body: new WeakRef(rendered.body), rendered: new WeakRef(rendered) });
+    return rendered;
+  }
+
+  /** Logs and counts the families left out of one render; the counter family, if any failed yet. */
+  private countRenderErrors(leftOut: readonly LeftOutFamily[], nowMs: number): FamilySnapshot[] {
+    for (const { metric, error } of leftOut) {
+      this.logger(`am-metrics: exposition left out ${metric}: ${describeError(error)}`);
+      const found = this.renderErrors.get(metric);
+      if (found === undefined) this.renderErrors.set(metric, { startMs: nowMs, count: 1 });
+      else found.count += 1;
+    }
+    if (this.renderErrors.size === 0) return [];
+    const series = [...this.renderErrors].map(([metric, { startMs, count }]) => ({ labels: { metric }, startMs, value: count }));
+    return [{ kind: 'counter', descriptor: RENDER_ERRORS_FAMILY, series }];
   }
 
   private async collectAndLog(): Promise<Collection> {

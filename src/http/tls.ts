@@ -1,5 +1,6 @@
 // Loads the certificate and key the standalone server offers over HTTPS. Serving is server.ts's job.
 import { readFile } from 'node:fs/promises';
+import { createSecureContext } from 'node:tls';
 import { ServerConfigError } from './errors.js';
 
 /** A PEM certificate chain and private key: Buffers or PEM text as they are, other strings as file paths. */
@@ -10,17 +11,35 @@ export interface TlsOptions {
 
 /**
  * The certificate and key as PEM bytes.
- * @throws ServerConfigError naming `tls.cert` or `tls.key` when a file cannot be read; the message
- *   names the path and the error code, never the file's content.
+ * @throws ServerConfigError naming `tls.cert` or `tls.key` when a file cannot be read, holds no PEM
+ *   certificate or private key, or the key does not fit the certificate; the message names the path
+ *   and the reason, never the file's content.
  */
 export async function loadTls(options: TlsOptions): Promise<{ cert: Buffer; key: Buffer }> {
   const [cert, key] = await Promise.all([loadPem('tls.cert', options.cert), loadPem('tls.key', options.key)]);
+  const where = (source: string | Buffer): string => (typeof source === 'string' && !isPemText(source) ? `${JSON.stringify(source)} ` : '');
+  if (!/-----BEGIN CERTIFICATE-----/.test(cert.toString('latin1'))) {
+    throw new ServerConfigError('tls.cert', `${where(options.cert)}holds no PEM certificate`);
+  }
+  if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(key.toString('latin1'))) {
+    throw new ServerConfigError('tls.key', `${where(options.key)}holds no PEM private key`);
+  }
+  try {
+    createSecureContext({ cert, key });
+  } catch (error) {
+    const reason = (error as { reason?: string }).reason ?? (error as Error).message;
+    throw new ServerConfigError('tls.key', `${where(options.key)}cannot be used with the certificate (${reason})`);
+  }
   return { cert, key };
+}
+
+function isPemText(source: string): boolean {
+  return source.trimStart().startsWith('-----BEGIN');
 }
 
 async function loadPem(setting: string, source: string | Buffer): Promise<Buffer> {
   if (Buffer.isBuffer(source)) return source;
-  if (source.trimStart().startsWith('-----BEGIN')) return Buffer.from(source, 'utf8');
+  if (isPemText(source)) return Buffer.from(source, 'utf8');
   try {
     return await readFile(source);
   } catch (error) {

@@ -1,6 +1,7 @@
 // A metric's identity: name, help, label names and the constant labels every series carries.
 // Validates names once at registration; the hot path never re-checks them.
 import { InvalidNameError } from './errors.js';
+import { isWellFormed } from './well-formed.js';
 
 /** The four metric types AM exposes. */
 export type MetricKind = 'summary' | 'timer' | 'gauge' | 'distinct';
@@ -36,11 +37,14 @@ const METRIC_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 /** Label names Prometheus gives a meaning of its own (summary quantiles, histogram buckets). */
 const RESERVED_LABELS = new Set(['quantile', 'le']);
+/** The unit a timer's duration samples add to its base name. */
+const TIMER_UNIT = '_seconds';
 
 /**
  * Checks a registration and freezes it into a Descriptor.
- * @throws InvalidNameError for an invalid or reserved metric or label name, a duplicate label name,
- *   a label that repeats a default or constant label, or an empty help text.
+ * @throws InvalidNameError for an invalid or reserved metric or label name, a timer name ending in
+ *   `_seconds` (its samples add the unit), a duplicate label name, a label that repeats a default or
+ *   constant label, an empty help text, or help or a constant label value holding a lone surrogate.
  */
 export function createDescriptor(
   kind: MetricKind,
@@ -49,13 +53,19 @@ export function createDescriptor(
 ): Descriptor {
   const { name, help } = options;
   checkMetricName(name);
+  if (kind === 'timer' && name.endsWith(TIMER_UNIT) && name.length > TIMER_UNIT.length) {
+    const base = name.slice(0, -TIMER_UNIT.length);
+    throw new InvalidNameError(name, name, `ends in "${TIMER_UNIT}", which a timer's samples add themselves (it would write ${name}${TIMER_UNIT}_sum): name it "${base}"`);
+  }
   if (typeof help !== 'string' || help.trim() === '') {
     throw new InvalidNameError(name, String(help), 'needs a non-empty help text');
   }
+  if (!isWellFormed(help)) throw new InvalidNameError(name, help, 'help is not well-formed text: it holds a lone UTF-16 surrogate');
   const own = options.constLabels ?? {};
   for (const [label, value] of Object.entries(own)) {
     checkLabelName(name, label);
     if (typeof value !== 'string') throw new InvalidNameError(name, label, 'needs a string value as a constant label');
+    if (!isWellFormed(value)) throw new InvalidNameError(name, label, 'has a constant value that is not well-formed text (a lone UTF-16 surrogate)');
     if (Object.hasOwn(registryLabels, label)) throw new InvalidNameError(name, label, 'is already a default label of the registry');
   }
   const constLabels = Object.freeze({ ...own });

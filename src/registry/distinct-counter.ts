@@ -3,8 +3,10 @@
 import { Metric } from './metric.js';
 import { DEFAULT_PRECISION, DistinctSketch, type DistinctSketchJson } from './cells/hyperloglog.js';
 import { InvalidValueError } from './errors.js';
+import { isWellFormed } from './well-formed.js';
 import type { LabelValues } from './labels.js';
 import type { FamilySnapshot } from './collection.js';
+import type { Pace } from './time-slice.js';
 
 /** A distinct counter's series bound to one label set. */
 export interface DistinctCounterChild {
@@ -22,7 +24,8 @@ export interface DistinctCounterChild {
 export class DistinctCounter<L extends string = string> extends Metric<DistinctSketch, L> {
   /**
    * Records one value; recording it again never counts twice.
-   * @throws InvalidLabelError for bad labels; InvalidValueError when `value` is not a string.
+   * @throws InvalidLabelError for bad labels; InvalidValueError when `value` is not a string or not
+   *   well-formed text (a lone UTF-16 surrogate would hash as U+FFFD, like every other such value).
    */
   add(labels: LabelValues<L>, value: string): void {
     this.checkValue(value);
@@ -59,6 +62,11 @@ export class DistinctCounter<L extends string = string> extends Metric<DistinctS
     return { kind: 'distinct', descriptor: this.descriptor, series: this.readAll((cell) => ({ value: cell.estimate() })) };
   }
 
+  /** As `collect`, yielding between series as `pace` says (an estimate reads every register). */
+  override async collectPaced(pace: Pace): Promise<FamilySnapshot> {
+    return { kind: 'distinct', descriptor: this.descriptor, series: await this.readAllPaced((cell) => ({ value: cell.estimate() }), pace) };
+  }
+
   cellFromState(state: unknown): DistinctSketch {
     const sketch = DistinctSketch.fromJSON(state as DistinctSketchJson, { metric: this.descriptor.name });
     this.checkSketch(sketch);
@@ -79,6 +87,9 @@ export class DistinctCounter<L extends string = string> extends Metric<DistinctS
   private checkValue(value: unknown): asserts value is string {
     if (typeof value !== 'string') {
       throw new InvalidValueError(this.descriptor.name, value, `is not a string (got ${typeof value})`);
+    }
+    if (!isWellFormed(value)) {
+      throw new InvalidValueError(this.descriptor.name, value, 'is not well-formed text: it holds a lone UTF-16 surrogate, which would count as U+FFFD');
     }
   }
 }

@@ -64,3 +64,15 @@ export class MetricConflictError extends MetricsError {
 export function describe(value: unknown): string {
   return typeof value === 'string' ? JSON.stringify(value) : String(value);
 }
+
+/** A registry or metric option that cannot be used: `maxSeriesPerMetric: NaN`, `collectTimeoutMs: -1`. */
+export class InvalidOptionError extends MetricsError {
+  constructor(
+    metric: string,
+    readonly option: string,
+    readonly value: unknown,
+    reason: string,
+  ) {
+    super(`${metric}: option ${option} ${reason}, got ${describe(value)}`, metric);
+  }
+}

@@ -2,6 +2,7 @@
 // series one metric may hold. Which storage a series has is left to the metric type.
 import type { Descriptor } from './descriptor.js';
 import { InvalidLabelError, MetricsError } from './errors.js';
+import { isWellFormed } from './well-formed.js';
 
 /** Label values by label name; `{}` for a metric without labels. */
 export type Labels = Readonly<Record<string, string>>;
@@ -17,6 +18,50 @@ export const DEFAULT_MAX_SERIES = 2_000;
 
 /** The value every label of the overflow series carries. */
 export const OVERFLOW_LABEL_VALUE = '__overflow__';
+
+/**
+ * Longest label value, in UTF-8 bytes, that gets a series of its own; a longer one folds into the
+ * overflow series. 2,000 values of 40 KiB made one family too large to render at all.
+ */
+export const DEFAULT_MAX_LABEL_VALUE_BYTES = 1_024;
+
+/** Series a whole registry holds before new label sets fold into their metric's overflow series. */
+export const DEFAULT_MAX_REGISTRY_SERIES = 50_000;
+
+/** The series every table of one registry holds together, against the registry's cap. */
+export class SeriesBudget {
+  private held = 0;
+
+  constructor(readonly max: number) {}
+
+  /** Whether no new series may be created. */
+  get isExhausted(): boolean {
+    return this.held >= this.max;
+  }
+
+  /** Series held now. */
+  get size(): number {
+    return this.held;
+  }
+
+  take(): void {
+    this.held += 1;
+  }
+
+  release(): void {
+    this.held -= 1;
+  }
+}
+
+/** The bounds a series table keeps. */
+export interface SeriesLimits {
+  /** Label sets of this metric (see DEFAULT_MAX_SERIES). */
+  readonly maxSeries: number;
+  /** See DEFAULT_MAX_LABEL_VALUE_BYTES. */
+  readonly maxLabelValueBytes: number;
+  /** Shared by every metric of the registry (see DEFAULT_MAX_REGISTRY_SERIES). */
+  readonly budget: SeriesBudget;
+}
 
 /**
  * One series: its label set (constant labels included, frozen; the registry's resource labels apart),
@@ -118,8 +163,9 @@ function compileLookup(names: readonly string[]): Lookup {
 
 /**
  * The series of one metric, keyed by label values, at most `maxSeries` of them plus one overflow series.
- * Observations for a new label set beyond the cap land in the overflow series and are counted as folded,
- * so a cardinality attack costs bounded memory and stays visible.
+ * Observations for a new label set beyond the cap, beyond the registry's budget, or with a value longer
+ * than `maxLabelValueBytes` land in the overflow series and are counted as folded, so a cardinality
+ * attack costs bounded memory and stays visible.
  */
 export class SeriesTable<T> {
   /** A tree with one level per label (sorted by name): no key strings are built on the hot path. */
@@ -131,13 +177,16 @@ export class SeriesTable<T> {
   private overflow: SeriesEntry<T> | undefined;
   private count = 0;
   private foldedObservations = 0;
+  private readonly maxSeries: number;
+  private nonEmptyLabels: ReadonlySet<string> = new Set();
 
   constructor(
     private readonly descriptor: Descriptor,
-    private readonly maxSeries: number,
+    private readonly limits: SeriesLimits,
     private readonly createCell: () => T,
     private readonly now: () => number,
   ) {
+    this.maxSeries = limits.maxSeries;
     this.sortedNames = [...descriptor.labelNames].sort();
     this.values = new Array<string>(this.sortedNames.length);
     this.lookup = compileLookup(this.sortedNames);
@@ -145,7 +194,8 @@ export class SeriesTable<T> {
 
   /**
    * The series for `labels`, created on first use.
-   * @throws InvalidLabelError when a label is missing, unknown or not a string; nothing is created then.
+   * @throws InvalidLabelError when a label is missing, unknown, not a string, not well-formed text (a
+   *   lone UTF-16 surrogate), or empty where `requireNonEmpty` forbids it; nothing is created then.
    */
   resolve(labels: unknown): SeriesEntry<T> {
     const found = typeof labels === 'object' && labels !== null ? this.lookup(this.root, labels) : undefined;
@@ -163,6 +213,7 @@ export class SeriesTable<T> {
     else this.parentOf(found.path)?.delete(found.path[found.path.length - 1] as string);
     found.isRemoved = true;
     this.count -= 1;
+    this.limits.budget.release();
     return true;
   }
 
@@ -175,7 +226,7 @@ export class SeriesTable<T> {
     this.values.splice(0, this.values.length, ...entry.path);
     const current = this.lookupValues();
     if (current !== undefined) return current;
-    if (this.count >= this.maxSeries) return (this.overflow ??= this.newEntry(true));
+    if (this.isFull) return (this.overflow ??= this.newEntry(true));
     entry.cell = this.createCell();
     entry.startMs = this.now();
     entry.isRemoved = false;
@@ -231,10 +282,13 @@ export class SeriesTable<T> {
     // One pass checks each value and walks the tree; a miss keeps checking so that nothing is
     // created for an invalid label set.
     let node: unknown = this.root;
+    let isTooLong = false;
     for (let i = 0; i < this.sortedNames.length; i += 1) {
       const name = this.sortedNames[i] as string;
       const value = given[name];
       if (typeof value !== 'string') throw this.badValue(name, value, Object.hasOwn(given, name));
+      this.checkText(name, value);
+      isTooLong ||= this.isTooLong(value);
       this.values[i] = value;
       node = (node as LabelNode | undefined)?.get(value);
     }
@@ -242,7 +296,43 @@ export class SeriesTable<T> {
     for (const _name in given) count += 1;
     if (count !== this.sortedNames.length) throw this.unknownLabel(given);
     if (this.sortedNames.length === 0) return this.unlabelled ?? this.create();
+    if (isTooLong) return (this.overflow ??= this.newEntry(true));
     return (node as SeriesEntry<T> | undefined) ?? this.create();
+  }
+
+  /**
+   * From now on, refuses new series whose value of one of `labels` is empty: Prometheus reads
+   * `b=""` as no label `b` at all, so where two metrics write the same sample name (a summary and a
+   * timer sharing a base name) an empty value of a label only one of them has would make its series
+   * indistinguishable from the other's.
+   */
+  requireNonEmpty(labels: Iterable<string>): void {
+    this.nonEmptyLabels = new Set([...this.nonEmptyLabels, ...labels]);
+  }
+
+  /** Whether a series held now has an empty value for one of `labels`. */
+  hasEmptyValue(labels: readonly string[]): boolean {
+    for (const entry of this.all()) if (!entry.isOverflow && labels.some((label) => entry.labels[label] === '')) return true;
+    return false;
+  }
+
+  /** @throws InvalidLabelError for a value UTF-8 cannot carry unchanged, or an empty one that must not be. */
+  private checkText(label: string, value: string): void {
+    if (!isWellFormed(value)) {
+      throw new InvalidLabelError(this.descriptor.name, label, value, 'is not well-formed text: it holds a lone UTF-16 surrogate, which UTF-8 cannot carry');
+    }
+    if (value === '' && this.nonEmptyLabels.has(label)) {
+      throw new InvalidLabelError(this.descriptor.name, label, value, 'may not be empty: a summary and a timer share this name, and Prometheus reads an empty label as an absent one');
+    }
+  }
+
+  /** Whether `value` exceeds maxLabelValueBytes in UTF-8 (at most 3 bytes per UTF-16 unit). */
+  private isTooLong(value: string): boolean {
+    return value.length * 3 > this.limits.maxLabelValueBytes && Buffer.byteLength(value, 'utf8') > this.limits.maxLabelValueBytes;
+  }
+
+  private get isFull(): boolean {
+    return this.count >= this.maxSeries || this.limits.budget.isExhausted;
   }
 
   /** Counts observations (default one) that went to the overflow series. */
@@ -277,7 +367,7 @@ export class SeriesTable<T> {
 
   /** Creates the series for `this.values`, or hands out the overflow series once the cap is reached. */
   private create(): SeriesEntry<T> {
-    if (this.count >= this.maxSeries) return (this.overflow ??= this.newEntry(true));
+    if (this.isFull) return (this.overflow ??= this.newEntry(true));
     return this.insert(this.newEntry(false));
   }
 
@@ -299,6 +389,7 @@ export class SeriesTable<T> {
       node.add(this.values[depth - 1] as string, entry);
     }
     this.count += 1;
+    this.limits.budget.take();
     return entry;
   }
 

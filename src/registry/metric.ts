@@ -3,14 +3,13 @@
 import type { Clock } from './clock.js';
 import type { Descriptor } from './descriptor.js';
 import { InvalidValueError } from './errors.js';
-import { SeriesTable, type LabelValues, type Labels, type SeriesEntry } from './labels.js';
+import { SeriesTable, type LabelValues, type Labels, type SeriesEntry, type SeriesLimits } from './labels.js';
 import type { FamilySnapshot } from './collection.js';
+import type { Pace } from './time-slice.js';
 
-/** What a registry hands each metric it creates. */
-export interface MetricContext {
+/** What a registry hands each metric it creates: its clock and the bounds on its series. */
+export interface MetricContext extends SeriesLimits {
   readonly clock: Clock;
-  /** Label sets held before new ones fold into the overflow series (see DEFAULT_MAX_SERIES). */
-  readonly maxSeries: number;
   /** Whether timers also keep undecayed buckets for a histogram family (RegistryOptions.timerBuckets). */
   readonly timerBuckets?: boolean;
 }
@@ -41,7 +40,7 @@ export abstract class Metric<C extends Cell<unknown>, L extends string = string>
     readonly descriptor: Descriptor,
     protected readonly context: MetricContext,
   ) {
-    this.table = new SeriesTable(descriptor, context.maxSeries, () => this.createCell(), () => context.clock.now());
+    this.table = new SeriesTable(descriptor, context, () => this.createCell(), () => context.clock.now());
     this.createdMs = context.clock.now();
   }
 
@@ -54,12 +53,30 @@ export abstract class Metric<C extends Cell<unknown>, L extends string = string>
   abstract collect(): FamilySnapshot | Promise<FamilySnapshot>;
 
   /**
+   * The family as `collect()` reads it, but yielding to the event loop between series as `pace` says,
+   * so a family of many thousand series does not stall a server. Types with costly reads override it.
+   */
+  collectPaced(_pace: Pace): FamilySnapshot | Promise<FamilySnapshot> {
+    return this.collect();
+  }
+
+  /**
    * Drops the series for `labels` (constant labels aside); returns whether there was one. A child bound
    * to it with `labels()` that records again starts it afresh, with a new `startMs`.
    * @throws InvalidLabelError for missing, unknown or non-string labels.
    */
   remove(labels: LabelValues<L>): boolean {
     return this.table.remove(labels);
+  }
+
+  /** From now on, refuses new series with an empty value for one of `labels` (see SeriesTable.requireNonEmpty). */
+  requireNonEmpty(labels: readonly string[]): void {
+    this.table.requireNonEmpty(labels);
+  }
+
+  /** Whether a series held now has an empty value for one of `labels`. */
+  hasEmptyValue(labels: readonly string[]): boolean {
+    return this.table.hasEmptyValue(labels);
   }
 
   /** Restarts every series at zero with `startMs` now; label sets and bound children stay. */
@@ -118,6 +135,21 @@ export abstract class Metric<C extends Cell<unknown>, L extends string = string>
   protected readAll<R>(read: (cell: C) => R): (R & { labels: Labels; startMs: number })[] {
     const series = [];
     for (const { labels, startMs, cell } of this.table.all()) series.push({ labels, startMs, ...read(cell) });
+    return series;
+  }
+
+  /**
+   * As `readAll`, awaiting `pace` between series. The series are listed first, so ones created while
+   * this yields are left for the next collection.
+   */
+  protected async readAllPaced<R>(read: (cell: C) => R, pace: Pace): Promise<(R & { labels: Labels; startMs: number })[]> {
+    const entries = [...this.table.all()];
+    const series = [];
+    for (const { labels, startMs, cell } of entries) {
+      series.push({ labels, startMs, ...read(cell) });
+      const turn = pace();
+      if (turn !== undefined) await turn;
+    }
     return series;
   }
 

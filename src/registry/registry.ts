@@ -3,21 +3,24 @@
 // package exports (src/exposition/prometheus/registry.ts) adds `metrics()` on top.
 import { clockFrom, type Clock } from './clock.js';
 import { createDescriptor, describeShape, isSameShape, sameLabelNames, checkLabelName, type Descriptor, type MetricKind, type MetricOptions } from './descriptor.js';
-import { InvalidLabelError, InvalidValueError, MetricConflictError } from './errors.js';
-import { DEFAULT_MAX_SERIES, type Labels } from './labels.js';
+import { InvalidLabelError, InvalidOptionError, InvalidValueError, MetricConflictError } from './errors.js';
+import { DEFAULT_MAX_LABEL_VALUE_BYTES, DEFAULT_MAX_REGISTRY_SERIES, DEFAULT_MAX_SERIES, SeriesBudget, type Labels } from './labels.js';
+import { isWellFormed } from './well-formed.js';
 import type { MetricContext, SeriesState } from './metric.js';
 import { Summary } from './summary.js';
 import { Timer } from './timer.js';
 import { Gauge, type GaugeCollect } from './gauge.js';
 import { GAUGE_COMBINES, type GaugeCombine } from './cells/gauge-value.js';
 import { DistinctCounter } from './distinct-counter.js';
-import { forEachSliced } from './time-slice.js';
+import { DEFAULT_SLICE_MS, forEachSliced, pacer } from './time-slice.js';
 import type { CollectFailure, Collection, FamilySnapshot, Point } from './collection.js';
 
 /** How long a scrape waits for one computed gauge before counting it as failed. */
 export const DEFAULT_COLLECT_TIMEOUT_MS = 5_000;
 /** The version `state()` writes and `merge()` reads. */
 export const STATE_VERSION = 1;
+/** Longest delay `setTimeout` honours; a longer `collectTimeoutMs` would fire at once. */
+const MAX_TIMEOUT_MS = 2_147_483_647;
 
 export interface RegistryOptions {
   /** Wall-clock time in epoch ms; default `Date.now`. Also times `startTimer` when given. */
@@ -26,6 +29,10 @@ export interface RegistryOptions {
   readonly defaultLabels?: Readonly<Record<string, string>> | undefined;
   /** Label sets per metric before new ones fold into an overflow series; default DEFAULT_MAX_SERIES. */
   readonly maxSeriesPerMetric?: number | undefined;
+  /** Series across all metrics before new label sets fold into overflow; default DEFAULT_MAX_REGISTRY_SERIES. */
+  readonly maxSeries?: number | undefined;
+  /** Longest label value (UTF-8 bytes) with a series of its own; default DEFAULT_MAX_LABEL_VALUE_BYTES. */
+  readonly maxLabelValueBytes?: number | undefined;
   /** Bound on each computed gauge's callback per scrape; default DEFAULT_COLLECT_TIMEOUT_MS. */
   readonly collectTimeoutMs?: number | undefined;
   /**
@@ -95,6 +102,14 @@ const COLLECT_ERRORS_FAMILY: Descriptor = Object.freeze({
   kind: 'counter', name: 'am_metrics_collect_errors', labelNames: Object.freeze(['metric']), constLabels: Object.freeze({}),
   help: 'Scrapes in which a computed gauge failed or timed out; the family was left out of them.',
 });
+/**
+ * Counted by whoever renders a collection (the HTTP scrape), not by the registry; reserved here so no
+ * metric can take its names.
+ */
+export const RENDER_ERRORS_FAMILY: Descriptor = Object.freeze({
+  kind: 'counter', name: 'am_metrics_render_errors', labelNames: Object.freeze(['metric']), constLabels: Object.freeze({}),
+  help: 'Expositions that left a family out because it failed to render or would pass the size bound.',
+});
 
 /**
  * Holds metrics and collects them. Asking twice for the same name and shape returns the same metric.
@@ -108,18 +123,33 @@ export class MetricRegistry {
   private readonly collectErrors = new Map<string, { startMs: number; count: number }>();
   private readonly collectors = new Set<FamilyCollector>();
   private readonly registryClock: Clock;
-  private readonly context: MetricContext;
+  /** Replaced by `clear()`, so metrics handed out before keep their own budget. */
+  private context: MetricContext;
   private readonly defaultLabels: Labels;
   private readonly collectTimeoutMs: number;
 
+  /**
+   * @throws InvalidOptionError naming the option and its value for a limit that is not a whole
+   *   number >= 1 (`collectTimeoutMs` at most 2^31 - 1 ms, what timers honour), or `now` that is not
+   *   a function; InvalidNameError or InvalidLabelError for bad default labels.
+   */
   constructor(
     private readonly options: RegistryOptions = {},
     private readonly reservedNames: ReservedNames = (_kind, name) => [name],
   ) {
+    if (options.now !== undefined && typeof options.now !== 'function') {
+      throw new InvalidOptionError('registry', 'now', options.now, 'must be a function returning epoch milliseconds');
+    }
     this.registryClock = clockFrom(options.now);
     this.defaultLabels = Object.freeze(checkDefaultLabels(options.defaultLabels ?? {}));
-    this.context = { clock: this.registryClock, maxSeries: options.maxSeriesPerMetric ?? DEFAULT_MAX_SERIES, timerBuckets: options.timerBuckets === true };
-    this.collectTimeoutMs = options.collectTimeoutMs ?? DEFAULT_COLLECT_TIMEOUT_MS;
+    this.context = {
+      clock: this.registryClock,
+      maxSeries: wholeOption('maxSeriesPerMetric', options.maxSeriesPerMetric, DEFAULT_MAX_SERIES),
+      maxLabelValueBytes: wholeOption('maxLabelValueBytes', options.maxLabelValueBytes, DEFAULT_MAX_LABEL_VALUE_BYTES),
+      budget: new SeriesBudget(wholeOption('maxSeries', options.maxSeries, DEFAULT_MAX_REGISTRY_SERIES)),
+      timerBuckets: options.timerBuckets === true,
+    };
+    this.collectTimeoutMs = wholeOption('collectTimeoutMs', options.collectTimeoutMs, DEFAULT_COLLECT_TIMEOUT_MS, MAX_TIMEOUT_MS);
     this.reserveOwnCounters();
   }
 
@@ -165,24 +195,27 @@ export class MetricRegistry {
   }
 
   /**
-   * Collects every metric in registration order, then every added FamilyCollector, then the registry's own counters, yielding to the
-   * event loop between families of a large registry. A computed gauge whose callback throws, rejects
-   * or outlasts `collectTimeoutMs` is left out and reported in `failures` (and counted in the
+   * Collects every metric in registration order, then every added FamilyCollector, then the
+   * registry's own counters, yielding to the event loop between families of a large registry and
+   * between the series of a large family. A computed gauge whose callback throws, rejects or outlasts
+   * `collectTimeoutMs` is left out and reported in `failures` (and counted in the
    * `am_metrics_collect_errors_total` counter); the other families are unaffected.
    */
   async collect(): Promise<Collection> {
     const families: FamilySnapshot[] = [];
     const failures: CollectFailure[] = [];
+    const monotonic = (): number => this.registryClock.monotonic();
+    const pace = pacer(monotonic);
     await forEachSliced(this.allMetrics(), async (metric) => {
       try {
-        families.push(metric instanceof Gauge && metric.isComputed ? await this.bounded(metric.collect()) : await metric.collect());
+        families.push(metric instanceof Gauge && metric.isComputed ? await this.bounded(metric.collect()) : await metric.collectPaced(pace));
         const histogram = metric instanceof Timer ? metric.collectHistogram() : undefined;
         if (histogram !== undefined) families.push(histogram);
       } catch (error) {
         failures.push({ metric: metric.descriptor.name, error });
         this.countCollectError(metric.descriptor.name);
       }
-    }, () => this.registryClock.monotonic());
+    }, monotonic, DEFAULT_SLICE_MS, pace);
     for (const collector of this.collectors) {
       try {
         families.push(...(await this.bounded(Promise.resolve(collector.collect()))));
@@ -220,7 +253,8 @@ export class MetricRegistry {
       const version = typeof state === 'object' && state !== null ? state.version : state;
       throw new InvalidValueError('registry', version, `is not a registry state of version ${STATE_VERSION}`);
     }
-    const scratch = new MetricRegistry({ ...this.options, maxSeriesPerMetric: Number.MAX_SAFE_INTEGER }, this.reservedNames);
+    const unbounded = { maxSeriesPerMetric: Number.MAX_SAFE_INTEGER, maxSeries: Number.MAX_SAFE_INTEGER, maxLabelValueBytes: Number.MAX_SAFE_INTEGER };
+    const scratch = new MetricRegistry({ ...this.options, ...unbounded }, this.reservedNames);
     const loaded = state.families.map((family) => scratch.load(family));
     for (const { metric } of loaded) this.checkRegistration(metric.descriptor.kind as MetricKind, metric.descriptor);
     for (const { metric, folded } of loaded) {
@@ -250,6 +284,7 @@ export class MetricRegistry {
    * collected.
    */
   clear(): void {
+    this.context = { ...this.context, budget: new SeriesBudget(this.context.budget.max) };
     this.metricsByName.clear();
     this.collectors.clear();
     this.reservedBy.clear();
@@ -327,7 +362,7 @@ export class MetricRegistry {
   }
 
   private reserveOwnCounters(): void {
-    for (const own of [OVERFLOW_FAMILY, COLLECT_ERRORS_FAMILY]) {
+    for (const own of [OVERFLOW_FAMILY, COLLECT_ERRORS_FAMILY, RENDER_ERRORS_FAMILY]) {
       for (const name of this.reservedNames('counter', own.name)) this.reservedBy.set(name, own.name);
     }
   }
@@ -337,6 +372,11 @@ export class MetricRegistry {
     const existing = this.checkRegistration(kind, descriptor);
     if (existing !== undefined) return existing as M;
     const metric = create(descriptor);
+    const sibling = this.metricsByName.get(descriptor.name)?.[0];
+    if (sibling !== undefined) {
+      sibling.requireNonEmpty(onlyIn(sibling.descriptor, descriptor));
+      metric.requireNonEmpty(onlyIn(descriptor, sibling.descriptor));
+    }
     for (const name of this.reservedNames(kind, descriptor.name)) this.reservedBy.set(name, descriptor.name);
     this.metricsByName.set(descriptor.name, [...(this.metricsByName.get(descriptor.name) ?? []), metric]);
     return metric;
@@ -365,13 +405,23 @@ export class MetricRegistry {
     return undefined;
   }
 
-  /** A summary and a timer may share a base name if their label names differ; nothing else may. */
+  /**
+   * A summary and a timer may share a base name if their label names differ; nothing else may. They
+   * then write the same `_count` sample name, and Prometheus reads an empty label as an absent one, so
+   * from then on each refuses an empty value for the labels only it has (see SeriesTable.requireNonEmpty);
+   * an existing series with such an empty value refuses the sharing instead.
+   */
   private checkSharing(descriptor: Descriptor, siblings: readonly AnyMetric[]): void {
     const other = siblings[0];
     if (other === undefined) return;
     const kinds = new Set([other.descriptor.kind, descriptor.kind]);
     const canShare = siblings.length === 1 && kinds.has('summary') && kinds.has('timer') && !sameLabelNames(other.descriptor.labelNames, descriptor.labelNames);
     if (!canShare) throw new MetricConflictError(descriptor.name, describeShape(other.descriptor), describeShape(descriptor));
+    const ownLabels = onlyIn(other.descriptor, descriptor);
+    if (other.hasEmptyValue(ownLabels)) {
+      const existing = `${describeShape(other.descriptor)} with a series whose ${ownLabels.join(' or ')} is empty, which would read as the ${descriptor.kind}'s series`;
+      throw new MetricConflictError(descriptor.name, existing, describeShape(descriptor));
+    }
   }
 }
 
@@ -388,9 +438,27 @@ function checkCombine(metric: string, combine: unknown): GaugeCombine {
 }
 
 function checkDefaultLabels(labels: Readonly<Record<string, string>>): Record<string, string> {
+  if (typeof labels !== 'object' || labels === null || Array.isArray(labels)) {
+    throw new InvalidOptionError('registry', 'defaultLabels', labels, 'must be an object of label names to values');
+  }
   for (const [label, value] of Object.entries(labels)) {
     checkLabelName('registry', label);
     if (typeof value !== 'string') throw new InvalidLabelError('registry', label, value, 'needs a string value');
+    if (!isWellFormed(value)) throw new InvalidLabelError('registry', label, value, 'is not well-formed text: it holds a lone UTF-16 surrogate');
   }
   return { ...labels };
+}
+
+/** `value`, or `fallback` when undefined. @throws InvalidOptionError unless a whole number from 1 to `max`. */
+function wholeOption(option: string, value: unknown, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
+  const chosen = value ?? fallback;
+  if (typeof chosen !== 'number' || !Number.isSafeInteger(chosen) || chosen < 1 || chosen > max) {
+    throw new InvalidOptionError('registry', option, value, `must be a whole number from 1 to ${max}`);
+  }
+  return chosen;
+}
+
+/** Label names `a` has and `b` does not. */
+function onlyIn(a: Descriptor, b: Descriptor): string[] {
+  return a.labelNames.filter((label) => !b.labelNames.includes(label));
 }

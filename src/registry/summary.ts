@@ -4,6 +4,7 @@ import { Metric } from './metric.js';
 import { CountSum, type CountSumState } from './cells/count-sum.js';
 import type { LabelValues } from './labels.js';
 import type { FamilySnapshot } from './collection.js';
+import type { Pace } from './time-slice.js';
 
 /** A summary's series bound to one label set, for hot paths. */
 export interface SummaryChild {
@@ -42,6 +43,12 @@ export class Summary<L extends string = string> extends Metric<CountSum, L> {
   collect(): FamilySnapshot {
     const nowMs = this.context.clock.now();
     return { kind: 'summary', descriptor: this.descriptor, series: this.readAll((cell) => cell.read(nowMs)) };
+  }
+
+  /** As `collect`, yielding between series as `pace` says. */
+  override async collectPaced(pace: Pace): Promise<FamilySnapshot> {
+    const nowMs = this.context.clock.now();
+    return { kind: 'summary', descriptor: this.descriptor, series: await this.readAllPaced((cell) => cell.read(nowMs), pace) };
   }
 
   cellFromState(state: unknown): CountSum {

@@ -6,22 +6,37 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 export const DEFAULT_SLICE_MS = 10;
 
 /**
+ * Asked after each piece of work: a promise to await (a yield to the event loop) once a slice of work
+ * has passed, else undefined, so a fast loop pays no promise per item.
+ */
+export type Pace = () => Promise<void> | undefined;
+
+/** A Pace that yields whenever `sliceMs` of work has passed by `monotonic` (milliseconds). */
+export function pacer(monotonic: () => number, sliceMs = DEFAULT_SLICE_MS): Pace {
+  let sliceStart = monotonic();
+  return () => {
+    if (monotonic() - sliceStart <= sliceMs) return undefined;
+    return nextTurn().then(() => {
+      sliceStart = monotonic();
+    });
+  };
+}
+
+/**
  * Calls `use` on each item in order, yielding to the event loop whenever `sliceMs` of work has passed
- * by `monotonic` (milliseconds). Rejects as soon as `use` throws or rejects.
+ * by `monotonic` (milliseconds), or as `pace` says when given. Rejects as soon as `use` throws or rejects.
  */
 export async function forEachSliced<T>(
   items: Iterable<T>,
   use: (item: T) => void | Promise<void>,
   monotonic: () => number,
   sliceMs = DEFAULT_SLICE_MS,
+  pace: Pace = pacer(monotonic, sliceMs),
 ): Promise<void> {
-  let sliceStart = monotonic();
   for (const item of items) {
     const pending = use(item);
     if (pending !== undefined) await pending;
-    if (monotonic() - sliceStart > sliceMs) {
-      await nextTurn();
-      sliceStart = monotonic();
-    }
+    const turn = pace();
+    if (turn !== undefined) await turn;
   }
 }

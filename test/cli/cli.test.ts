@@ -125,10 +125,10 @@ describe('am-metrics', () => {
   });
 
   it('asks for the bearer token set in METRICS_BEARER_TOKEN', async () => {
-    const { cli, url } = await serve(['--simulate'], { METRICS_BEARER_TOKEN: 'scrape-me' });
+    const { cli, url } = await serve(['--simulate'], { METRICS_BEARER_TOKEN: 'scrape-me-with-a-long-token' });
     expect(cli.stdout).toContain('auth: bearer');
     expect((await fetch(`${url}/monitoring/prometheus/am`)).status).toBe(401);
-    const granted = await fetch(`${url}/monitoring/prometheus/am`, { headers: { Authorization: 'Bearer scrape-me' } });
+    const granted = await fetch(`${url}/monitoring/prometheus/am`, { headers: { Authorization: 'Bearer scrape-me-with-a-long-token' } });
     expect(granted.status).toBe(200);
   });
 

@@ -82,6 +82,27 @@ describe('parseCommandLine', () => {
     expect(() => parseCommandLine(args, env, defaults)).toThrow(errorClass);
   });
 
+  it.each([
+    [['--port', '-1'], /^--port must be a whole number from 0 to 65535, got "-1"$/],
+    [['--port=-1'], /^--port must be a whole number from 0 to 65535, got "-1"$/],
+    [['--simulate', '--seed', '-1'], /^--seed must be a whole number from 0 to 4294967295, got "-1"$/],
+    [['--simulate', '--rate', '-2.5'], /^--rate must be a number of logins per second above 0 and at most 1000, got "-2.5"$/],
+    [['--port', '9100', '--port', '9200'], /^--port is given more than once; give it once$/],
+    [['--simulate', '--simulate'], /^--simulate is given more than once; give it once$/],
+    [['--host', '127.0.0.1', '--host=::1'], /^--host is given more than once; give it once$/],
+  ])('says what is wrong with %j', (args, message) => {
+    expect(() => parseCommandLine(['serve', ...args], {}, defaults)).toThrow(UsageError);
+    expect(() => parseCommandLine(['serve', ...args], {}, defaults)).toThrow(message);
+  });
+
+  it.each([['1e3', 1000], ['2.5e2', 250], ['.5', 0.5], ['+7', 7]])('reads --rate %s as %d logins per second', (rate, expected) => {
+    expect(settings(['--simulate', '--rate', rate]).simulator?.rate).toBe(expected);
+  });
+
+  it('still reads a flag as a missing value when the next word is another flag', () => {
+    expect(() => parseCommandLine(['serve', '--port', '--simulate'], {}, defaults)).toThrow(/^--port needs a value$/);
+  });
+
   it('says what went wrong in one line', () => {
     expect(() => parseCommandLine(['serve', '--port', '--simulate'], {}, defaults)).toThrow(/^--port needs a value$/);
   });

@@ -17,7 +17,6 @@ function secretFile(name: string, content: string): string {
 describe('authFromEnvironment', () => {
   it.each([
     ['nothing set', {}, {}],
-    ['empty variables', { METRICS_USERNAME: '', METRICS_PASSWORD: '', METRICS_BEARER_TOKEN: '' }, {}],
     ['username and password', { METRICS_USERNAME: 'prom', METRICS_PASSWORD: 'pw' }, { basic: { username: 'prom', password: 'pw' } }],
     ['a bearer token', { METRICS_BEARER_TOKEN: 'tok' }, { bearerToken: 'tok' }],
     [
@@ -58,8 +57,19 @@ describe('authFromEnvironment', () => {
     expect((thrown as ServerConfigError).message).not.toContain('hunter2');
   });
 
-  it('refuses an empty password file', () => {
-    const METRICS_PASSWORD_FILE = secretFile('empty', '\n');
-    expect(() => authFromEnvironment({ METRICS_USERNAME: 'prom', METRICS_PASSWORD_FILE })).toThrow(/METRICS_PASSWORD_FILE: .* is empty/);
+  it.each(['\n', '', '  \n', '\t'])('refuses the empty or blank password file %j', (content) => {
+    const METRICS_PASSWORD_FILE = secretFile('empty', content);
+    expect(() => authFromEnvironment({ METRICS_USERNAME: 'prom', METRICS_PASSWORD_FILE })).toThrow(/METRICS_PASSWORD_FILE: .* is empty or blank/);
+  });
+
+  it.each([
+    ['METRICS_BEARER_TOKEN', { METRICS_BEARER_TOKEN: '' }],
+    ['METRICS_USERNAME', { METRICS_USERNAME: '', METRICS_PASSWORD: '' }],
+    ['METRICS_USERNAME', { METRICS_USERNAME: ' ', METRICS_PASSWORD: 'hunter2-hunter2-hunter2' }],
+    ['METRICS_PASSWORD', { METRICS_USERNAME: 'prom', METRICS_PASSWORD: '' }],
+    ['METRICS_PASSWORD_FILE', { METRICS_USERNAME: 'prom', METRICS_PASSWORD_FILE: '' }],
+  ])('fails closed when %s is set but empty, instead of serving without auth', (setting, env) => {
+    expect(() => authFromEnvironment(env)).toThrow(ServerConfigError);
+    expect(() => authFromEnvironment(env)).toThrow(new RegExp(`^${setting}: is set but empty`));
   });
 });

@@ -7,10 +7,10 @@ import { ManualClock } from '../support/manual-clock.js';
 import { basic, PROTECTED_PATHS, rawRequest, sampleRegistry, serve } from './helpers.js';
 
 const BASIC: AuthOptions = { basic: { username: 'prometheus', password: 's3cret:with colon' } };
-const BEARER: AuthOptions = { bearerToken: 'tok-123.abc' };
+const BEARER: AuthOptions = { bearerToken: 'tok-123.abc-456.def' };
 const BOTH: AuthOptions = { ...BASIC, ...BEARER };
 const GOOD_BASIC = basic('prometheus', 's3cret:with colon');
-const GOOD_BEARER = 'Bearer tok-123.abc';
+const GOOD_BEARER = 'Bearer tok-123.abc-456.def';
 const BASIC_CHALLENGE = 'Basic realm="am-metrics", charset="UTF-8"';
 const BEARER_CHALLENGE = 'Bearer realm="am-metrics"';
 
@@ -29,9 +29,9 @@ describe('metrics access control', () => {
     [BASIC, 'basic', GOOD_BEARER, 401, [BASIC_CHALLENGE]],
     [BEARER, 'bearer', undefined, 401, [BEARER_CHALLENGE]],
     [BEARER, 'bearer', GOOD_BEARER, 200, []],
-    [BEARER, 'bearer', 'bearer tok-123.abc', 200, []],
-    [BEARER, 'bearer', 'Bearer tok-123.abd', 401, [BEARER_CHALLENGE]],
-    [BEARER, 'bearer', 'Bearer tok-123.abc.', 401, [BEARER_CHALLENGE]],
+    [BEARER, 'bearer', 'bearer tok-123.abc-456.def', 200, []],
+    [BEARER, 'bearer', 'Bearer tok-123.abc-456.deg', 401, [BEARER_CHALLENGE]],
+    [BEARER, 'bearer', 'Bearer tok-123.abc-456.def.', 401, [BEARER_CHALLENGE]],
     [BEARER, 'bearer', GOOD_BASIC, 401, [BEARER_CHALLENGE]],
     [BOTH, 'basic + bearer', GOOD_BASIC, 200, []],
     [BOTH, 'basic + bearer', GOOD_BEARER, 200, []],
@@ -97,8 +97,11 @@ describe('metrics access control', () => {
     for (let i = 0; i < 2; i += 1) {
       expect((await rawRequest(url, { headers: { 'x-api-key': 'prometheus', 'x-api-secret': `guess${i}` } })).status).toBe(401);
     }
-    expect((await rawRequest(url, { headers: { authorization: GOOD_BASIC } })).status).toBe(429);
-    expect((await rawRequest(url, { headers: { 'x-api-key': 'prometheus', 'x-api-secret': 's3cret:with colon' } })).status).toBe(429);
+    expect((await rawRequest(url, { headers: { 'x-api-key': 'prometheus', 'x-api-secret': 'guess2' } })).status).toBe(429);
+    expect((await rawRequest(url, { headers: { authorization: basic('prometheus', 'guess3') } })).status).toBe(429);
+    // Valid credentials are always served, whichever way they are sent.
+    expect((await rawRequest(url, { headers: { authorization: GOOD_BASIC } })).status).toBe(200);
+    expect((await rawRequest(url, { headers: { 'x-api-key': 'prometheus', 'x-api-secret': 's3cret:with colon' } })).status).toBe(200);
   });
 
   it.each(['http://127.0.0.1/monitoring/prometheus/am', 'HTTP://evil/json/metrics/api?_queryFilter=true', 'http://x/metrics/prometheus?'])(
@@ -117,32 +120,41 @@ describe('metrics access control', () => {
     expect((await rawRequest(server.url + path)).status).toBe(path === '/health' ? 200 : 404);
   });
 
-  it('answers 429 with Retry-After once a client failed too often, even to the right password', async () => {
+  it('answers 429 with Retry-After to further wrong guesses once a client failed too often', async () => {
     const clock = new ManualClock();
     const server = await serve({ source: sampleRegistry(), auth: BASIC, clock, authThrottle: { maxFailures: 3, windowMs: 60_000 } });
     const url = `${server.url}/monitoring/prometheus/am`;
-    for (let i = 0; i < 3; i += 1) expect((await rawRequest(url, { headers: { authorization: basic('prometheus', `guess${i}`) } })).status).toBe(401);
-    const refused = await rawRequest(url, { headers: { authorization: GOOD_BASIC } });
+    const guess = (i: number) => rawRequest(url, { headers: { authorization: basic('prometheus', `guess${i}`) } });
+    for (let i = 0; i < 3; i += 1) expect((await guess(i)).status).toBe(401);
+    const refused = await guess(3);
     expect(refused.status).toBe(429);
     expect(refused.headers['retry-after']).toBe('60');
     clock.advance({ seconds: 45 });
-    expect((await rawRequest(url, { headers: { authorization: GOOD_BASIC } })).headers['retry-after']).toBe('15');
+    expect((await guess(4)).headers['retry-after']).toBe('15');
     clock.advance({ seconds: 15 });
+    expect((await guess(5)).status).toBe(401);
+  });
+
+  it('always serves valid credentials, even from an address that is being throttled', async () => {
+    const server = await serve({ source: sampleRegistry(), auth: BASIC, authThrottle: { maxFailures: 3 } });
+    const url = `${server.url}/monitoring/prometheus/am`;
+    for (let i = 0; i < 10; i += 1) await rawRequest(url, { headers: { authorization: basic('prometheus', `guess${i}`) } });
+    expect((await rawRequest(url, { headers: { authorization: basic('prometheus', 'guess') } })).status).toBe(429);
     expect((await rawRequest(url, { headers: { authorization: GOOD_BASIC } })).status).toBe(200);
   });
 
   it('does not count requests that carry no credentials as failures', async () => {
     const server = await serve({ source: sampleRegistry(), auth: BEARER, authThrottle: { maxFailures: 2 } });
     for (let i = 0; i < 5; i += 1) expect((await rawRequest(`${server.url}/metrics/prometheus`)).status).toBe(401);
-    expect((await rawRequest(`${server.url}/metrics/prometheus`, { headers: { authorization: GOOD_BEARER } })).status).toBe(200);
+    expect((await rawRequest(`${server.url}/metrics/prometheus`, { headers: { authorization: 'Bearer nope' } })).status).toBe(401);
   });
 
   it('throttles each client address on its own', async () => {
     const server = await serve({ source: sampleRegistry(), auth: BEARER, authThrottle: { maxFailures: 2 } });
     const url = `${server.url}/metrics/prometheus`;
     for (let i = 0; i < 2; i += 1) await rawRequest(url, { headers: { authorization: 'Bearer nope' }, localAddress: '127.0.0.2' });
-    expect((await rawRequest(url, { headers: { authorization: GOOD_BEARER }, localAddress: '127.0.0.2' })).status).toBe(429);
-    expect((await rawRequest(url, { headers: { authorization: GOOD_BEARER }, localAddress: '127.0.0.3' })).status).toBe(200);
+    expect((await rawRequest(url, { headers: { authorization: 'Bearer nope' }, localAddress: '127.0.0.2' })).status).toBe(429);
+    expect((await rawRequest(url, { headers: { authorization: 'Bearer nope' }, localAddress: '127.0.0.3' })).status).toBe(401);
   });
 
   it('tracks at most maxClients clients, forgetting the least recently failing one', async () => {
@@ -151,9 +163,9 @@ describe('metrics access control', () => {
     const attempt = (localAddress: string, authorization: string) => rawRequest(url, { headers: { authorization }, localAddress });
     await attempt('127.0.0.2', 'Bearer nope');
     await attempt('127.0.0.2', 'Bearer nope');
-    expect((await attempt('127.0.0.2', GOOD_BEARER)).status).toBe(429);
+    expect((await attempt('127.0.0.2', 'Bearer nope')).status).toBe(429);
     await attempt('127.0.0.3', 'Bearer nope');
-    expect((await attempt('127.0.0.2', GOOD_BEARER)).status).toBe(200);
+    expect((await attempt('127.0.0.2', 'Bearer nope')).status).toBe(401);
   });
 
   it('never writes a secret to the log', async () => {
@@ -169,10 +181,13 @@ describe('metrics access control', () => {
 
   it.each([
     [{ basic: { username: 'prometheus', password: '' } }, 'auth.basic.password'],
-    [{ basic: { username: '', password: 'x' } }, 'auth.basic.username'],
-    [{ basic: { username: 'a:b', password: 'x' } }, 'auth.basic.username'],
+    [{ basic: { username: 'prometheus', password: undefined as unknown as string } }, 'auth.basic.password'],
+    [{ basic: { username: 'prometheus', password: '15-characters..' } }, 'auth.basic.password'],
+    [{ basic: { username: '', password: 'sixteen-chars-ok' } }, 'auth.basic.username'],
+    [{ basic: { username: 'a:b', password: 'sixteen-chars-ok' } }, 'auth.basic.username'],
     [{ bearerToken: '' }, 'auth.bearerToken'],
-    [{ bearerToken: 'has space' }, 'auth.bearerToken'],
+    [{ bearerToken: 'too-short-token' }, 'auth.bearerToken'],
+    [{ bearerToken: 'has space but long enough' }, 'auth.bearerToken'],
   ] as const)('refuses unusable credentials %j with ServerConfigError naming %s', (auth, setting) => {
     expect(() => createMetricsRouter(sampleRegistry(), { auth })).toThrow(ServerConfigError);
     expect(() => createMetricsRouter(sampleRegistry(), { auth })).toThrow(setting);

@@ -95,7 +95,7 @@ async function launch(): Promise<BrowserContext> {
     args: CHROMIUM_ARGS,
     timeout: LAUNCH_TIMEOUT_MS,
     viewport: { width: 1280, height: 900 },
-    httpCredentials: { username: 'viewer', password: 'pa55' },
+    httpCredentials: { username: 'viewer', password: 'pa55-long-enough-now' },
   });
 }
 
@@ -132,7 +132,7 @@ describe('monitoring page in Chromium', () => {
 
   it('works behind Basic auth with the router mounted under a prefix', async () => {
     const app = express();
-    app.use('/am', createMetricsRouter(liveAm(), { page: amLivePage, auth: { basic: { username: 'viewer', password: 'pa55' } } }));
+    app.use('/am', createMetricsRouter(liveAm(), { page: amLivePage, auth: { basic: { username: 'viewer', password: 'pa55-long-enough-now' } } }));
     const host: Server = createServer(app);
     await new Promise<void>((resolve) => host.listen(0, '127.0.0.1', resolve));
     onTestFinished(() => new Promise<void>((resolve) => host.close(() => resolve())));

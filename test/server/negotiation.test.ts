@@ -46,11 +46,12 @@ describe('scrape content negotiation', () => {
   it.each([
     ['both formats refused', 'text/plain;q=0, application/openmetrics-text;q=0'],
     ['text refused and nothing else offered', 'text/plain;q=0'],
-  ])('answers 406 when %s', async (_case, accept) => {
+    ['everything refused', '*/*;q=0'],
+  ])('falls back to text 0.0.4 rather than 406 when %s, as Prometheus client libraries do', async (_case, accept) => {
     const server = await serve({ source: sampleRegistry() });
     const res = await rawRequest(`${server.url}/metrics/prometheus`, { headers: { accept } });
-    expect(res.status).toBe(406);
-    expect(res.headers['content-type']).toBe('text/plain; charset=utf-8');
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toBe(TEXT);
   });
 
   it.each([

@@ -7,7 +7,7 @@ import { CONTENT_TYPES, Registry } from '../../src/index.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { PrometheusServer, type VectorSample } from '../support/prometheus-server.js';
 
-const CREDENTIALS = { username: 'prometheus', password: 'e2e-secret' };
+const CREDENTIALS = { username: 'prometheus', password: 'e2e-secret-16-chars' };
 const JOBS = { aic: '/monitoring/prometheus/am', legacy: '/json/metrics/prometheus' } as const;
 /** Traffic recorded while Prometheus scrapes, so rates are positive. */
 const TRAFFIC_EVERY_MS = 50;

@@ -132,9 +132,20 @@ describe('scrape failures', () => {
     expect(ids).not.toContain('am_broken');
   });
 
+  it('leaves out a family the writer cannot write, logs and counts it, and serves the rest', async () => {
+    const lines: string[] = [];
+    const collection = await sampleRegistry().collect();
+    const bogus = { kind: 'bogus', descriptor: { name: 'am_bogus' } } as unknown as FamilySnapshot;
+    const server = await serve({ source: { collect: async () => ({ ...collection, families: [bogus, ...collection.families] }) }, logger: (line) => lines.push(line) });
+    const res = await rawRequest(`${server.url}/monitoring/prometheus/am`);
+    expect(res.status).toBe(200);
+    expect(res.body.toString()).toContain('am_x_count');
+    expect(res.body.toString()).toContain('am_metrics_render_errors_total{kubernetes_pod_name="am-0",metric="am_bogus",} 1.0');
+    expect(lines).toEqual(['am-metrics: exposition left out am_bogus: Error: unknown family kind "bogus"']);
+  });
+
   it.each([
     ['collect() rejects', async (): Promise<Collection> => { throw new Error('registry exploded at /srv/app.js:12'); }],
-    ['the writer meets a family it cannot write', async (): Promise<Collection> => ({ timeMs: 0, resource: {}, families: [{ kind: 'bogus', descriptor: { name: 'x' } } as unknown as FamilySnapshot], failures: [] })],
   ])('answers a bare 500 when %s', async (_case, collect) => {
     class BrokenRegistry extends Registry {
       override collect = collect;

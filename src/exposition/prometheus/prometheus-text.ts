@@ -2,7 +2,7 @@
 // I/O, no clock, never reaches into a metric's cells.
 import type { Collection, FamilySnapshot, HistogramSeries, Point } from '../../registry/collection.js';
 import type { Labels } from '../../registry/labels.js';
-import { forEachSliced } from '../../registry/time-slice.js';
+import { pacer, type Pace } from '../../registry/time-slice.js';
 import { formatValue, labelBlock, labelPairs, escapeHelp, type ExpositionFormat } from './format.js';
 import { histogramSampleNames, sumName, TIMER_UNIT_SUFFIX, type NamingProfile } from './sample-names.js';
 
@@ -11,6 +11,40 @@ export type { NamingProfile };
 export interface WriteOptions {
   readonly format?: ExpositionFormat | undefined;
   readonly profile?: NamingProfile | undefined;
+}
+
+/** How `renderExposition` bounds its output and reports what it left out. */
+export interface RenderOptions extends WriteOptions {
+  /** Largest exposition in UTF-8 bytes; a family that would pass it is left out. Default: no bound. */
+  readonly maxBytes?: number | undefined;
+  /**
+   * Families to write after all others, given the metrics left out of this render (for example a
+   * counter of render failures); they may be left out too if they fail.
+   */
+  readonly trailer?: ((leftOut: readonly LeftOutFamily[]) => readonly FamilySnapshot[]) | undefined;
+}
+
+/** A family `renderExposition` left out, and why (a RangeError, ExpositionTooLargeError, ...). */
+export interface LeftOutFamily {
+  readonly metric: string;
+  readonly error: unknown;
+}
+
+/** What `renderExposition` wrote and what it left out. */
+export interface RenderResult {
+  readonly text: string;
+  readonly leftOut: readonly LeftOutFamily[];
+}
+
+/** A family left out because the exposition would have passed its `maxBytes`. */
+export class ExpositionTooLargeError extends Error {
+  constructor(
+    readonly metric: string,
+    readonly maxBytes: number,
+  ) {
+    super(`family ${metric} would take the exposition past ${maxBytes} bytes`);
+    this.name = 'ExpositionTooLargeError';
+  }
 }
 
 /** Content types of the two formats, as sent in `Content-Type`. */
@@ -40,38 +74,53 @@ interface Block {
  *   and `X_count`, in both profiles (these are not AM's samples, so `legacy` has no `_total` for them).
  */
 export function writePrometheusText(collection: Collection, options: WriteOptions = {}): string {
-  const writer = new ExpositionWriter(collection.resource, options);
-  for (const family of collection.families) writer.add(family);
+  const writer = new ExpositionWriter(collection.resource, options, Infinity);
+  for (const family of collection.families) writer.addOrThrow(family);
   return writer.finish();
 }
 
 /**
- * The same text, rendered family by family (a large family in pieces of SERIES_PER_PIECE series) with
- * a yield to the event loop whenever a slice of work has passed (see forEachSliced), so a large scrape
- * never stalls other work for long.
+ * The same text, rendered family by family with a yield to the event loop whenever a slice of work
+ * has passed (see forEachSliced), so a large scrape never stalls other work. Throws as soon as one
+ * family cannot be rendered; `renderExposition` leaves such a family out instead.
  */
 export async function renderPrometheusText(collection: Collection, options: WriteOptions = {}): Promise<string> {
-  const writer = new ExpositionWriter(collection.resource, options);
-  await forEachSliced(piecesOf(collection.families), (family) => writer.add(family), () => performance.now());
+  const writer = new ExpositionWriter(collection.resource, options, Infinity);
+  const pace = pacer(() => performance.now());
+  for (const family of collection.families) await writer.addPaced(family, pace);
   return writer.finish();
 }
 
 /**
- * Series rendered between two chances to yield: a family of thousands of series (a histogram writes
- * 84 lines for each) is rendered in pieces of this many, which the writer joins back into one family.
+ * The exposition for a scrape: as `renderPrometheusText`, except that a family that fails to render
+ * (a string too long for the engine, a malformed series from another process) or would take the text
+ * past `maxBytes` is left out whole and reported, and every other family is written. Families that
+ * share an output name stay consistent: a family is committed only once all its samples rendered.
  */
-const SERIES_PER_PIECE = 100;
-
-function* piecesOf(families: readonly FamilySnapshot[]): Generator<FamilySnapshot> {
-  for (const family of families) {
-    if (!Array.isArray(family.series) || family.series.length <= SERIES_PER_PIECE) yield family;
-    else for (let i = 0; i < family.series.length; i += SERIES_PER_PIECE) yield { ...family, series: family.series.slice(i, i + SERIES_PER_PIECE) } as FamilySnapshot;
-  }
+export async function renderExposition(collection: Collection, options: RenderOptions = {}): Promise<RenderResult> {
+  const writer = new ExpositionWriter(collection.resource, options, options.maxBytes ?? Infinity);
+  const leftOut: LeftOutFamily[] = [];
+  const pace = pacer(() => performance.now());
+  const add = async (family: FamilySnapshot): Promise<void> => {
+    try {
+      await writer.addPaced(family, pace);
+    } catch (error) {
+      leftOut.push({ metric: family.descriptor.name, error });
+    }
+  };
+  for (const family of collection.families) await add(family);
+  for (const family of options.trailer?.(leftOut) ?? []) await add(family);
+  return { text: writer.finish(), leftOut };
 }
 
-/** Renders families one at a time; families that share an output name are merged, whatever their order. */
+/**
+ * Renders families one at a time; families that share an output name are merged, whatever their order.
+ * Each family renders into staged blocks first and is committed only whole and within `maxBytes`.
+ */
 class ExpositionWriter {
   private readonly blocks = new Map<string, Block>();
+  private staged = new Map<string, Block>();
+  private bytes = 0;
   private readonly format: ExpositionFormat;
   private readonly profile: NamingProfile;
   private readonly totalType: BlockType;
@@ -79,14 +128,60 @@ class ExpositionWriter {
   constructor(
     private readonly resource: Labels,
     options: WriteOptions,
+    private readonly maxBytes: number,
   ) {
     this.format = options.format ?? 'prometheus';
     this.profile = options.profile ?? 'aic';
     this.totalType = this.format === 'prometheus' ? 'counter' : 'unknown';
   }
 
-  /** Renders the samples of one family. */
-  add(family: FamilySnapshot): void {
+  /** Adds one family whole. @throws whatever rendering it throws, or ExpositionTooLargeError; nothing is added then. */
+  addOrThrow(family: FamilySnapshot): void {
+    this.staged = new Map();
+    try {
+      this.add(family);
+      this.commit(family.descriptor.name);
+    } finally {
+      this.staged = new Map();
+    }
+  }
+
+  /**
+   * As `addOrThrow`, rendering a large family RENDER_CHUNK_SERIES series at a time and awaiting `pace`
+   * in between, so one family of many thousand series does not stall the event loop.
+   */
+  async addPaced(family: FamilySnapshot, pace: Pace): Promise<void> {
+    this.staged = new Map();
+    try {
+      for (const part of chunksOf(family)) {
+        this.add(part);
+        const turn = pace();
+        if (turn !== undefined) await turn;
+      }
+      this.commit(family.descriptor.name);
+    } finally {
+      this.staged = new Map();
+    }
+  }
+
+  /** Moves the staged blocks into the exposition. @throws ExpositionTooLargeError past maxBytes; nothing moves then. */
+  private commit(metric: string): void {
+    let bytes = 0;
+    for (const [name, block] of this.staged) {
+      bytes += Buffer.byteLength(block.body, 'utf8') + (this.blocks.has(name) ? 0 : headerBytes(name, block.help));
+    }
+    if (this.bytes + bytes > this.maxBytes) throw new ExpositionTooLargeError(metric, this.maxBytes);
+    for (const [name, block] of this.staged) {
+      const committed = this.blocks.get(name);
+      if (committed === undefined) this.blocks.set(name, block);
+      else committed.body += block.body;
+    }
+    this.bytes += bytes;
+  }
+
+
+  /** Renders the samples of one family into staged blocks. */
+  private add(family: FamilySnapshot): void {
     const { name, help } = family.descriptor;
     switch (family.kind) {
       case 'summary': {
@@ -96,6 +191,7 @@ class ExpositionWriter {
           const pairs = labelPairs(s.labels, this.resource);
           sums.body += this.sample(sumName(name, this.profile), pairs, s.sum);
           counts.body += this.sample(`${name}_count`, pairs, s.count);
+          this.checkRoom(name);
         }
         return;
       }
@@ -111,6 +207,7 @@ class ExpositionWriter {
           }
           sums.body += this.sample(sumName(secondsName, this.profile), pairs, s.sum);
           counts.body += this.sample(`${name}_count`, pairs, s.count);
+          this.checkRoom(name);
         }
         return;
       }
@@ -146,15 +243,31 @@ class ExpositionWriter {
     return this.profile === 'legacy' ? this.block(sumName(base, 'legacy'), this.totalType, help) : family;
   }
 
+  /** The staged block for output family `name`, checked against what is committed under that name. */
   private block(name: string, type: BlockType, help: string): Block {
-    let found = this.blocks.get(name);
+    const committed = this.blocks.get(name);
+    if (committed !== undefined && committed.type !== type) {
+      throw new Error(`exposition family ${name} would be both ${committed.type} and ${type}`);
+    }
+    let found = this.staged.get(name);
     if (found === undefined) {
-      found = { type, help, body: '' };
-      this.blocks.set(name, found);
+      found = { type, help: committed?.help ?? help, body: '' };
+      this.staged.set(name, found);
     } else if (found.type !== type) {
       throw new Error(`exposition family ${name} would be both ${found.type} and ${type}`);
     }
     return found;
+  }
+
+  /**
+   * @throws ExpositionTooLargeError as soon as the staged text is certainly too large (a UTF-16 unit
+   *   is at least one UTF-8 byte), before a huge family is built in full.
+   */
+  private checkRoom(metric: string): void {
+    if (this.maxBytes === Infinity) return;
+    let chars = 0;
+    for (const block of this.staged.values()) chars += block.body.length;
+    if (this.bytes + chars > this.maxBytes) throw new ExpositionTooLargeError(metric, this.maxBytes);
   }
 
   private sample(name: string, pairs: string, value: number): string {
@@ -174,7 +287,10 @@ class ExpositionWriter {
   }
 
   private writePoints(target: Block, name: string, points: readonly Point[]): void {
-    for (const p of points) target.body += this.sample(name, labelPairs(p.labels, this.resource), p.value);
+    for (const p of points) {
+      target.body += this.sample(name, labelPairs(p.labels, this.resource), p.value);
+      this.checkRoom(name);
+    }
   }
 }
 
@@ -196,6 +312,25 @@ function leText(le: number): string {
 /** Bounds whose label text is kept: the timer layout's and any runtime histogram's, with room to spare. */
 const MAX_CACHED_BOUNDS = 1_024;
 
+/** Series rendered between two looks at the pace of a render. */
+const RENDER_CHUNK_SERIES = 256;
+
+/** `family` in parts of at most RENDER_CHUNK_SERIES series (the family itself when it is small). */
+function chunksOf(family: FamilySnapshot): FamilySnapshot[] {
+  if (!Array.isArray(family.series) || family.series.length <= RENDER_CHUNK_SERIES) return [family];
+  const parts: FamilySnapshot[] = [];
+  for (let i = 0; i < family.series.length; i += RENDER_CHUNK_SERIES) {
+    parts.push({ ...family, series: family.series.slice(i, i + RENDER_CHUNK_SERIES) } as FamilySnapshot);
+  }
+  return parts;
+}
+
+/** Bytes of a family's `# HELP` and `# TYPE` lines, near enough for the size bound. */
+function headerBytes(name: string, help: string): number {
+  return 2 * name.length + Buffer.byteLength(help, 'utf8') + 24;
+}
+
+/** Names only the kind: a whole family in a log line could run to megabytes. */
 function assertNever(value: never): never {
-  throw new Error(`unknown family kind ${JSON.stringify(value)}`);
+  throw new Error(`unknown family kind ${JSON.stringify((value as { kind?: unknown }).kind)}`);
 }

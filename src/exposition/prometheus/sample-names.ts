@@ -17,28 +17,34 @@ export function sumName(base: string, profile: NamingProfile): string {
   return profile === 'legacy' ? `${base}_total` : `${base}_sum`;
 }
 
+/** The suffix OpenMetrics 1.0 gives a summary's, counter's or histogram's creation time sample. */
+const CREATED_SUFFIX = '_created';
+
 /** The samples of histogram family `name`: buckets, sum and count, as 0.0.4 and OpenMetrics name them. */
 export function histogramSampleNames(name: string): { bucket: string; sum: string; count: string } {
   return { bucket: `${name}_bucket`, sum: `${name}_sum`, count: `${name}_count` };
 }
 
 /**
- * Every family and sample name a metric of `kind` called `name` may write, in either profile; with
- * `timerBuckets`, a timer's histogram family (name + TIMER_HISTOGRAM_SUFFIX) too.
+ * Every family and sample name a metric of `kind` called `name` may write, in either profile and
+ * either format; with `timerBuckets`, a timer's histogram family (name + TIMER_HISTOGRAM_SUFFIX) too.
+ * OpenMetrics parsers also read `X_created` as part of summary, counter or histogram family `X`, so a
+ * gauge `am_z_created` beside a summary `am_z` would break strict parsers: that name is reserved too,
+ * though we do not write it.
  */
 export function prometheusNames(kind: FamilyKind, name: string, timerBuckets = false): readonly string[] {
-  const sumsAndCounts = (base: string): string[] => [base, sumName(base, 'aic'), sumName(base, 'legacy'), `${base}_count`];
+  const sumsAndCounts = (base: string): string[] => [base, sumName(base, 'aic'), sumName(base, 'legacy'), `${base}_count`, `${base}${CREATED_SUFFIX}`];
   switch (kind) {
     case 'summary':
       return sumsAndCounts(name);
     case 'timer': {
       const histogram = timerBuckets ? prometheusNames('histogram', `${name}${TIMER_HISTOGRAM_SUFFIX}`) : [];
-      return [name, `${name}_count`, ...sumsAndCounts(`${name}${TIMER_UNIT_SUFFIX}`), ...histogram];
+      return [name, `${name}_count`, `${name}${CREATED_SUFFIX}`, ...sumsAndCounts(`${name}${TIMER_UNIT_SUFFIX}`), ...histogram];
     }
     case 'histogram':
-      return [name, ...Object.values(histogramSampleNames(name))];
+      return [name, ...Object.values(histogramSampleNames(name)), `${name}${CREATED_SUFFIX}`];
     case 'counter':
-      return [name, `${name}_total`];
+      return [name, `${name}_total`, `${name}${CREATED_SUFFIX}`];
     case 'gauge':
     case 'distinct':
       return [name];

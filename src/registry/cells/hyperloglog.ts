@@ -3,7 +3,7 @@
 // Ertl's improved raw estimator; metric names, labels and exposition belong to the distinct counter.
 import HyperLogLog from 'hyperloglog-lite';
 import { InvalidValueError, MetricsError } from '../errors.js';
-import { hashInto } from './string-hash.js';
+import { distinctHashKeyId, hashInto } from './string-hash.js';
 import { BYTES_PER_HASH, ExactHashes, exactCapacity } from './exact-hashes.js';
 import { improvedRawEstimate } from './hll-estimator.js';
 
@@ -19,10 +19,14 @@ export const MIN_PRECISION = 4;
 /** Largest precision a sketch accepts: 2^18 registers, 256 KiB. */
 export const MAX_PRECISION = 18;
 
-/** A sketch serialized for merging across processes; base64 fields hold big-endian bytes. */
+/**
+ * A sketch serialized for merging across processes; base64 fields hold big-endian bytes. `key` names
+ * the hash key it was made with (see setDistinctHashKey) without revealing it; internal data, never
+ * for public output.
+ */
 export type DistinctSketchJson =
-  | { readonly kind: 'exact'; readonly precision: number; readonly hashes: string }
-  | { readonly kind: 'registers'; readonly precision: number; readonly registers: string };
+  | { readonly kind: 'exact'; readonly precision: number; readonly hashes: string; readonly key?: string }
+  | { readonly kind: 'registers'; readonly precision: number; readonly registers: string; readonly key?: string };
 
 /** How a sketch is built; `metric` only names the sketch in error messages. */
 export interface DistinctSketchOptions {
@@ -121,20 +125,25 @@ export class DistinctSketch {
     }
     const precision = this.bits;
     const phase = this.phase;
+    const key = distinctHashKeyId();
     return phase instanceof ExactHashes
-      ? { kind: 'exact', precision, hashes: toBase64(phase.bytes()) }
-      : { kind: 'registers', precision, registers: toBase64(phase.bytes()) };
+      ? { kind: 'exact', precision, hashes: toBase64(phase.bytes()), key }
+      : { kind: 'registers', precision, registers: toBase64(phase.bytes()), key };
   }
 
   /**
    * Rebuilds a sketch from `toJSON` output, typically parsed from another process.
    * @throws InvalidValueError when the data is malformed: unknown kind, bad precision or base64, a
-   * register count other than 2^precision, a register above 65 − precision, or too many exact hashes.
+   * register count other than 2^precision, a register above 65 − precision, or too many exact hashes;
+   * or when it was hashed with another key than this process's (see setDistinctHashKey).
    */
   static fromJSON(json: DistinctSketchJson, options: { readonly metric?: string } = {}): DistinctSketch {
     const metric = options.metric ?? DEFAULT_METRIC;
     if (typeof json !== 'object' || json === null) {
       throw new InvalidValueError(metric, json, 'is not a serialized distinct sketch');
+    }
+    if (json.key !== undefined && json.key !== distinctHashKeyId()) {
+      throw new InvalidValueError(metric, json.key, 'names another hash key than this process uses; give every process the same setDistinctHashKey');
     }
     const sketch = new DistinctSketch({ precision: checkPrecision(json.precision, metric), metric });
     if (json.kind === 'exact') {

@@ -1,10 +1,39 @@
 // The 64-bit hash of recorded strings for the distinct counter's sketch: XXH64 over the UTF-8 bytes,
-// from xxhash-wasm. The only file that imports it.
+// from xxhash-wasm, keyed with a secret seed. The only file that imports it.
+import { createHash, randomBytes } from 'node:crypto';
 import xxhash from 'xxhash-wasm';
+import { MetricsError } from '../errors.js';
 
-type Hash64 = (input: string) => bigint;
+type Hash64 = (input: string, seed: bigint) => bigint;
 
 let h64: Hash64 | undefined;
+
+/**
+ * The environment variable a process takes its distinct-hash secret from: set it alike on every pod
+ * whose states merge. A cluster primary sets it for the workers it forks (see src/cluster/primary.ts).
+ */
+export const DISTINCT_KEY_ENV = 'AM_METRICS_DISTINCT_KEY';
+/** Shortest secret accepted, from the environment or `setDistinctHashKey`. */
+const MIN_KEY_LENGTH = 16;
+
+/**
+ * The secret behind every hash in this process. Why secret: XXH64 is not a keyed hash, so with a known
+ * seed anyone can craft ids that all fall into one register (2,000 crafted user ids counted as 1).
+ * From DISTINCT_KEY_ENV when it holds at least MIN_KEY_LENGTH characters, else random per process,
+ * unless `setDistinctHashKey` sets it; never written to any output.
+ */
+let secret: string = fromEnvironment() ?? randomBytes(24).toString('base64url');
+let seed: bigint = derive(secret);
+let hasHashed = false;
+
+function fromEnvironment(): string | undefined {
+  const value = process.env[DISTINCT_KEY_ENV];
+  return value !== undefined && value.length >= MIN_KEY_LENGTH ? value : undefined;
+}
+
+function derive(key: string): bigint {
+  return createHash('sha256').update(key).digest().readBigUInt64BE(0);
+}
 
 /**
  * Resolves once the hash function is compiled, a few milliseconds after this module loads. Why not a
@@ -13,12 +42,49 @@ let h64: Hash64 | undefined;
  * DistinctSketch), so nothing recorded early is lost.
  */
 export const hashReady: Promise<void> = xxhash().then((api) => {
-  h64 = (input) => api.h64(input);
+  h64 = (input, key) => api.h64(input, key);
 });
 
-/** Writes the hash of `value` into `out` (8 bytes, big-endian) and returns true; false before hashReady. */
+/** Writes the keyed hash of `value` into `out` (8 bytes, big-endian) and returns true; false before hashReady. */
 export function hashInto(value: string, out: DataView): boolean {
   if (h64 === undefined) return false;
-  out.setBigUint64(0, h64(value));
+  hasHashed = true;
+  out.setBigUint64(0, h64(value, seed));
   return true;
+}
+
+/**
+ * Sets the secret the distinct counters of this process hash with, so that processes whose sketches
+ * merge (a cluster's workers and primary, pods whose states are combined) hash alike. Give every such
+ * process the same secret (at least 16 characters), before anything is recorded.
+ * @throws MetricsError when `key` is shorter than 16 characters or bytes, or when values were already
+ *   hashed with another key (their sketches would no longer merge).
+ */
+export function setDistinctHashKey(key: string | Uint8Array): void {
+  if (key.length < MIN_KEY_LENGTH) throw new MetricsError(`distinct hash key: must have at least ${MIN_KEY_LENGTH} characters`, 'distinct counter');
+  const text = typeof key === 'string' ? key : Buffer.from(key).toString('base64url');
+  const derived = derive(text);
+  if (hasHashed && derived !== seed) {
+    throw new MetricsError('distinct hash key: values were already hashed with another key; set it before recording', 'distinct counter');
+  }
+  secret = text;
+  seed = derived;
+}
+
+/**
+ * This process's secret, for handing to processes whose sketches will merge with its own (a cluster
+ * primary passes it to the workers it forks through DISTINCT_KEY_ENV). Never write it to an output.
+ */
+export function distinctHashSecret(): string {
+  return secret;
+}
+
+/**
+ * A short name of the current key that reveals nothing of it, carried by serialized sketches so that a
+ * sketch hashed with another key is refused instead of silently miscounted.
+ */
+export function distinctHashKeyId(): string {
+  const bytes = Buffer.alloc(8);
+  bytes.writeBigUInt64BE(seed);
+  return createHash('sha256').update('am-metrics distinct key id\0').update(bytes).digest('hex').slice(0, 16);
 }

@@ -10,6 +10,13 @@ import {
 } from '../../../src/registry/cells/hyperloglog.js';
 import { InvalidValueError } from '../../../src/registry/errors.js';
 import { seededRandom } from '../../support/random.js';
+import { setDistinctHashKey } from '../../../src/registry/cells/string-hash.js';
+import { createHash } from 'node:crypto';
+
+// A known key, so the layout test below can hash as the sketch does (the key's SHA-256, first 8 bytes).
+const HASH_KEY = 'hyperloglog-test-key';
+const HASH_SEED = createHash('sha256').update(HASH_KEY).digest().readBigUInt64BE(0);
+setDistinctHashKey(HASH_KEY);
 
 /** UUID-shaped ids from a seed; 128 random bits each, so distinct in practice. */
 function idStream(seed: number): () => string {
@@ -95,7 +102,7 @@ describe('DistinctSketch', () => {
     const lite = HyperLogLog(DEFAULT_PRECISION);
     const stopBit = 2 ** (32 - DEFAULT_PRECISION);
     for (const id of ids) {
-      const hash = h64(id);
+      const hash = h64(id, HASH_SEED);
       const high = Number(hash >> 32n);
       lite.add([high, 0, (high | stopBit) >>> 0, Number(hash & 0xffffffffn)]);
     }

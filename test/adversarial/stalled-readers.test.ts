@@ -1,0 +1,70 @@
+// Clients that ask for a large exposition and never read it. What they hold is bounded: past
+// maxUnsentBytes new scrapes get 503, and a response not written within writeTimeoutMs is cut off.
+import type { Socket } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { Registry } from '../../src/index.js';
+import { rawRequest, serve } from '../server/helpers.js';
+import { openSocket, readUntilClosed } from './support.js';
+
+const MIB = 1024 * 1024;
+
+/** A registry whose text exposition is about 8 MiB: more than loopback socket buffers absorb. */
+function largeRegistry(): Registry {
+  const registry = new Registry({ maxSeriesPerMetric: 10_000 });
+  const gauge = registry.gauge({ name: 'am_wide', help: 'Wide.', labelNames: ['k'] });
+  const padding = 'x'.repeat(1_000);
+  for (let i = 0; i < 8_000; i += 1) gauge.set({ k: `${padding}${i}` }, i);
+  return registry;
+}
+
+/** Sends a scrape on a fresh socket and never reads the answer. */
+async function stalledScrape(port: number): Promise<Socket> {
+  const socket = await openSocket(port);
+  socket.pause();
+  socket.write('GET /monitoring/prometheus/am HTTP/1.1\r\nHost: x\r\n\r\n');
+  return socket;
+}
+
+describe('clients that never read', () => {
+  it('cannot hold more than maxUnsentBytes: further scrapes get 503 until they are gone', async () => {
+    const registry = largeRegistry();
+    const server = await serve({ source: registry, maxUnsentBytes: 12 * MIB });
+    const stalled = await stalledScrape(server.port);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    registry.gauge({ name: 'am_changed', help: 'Changed.' }).set({}, 1); // a new body, not the one held
+    const refused = await rawRequest(`${server.url}/monitoring/prometheus/am`);
+    expect(refused.status).toBe(503);
+    expect(refused.headers['retry-after']).toBe('1');
+    stalled.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const served = await rawRequest(`${server.url}/monitoring/prometheus/am`);
+    expect(served.status).toBe(200);
+    expect(served.body.length).toBeGreaterThan(7 * MIB);
+  });
+
+  it('share one body between them while the data is unchanged, so they cost one copy', async () => {
+    const server = await serve({ source: largeRegistry(), maxUnsentBytes: 12 * MIB });
+    const stalled = [];
+    for (let i = 0; i < 4; i += 1) {
+      stalled.push(await stalledScrape(server.port));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    const served = await rawRequest(`${server.url}/monitoring/prometheus/am`);
+    expect(served.status).toBe(200);
+    expect(served.body.length).toBeGreaterThan(7 * MIB);
+  });
+
+  it('are cut off once a response is not written within writeTimeoutMs', async () => {
+    const server = await serve({ source: largeRegistry(), writeTimeoutMs: 300 });
+    const stalled = await stalledScrape(server.port);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const closed = readUntilClosed(stalled);
+    stalled.resume();
+    const { text, ms } = await closed;
+    const declared = Number(/\r\ncontent-length: (\d+)\r\n/i.exec(text)?.[1]);
+    expect(declared).toBeGreaterThan(7 * MIB);
+    expect(text.length - text.indexOf('\r\n\r\n') - 4).toBeLessThan(declared);
+    expect(ms).toBeLessThan(2_000); // the server had already closed it: only buffered bytes were left to read
+    expect((await rawRequest(`${server.url}/health`)).status).toBe(200);
+  });
+});

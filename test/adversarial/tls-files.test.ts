@@ -1,0 +1,110 @@
+// TLS files that are not what they claim: a start must fail naming the file and what is wrong with
+// it, not with an OpenSSL error code.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect as tlsConnect } from 'node:tls';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { Registry } from '../../src/index.js';
+import { ServerConfigError } from '../../src/http/errors.js';
+import { startServer } from '../../src/server.js';
+import { bounded, runCliFromSource } from './support.js';
+
+const hasOpenssl = spawnSync('which', ['openssl']).status === 0;
+let dir = '';
+
+function selfSigned(name: string): void {
+  execFileSync('openssl', [
+    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
+    '-keyout', join(dir, `${name}-key.pem`), '-out', join(dir, `${name}-cert.pem`),
+  ], { stdio: 'ignore' });
+}
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'am-metrics-tls-files-'));
+  writeFileSync(join(dir, 'junk.pem'), 'not a certificate\n');
+  if (!hasOpenssl) return;
+  selfSigned('a');
+  selfSigned('b');
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe.skipIf(!hasOpenssl)('a start with unusable TLS files', () => {
+  it.each([
+    ['a certificate file without a PEM certificate', 'junk.pem', 'a-key.pem', /^tls\.cert: ".*junk\.pem" holds no PEM certificate$/],
+    ['a key file without a PEM private key', 'a-cert.pem', 'a-cert.pem', /^tls\.key: ".*a-cert\.pem" holds no PEM private key$/],
+    ['a key that does not fit the certificate', 'a-cert.pem', 'b-key.pem', /^tls\.key: ".*b-key\.pem" cannot be used with the certificate \(.+\)$/],
+  ])('fails with a ServerConfigError naming the file for %s', async (_case, cert, key, message) => {
+    const start = startServer({ source: new Registry(), port: 0, host: '127.0.0.1', tls: { cert: join(dir, cert), key: join(dir, key) } });
+    await expect(start).rejects.toThrow(ServerConfigError);
+    await expect(start).rejects.toThrow(message);
+  });
+
+  it('says so in one line from the command line, naming the flag', async () => {
+    const cli = runCliFromSource(['serve', '--port', '0', '--host', '127.0.0.1', '--tls-cert', join(dir, 'junk.pem'), '--tls-key', join(dir, 'a-key.pem')]);
+    expect(await cli.exit()).toEqual({ code: 1, signal: null });
+    expect(cli.errorLines).toEqual([expect.stringMatching(/^am-metrics: --tls-cert: ".*junk\.pem" holds no PEM certificate$/)]);
+  });
+});
+
+/** The SHA-256 fingerprint of the certificate a new TLS connection to `port` is offered. */
+async function offeredFingerprint(port: number): Promise<string> {
+  const socket = tlsConnect({ port, host: '127.0.0.1', rejectUnauthorized: false });
+  onTestFinished(() => void socket.destroy());
+  await bounded(new Promise((resolve, reject) => socket.once('secureConnect', resolve).once('error', reject)), 'the TLS handshake');
+  const fingerprint = socket.getPeerCertificate().fingerprint256;
+  socket.destroy();
+  return fingerprint;
+}
+
+const fingerprintOf = (name: string): string => new X509Certificate(readFileSync(join(dir, `${name}-cert.pem`))).fingerprint256;
+
+describe.skipIf(!hasOpenssl)('a certificate rotation', () => {
+  it('serves new connections with the new files after reloadTls, and keeps the old ones when a new file is bad', async () => {
+    const cert = join(dir, 'live-cert.pem');
+    const key = join(dir, 'live-key.pem');
+    copyFileSync(join(dir, 'a-cert.pem'), cert);
+    copyFileSync(join(dir, 'a-key.pem'), key);
+    const server = await startServer({ source: new Registry(), port: 0, host: '127.0.0.1', tls: { cert, key } });
+    onTestFinished(() => server.close());
+    expect(await offeredFingerprint(server.port)).toBe(fingerprintOf('a'));
+    copyFileSync(join(dir, 'b-cert.pem'), cert);
+    copyFileSync(join(dir, 'b-key.pem'), key);
+    expect(await server.reloadTls()).toBe(true);
+    expect(await offeredFingerprint(server.port)).toBe(fingerprintOf('b'));
+    copyFileSync(join(dir, 'a-cert.pem'), cert); // a certificate without its key: refused
+    await expect(server.reloadTls()).rejects.toThrow(/^tls\.key: .*cannot be used with the certificate/);
+    expect(await offeredFingerprint(server.port)).toBe(fingerprintOf('b'));
+  });
+
+  it('is picked up on SIGHUP by the command, which keeps running', async () => {
+    const cert = join(dir, 'cli-cert.pem');
+    const key = join(dir, 'cli-key.pem');
+    copyFileSync(join(dir, 'a-cert.pem'), cert);
+    copyFileSync(join(dir, 'a-key.pem'), key);
+    const cli = runCliFromSource(['serve', '--port', '0', '--host', '127.0.0.1', '--tls-cert', cert, '--tls-key', key]);
+    const port = Number(/:(\d+)\//.exec(await cli.line(/^am-metrics listening on https:/))?.[1]);
+    copyFileSync(join(dir, 'b-cert.pem'), cert);
+    copyFileSync(join(dir, 'b-key.pem'), key);
+    cli.child.kill('SIGHUP');
+    await cli.line(/^am-metrics reloaded the TLS certificate and key \(SIGHUP\)$/);
+    expect(await offeredFingerprint(port)).toBe(fingerprintOf('b'));
+    expect(cli.child.exitCode).toBeNull();
+  });
+});
+
+describe('SIGHUP without TLS', () => {
+  it('does not end the command', async () => {
+    const cli = runCliFromSource(['serve', '--port', '0', '--host', '127.0.0.1']);
+    await cli.line(/^am-metrics listening on /);
+    cli.child.kill('SIGHUP');
+    await bounded(new Promise<void>((resolve) => {
+      const look = (): void => (cli.stderr.includes('SIGHUP') ? resolve() : void setTimeout(look, 50));
+      look();
+    }), 'the SIGHUP line');
+    expect(cli.errorLines).toEqual(['am-metrics: SIGHUP: no TLS certificate to reload']);
+    expect(cli.child.exitCode).toBeNull();
+  });
+});
