@@ -13,7 +13,8 @@ import {
 import { sendPlain } from './http/responses.js';
 import { applyLimits, resolveLimits, serverOptions, type ServerLimits } from './http/server-limits.js';
 import { loadTls, type TlsOptions } from './http/tls.js';
-import { defaultLogger, describeError } from './http/logger.js';
+import { defaultLogger, describeError, type Logger } from './http/logger.js';
+import { classifyStatus, type ApiKind, type ApiRequest, type ApiRequestMetrics, type FailureCode } from './metrics/api-request.js';
 
 /**
  * What the endpoints read: a registry (or anything that collects, such as a cluster primary), or
@@ -163,4 +164,60 @@ function closeServer(server: HttpServer | HttpsServer): Promise<void> {
     });
     server.closeIdleConnections();
   });
+}
+
+/** Host callbacks and settings of `apiRequestMiddleware`; each callback reads the finished request. */
+export interface ApiRequestMiddlewareOptions {
+  /** The API these routes belong to, or a function telling it per request. */
+  readonly api: ApiKind | ((req: Request) => ApiKind);
+  /** The tenant the request was routed to. */
+  readonly tenant: (req: Request) => string;
+  readonly countryCode?: (req: Request) => string | undefined;
+  /** Authentication API only, like the next two. */
+  readonly clientId?: (req: Request) => string | undefined;
+  readonly connectionId?: (req: Request) => string | undefined;
+  readonly grantType?: (req: Request) => string | undefined;
+  /** Overrides the failure code `classifyStatus` derives, e.g. ANOMALY_DETECTION for a blocked login. */
+  readonly failureCode?: (req: Request, res: Response) => FailureCode | undefined;
+  /** Receives recorder errors (a callback's bad value); the response is never affected. */
+  readonly logger?: Logger;
+}
+
+/**
+ * Express middleware counting each finished request as Auth0's `auth0.api_request.count` (see
+ * apiRequestMetrics). Mount it before the host's routes. The operation name is the method and the
+ * matched route template (`req.baseUrl` + `req.route.path`, e.g. `GET /api/v2/users/:id`), never the
+ * raw URL, so ids in paths do not add series; requests no route matched and requests whose client
+ * went away before the answer are not counted. Status codes map as `classifyStatus` says.
+ */
+export function apiRequestMiddleware(recorder: ApiRequestMetrics, options: ApiRequestMiddlewareOptions) {
+  const logger = options.logger ?? defaultLogger;
+  return (req: Request, res: Response, next: NextFunction): void => {
+    res.once('finish', () => {
+      const template = (req.route as { path?: unknown } | undefined)?.path;
+      if (typeof template !== 'string') return;
+      try {
+        recorder.record(apiRequestOf(req, res, `${req.baseUrl}${template}`, options));
+      } catch (error) {
+        logger(`am-metrics: ${req.method} ${req.baseUrl}${template}: api request not counted: ${describeError(error)}`);
+      }
+    });
+    next();
+  };
+}
+
+function apiRequestOf(req: Request, res: Response, template: string, options: ApiRequestMiddlewareOptions): ApiRequest {
+  const api = typeof options.api === 'function' ? options.api(req) : options.api;
+  const { operationResult, failureCode } = classifyStatus(res.statusCode);
+  return {
+    api,
+    operationName: `${req.method} ${template === '' ? '/' : template}`,
+    operationResult,
+    tenant: options.tenant(req),
+    failureCode: operationResult === 'FAILURE' ? (options.failureCode?.(req, res) ?? failureCode) : undefined,
+    countryCode: options.countryCode?.(req),
+    ...(api === 'AUTHENTICATION'
+      ? { clientId: options.clientId?.(req), connectionId: options.connectionId?.(req), grantType: options.grantType?.(req) }
+      : {}),
+  };
 }
