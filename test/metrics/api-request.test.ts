@@ -19,7 +19,7 @@ describe('apiRequestMetrics', () => {
     api.record({ api: 'MANAGEMENT', operationName: 'GET /api/v2/users/:id', operationResult: 'FAILURE', failureCode: 'RATE_LIMIT', tenant: 'acme', countryCode: 'FR' });
     const text = writePrometheusText(await registry.collect(), {});
     expect(text).toContain('auth0_api_request_count{api="AUTHENTICATION",client_id="c1",connection_id="",country_code="",failure_code="",grant_type="client_credentials",operation_name="POST /oauth/token",operation_result="SUCCESS",tenant="acme",} 2.0');
-    expect(text).toContain('failure_code="RATE_LIMIT",country_code="FR"');
+    expect(text).toContain('country_code="FR",failure_code="RATE_LIMIT"');
   });
 
   it.each([
