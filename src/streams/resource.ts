@@ -131,5 +131,5 @@ export function streamView(stream: MetricStream, health: StreamHealth): StreamVi
   for (const field of SECRET_FIELDS[stream.destination.type]) {
     if (configuration[field] !== undefined) configuration[field] = SECRET_MASK;
   }
-  return { ...stream, destination: { ...stream.destination, configuration } as Destination, delivery_health: health };
+  return { ...stream, destination: { ...stream.destination, configuration } as unknown as Destination, delivery_health: health };
 }
