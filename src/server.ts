@@ -10,7 +10,9 @@ import { MonitoringPage, type LivePage } from './http/page/monitoring-page.js';
 import {
   AIC_PATHS, HEALTH_PATH, JSON_PATH, LEGACY_PATHS, MONITORING_ASSETS_PATH, MONITORING_DATA_PATH, MONITORING_PAGE_PATH,
 } from './http/paths.js';
-import { sendPlain } from './http/responses.js';
+import { sendJson, sendPlain } from './http/responses.js';
+import { ManagementApi, METRIC_STREAMS_PATH } from './streams/management-api.js';
+import { StreamApiError } from './streams/errors.js';
 import { applyLimits, resolveLimits, serverOptions, type ServerLimits } from './http/server-limits.js';
 import { loadTls, type TlsOptions } from './http/tls.js';
 import { defaultLogger, describeError, type Logger } from './http/logger.js';
@@ -82,6 +84,8 @@ export interface StartServerOptions extends MetricsRouterOptions {
   readonly tls?: TlsOptions;
   /** Connection and timeout bounds; defaults in src/http/server-limits.ts. */
   readonly limits?: ServerLimits;
+  /** Serves the metric streams management API (see createMetricStreamsRouter); absent, its paths are 404. */
+  readonly streams?: ManagementApi;
 }
 
 /** A listening exporter. */
@@ -123,6 +127,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
 function createApp(options: StartServerOptions): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  if (options.streams !== undefined) app.use(createMetricStreamsRouter(options.streams));
   app.use(createMetricsRouter(options.source, options));
   app.use((_req: Request, res: Response) => sendPlain(res, 404, 'Not Found'));
   const logger = options.logger ?? defaultLogger;
@@ -220,4 +225,40 @@ function apiRequestOf(req: Request, res: Response, template: string, options: Ap
       ? { clientId: options.clientId?.(req), connectionId: options.connectionId?.(req), grantType: options.grantType?.(req) }
       : {}),
   };
+}
+
+/** Largest management API body accepted; a stream definition is a few hundred bytes. */
+const MAX_STREAMS_BODY = '64kb';
+
+/**
+ * An express router serving the metric streams management API (`/api/v2/metric-streams` and
+ * `/api/v2/metric-streams/{id}`, see ManagementApi) with its own Bearer admin token, apart from
+ * the scrape credentials. Bodies are JSON up to MAX_STREAMS_BODY; a malformed or oversized body gets
+ * Auth0's error body too.
+ */
+export function createMetricStreamsRouter(api: ManagementApi): Router {
+  const router = express.Router({ caseSensitive: true, strict: true });
+  const handle: Handler = (req, res) => {
+    const answer = api.handle({
+      method: req.method, id: typeof req.params.id === 'string' ? req.params.id : undefined, query: req.query as Record<string, unknown>, body: req.body as unknown, authorization: req.get('authorization'),
+    });
+    if (answer.body === undefined) {
+      res.status(answer.status).set(answer.headers ?? {}).end();
+      return;
+    }
+    sendJson(res, answer.status, answer.body, answer.headers ?? {});
+  };
+  const parse = express.json({ limit: MAX_STREAMS_BODY, strict: true });
+  router.all(METRIC_STREAMS_PATH, parse, handle);
+  router.all(`${METRIC_STREAMS_PATH}/:id`, parse, handle);
+  router.use((error: unknown, _req: Request, res: Response, next: NextFunction) => {
+    const type = (error as { type?: unknown }).type;
+    if (typeof type !== 'string') return next(error);
+    const problem =
+      type === 'entity.too.large' ? new StreamApiError(413, `Payload exceeds ${MAX_STREAMS_BODY}.`, 'payload_too_large')
+      : type.endsWith('unsupported') ? new StreamApiError(415, 'Unsupported content encoding or charset.', 'unsupported_media_type')
+      : new StreamApiError(400, 'Invalid request payload JSON format.', 'invalid_body');
+    sendJson(res, problem.statusCode, problem.body());
+  });
+  return router;
 }
