@@ -14,6 +14,9 @@ import { ServerConfigError } from './http/errors.js';
 import { createSimulator, type Simulator } from './simulator/simulator.js';
 import { parseCommandLine, UsageError, type ServeSettings } from './cli/options.js';
 import { USAGE } from './cli/usage.js';
+import { createMetricStreams, type MetricStreams } from './streams/service.js';
+import { StreamStoreError } from './streams/errors.js';
+import { METRIC_STREAMS_PATH } from './streams/management-api.js';
 
 /** Exit status of a command line that cannot be run (as most Unix tools use it). */
 const EXIT_USAGE = 2;
@@ -37,6 +40,7 @@ async function main(args: readonly string[]): Promise<void> {
 async function serve(settings: ServeSettings): Promise<void> {
   const am = createAmMetrics({ podName: settings.podName });
   const simulator = settings.simulator === undefined ? undefined : createSimulator(am, settings.simulator);
+  const streams = startStreams(am.registry, settings);
   const server = await startServer({
     source: am,
     port: settings.port,
@@ -44,12 +48,33 @@ async function serve(settings: ServeSettings): Promise<void> {
     auth: settings.auth,
     page: amLivePage,
     ...(settings.tls === undefined ? {} : { tls: settings.tls }),
+    ...(streams === undefined ? {} : { streams: streams.api }),
   }).catch((error: unknown) => {
+    streams?.stop();
     throw new StartError(describeStartError(error, settings));
   });
   simulator?.start();
-  stopOnSignals(server, simulator);
+  streams?.start();
+  stopOnSignals(server, simulator, streams);
   process.stdout.write(`${startLine(server, settings, simulator)}\n`);
+  if (settings.streams?.isGeneratedToken === true) {
+    process.stdout.write(`metric streams: ${server.url}${METRIC_STREAMS_PATH}, admin token for this run: ${settings.streams.adminToken}\n`);
+  }
+}
+
+/** Opens the stream store and its delivery when the settings ask for them. @throws StartError */
+function startStreams(registry: Parameters<typeof createMetricStreams>[0]['registry'], settings: ServeSettings): MetricStreams | undefined {
+  if (settings.streams === undefined) return undefined;
+  try {
+    // TODO(issue 9): the push encoders (src/exposition/otlp, datadog, remote-write) plug in here.
+    return createMetricStreams({
+      registry, storeFile: settings.streams.dbFile, adminToken: settings.streams.adminToken, encoders: {},
+      allowInsecureHttp: settings.streams.allowInsecureHttp, logger: (line) => process.stderr.write(`${line}\n`),
+    });
+  } catch (error) {
+    if (error instanceof StreamStoreError) throw new StartError(`cannot start: ${error.message}`);
+    throw error;
+  }
 }
 
 /** The one line printed once the server listens: where, which paths, and what feeds it. */
@@ -66,7 +91,7 @@ function startLine(server: RunningServer, settings: ServeSettings, simulator: Si
 }
 
 /** SIGTERM or SIGINT: stop the simulator, close the server, exit 0. A second signal exits at once. */
-function stopOnSignals(server: RunningServer, simulator: Simulator | undefined): void {
+function stopOnSignals(server: RunningServer, simulator: Simulator | undefined, streams: MetricStreams | undefined): void {
   let isStopping = false;
   const stop = (signal: NodeJS.Signals): void => {
     if (isStopping) process.exit(EXIT_FAILURE);
@@ -74,6 +99,7 @@ function stopOnSignals(server: RunningServer, simulator: Simulator | undefined):
     simulator?.stop();
     server.close().then(
       () => {
+        streams?.stop();
         process.stdout.write(`am-metrics stopped (${signal})\n`);
         process.exit(0);
       },

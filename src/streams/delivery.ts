@@ -87,6 +87,11 @@ export class Delivery {
     this.workers.delete(id);
   }
 
+  /** Every running stream's id and live health. */
+  healths(): [string, StreamHealth][] {
+    return [...this.workers].map(([id, worker]) => [id, worker.health]);
+  }
+
   /** The live health of an enabled stream; undefined for streams not running. */
   health(id: string): StreamHealth | undefined {
     return this.workers.get(id)?.health;

@@ -45,6 +45,16 @@ describe('parseCommandLine', () => {
     });
   });
 
+  it('runs metric streams under METRICS_ADMIN_TOKEN, in ./am-metrics-streams.db unless --streams-db says otherwise', () => {
+    expect(settings([], { METRICS_ADMIN_TOKEN: 'adm' }).streams).toEqual({ dbFile: 'am-metrics-streams.db', adminToken: 'adm', isGeneratedToken: false, allowInsecureHttp: false });
+    expect(settings(['--streams-db', '/var/lib/s.db', '--streams-allow-http'], { METRICS_ADMIN_TOKEN: 'adm' }).streams).toMatchObject({ dbFile: '/var/lib/s.db', allowInsecureHttp: true });
+    expect(settings(['--simulate']).streams).toMatchObject({ dbFile: ':memory:', isGeneratedToken: true });
+    expect(settings(['--simulate'], { METRICS_ADMIN_TOKEN: 'adm' }).streams).toMatchObject({ dbFile: 'am-metrics-streams.db', adminToken: 'adm', isGeneratedToken: false });
+    expect(() => settings(['--streams-db', 'x.db'])).toThrow(UsageError);
+    expect(() => settings([], { METRICS_ADMIN_TOKEN: 'a', METRICS_ADMIN_TOKEN_FILE: '/nonexistent' })).toThrow(ServerConfigError);
+    expect(() => settings([], { METRICS_ADMIN_TOKEN: 'two words' })).toThrow(ServerConfigError);
+  });
+
   it('passes the TLS files on as paths', () => {
     expect(settings(['--tls-cert', 'tls.crt', '--tls-key', 'tls.key']).tls).toEqual({ cert: 'tls.crt', key: 'tls.key' });
   });
