@@ -7,6 +7,9 @@ import { DEFAULT_STREAM_MAX_SERIES, SUBSCRIPTION_FAMILIES, type MetricStream, ty
 
 type AnySeries = CountSum | TimerSeries | Point;
 
+/** The family Auth0's opt-in `batch_seq` tag goes on. */
+const BATCH_SEQ_FAMILY = 'auth0_api_request';
+
 /**
  * Narrows collections for one stream, remembering which label sets it admitted so a series keeps its
  * identity (and a cumulative destination its counts) from one second to the next. Labels with empty
@@ -19,7 +22,10 @@ export class StreamView {
   /** Admitted label-set keys per family. */
   private readonly admitted = new Map<string, Set<string>>();
 
-  constructor(private readonly stream: Pick<MetricStream, 'subscriptions' | 'tags' | 'max_series'>) {
+  private readonly hasBatchSeq: boolean;
+
+  constructor(private readonly stream: Pick<MetricStream, 'subscriptions' | 'tags' | 'max_series'> & { readonly destination?: MetricStream['destination'] }) {
+    this.hasBatchSeq = stream.destination?.type === 'datadog' && stream.destination.configuration.batch_seq === true;
     this.prefixes = stream.subscriptions.flatMap((s) => SUBSCRIPTION_FAMILIES[s.metric_type]);
     this.maxSeries = stream.max_series ?? DEFAULT_STREAM_MAX_SERIES;
   }
@@ -51,7 +57,9 @@ export class StreamView {
       const found = merged.get(key);
       merged.set(key, found === undefined ? { ...series, labels } : add(found, series));
     }
-    return { ...family, series: [...merged.values()] } as FamilySnapshot;
+    let series = [...merged.values()];
+    if (this.hasBatchSeq && family.descriptor.name === BATCH_SEQ_FAMILY) series = series.map((s) => ({ ...s, labels: { ...s.labels, batch_seq: '0' } }));
+    return { ...family, series } as FamilySnapshot;
   }
 }
 

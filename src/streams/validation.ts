@@ -24,7 +24,7 @@ const MAX_TEXT_LENGTH = 4_096;
 const RESERVED_HEADERS = new Set(['host', 'content-type', 'content-length', 'content-encoding', 'transfer-encoding', 'connection', 'user-agent', 'accept-encoding']);
 const TOP_FIELDS = ['name', 'status', 'subscriptions', 'destination', 'tags', 'max_series'];
 const CONFIG_FIELDS: Readonly<Record<DestinationType, { required: readonly string[]; optional: readonly string[] }>> = {
-  datadog: { required: ['api_key', 'site'], optional: ['endpoint'] },
+  datadog: { required: ['api_key', 'site'], optional: ['endpoint', 'batch_seq'] },
   otlp: { required: ['endpoint'], optional: ['protocol', 'auth_type', 'api_key', 'auth_header_name', 'temporality', 'encoding'] },
   prometheus_remote_write: { required: ['endpoint'], optional: ['auth_type', 'username', 'password', 'api_key', 'auth_header_name'] },
 };
@@ -125,7 +125,9 @@ function datadog(config: Json, options: ValidationOptions) {
   const site = text(config.site, 'destination.configuration.site', 255).replace(/^app\./, '');
   oneOf(site, DATADOG_SITES, 'destination.configuration.site');
   const endpoint = config.endpoint === undefined ? {} : { endpoint: url(config.endpoint, 'destination.configuration.endpoint', options) };
-  return { api_key: config.api_key as string, site, ...endpoint };
+  if (config.batch_seq !== undefined && typeof config.batch_seq !== 'boolean') throw invalidBody(`Expected type boolean but found type ${typeName(config.batch_seq)}`, 'destination.configuration.batch_seq');
+  const batchSeq = config.batch_seq === true ? { batch_seq: true } : {};
+  return { api_key: config.api_key as string, site, ...endpoint, ...batchSeq };
 }
 
 function otlp(config: Json, options: ValidationOptions) {

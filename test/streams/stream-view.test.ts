@@ -65,3 +65,17 @@ describe('StreamView', () => {
     expect(halves?.map((h) => h.current.families[0]?.series.length)).toEqual([1, 2]);
   });
 });
+
+describe('StreamView batch_seq', () => {
+  it("adds Auth0's batch_seq:0 to api requests only for a Datadog stream that asks for it", async () => {
+    const { registry, login, am } = setup();
+    login('c1');
+    am.authentication.outcome('success');
+    const datadog = (batchSeq: boolean) => ({ type: 'datadog' as const, configuration: { api_key: 'k', site: 'datadoghq.com', ...(batchSeq ? { batch_seq: true } : {}) } });
+    const subscriptions = [{ metric_type: 'metrics_bridge.api_request' as const }, { metric_type: 'am.authentication' as const }];
+    const withTag = new StreamView({ subscriptions, destination: datadog(true) }).apply(await registry.collect());
+    expect(withTag.families.map((f) => f.series[0]?.labels.batch_seq)).toEqual([undefined, undefined, '0']);
+    const without = new StreamView({ subscriptions, destination: datadog(false) }).apply(await registry.collect());
+    expect(without.families.map((f) => f.series[0]?.labels.batch_seq)).toEqual([undefined, undefined, undefined]);
+  });
+});
