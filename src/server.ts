@@ -248,7 +248,9 @@ export function createMetricStreamsRouter(api: ManagementApi): Router {
     }
     sendJson(res, answer.status, answer.body, answer.headers ?? {});
   };
-  const parse = express.json({ limit: MAX_STREAMS_BODY, strict: true });
+  // Any content type is read as JSON (curl --data sends a form type): the Bearer token, not the
+  // content type, is what keeps browsers' cross-site form posts out.
+  const parse = express.json({ limit: MAX_STREAMS_BODY, strict: true, type: () => true });
   router.all(METRIC_STREAMS_PATH, parse, handle);
   router.all(`${METRIC_STREAMS_PATH}/:id`, parse, handle);
   router.use((error: unknown, _req: Request, res: Response, next: NextFunction) => {

@@ -5,8 +5,8 @@ import type { Clock } from '../registry/clock.js';
 import type { Collection } from '../registry/collection.js';
 import type { Logger } from '../http/logger.js';
 import { targetOf } from './destinations.js';
-import type { EncodedRequest, Encoders, Frame } from './encoder.js';
-import { EMPTY_HEALTH, type MetricStream, type StreamHealth } from './resource.js';
+import type { DestinationEncoder, EncodedRequest, Encoders, Frame } from './encoder.js';
+import { EMPTY_HEALTH, type MetricStream, type StreamHealth, type Temporality } from './resource.js';
 import { splitFrame, StreamView } from './stream-view.js';
 import type { Transport, TransportResponse } from './transport.js';
 
@@ -204,8 +204,8 @@ class StreamWorker {
     const target = targetOf(this.stream.destination);
     while (this.batches.length > 0 && !this.isAbandoned) {
       const batch = this.batches[0]!;
-      batch.requests ??= encoder.encode(batch.frames, { temporality: target.temporality, destination: this.stream.destination });
-      const request = batch.requests[batch.sent];
+      if (batch.requests === undefined && !this.encode(batch, encoder, target.temporality)) continue;
+      const request = batch.requests![batch.sent];
       if (request === undefined) {
         this.batches.shift();
         continue;
@@ -221,6 +221,18 @@ class StreamWorker {
         continue;
       }
       if (!this.handleFailure(batch, outcome)) return;
+    }
+  }
+
+  /** Encodes a batch once; an encoder that throws loses the batch (counted) rather than wedging the stream. */
+  private encode(batch: Batch, encoder: DestinationEncoder, temporality: Temporality): boolean {
+    try {
+      batch.requests = encoder.encode(batch.frames, { temporality, destination: this.stream.destination });
+      return true;
+    } catch (error) {
+      this.batches.shift();
+      this.fail(`cannot encode for ${this.stream.destination.type}: ${error instanceof Error ? error.message : String(error)}; points dropped`, null, batchPoints(batch));
+      return false;
     }
   }
 

@@ -191,6 +191,31 @@ describe('Delivery', () => {
   });
 });
 
+describe('Delivery with a failing encoder', () => {
+  it('drops and counts a batch its encoder cannot encode, and goes on with the next', async () => {
+    const clock = new ManualClock();
+    const registry = new Registry({ now: () => clock.now() });
+    const api = apiRequestMetrics(registry);
+    const receiver = new ScriptedReceiver(clock);
+    let calls = 0;
+    const flaky = testEncoder();
+    const health = new Map<string, StreamHealth>();
+    const delivery = new Delivery({
+      clock, transport: receiver, collect: () => registry.collect(), onHealth: (id, h) => health.set(id, h),
+      encoders: { datadog: { encode: (frames, options) => { calls += 1; if (calls === 1) throw new Error('cannot encode NaN'); return flaky.encode(frames, options); } } },
+    });
+    await delivery.tick();
+    delivery.upsert(stream('s1'));
+    for (let s = 0; s < 20; s += 1) {
+      api.record(request('users'));
+      clock.advance({ seconds: 1 });
+      await delivery.tick();
+    }
+    expect(health.get('s1')).toMatchObject({ points_dropped: 10, last_error: 'cannot encode for datadog: cannot encode NaN; points dropped' });
+    expect(receiver.totals()).toEqual({ 'GET /api/v2/users': 10 });
+  });
+});
+
 describe('retryAfterMs', () => {
   it.each([
     [{ 'retry-after': '120' }, 120_000],

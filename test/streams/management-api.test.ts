@@ -118,6 +118,14 @@ describe('metric streams management API', () => {
     expect(changes).toHaveLength(0);
   });
 
+  it('reads a body sent without a JSON content type, as curl --data sends it', async () => {
+    const { server } = await setup();
+    const response = await fetch(`${server.url}${PATH}`, {
+      method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/x-www-form-urlencoded' }, body: JSON.stringify(DATADOG),
+    });
+    expect(response.status).toBe(201);
+  });
+
   it('answers 409 for a duplicate name, on create and on rename', async () => {
     const { call } = await setup();
     await call('POST', PATH, DATADOG);
