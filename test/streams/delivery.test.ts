@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { Registry } from '../../src/index.js';
 import { apiRequestMetrics, type ApiRequest } from '../../src/metrics/api-request.js';
-import { Delivery, retryAfterMs } from '../../src/streams/delivery.js';
+import { Delivery } from '../../src/streams/delivery.js';
+import { retryAfterMs } from '../../src/streams/retry-policy.js';
 import type { MetricStream, StreamHealth } from '../../src/streams/resource.js';
 import type { OutgoingRequest, Transport, TransportResponse } from '../../src/streams/transport.js';
 import { ManualClock } from '../support/manual-clock.js';
