@@ -43,7 +43,7 @@ export interface MetricStreams {
 /**
  * Opens the store, resumes every enabled stream (from the counts since the exporter started), and
  * registers `am_metrics_stream_points_sent` and `am_metrics_stream_points_dropped` (gauges by `stream`
- * id: totals since the stream was created, kept in the store).
+ * id: totals since the stream was created, kept in the store; running streams only).
  * @throws StreamStoreError when the store cannot be opened; MetricConflictError when the registry
  *   holds other metrics of those names.
  */
@@ -85,7 +85,10 @@ function registerSelfMetrics(registry: MetricRegistry, delivery: Delivery): void
     registry.gauge({
       name, help, labelNames: ['stream'] as const,
       collect: (gauge) => {
-        for (const [id, health] of delivery.healths()) gauge.set({ stream: id }, health[field]);
+        const healths = delivery.healths();
+        const running = new Set(healths.map(([id]) => id));
+        for (const entry of [...gauge.entries()]) if (!running.has(entry.labels.stream ?? '')) gauge.remove(entry.labels);
+        for (const [id, health] of healths) gauge.set({ stream: id }, health[field]);
       },
     });
   }

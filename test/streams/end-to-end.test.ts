@@ -103,5 +103,8 @@ describe('metric streams end to end', () => {
     const text = await (await fetch(`${server.url}/metrics/prometheus/0.0.4`)).text();
     expect(text).toContain(`am_metrics_stream_points_sent{stream="${id}",} ${receiver.points.length}`);
     expect((await registry.collect()).failures).toEqual([]);
+
+    await fetch(`${server.url}/api/v2/metric-streams/${id}`, { method: 'DELETE', headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(await (await fetch(`${server.url}/metrics/prometheus/0.0.4`)).text()).not.toContain(`stream="${id}"`);
   });
 });
