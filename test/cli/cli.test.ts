@@ -196,6 +196,15 @@ describe('am-metrics metric streams', () => {
     expect(listed.map((s) => s.name)).toEqual(['my-datadog-stream']);
   });
 
+  it('fails to start, in one line, on a streams file another exporter holds', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'am-metrics-cli-streams-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const db = join(dir, 'streams.db');
+    await serve(['--streams-db', db], { METRICS_ADMIN_TOKEN: 't' });
+    const second = runCli(['serve', '--port', '0', '--host', '127.0.0.1', '--streams-db', db], { METRICS_ADMIN_TOKEN: 't' });
+    await expectOneLineFailure(second, 1, /stream store .* is locked by another process/);
+  });
+
   it('fails to start, in one line, on a streams file that is not a database, and leaves it alone', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'am-metrics-cli-streams-'));
     onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
