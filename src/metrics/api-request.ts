@@ -66,6 +66,7 @@ export interface ApiRequestMetrics {
 
 const OPERATION_NAME = new RegExp(`^(${HTTP_METHODS.join('|')}) /\\S*$`);
 const COUNTRY_CODE = /^[A-Z]{2}$/;
+const CONTROL_CHARACTER = /[\u0000-\u001f]/;
 /** Longest value accepted for a free-form tag (tenant, ids, grant type). */
 export const MAX_TAG_LENGTH = 256;
 
@@ -90,31 +91,43 @@ export function apiRequestMetrics(registry: MetricRegistry): ApiRequestMetrics {
 export function apiRequestLabels(request: ApiRequest): Record<ApiRequestTag, string> {
   const { api, operationName, operationResult, failureCode } = request;
   oneOf('api', api, API_KINDS);
-  if (typeof operationName !== 'string' || !OPERATION_NAME.test(operationName) || operationName.length > MAX_TAG_LENGTH) {
+  if (!checkedOperations.has(operationName) && !(typeof operationName === 'string' && OPERATION_NAME.test(operationName) && operationName.length <= MAX_TAG_LENGTH)) {
     throw new InvalidLabelError(AUTH0_API_REQUEST_METRIC, 'operation_name', operationName, 'is not an HTTP method, a space and a path template');
   }
+  remember(checkedOperations, operationName);
   oneOf('operation_result', operationResult, OPERATION_RESULTS);
   if (failureCode !== undefined) {
     oneOf('failure_code', failureCode, FAILURE_CODES);
     if (operationResult !== 'FAILURE') throw new InvalidLabelError(AUTH0_API_REQUEST_METRIC, 'failure_code', failureCode, 'is only allowed on failures');
   }
-  const countryCode = optional('country_code', request.countryCode);
-  if (countryCode !== '' && !COUNTRY_CODE.test(countryCode)) {
+  const countryCode = request.countryCode ?? '';
+  if (countryCode !== '' && !(typeof countryCode === 'string' && COUNTRY_CODE.test(countryCode))) {
     throw new InvalidLabelError(AUTH0_API_REQUEST_METRIC, 'country_code', countryCode, 'is not an ISO 3166-1 alpha-2 code in upper case');
   }
-  const authOnly = { client_id: request.clientId, connection_id: request.connectionId, grant_type: request.grantType };
-  for (const [tag, value] of Object.entries(authOnly)) {
-    if (value !== undefined && api !== 'AUTHENTICATION') throw new InvalidLabelError(AUTH0_API_REQUEST_METRIC, tag, value, 'is only allowed for the AUTHENTICATION api');
+  const { clientId, connectionId, grantType } = request;
+  if (api !== 'AUTHENTICATION' && (clientId !== undefined || connectionId !== undefined || grantType !== undefined)) {
+    const [tag, value] = clientId !== undefined ? ['client_id', clientId] : connectionId !== undefined ? ['connection_id', connectionId] : ['grant_type', grantType];
+    throw new InvalidLabelError(AUTH0_API_REQUEST_METRIC, tag, value, 'is only allowed for the AUTHENTICATION api');
   }
   const tenant = optional('tenant', request.tenant);
   if (tenant === '') throw new InvalidLabelError(AUTH0_API_REQUEST_METRIC, 'tenant', request.tenant, 'is required');
   return {
-    api, operation_name: operationName, operation_result: operationResult, tenant,
-    failure_code: failureCode ?? '', country_code: countryCode,
-    client_id: optional('client_id', authOnly.client_id),
-    connection_id: optional('connection_id', authOnly.connection_id),
-    grant_type: optional('grant_type', authOnly.grant_type),
+    api, operation_name: operationName, operation_result: operationResult, tenant, failure_code: failureCode ?? '', country_code: countryCode,
+    client_id: optional('client_id', clientId), connection_id: optional('connection_id', connectionId), grant_type: optional('grant_type', grantType),
   };
+}
+
+/**
+ * Operation names and free-form values already found valid. Tenants, route templates and client ids
+ * repeat, and checking a string costs more than recording it; bounded, and simply cleared when full.
+ */
+const checkedOperations = new Set<unknown>();
+const checkedValues = new Set<unknown>();
+const MAX_CHECKED = 10_000;
+
+function remember(set: Set<unknown>, value: string): void {
+  if (set.size >= MAX_CHECKED) set.clear();
+  set.add(value);
 }
 
 /**
@@ -133,8 +146,10 @@ function oneOf<T extends string>(tag: ApiRequestTag, value: unknown, allowed: re
 
 function optional(tag: string, value: unknown): string {
   if (value === undefined) return '';
-  if (typeof value !== 'string' || value.length > MAX_TAG_LENGTH || /[\u0000-\u001f]/.test(value)) {
+  if (checkedValues.has(value)) return value as string;
+  if (typeof value !== 'string' || value.length > MAX_TAG_LENGTH || CONTROL_CHARACTER.test(value)) {
     throw new InvalidLabelError(AUTH0_API_REQUEST_METRIC, tag, value, `needs a string of at most ${MAX_TAG_LENGTH} characters without control characters`);
   }
+  remember(checkedValues, value);
   return value;
 }

@@ -48,6 +48,12 @@ describe('apiRequestMetrics', () => {
     expect(collection.families[0]?.series).toHaveLength(0);
   });
 
+  it('checks an operation name even when the same string was accepted as another tag', () => {
+    const { api } = setup();
+    api.record({ ...login, tenant: 'oauth-token' });
+    expect(() => api.record({ ...login, operationName: 'oauth-token' })).toThrow(InvalidLabelError);
+  });
+
   it.each([
     [200, 'SUCCESS', undefined],
     [302, 'SUCCESS', undefined],
