@@ -50,9 +50,11 @@ export interface MetricStreams {
 export function createMetricStreams(options: MetricStreamsOptions): MetricStreams {
   const store = StreamStore.open(options.storeFile);
   const clock = options.clock ?? systemClock;
+  let isStopped = false;
   const delivery = new Delivery({
     clock, transport: options.transport ?? httpTransport(), encoders: options.encoders, collect: () => options.registry.collect(),
-    onHealth: (id, health) => store.saveHealth(id, health), ...(options.logger === undefined ? {} : { logger: options.logger }),
+    // A send still in flight at stop() settles after the store closed: its health is not kept.
+    onHealth: (id, health) => (isStopped ? undefined : store.saveHealth(id, health)), ...(options.logger === undefined ? {} : { logger: options.logger }),
   });
   for (const stream of store.all()) delivery.upsert(stream, store.health(stream.id), true);
   const api = new ManagementApi({
@@ -71,6 +73,8 @@ export function createMetricStreams(options: MetricStreamsOptions): MetricStream
       }, TICK_INTERVAL_MS);
     },
     stop() {
+      if (isStopped) return;
+      isStopped = true;
       clearInterval(ticker);
       store.close();
     },
