@@ -53,7 +53,8 @@ async function setup() {
   const clock = new ManualClock();
   const registry = new Registry({ now: () => clock.now() });
   const api = apiRequestMetrics(registry);
-  const streams = createMetricStreams({ registry, storeFile: ':memory:', adminToken: TOKEN, encoders: { otlp: testEncoder() }, clock, logger: () => {} });
+  const logged: string[] = [];
+  const streams = createMetricStreams({ registry, storeFile: ':memory:', adminToken: TOKEN, encoders: { otlp: testEncoder() }, clock, logger: (line) => logged.push(line) });
   onTestFinished(() => streams.stop());
   const server = await serve({ source: registry, streams: streams.api });
   const receiver = new Receiver();
@@ -68,12 +69,12 @@ async function setup() {
       await streams.delivery.tick();
     }
   };
-  return { streams, server, receiver, seconds, recorded: () => recorded, registry };
+  return { streams, server, receiver, seconds, recorded: () => recorded, registry, logged };
 }
 
 describe('metric streams end to end', () => {
   it('delivers exactly the recorded counts to a stream created through the API, across a 30 s outage', async () => {
-    const { server, receiver, seconds, recorded, registry } = await setup();
+    const { server, receiver, seconds, recorded, registry, logged } = await setup();
     await seconds(1);
     const created = await fetch(`${server.url}/api/v2/metric-streams`, {
       method: 'POST',
@@ -100,6 +101,8 @@ describe('metric streams end to end', () => {
     const health = ((await (await fetch(`${server.url}/api/v2/metric-streams/${id}`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as { delivery_health: Record<string, unknown> }).delivery_health;
     expect(health).toMatchObject({ points_sent: receiver.points.length, points_dropped: 0, last_error_status_code: null });
     expect(health.last_error).toMatch(/cannot reach 127\.0\.0\.1:\d+ \(ECONNREFUSED\)/);
+    expect(logged.length).toBeGreaterThan(0);
+    expect(logged.filter((line) => line.includes('secret'))).toEqual([]);
     const text = await (await fetch(`${server.url}/metrics/prometheus/0.0.4`)).text();
     expect(text).toContain(`am_metrics_stream_points_sent{stream="${id}",} ${receiver.points.length}`);
     expect((await registry.collect()).failures).toEqual([]);
