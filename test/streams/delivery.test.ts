@@ -217,6 +217,30 @@ describe('Delivery with a failing encoder', () => {
   });
 });
 
+describe('Delivery and 2xx answers with a note', () => {
+  it("logs what the encoder finds in a 2xx answer (OTLP's partial_success) and does not retry it", async () => {
+    const clock = new ManualClock();
+    const registry = new Registry({ now: () => clock.now() });
+    const api = apiRequestMetrics(registry);
+    const receiver = new ScriptedReceiver(clock, [{ status: 200, headers: {}, body: '{"partialSuccess":{"rejectedDataPoints":"2"}}' }]);
+    const logged: string[] = [];
+    const encoder = testEncoder();
+    const delivery = new Delivery({
+      clock, transport: receiver, collect: () => registry.collect(), logger: (line) => logged.push(line),
+      encoders: { datadog: { encode: encoder.encode, inspect: (_status, body) => (body.includes('partialSuccess') ? `partial success: ${body}` : undefined) } },
+    });
+    await delivery.tick();
+    delivery.upsert(stream('s1'));
+    for (let s = 0; s < 20; s += 1) {
+      api.record(request('users'));
+      clock.advance({ seconds: 1 });
+      await delivery.tick();
+    }
+    expect(receiver.attempts).toHaveLength(2);
+    expect(logged).toEqual(['am-metrics: metric stream "s1" (s1): partial success: {"partialSuccess":{"rejectedDataPoints":"2"}}']);
+  });
+});
+
 describe('retryAfterMs', () => {
   it.each([
     [{ 'retry-after': '120' }, 120_000],
