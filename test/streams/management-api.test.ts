@@ -155,6 +155,18 @@ describe('metric streams management API', () => {
     expect((await call('DELETE', `${PATH}/mst_1111111111111111111111`)).status).toBe(404);
   });
 
+  it('keeps the admin token apart from the scrape credentials', async () => {
+    const store = StreamStore.open(':memory:');
+    onTestFinished(() => store.close());
+    const api = new ManagementApi({ adminToken: TOKEN, store, clock: new ManualClock() });
+    const server = await serve({ source: new Registry(), streams: api, auth: { bearerToken: 'scrape-token' } });
+    const get = (path: string, token: string) => fetch(`${server.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
+    expect((await get(PATH, TOKEN)).status).toBe(200);
+    expect((await get(PATH, 'scrape-token')).status).toBe(401);
+    expect((await get('/metrics/prometheus/0.0.4', TOKEN)).status).toBe(401);
+    expect((await get('/metrics/prometheus/0.0.4', 'scrape-token')).status).toBe(200);
+  });
+
   it('answers 404 on its paths when no streams API is configured', async () => {
     const server = await serve({ source: new Registry() });
     expect((await fetch(`${server.url}${PATH}`, { headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(404);
