@@ -17,6 +17,9 @@ import { parseCommandLine, UsageError, type ServeSettings } from './cli/options.
 import { USAGE } from './cli/usage.js';
 import { forkServeWorkers, isServeWorker, runServeWorker, type WorkerPool } from './cli/workers.js';
 import { clusterMetrics } from './cluster.js';
+import { createMetricStreams, type MetricStreams } from './streams/service.js';
+import { StreamStoreError } from './streams/errors.js';
+import { METRIC_STREAMS_PATH } from './streams/management-api.js';
 
 /** Exit status of a command line that cannot be run (as most Unix tools use it). */
 const EXIT_USAGE = 2;
@@ -45,6 +48,7 @@ async function serve(settings: ServeSettings): Promise<void> {
   const am = createAmMetrics({ registry, podName: settings.podName });
   const isCluster = settings.workers !== undefined;
   const simulator = settings.simulator === undefined || isCluster ? undefined : createSimulator(am, settings.simulator);
+  const streams = startStreams(am.registry, settings);
   const server = await startServer({
     source: isCluster ? clusterMetrics.primary({ registry: am.registry }) : am,
     port: settings.port,
@@ -53,14 +57,35 @@ async function serve(settings: ServeSettings): Promise<void> {
     page: amLivePage,
     jsonIds: amJsonIds,
     ...(settings.tls === undefined ? {} : { tls: settings.tls }),
+    ...(streams === undefined ? {} : { streams: streams.api }),
   }).catch((error: unknown) => {
+    streams?.stop();
     throw new StartError(describeStartError(error, settings));
   });
   const workers = isCluster ? await forkServeWorkers(settings) : undefined;
   simulator?.start();
-  stopOnSignals(server, simulator, workers);
+  streams?.start();
+  stopOnSignals(server, simulator, workers, streams);
   reloadOnHangup(server, settings);
   process.stdout.write(`${startLine(server, settings, simulator, workers)}\n`);
+  if (settings.streams?.isGeneratedToken === true) {
+    process.stdout.write(`metric streams: ${server.url}${METRIC_STREAMS_PATH}, admin token for this run: ${settings.streams.adminToken}\n`);
+  }
+}
+
+/** Opens the stream store and its delivery when the settings ask for them. @throws StartError */
+function startStreams(registry: Parameters<typeof createMetricStreams>[0]['registry'], settings: ServeSettings): MetricStreams | undefined {
+  if (settings.streams === undefined) return undefined;
+  try {
+    // TODO(issue 9): the push encoders (src/exposition/otlp, datadog, remote-write) plug in here.
+    return createMetricStreams({
+      registry, storeFile: settings.streams.dbFile, adminToken: settings.streams.adminToken, encoders: {},
+      allowInsecureHttp: settings.streams.allowInsecureHttp, logger: (line) => process.stderr.write(`${line}\n`),
+    });
+  } catch (error) {
+    if (error instanceof StreamStoreError) throw new StartError(`cannot start: ${error.message}`);
+    throw error;
+  }
 }
 
 /**
@@ -91,8 +116,11 @@ function simulatorNote(settings: ServeSettings, simulator: Simulator | undefined
   return `simulator: ${rate} logins/s shared by the workers, seeds from ${seed}`;
 }
 
-/** SIGTERM or SIGINT: stop the simulator, close the server, stop the workers, exit 0. A second signal exits at once. */
-function stopOnSignals(server: RunningServer, simulator: Simulator | undefined, workers: WorkerPool | undefined): void {
+/**
+ * SIGTERM or SIGINT: stop the simulator, close the server, stop the workers and the stream delivery,
+ * exit 0. A second signal exits at once.
+ */
+function stopOnSignals(server: RunningServer, simulator: Simulator | undefined, workers: WorkerPool | undefined, streams: MetricStreams | undefined): void {
   let isStopping = false;
   const stop = (signal: NodeJS.Signals): void => {
     if (isStopping) process.exit(EXIT_FAILURE);
@@ -100,6 +128,7 @@ function stopOnSignals(server: RunningServer, simulator: Simulator | undefined, 
     simulator?.stop();
     Promise.all([server.close(), workers?.stop()]).then(
       () => {
+        streams?.stop();
         process.stdout.write(`am-metrics stopped (${signal})\n`);
         process.exit(0);
       },

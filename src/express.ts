@@ -1,5 +1,12 @@
 // Public surface of `am-metrics/express`: the router a host app mounts, the standalone server, and the
 // AM live page and JSON ids to mount on them. Re-exports only.
+export { apiRequestMiddleware, createMetricStreamsRouter, type ApiRequestMiddlewareOptions } from './server.js';
+export { createMetricStreams, type MetricStreams, type MetricStreamsOptions } from './streams/service.js';
+export { ManagementApi, METRIC_STREAMS_PATH } from './streams/management-api.js';
+export type { DestinationEncoder, EncodedRequest, EncodeOptions, Encoders, Frame } from './streams/encoder.js';
+export { framewise } from './streams/encoder.js';
+export type { Transport, OutgoingRequest, TransportResponse } from './streams/transport.js';
+export { StreamApiError, StreamStoreError } from './streams/errors.js';
 export { createMetricsRouter, startServer, DEFAULT_PORT, type MetricsSource, type StartServerOptions, type RunningServer } from './server.js';
 export type { MetricsRouterOptions } from './http/handlers.js';
 export { DEFAULT_MAX_EXPOSITION_BYTES, type Collector } from './http/shared-scrape.js';

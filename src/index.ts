@@ -43,4 +43,8 @@ export type { CtsMetrics, CtsTask, ReaperDeletion } from './metrics/cts.js';
 export type { OAuth2Metrics } from './metrics/oauth2.js';
 export type { SessionMetrics, SessionOperationKind } from './metrics/session.js';
 export { StateGauge, type NoLabels, type StateGaugeLabels } from './metrics/install.js';
+export {
+  apiRequestMetrics, classifyStatus, AUTH0_API_REQUEST_METRIC, API_REQUEST_FAMILY, API_KINDS, OPERATION_RESULTS, FAILURE_CODES, API_REQUEST_TAGS,
+  type ApiRequest, type ApiRequestMetrics, type ApiKind, type OperationResult, type FailureCode, type ApiRequestTag,
+} from './metrics/api-request.js';
 export * from './metrics/catalog.js';

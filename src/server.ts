@@ -10,11 +10,14 @@ import { MonitoringPage, type LivePage } from './http/page/monitoring-page.js';
 import {
   AIC_PATHS, HEALTH_PATH, JSON_PATH, LEGACY_PATHS, MONITORING_ASSETS_PATH, MONITORING_DATA_PATH, MONITORING_PAGE_PATH,
 } from './http/paths.js';
-import { sendPlain } from './http/responses.js';
+import { sendJson, sendPlain } from './http/responses.js';
+import { ManagementApi, METRIC_STREAMS_PATH } from './streams/management-api.js';
+import { StreamApiError } from './streams/errors.js';
 import { applyLimits, resolveLimits, serverOptions, type ServerLimits } from './http/server-limits.js';
 import { loadTls, type TlsOptions } from './http/tls.js';
-import { defaultLogger, describeError } from './http/logger.js';
+import { defaultLogger, describeError, type Logger } from './http/logger.js';
 import { ServerConfigError } from './http/errors.js';
+import { classifyStatus, type ApiKind, type ApiRequest, type ApiRequestMetrics, type FailureCode } from './metrics/api-request.js';
 
 /**
  * What the endpoints read: a registry (or anything that collects, such as a cluster primary), or
@@ -87,6 +90,8 @@ export interface StartServerOptions extends MetricsRouterOptions {
   readonly tls?: TlsOptions | undefined;
   /** Connection and timeout bounds; defaults in src/http/server-limits.ts. */
   readonly limits?: ServerLimits | undefined;
+  /** Serves the metric streams management API (see createMetricStreamsRouter); absent, its paths are 404. */
+  readonly streams?: ManagementApi | undefined;
 }
 
 /** A listening exporter. */
@@ -154,6 +159,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
 function createApp(options: StartServerOptions): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  if (options.streams !== undefined) app.use(createMetricStreamsRouter(options.streams));
   app.use(createMetricsRouter(options.source, options));
   app.use((_req: Request, res: Response) => sendPlain(res, 404, 'Not Found'));
   const logger = options.logger ?? defaultLogger;
@@ -232,4 +238,98 @@ function closeServer(server: HttpServer | HttpsServer, drain: () => void): Promi
     });
     server.closeIdleConnections();
   });
+}
+
+/** Host callbacks and settings of `apiRequestMiddleware`; each callback reads the finished request. */
+export interface ApiRequestMiddlewareOptions {
+  /** The API these routes belong to, or a function telling it per request. */
+  readonly api: ApiKind | ((req: Request) => ApiKind);
+  /** The tenant the request was routed to. */
+  readonly tenant: (req: Request) => string;
+  readonly countryCode?: (req: Request) => string | undefined;
+  /** Authentication API only, like the next two. */
+  readonly clientId?: (req: Request) => string | undefined;
+  readonly connectionId?: (req: Request) => string | undefined;
+  readonly grantType?: (req: Request) => string | undefined;
+  /** Overrides the failure code `classifyStatus` derives, e.g. ANOMALY_DETECTION for a blocked login. */
+  readonly failureCode?: (req: Request, res: Response) => FailureCode | undefined;
+  /** Receives recorder errors (a callback's bad value); the response is never affected. */
+  readonly logger?: Logger;
+}
+
+/**
+ * Express middleware counting each finished request as Auth0's `auth0.api_request.count` (see
+ * apiRequestMetrics). Mount it before the host's routes. The operation name is the method and the
+ * matched route template (`req.baseUrl` + `req.route.path`, e.g. `GET /api/v2/users/:id`), never the
+ * raw URL, so ids in paths do not add series; requests no route matched and requests whose client
+ * went away before the answer are not counted. Status codes map as `classifyStatus` says.
+ */
+export function apiRequestMiddleware(recorder: ApiRequestMetrics, options: ApiRequestMiddlewareOptions) {
+  const logger = options.logger ?? defaultLogger;
+  return (req: Request, res: Response, next: NextFunction): void => {
+    res.once('finish', () => {
+      const template = (req.route as { path?: unknown } | undefined)?.path;
+      if (typeof template !== 'string') return;
+      try {
+        recorder.record(apiRequestOf(req, res, `${req.baseUrl}${template}`, options));
+      } catch (error) {
+        logger(`am-metrics: ${req.method} ${req.baseUrl}${template}: api request not counted: ${describeError(error)}`);
+      }
+    });
+    next();
+  };
+}
+
+function apiRequestOf(req: Request, res: Response, template: string, options: ApiRequestMiddlewareOptions): ApiRequest {
+  const api = typeof options.api === 'function' ? options.api(req) : options.api;
+  const { operationResult, failureCode } = classifyStatus(res.statusCode);
+  return {
+    api,
+    operationName: `${req.method} ${template === '' ? '/' : template}`,
+    operationResult,
+    tenant: options.tenant(req),
+    failureCode: operationResult === 'FAILURE' ? (options.failureCode?.(req, res) ?? failureCode) : undefined,
+    countryCode: options.countryCode?.(req),
+    ...(api === 'AUTHENTICATION'
+      ? { clientId: options.clientId?.(req), connectionId: options.connectionId?.(req), grantType: options.grantType?.(req) }
+      : {}),
+  };
+}
+
+/** Largest management API body accepted; a stream definition is a few hundred bytes. */
+const MAX_STREAMS_BODY = '64kb';
+
+/**
+ * An express router serving the metric streams management API (`/api/v2/metric-streams` and
+ * `/api/v2/metric-streams/{id}`, see ManagementApi) with its own Bearer admin token, apart from
+ * the scrape credentials. Bodies are JSON up to MAX_STREAMS_BODY; a malformed or oversized body gets
+ * Auth0's error body too.
+ */
+export function createMetricStreamsRouter(api: ManagementApi): Router {
+  const router = express.Router({ caseSensitive: true, strict: true });
+  const handle: Handler = (req, res) => {
+    const answer = api.handle({
+      method: req.method, id: typeof req.params.id === 'string' ? req.params.id : undefined, query: req.query as Record<string, unknown>, body: req.body as unknown, authorization: req.get('authorization'),
+    });
+    if (answer.body === undefined) {
+      res.status(answer.status).set(answer.headers ?? {}).end();
+      return;
+    }
+    sendJson(res, answer.status, answer.body, answer.headers ?? {});
+  };
+  // Any content type is read as JSON (curl --data sends a form type): the Bearer token, not the
+  // content type, is what keeps browsers' cross-site form posts out.
+  const parse = express.json({ limit: MAX_STREAMS_BODY, strict: true, type: () => true });
+  router.all(METRIC_STREAMS_PATH, parse, handle);
+  router.all(`${METRIC_STREAMS_PATH}/:id`, parse, handle);
+  router.use((error: unknown, _req: Request, res: Response, next: NextFunction) => {
+    const type = (error as { type?: unknown }).type;
+    if (typeof type !== 'string') return next(error);
+    const problem =
+      type === 'entity.too.large' ? new StreamApiError(413, `Payload exceeds ${MAX_STREAMS_BODY}.`, 'payload_too_large')
+      : type.endsWith('unsupported') ? new StreamApiError(415, 'Unsupported content encoding or charset.', 'unsupported_media_type')
+      : new StreamApiError(400, 'Invalid request payload JSON format.', 'invalid_body');
+    sendJson(res, problem.statusCode, problem.body());
+  });
+  return router;
 }

@@ -1,11 +1,14 @@
 // Turns the command line and the environment into what `am-metrics` should do, checking every value
 // before anything starts. Starting the server and the simulator is cli.ts's job.
+import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { DEFAULT_PORT } from '../server.js';
 import { authFromEnvironment } from '../http/auth-environment.js';
 import type { AuthOptions } from '../http/auth.js';
 import type { TlsOptions } from '../http/tls.js';
 import { DEFAULT_RATE, MAX_RATE } from '../simulator/simulator.js';
+import { adminTokenFromEnvironment } from '../streams/admin-token.js';
+import { DEFAULT_STREAMS_DB } from '../streams/store.js';
 
 /** The address the server listens on when neither `--host` nor HOST says otherwise. */
 export const DEFAULT_HOST = '0.0.0.0';
@@ -35,6 +38,17 @@ export interface ServeSettings {
   readonly timerBuckets?: true;
   /** `false` with `--no-runtime-metrics`; Node.js runtime metrics are served otherwise. */
   readonly runtimeMetrics?: false;
+  /** Present when an admin token is configured, or generated with `--simulate`. */
+  readonly streams?: StreamsSettings;
+}
+
+/** The metric streams API and delivery. */
+export interface StreamsSettings {
+  readonly dbFile: string;
+  readonly adminToken: string;
+  /** True when `--simulate` made the token up: the CLI prints it. */
+  readonly isGeneratedToken: boolean;
+  readonly allowInsecureHttp: boolean;
 }
 
 export type CliCommand =
@@ -47,6 +61,8 @@ export interface CliDefaults {
   readonly hostname: () => string;
   /** A seed for a simulation started without `--seed`. */
   readonly randomSeed: () => number;
+  /** A random admin token for `--simulate` without METRICS_ADMIN_TOKEN. */
+  readonly randomToken?: () => string;
 }
 
 type Environment = Readonly<Record<string, string | undefined>>;
@@ -57,6 +73,7 @@ const FLAGS = {
   'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' },
   workers: { type: 'string' },
   'timer-buckets': { type: 'boolean' }, 'no-runtime-metrics': { type: 'boolean' },
+  'streams-db': { type: 'string' }, 'streams-allow-http': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' },
 } as const;
 
@@ -95,8 +112,32 @@ export function parseCommandLine(args: readonly string[], env: Environment, defa
     ...(values.workers === undefined ? {} : { workers: integerIn(values.workers, 1, MAX_WORKERS, '--workers') }),
     ...(values['timer-buckets'] === true ? { timerBuckets: true } : {}),
     ...(values['no-runtime-metrics'] === true ? { runtimeMetrics: false } : {}),
+    ...streamsSettings(values, env, defaults),
   };
   return { kind: 'serve', settings };
+}
+
+/**
+ * Metric streams run when METRICS_ADMIN_TOKEN(_FILE) is set, or with `--simulate` (which makes a
+ * token up and keeps streams in memory unless `--streams-db` is given); otherwise their API answers
+ * 404 and `--streams-db` is refused as having no effect.
+ */
+function streamsSettings(values: ReturnType<typeof parseFlags>['values'], env: Environment, defaults: CliDefaults): { streams?: StreamsSettings } {
+  const configured = adminTokenFromEnvironment(env);
+  const token = configured ?? (values.simulate === true ? (defaults.randomToken ?? randomToken)() : undefined);
+  if (token === undefined) {
+    if (values['streams-db'] !== undefined || values['streams-allow-http'] === true) {
+      throw new UsageError('--streams-db and --streams-allow-http need METRICS_ADMIN_TOKEN or METRICS_ADMIN_TOKEN_FILE (or --simulate)');
+    }
+    return {};
+  }
+  // A made-up token dies with the process, and so would access to its streams: keep them in memory.
+  const dbFile = nonEmpty(values['streams-db'], '--streams-db') ?? (configured === undefined ? ':memory:' : DEFAULT_STREAMS_DB);
+  return { streams: { dbFile, adminToken: token, isGeneratedToken: configured === undefined, allowInsecureHttp: values['streams-allow-http'] === true } };
+}
+
+function randomToken(): string {
+  return randomBytes(24).toString('base64url');
 }
 
 /**

@@ -4,6 +4,9 @@ import { AUTH_ENVIRONMENT } from '../http/auth-environment.js';
 import { AIC_PATHS, HEALTH_PATH, JSON_PATH, LEGACY_PATHS, MONITORING_PAGE_PATH } from '../http/paths.js';
 import { DEFAULT_RATE, MAX_RATE } from '../simulator/simulator.js';
 import { DEFAULT_HOST, MAX_WORKERS } from './options.js';
+import { ADMIN_TOKEN_ENVIRONMENT } from '../streams/admin-token.js';
+import { METRIC_STREAMS_PATH } from '../streams/management-api.js';
+import { DEFAULT_STREAMS_DB } from '../streams/store.js';
 
 const { username, password, passwordFile, bearerToken } = AUTH_ENVIRONMENT;
 const basic = `${username} with ${password} or ${passwordFile}`;
@@ -35,12 +38,18 @@ Options of serve (a flag wins over the environment variable in brackets):
                       heap, event-loop lag, GC), served by default
   --tls-cert <file>   serve HTTPS with this PEM certificate chain (with --tls-key)
   --tls-key <file>    the certificate's PEM private key
+  --streams-db <file> SQLite file keeping metric streams (default ./${DEFAULT_STREAMS_DB}, created 0600)
+  --streams-allow-http  accept http:// stream endpoints on any host (default: loopback only)
   -h, --help          print this help
   -v, --version       print the version
 
 Scrape credentials, from the environment only (none set: anyone may scrape):
   ${basic}   HTTP Basic
   ${bearerToken.padEnd(basic.length)}   Authorization: Bearer <token>
+
+Metric streams (${METRIC_STREAMS_PATH}: push to Datadog, OTLP, remote write) run when an admin
+token is set, ${ADMIN_TOKEN_ENVIRONMENT.token} or ${ADMIN_TOKEN_ENVIRONMENT.tokenFile}; with --simulate and neither, a
+random token is made and printed. Without a token the streams API answers 404.
 
 SIGTERM or SIGINT stops the server gracefully and exits with status 0.
 `;

@@ -11,6 +11,7 @@ import { SimulatedOAuth2 } from './oauth2.js';
 import { SeededRandom } from './random.js';
 import { SimulatedReaper } from './reaper.js';
 import { SimulatedSessions } from './sessions.js';
+import { SimulatedApiRequests } from './api-requests.js';
 
 /** Login journeys per second when no rate is given; every other rate is a multiple of it. */
 export const DEFAULT_RATE = 20;
@@ -63,7 +64,7 @@ export function createSimulator(am: AmMetrics, options: SimulatorOptions = {}): 
   const sessions = new SimulatedSessions(context, cts, reaper, denylist);
   const parts: readonly SimulatedPart[] = [
     cts, new SimulatedAuthentication(context, cts, sessions), sessions, new SimulatedOAuth2(context, cts, denylist),
-    new SimulatedAuthorization(context), denylist, reaper,
+    new SimulatedAuthorization(context), denylist, reaper, new SimulatedApiRequests(am.registry, seed, conditions, rate),
   ];
   let isWarm = false;
   let interval: NodeJS.Timeout | undefined;

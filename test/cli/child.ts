@@ -13,6 +13,7 @@ export const CHILD_TIMEOUT_MS = 10_000;
 /** Variables the CLI reads; removed from the children's environment so the host's cannot leak in. */
 const CLI_VARIABLES = [
   'PORT', 'HOST', 'KUBERNETES_POD_NAME', 'METRICS_USERNAME', 'METRICS_PASSWORD', 'METRICS_PASSWORD_FILE', 'METRICS_BEARER_TOKEN',
+  'METRICS_ADMIN_TOKEN', 'METRICS_ADMIN_TOKEN_FILE',
 ];
 
 /** Compiles src/ into dist/ (what `npm run build` does). */

@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { get as httpsGet } from 'node:https';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -186,3 +186,63 @@ async function listeningServer(): Promise<Server> {
   onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
   return server;
 }
+
+describe('am-metrics metric streams', () => {
+  const DOCUMENT_STREAM = {
+    name: 'my-datadog-stream',
+    subscriptions: [{ metric_type: 'metrics_bridge.api_request' }],
+    destination: { type: 'datadog', configuration: { api_key: 'dd-key', site: 'app.datadoghq.com' } },
+  };
+  const post = (url: string, token: string) =>
+    fetch(`${url}/api/v2/metric-streams`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(DOCUMENT_STREAM) });
+
+  it('makes up an admin token with --simulate and prints it, so the document\'s calls work at once', async () => {
+    const { cli, url } = await serve(['--simulate']);
+    const line = await cli.line(/^metric streams: /);
+    const token = /admin token for this run: (\S+)$/.exec(line)?.[1] ?? '';
+    expect(token).toMatch(/^[\w-]{32}$/);
+    expect((await post(url, token)).status).toBe(201);
+    expect((await post(url, 'wrong')).status).toBe(401);
+  });
+
+  it('answers 404 on the streams API when no admin token is set', async () => {
+    const { url } = await serve([]);
+    expect((await post(url, 'anything')).status).toBe(404);
+  });
+
+  it('keeps streams in --streams-db (mode 0600) across restarts, under METRICS_ADMIN_TOKEN_FILE', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'am-metrics-cli-streams-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const tokenFile = join(dir, 'token');
+    writeFileSync(tokenFile, 'file-token-0123456789\n');
+    const db = join(dir, 'streams.db');
+    const first = await serve(['--streams-db', db], { METRICS_ADMIN_TOKEN_FILE: tokenFile });
+    expect(first.cli.stdout).not.toContain('file-token-0123456789');
+    expect((await post(first.url, 'file-token-0123456789')).status).toBe(201);
+    first.cli.child.kill('SIGTERM');
+    expect(await first.cli.exit()).toEqual({ code: 0, signal: null });
+    expect(statSync(db).mode & 0o777).toBe(0o600);
+    const second = await serve(['--streams-db', db], { METRICS_ADMIN_TOKEN: 'file-token-0123456789' });
+    const listed = (await (await fetch(`${second.url}/api/v2/metric-streams`, { headers: { authorization: 'Bearer file-token-0123456789' } })).json()) as { name: string }[];
+    expect(listed.map((s) => s.name)).toEqual(['my-datadog-stream']);
+  });
+
+  it('fails to start, in one line, on a streams file another exporter holds', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'am-metrics-cli-streams-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const db = join(dir, 'streams.db');
+    await serve(['--streams-db', db], { METRICS_ADMIN_TOKEN: 'admin-token-0123456789' });
+    const second = runCli(['serve', '--port', '0', '--host', '127.0.0.1', '--streams-db', db], { METRICS_ADMIN_TOKEN: 'admin-token-0123456789' });
+    await expectOneLineFailure(second, 1, /stream store .* is locked by another process/);
+  });
+
+  it('fails to start, in one line, on a streams file that is not a database, and leaves it alone', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'am-metrics-cli-streams-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const db = join(dir, 'streams.db');
+    writeFileSync(db, 'not a database '.repeat(100));
+    const cli = runCli(['serve', '--port', '0', '--host', '127.0.0.1', '--streams-db', db], { METRICS_ADMIN_TOKEN: 'admin-token-0123456789' });
+    await expectOneLineFailure(cli, 1, /stream store .*streams\.db.*not a usable SQLite database/);
+    expect(readFileSync(db, 'utf8')).toBe('not a database '.repeat(100));
+  });
+});

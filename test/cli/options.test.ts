@@ -47,6 +47,20 @@ describe('parseCommandLine', () => {
     });
   });
 
+  it('refuses an admin token shorter than the scrape secrets\' minimum', () => {
+    expect(() => settings([], { METRICS_ADMIN_TOKEN: 'short-token' })).toThrow(/METRICS_ADMIN_TOKEN: must have at least 16 characters/);
+  });
+
+  it('runs metric streams under METRICS_ADMIN_TOKEN, in ./am-metrics-streams.db unless --streams-db says otherwise', () => {
+    expect(settings([], { METRICS_ADMIN_TOKEN: 'admin-token-0123456789' }).streams).toEqual({ dbFile: 'am-metrics-streams.db', adminToken: 'admin-token-0123456789', isGeneratedToken: false, allowInsecureHttp: false });
+    expect(settings(['--streams-db', '/var/lib/s.db', '--streams-allow-http'], { METRICS_ADMIN_TOKEN: 'admin-token-0123456789' }).streams).toMatchObject({ dbFile: '/var/lib/s.db', allowInsecureHttp: true });
+    expect(settings(['--simulate']).streams).toMatchObject({ dbFile: ':memory:', isGeneratedToken: true });
+    expect(settings(['--simulate'], { METRICS_ADMIN_TOKEN: 'admin-token-0123456789' }).streams).toMatchObject({ dbFile: 'am-metrics-streams.db', adminToken: 'admin-token-0123456789', isGeneratedToken: false });
+    expect(() => settings(['--streams-db', 'x.db'])).toThrow(UsageError);
+    expect(() => settings([], { METRICS_ADMIN_TOKEN: 'a', METRICS_ADMIN_TOKEN_FILE: '/nonexistent' })).toThrow(ServerConfigError);
+    expect(() => settings([], { METRICS_ADMIN_TOKEN: 'two words' })).toThrow(ServerConfigError);
+  });
+
   it('passes the TLS files on as paths', () => {
     expect(settings(['--tls-cert', 'tls.crt', '--tls-key', 'tls.key']).tls).toEqual({ cert: 'tls.crt', key: 'tls.key' });
   });

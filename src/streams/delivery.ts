@@ -1,0 +1,101 @@
+// The delivery loop: once a second it takes one collection and gives every enabled stream its frame;
+// every flush interval a stream encodes what it holds and sends it. Retries, backoff, the bounded
+// buffer and health live here; wire formats (encoders) and sockets (the transport) do not.
+import type { Clock } from '../registry/clock.js';
+import type { Collection } from '../registry/collection.js';
+import type { Logger } from '../http/logger.js';
+import type { Encoders } from './encoder.js';
+import { EMPTY_HEALTH, type MetricStream, type StreamHealth } from './resource.js';
+import { StreamWorker } from './stream-worker.js';
+import type { Transport } from './transport.js';
+
+export { DEFAULT_FLUSH_INTERVAL_MS, DEFAULT_MAX_BUFFERED_POINTS, MAX_FRAMES_PER_BATCH } from './stream-worker.js';
+
+export interface DeliveryOptions {
+  /** Times frames (whole seconds of `now()`), flushes, backoff and health. */
+  readonly clock: Clock;
+  readonly transport: Transport;
+  readonly encoders: Encoders;
+  /** Collects the registry once per second for every stream. */
+  readonly collect: () => Promise<Collection>;
+  readonly flushIntervalMs?: number;
+  readonly maxBufferedPoints?: number;
+  /** Told whenever a stream's health changes (for the store and self-metrics). */
+  readonly onHealth?: (id: string, health: StreamHealth) => void;
+  /** One line per delivery problem; never given a secret. */
+  readonly logger?: Logger;
+}
+
+/**
+ * Sends every enabled stream's metrics to its destination. Call `tick()` about once a second (the
+ * service does, tests do by hand after moving a manual clock): it never sleeps, and time only comes
+ * from the clock. Streams never wait on each other: a stream whose request is in flight is skipped
+ * by later ticks until it settles, the others go on.
+ */
+export class Delivery {
+  private readonly workers = new Map<string, StreamWorker>();
+  private lastSecond = Number.NEGATIVE_INFINITY;
+  private lastCollection: Collection | undefined;
+  private isCollecting = false;
+
+  constructor(private readonly options: DeliveryOptions) {}
+
+  /**
+   * Starts, updates or stops a stream. A disabled stream stops and forgets what it had not sent. A
+   * change of subscriptions, tags, cap or destination restarts it from the last second (unsent points
+   * are dropped and counted); a rename or re-enable keeps everything.
+   * @param isFromStart true for streams loaded at start: their first frame carries the counts since
+   *   each series started, not since the stream did.
+   */
+  upsert(stream: MetricStream, health: StreamHealth = EMPTY_HEALTH, isFromStart = false): void {
+    const existing = this.workers.get(stream.id);
+    if (stream.status === 'disabled') {
+      existing?.abandon();
+      this.workers.delete(stream.id);
+      return;
+    }
+    if (existing !== undefined && existing.canAdopt(stream)) {
+      existing.rename(stream);
+      return;
+    }
+    const worker = new StreamWorker(stream, existing?.health ?? health, this.options, this.lastCollection, isFromStart);
+    existing?.abandon();
+    this.workers.set(stream.id, worker);
+  }
+
+  remove(id: string): void {
+    this.workers.get(id)?.abandon();
+    this.workers.delete(id);
+  }
+
+  /** Every running stream's id and live health. */
+  healths(): [string, StreamHealth][] {
+    return [...this.workers].map(([id, worker]) => [id, worker.health]);
+  }
+
+  /** The live health of an enabled stream; undefined for streams not running. */
+  health(id: string): StreamHealth | undefined {
+    return this.workers.get(id)?.health;
+  }
+
+  /**
+   * Takes this second's frame (once per second of the clock) and starts every due flush. Resolves
+   * when the flushes started by this tick have settled; callers that must not wait need not await it.
+   */
+  async tick(): Promise<void> {
+    const second = Math.floor(this.options.clock.now() / 1_000);
+    if (second > this.lastSecond && !this.isCollecting) {
+      this.isCollecting = true;
+      try {
+        const collection = await this.options.collect();
+        this.lastSecond = second;
+        this.lastCollection = collection;
+        for (const worker of this.workers.values()) worker.addFrame(collection);
+      } finally {
+        this.isCollecting = false;
+      }
+    }
+    await Promise.all([...this.workers.values()].map((worker) => worker.flushIfDue()));
+  }
+}
+

@@ -1,0 +1,52 @@
+// Where a stream's requests go and how they authenticate, from its destination configuration: the URL
+// rules of each destination type. Bodies are the encoders' business.
+import type { Destination, Temporality } from './resource.js';
+
+/** The path Datadog's v2 series API adds to an API base URL. */
+export const DATADOG_SERIES_PATH = '/api/v2/series';
+/** The path OTLP/HTTP adds to an endpoint given as a base. */
+export const OTLP_METRICS_PATH = '/v1/metrics';
+
+/** A resolved destination: the URL to POST to, its authentication headers, its temporality. */
+export interface Target {
+  readonly url: string;
+  /** Secrets inside: never log them. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly temporality: Temporality;
+}
+
+/**
+ * The target of `destination`. Datadog: the site's API (`https://api.<site>`) or `endpoint`, plus
+ * DATADOG_SERIES_PATH, key in `DD-API-KEY`, delta counts. OTLP: an endpoint whose path is empty,
+ * `/` or exactly `/otlp` gets OTLP_METRICS_PATH appended (New Relic's and Grafana Cloud's bases),
+ * any other path is used as given (Splunk's); the key goes verbatim into `auth_header_name`;
+ * cumulative unless the configuration says delta. Remote write: the endpoint as given, basic auth or
+ * a header, cumulative.
+ */
+export function targetOf(destination: Destination): Target {
+  switch (destination.type) {
+    case 'datadog': {
+      const { api_key: apiKey, site, endpoint } = destination.configuration;
+      const base = (endpoint ?? `https://api.${site}`).replace(/\/+$/, '');
+      return { url: `${base}${DATADOG_SERIES_PATH}`, headers: { 'DD-API-KEY': apiKey }, temporality: 'delta' };
+    }
+    case 'otlp': {
+      const config = destination.configuration;
+      const url = new URL(config.endpoint);
+      if (url.pathname === '' || url.pathname === '/' || url.pathname === '/otlp') url.pathname = `${url.pathname.replace(/\/$/, '')}${OTLP_METRICS_PATH}`;
+      return { url: url.toString(), headers: headerAuth(config.api_key, config.auth_header_name), temporality: config.temporality ?? 'cumulative' };
+    }
+    case 'prometheus_remote_write': {
+      const config = destination.configuration;
+      const headers =
+        config.username !== undefined && config.password !== undefined
+          ? { Authorization: `Basic ${Buffer.from(`${config.username}:${config.password}`, 'utf8').toString('base64')}` }
+          : headerAuth(config.api_key, config.auth_header_name);
+      return { url: config.endpoint, headers, temporality: 'cumulative' };
+    }
+  }
+}
+
+function headerAuth(key: string | undefined, header: string | undefined): Record<string, string> {
+  return key !== undefined && header !== undefined ? { [header]: key } : {};
+}

@@ -1,0 +1,159 @@
+// The metric streams management API, framework-free: a parsed request in, a status and JSON body out.
+// It checks the admin token, validates, stores, and tells the delivery what changed. server.ts mounts
+// it on express; the body parser and the socket are its business.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Clock } from '../registry/clock.js';
+import { StreamApiError, invalidQuery } from './errors.js';
+import { newStreamId, streamView, type MetricStream, type StreamHealth } from './resource.js';
+import type { StreamStore } from './store.js';
+import { applyPatch, parseNewStream, type ValidationOptions } from './validation.js';
+
+/** Where the API lives; `/{id}` below it addresses one stream. */
+export const METRIC_STREAMS_PATH = '/api/v2/metric-streams';
+/** Streams per page when `take` is not given with `from`. */
+export const DEFAULT_TAKE = 50;
+/** Most streams one page may hold. */
+export const MAX_TAKE = 100;
+
+/** One request, as the adapter parsed it. */
+export interface ManagementRequest {
+  readonly method: string;
+  /** The stream id when the path addresses one stream. */
+  readonly id?: string | undefined;
+  readonly query: Readonly<Record<string, unknown>>;
+  /** The parsed JSON body; undefined when there was none. */
+  readonly body?: unknown;
+  readonly authorization?: string | undefined;
+}
+
+export interface ManagementAnswer {
+  readonly status: number;
+  /** JSON to send; none with 204. */
+  readonly body?: unknown;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** What happened to a stream, for the delivery loop to follow. */
+export type StreamChange = { readonly kind: 'saved'; readonly stream: MetricStream } | { readonly kind: 'deleted'; readonly id: string };
+
+export interface ManagementApiOptions extends ValidationOptions {
+  /** The Bearer token admitting a caller; kept apart from scrape credentials. */
+  readonly adminToken: string;
+  readonly store: StreamStore;
+  /** Stamps created_at and updated_at. */
+  readonly clock: Clock;
+  /** Told after every stored change. */
+  readonly onChange?: (change: StreamChange) => void;
+  /** A stream's live health; default what the store last saved. */
+  readonly healthOf?: (id: string) => StreamHealth;
+}
+
+/**
+ * Auth0's metric streams resource (`POST`, `GET` list, and `GET`, `PATCH`, `DELETE` of one stream) over
+ * a StreamStore. Every answer but 204 carries JSON; errors carry Auth0's body `{statusCode, error,
+ * message, errorCode}` (see StreamApiError). Secrets are answered as `***` and never written to a log.
+ */
+export class ManagementApi {
+  private readonly tokenDigest: Buffer;
+
+  constructor(private readonly options: ManagementApiOptions) {
+    if (options.adminToken === '') throw new RangeError('adminToken must not be empty');
+    this.tokenDigest = digest(options.adminToken);
+  }
+
+  /** Answers one request; never throws for anything the request contains. */
+  handle(request: ManagementRequest): ManagementAnswer {
+    try {
+      this.authorize(request.authorization);
+      return this.route(request);
+    } catch (error) {
+      if (!(error instanceof StreamApiError)) throw error;
+      const headers = error.statusCode === 401 ? { 'WWW-Authenticate': 'Bearer realm="am-metrics streams"' } : undefined;
+      return { status: error.statusCode, body: error.body(), ...(headers === undefined ? {} : { headers }) };
+    }
+  }
+
+  private route(request: ManagementRequest): ManagementAnswer {
+    const { method, id } = request;
+    if (id === undefined && method === 'POST') return this.create(request.body);
+    if (id === undefined && method === 'GET') return this.list(request.query);
+    if (id !== undefined && method === 'GET') return { status: 200, body: this.view(this.find(id)) };
+    if (id !== undefined && method === 'PATCH') return this.patch(this.find(id), request.body);
+    if (id !== undefined && method === 'DELETE') return this.remove(id);
+    throw new StreamApiError(404, 'Not Found', 'not_found');
+  }
+
+  private create(body: unknown): ManagementAnswer {
+    const fields = parseNewStream(body, this.options);
+    const at = new Date(this.options.clock.now()).toISOString();
+    const stream: MetricStream = { id: newStreamId(), ...fields, created_at: at, updated_at: at };
+    if (!this.options.store.insert(stream)) throw duplicateName(stream.name);
+    this.options.onChange?.({ kind: 'saved', stream });
+    return { status: 201, body: this.view(stream) };
+  }
+
+  /** Without `from` and `take`, every stream as an array; with either, `{metric_streams, next}`. */
+  private list(query: Readonly<Record<string, unknown>>): ManagementAnswer {
+    const unknown = Object.keys(query).filter((key) => key !== 'from' && key !== 'take');
+    if (unknown.length > 0) throw invalidQuery(`Additional properties not allowed: ${unknown.join(',')}`, unknown[0] ?? '');
+    if (query.from === undefined && query.take === undefined) return { status: 200, body: this.options.store.all().map((s) => this.view(s)) };
+    const take = takeOf(query.take);
+    if (query.from !== undefined && (typeof query.from !== 'string' || query.from === '')) throw invalidQuery('Expected a stream id', 'from');
+    const page = this.options.store.page(take, query.from as string | undefined);
+    if (page === undefined) throw invalidQuery('No stream has this id', 'from');
+    return { status: 200, body: { metric_streams: page.streams.map((s) => this.view(s)), ...(page.next === undefined ? {} : { next: page.next }) } };
+  }
+
+  private patch(stored: MetricStream, body: unknown): ManagementAnswer {
+    const fields = applyPatch(stored, body, this.options);
+    const stream: MetricStream = { id: stored.id, ...fields, created_at: stored.created_at, updated_at: new Date(this.options.clock.now()).toISOString() };
+    if (!this.options.store.update(stream)) {
+      if (this.options.store.get(stored.id) === undefined) throw notFound();
+      throw duplicateName(stream.name);
+    }
+    this.options.onChange?.({ kind: 'saved', stream });
+    return { status: 200, body: this.view(stream) };
+  }
+
+  private remove(id: string): ManagementAnswer {
+    if (!this.options.store.delete(id)) throw notFound();
+    this.options.onChange?.({ kind: 'deleted', id });
+    return { status: 204 };
+  }
+
+  private find(id: string): MetricStream {
+    const stream = this.options.store.get(id);
+    if (stream === undefined) throw notFound();
+    return stream;
+  }
+
+  private view(stream: MetricStream) {
+    return streamView(stream, (this.options.healthOf ?? ((id: string) => this.options.store.health(id)))(stream.id));
+  }
+
+  /** Compares digests in constant time, so neither the token nor its length leaks through timing. */
+  private authorize(header: string | undefined): void {
+    const match = /^Bearer +(\S+) *$/i.exec(header ?? '');
+    if (match === null) throw new StreamApiError(401, 'Missing authentication', 'missing_authentication');
+    if (!timingSafeEqual(digest(match[1] ?? ''), this.tokenDigest)) throw new StreamApiError(401, 'Invalid token', 'invalid_token');
+  }
+}
+
+function digest(text: string): Buffer {
+  return createHash('sha256').update(text, 'utf8').digest();
+}
+
+function takeOf(value: unknown): number {
+  if (value === undefined) return DEFAULT_TAKE;
+  const take = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (!(take >= 1 && take <= MAX_TAKE)) throw invalidQuery(`Expected an integer from 1 to ${MAX_TAKE}`, 'take');
+  return take;
+}
+
+function notFound(): StreamApiError {
+  return new StreamApiError(404, 'The metric stream does not exist.', 'inexistent_metric_stream');
+}
+
+function duplicateName(name: string): StreamApiError {
+  return new StreamApiError(409, `A metric stream named ${JSON.stringify(name)} already exists.`, 'metric_stream_conflict');
+}

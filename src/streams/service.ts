@@ -1,0 +1,99 @@
+// Metric streams assembled: the store, the delivery loop driven once a second, the management API
+// that edits both, and self-metrics of delivery. cli.ts and host apps create it; server.ts mounts its API.
+import type { MetricRegistry } from '../registry/registry.js';
+import { systemClock, type Clock } from '../registry/clock.js';
+import type { Logger } from '../http/logger.js';
+import { describeError } from '../http/logger.js';
+import { Delivery } from './delivery.js';
+import type { Encoders } from './encoder.js';
+import { httpTransport } from './http-transport.js';
+import { ManagementApi } from './management-api.js';
+import { StreamStore } from './store.js';
+import type { Transport } from './transport.js';
+
+/** How often the delivery loop ticks: frames are per second, so once a second. */
+export const TICK_INTERVAL_MS = 1_000;
+
+export interface MetricStreamsOptions {
+  /** What streams send, and where their self-metrics go. */
+  readonly registry: MetricRegistry;
+  /** The SQLite file (see StreamStore.open); `':memory:'` forgets streams at exit. */
+  readonly storeFile: string;
+  /** Bearer token of the management API. */
+  readonly adminToken: string;
+  /** Wire formats by destination type; a type without one reports it in its streams' health. */
+  readonly encoders: Encoders;
+  /** Accept `http://` endpoints on non-loopback hosts. */
+  readonly allowInsecureHttp?: boolean;
+  readonly clock?: Clock;
+  readonly transport?: Transport;
+  readonly logger?: Logger;
+}
+
+/** Running metric streams: mount `api` (startServer's `streams` option), then `start()`. */
+export interface MetricStreams {
+  readonly api: ManagementApi;
+  readonly delivery: Delivery;
+  /** Ticks the delivery loop every TICK_INTERVAL_MS. */
+  start(): void;
+  /** Stops ticking and closes the store; sends in flight finish unobserved. */
+  stop(): void;
+}
+
+/**
+ * Opens the store, resumes every enabled stream (from the counts since the exporter started), and
+ * registers `am_metrics_stream_points_sent` and `am_metrics_stream_points_dropped` (gauges by `stream`
+ * id: totals since the stream was created, kept in the store; running streams only).
+ * @throws StreamStoreError when the store cannot be opened; MetricConflictError when the registry
+ *   holds other metrics of those names.
+ */
+export function createMetricStreams(options: MetricStreamsOptions): MetricStreams {
+  const store = StreamStore.open(options.storeFile);
+  const clock = options.clock ?? systemClock;
+  let isStopped = false;
+  const delivery = new Delivery({
+    clock, transport: options.transport ?? httpTransport(), encoders: options.encoders, collect: () => options.registry.collect(),
+    // A send still in flight at stop() settles after the store closed: its health is not kept.
+    onHealth: (id, health) => (isStopped ? undefined : store.saveHealth(id, health)), ...(options.logger === undefined ? {} : { logger: options.logger }),
+  });
+  for (const stream of store.all()) delivery.upsert(stream, store.health(stream.id), true);
+  const api = new ManagementApi({
+    adminToken: options.adminToken, store, clock, allowInsecureHttp: options.allowInsecureHttp ?? false,
+    onChange: (change) => (change.kind === 'saved' ? delivery.upsert(change.stream) : delivery.remove(change.id)),
+    healthOf: (id) => delivery.health(id) ?? store.health(id),
+  });
+  registerSelfMetrics(options.registry, delivery);
+  let ticker: NodeJS.Timeout | undefined;
+  return {
+    api,
+    delivery,
+    start() {
+      ticker ??= setInterval(() => {
+        delivery.tick().catch((error: unknown) => options.logger?.(`am-metrics: metric streams: ${describeError(error)}`));
+      }, TICK_INTERVAL_MS);
+    },
+    stop() {
+      if (isStopped) return;
+      isStopped = true;
+      clearInterval(ticker);
+      store.close();
+    },
+  };
+}
+
+function registerSelfMetrics(registry: MetricRegistry, delivery: Delivery): void {
+  for (const [field, name, help] of [
+    ['points_sent', 'am_metrics_stream_points_sent', 'Points a metric stream delivered since it was created.'],
+    ['points_dropped', 'am_metrics_stream_points_dropped', 'Points a metric stream dropped (buffer full, refused by its destination) since it was created.'],
+  ] as const) {
+    registry.gauge({
+      name, help, labelNames: ['stream'] as const,
+      collect: (gauge) => {
+        const healths = delivery.healths();
+        const running = new Set(healths.map(([id]) => id));
+        for (const entry of [...gauge.entries()]) if (!running.has(entry.labels.stream ?? '')) gauge.remove(entry.labels);
+        for (const [id, health] of healths) gauge.set({ stream: id }, health[field]);
+      },
+    });
+  }
+}

@@ -1,0 +1,161 @@
+// Metric streams on disk: one SQLite file (better-sqlite3, imported nowhere else) holding each stream
+// and its delivery health. What a stream may contain is validation.ts's business.
+import { chmodSync, closeSync, openSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { StreamStoreError } from './errors.js';
+import { EMPTY_HEALTH, type MetricStream, type StreamHealth } from './resource.js';
+
+/** The schema this code writes, kept in SQLite's `user_version`. */
+const SCHEMA_VERSION = 1;
+/** How long opening waits for another connection's lock before calling the file locked. */
+const LOCK_WAIT_MS = 200;
+/** The file name `--streams-db` defaults to, in the working directory. */
+export const DEFAULT_STREAMS_DB = 'am-metrics-streams.db';
+
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS metric_streams (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL UNIQUE,
+    body TEXT NOT NULL
+  );
+  CREATE TABLE IF NOT EXISTS stream_health (
+    id TEXT PRIMARY KEY REFERENCES metric_streams(id) ON DELETE CASCADE,
+    body TEXT NOT NULL
+  );`;
+
+/** One page of streams in creation order, and the id starting the next page, if any. */
+export interface StreamPage {
+  readonly streams: readonly MetricStream[];
+  readonly next: string | undefined;
+}
+
+/**
+ * The stream store. Opening holds an exclusive lock on the file until `close()`, so two exporters
+ * never share one; secrets are stored in clear, which is why the file is created with mode 0600.
+ */
+export class StreamStore {
+  private constructor(private readonly db: Database.Database) {}
+
+  /**
+   * Opens `file`, creating it (mode 0600) and its tables when absent. `':memory:'` keeps streams in
+   * memory only.
+   * @throws StreamStoreError when the file cannot be created or read, is not a SQLite database, fails
+   *   its integrity check, is held by another process, or carries a newer schema. Nothing is reset.
+   */
+  static open(file: string): StreamStore {
+    if (file !== ':memory:') createPrivately(file);
+    let db: Database.Database | undefined;
+    try {
+      db = new Database(file, { timeout: LOCK_WAIT_MS });
+      db.pragma('locking_mode = EXCLUSIVE');
+      db.pragma('foreign_keys = ON');
+      checkIntegrity(db, file);
+      db.exec(`BEGIN EXCLUSIVE; ${SCHEMA} COMMIT;`);
+      db.pragma(`user_version = ${SCHEMA_VERSION}`);
+      return new StreamStore(db);
+    } catch (error) {
+      db?.close();
+      if (error instanceof StreamStoreError) throw error;
+      throw new StreamStoreError(file, explain(error));
+    }
+  }
+
+  /** Up to `take` streams in creation order, from the stream `from` (an id) on; undefined when `from` is unknown. */
+  page(take: number, from?: string): StreamPage | undefined {
+    let start = 0;
+    if (from !== undefined) {
+      const row = this.db.prepare('SELECT seq FROM metric_streams WHERE id = ?').get(from) as { seq: number } | undefined;
+      if (row === undefined) return undefined;
+      start = row.seq;
+    }
+    const rows = this.db.prepare('SELECT id, body FROM metric_streams WHERE seq >= ? ORDER BY seq LIMIT ?').all(start, take + 1) as { id: string; body: string }[];
+    const streams = rows.slice(0, take).map((row) => JSON.parse(row.body) as MetricStream);
+    return { streams, next: rows[take]?.id };
+  }
+
+  /** Every stream, in creation order. */
+  all(): MetricStream[] {
+    return (this.db.prepare('SELECT body FROM metric_streams ORDER BY seq').all() as { body: string }[]).map((row) => JSON.parse(row.body) as MetricStream);
+  }
+
+  get(id: string): MetricStream | undefined {
+    const row = this.db.prepare('SELECT body FROM metric_streams WHERE id = ?').get(id) as { body: string } | undefined;
+    return row === undefined ? undefined : (JSON.parse(row.body) as MetricStream);
+  }
+
+  /** The id of the stream called `name`, if any. */
+  idByName(name: string): string | undefined {
+    return (this.db.prepare('SELECT id FROM metric_streams WHERE name = ?').get(name) as { id: string } | undefined)?.id;
+  }
+
+  /** Adds a stream; false (and nothing stored) when its name or id is taken. */
+  insert(stream: MetricStream): boolean {
+    const result = this.db.prepare('INSERT OR IGNORE INTO metric_streams (id, name, body) VALUES (?, ?, ?)').run(stream.id, stream.name, JSON.stringify(stream));
+    return result.changes === 1;
+  }
+
+  /** Replaces a stream (same id); false when its new name is another stream's or the id is unknown. */
+  update(stream: MetricStream): boolean {
+    const clash = this.idByName(stream.name);
+    if (clash !== undefined && clash !== stream.id) return false;
+    return this.db.prepare('UPDATE metric_streams SET name = ?, body = ? WHERE id = ?').run(stream.name, JSON.stringify(stream), stream.id).changes === 1;
+  }
+
+  /** Removes a stream and its health; false when the id is unknown. */
+  delete(id: string): boolean {
+    return this.db.prepare('DELETE FROM metric_streams WHERE id = ?').run(id).changes === 1;
+  }
+
+  health(id: string): StreamHealth {
+    const row = this.db.prepare('SELECT body FROM stream_health WHERE id = ?').get(id) as { body: string } | undefined;
+    return row === undefined ? EMPTY_HEALTH : (JSON.parse(row.body) as StreamHealth);
+  }
+
+  /** Saves a stream's health; ignored when the stream was deleted meanwhile. */
+  saveHealth(id: string, health: StreamHealth): void {
+    this.db.prepare('INSERT INTO stream_health (id, body) SELECT ?, ? WHERE EXISTS (SELECT 1 FROM metric_streams WHERE id = ?) ON CONFLICT(id) DO UPDATE SET body = excluded.body')
+      .run(id, JSON.stringify(health), id);
+  }
+
+  /** Releases the file and its lock. */
+  close(): void {
+    this.db.close();
+  }
+}
+
+/** Creates `file` with mode 0600 if it does not exist; an existing file keeps its mode. */
+function createPrivately(file: string): void {
+  try {
+    closeSync(openSync(file, 'wx', 0o600));
+    chmodSync(file, 0o600); // the umask may have taken bits away, never added them; this is for clarity
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return;
+    throw new StreamStoreError(file, `cannot create the file (${(error as NodeJS.ErrnoException).code ?? explain(error)})`);
+  }
+}
+
+function checkIntegrity(db: Database.Database, file: string): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > SCHEMA_VERSION) throw new StreamStoreError(file, `was written by a newer am-metrics (schema ${version}, this one reads ${SCHEMA_VERSION})`);
+  const check = db.pragma('quick_check', { simple: true });
+  if (check !== 'ok') throw new StreamStoreError(file, `is corrupt (SQLite quick_check: ${String(check)}); restore it from a backup or move it away`);
+}
+
+function explain(error: unknown): string {
+  const code = (error as { code?: string }).code;
+  switch (code) {
+    case 'SQLITE_BUSY':
+    case 'SQLITE_LOCKED':
+      return 'is locked by another process (is another am-metrics using it?)';
+    case 'SQLITE_NOTADB':
+    case 'SQLITE_CORRUPT':
+      return 'is not a usable SQLite database (corrupt or another kind of file); restore it from a backup or move it away';
+    case 'SQLITE_CANTOPEN':
+    case 'SQLITE_READONLY':
+    case 'SQLITE_PERM':
+      return `cannot be opened for writing (${code})`;
+    default:
+      return `cannot be opened (${code ?? (error instanceof Error ? error.message : String(error))})`;
+  }
+}

@@ -1,0 +1,271 @@
+// One stream's side of delivery: its frames, the batches they become, retries and health. The loop
+// that feeds every stream once a second is delivery.ts.
+import type { Collection } from '../registry/collection.js';
+import type { DeliveryOptions } from './delivery.js';
+import { targetOf } from './destinations.js';
+import type { DestinationEncoder, EncodedRequest, Frame } from './encoder.js';
+import type { MetricStream, StreamHealth, Temporality } from './resource.js';
+import { backoffMs, isRetryable, retryAfterMs } from './retry-policy.js';
+import { splitFrame, StreamView } from './stream-view.js';
+import type { TransportResponse } from './transport.js';
+
+/** How often a stream sends what it gathered, as Auth0's metric streams do. */
+export const DEFAULT_FLUSH_INTERVAL_MS = 10_000;
+/** Points (series × seconds) a stream holds while its destination is down; the oldest go first. */
+export const DEFAULT_MAX_BUFFERED_POINTS = 200_000;
+/** Frames (seconds) encoded into one batch. */
+export const MAX_FRAMES_PER_BATCH = 60;
+
+/** Frames not yet sent, and the requests they became once encoded (kept as they are for retries). */
+interface Batch {
+  readonly frames: Frame[];
+  requests?: EncodedRequest[];
+  /** Requests of `requests` delivered (or dropped) so far. */
+  sent: number;
+}
+
+/** One stream's buffer, batches, backoff and health. */
+export class StreamWorker {
+  private readonly view: StreamView;
+  private readonly frames: Frame[] = [];
+  private readonly batches: Batch[] = [];
+  private previous: Collection | undefined;
+  private hasBaseline: boolean;
+  private nextFlushMs: number;
+  private retryAtMs = 0;
+  private attempts = 0;
+  private isSending = false;
+  private isAbandoned = false;
+  health: StreamHealth;
+
+  constructor(
+    private stream: MetricStream,
+    health: StreamHealth,
+    private readonly options: DeliveryOptions,
+    lastCollection: Collection | undefined,
+    isFromStart: boolean,
+  ) {
+    this.view = new StreamView(stream);
+    this.health = health;
+    this.hasBaseline = isFromStart || lastCollection !== undefined;
+    this.previous = lastCollection === undefined || isFromStart ? undefined : this.view.apply(lastCollection);
+    this.nextFlushMs = options.clock.now() + this.flushIntervalMs;
+  }
+
+  private get flushIntervalMs(): number {
+    return this.options.flushIntervalMs ?? DEFAULT_FLUSH_INTERVAL_MS;
+  }
+
+  /** Whether `stream` differs from this worker's only in name or timestamps. */
+  canAdopt(stream: MetricStream): boolean {
+    const shape = (s: MetricStream) => JSON.stringify([s.subscriptions, s.tags, s.max_series, s.destination]);
+    return shape(stream) === shape(this.stream);
+  }
+
+  rename(stream: MetricStream): void {
+    this.stream = stream;
+  }
+
+  /** Stops for good: a send in flight finishes but changes nothing; unsent points count as dropped. */
+  abandon(): void {
+    this.isAbandoned = true;
+    const unsent = this.frames.reduce((n, f) => n + pointsOf(f), 0) + this.batches.reduce((n, b) => n + batchPoints(b), 0);
+    if (unsent > 0) this.update({ points_dropped: this.health.points_dropped + unsent });
+  }
+
+  addFrame(collection: Collection): void {
+    const current = this.view.apply(collection);
+    const previous = this.previous;
+    this.previous = current;
+    if (!this.hasBaseline) {
+      this.hasBaseline = true;
+      return;
+    }
+    const frame = { current, previous };
+    if (pointsOf(frame) > 0) this.frames.push(frame);
+    this.enforceBound();
+  }
+
+  async flushIfDue(): Promise<void> {
+    const now = this.options.clock.now();
+    if (this.isSending || this.isAbandoned || now < this.nextFlushMs || now < this.retryAtMs) return;
+    this.nextFlushMs = now + this.flushIntervalMs;
+    while (this.frames.length > 0) this.batches.push({ frames: this.frames.splice(0, MAX_FRAMES_PER_BATCH), sent: 0 });
+    if (this.batches.length === 0) return;
+    this.isSending = true;
+    try {
+      await this.sendBatches();
+    } finally {
+      this.isSending = false;
+    }
+  }
+
+  /** Sends batches oldest first until they are gone or one fails. */
+  private async sendBatches(): Promise<void> {
+    const encoder = this.options.encoders[this.stream.destination.type];
+    if (encoder === undefined) {
+      this.fail(`no encoder for ${this.stream.destination.type} destinations in this build`, null, this.dropBatches());
+      return;
+    }
+    const target = targetOf(this.stream.destination);
+    while (this.batches.length > 0 && !this.isAbandoned) {
+      const batch = this.batches[0]!;
+      if (batch.requests === undefined && !this.encode(batch, encoder, target.temporality)) continue;
+      const request = batch.requests![batch.sent];
+      if (request === undefined) {
+        this.batches.shift();
+        continue;
+      }
+      const outcome = await this.send(target.url, { ...request.headers, ...target.headers }, request.body);
+      if (this.isAbandoned) return;
+      if (outcome.kind === 'sent') {
+        batch.sent += 1;
+        this.attempts = 0;
+        const note = encoder.inspect?.(outcome.response.status, outcome.response.body ?? '');
+        if (note !== undefined) this.log(note);
+        this.update({ last_success_at: this.iso(), points_sent: this.health.points_sent + request.points });
+        continue;
+      }
+      if (!this.handleFailure(batch, outcome)) return;
+    }
+  }
+
+  /** Encodes a batch once; an encoder that throws loses the batch (counted) rather than wedging the stream. */
+  private encode(batch: Batch, encoder: DestinationEncoder, temporality: Temporality): boolean {
+    try {
+      batch.requests = encoder.encode(batch.frames, { temporality, destination: this.stream.destination });
+      return true;
+    } catch (error) {
+      this.batches.shift();
+      this.fail(`cannot encode for ${this.stream.destination.type}: ${error instanceof Error ? error.message : String(error)}; points dropped`, null, batchPoints(batch));
+      return false;
+    }
+  }
+
+  private async send(url: string, headers: Record<string, string>, body: Buffer): Promise<SendOutcome> {
+    try {
+      const response = await this.options.transport.send({ url, headers, body });
+      if (response.status >= 200 && response.status < 300) return { kind: 'sent', response };
+      return { kind: 'refused', response };
+    } catch (error) {
+      return { kind: 'unreachable', reason: (error as { code?: string }).code ?? (error instanceof Error ? error.message : String(error)) };
+    }
+  }
+
+  /** Records a failed request and decides what follows; true when sending may go on at once (after a split). */
+  private handleFailure(batch: Batch, outcome: Exclude<SendOutcome, { kind: 'sent' }>): boolean {
+    const host = new URL(targetOf(this.stream.destination).url).host;
+    if (outcome.kind === 'unreachable') {
+      this.retryLater(undefined);
+      this.fail(`cannot reach ${host} (${outcome.reason}); retrying`, null, 0);
+      return false;
+    }
+    const { status, headers } = outcome.response;
+    if (isRetryable(status)) {
+      this.retryLater(retryAfterMs(headers, this.options.clock.now()));
+      this.fail(`HTTP ${status} from ${host}; retrying`, status, 0);
+    } else if (status === 413 && batch.sent === 0 && this.split(batch)) {
+      this.fail(`HTTP 413 from ${host}; sending the batch in halves`, status, 0);
+      return true;
+    } else {
+      this.batches.shift();
+      const redirect = status >= 300 && status < 400 ? ' (redirects are not followed)' : '';
+      this.fail(`HTTP ${status} from ${host}${redirect}; points dropped`, status, batchPoints(batch));
+    }
+    return false;
+  }
+
+  /** Replaces the head batch by its halves: by frames, or by series for a single frame. */
+  private split(batch: Batch): boolean {
+    const halves: Frame[][] =
+      batch.frames.length > 1
+        ? [batch.frames.slice(0, batch.frames.length >> 1), batch.frames.slice(batch.frames.length >> 1)]
+        : (splitFrame(batch.frames[0]!)?.map((f) => [f]) ?? []);
+    if (halves.length === 0) return false;
+    this.batches.splice(0, 1, ...halves.map((frames) => ({ frames, sent: 0 })));
+    return true;
+  }
+
+  private retryLater(askedMs: number | undefined): void {
+    this.attempts += 1;
+    this.retryAtMs = this.options.clock.now() + (askedMs ?? backoffMs(this.attempts));
+    this.nextFlushMs = Math.min(this.nextFlushMs, this.retryAtMs);
+  }
+
+  /**
+   * Drops the oldest points while more than the bound are held: a frame (one second) or an encoded
+   * request at a time, oldest batch first, then the frames not yet batched. A request in flight stays.
+   */
+  private enforceBound(): void {
+    const max = this.options.maxBufferedPoints ?? DEFAULT_MAX_BUFFERED_POINTS;
+    let held = this.frames.reduce((n, f) => n + pointsOf(f), 0) + this.batches.reduce((n, b) => n + batchPoints(b), 0);
+    let dropped = 0;
+    while (held > max) {
+      const points = this.dropOldest();
+      if (points === undefined) break;
+      held -= points;
+      dropped += points;
+    }
+    if (dropped > 0) {
+      this.update({ points_dropped: this.health.points_dropped + dropped });
+      this.log(`buffer full while the destination is failing; ${dropped} oldest points dropped`);
+    }
+  }
+
+  /** Removes the oldest unit of points that is not in flight; its points, or undefined when none is left. */
+  private dropOldest(): number | undefined {
+    for (const [index, batch] of this.batches.entries()) {
+      if (this.isSending && index === 0) continue;
+      if (batch.requests === undefined && batch.frames.length > 0) return pointsOf(batch.frames.shift()!);
+      const request = batch.requests?.[batch.sent];
+      if (request !== undefined) {
+        batch.sent += 1;
+        return request.points;
+      }
+    }
+    const frame = this.frames.shift();
+    return frame === undefined ? undefined : pointsOf(frame);
+  }
+
+  private dropBatches(): number {
+    const points = this.batches.reduce((n, b) => n + batchPoints(b), 0);
+    this.batches.length = 0;
+    return points;
+  }
+
+  private fail(reason: string, status: number | null, dropped: number): void {
+    this.update({
+      last_error_at: this.iso(), last_error: reason, last_error_status_code: status, points_dropped: this.health.points_dropped + dropped,
+    });
+    this.log(reason);
+  }
+
+  private update(change: Partial<StreamHealth>): void {
+    this.health = { ...this.health, ...change };
+    this.options.onHealth?.(this.stream.id, this.health);
+  }
+
+  private log(line: string): void {
+    this.options.logger?.(`am-metrics: metric stream ${JSON.stringify(this.stream.name)} (${this.stream.id}): ${line}`);
+  }
+
+  private iso(): string {
+    return new Date(this.options.clock.now()).toISOString();
+  }
+}
+
+type SendOutcome =
+  | { readonly kind: 'sent' | 'refused'; readonly response: TransportResponse }
+  | { readonly kind: 'unreachable'; readonly reason: string };
+
+/** Series in a frame: the points it adds to a destination. */
+export function pointsOf(frame: Frame): number {
+  return frame.current.families.reduce((n, family) => n + family.series.length, 0);
+}
+
+/** Points of a batch not yet delivered. */
+function batchPoints(batch: Batch): number {
+  if (batch.requests === undefined) return batch.frames.reduce((n, f) => n + pointsOf(f), 0);
+  return batch.requests.slice(batch.sent).reduce((n, r) => n + r.points, 0);
+}
+

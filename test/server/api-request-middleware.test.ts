@@ -1,0 +1,71 @@
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { Registry, type CountSum } from '../../src/index.js';
+import { apiRequestMetrics } from '../../src/metrics/api-request.js';
+import { apiRequestMiddleware } from '../../src/server.js';
+
+async function hostApp(logged: string[] = []) {
+  const registry = new Registry();
+  const app = express();
+  app.use(apiRequestMiddleware(apiRequestMetrics(registry), {
+    api: (req) => (req.path.startsWith('/api/v2') ? 'MANAGEMENT' : 'AUTHENTICATION'),
+    tenant: () => 'acme',
+    clientId: (req) => req.get('x-client') ?? undefined,
+    countryCode: (req) => req.get('x-country') ?? undefined,
+    failureCode: (_req, res) => (res.statusCode === 403 ? 'ANOMALY_DETECTION' : undefined),
+    logger: (line) => logged.push(line),
+  }));
+  const users = express.Router();
+  users.get('/:id', (req, res) => void res.status(req.params.id === 'slow' ? 429 : 200).send('ok'));
+  app.use('/api/v2/users', users);
+  app.post('/oauth/token', (req, res) => void res.status(req.get('x-status') === undefined ? 200 : Number(req.get('x-status'))).send('ok'));
+  const server = app.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { registry, base };
+}
+
+async function series(registry: Registry): Promise<CountSum[]> {
+  const family = (await registry.collect()).families.find((f) => f.descriptor.name === 'auth0_api_request');
+  return (family?.series ?? []) as CountSum[];
+}
+
+describe('apiRequestMiddleware', () => {
+  it('names operations by route template, never by the raw URL', async () => {
+    const { registry, base } = await hostApp();
+    for (const id of ['u1', 'u2', 'slow']) await fetch(`${base}/api/v2/users/${id}`);
+    const found = await series(registry);
+    expect(found.map((s) => [s.labels.operation_name, s.labels.operation_result, s.labels.failure_code, s.count])).toEqual([
+      ['GET /api/v2/users/:id', 'SUCCESS', '', 2],
+      ['GET /api/v2/users/:id', 'FAILURE', 'RATE_LIMIT', 1],
+    ]);
+    expect(found[0]?.labels.client_id).toBe('');
+  });
+
+  it('maps status codes and host callbacks to tags, Authentication-only tags on that API only', async () => {
+    const { registry, base } = await hostApp();
+    await fetch(`${base}/oauth/token`, { method: 'POST', headers: { 'x-client': 'c1', 'x-country': 'DE' } });
+    await fetch(`${base}/oauth/token`, { method: 'POST', headers: { 'x-status': '403' } });
+    await fetch(`${base}/oauth/token`, { method: 'POST', headers: { 'x-status': '500' } });
+    const labels = (await series(registry)).map((s) => [s.labels.operation_result, s.labels.failure_code, s.labels.client_id, s.labels.country_code]);
+    expect(labels).toEqual([
+      ['SUCCESS', '', 'c1', 'DE'],
+      ['FAILURE', 'ANOMALY_DETECTION', '', ''],
+      ['FAILURE', 'CLIENT_SERVER_ERROR', '', ''],
+    ]);
+  });
+
+  it('does not count unmatched paths, and logs a bad callback value without touching the response', async () => {
+    const logged: string[] = [];
+    const { registry, base } = await hostApp(logged);
+    expect((await fetch(`${base}/nowhere/123`)).status).toBe(404);
+    const response = await fetch(`${base}/oauth/token`, { method: 'POST', headers: { 'x-country': 'germany' } });
+    expect(response.status).toBe(200);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(await series(registry)).toHaveLength(0);
+    expect(logged.join('\n')).toMatch(/POST \/oauth\/token: api request not counted: InvalidLabelError: .*country_code/);
+  });
+});

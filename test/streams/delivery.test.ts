@@ -1,0 +1,255 @@
+// The delivery loop against scripted destinations: time moves only through a ManualClock, and a fake
+// transport answers as a real receiver would (accepts, refuses, stalls), so outages take no real time.
+import { describe, expect, it } from 'vitest';
+import { Registry } from '../../src/index.js';
+import { apiRequestMetrics, type ApiRequest } from '../../src/metrics/api-request.js';
+import { Delivery } from '../../src/streams/delivery.js';
+import { retryAfterMs } from '../../src/streams/retry-policy.js';
+import type { MetricStream, StreamHealth } from '../../src/streams/resource.js';
+import type { OutgoingRequest, Transport, TransportResponse } from '../../src/streams/transport.js';
+import { ManualClock } from '../support/manual-clock.js';
+import { decode, testEncoder, type TestPoint } from './test-encoder.js';
+
+type Answer = TransportResponse | 'stall' | 'refuse';
+
+/** A receiver answering from a script (then 200), keeping the points of accepted requests. */
+class ScriptedReceiver implements Transport {
+  readonly accepted: TestPoint[] = [];
+  readonly attempts: { atMs: number; request: OutgoingRequest }[] = [];
+
+  constructor(private readonly clock: ManualClock, private readonly script: Answer[] = []) {}
+
+  send(request: OutgoingRequest): Promise<TransportResponse> {
+    this.attempts.push({ atMs: this.clock.now(), request });
+    const answer = this.script.shift() ?? { status: 202, headers: {} };
+    if (answer === 'stall') return new Promise(() => {});
+    if (answer === 'refuse') return Promise.reject(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }));
+    if (answer.status >= 200 && answer.status < 300) this.accepted.push(...decode(request.body));
+    return Promise.resolve(answer);
+  }
+
+  /** Accepted deltas added up per operation name. */
+  totals(): Record<string, number> {
+    const totals: Record<string, number> = {};
+    for (const p of this.accepted) totals[p.labels.operation_name ?? '?'] = (totals[p.labels.operation_name ?? '?'] ?? 0) + p.value;
+    return totals;
+  }
+}
+
+function stream(id: string, overrides: Partial<MetricStream> = {}): MetricStream {
+  return {
+    id, name: id, status: 'enabled', subscriptions: [{ metric_type: 'metrics_bridge.api_request' }],
+    destination: { type: 'datadog', configuration: { api_key: 'secret', site: 'datadoghq.com', endpoint: 'http://127.0.0.1:9' } },
+    created_at: '', updated_at: '', ...overrides,
+  };
+}
+
+const request = (operation: string): ApiRequest => ({ api: 'MANAGEMENT', operationName: `GET /api/v2/${operation}`, operationResult: 'SUCCESS', tenant: 'acme' });
+
+function setup(script: Answer[] = [], options: { maxBufferedPoints?: number; perRequest?: number } = {}) {
+  const clock = new ManualClock();
+  const registry = new Registry({ now: () => clock.now() });
+  const api = apiRequestMetrics(registry);
+  const receiver = new ScriptedReceiver(clock, script);
+  const health = new Map<string, StreamHealth>();
+  const logged: string[] = [];
+  const delivery = new Delivery({
+    clock, transport: receiver, encoders: { datadog: testEncoder(options.perRequest) }, collect: () => registry.collect(),
+    onHealth: (id, h) => health.set(id, h), logger: (line) => logged.push(line), maxBufferedPoints: options.maxBufferedPoints,
+  });
+  /** Runs `seconds` seconds: each second records `perSecond(second)` requests, then ticks. */
+  const run = async (seconds: number, perSecond: (second: number) => string[] = () => []) => {
+    for (let s = 0; s < seconds; s += 1) {
+      for (const operation of perSecond(s)) api.record(request(operation));
+      clock.advance({ seconds: 1 });
+      await delivery.tick();
+    }
+  };
+  return { clock, api, receiver, delivery, health, logged, run };
+}
+
+describe('Delivery', () => {
+  it('sends one point per series and second, every 10 s, and exactly the recorded counts', async () => {
+    const { receiver, delivery, run } = setup();
+    await run(1);
+    delivery.upsert(stream('s1'));
+    await run(30, (s) => (s % 3 === 0 ? ['users', 'users', 'roles'] : ['users']));
+    expect(receiver.attempts.map((a) => a.atMs - receiver.attempts[0]!.atMs)).toEqual([0, 10_000, 20_000]);
+    const seen = new Set(receiver.accepted.map((p) => `${p.labels.operation_name}@${p.second}`));
+    expect(seen.size).toBe(receiver.accepted.length);
+    // 30 seconds recorded; the last flush (at second 30) holds seconds up to 30, except what was
+    // recorded after the last frame.
+    expect(receiver.totals()).toEqual({ 'GET /api/v2/users': 40, 'GET /api/v2/roles': 10 });
+    expect(receiver.accepted[0]?.labels).toEqual({ api: 'MANAGEMENT', operation_name: 'GET /api/v2/users', operation_result: 'SUCCESS', tenant: 'acme' });
+    expect(delivery.health('s1')).toMatchObject({ points_sent: receiver.accepted.length, points_dropped: 0, last_error: null });
+  });
+
+  it('resends the delta points of failed flushes after a 503 burst, counting nothing twice', async () => {
+    const unavailable: Answer = { status: 503, headers: {} };
+    const { receiver, delivery, run, health } = setup([unavailable, unavailable, 'refuse', unavailable]);
+    await run(1);
+    delivery.upsert(stream('s1'));
+    await run(120, () => ['users']);
+    await run(30);
+    expect(receiver.totals()).toEqual({ 'GET /api/v2/users': 120 });
+    expect(health.get('s1')).toMatchObject({ last_error_status_code: 503, points_dropped: 0 });
+    // backoff: 1 s, 2 s, 4 s, 8 s after the first failure at 10 s
+    expect(receiver.attempts.slice(0, 5).map((a) => a.atMs / 1000 - receiver.attempts[0]!.atMs / 1000)).toEqual([0, 1, 3, 7, 15]);
+  });
+
+  it('waits as long as Retry-After or X-RateLimit-Reset ask after a 429', async () => {
+    const { receiver, delivery, run } = setup([
+      { status: 429, headers: { 'retry-after': '30' } },
+      { status: 429, headers: { 'x-ratelimit-reset': '45' } },
+    ]);
+    await run(1);
+    delivery.upsert(stream('s1'));
+    await run(100, () => ['users']);
+    await run(30);
+    const starts = receiver.attempts.map((a) => (a.atMs - receiver.attempts[0]!.atMs) / 1000);
+    expect(starts.slice(0, 3)).toEqual([0, 30, 75]);
+    expect(receiver.totals()).toEqual({ 'GET /api/v2/users': 100 });
+  });
+
+  it('does not retry other 4xx answers or follow redirects, and counts the points as dropped', async () => {
+    const { receiver, delivery, run, health } = setup([{ status: 403, headers: {} }, { status: 302, headers: { location: 'http://elsewhere' } }]);
+    await run(1);
+    delivery.upsert(stream('s1'));
+    await run(30, () => ['users']);
+    expect(receiver.attempts).toHaveLength(3);
+    expect(health.get('s1')).toMatchObject({ points_dropped: 20, points_sent: 10, last_error: expect.stringContaining('HTTP 302'), last_error_status_code: 302 });
+    expect(receiver.totals()).toEqual({ 'GET /api/v2/users': 10 });
+  });
+
+  it('splits a batch refused with 413 until the halves fit', async () => {
+    const tooLarge: Answer = { status: 413, headers: {} };
+    const { receiver, delivery, run, health } = setup([tooLarge, tooLarge]);
+    await run(1);
+    delivery.upsert(stream('s1'));
+    await run(10, () => ['users', 'roles']);
+    expect(receiver.attempts.map((a) => decode(a.request.body).length)).toEqual([20, 10, 4, 6, 10]);
+    expect(receiver.totals()).toEqual({ 'GET /api/v2/users': 10, 'GET /api/v2/roles': 10 });
+    expect(health.get('s1')?.points_dropped).toBe(0);
+  });
+
+  it('resends only the requests of a batch that failed', async () => {
+    const { receiver, delivery, run } = setup([{ status: 202, headers: {} }, { status: 500, headers: {} }], { perRequest: 4 });
+    await run(1);
+    delivery.upsert(stream('s1'));
+    await run(20, () => ['users']);
+    await run(30);
+    expect(receiver.totals()).toEqual({ 'GET /api/v2/users': 20 });
+    expect(receiver.attempts[2]?.request.body).toEqual(receiver.attempts[1]?.request.body);
+  });
+
+  it('drops the oldest points once its buffer is full, and counts them', async () => {
+    const down = Array.from({ length: 9 }, (): Answer => ({ status: 503, headers: {} }));
+    const { receiver, delivery, run, health, clock } = setup(down, { maxBufferedPoints: 50 });
+    await run(1);
+    delivery.upsert(stream('s1'));
+    await run(400, () => ['users']);
+    // nine failures from second 11 (backoff 1, 2, 4 ... 120 s): the tenth attempt, at second 378,
+    // finds the 50 newest seconds (329 to 378, its own tick included); frames started at second 2.
+    const first = receiver.attempts[9];
+    const seconds = decode(first!.request.body).map((p) => p.second - Date.UTC(2026, 0, 1) / 1000);
+    expect(seconds).toEqual(Array.from({ length: 50 }, (_, i) => 329 + i));
+    expect(health.get('s1')?.points_dropped).toBe(378 - 1 - 50);
+    expect(clock.now()).toBeGreaterThan(first!.atMs);
+  });
+
+  it('keeps streams independent: a stalled destination holds up no other stream', async () => {
+    const clock = new ManualClock();
+    const registry = new Registry({ now: () => clock.now() });
+    const api = apiRequestMetrics(registry);
+    const stalled = new ScriptedReceiver(clock, Array.from({ length: 10 }, (): Answer => 'stall'));
+    const healthy = new ScriptedReceiver(clock);
+    const transport: Transport = { send: (r) => (r.url.includes(':1/') ? stalled.send(r) : healthy.send(r)) };
+    const delivery = new Delivery({ clock, transport, encoders: { datadog: testEncoder() }, collect: () => registry.collect() });
+    const at = (port: number) => ({ type: 'datadog' as const, configuration: { api_key: 'k', site: 'datadoghq.com', endpoint: `http://127.0.0.1:${port}` } });
+    await delivery.tick();
+    delivery.upsert(stream('a', { destination: at(1) }));
+    delivery.upsert(stream('b', { destination: at(2) }));
+    for (let s = 0; s < 30; s += 1) {
+      api.record(request('users'));
+      clock.advance({ seconds: 1 });
+      void delivery.tick();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(stalled.attempts).toHaveLength(1);
+    expect(healthy.totals()).toEqual({ 'GET /api/v2/users': 30 });
+  });
+
+  it('sends cumulative counts and resends them unchanged after a failure', async () => {
+    const { receiver, delivery, run } = setup([{ status: 500, headers: {} }]);
+    await run(1, () => ['users']);
+    const otlp = { type: 'otlp' as const, configuration: { endpoint: 'http://127.0.0.1:9', protocol: 'http' as const, auth_type: 'none' as const } };
+    (delivery as unknown as { options: { encoders: object } }).options.encoders = { otlp: testEncoder() };
+    delivery.upsert(stream('s1', { destination: otlp }));
+    await run(10, () => ['users']);
+    await run(1);
+    expect(receiver.attempts[1]?.request.body).toEqual(receiver.attempts[0]?.request.body);
+    expect(receiver.accepted.slice(0, 10).map((p) => p.value)).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+  });
+});
+
+describe('Delivery with a failing encoder', () => {
+  it('drops and counts a batch its encoder cannot encode, and goes on with the next', async () => {
+    const clock = new ManualClock();
+    const registry = new Registry({ now: () => clock.now() });
+    const api = apiRequestMetrics(registry);
+    const receiver = new ScriptedReceiver(clock);
+    let calls = 0;
+    const flaky = testEncoder();
+    const health = new Map<string, StreamHealth>();
+    const delivery = new Delivery({
+      clock, transport: receiver, collect: () => registry.collect(), onHealth: (id, h) => health.set(id, h),
+      encoders: { datadog: { encode: (frames, options) => { calls += 1; if (calls === 1) throw new Error('cannot encode NaN'); return flaky.encode(frames, options); } } },
+    });
+    await delivery.tick();
+    delivery.upsert(stream('s1'));
+    for (let s = 0; s < 20; s += 1) {
+      api.record(request('users'));
+      clock.advance({ seconds: 1 });
+      await delivery.tick();
+    }
+    expect(health.get('s1')).toMatchObject({ points_dropped: 10, last_error: 'cannot encode for datadog: cannot encode NaN; points dropped' });
+    expect(receiver.totals()).toEqual({ 'GET /api/v2/users': 10 });
+  });
+});
+
+describe('Delivery and 2xx answers with a note', () => {
+  it("logs what the encoder finds in a 2xx answer (OTLP's partial_success) and does not retry it", async () => {
+    const clock = new ManualClock();
+    const registry = new Registry({ now: () => clock.now() });
+    const api = apiRequestMetrics(registry);
+    const receiver = new ScriptedReceiver(clock, [{ status: 200, headers: {}, body: '{"partialSuccess":{"rejectedDataPoints":"2"}}' }]);
+    const logged: string[] = [];
+    const encoder = testEncoder();
+    const delivery = new Delivery({
+      clock, transport: receiver, collect: () => registry.collect(), logger: (line) => logged.push(line),
+      encoders: { datadog: { encode: encoder.encode, inspect: (_status, body) => (body.includes('partialSuccess') ? `partial success: ${body}` : undefined) } },
+    });
+    await delivery.tick();
+    delivery.upsert(stream('s1'));
+    for (let s = 0; s < 20; s += 1) {
+      api.record(request('users'));
+      clock.advance({ seconds: 1 });
+      await delivery.tick();
+    }
+    expect(receiver.attempts).toHaveLength(2);
+    expect(logged).toEqual(['am-metrics: metric stream "s1" (s1): partial success: {"partialSuccess":{"rejectedDataPoints":"2"}}']);
+  });
+});
+
+describe('retryAfterMs', () => {
+  it.each([
+    [{ 'retry-after': '120' }, 120_000],
+    [{ 'retry-after': 'Thu, 01 Jan 2026 00:00:30 GMT' }, 30_000],
+    [{ 'x-ratelimit-reset': '7' }, 7_000],
+    [{ 'retry-after': '999999' }, 900_000],
+    [{ 'retry-after': 'soon' }, undefined],
+    [{}, undefined],
+  ])('reads %o as %s ms', (headers, expected) => {
+    expect(retryAfterMs(headers, Date.UTC(2026, 0, 1))).toBe(expected);
+  });
+});

@@ -1,0 +1,174 @@
+// The management API over a real socket, with the request bodies of Auth0's metric streams document.
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { Registry } from '../../src/index.js';
+import { ManagementApi, type StreamChange } from '../../src/streams/management-api.js';
+import { StreamStore } from '../../src/streams/store.js';
+import { serve } from '../server/helpers.js';
+import { ManualClock } from '../support/manual-clock.js';
+
+const TOKEN = 'admin-token-for-tests';
+const PATH = '/api/v2/metric-streams';
+
+/** The document's Datadog stream, verbatim but for the placeholders. */
+const DATADOG = {
+  name: 'datadog-stream',
+  subscriptions: [{ metric_type: 'metrics_bridge.api_request' }],
+  destination: { type: 'datadog', configuration: { api_key: 'dd-secret', site: 'app.datadoghq.com' } },
+};
+/** The document's three OTLP streams: Grafana Cloud, New Relic, Splunk. */
+const OTLP = [
+  ['grafana', 'https://otlp-gateway-prod-eu-west-2.grafana.net/otlp', 'Basic Z3JhZmFuYTp0b2tlbg==', 'Authorization'],
+  ['newrelic', 'https://otlp.nr-data.net', 'nr-ingest-key', 'api-key'],
+  ['splunk', 'https://ingest.us1.signalfx.com/v2/datapoint/otlp', 'sf-token', 'X-SF-TOKEN'],
+].map(([name, endpoint, apiKey, header]) => ({
+  name,
+  subscriptions: [{ metric_type: 'metrics_bridge.api_request' }],
+  destination: { type: 'otlp', configuration: { endpoint, protocol: 'http', auth_type: 'api_key', api_key: apiKey, auth_header_name: header } },
+}));
+
+async function setup(options: { allowInsecureHttp?: boolean } = {}) {
+  const clock = new ManualClock();
+  const store = StreamStore.open(':memory:');
+  onTestFinished(() => store.close());
+  const changes: StreamChange[] = [];
+  const api = new ManagementApi({ adminToken: TOKEN, store, clock, onChange: (c) => changes.push(c), ...options });
+  const server = await serve({ source: new Registry(), streams: api });
+  const call = async (method: string, path: string, body?: unknown, token: string | null = TOKEN) => {
+    const response = await fetch(`${server.url}${path}`, {
+      method,
+      headers: { ...(token === null ? {} : { authorization: `Bearer ${token}` }), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    return { status: response.status, body: text === '' ? undefined : (JSON.parse(text) as any), headers: response.headers };
+  };
+  return { clock, store, changes, call, server };
+}
+
+describe('metric streams management API', () => {
+  it("creates the document's Datadog stream: 201, mst_ id, secret masked, site without app.", async () => {
+    const { call, changes } = await setup();
+    const created = await call('POST', PATH, DATADOG);
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({
+      status: 'enabled', name: 'datadog-stream', created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-01-01T00:00:00.000Z',
+      destination: { type: 'datadog', configuration: { api_key: '***', site: 'datadoghq.com' } },
+      delivery_health: { points_sent: 0, points_dropped: 0, last_error: null },
+    });
+    expect(created.body.id).toMatch(/^mst_[1-9A-HJ-NP-Za-km-z]{22}$/);
+    expect(JSON.stringify(created.body)).not.toContain('dd-secret');
+    expect(changes).toHaveLength(1);
+  });
+
+  it("creates the document's Grafana Cloud, New Relic and Splunk streams and lists them", async () => {
+    const { call } = await setup();
+    for (const stream of OTLP) expect((await call('POST', PATH, stream)).status).toBe(201);
+    const listed = await call('GET', PATH);
+    expect(listed.body.map((s: any) => [s.name, s.destination.configuration.api_key, s.destination.configuration.auth_header_name])).toEqual([
+      ['grafana', '***', 'Authorization'], ['newrelic', '***', 'api-key'], ['splunk', '***', 'X-SF-TOKEN'],
+    ]);
+  });
+
+  it('disables a stream with the document\'s PATCH, keeps a secret sent as ***, and deletes it', async () => {
+    const { call, store, clock } = await setup();
+    const { body: { id } } = await call('POST', PATH, DATADOG);
+    clock.advance({ minutes: 1 });
+    const patched = await call('PATCH', `${PATH}/${id}`, { status: 'disabled' });
+    expect(patched.status).toBe(200);
+    expect(patched.body).toMatchObject({ status: 'disabled', updated_at: '2026-01-01T00:01:00.000Z', destination: { configuration: { api_key: '***' } } });
+    await call('PATCH', `${PATH}/${id}`, { destination: { configuration: { api_key: '***', site: 'datadoghq.eu' } } });
+    expect(store.get(id)?.destination.configuration).toEqual({ api_key: 'dd-secret', site: 'datadoghq.eu' });
+    await call('PATCH', `${PATH}/${id}`, { destination: { configuration: { api_key: 'rotated' } } });
+    expect(store.get(id)?.destination.configuration).toMatchObject({ api_key: 'rotated' });
+    expect((await call('DELETE', `${PATH}/${id}`)).status).toBe(204);
+    expect((await call('GET', `${PATH}/${id}`)).body).toEqual({ statusCode: 404, error: 'Not Found', message: 'The metric stream does not exist.', errorCode: 'inexistent_metric_stream' });
+  });
+
+  it('pages with from/take and next', async () => {
+    const { call } = await setup();
+    for (const name of ['a', 'b', 'c']) await call('POST', PATH, { ...DATADOG, name });
+    const first = await call('GET', `${PATH}?take=2`);
+    expect(first.body.metric_streams.map((s: any) => s.name)).toEqual(['a', 'b']);
+    const second = await call('GET', `${PATH}?take=2&from=${first.body.next}`);
+    expect(second.body).toMatchObject({ metric_streams: [{ name: 'c' }] });
+    expect(second.body.next).toBeUndefined();
+    expect((await call('GET', `${PATH}?take=0`)).status).toBe(400);
+    expect((await call('GET', `${PATH}?from=mst_unknown`)).status).toBe(400);
+  });
+
+  it.each([
+    ['an unknown field', { ...DATADOG, colour: 'red' }, "Payload validation error: 'Additional properties not allowed: colour'."],
+    ['an unknown configuration field', { ...DATADOG, destination: { type: 'datadog', configuration: { api_key: 'k', site: 'datadoghq.com', region: 'x' } } }, 'on property destination.configuration.'],
+    ['a bad status', { ...DATADOG, status: 'paused' }, 'No enum match for: "paused"'],
+    ['a bad destination type', { ...DATADOG, destination: { type: 'splunk', configuration: {} } }, 'on property destination.type.'],
+    ['an unknown site', { ...DATADOG, destination: { type: 'datadog', configuration: { api_key: 'k', site: 'datadog.example' } } }, 'on property destination.configuration.site.'],
+    ['an unknown subscription', { ...DATADOG, subscriptions: [{ metric_type: 'am.everything' }] }, 'on property subscriptions[0].metric_type.'],
+    ['a bad URL', { ...OTLP[1], destination: { type: 'otlp', configuration: { ...OTLP[1]!.destination.configuration, endpoint: 'not a url' } } }, 'Expected a valid absolute URL'],
+    ['plain http to a remote host', { ...OTLP[1], destination: { type: 'otlp', configuration: { ...OTLP[1]!.destination.configuration, endpoint: 'http://otlp.nr-data.net' } } }, 'only allowed for loopback'],
+    ['a bad header name', { ...OTLP[1], destination: { type: 'otlp', configuration: { ...OTLP[1]!.destination.configuration, auth_header_name: 'api key' } } }, 'not a valid HTTP header name'],
+    ['the mask as a new secret', { ...DATADOG, destination: { type: 'datadog', configuration: { api_key: '***', site: 'datadoghq.com' } } }, 'mask of a stored secret'],
+    ['a missing destination', { name: 'x', subscriptions: [{ metric_type: 'am.cts' }] }, 'Missing required property: destination'],
+    ['malformed JSON', '{"name": ', 'Invalid request payload JSON format.'],
+  ])('answers 400 with Auth0\'s error body for %s', async (_case, body, message) => {
+    const { call, changes } = await setup();
+    const answer = await call('POST', PATH, body);
+    expect(answer.status).toBe(400);
+    expect(answer.body).toMatchObject({ statusCode: 400, error: 'Bad Request', errorCode: 'invalid_body' });
+    expect(answer.body.message).toContain(message);
+    expect(changes).toHaveLength(0);
+  });
+
+  it('reads a body sent without a JSON content type, as curl --data sends it', async () => {
+    const { server } = await setup();
+    const response = await fetch(`${server.url}${PATH}`, {
+      method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/x-www-form-urlencoded' }, body: JSON.stringify(DATADOG),
+    });
+    expect(response.status).toBe(201);
+  });
+
+  it('answers 409 for a duplicate name, on create and on rename', async () => {
+    const { call } = await setup();
+    await call('POST', PATH, DATADOG);
+    const { body: { id } } = await call('POST', PATH, { ...DATADOG, name: 'other' });
+    expect((await call('POST', PATH, DATADOG)).body).toMatchObject({ statusCode: 409, error: 'Conflict' });
+    expect((await call('PATCH', `${PATH}/${id}`, { name: DATADOG.name })).status).toBe(409);
+  });
+
+  it('accepts http:// to loopback always and to other hosts only when allowed; the aliases of api_request', async () => {
+    const loopback = { name: 'rw', subscriptions: [{ metric_type: 'auth0.api_response.count' }, { metric_type: 'am.cts' }], destination: { type: 'prometheus_remote_write', configuration: { endpoint: 'http://127.0.0.1:8428/api/v1/write', username: 'u', password: 'p' } } };
+    const { call } = await setup();
+    const created = await call('POST', PATH, loopback);
+    expect(created.body).toMatchObject({ subscriptions: [{ metric_type: 'metrics_bridge.api_request' }, { metric_type: 'am.cts' }], destination: { configuration: { auth_type: 'basic', username: 'u', password: '***' } } });
+    const remote = { ...loopback, name: 'remote', destination: { type: 'prometheus_remote_write', configuration: { endpoint: 'http://mimir.internal/api/v1/push' } } };
+    expect((await call('POST', PATH, remote)).status).toBe(400);
+    const permissive = await setup({ allowInsecureHttp: true });
+    expect((await permissive.call('POST', PATH, remote)).status).toBe(201);
+  });
+
+  it('answers 401 without the admin token or with a wrong one, and 404 for unknown ids', async () => {
+    const { call } = await setup();
+    const missing = await call('GET', PATH, undefined, null);
+    expect(missing.status).toBe(401);
+    expect(missing.headers.get('www-authenticate')).toMatch(/^Bearer/);
+    expect((await call('GET', PATH, undefined, 'wrong')).body).toMatchObject({ statusCode: 401, errorCode: 'invalid_token' });
+    expect((await call('PATCH', `${PATH}/mst_1111111111111111111111`, { status: 'disabled' })).status).toBe(404);
+    expect((await call('DELETE', `${PATH}/mst_1111111111111111111111`)).status).toBe(404);
+  });
+
+  it('keeps the admin token apart from the scrape credentials', async () => {
+    const store = StreamStore.open(':memory:');
+    onTestFinished(() => store.close());
+    const api = new ManagementApi({ adminToken: TOKEN, store, clock: new ManualClock() });
+    const server = await serve({ source: new Registry(), streams: api, auth: { bearerToken: 'scrape-token-0123456789' } });
+    const get = (path: string, token: string) => fetch(`${server.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
+    expect((await get(PATH, TOKEN)).status).toBe(200);
+    expect((await get(PATH, 'scrape-token-0123456789')).status).toBe(401);
+    expect((await get('/metrics/prometheus/0.0.4', TOKEN)).status).toBe(401);
+    expect((await get('/metrics/prometheus/0.0.4', 'scrape-token-0123456789')).status).toBe(200);
+  });
+
+  it('answers 404 on its paths when no streams API is configured', async () => {
+    const server = await serve({ source: new Registry() });
+    expect((await fetch(`${server.url}${PATH}`, { headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(404);
+  });
+});

@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { Registry, type CountSum } from '../../src/index.js';
+import { apiRequestMetrics } from '../../src/metrics/api-request.js';
+import { createAmMetrics } from '../../src/metrics/am-metrics.js';
+import { StreamView, splitFrame } from '../../src/streams/stream-view.js';
+import { ManualClock } from '../support/manual-clock.js';
+
+function setup() {
+  const clock = new ManualClock();
+  const registry = new Registry({ now: () => clock.now(), defaultLabels: { kubernetes_pod_name: 'am-0' } });
+  const am = createAmMetrics({ registry });
+  const api = apiRequestMetrics(registry);
+  const login = (clientId: string) => api.record({ api: 'AUTHENTICATION', operationName: 'POST /oauth/token', operationResult: 'SUCCESS', tenant: 'acme', clientId });
+  return { registry, am, login };
+}
+
+const counts = (family: { series: readonly unknown[] } | undefined) => (family?.series as CountSum[]).map((s) => [s.labels, s.count]);
+
+describe('StreamView', () => {
+  it('keeps only subscribed families, and drops empty tags', async () => {
+    const { registry, am, login } = setup();
+    login('c1');
+    am.authentication.outcome('success');
+    am.cts.task({ operation: 'create', tokenType: 'session' }, 0.01, 'success');
+    const view = new StreamView({ subscriptions: [{ metric_type: 'metrics_bridge.api_request' }, { metric_type: 'am.authentication' }] });
+    const seen = view.apply(await registry.collect());
+    expect(seen.families.map((f) => f.descriptor.name)).toEqual(['am_authentication', 'am_authentication_unique_uuid', 'auth0_api_request']);
+    expect(seen.resource).toEqual({ kubernetes_pod_name: 'am-0' });
+    expect(seen.families[2]?.series[0]?.labels).toEqual({ api: 'AUTHENTICATION', operation_name: 'POST /oauth/token', operation_result: 'SUCCESS', tenant: 'acme', client_id: 'c1' });
+  });
+
+  it('adds up series that a deny list makes equal', async () => {
+    const { registry, login } = setup();
+    for (const client of ['c1', 'c2', 'c2']) login(client);
+    const view = new StreamView({ subscriptions: [{ metric_type: 'metrics_bridge.api_request' }], tags: { deny: ['client_id', 'kubernetes_pod_name'] } });
+    const seen = view.apply(await registry.collect());
+    expect(seen.resource).toEqual({});
+    expect(counts(seen.families[0])).toEqual([[{ api: 'AUTHENTICATION', operation_name: 'POST /oauth/token', operation_result: 'SUCCESS', tenant: 'acme' }, 3]]);
+  });
+
+  it('keeps only allowed tags', async () => {
+    const { registry, login } = setup();
+    login('c1');
+    const view = new StreamView({ subscriptions: [{ metric_type: 'metrics_bridge.api_request' }], tags: { allow: ['operation_name'] } });
+    expect(counts(view.apply(await registry.collect()).families[0])).toEqual([[{ operation_name: 'POST /oauth/token' }, 1]]);
+  });
+
+  it('folds series beyond its cap into an overflow series, keeping the ones it admitted first', async () => {
+    const { registry, login } = setup();
+    login('c1');
+    login('c2');
+    const view = new StreamView({ subscriptions: [{ metric_type: 'metrics_bridge.api_request' }], max_series: 2 });
+    view.apply(await registry.collect());
+    for (const client of ['c0', 'c3', 'c3', 'c1']) login(client);
+    const seen = counts(view.apply(await registry.collect()).families[0]);
+    expect(seen.map(([labels, count]) => [(labels as Record<string, string>).client_id, count])).toEqual([['c1', 2], ['c2', 1], ['__overflow__', 3]]);
+  });
+
+  it('splits a frame by series', async () => {
+    const { registry, login } = setup();
+    for (const client of ['c1', 'c2', 'c3']) login(client);
+    const view = new StreamView({ subscriptions: [{ metric_type: 'metrics_bridge.api_request' }] });
+    const current = view.apply(await registry.collect());
+    const halves = splitFrame({ current, previous: undefined });
+    expect(halves?.map((h) => h.current.families[0]?.series.length)).toEqual([1, 2]);
+  });
+});
+
+describe('StreamView batch_seq', () => {
+  it("adds Auth0's batch_seq:0 to api requests only for a Datadog stream that asks for it", async () => {
+    const { registry, login, am } = setup();
+    login('c1');
+    am.authentication.outcome('success');
+    const datadog = (batchSeq: boolean) => ({ type: 'datadog' as const, configuration: { api_key: 'k', site: 'datadoghq.com', ...(batchSeq ? { batch_seq: true } : {}) } });
+    const subscriptions = [{ metric_type: 'metrics_bridge.api_request' as const }, { metric_type: 'am.authentication' as const }];
+    const withTag = new StreamView({ subscriptions, destination: datadog(true) }).apply(await registry.collect());
+    expect(withTag.families.map((f) => f.series[0]?.labels.batch_seq)).toEqual([undefined, undefined, '0']);
+    const without = new StreamView({ subscriptions, destination: datadog(false) }).apply(await registry.collect());
+    expect(without.families.map((f) => f.series[0]?.labels.batch_seq)).toEqual([undefined, undefined, undefined]);
+  });
+});
