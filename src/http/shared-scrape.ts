@@ -2,10 +2,10 @@
 // arrives while it is in flight, gzip bytes included. Deciding what a request gets is the handlers' job.
 import { gzip } from 'node:zlib';
 import { promisify } from 'node:util';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Collection } from '../registry/collection.js';
 import type { ExpositionFormat } from '../exposition/prometheus/format.js';
 import { renderPrometheusText, type NamingProfile } from '../exposition/prometheus/prometheus-text.js';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { describeError, type Logger } from './logger.js';
 import { acceptsGzip } from './negotiate.js';
 import { sendBody, type Headers } from './responses.js';

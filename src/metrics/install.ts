@@ -64,6 +64,7 @@ export type SpecLabels<S extends MetricSpec> = {
 };
 
 /** The labels argument of a gauge with labels `L`: optional only when `L` has none. */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- `{} extends L` asks whether every label of L is optional
 type LabelArgs<L> = {} extends L ? [labels?: L] : [labels: L];
 
 /**
@@ -122,7 +123,7 @@ export class InstalledCatalog {
   }
 
   gauge<S extends MetricSpec>(spec: S): StateGauge<SpecLabels<S>> {
-    return this.find(spec, StateGauge) as StateGauge<never> as StateGauge<SpecLabels<S>>;
+    return this.find(spec, StateGauge);
   }
 
   private find<T>(spec: MetricSpec, type: abstract new (...args: never[]) => T): T {
