@@ -61,7 +61,6 @@ const alone = await recordFor(RECORDING_SECONDS);
 const client = fileURLToPath(new URL('./scrape-client.ts', import.meta.url));
 const scraping = new Promise<number>((resolve, reject) => {
   const args = ['--import', 'tsx', client, `${server.url}${PATH}`, String(CONCURRENT_SCRAPERS), String(CONCURRENT_SECONDS)];
-  // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- ExecFileException is an Error; its type omits the brand
   execFile(process.execPath, args, { timeout: (CONCURRENT_SECONDS + 30) * 1_000 }, (error, stdout) => (error ? reject(error) : resolve(Number(stdout.trim()))));
 });
 await new Promise((resolve) => setTimeout(resolve, 1_000)); // let the client process start

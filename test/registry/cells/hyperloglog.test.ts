@@ -90,7 +90,6 @@ describe('DistinctSketch', () => {
   it('keeps exactly the registers hyperloglog-lite keeps when every value is fed to it', async () => {
     // Checks the shortcut that skips hyperloglog-lite's add when a register cannot rise, and the bit
     // layout: bucket = top bits of XXH64's high word; rank from the low word, then the high word.
-    // eslint-disable-next-line @typescript-eslint/unbound-method -- xxhash-wasm's API object holds plain closures
     const { h64 } = await xxhash();
     const ids = seededIds(50_000, 11);
     const lite = HyperLogLog(DEFAULT_PRECISION);
