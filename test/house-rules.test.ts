@@ -25,7 +25,7 @@ function runScript(script: string): Promise<{ code: number; output: string }> {
 // Speed is reported, not asserted (CONTRIBUTING.md); the long timeouts only keep a busy machine from
 // failing a clean tree.
 describe.concurrent('the house rules', () => {
-  it('leave `npm run lint` (ESLint with type information) nothing to report', async ({ expect }) => {
+  it('leave `npm run lint` (ESLint) nothing to report', async ({ expect }) => {
     const result = await runScript('lint');
     expect(result.code, `npm run lint found problems:\n${result.output}`).toBe(0);
   }, 300_000);
