@@ -35,7 +35,7 @@ for (const id of ids) {
   fresh.add({}, id);
   reference.add(HyperLogLog.hash(id));
 }
-const snapshot = await fresh.collect();
+const snapshot = fresh.collect();
 const estimate = snapshot.kind === 'distinct' ? snapshot.series[0]!.value : Number.NaN;
 const error = (value: number) => `${((Math.abs(value - DISTINCT) / DISTINCT) * 100).toFixed(2)}%`;
 console.log(`distinct estimate of ${DISTINCT} ids: ours ${estimate} (error ${error(estimate)}), hyperloglog-lite ${reference.count()} (error ${error(reference.count())})`);

@@ -309,7 +309,7 @@ export function createMetricStreamsRouter(api: ManagementApi): Router {
   const router = express.Router({ caseSensitive: true, strict: true });
   const handle: Handler = (req, res) => {
     const answer = api.handle({
-      method: req.method, id: typeof req.params.id === 'string' ? req.params.id : undefined, query: req.query as Record<string, unknown>, body: req.body as unknown, authorization: req.get('authorization'),
+      method: req.method, id: typeof req.params.id === 'string' ? req.params.id : undefined, query: req.query, body: req.body, authorization: req.get('authorization'),
     });
     if (answer.body === undefined) {
       res.status(answer.status).set(answer.headers ?? {}).end();

@@ -16,7 +16,7 @@ const PANEL_QUANTILES = ['0.5', '0.95', '0.99'] as const;
 
 /** A dashboard's scope: its rates over `$__rate_interval`, filtered by the pod and the `labels` variables. */
 export function dashboardScope(labels: readonly string[] = []): Scope {
-  return { window: DASHBOARD_WINDOW, variables: Object.fromEntries([[POD_LABEL, POD_VARIABLE], ...labels.map((l) => [l, l])]) };
+  return { window: DASHBOARD_WINDOW, variables: Object.fromEntries<string>([[POD_LABEL, POD_VARIABLE], ...labels.map((l) => [l, l] as const)]) };
 }
 
 /** `{{a}} {{b}}`: a legend naming each series by `labels`, or `otherwise` for a single series. */

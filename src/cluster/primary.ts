@@ -186,5 +186,5 @@ function ownFamily(kind: 'counter' | 'gauge', name: string, help: string): Descr
 function checkTimeout(timeoutMs: unknown): number {
   if (timeoutMs === undefined) return DEFAULT_WORKER_TIMEOUT_MS;
   if (typeof timeoutMs === 'number' && Number.isFinite(timeoutMs) && timeoutMs > 0 && timeoutMs <= MAX_TIMEOUT_MS) return timeoutMs;
-  throw new ClusterConfigError(`clusterMetrics.primary(): timeoutMs must be a number of ms above 0 and at most ${MAX_TIMEOUT_MS}, got ${String(timeoutMs)}`);
+  throw new ClusterConfigError(`clusterMetrics.primary(): timeoutMs must be a number of ms above 0 and at most ${MAX_TIMEOUT_MS}, got ${JSON.stringify(timeoutMs) ?? typeof timeoutMs}`);
 }

@@ -66,6 +66,7 @@ export interface ApiRequestMetrics {
 
 const OPERATION_NAME = new RegExp(`^(${HTTP_METHODS.join('|')}) /\\S*$`);
 const COUNTRY_CODE = /^[A-Z]{2}$/;
+// eslint-disable-next-line no-control-regex -- the point is to find control characters in tag values
 const CONTROL_CHARACTER = /[\u0000-\u001f]/;
 /** Longest value accepted for a free-form tag (tenant, ids, grant type). */
 export const MAX_TAG_LENGTH = 256;

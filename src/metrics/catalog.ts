@@ -10,6 +10,7 @@ export const TRUE_FALSE = ['true', 'false'] as const;
 export const POLICY_OPERATIONS = ['create', 'delete', 'update'] as const;
 export const DENYLIST_TYPES = ['session_client_based', 'oauth2'] as const;
 export const CTS_OPERATIONS = ['create', 'delete', 'partial-query', 'patch', 'query', 'read', 'update', 'upsert'] as const;
+// prettier-ignore
 export const CTS_TOKEN_TYPES = [
   'authentication-whitelist', 'back-channel-authentication-state', 'cluster-notification', 'logout-user',
   'oauth2-blacklist', 'oauth2-csrf-protection', 'oauth2-grant-set', 'oauth2-stateless-grant', 'oauth2-stateless',
@@ -21,6 +22,7 @@ export const CTS_TOKEN_TYPES = [
 export const CTS_CONNECTION_STATES = ['out', 'pending'] as const;
 export const REAPER_TYPES = ['cache', 'search'] as const;
 export const REAPER_TOKEN_TYPES = ['cluster-notification', 'session'] as const;
+// prettier-ignore
 export const GRANT_TYPES = [
   'authorization-code', 'back-channel', 'client-credentials', 'device-code', 'implicit', 'jwt-bearer', 'refresh',
   'resource-owner-password', 'saml2', 'token-exchange', 'uma2',
@@ -28,6 +30,7 @@ export const GRANT_TYPES = [
 export const REVOKED_GRANT_TYPES = ['unknown'] as const;
 export const OAUTH2_TOKEN_TYPES = ['access-token', 'authorization-code', 'device-code', 'id-token', 'ops', 'permission-ticket', 'refresh-token'] as const;
 export const REVOKED_TOKEN_TYPES = ['access-token'] as const;
+// prettier-ignore
 export const SESSION_OPERATIONS = [
   'check-exists', 'create', 'dereference-restricted-token-id', 'destroy', 'get-matching-sessions',
   'get-restricted-token-id', 'get-valid-sessions', 'is-applicable', 'logout', 'refresh', 'register-listener',
@@ -86,6 +89,7 @@ const closed = <N extends string, V extends string>(name: N, values: readonly V[
 const open = <N extends string>(name: N): { readonly name: N } => ({ name });
 
 /** Every metric AM documents in the six families, by id, in the order the reference lists them. */
+// prettier-ignore
 export const METRICS = {
   authentication: { family: 'authentication', name: 'am_authentication', kind: 'summary', jsonId: 'authentication.{outcome}', source: 'AIC', help: 'Authentication journeys completed, by outcome.', labels: [closed('outcome', AUTHENTICATION_OUTCOMES)] },
   authenticationUniqueUsers: { family: 'authentication', name: 'am_authentication_unique_uuid', kind: 'distinct', jsonId: 'authentication.unique-uuid.{outcome}', source: 'AIC', help: 'Estimated number of distinct identities that logged in successfully.', labels: [closed('outcome', ['success'])] },

@@ -70,6 +70,7 @@ export type SpecLabels<S extends MetricSpec> = S['labels'] extends readonly [] ?
 };
 
 /** The label argument of a StateGauge's methods: optional for a gauge without labels, else required. */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- `{} extends L` asks whether every label of L is optional
 export type StateGaugeLabels<L> = {} extends L ? [labels?: L] : [labels: L];
 
 /**
@@ -128,7 +129,7 @@ export class InstalledCatalog {
   }
 
   gauge<S extends MetricSpec>(spec: S): StateGauge<SpecLabels<S>> {
-    return this.find(spec, StateGauge) as StateGauge<never> as StateGauge<SpecLabels<S>>;
+    return this.find(spec, StateGauge);
   }
 
   private find<T>(spec: MetricSpec, type: abstract new (...args: never[]) => T): T {

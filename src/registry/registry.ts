@@ -249,7 +249,8 @@ export class MetricRegistry {
    *   bad names or labels, MetricConflictError when a metric clashes with one registered here.
    */
   merge(state: RegistryState, options: MergeOptions = {}): void {
-    if (typeof state !== 'object' || state === null || state.version !== STATE_VERSION || !Array.isArray(state.families)) {
+    // `satisfies unknown` keeps Array.isArray from narrowing the readonly list to any[].
+    if (typeof state !== 'object' || state === null || state.version !== STATE_VERSION || !Array.isArray(state.families satisfies unknown)) {
       const version = typeof state === 'object' && state !== null ? state.version : state;
       throw new InvalidValueError('registry', version, `is not a registry state of version ${STATE_VERSION}`);
     }
@@ -297,7 +298,8 @@ export class MetricRegistry {
     if (typeof family !== 'object' || family === null) throw new InvalidValueError('registry', family, 'is not a metric state');
     const options = { name: family.name, help: family.help, labelNames: family.labelNames, constLabels: family.constLabels };
     const metric = this.registerKind(family.kind, options, family.combine);
-    if (!Array.isArray(family.series)) throw new InvalidValueError(family.name, family.series, 'is not a list of series states');
+    // `satisfies unknown` keeps Array.isArray from narrowing the readonly list to any[].
+    if (!Array.isArray(family.series satisfies unknown)) throw new InvalidValueError(family.name, family.series, 'is not a list of series states');
     for (const series of family.series) {
       if (typeof series !== 'object' || series === null) throw new InvalidValueError(family.name, series, 'is not a series state');
       const startMs = typeof series.startMs === 'number' && Number.isFinite(series.startMs) ? series.startMs : NaN;

@@ -27,7 +27,7 @@ function post(outgoing: OutgoingRequest, timeoutMs: number): Promise<TransportRe
     req.once('error', (error: NodeJS.ErrnoException) => {
       reject(error.name === 'AbortError' || error.name === 'TimeoutError' ? Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: 'ETIMEDOUT' }) : error);
     });
-    req.once('response', (res) => readAnswer(res).then(resolve, reject));
+    req.once('response', (res) => void readAnswer(res).then(resolve, reject));
     req.end(outgoing.body);
   });
 }

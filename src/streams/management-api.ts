@@ -99,7 +99,7 @@ export class ManagementApi {
     if (query.from === undefined && query.take === undefined) return { status: 200, body: this.options.store.all().map((s) => this.view(s)) };
     const take = takeOf(query.take);
     if (query.from !== undefined && (typeof query.from !== 'string' || query.from === '')) throw invalidQuery('Expected a stream id', 'from');
-    const page = this.options.store.page(take, query.from as string | undefined);
+    const page = this.options.store.page(take, query.from);
     if (page === undefined) throw invalidQuery('No stream has this id', 'from');
     return { status: 200, body: { metric_streams: page.streams.map((s) => this.view(s)), ...(page.next === undefined ? {} : { next: page.next }) } };
   }

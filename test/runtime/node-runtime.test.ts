@@ -1,6 +1,6 @@
-import { parseJsonQuery } from '../../src/exposition/am-json/json-query.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
+import { parseJsonQuery } from '../../src/exposition/am-json/json-query.js';
 import { createAmMetrics, jsonView, LEFT_OUT_RUNTIME_METRICS, Registry } from '../../src/index.js';
 import { parseExposition, promtoolCheckMetrics } from '../support/prometheus-tools.js';
 import { PROMETHEUS_ACCEPT, PROMETHEUS_PATHS, serve } from '../server/helpers.js';

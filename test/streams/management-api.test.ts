@@ -6,6 +6,9 @@ import { StreamStore } from '../../src/streams/store.js';
 import { serve } from '../server/helpers.js';
 import { ManualClock } from '../support/manual-clock.js';
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- API answers are JSON, read field by field in assertions
+type Json = any;
+
 const TOKEN = 'admin-token-for-tests';
 const PATH = '/api/v2/metric-streams';
 
@@ -40,7 +43,7 @@ async function setup(options: { allowInsecureHttp?: boolean } = {}) {
       ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
     });
     const text = await response.text();
-    return { status: response.status, body: text === '' ? undefined : (JSON.parse(text) as any), headers: response.headers };
+    return { status: response.status, body: text === '' ? undefined : (JSON.parse(text) as Json), headers: response.headers };
   };
   return { clock, store, changes, call, server };
 }
@@ -64,7 +67,7 @@ describe('metric streams management API', () => {
     const { call } = await setup();
     for (const stream of OTLP) expect((await call('POST', PATH, stream)).status).toBe(201);
     const listed = await call('GET', PATH);
-    expect(listed.body.map((s: any) => [s.name, s.destination.configuration.api_key, s.destination.configuration.auth_header_name])).toEqual([
+    expect(listed.body.map((s: Json) => [s.name, s.destination.configuration.api_key, s.destination.configuration.auth_header_name])).toEqual([
       ['grafana', '***', 'Authorization'], ['newrelic', '***', 'api-key'], ['splunk', '***', 'X-SF-TOKEN'],
     ]);
   });
@@ -88,7 +91,7 @@ describe('metric streams management API', () => {
     const { call } = await setup();
     for (const name of ['a', 'b', 'c']) await call('POST', PATH, { ...DATADOG, name });
     const first = await call('GET', `${PATH}?take=2`);
-    expect(first.body.metric_streams.map((s: any) => s.name)).toEqual(['a', 'b']);
+    expect(first.body.metric_streams.map((s: Json) => s.name)).toEqual(['a', 'b']);
     const second = await call('GET', `${PATH}?take=2&from=${first.body.next}`);
     expect(second.body).toMatchObject({ metric_streams: [{ name: 'c' }] });
     expect(second.body.next).toBeUndefined();

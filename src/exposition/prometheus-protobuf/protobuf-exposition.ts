@@ -3,7 +3,7 @@
 // other sample under exactly the name the text formats give it. Pure: no I/O.
 import type { Collection, FamilySnapshot, HistogramSeries, NativeBuckets, Point } from '../../registry/collection.js';
 import type { Labels } from '../../registry/labels.js';
-import { histogramSampleNames, sumName, TIMER_UNIT_SUFFIX, type NamingProfile } from '../prometheus/sample-names.js';
+import { sumName, TIMER_UNIT_SUFFIX, type NamingProfile } from '../prometheus/sample-names.js';
 import { forEachSliced } from '../../registry/time-slice.js';
 import { METRIC_FAMILY } from './metric-family-schema.js';
 

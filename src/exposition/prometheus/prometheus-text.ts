@@ -320,7 +320,7 @@ function chunksOf(family: FamilySnapshot): FamilySnapshot[] {
   if (!Array.isArray(family.series) || family.series.length <= RENDER_CHUNK_SERIES) return [family];
   const parts: FamilySnapshot[] = [];
   for (let i = 0; i < family.series.length; i += RENDER_CHUNK_SERIES) {
-    parts.push({ ...family, series: family.series.slice(i, i + RENDER_CHUNK_SERIES) } as FamilySnapshot);
+    parts.push({ ...family, series: family.series.slice(i, i + RENDER_CHUNK_SERIES) });
   }
   return parts;
 }

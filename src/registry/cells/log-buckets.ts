@@ -111,8 +111,8 @@ export class LogBuckets {
     const sum = finiteAtLeast(s.sum, 0, metric, 'bucket sum');
     if (!Array.isArray(s.bins)) throw new InvalidValueError(metric, s.bins, 'is not a list of bucket counts');
     const bins = s.bins.map((bin: unknown) => {
-      const [key, count] = Array.isArray(bin) && bin.length === 2 ? bin : [Number.NaN, Number.NaN];
-      if (!Number.isSafeInteger(key) || Math.abs(key) > KEY_LIMIT) throw new InvalidValueError(metric, bin, 'is not a bucket [key, count]');
+      const [key, count]: readonly unknown[] = Array.isArray(bin) && bin.length === 2 ? (bin as unknown[]) : [Number.NaN, Number.NaN];
+      if (!Number.isSafeInteger(key) || Math.abs(key as number) > KEY_LIMIT) throw new InvalidValueError(metric, bin, 'is not a bucket [key, count]');
       return [key as number, countOf(count, metric, 'bucket count')] as const;
     });
     const cell = new LogBuckets();

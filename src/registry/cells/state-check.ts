@@ -10,7 +10,7 @@ export function checkState<T>(state: unknown, metric: string, what: string): Par
   if (typeof state !== 'object' || state === null || Array.isArray(state)) {
     throw new InvalidValueError(metric, state, `is not a ${what} state (an object)`);
   }
-  return state as Partial<Record<keyof T, unknown>>;
+  return state;
 }
 
 /**

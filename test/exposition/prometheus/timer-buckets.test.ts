@@ -1,5 +1,5 @@
-import { parseJsonQuery } from '../../../src/exposition/am-json/json-query.js';
 import { describe, expect, it } from 'vitest';
+import { parseJsonQuery } from '../../../src/exposition/am-json/json-query.js';
 import { CATALOG, createAmMetrics, jsonView, MetricConflictError, Registry, writePrometheusText, type ExpositionFormat, type NamingProfile } from '../../../src/index.js';
 import { ManualClock } from '../../support/manual-clock.js';
 import { expectToMatchFixture } from '../../support/fixtures.js';

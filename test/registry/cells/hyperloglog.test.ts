@@ -1,4 +1,5 @@
 // DistinctSketch against exact counts of seeded ids: accuracy, duplicates, union merges, JSON round trips.
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import HyperLogLog from 'hyperloglog-lite';
 import xxhash from 'xxhash-wasm';
@@ -11,7 +12,6 @@ import {
 import { InvalidValueError } from '../../../src/registry/errors.js';
 import { seededRandom } from '../../support/random.js';
 import { setDistinctHashKey } from '../../../src/registry/cells/string-hash.js';
-import { createHash } from 'node:crypto';
 
 // A known key, so the layout test below can hash as the sketch does (the key's SHA-256, first 8 bytes).
 const HASH_KEY = 'hyperloglog-test-key';
