@@ -61,10 +61,49 @@ function median(values: readonly number[]): number {
   return sorted[Math.floor(sorted.length / 2)] as number;
 }
 
-/** One result line: what was measured, the ratio, and whether it meets the goal. */
-export function report(title: string, detail: string, ratio: number, goal: number, unit = 'x faster'): void {
-  const verdict = ratio >= goal ? 'meets' : 'MISSES';
-  console.log(`${title}: ${detail} -> ${ratio.toFixed(1)}${unit} (${verdict} goal ${goal}${unit})`);
+/**
+ * One result line: what was measured, the ratio, and whether it meets the goal. A goal is a minimum
+ * unless `isCeiling` says the ratio may be at most `goal` (e.g. "within 4x of the floor").
+ */
+export function report(title: string, detail: string, ratio: number, goal: number, unit = 'x faster', isCeiling = false): void {
+  const verdict = (isCeiling ? ratio <= goal : ratio >= goal) ? 'meets' : 'MISSES';
+  console.log(`${title}: ${detail} -> ${ratio.toFixed(2)}${unit} (${verdict} goal ${isCeiling ? '<=' : '>='} ${goal}${unit})`);
+}
+
+/** One library (or baseline) run against ours in `compareMany`. */
+export interface Competitor {
+  readonly name: string;
+  /** Runs BATCH operations. */
+  readonly run: () => void;
+  /** Minimum speed-up (theirs / ours); or, with `isCeiling`, the most ours may cost (ours / theirs). */
+  readonly goal: number;
+  readonly isCeiling?: boolean;
+}
+
+/**
+ * Ours against several competitors, all tasks in the same tinybench run each round, ROUNDS rounds;
+ * one line per competitor with medians of tinybench's medians and the ratio per round. Returns the
+ * medians in ns per operation, ours first.
+ */
+export async function compareMany(title: string, ours: () => void, competitors: readonly Competitor[]): Promise<number[]> {
+  const times: number[][] = [[], ...competitors.map(() => [])];
+  for (let round = 0; round < ROUNDS; round += 1) {
+    const bench = new Bench({ time: 400, warmupTime: 150 });
+    bench.add('ours', ours);
+    competitors.forEach((c, i) => bench.add(`theirs${i}`, c.run));
+    await bench.run();
+    bench.tasks.forEach((task, i) => times[i]!.push(((task.result?.latency.p50 ?? Number.NaN) * 1e6) / BATCH));
+  }
+  const o = median(times[0]!);
+  competitors.forEach((c, i) => {
+    const t = median(times[i + 1]!);
+    const ratios = times[0]!.map((value, r) => (c.isCeiling ? value / times[i + 1]![r]! : times[i + 1]![r]! / value));
+    const spread = `ratio per round ${Math.min(...ratios).toFixed(1)}–${Math.max(...ratios).toFixed(1)}`;
+    const detail = `${o.toFixed(1)} ns/op vs ${c.name} ${t.toFixed(1)} ns/op (medians of ${ROUNDS} rounds; ${spread})`;
+    if (c.isCeiling) report(title, detail, o / t, c.goal, 'x the cost', true);
+    else report(title, detail, t / o, c.goal);
+  });
+  return times.map(median);
 }
 
 /** Heap in use after a full GC (needs node --expose-gc). */

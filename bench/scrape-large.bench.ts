@@ -1,0 +1,46 @@
+// metrics() of 100,000 series (same mix as shape.ts) against 10,000: cost per series, the longest
+// event-loop stall while it runs, and the memory it adds (peak minus before) against the body's size.
+// Run with node --expose-gc.
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { ourShape, medianMs } from './shape.js';
+import { heapUsed, report } from './support.js';
+
+const SMALL = 10_000;
+const LARGE = 100_000;
+const ROUNDS = 3;
+const MAX_STALL_MS = 50;
+
+/** Median time of a scrape of `series` series, after one warm-up scrape. */
+async function perSeriesMs(series: number): Promise<number> {
+  const registry = ourShape(series);
+  await registry.metrics();
+  return (await medianMs(ROUNDS, () => registry.metrics())) / series;
+}
+
+const small = await perSeriesMs(SMALL);
+const large = await perSeriesMs(LARGE);
+const detail = `${(large * 1e3).toFixed(2)} µs per series at ${LARGE} vs ${(small * 1e3).toFixed(2)} µs at ${SMALL} (medians of ${ROUNDS})`;
+report(`metrics(), ${LARGE} series, cost per series`, detail, large / small, 1.5, 'x', true);
+
+// Stall and memory on a fresh registry, scraped once to warm up, then measured over one scrape.
+const registry = ourShape(LARGE);
+await registry.metrics();
+const before = heapUsed();
+let peak = before;
+const sample = () => {
+  const usage = process.memoryUsage();
+  peak = Math.max(peak, usage.heapUsed + usage.arrayBuffers);
+};
+const sampler = setInterval(sample, 1);
+const delay = monitorEventLoopDelay({ resolution: 1 });
+delay.enable();
+const body = await registry.metrics();
+sample();
+delay.disable();
+clearInterval(sampler);
+const added = peak - before;
+const bodyBytes = Buffer.byteLength(body);
+const stallMs = delay.max / 1e6;
+report(`metrics(), ${LARGE} series, longest event-loop stall`, `${stallMs.toFixed(1)} ms`, stallMs, MAX_STALL_MS, ' ms', true);
+const memory = `${(added / 2 ** 20).toFixed(1)} MiB added (peak minus before) for a ${(bodyBytes / 2 ** 20).toFixed(1)} MiB body`;
+report(`metrics(), ${LARGE} series, memory`, memory, added / bodyBytes, 1.5, 'x the body', true);
