@@ -103,7 +103,10 @@ export async function installInto(work: string, name: string, type: 'module' | '
   writeFileSync(join(project, 'package.json'), `${JSON.stringify({ name: `consumer-${name}`, private: true, type, devDependencies: dev }, null, 2)}\n`);
   const packages = { '': { name: `consumer-${name}`, devDependencies: dev }, ...lockClosure([...Object.keys(own.dependencies ?? {}), ...devDependencies]) };
   writeFileSync(join(project, 'package-lock.json'), JSON.stringify({ name: `consumer-${name}`, lockfileVersion: 3, requires: true, packages }, null, 2));
-  await succeed('npm', ['install', '--offline', '--no-audit', '--no-fund', '--include=dev', tarball], project);
+  // Install scripts are skipped: the one our dependencies have is better-sqlite3's native build, which
+  // compiles SQLite from source (minutes on 2 cores) and which nothing here loads: better-sqlite3 loads
+  // its addon only when a database opens, and the stream store opens one only when metric streams run.
+  await succeed('npm', ['install', '--offline', '--ignore-scripts', '--no-audit', '--no-fund', '--include=dev', tarball], project);
   return project;
 }
 
