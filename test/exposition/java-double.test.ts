@@ -58,7 +58,7 @@ describe('javaDouble', () => {
 
   const hasJava = spawnSync('java', ['-version'], { stdio: 'ignore' }).status === 0;
 
-  // CI installs the JDK (notes/readme-fidelity.md has the apt line); without it this test is skipped.
+  // .ci/run installs the JDK (openjdk-17-jdk-headless); without it this test is skipped.
   it.skipIf(!hasJava)('agrees with the installed Java on 20,000 seeded random doubles', () => {
     const random = seededRandom(12);
     const values: number[] = [];

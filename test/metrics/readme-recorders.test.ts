@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { createAmMetrics } from '../../src/index.js';
 
 /** The document holding the recorder table (`| family | recorder | samples (AIC names) |`). */
-const README_PATH = fileURLToPath(new URL('../../notes/readme-fidelity.md', import.meta.url));
+const README_PATH = fileURLToPath(new URL('../../README.md', import.meta.url));
 
 const FAMILIES = ['authentication', 'authorization', 'denylist', 'cts', 'oauth2', 'session'] as const;
 

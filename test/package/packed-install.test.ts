@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, asCommonJs, codeBlocks, command, installInto, packCheckout, succeed, type CodeBlock } from './packed-project.js';
 
-/** The README text whose examples run here. TODO(issue 8): README.md once the lead folds the text in. */
-const README_PATH = 'notes/readme-pkg.md';
+/** The README text whose examples run here. */
+const README_PATH = 'README.md';
 const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
 const blocks = codeBlocks(readFileSync(join(ROOT, README_PATH), 'utf8'));
