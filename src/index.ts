@@ -42,6 +42,7 @@ export type { DenylistMetrics } from './metrics/denylist.js';
 export type { CtsMetrics, CtsTask, ReaperDeletion } from './metrics/cts.js';
 export type { OAuth2Metrics } from './metrics/oauth2.js';
 export type { SessionMetrics, SessionOperationKind } from './metrics/session.js';
+export type { ScriptCacheLabels, ScriptCacheMetrics } from './metrics/script-cache.js';
 export { StateGauge, type NoLabels, type StateGaugeLabels } from './metrics/install.js';
 export {
   apiRequestMetrics, classifyStatus, AUTH0_API_REQUEST_METRIC, API_REQUEST_FAMILY, API_KINDS, OPERATION_RESULTS, FAILURE_CODES, API_REQUEST_TAGS,

@@ -7,6 +7,7 @@ import { ctsDashboard } from './families/cts.js';
 import { denylistDashboard } from './families/denylist.js';
 import { oauth2Dashboard } from './families/oauth2.js';
 import { overviewDashboard } from './families/overview.js';
+import { scriptCacheDashboard } from './families/script.js';
 import { sessionDashboard } from './families/session.js';
 import { renderRuleFile } from './rule-file.js';
 import { ruleFiles } from './rules.js';
@@ -16,7 +17,7 @@ export const OUTPUT_DIR = 'grafana-dashboards';
 
 /** The overview and one dashboard per AM family, in that order. */
 export function dashboards(): readonly DashboardSpec[] {
-  return [overviewDashboard(), authenticationDashboard(), authorizationDashboard(), denylistDashboard(), ctsDashboard(), oauth2Dashboard(), sessionDashboard()];
+  return [overviewDashboard(), authenticationDashboard(), authorizationDashboard(), denylistDashboard(), ctsDashboard(), oauth2Dashboard(), sessionDashboard(), scriptCacheDashboard()];
 }
 
 /** The path of a dashboard's JSON from the repository root: `grafana-dashboards/<uid>.json`. */

@@ -9,6 +9,7 @@ import { denylistMetrics, type DenylistMetrics } from './denylist.js';
 import { ctsMetrics, type CtsMetrics } from './cts.js';
 import { oauth2Metrics, type OAuth2Metrics } from './oauth2.js';
 import { sessionMetrics, type SessionMetrics } from './session.js';
+import { scriptCacheMetrics, type ScriptCacheMetrics } from './script-cache.js';
 
 /** The label AIC puts on every series to tell a tenant's pods apart. */
 export const POD_LABEL = 'kubernetes_pod_name';
@@ -34,6 +35,8 @@ export interface AmMetrics {
   readonly cts: CtsMetrics;
   readonly oauth2: OAuth2Metrics;
   readonly session: SessionMetrics;
+  /** AIC's script cache statistics (family `script`). */
+  readonly scriptCache: ScriptCacheMetrics;
 }
 
 const installed = new WeakMap<Registry, AmMetrics>();
@@ -64,6 +67,7 @@ export function createAmMetrics(options: AmMetricsOptions = {}): AmMetrics {
     cts: ctsMetrics(catalog),
     oauth2: oauth2Metrics(catalog),
     session: sessionMetrics(catalog),
+    scriptCache: scriptCacheMetrics(catalog),
   };
   installed.set(registry, am);
   return am;

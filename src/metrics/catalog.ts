@@ -59,8 +59,8 @@ export type SessionTimeout = (typeof SESSION_TIMEOUTS)[number];
 export type SessionType = (typeof SESSION_TYPES)[number];
 export type StoreSessionType = (typeof STORE_SESSION_TYPES)[number];
 
-/** The six families the catalogue groups metrics into. */
-export type FamilyName = 'authentication' | 'authorization' | 'denylist' | 'cts' | 'oauth2' | 'session';
+/** The families the catalogue groups metrics into: the reference's six, and AIC's script cache. */
+export type FamilyName = 'authentication' | 'authorization' | 'denylist' | 'cts' | 'oauth2' | 'session' | 'script';
 
 /** A label: its name and, for a closed set, every value AM documents; an open set takes any string. */
 export interface LabelSpec {
@@ -68,7 +68,13 @@ export interface LabelSpec {
   readonly values?: readonly string[];
 }
 
-/** One metric of the catalogue. `source` says who documents it: AIC, or self-hosted AM only. */
+/**
+ * Who documents a metric: `AIC` and `AM` (self-hosted only) on the AM Prometheus metrics page the
+ * reference copies; `AIC-docs` on other public AIC and AM pages only, so the reference lacks it.
+ */
+export type MetricSource = 'AIC' | 'AM' | 'AIC-docs';
+
+/** One metric of the catalogue. `source` says who documents it (see MetricSource). */
 export interface MetricSpec {
   readonly family: FamilyName;
   readonly name: string;
@@ -78,17 +84,21 @@ export interface MetricSpec {
   /**
    * AM's dotted id of a series, as its JSON view (`/json/metrics/api`) lists it: `{label}` stands for
    * that label's value. From AM 8.1's documentation; where it names no id (the session timeouts,
-   * `ctsPendingTasks`, `ctsTaskQueueWait`, `ctsTaskQueueSize`) the id is ours, in the same style.
+   * `ctsPendingTasks`, `ctsTaskQueueWait`, `ctsTaskQueueSize`, the script cache) the id is ours, in
+   * the same style.
    */
   readonly jsonId: string;
-  readonly source: 'AIC' | 'AM';
+  readonly source: MetricSource;
 }
 
 /** Label specs keep their literal name and values, so recorders' label types derive from the data. */
 const closed = <N extends string, V extends string>(name: N, values: readonly V[]): { readonly name: N; readonly values: readonly V[] } => ({ name, values });
 const open = <N extends string>(name: N): { readonly name: N } => ({ name });
 
-/** Every metric AM documents in the six families, by id, in the order the reference lists them. */
+/**
+ * Every metric AM documents, by id: the six families in the order the reference lists them, then the
+ * script cache (source `AIC-docs`, not in the reference).
+ */
 // prettier-ignore
 export const METRICS = {
   authentication: { family: 'authentication', name: 'am_authentication', kind: 'summary', jsonId: 'authentication.{outcome}', source: 'AIC', help: 'Authentication journeys completed, by outcome.', labels: [closed('outcome', AUTHENTICATION_OUTCOMES)] },
@@ -129,6 +139,23 @@ export const METRICS = {
   sessionCache: { family: 'session', name: 'am_session_cts_based_cache', kind: 'summary', jsonId: 'session.cts-based.cache.{outcome}', source: 'AIC', help: 'Hits and misses of the CTS-based session cache.', labels: [closed('outcome', HIT_MISS)] },
   sessionCacheEvictions: { family: 'session', name: 'am_session_cts_based_cache_eviction', kind: 'summary', jsonId: 'session.cts-based.cache.eviction', source: 'AIC', help: 'Sessions evicted from the CTS-based session cache.', labels: [] },
   sessionCacheSize: { family: 'session', name: 'am_session_cts_based_cache_size', kind: 'gauge', jsonId: 'session.cts-based.cache.size', source: 'AIC', help: 'Sessions held in the CTS-based session cache.', labels: [] },
+
+  // AIC's "AM Prometheus metrics" page, section "Script cache metrics"
+  // (https://docs.pingidentity.com/pingoneaic/am-reference/prometheus-metrics.html#ref-script-cache-metrics),
+  // and PingAM 8.1's "Cache script values" page (am-scripting/cache-manager), "Monitor the cache usage".
+  // Caffeine's cumulative cache statistics, which AM exposes as gauges. No dotted id is documented: the
+  // ids are ours, in AM's style. `am_script_cache_load_count` is a gauge despite its `_count` suffix;
+  // nothing here is a summary or timer `am_script_cache_load`, so the registry sees no clash.
+  scriptCacheEvictions: { family: 'script', name: 'am_script_cache_eviction', kind: 'gauge', jsonId: 'script-cache.{realm}.{cache_name}.eviction', source: 'AIC-docs', help: 'Entries evicted from a script cache since it was created.', labels: [open('cache_name'), open('realm')] },
+  scriptCacheHits: { family: 'script', name: 'am_script_cache_hit', kind: 'gauge', jsonId: 'script-cache.{realm}.{cache_name}.hit', source: 'AIC-docs', help: 'Lookups a script cache answered from its entries since it was created.', labels: [open('cache_name'), open('realm')] },
+  scriptCacheInvalidations: { family: 'script', name: 'am_script_cache_invalidate', kind: 'gauge', jsonId: 'script-cache.{realm}.{cache_name}.invalidate', source: 'AIC-docs', help: 'Entries of a script cache invalidated one by one by scripts since it was created.', labels: [open('cache_name'), open('realm')] },
+  scriptCacheInvalidateAlls: { family: 'script', name: 'am_script_cache_invalidate_all', kind: 'gauge', jsonId: 'script-cache.{realm}.{cache_name}.invalidate-all', source: 'AIC-docs', help: 'Times scripts invalidated every entry of a script cache since it was created.', labels: [open('cache_name'), open('realm')] },
+  scriptCacheLoadFailures: { family: 'script', name: 'am_script_cache_load_failure', kind: 'gauge', jsonId: 'script-cache.{realm}.{cache_name}.load-failure', source: 'AIC-docs', help: 'Loads of a script cache entry that failed since the cache was created.', labels: [open('cache_name'), open('realm')] },
+  scriptCacheLoadTime: { family: 'script', name: 'am_script_cache_load_time_seconds', kind: 'gauge', jsonId: 'script-cache.{realm}.{cache_name}.load-time', source: 'AIC-docs', help: 'Total time a script cache spent loading entries since it was created, in seconds.', labels: [open('cache_name'), open('realm')] },
+  scriptCacheLoads: { family: 'script', name: 'am_script_cache_load_count', kind: 'gauge', jsonId: 'script-cache.{realm}.{cache_name}.load-count', source: 'AIC-docs', help: 'Loads of script cache entries, successful or not, since the cache was created.', labels: [open('cache_name'), open('realm')] },
+  scriptCacheMemory: { family: 'script', name: 'am_script_cache_memory_bytes', kind: 'gauge', jsonId: 'script-cache.{realm}.{cache_name}.memory', source: 'AIC-docs', help: 'Estimated memory held by the entries of a script cache, in bytes.', labels: [open('cache_name'), open('realm')] },
+  scriptCacheMisses: { family: 'script', name: 'am_script_cache_miss', kind: 'gauge', jsonId: 'script-cache.{realm}.{cache_name}.miss', source: 'AIC-docs', help: 'Lookups a script cache could not answer from its entries since it was created.', labels: [open('cache_name'), open('realm')] },
+  scriptCacheSize: { family: 'script', name: 'am_script_cache_size', kind: 'gauge', jsonId: 'script-cache.{realm}.{cache_name}.size', source: 'AIC-docs', help: 'Entries held in a script cache.', labels: [open('cache_name'), open('realm')] },
 } as const satisfies Readonly<Record<string, MetricSpec>>;
 
 /** The catalogue as a list, for whatever needs every AM metric (install, dashboards, tests). */

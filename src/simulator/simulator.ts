@@ -12,6 +12,7 @@ import { SeededRandom } from './random.js';
 import { SimulatedReaper } from './reaper.js';
 import { SimulatedSessions } from './sessions.js';
 import { SimulatedApiRequests } from './api-requests.js';
+import { SimulatedScriptCache } from './script-cache.js';
 
 /** Login journeys per second when no rate is given; every other rate is a multiple of it. */
 export const DEFAULT_RATE = 20;
@@ -65,6 +66,7 @@ export function createSimulator(am: AmMetrics, options: SimulatorOptions = {}): 
   const parts: readonly SimulatedPart[] = [
     cts, new SimulatedAuthentication(context, cts, sessions), sessions, new SimulatedOAuth2(context, cts, denylist),
     new SimulatedAuthorization(context), denylist, reaper, new SimulatedApiRequests(am.registry, seed, conditions, rate),
+    new SimulatedScriptCache(context),
   ];
   let isWarm = false;
   let interval: NodeJS.Timeout | undefined;

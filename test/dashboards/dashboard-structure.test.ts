@@ -102,7 +102,7 @@ describe.each(cases)('%s', (_path, dashboard) => {
 
 describe('the dashboard set', () => {
   it('is an overview and one dashboard per AM family, with distinct uids and titles, all tagged am-metrics', () => {
-    expect(DASHBOARDS.map((d) => d.json.uid).sort()).toEqual(['am-authentication', 'am-authorization', 'am-cts', 'am-denylist', 'am-oauth2', 'am-overview', 'am-session']);
+    expect(DASHBOARDS.map((d) => d.json.uid).sort()).toEqual(['am-authentication', 'am-authorization', 'am-cts', 'am-denylist', 'am-oauth2', 'am-overview', 'am-script-cache', 'am-session']);
     expect(new Set(DASHBOARDS.map((d) => d.json.title)).size).toBe(DASHBOARDS.length);
     for (const d of DASHBOARDS) expect(d.json.tags).toContain('am-metrics');
   });
@@ -113,6 +113,7 @@ describe('the dashboard set', () => {
     ['am-authorization', ['policy_set']],
     ['am-oauth2', ['grant_type']],
     ['am-denylist', ['blacklist_type']],
+    ['am-script-cache', ['realm', 'cache_name']],
   ])('%s lets the operator pick its main labels: %s', (uid, labels) => {
     const dashboard = DASHBOARDS.find((d) => d.json.uid === uid)?.json;
     for (const label of labels) expect(dashboard?.templating.list.find((v) => v.name === label)?.definition).toMatch(new RegExp(`^label_values\\(am_\\w+\\{[^}]*kubernetes_pod_name=~"\\$pod"[^}]*\\}, ${label}\\)$`));

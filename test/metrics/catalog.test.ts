@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { createAmMetrics, InvalidLabelError, type AmMetrics } from '../../src/index.js';
+import { CATALOG, createAmMetrics, InvalidLabelError, type AmMetrics } from '../../src/index.js';
 import { ManualClock } from '../support/manual-clock.js';
-import { COPY, expectedSamples, referenceCatalogue, sharedReference } from '../support/reference.js';
+import { COPY, DOCUMENTED_ELSEWHERE, expectedSamples, referenceCatalogue, sharedReference } from '../support/reference.js';
 import { recordEvent, firstValues } from '../support/am-events.js';
 import { expectToMatchFixture } from '../support/fixtures.js';
 import { parseExposition, promtoolCheckMetrics, type ParsedSample } from '../support/prometheus-tools.js';
@@ -10,11 +10,11 @@ import { parseExposition, promtoolCheckMetrics, type ParsedSample } from '../sup
 const REFERENCE = referenceCatalogue();
 const POD = 'am-75b55d85c8-gqw9l';
 
-/** Every catalogue metric recorded once, on a fixed clock. */
+/** Every documented metric recorded once, on a fixed clock: the reference's, then those documented elsewhere. */
 async function oneOfEach(): Promise<AmMetrics> {
   const clock = new ManualClock(Date.UTC(2026, 10, 26, 12));
   const am = createAmMetrics({ podName: POD, now: () => clock.now() });
-  for (const metric of REFERENCE) await recordEvent(am, metric);
+  for (const metric of [...REFERENCE, ...DOCUMENTED_ELSEWHERE]) await recordEvent(am, metric);
   clock.advance({ seconds: 10 });
   return am;
 }
@@ -42,6 +42,15 @@ describe('the AM catalogue', () => {
     expect(REFERENCE).toHaveLength(33);
   });
 
+  it('holds the reference\'s metrics and those documented elsewhere, each with its documented kind, labels and source', () => {
+    const shape = (m: { family: string; name: string; kind: string; labels: readonly { name: string; values?: readonly string[] }[] }) =>
+      JSON.stringify([m.family, m.kind, m.name, m.labels.map((l) => [l.name, l.values === undefined ? 'open' : [...l.values].sort()])]);
+    const documented = [...REFERENCE, ...DOCUMENTED_ELSEWHERE].map(shape).sort();
+    expect(CATALOG.map(shape).sort()).toEqual(documented);
+    const elsewhere = new Set(DOCUMENTED_ELSEWHERE.map((m) => m.name));
+    for (const spec of CATALOG) expect(spec.source === 'AIC-docs', spec.name).toBe(elsewhere.has(spec.name));
+  });
+
   describe.each([
     ['prometheus', 'aic'],
     ['prometheus', 'legacy'],
@@ -56,6 +65,13 @@ describe('the AM catalogue', () => {
         expect(labelSets, name).toContain(documented);
       }
     });
+  });
+
+  it.each(DOCUMENTED_ELSEWHERE.map((m) => [m.name, m] as const))('writes %s, documented outside the reference, with its documented labels', async (_name, metric) => {
+    for (const [format, profile] of [['prometheus', 'aic'], ['openmetrics', 'legacy']] as const) {
+      const samples = (await samplesOf(format, profile)).filter((s) => s.name === metric.name);
+      expect(samples.map((s) => Object.keys(s.labels).sort().join(',')), `${format} ${metric.name}`).toEqual(['cache_name,kubernetes_pod_name,realm']);
+    }
   });
 
   it('matches the golden catalogue exposition byte for byte', async () => {

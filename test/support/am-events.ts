@@ -9,6 +9,8 @@ type Record_ = (am: AmMetrics, l: Values) => void | Promise<unknown>;
 /* eslint-disable @typescript-eslint/no-explicit-any -- label values come from the reference at run time */
 const v = (l: Values, name: string): any => l[name];
 
+const scriptCache = (l: Values) => ({ cache_name: v(l, 'cache_name'), realm: v(l, 'realm') });
+
 /** How to record one event of each catalogue metric through the public API, by `kind:name`. */
 export const RECORDERS: Readonly<Record<string, Record_>> = {
   'summary:am_authentication': (am, l) => am.authentication.outcome(v(l, 'outcome')),
@@ -44,11 +46,21 @@ export const RECORDERS: Readonly<Record<string, Record_>> = {
   'summary:am_session_cts_based_cache': (am, l) => am.session.cache(v(l, 'outcome')),
   'summary:am_session_cts_based_cache_eviction': (am) => am.session.cacheEviction(),
   'gauge:am_session_cts_based_cache_size': (am) => am.session.cacheSize.track(() => 250),
+  'gauge:am_script_cache_eviction': (am, l) => am.scriptCache.evictions.track(() => 4, scriptCache(l)),
+  'gauge:am_script_cache_hit': (am, l) => am.scriptCache.hits.track(() => 120, scriptCache(l)),
+  'gauge:am_script_cache_invalidate': (am, l) => am.scriptCache.invalidations.labels(scriptCache(l)).set(2),
+  'gauge:am_script_cache_invalidate_all': (am, l) => am.scriptCache.invalidateAlls.labels(scriptCache(l)).set(1),
+  'gauge:am_script_cache_load_failure': (am, l) => am.scriptCache.loadFailures.track(() => 1, scriptCache(l)),
+  'gauge:am_script_cache_load_time_seconds': (am, l) => am.scriptCache.loadTimeSeconds.track(() => 0.75, scriptCache(l)),
+  'gauge:am_script_cache_load_count': (am, l) => am.scriptCache.loads.track(() => 9, scriptCache(l)),
+  'gauge:am_script_cache_memory_bytes': (am, l) => am.scriptCache.memoryBytes.track(async () => 20_480, scriptCache(l)),
+  'gauge:am_script_cache_miss': (am, l) => am.scriptCache.misses.track(() => 9, scriptCache(l)),
+  'gauge:am_script_cache_size': (am, l) => am.scriptCache.size.track(() => 5, scriptCache(l)),
 };
 
 /** The first documented value of each label (open sets get a typical AM value). */
 export function firstValues(metric: ReferenceMetric): Values {
-  const open: Record<string, string> = { policy_set: 'iPlanetAMWebAgentService', action_type: 'GET', advice_type: 'AuthLevelConditionAdvice' };
+  const open: Record<string, string> = { policy_set: 'iPlanetAMWebAgentService', action_type: 'GET', advice_type: 'AuthLevelConditionAdvice', cache_name: 'accessTokens', realm: 'alpha' };
   return Object.fromEntries(metric.labels.map((l) => [l.name, l.values?.[0] ?? open[l.name] ?? 'x']));
 }
 

@@ -56,7 +56,10 @@ interface Panel {
   readonly latency?: MetricSpec;
 }
 
-/** Per family, the metric whose rates lead its section and its main timer (authentication has none). */
+/**
+ * Per family, the metric whose rates lead its section and its main timer (authentication has none).
+ * The script cache family has no section: its metrics are gauges, with no rates or latency to show.
+ */
 const PANELS: readonly Panel[] = [
   { family: 'authentication', title: 'Authentication', rates: { metric: METRICS.authentication, label: 'outcome', unit: 'logins/s' } },
   { family: 'authorization', title: 'Authorization', rates: { metric: METRICS.policyEvaluations, label: 'outcome', unit: 'evaluations/s' }, latency: METRICS.policyEvaluations },
@@ -68,8 +71,8 @@ const PANELS: readonly Panel[] = [
 
 
 /**
- * The page's view of `families`: one entry per AM family, in catalogue order. A metric missing from
- * the collection (not installed, or its gauge failed) reads as no traffic.
+ * The page's view of `families`: one entry per AM family with a section (PANELS), in catalogue order.
+ * A metric missing from the collection (not installed, or its gauge failed) reads as no traffic.
  */
 export function monitoringView(families: readonly FamilySnapshot[]): MonitoringView {
   return {
