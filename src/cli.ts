@@ -77,9 +77,8 @@ async function serve(settings: ServeSettings): Promise<void> {
 function startStreams(registry: Parameters<typeof createMetricStreams>[0]['registry'], settings: ServeSettings): MetricStreams | undefined {
   if (settings.streams === undefined) return undefined;
   try {
-    // TODO(issue 9): the push encoders (src/exposition/otlp, datadog, remote-write) plug in here.
     return createMetricStreams({
-      registry, storeFile: settings.streams.dbFile, adminToken: settings.streams.adminToken, encoders: {},
+      registry, storeFile: settings.streams.dbFile, adminToken: settings.streams.adminToken,
       allowInsecureHttp: settings.streams.allowInsecureHttp, logger: (line) => process.stderr.write(`${line}\n`),
     });
   } catch (error) {

@@ -9,6 +9,7 @@ import type { Encoders } from './encoder.js';
 import { httpTransport } from './http-transport.js';
 import { ManagementApi } from './management-api.js';
 import { StreamStore } from './store.js';
+import { DEFAULT_ENCODERS } from './stream-encoders.js';
 import type { Transport } from './transport.js';
 
 /** How often the delivery loop ticks: frames are per second, so once a second. */
@@ -21,8 +22,11 @@ export interface MetricStreamsOptions {
   readonly storeFile: string;
   /** Bearer token of the management API. */
   readonly adminToken: string;
-  /** Wire formats by destination type; a type without one reports it in its streams' health. */
-  readonly encoders: Encoders;
+  /**
+   * Wire formats by destination type; a type without one reports it in its streams' health.
+   * Default DEFAULT_ENCODERS (OTLP, Datadog, remote write).
+   */
+  readonly encoders?: Encoders;
   /** Accept `http://` endpoints on non-loopback hosts. */
   readonly allowInsecureHttp?: boolean;
   readonly clock?: Clock;
@@ -52,7 +56,7 @@ export function createMetricStreams(options: MetricStreamsOptions): MetricStream
   const clock = options.clock ?? systemClock;
   let isStopped = false;
   const delivery = new Delivery({
-    clock, transport: options.transport ?? httpTransport(), encoders: options.encoders, collect: () => options.registry.collect(),
+    clock, transport: options.transport ?? httpTransport(), encoders: options.encoders ?? DEFAULT_ENCODERS, collect: () => options.registry.collect(),
     // A send still in flight at stop() settles after the store closed: its health is not kept.
     onHealth: (id, health) => (isStopped ? undefined : store.saveHealth(id, health)), ...(options.logger === undefined ? {} : { logger: options.logger }),
   });

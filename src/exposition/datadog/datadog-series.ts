@@ -63,6 +63,9 @@ const TAIL = ']}';
  * collection's time in whole seconds. Names are the Prometheus text profile `aic`'s sample names:
  * - counts (type count, with `interval`): summary `X_count` and `X_sum`, timer `X_count` and
  *   `X_seconds_sum`, counter `X_total`, each the change since `previous` (see DeltaBaseline);
+ * - histogram X (count deltas, as Datadog's OpenMetrics check sends histograms with
+ *   `send_distribution_buckets` off): `X_bucket` per bucket tagged `upper_bound:<le>` (`inf` for the
+ *   last), cumulative over buckets as in Prometheus, and `X_sum`, `X_count`;
  * - gauges (type gauge): gauge and distinct X, and timer quantiles `X_seconds` tagged `quantile:0.5`
  *   and so on; an idle timer's quantiles (NaN) are left out, JSON having no NaN.
  * Tags are `key:value` for the resource labels and the series' labels. Empty collection: no body.
@@ -120,15 +123,28 @@ function familySeries(family: FamilySnapshot, c: SeriesContext): DatadogSeries[]
     case 'distinct':
       return family.series.filter((s) => Number.isFinite(s.value)).map((s) => gauge(c, name, s.labels, s.value));
     case 'histogram':
-      // TODO(#9): histogram families (timer buckets, runtime GC durations) are not encoded for this destination yet.
-      throw new Error(`${family.descriptor.name}: histogram families are not encoded for this destination yet`);
+      return family.series.flatMap((s) => {
+        const { already } = c.baseline.window(family, s);
+        const earlier = c.baseline.earlier(family, s);
+        const buckets = s.buckets.map((b, i) => {
+          const before = earlier?.buckets.length === s.buckets.length ? (earlier.buckets[i]?.count ?? 0) : 0;
+          return count(c, `${name}_bucket`, s.labels, b.count - before, `upper_bound:${upperBound(b.le)}`);
+        });
+        return [...buckets, count(c, `${name}_sum`, s.labels, s.sum - already.sum), count(c, `${name}_count`, s.labels, s.count - already.count)];
+      });
     default:
       return assertNever(family);
   }
 }
 
-function count(c: SeriesContext, sample: string, labels: Labels, value: number): DatadogSeries {
-  return { ...base(c, sample, labels, DATADOG_TYPE.count, value), interval: c.interval, ...resources(c) };
+function count(c: SeriesContext, sample: string, labels: Labels, value: number, extraTag?: string): DatadogSeries {
+  const series = base(c, sample, labels, DATADOG_TYPE.count, value);
+  return { ...series, tags: extraTag === undefined ? series.tags : [...series.tags, extraTag], interval: c.interval, ...resources(c) };
+}
+
+/** A bucket's `upper_bound` tag value as Datadog's OpenMetrics check writes it: the bound, or `inf`. */
+function upperBound(le: number): string {
+  return Number.isFinite(le) ? String(le) : 'inf';
 }
 
 function gauge(c: SeriesContext, sample: string, labels: Labels, value: number, extraTag?: string): DatadogSeries {

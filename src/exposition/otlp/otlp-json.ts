@@ -2,7 +2,7 @@
 // exceptions: lowerCamelCase keys, enums as integers). The mapping from a Collection is otlp-model's.
 import type { Collection } from '../../registry/collection.js';
 import type { Labels } from '../../registry/labels.js';
-import { OTLP_SCOPE_NAME, toOtlpRequest, type OtlpMetric, type OtlpNumberPoint, type OtlpOptions, type OtlpSummaryPoint } from './otlp-model.js';
+import { OTLP_SCOPE_NAME, toOtlpRequest, type OtlpMetric, type OtlpNumberPoint, type OtlpOptions, type OtlpSummaryPoint, type OtlpHistogramPoint } from './otlp-model.js';
 
 /** `Content-Type` of an OTLP/HTTP JSON request. */
 export const OTLP_JSON_CONTENT_TYPE = 'application/json';
@@ -41,6 +41,8 @@ function metricJson(metric: OtlpMetric, time: string): object {
       };
     case 'summary':
       return { ...head, summary: { dataPoints: metric.points.map((p) => summaryPoint(p, time)) } };
+    case 'histogram':
+      return { ...head, histogram: { dataPoints: metric.points.map((p) => histogramPoint(p, time)), aggregationTemporality: TEMPORALITY[metric.temporality] } };
   }
 }
 
@@ -56,6 +58,18 @@ function summaryPoint(p: OtlpSummaryPoint, time: string): object {
     count: String(p.count),
     sum: double(p.sum),
     ...(p.quantiles.length === 0 ? {} : { quantileValues: p.quantiles.map((q) => ({ quantile: q.quantile, value: double(q.value) })) }),
+  };
+}
+
+function histogramPoint(p: OtlpHistogramPoint, time: string): object {
+  return {
+    ...attributes(p.attributes),
+    startTimeUnixNano: nanos(p.startMs),
+    timeUnixNano: time,
+    count: String(p.count),
+    sum: double(p.sum),
+    bucketCounts: p.bucketCounts.map(String),
+    ...(p.bounds.length === 0 ? {} : { explicitBounds: p.bounds }),
   };
 }
 

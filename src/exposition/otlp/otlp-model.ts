@@ -39,6 +39,20 @@ export interface OtlpSummaryPoint {
   readonly quantiles: readonly QuantileValue[];
 }
 
+/**
+ * A Histogram point: `bounds` are the finite bucket bounds ascending, `bucketCounts` one more than
+ * them (the last bucket is above every bound), each the observations in that bucket alone, not
+ * cumulative as Prometheus buckets are (metrics.proto, "HistogramDataPoint").
+ */
+export interface OtlpHistogramPoint {
+  readonly attributes: Labels;
+  readonly startMs: number;
+  readonly count: number;
+  readonly sum: number;
+  readonly bounds: readonly number[];
+  readonly bucketCounts: readonly number[];
+}
+
 interface MetricBase {
   readonly name: string;
   readonly description: string;
@@ -49,7 +63,8 @@ interface MetricBase {
 export type OtlpMetric =
   | (MetricBase & { readonly type: 'sum'; readonly temporality: Temporality; readonly points: OtlpNumberPoint[] })
   | (MetricBase & { readonly type: 'gauge'; readonly points: OtlpNumberPoint[] })
-  | (MetricBase & { readonly type: 'summary'; readonly points: OtlpSummaryPoint[] });
+  | (MetricBase & { readonly type: 'summary'; readonly points: OtlpSummaryPoint[] })
+  | (MetricBase & { readonly type: 'histogram'; readonly temporality: Temporality; readonly points: OtlpHistogramPoint[] });
 
 /** One request: a single resource and scope; every point is stamped with `timeMs`. */
 export interface OtlpRequest {
@@ -64,7 +79,9 @@ export interface OtlpRequest {
  * - summary X → monotonic Sums `X_count` and `X_sum`;
  * - timer X → Summary `X_seconds` (count, sum, quantiles; unit `s`). OTLP Summary has no
  *   temporality: its count and sum are cumulative (metrics.proto, "Summary") whatever `temporality` says;
- * - counter X → monotonic Sum `X_total`; gauge and distinct X → Gauge X.
+ * - counter X → monotonic Sum `X_total`; gauge and distinct X → Gauge X;
+ * - histogram X → Histogram X (timer buckets in seconds, unit `s` when X ends in `_seconds`), its
+ *   bucket counts, count and sum cumulative or delta as `temporality` says.
  * Delta Sums count from the previous push (see DeltaBaseline); a series new since then, or reset,
  * counts in full from its own start.
  */
@@ -112,9 +129,24 @@ function familyMetrics(family: FamilySnapshot, temporality: Temporality, baselin
       const points = family.series.map((s): OtlpNumberPoint => ({ attributes: s.labels, startMs: s.startMs, value: s.value }));
       return [{ type: 'gauge', name, description: help, unit: '', points }];
     }
-    case 'histogram':
-      // TODO(#9): histogram families (timer buckets, runtime GC durations) are not encoded for this destination yet.
-      throw new Error(`${family.descriptor.name}: histogram families are not encoded for this destination yet`);
+    case 'histogram': {
+      const points = family.series.map((s): OtlpHistogramPoint => {
+        const earlier = baseline?.earlier(family, s);
+        const w = baseline?.window(family, s);
+        const perBucket = (buckets: readonly { readonly count: number }[]) => buckets.map((b, i) => b.count - (i === 0 ? 0 : buckets[i - 1]!.count));
+        const now = perBucket(s.buckets);
+        const before = earlier === undefined || earlier.buckets.length !== s.buckets.length ? undefined : perBucket(earlier.buckets);
+        return {
+          attributes: s.labels,
+          startMs: w?.startMs ?? s.startMs,
+          count: s.count - (w?.already.count ?? 0),
+          sum: s.sum - (w?.already.sum ?? 0),
+          bounds: s.buckets.map((b) => b.le).filter((le) => Number.isFinite(le)),
+          bucketCounts: now.map((n, i) => n - (before?.[i] ?? 0)),
+        };
+      });
+      return [{ type: 'histogram', name, description: help, unit: name.endsWith(TIMER_UNIT_SUFFIX) ? 's' : '', temporality, points }];
+    }
     default:
       return assertNever(family);
   }

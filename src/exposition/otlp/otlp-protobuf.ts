@@ -3,7 +3,7 @@
 import type { Collection } from '../../registry/collection.js';
 import type { Labels } from '../../registry/labels.js';
 import { createWriter, fieldKey, writeFixed64, writeFixed64Nanos, type ProtobufWriter } from '../push/protobuf-writer.js';
-import { OTLP_SCOPE_NAME, toOtlpRequest, type OtlpMetric, type OtlpNumberPoint, type OtlpOptions, type OtlpSummaryPoint } from './otlp-model.js';
+import { OTLP_SCOPE_NAME, toOtlpRequest, type OtlpMetric, type OtlpNumberPoint, type OtlpOptions, type OtlpSummaryPoint, type OtlpHistogramPoint } from './otlp-model.js';
 
 /** `Content-Type` of an OTLP/HTTP protobuf request. */
 export const OTLP_PROTOBUF_CONTENT_TYPE = 'application/x-protobuf';
@@ -34,7 +34,7 @@ export function encodeOtlpProtobuf(collection: Collection, options: OtlpOptions 
   return w.finish();
 }
 
-/** Metric: name 1, description 2, unit 3, gauge 5, sum 7, summary 11 (ScopeMetrics.metrics is field 2). */
+/** Metric: name 1, description 2, unit 3, gauge 5, sum 7, histogram 9, summary 11 (ScopeMetrics.metrics is field 2). */
 function writeMetric(w: ProtobufWriter, metric: OtlpMetric, timeMs: number): void {
   w.uint32(DELIMITED(2)).fork();
   w.uint32(DELIMITED(1)).string(metric.name);
@@ -56,6 +56,12 @@ function writeMetric(w: ProtobufWriter, metric: OtlpMetric, timeMs: number): voi
     case 'summary': // Summary: data_points 1
       w.uint32(DELIMITED(11)).fork();
       for (const p of metric.points) writeSummaryPoint(w, p, timeMs);
+      w.join();
+      break;
+    case 'histogram': // Histogram: data_points 1, aggregation_temporality 2
+      w.uint32(DELIMITED(9)).fork();
+      for (const p of metric.points) writeHistogramPoint(w, p, timeMs);
+      w.uint32(VARINT(2)).uint32(TEMPORALITY[metric.temporality]);
       w.join();
       break;
   }
@@ -90,6 +96,31 @@ function writeSummaryPoint(w: ProtobufWriter, p: OtlpSummaryPoint, timeMs: numbe
   w.uint32(FIXED64(5)).double(p.sum);
   for (const q of p.quantiles) {
     w.uint32(DELIMITED(6)).fork().uint32(FIXED64(1)).double(q.quantile).uint32(FIXED64(2)).double(q.value).join();
+  }
+  w.join();
+}
+
+/**
+ * HistogramDataPoint: attributes 9, start_time_unix_nano 2, time_unix_nano 3, count 4 (fixed64),
+ * sum 5, bucket_counts 6 (packed fixed64), explicit_bounds 7 (packed double).
+ */
+function writeHistogramPoint(w: ProtobufWriter, p: OtlpHistogramPoint, timeMs: number): void {
+  w.uint32(DELIMITED(1)).fork();
+  w.raw(attributeFields(9, p.attributes));
+  w.uint32(FIXED64(2));
+  writeFixed64Nanos(w, p.startMs);
+  w.uint32(FIXED64(3));
+  writeFixed64Nanos(w, timeMs);
+  w.uint32(FIXED64(4));
+  writeFixed64(w, p.count);
+  w.uint32(FIXED64(5)).double(p.sum);
+  w.uint32(DELIMITED(6)).fork();
+  for (const n of p.bucketCounts) writeFixed64(w, n);
+  w.join();
+  if (p.bounds.length > 0) {
+    w.uint32(DELIMITED(7)).fork();
+    for (const le of p.bounds) w.double(le);
+    w.join();
   }
   w.join();
 }

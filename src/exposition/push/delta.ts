@@ -54,18 +54,24 @@ export class DeltaBaseline {
 
   /** What of `current` (a series of `family`) the previous collection already held. */
   window(family: FamilySnapshot, current: Counted): DeltaWindow {
-    const earlier = this.series.get(familyKey(family))?.get(labelKey(current.labels));
+    const earlier = this.earlier(family, current);
+    if (earlier === undefined || this.previousMs === undefined) return { startMs: current.startMs, already: NOTHING };
+    return {
+      startMs: Math.max(current.startMs, this.previousMs),
+      already: { count: earlier.count ?? 0, sum: earlier.sum ?? 0, value: earlier.value ?? 0 },
+    };
+  }
+
+  /** The previous collection's `current` series (same family, labels and run), or undefined for a new or reset one. */
+  earlier<T extends Counted>(family: FamilySnapshot, current: T): T | undefined {
+    const earlier = this.series.get(familyKey(family))?.get(labelKey(current.labels)) as T | undefined;
     const isSameRun =
       earlier !== undefined &&
       this.previousMs !== undefined &&
       earlier.startMs === current.startMs &&
       (earlier.count ?? 0) <= (current.count ?? 0) &&
       (earlier.value ?? 0) <= (current.value ?? 0);
-    if (!isSameRun) return { startMs: current.startMs, already: NOTHING };
-    return {
-      startMs: Math.max(current.startMs, this.previousMs),
-      already: { count: earlier.count ?? 0, sum: earlier.sum ?? 0, value: earlier.value ?? 0 },
-    };
+    return isSameRun ? earlier : undefined;
   }
 }
 

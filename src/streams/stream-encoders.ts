@@ -1,0 +1,81 @@
+// The wire format of each destination type: the pure encoders under src/exposition/, one frame (one
+// second) at a time, gzipped where the destination takes it. URLs and authentication are destinations.ts's.
+import { gzipSync } from 'node:zlib';
+import type { Collection } from '../registry/collection.js';
+import { encodeDatadogSeries } from '../exposition/datadog/datadog-series.js';
+import { encodeOtlpJson, OTLP_JSON_CONTENT_TYPE } from '../exposition/otlp/otlp-json.js';
+import { encodeOtlpProtobuf, OTLP_PROTOBUF_CONTENT_TYPE } from '../exposition/otlp/otlp-protobuf.js';
+import { encodeRemoteWrite, REMOTE_WRITE_HEADERS } from '../exposition/remote-write/remote-write.js';
+import { API_REQUEST_FAMILY, AUTH0_API_REQUEST_METRIC } from '../metrics/api-request.js';
+import { framewise, type DestinationEncoder, type EncodedRequest, type Encoders } from './encoder.js';
+
+/**
+ * Datadog metric names of sample names: the Auth0 metric's count goes out under Auth0's name, as the
+ * document's dashboards query it. Other samples keep their Prometheus names.
+ */
+export const DATADOG_METRIC_NAMES: Readonly<Record<string, string>> = { [`${API_REQUEST_FAMILY}_count`]: AUTH0_API_REQUEST_METRIC };
+
+/** Series in a collection: the points a frame adds, as delivery counts them (see pointsOf in stream-worker.ts). */
+function seriesIn(collection: Collection): number {
+  return collection.families.reduce((n, family) => n + family.series.length, 0);
+}
+
+/**
+ * OTLP/HTTP: one gzipped request per frame, protobuf unless the configuration says `encoding: json`,
+ * Sums cumulative or delta as the stream's temporality says (delta against the frame before).
+ * `inspect` reports a JSON answer's `partialSuccess`; a protobuf answer's is reported by its length.
+ */
+export const otlpEncoder: DestinationEncoder = {
+  ...framewise((current, previous, options) => {
+    const isJson = options.destination.type === 'otlp' && options.destination.configuration.encoding === 'json';
+    const encode = isJson ? encodeOtlpJson : encodeOtlpProtobuf;
+    const body = gzipSync(encode(current, { temporality: options.temporality, previous }));
+    const headers = { 'Content-Type': isJson ? OTLP_JSON_CONTENT_TYPE : OTLP_PROTOBUF_CONTENT_TYPE, 'Content-Encoding': 'gzip' };
+    return [{ headers, body, points: seriesIn(current) }];
+  }),
+  inspect: (_status, body) => partialSuccessNote(body),
+};
+
+/**
+ * Why a 2xx OTLP answer deserves a log line: a `partialSuccess` with rejected points or a message.
+ * An empty body (the empty ExportMetricsServiceResponse) or `{}` is full success.
+ */
+function partialSuccessNote(body: string): string | undefined {
+  if (body.trim() === '' || body.trim() === '{}') return undefined;
+  try {
+    const answer = JSON.parse(body) as { partialSuccess?: { rejectedDataPoints?: string | number; errorMessage?: string } };
+    const partial = answer.partialSuccess;
+    if (partial === undefined || (Number(partial.rejectedDataPoints ?? 0) === 0 && (partial.errorMessage ?? '') === '')) return undefined;
+    return `partial success: ${Number(partial.rejectedDataPoints ?? 0)} points rejected${partial.errorMessage ? `: ${partial.errorMessage}` : ''}`;
+  } catch {
+    return `partial success reported in a ${body.length}-byte protobuf answer`;
+  }
+}
+
+/**
+ * Datadog v2 series: count deltas against the frame before (the whole count for a stream's first
+ * frame), the Auth0 metric named by DATADOG_METRIC_NAMES, tags `key:value`, gzipped bodies under the
+ * intake's limits (see DEFAULT_MAX_BODY_BYTES). A frame's points are shared among its bodies.
+ */
+export const datadogEncoder: DestinationEncoder = framewise((current, previous) => {
+  const bodies = encodeDatadogSeries(current, { previous, metricNames: DATADOG_METRIC_NAMES });
+  const total = seriesIn(current);
+  const wire = bodies.reduce((n, b) => n + b.seriesCount, 0);
+  let seen = 0;
+  let given = 0;
+  return bodies.map((b): EncodedRequest => {
+    seen += b.seriesCount;
+    const upTo = Math.round((total * seen) / Math.max(1, wire));
+    const points = upTo - given;
+    given = upTo;
+    return { headers: { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip' }, body: gzipSync(b.body), points };
+  });
+});
+
+/** Prometheus remote write 1.0: one snappy-compressed WriteRequest per frame, cumulative samples. */
+export const remoteWriteEncoder: DestinationEncoder = framewise((current) => [
+  { headers: REMOTE_WRITE_HEADERS, body: Buffer.from(encodeRemoteWrite(current)), points: seriesIn(current) },
+]);
+
+/** The encoder of every destination type; createMetricStreams uses these unless told otherwise. */
+export const DEFAULT_ENCODERS: Encoders = { otlp: otlpEncoder, datadog: datadogEncoder, prometheus_remote_write: remoteWriteEncoder };

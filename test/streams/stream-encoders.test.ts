@@ -1,0 +1,70 @@
+import { gunzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { Registry } from '../../src/index.js';
+import { apiRequestMetrics } from '../../src/metrics/api-request.js';
+import type { Destination } from '../../src/streams/resource.js';
+import { datadogEncoder, DEFAULT_ENCODERS, otlpEncoder, remoteWriteEncoder } from '../../src/streams/stream-encoders.js';
+import { decodeOtlp } from '../support/proto-decoders.js';
+import { ManualClock } from '../support/manual-clock.js';
+
+const OTLP: Destination = { type: 'otlp', configuration: { endpoint: 'https://otlp.nr-data.net', protocol: 'http', auth_type: 'none' } };
+const DATADOG: Destination = { type: 'datadog', configuration: { api_key: 'k', site: 'datadoghq.com' } };
+
+/** Two frames of api_request traffic: three requests, then two more. */
+async function frames() {
+  const clock = new ManualClock(Date.UTC(2026, 10, 30, 12));
+  const registry = new Registry({ now: () => clock.now() });
+  const api = apiRequestMetrics(registry);
+  const request = { api: 'AUTHENTICATION', operationName: 'POST /oauth/token', operationResult: 'SUCCESS', tenant: 'acme' } as const;
+  for (let i = 0; i < 3; i += 1) api.record(request);
+  clock.advance({ seconds: 1 });
+  const first = await registry.collect();
+  for (let i = 0; i < 2; i += 1) api.record(request);
+  clock.advance({ seconds: 1 });
+  const second = await registry.collect();
+  return [{ current: first, previous: undefined }, { current: second, previous: first }];
+}
+
+describe('stream encoders', () => {
+  it('has one for every destination type', () => {
+    expect(Object.keys(DEFAULT_ENCODERS).sort()).toEqual(['datadog', 'otlp', 'prometheus_remote_write']);
+  });
+
+  it('sends OTLP as gzipped protobuf, one request per frame, delta against the frame before', async () => {
+    const requests = otlpEncoder.encode(await frames(), { temporality: 'delta', destination: OTLP });
+    expect(requests.map((r) => r.headers)).toEqual([1, 2].map(() => ({ 'Content-Type': 'application/x-protobuf', 'Content-Encoding': 'gzip' })));
+    const counts = requests.map((r) => {
+      const decoded = JSON.stringify(decodeOtlp(gunzipSync(r.body)));
+      return /"name":"auth0_api_request_count".*?"asDouble":(\d+)/.exec(decoded)?.[1];
+    });
+    expect(counts).toEqual(['3', '2']);
+    expect(requests.map((r) => r.points)).toEqual([1, 1]);
+  });
+
+  it('sends OTLP JSON when the destination asks for it', async () => {
+    const destination: Destination = { type: 'otlp', configuration: { ...OTLP.configuration, encoding: 'json' } } as Destination;
+    const [request] = otlpEncoder.encode((await frames()).slice(0, 1), { temporality: 'cumulative', destination });
+    expect(request!.headers['Content-Type']).toBe('application/json');
+    expect(JSON.parse(gunzipSync(request!.body).toString('utf8'))).toHaveProperty('resourceMetrics');
+  });
+
+  it('logs an OTLP partial success and nothing for a full one', () => {
+    expect(otlpEncoder.inspect?.(200, '')).toBeUndefined();
+    expect(otlpEncoder.inspect?.(200, '{}')).toBeUndefined();
+    expect(otlpEncoder.inspect?.(200, '{"partialSuccess":{"rejectedDataPoints":"2","errorMessage":"too old"}}')).toBe('partial success: 2 points rejected: too old');
+  });
+
+  it('sends Datadog counts as auth0.api_request.count, gzipped, tagged key:value', async () => {
+    const requests = datadogEncoder.encode(await frames(), { temporality: 'delta', destination: DATADOG });
+    const series = requests.map((r) => (JSON.parse(gunzipSync(r.body).toString('utf8')) as { series: { metric: string; points: { value: number }[]; tags: string[] }[] }).series);
+    const counts = series.map((s) => s.find((x) => x.metric === 'auth0.api_request.count'));
+    expect(counts.map((c) => c?.points[0]?.value)).toEqual([3, 2]);
+    expect(counts[0]?.tags).toEqual(expect.arrayContaining(['api:AUTHENTICATION', 'operation_name:POST /oauth/token', 'operation_result:SUCCESS', 'tenant:acme']));
+    expect(requests[0]!.headers).toEqual({ 'Content-Type': 'application/json', 'Content-Encoding': 'gzip' });
+  });
+
+  it('sends remote write with the remote-write 1.0 headers', async () => {
+    const [request] = remoteWriteEncoder.encode((await frames()).slice(0, 1), { temporality: 'cumulative', destination: DATADOG });
+    expect(request!.headers).toMatchObject({ 'Content-Encoding': 'snappy', 'X-Prometheus-Remote-Write-Version': '0.1.0' });
+  });
+});
