@@ -24,7 +24,12 @@ export interface DeliveryOptions {
   readonly onHealth?: (id: string, health: StreamHealth) => void;
   /** One line per delivery problem; never given a secret. */
   readonly logger?: Logger;
+  /** Jitter of the backoff, in [0, 1); default Math.random. */
+  readonly random?: () => number;
 }
+
+/** How long shutdown's final flush may take before what is still held counts as dropped. */
+export const DEFAULT_SHUTDOWN_FLUSH_MS = 5_000;
 
 /**
  * Sends every enabled stream's metrics to its destination. Call `tick()` about once a second (the
@@ -76,6 +81,28 @@ export class Delivery {
   /** The live health of an enabled stream; undefined for streams not running. */
   health(id: string): StreamHealth | undefined {
     return this.workers.get(id)?.health;
+  }
+
+  /**
+   * Shutdown's final flush: takes one last frame, sends everything every stream holds, and waits at
+   * most `timeoutMs` (real time, default DEFAULT_SHUTDOWN_FLUSH_MS). What is still held then counts as
+   * dropped (reason `shutdown`) and every stream stops; resolves with the points lost.
+   */
+  async shutdown(timeoutMs = DEFAULT_SHUTDOWN_FLUSH_MS): Promise<number> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+    const flush = (async () => {
+      await this.tick();
+      await Promise.all([...this.workers.values()].map((worker) => worker.flushNow()));
+    })();
+    await Promise.race([flush.catch(() => undefined), deadline]).finally(() => clearTimeout(timer));
+    let lost = 0;
+    for (const worker of this.workers.values()) {
+      lost += worker.heldPoints();
+      worker.abandon('shutdown');
+    }
+    this.workers.clear();
+    return lost;
   }
 
   /**
