@@ -207,6 +207,8 @@ export class StreamWorker {
       const redirect = status >= 300 && status < 400 ? ' (redirects are not followed)' : '';
       const tooLarge = status === 413 ? ' (a single point over the limit)' : '';
       this.fail(`HTTP ${status} from ${host}${redirect}${tooLarge}; points dropped, not retried`, status, batchPoints(batch), status === 413 ? 'too_large' : 'rejected');
+      // One point over the limit says nothing about the rest of the batch's halves: they go on now.
+      return status === 413;
     }
     return false;
   }

@@ -1,8 +1,8 @@
-import { EMPTY_HEALTH } from '../../src/streams/resource.js';
 import { mkdtempSync, rmSync, statSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
+import { EMPTY_HEALTH } from '../../src/streams/resource.js';
 import { StreamStore } from '../../src/streams/store.js';
 import { StreamStoreError } from '../../src/streams/errors.js';
 import { newStreamId, STREAM_ID_PATTERN, type MetricStream } from '../../src/streams/resource.js';
