@@ -4,7 +4,7 @@ import type { MetricRegistry } from '../registry/registry.js';
 import { systemClock, type Clock } from '../registry/clock.js';
 import type { Logger } from '../http/logger.js';
 import { describeError } from '../http/logger.js';
-import { Delivery } from './delivery.js';
+import { Delivery, DEFAULT_SHUTDOWN_FLUSH_MS } from './delivery.js';
 import type { Encoders } from './encoder.js';
 import { httpTransport } from './http-transport.js';
 import { ManagementApi } from './management-api.js';
@@ -38,6 +38,12 @@ export interface MetricStreams {
   start(): void;
   /** Stops ticking and closes the store; sends in flight finish unobserved. */
   stop(): void;
+  /**
+   * Shutdown: stops ticking, sends what every stream holds for at most `timeoutMs` (real time, default
+   * DEFAULT_SHUTDOWN_FLUSH_MS), counts the rest as dropped (reason `shutdown`), then stops. Resolves
+   * with the points lost; never rejects.
+   */
+  flushAndStop(timeoutMs?: number): Promise<number>;
 }
 
 /**
@@ -72,6 +78,14 @@ export function createMetricStreams(options: MetricStreamsOptions): MetricStream
       ticker ??= setInterval(() => {
         delivery.tick().catch((error: unknown) => options.logger?.(`am-metrics: metric streams: ${describeError(error)}`));
       }, TICK_INTERVAL_MS);
+    },
+    async flushAndStop(timeoutMs = DEFAULT_SHUTDOWN_FLUSH_MS) {
+      if (isStopped) return 0;
+      clearInterval(ticker);
+      const lost = await delivery.shutdown(timeoutMs).catch(() => 0);
+      if (lost > 0) options.logger?.(`am-metrics: metric streams: ${lost} points not delivered at shutdown`);
+      this.stop();
+      return lost;
     },
     stop() {
       if (isStopped) return;

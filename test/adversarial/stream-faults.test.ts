@@ -14,6 +14,8 @@ import { DEFAULT_REQUEST_TIMEOUT_MS, httpTransport, MAX_RESPONSE_READ_BYTES } fr
 import type { Destination, MetricStream, StreamHealth } from '../../src/streams/resource.js';
 import { MAX_BACKOFF_MS, MAX_RETRY_AFTER_MS } from '../../src/streams/retry-policy.js';
 import type { Transport } from '../../src/streams/transport.js';
+import { createMetricStreams } from '../../src/streams/service.js';
+import { serve } from '../server/helpers.js';
 import { ManualClock } from '../support/manual-clock.js';
 import { decode, testEncoder, type TestPoint } from '../streams/test-encoder.js';
 import { bounded } from './support.js';
@@ -310,6 +312,36 @@ describe('metric streams under faults', () => {
     expect(performance.now() - tickStartedMs).toBeLessThan(500);
     await flushes;
     await bounded(new Promise<void>((resolve) => (function wait() { if (h.delivery.healths().every(([, x]) => x.points_sent > 0)) resolve(); else setTimeout(wait, 20); })()), 'answers');
+  });
+
+  it('keeps the management API responsive while 20 streams wait on a destination answering in 2 s, and stops within its flush bound', async () => {
+    const token = 'faults-admin-token';
+    const fake = await receiver((_req, _body, res) => void setTimeout(() => res.writeHead(202).end(), 2_000));
+    const clock = new ManualClock();
+    const registry = new Registry({ now: () => clock.now() });
+    const api = apiRequestMetrics(registry);
+    const streams = createMetricStreams({ registry, storeFile: ':memory:', adminToken: token, encoders: { datadog: testEncoder() }, clock, transport: httpTransport({ timeoutMs: 5_000 }) });
+    onTestFinished(() => streams.stop());
+    const server = await serve({ source: registry, streams: streams.api });
+    const call = (path: string, init: RequestInit = {}) => fetch(`${server.url}${path}`, { ...init, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } });
+    await streams.delivery.tick();
+    for (let i = 0; i < 20; i += 1) {
+      const body = { name: `slow-${i}`, subscriptions: [{ metric_type: 'auth0.api_request.count' }], destination: { type: 'datadog', configuration: { api_key: API_KEY, site: 'datadoghq.com', endpoint: `http://127.0.0.1:${fake.port}` } } };
+      expect((await call('/api/v2/metric-streams', { method: 'POST', body: JSON.stringify(body) })).status).toBe(201);
+    }
+    for (let s = 0; s < 10; s += 1) {
+      api.record({ api: 'MANAGEMENT', operationName: 'GET /api/v2/users', operationResult: 'SUCCESS', tenant: 'acme' });
+      clock.advance({ seconds: 1 });
+      if (s < 9) await streams.delivery.tick();
+    }
+    void streams.delivery.tick();
+    await bounded(new Promise<void>((resolve) => (function wait() { if (fake.received.length >= 20) resolve(); else setTimeout(wait, 20); })()), '20 requests');
+    const startedMs = performance.now();
+    const listed = await call('/api/v2/metric-streams?take=50');
+    expect(listed.status).toBe(200);
+    expect(performance.now() - startedMs).toBeLessThan(500); // 20 answers are still 2 s away
+    const lost = await bounded(streams.flushAndStop(300), 'shutdown');
+    expect(lost).toBe(20 * 10); // one series, ten seconds, each stream's send still in flight
   });
 });
 
