@@ -1,7 +1,7 @@
 // One stream's side of delivery: its frames, the batches they become, retries and health. The loop
 // that feeds every stream once a second is delivery.ts.
 import type { Collection } from '../registry/collection.js';
-import type { DeliveryOptions } from './delivery.js';
+import { DEFAULT_MAX_BODY_BYTES, type DeliveryOptions } from './delivery.js';
 import { targetOf } from './destinations.js';
 import type { DestinationEncoder, EncodedRequest, Frame } from './encoder.js';
 import { RESPONSE_TOO_LARGE } from './http-transport.js';
@@ -141,6 +141,10 @@ export class StreamWorker {
         this.batches.shift();
         continue;
       }
+      if (request.body.length > this.maxBodyBytes) {
+        this.refuseOversized(batch, request, new URL(target.url).host);
+        continue;
+      }
       if (this.attempts > 0) this.update({ retries: this.health.retries + 1 });
       const outcome = await this.send(target.url, { ...request.headers, ...target.headers }, request.body);
       if (this.isAbandoned) return;
@@ -211,6 +215,18 @@ export class StreamWorker {
       return status === 413;
     }
     return false;
+  }
+
+  private get maxBodyBytes(): number {
+    const type = this.stream.destination.type;
+    return (this.options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES)[type] ?? Number.POSITIVE_INFINITY;
+  }
+
+  /** A body over the destination's limit is never sent: the batch splits, or the request's points are dropped. */
+  private refuseOversized(batch: Batch, request: EncodedRequest, host: string): void {
+    if (batch.sent === 0 && this.split(batch)) return;
+    batch.sent += 1;
+    this.fail(`a body of ${request.body.length} bytes is over ${host}'s ${this.maxBodyBytes}-byte limit and cannot be split; ${request.points} points dropped before sending`, null, request.points, 'too_large');
   }
 
   /** Replaces the head batch by its halves: by frames, or by series for a single frame. */

@@ -8,7 +8,7 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { Registry } from '../../src/index.js';
 import { apiRequestMetrics } from '../../src/metrics/api-request.js';
-import { Delivery, DEFAULT_FLUSH_INTERVAL_MS, DEFAULT_SHUTDOWN_FLUSH_MS } from '../../src/streams/delivery.js';
+import { Delivery, DEFAULT_FLUSH_INTERVAL_MS, DEFAULT_MAX_BODY_BYTES, DEFAULT_SHUTDOWN_FLUSH_MS, type DeliveryOptions } from '../../src/streams/delivery.js';
 import type { DestinationEncoder } from '../../src/streams/encoder.js';
 import { DEFAULT_REQUEST_TIMEOUT_MS, httpTransport, MAX_RESPONSE_READ_BYTES } from '../../src/streams/http-transport.js';
 import type { Destination, MetricStream, StreamHealth } from '../../src/streams/resource.js';
@@ -60,7 +60,7 @@ async function closedPort(): Promise<number> {
 const datadogAt = (port: number): Destination => ({ type: 'datadog', configuration: { api_key: API_KEY, site: 'datadoghq.com', endpoint: `http://127.0.0.1:${port}` } });
 const otlpAt = (port: number): Destination => ({ type: 'otlp', configuration: { endpoint: `http://127.0.0.1:${port}`, protocol: 'http', auth_type: 'none' } } as Destination);
 
-function harness(options: { transport?: Transport; encoder?: DestinationEncoder; maxBufferedPoints?: number; timeoutMs?: number } = {}) {
+function harness(options: { transport?: Transport; encoder?: DestinationEncoder; maxBufferedPoints?: number; timeoutMs?: number; maxBodyBytes?: DeliveryOptions['maxBodyBytes'] } = {}) {
   const clock = new ManualClock();
   const registry = new Registry({ now: () => clock.now() });
   const api = apiRequestMetrics(registry);
@@ -73,6 +73,7 @@ function harness(options: { transport?: Transport; encoder?: DestinationEncoder;
   const delivery = new Delivery({
     clock, transport, encoders: { datadog: encoder, otlp: encoder }, collect: () => registry.collect(), random: () => 0,
     onHealth: (id, h) => health.set(id, h), logger: (line) => logged.push(line), ...(options.maxBufferedPoints === undefined ? {} : { maxBufferedPoints: options.maxBufferedPoints }),
+    ...(options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes }),
   });
   let recorded = 0;
   const record = (operation = 'users', times = 1) => {
@@ -220,6 +221,23 @@ describe('metric streams under faults', () => {
     expect(accepted.every((p) => p.labels.operation_name === 'GET /api/v2/users')).toBe(true);
     expect(sum(accepted)).toBe(20);
     expect(h.health.get('s1')!.points_dropped_by_reason.too_large).toBe(10);
+  });
+
+  it('splits a payload over the destination limit before sending, so the receiver never sees an oversized body', async () => {
+    const limit = 400; // bytes; as DEFAULT_MAX_BODY_BYTES.datadog is for Datadog's compressed bodies
+    const fake = await receiver((_req, _body, res) => res.writeHead(202).end());
+    const h = harness({ maxBodyBytes: { datadog: limit } });
+    await h.start(datadogAt(fake.port));
+    for (let s = 0; s < 10; s += 1) {
+      h.record('users', 2);
+      h.record(`huge/${'x'.repeat(230)}`);
+      await h.run(1);
+    }
+    await h.run(20);
+    expect(Math.max(...fake.received.map((r) => r.body.length))).toBeLessThanOrEqual(limit);
+    expect(sum(fake.points())).toBe(20);
+    expect(h.health.get('s1')!.points_dropped_by_reason).toEqual({ too_large: 10 });
+    expect(DEFAULT_MAX_BODY_BYTES.datadog).toBe(512_000);
   });
 
   it.each([
