@@ -125,9 +125,8 @@ function stopOnSignals(server: RunningServer, simulator: Simulator | undefined, 
     if (isStopping) process.exit(EXIT_FAILURE);
     isStopping = true;
     simulator?.stop();
-    Promise.all([server.close(), workers?.stop()]).then(
+    Promise.all([server.close(), workers?.stop(), streams?.flushAndStop()]).then(
       () => {
-        streams?.stop();
         process.stdout.write(`am-metrics stopped (${signal})\n`);
         process.exit(0);
       },

@@ -5,7 +5,7 @@ import type { Clock } from '../registry/clock.js';
 import type { Collection } from '../registry/collection.js';
 import type { Logger } from '../http/logger.js';
 import type { Encoders } from './encoder.js';
-import { EMPTY_HEALTH, type MetricStream, type StreamHealth } from './resource.js';
+import { EMPTY_HEALTH, type DestinationType, type MetricStream, type StreamHealth } from './resource.js';
 import { StreamWorker } from './stream-worker.js';
 import type { Transport } from './transport.js';
 
@@ -24,7 +24,20 @@ export interface DeliveryOptions {
   readonly onHealth?: (id: string, health: StreamHealth) => void;
   /** One line per delivery problem; never given a secret. */
   readonly logger?: Logger;
+  /**
+   * Largest request body, in bytes as sent, per destination type (default DEFAULT_MAX_BODY_BYTES):
+   * a batch encoded over it is split before sending, and a single point over it dropped (`too_large`).
+   */
+  readonly maxBodyBytes?: Readonly<Partial<Record<DestinationType, number>>>;
+  /** Jitter of the backoff, in [0, 1); default Math.random. */
+  readonly random?: () => number;
 }
+
+/** Datadog's intake limit on a compressed body (its v2 series API documentation); others unlimited here. */
+export const DEFAULT_MAX_BODY_BYTES: Readonly<Partial<Record<DestinationType, number>>> = { datadog: 512_000 };
+
+/** How long shutdown's final flush may take before what is still held counts as dropped. */
+export const DEFAULT_SHUTDOWN_FLUSH_MS = 5_000;
 
 /**
  * Sends every enabled stream's metrics to its destination. Call `tick()` about once a second (the
@@ -76,6 +89,28 @@ export class Delivery {
   /** The live health of an enabled stream; undefined for streams not running. */
   health(id: string): StreamHealth | undefined {
     return this.workers.get(id)?.health;
+  }
+
+  /**
+   * Shutdown's final flush: takes one last frame, sends everything every stream holds, and waits at
+   * most `timeoutMs` (real time, default DEFAULT_SHUTDOWN_FLUSH_MS). What is still held then counts as
+   * dropped (reason `shutdown`) and every stream stops; resolves with the points lost.
+   */
+  async shutdown(timeoutMs = DEFAULT_SHUTDOWN_FLUSH_MS): Promise<number> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+    const flush = (async () => {
+      await this.tick();
+      await Promise.all([...this.workers.values()].map((worker) => worker.flushNow()));
+    })();
+    await Promise.race([flush.catch(() => undefined), deadline]).finally(() => clearTimeout(timer));
+    let lost = 0;
+    for (const worker of this.workers.values()) {
+      lost += worker.heldPoints();
+      worker.abandon('shutdown');
+    }
+    this.workers.clear();
+    return lost;
   }
 
   /**

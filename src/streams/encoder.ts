@@ -22,6 +22,12 @@ export interface EncodeOptions {
   readonly destination: Destination;
 }
 
+/** Points a destination accepted the request of but rejected itself, and its message. */
+export interface PartialRejection {
+  readonly rejectedPoints: number;
+  readonly message: string;
+}
+
 /** One HTTP request body for a destination. */
 export interface EncodedRequest {
   /** Content-Type, Content-Encoding and the like; authentication headers are added by delivery. */
@@ -38,10 +44,10 @@ export interface EncodedRequest {
 export interface DestinationEncoder {
   encode(frames: readonly Frame[], options: EncodeOptions): EncodedRequest[];
   /**
-   * A note worth logging about a 2xx answer (OTLP's `partial_success`), or undefined. Such answers
-   * are never retried.
+   * A note worth logging about a 2xx answer, or undefined; with the points the destination rejected
+   * (OTLP's `partial_success.rejected_data_points`), which count as dropped. Such answers are never retried.
    */
-  inspect?(status: number, body: string): string | undefined;
+  inspect?(status: number, body: string): string | PartialRejection | undefined;
 }
 
 /** The encoder of each destination type; a stream whose type has none reports it in its health. */

@@ -119,12 +119,27 @@ export interface StreamHealth {
   /** One line, free of secrets. */
   readonly last_error: string | null;
   readonly last_error_status_code: number | null;
+  /** Status of the destination's latest answer, success or not; null before any answer. */
+  readonly last_status_code: number | null;
   readonly points_sent: number;
   readonly points_dropped: number;
+  /** `points_dropped` split by DropReason. */
+  readonly points_dropped_by_reason: Readonly<Partial<Record<DropReason, number>>>;
+  /** Requests sent again after a failure, since the stream was created. */
+  readonly retries: number;
 }
 
+/**
+ * Why points were dropped: the delta buffer was full while the destination failed; the destination
+ * refused them for good (400, 401, 403, 404, other 4xx, 3xx); a single point was over its size limit
+ * (413); its answer was too long to read; it rejected some in an OTLP partial_success; shutdown's
+ * final flush did not get them out; the stream was reconfigured or disabled; they could not be encoded.
+ */
+export type DropReason = 'buffer_full' | 'rejected' | 'too_large' | 'response_too_large' | 'partial_success' | 'shutdown' | 'reconfigured' | 'encode_error';
+
 export const EMPTY_HEALTH: StreamHealth = Object.freeze({
-  last_success_at: null, last_error_at: null, last_error: null, last_error_status_code: null, points_sent: 0, points_dropped: 0,
+  last_success_at: null, last_error_at: null, last_error: null, last_error_status_code: null, last_status_code: null,
+  points_sent: 0, points_dropped: 0, points_dropped_by_reason: Object.freeze({}), retries: 0,
 });
 
 /** A stream as the API answers it: secrets masked, health attached. */

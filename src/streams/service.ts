@@ -4,7 +4,7 @@ import type { MetricRegistry } from '../registry/registry.js';
 import { systemClock, type Clock } from '../registry/clock.js';
 import type { Logger } from '../http/logger.js';
 import { describeError } from '../http/logger.js';
-import { Delivery } from './delivery.js';
+import { Delivery, DEFAULT_SHUTDOWN_FLUSH_MS } from './delivery.js';
 import type { Encoders } from './encoder.js';
 import { httpTransport } from './http-transport.js';
 import { ManagementApi } from './management-api.js';
@@ -42,12 +42,19 @@ export interface MetricStreams {
   start(): void;
   /** Stops ticking and closes the store; sends in flight finish unobserved. */
   stop(): void;
+  /**
+   * Shutdown: stops ticking, sends what every stream holds for at most `timeoutMs` (real time, default
+   * DEFAULT_SHUTDOWN_FLUSH_MS), counts the rest as dropped (reason `shutdown`), then stops. Resolves
+   * with the points lost; never rejects.
+   */
+  flushAndStop(timeoutMs?: number): Promise<number>;
 }
 
 /**
  * Opens the store, resumes every enabled stream (from the counts since the exporter started), and
- * registers `am_metrics_stream_points_sent` and `am_metrics_stream_points_dropped` (gauges by `stream`
- * id: totals since the stream was created, kept in the store; running streams only).
+ * registers `am_metrics_stream_points_sent`, `am_metrics_stream_retries` and
+ * `am_metrics_stream_points_dropped` (gauges by `stream`
+ * id, dropped also by `reason`: totals since the stream was created, kept in the store; running streams only).
  * @throws StreamStoreError when the store cannot be opened; MetricConflictError when the registry
  *   holds other metrics of those names.
  */
@@ -76,6 +83,14 @@ export function createMetricStreams(options: MetricStreamsOptions): MetricStream
         delivery.tick().catch((error: unknown) => options.logger?.(`am-metrics: metric streams: ${describeError(error)}`));
       }, TICK_INTERVAL_MS);
     },
+    async flushAndStop(timeoutMs = DEFAULT_SHUTDOWN_FLUSH_MS) {
+      if (isStopped) return 0;
+      clearInterval(ticker);
+      const lost = await delivery.shutdown(timeoutMs).catch(() => 0);
+      if (lost > 0) options.logger?.(`am-metrics: metric streams: ${lost} points not delivered at shutdown`);
+      this.stop();
+      return lost;
+    },
     stop() {
       if (isStopped) return;
       isStopped = true;
@@ -86,9 +101,19 @@ export function createMetricStreams(options: MetricStreamsOptions): MetricStream
 }
 
 function registerSelfMetrics(registry: MetricRegistry, delivery: Delivery): void {
+  registry.gauge({
+    name: 'am_metrics_stream_points_dropped', labelNames: ['stream', 'reason'] as const,
+    help: 'Points a metric stream dropped since it was created, by reason (buffer_full, rejected, too_large, response_too_large, partial_success, shutdown, reconfigured, encode_error).',
+    collect: (gauge) => {
+      for (const entry of [...gauge.entries()]) gauge.remove(entry.labels);
+      for (const [id, health] of delivery.healths()) {
+        for (const [reason, points] of Object.entries(health.points_dropped_by_reason)) gauge.set({ stream: id, reason }, points ?? 0);
+      }
+    },
+  });
   for (const [field, name, help] of [
     ['points_sent', 'am_metrics_stream_points_sent', 'Points a metric stream delivered since it was created.'],
-    ['points_dropped', 'am_metrics_stream_points_dropped', 'Points a metric stream dropped (buffer full, refused by its destination) since it was created.'],
+    ['retries', 'am_metrics_stream_retries', 'Requests a metric stream sent again after a failure since it was created.'],
   ] as const) {
     registry.gauge({
       name, help, labelNames: ['stream'] as const,

@@ -109,7 +109,7 @@ export class StreamStore {
 
   health(id: string): StreamHealth {
     const row = this.db.prepare('SELECT body FROM stream_health WHERE id = ?').get(id) as { body: string } | undefined;
-    return row === undefined ? EMPTY_HEALTH : (JSON.parse(row.body) as StreamHealth);
+    return row === undefined ? EMPTY_HEALTH : { ...EMPTY_HEALTH, ...(JSON.parse(row.body) as Partial<StreamHealth>) };
   }
 
   /** Saves a stream's health; ignored when the stream was deleted meanwhile. */

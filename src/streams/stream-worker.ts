@@ -1,10 +1,11 @@
 // One stream's side of delivery: its frames, the batches they become, retries and health. The loop
 // that feeds every stream once a second is delivery.ts.
 import type { Collection } from '../registry/collection.js';
-import type { DeliveryOptions } from './delivery.js';
+import { DEFAULT_MAX_BODY_BYTES, type DeliveryOptions } from './delivery.js';
 import { targetOf } from './destinations.js';
 import type { DestinationEncoder, EncodedRequest, Frame } from './encoder.js';
-import type { MetricStream, StreamHealth, Temporality } from './resource.js';
+import { RESPONSE_TOO_LARGE } from './http-transport.js';
+import type { DropReason, MetricStream, StreamHealth, Temporality } from './resource.js';
 import { backoffMs, isRetryable, retryAfterMs } from './retry-policy.js';
 import { splitFrame, StreamView } from './stream-view.js';
 import type { TransportResponse } from './transport.js';
@@ -67,10 +68,22 @@ export class StreamWorker {
   }
 
   /** Stops for good: a send in flight finishes but changes nothing; unsent points count as dropped. */
-  abandon(): void {
+  abandon(reason: DropReason = 'reconfigured'): void {
     this.isAbandoned = true;
-    const unsent = this.frames.reduce((n, f) => n + pointsOf(f), 0) + this.batches.reduce((n, b) => n + batchPoints(b), 0);
-    if (unsent > 0) this.update({ points_dropped: this.health.points_dropped + unsent });
+    const unsent = this.heldPoints();
+    if (unsent > 0) this.update(this.dropped(unsent, reason));
+  }
+
+  /** Points held and not yet delivered. */
+  heldPoints(): number {
+    return this.frames.reduce((n, f) => n + pointsOf(f), 0) + this.batches.reduce((n, b) => n + batchPoints(b), 0);
+  }
+
+  /** Sends whatever is held now, ignoring the flush interval and backoff (shutdown's final flush). */
+  async flushNow(): Promise<void> {
+    this.nextFlushMs = 0;
+    this.retryAtMs = 0;
+    await this.flushIfDue();
   }
 
   addFrame(collection: Collection): void {
@@ -82,8 +95,20 @@ export class StreamWorker {
       return;
     }
     const frame = { current, previous };
-    if (pointsOf(frame) > 0) this.frames.push(frame);
+    if (pointsOf(frame) === 0) return;
+    if (this.attempts > 0 && targetOf(this.stream.destination).temporality === 'cumulative') this.keepLatestOnly();
+    this.frames.push(frame);
     this.enforceBound();
+  }
+
+  /**
+   * While a cumulative destination fails, every new frame supersedes what is held (each point carries
+   * the whole count since its start), so nothing queues: batches not in flight and older frames go,
+   * without counting as dropped.
+   */
+  private keepLatestOnly(): void {
+    this.frames.length = 0;
+    this.batches.splice(this.isSending ? 1 : 0);
   }
 
   async flushIfDue(): Promise<void> {
@@ -104,7 +129,7 @@ export class StreamWorker {
   private async sendBatches(): Promise<void> {
     const encoder = this.options.encoders[this.stream.destination.type];
     if (encoder === undefined) {
-      this.fail(`no encoder for ${this.stream.destination.type} destinations in this build`, null, this.dropBatches());
+      this.fail(`no encoder for ${this.stream.destination.type} destinations in this build`, null, this.dropBatches(), 'encode_error');
       return;
     }
     const target = targetOf(this.stream.destination);
@@ -116,14 +141,22 @@ export class StreamWorker {
         this.batches.shift();
         continue;
       }
+      if (request.body.length > this.maxBodyBytes) {
+        this.refuseOversized(batch, request, new URL(target.url).host);
+        continue;
+      }
+      if (this.attempts > 0) this.update({ retries: this.health.retries + 1 });
       const outcome = await this.send(target.url, { ...request.headers, ...target.headers }, request.body);
       if (this.isAbandoned) return;
       if (outcome.kind === 'sent') {
         batch.sent += 1;
         this.attempts = 0;
-        const note = encoder.inspect?.(outcome.response.status, outcome.response.body ?? '');
-        if (note !== undefined) this.log(note);
-        this.update({ last_success_at: this.iso(), points_sent: this.health.points_sent + request.points });
+        const status = outcome.response.status;
+        const note = encoder.inspect?.(status, outcome.response.body ?? '');
+        const rejected = typeof note === 'object' ? Math.min(note.rejectedPoints, request.points) : 0;
+        this.update({ last_success_at: this.iso(), last_status_code: status, points_sent: this.health.points_sent + request.points - rejected });
+        if (typeof note === 'string') this.log(note);
+        else if (note !== undefined) this.fail(`${rejected} points rejected by ${new URL(target.url).host} (partial_success: ${note.message}); not retried`, status, rejected, 'partial_success');
         continue;
       }
       if (!this.handleFailure(batch, outcome)) return;
@@ -137,7 +170,7 @@ export class StreamWorker {
       return true;
     } catch (error) {
       this.batches.shift();
-      this.fail(`cannot encode for ${this.stream.destination.type}: ${error instanceof Error ? error.message : String(error)}; points dropped`, null, batchPoints(batch));
+      this.fail(`cannot encode for ${this.stream.destination.type}: ${error instanceof Error ? error.message : String(error)}; points dropped`, null, batchPoints(batch), 'encode_error');
       return false;
     }
   }
@@ -155,12 +188,18 @@ export class StreamWorker {
   /** Records a failed request and decides what follows; true when sending may go on at once (after a split). */
   private handleFailure(batch: Batch, outcome: Exclude<SendOutcome, { kind: 'sent' }>): boolean {
     const host = new URL(targetOf(this.stream.destination).url).host;
+    if (outcome.kind === 'unreachable' && outcome.reason === RESPONSE_TOO_LARGE) {
+      this.batches.shift();
+      this.fail(`answer from ${host} too long to read; points dropped, not retried`, null, batchPoints(batch), 'response_too_large');
+      return false;
+    }
     if (outcome.kind === 'unreachable') {
       this.retryLater(undefined);
       this.fail(`cannot reach ${host} (${outcome.reason}); retrying`, null, 0);
       return false;
     }
     const { status, headers } = outcome.response;
+    this.update({ last_status_code: status });
     if (isRetryable(status)) {
       this.retryLater(retryAfterMs(headers, this.options.clock.now()));
       this.fail(`HTTP ${status} from ${host}; retrying`, status, 0);
@@ -170,9 +209,24 @@ export class StreamWorker {
     } else {
       this.batches.shift();
       const redirect = status >= 300 && status < 400 ? ' (redirects are not followed)' : '';
-      this.fail(`HTTP ${status} from ${host}${redirect}; points dropped`, status, batchPoints(batch));
+      const tooLarge = status === 413 ? ' (a single point over the limit)' : '';
+      this.fail(`HTTP ${status} from ${host}${redirect}${tooLarge}; points dropped, not retried`, status, batchPoints(batch), status === 413 ? 'too_large' : 'rejected');
+      // One point over the limit says nothing about the rest of the batch's halves: they go on now.
+      return status === 413;
     }
     return false;
+  }
+
+  private get maxBodyBytes(): number {
+    const type = this.stream.destination.type;
+    return (this.options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES)[type] ?? Number.POSITIVE_INFINITY;
+  }
+
+  /** A body over the destination's limit is never sent: the batch splits, or the request's points are dropped. */
+  private refuseOversized(batch: Batch, request: EncodedRequest, host: string): void {
+    if (batch.sent === 0 && this.split(batch)) return;
+    batch.sent += 1;
+    this.fail(`a body of ${request.body.length} bytes is over ${host}'s ${this.maxBodyBytes}-byte limit and cannot be split; ${request.points} points dropped before sending`, null, request.points, 'too_large');
   }
 
   /** Replaces the head batch by its halves: by frames, or by series for a single frame. */
@@ -188,7 +242,7 @@ export class StreamWorker {
 
   private retryLater(askedMs: number | undefined): void {
     this.attempts += 1;
-    this.retryAtMs = this.options.clock.now() + (askedMs ?? backoffMs(this.attempts));
+    this.retryAtMs = this.options.clock.now() + (askedMs ?? backoffMs(this.attempts, this.options.random));
     this.nextFlushMs = Math.min(this.nextFlushMs, this.retryAtMs);
   }
 
@@ -207,7 +261,7 @@ export class StreamWorker {
       dropped += points;
     }
     if (dropped > 0) {
-      this.update({ points_dropped: this.health.points_dropped + dropped });
+      this.update(this.dropped(dropped, 'buffer_full'));
       this.log(`buffer full while the destination is failing; ${dropped} oldest points dropped`);
     }
   }
@@ -233,11 +287,16 @@ export class StreamWorker {
     return points;
   }
 
-  private fail(reason: string, status: number | null, dropped: number): void {
-    this.update({
-      last_error_at: this.iso(), last_error: reason, last_error_status_code: status, points_dropped: this.health.points_dropped + dropped,
-    });
+  private fail(reason: string, status: number | null, dropped: number, dropReason: DropReason = 'rejected'): void {
+    this.update({ last_error_at: this.iso(), last_error: reason, last_error_status_code: status, ...this.dropped(dropped, dropReason) });
     this.log(reason);
+  }
+
+  /** The health counters after dropping `points` for `reason`. */
+  private dropped(points: number, reason: DropReason): Partial<StreamHealth> {
+    if (points === 0) return {};
+    const byReason = this.health.points_dropped_by_reason;
+    return { points_dropped: this.health.points_dropped + points, points_dropped_by_reason: { ...byReason, [reason]: (byReason[reason] ?? 0) + points } };
   }
 
   private update(change: Partial<StreamHealth>): void {

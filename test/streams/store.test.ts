@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, statSync, writeFileSync, readFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
+import { EMPTY_HEALTH } from '../../src/streams/resource.js';
 import { StreamStore } from '../../src/streams/store.js';
 import { StreamStoreError } from '../../src/streams/errors.js';
 import { newStreamId, STREAM_ID_PATTERN, type MetricStream } from '../../src/streams/resource.js';
@@ -32,7 +33,7 @@ describe('StreamStore', () => {
     const first = StreamStore.open(file);
     const a = stream('a');
     expect(first.insert(a)).toBe(true);
-    first.saveHealth(a.id, { last_success_at: 'x', last_error_at: null, last_error: null, last_error_status_code: null, points_sent: 7, points_dropped: 0 });
+    first.saveHealth(a.id, { ...EMPTY_HEALTH, last_success_at: 'x', points_sent: 7 });
     first.close();
     expect(statSync(file).mode & 0o777).toBe(0o600);
     const second = openFor(file);
