@@ -12,7 +12,16 @@ function requests(): ApiRequest[] {
     for (const failureCode of [undefined, 'RATE_LIMIT'] as const) {
       for (const clientId of ['web-app', 'mobile-app', 'batch-job']) {
         for (const countryCode of ['US', 'DE', 'FR', 'JP']) {
-          all.push({ api: 'AUTHENTICATION', operationName, operationResult: failureCode === undefined ? 'SUCCESS' : 'FAILURE', failureCode, tenant: 'acme', clientId, countryCode, grantType: 'client_credentials' });
+          all.push({
+            api: 'AUTHENTICATION',
+            operationName,
+            operationResult: failureCode === undefined ? 'SUCCESS' : 'FAILURE',
+            failureCode,
+            tenant: 'acme',
+            clientId,
+            countryCode,
+            grantType: 'client_credentials',
+          });
         }
       }
     }

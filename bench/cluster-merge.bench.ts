@@ -19,7 +19,10 @@ const ourPayloads = ourStates.map((s) => JSON.stringify(s));
 const theirPayloads = theirJson.map((m) => JSON.stringify(m));
 
 async function ourScrape(states: readonly unknown[]): Promise<string> {
-  const merged = await mergeStates(states.map((state, i) => ({ source: `worker-${i + 1}`, state })), { defaultLabels: RESOURCE });
+  const merged = await mergeStates(
+    states.map((state, i) => ({ source: `worker-${i + 1}`, state })),
+    { defaultLabels: RESOURCE },
+  );
   return renderPrometheusText(await merged.registry.collect(), {});
 }
 
@@ -53,12 +56,29 @@ const theirsIpcMs = await medianMs(() => theirScrape(theirPayloads.map((p) => JS
 const lines = (await ourScrape(ourStates)).split('\n').length;
 const shape = `${WORKERS} workers x ${2 * SERIES_PER_KIND} series`;
 const times = (t: { wall: number; cpu: number }) => `${t.wall.toFixed(0)} ms (CPU ${t.cpu.toFixed(0)} ms)`;
-report(`cluster merge + collect + render, ${shape}`, `${times(oursMs)}, ${lines} lines, vs prom-client aggregate() ${times(theirsMs)}; ratio of CPU times`, theirsMs.cpu / oursMs.cpu, 1);
-report(`cluster merge incl. JSON parse of the IPC payloads, ${shape}`, `${times(oursIpcMs)} vs prom-client ${times(theirsIpcMs)}; ratio of CPU times`, theirsIpcMs.cpu / oursIpcMs.cpu, 1);
+report(
+  `cluster merge + collect + render, ${shape}`,
+  `${times(oursMs)}, ${lines} lines, vs prom-client aggregate() ${times(theirsMs)}; ratio of CPU times`,
+  theirsMs.cpu / oursMs.cpu,
+  1,
+);
+report(
+  `cluster merge incl. JSON parse of the IPC payloads, ${shape}`,
+  `${times(oursIpcMs)} vs prom-client ${times(theirsIpcMs)}; ratio of CPU times`,
+  theirsIpcMs.cpu / oursIpcMs.cpu,
+  1,
+);
 const worker0 = workers[0]!;
 const ourWorkerMs = await medianMs(async () => JSON.stringify(await worker0.ours.state()));
 const theirWorkerMs = await medianMs(async () => JSON.stringify(await worker0.theirs.getMetricsAsJSON()));
-report(`cluster worker's answer (state or values, as JSON), ${2 * SERIES_PER_KIND} series`, `${times(ourWorkerMs)} vs prom-client getMetricsAsJSON() ${times(theirWorkerMs)}; ratio of CPU times`, theirWorkerMs.cpu / ourWorkerMs.cpu, 1);
+report(
+  `cluster worker's answer (state or values, as JSON), ${2 * SERIES_PER_KIND} series`,
+  `${times(ourWorkerMs)} vs prom-client getMetricsAsJSON() ${times(theirWorkerMs)}; ratio of CPU times`,
+  theirWorkerMs.cpu / ourWorkerMs.cpu,
+  1,
+);
 const kib = (payloads: readonly string[]) => payloads.reduce((a, p) => a + p.length, 0) / payloads.length / 1024;
-console.log(`cluster IPC payload per worker, ${2 * SERIES_PER_KIND} series: ours ${kib(ourPayloads).toFixed(0)} KiB (registry state) vs prom-client ${kib(theirPayloads).toFixed(0)} KiB (getMetricsAsJSON)`);
+console.log(
+  `cluster IPC payload per worker, ${2 * SERIES_PER_KIND} series: ours ${kib(ourPayloads).toFixed(0)} KiB (registry state) vs prom-client ${kib(theirPayloads).toFixed(0)} KiB (getMetricsAsJSON)`,
+);
 console.log(`cluster merge, ${shape}: longest event-loop stall during our scrapes ${(delay.max / 1e6).toFixed(1)} ms`);

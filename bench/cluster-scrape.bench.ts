@@ -44,7 +44,12 @@ const ours = await medianMs(async () => {
 });
 const theirs = await medianMs(() => aggregator.clusterMetrics());
 const shape = `${WORKERS} workers x ${2 * SERIES_PER_KIND} series`;
-report(`cluster scrape over IPC, ${shape}`, `${ours.ms.toFixed(0)} ms (${timeouts} workers late in ${ROUNDS} scrapes) vs prom-client clusterMetrics() ${theirs.ms.toFixed(0)} ms (${theirs.failures} of ${ROUNDS} scrapes failed)`, theirs.ms / ours.ms, 1);
+report(
+  `cluster scrape over IPC, ${shape}`,
+  `${ours.ms.toFixed(0)} ms (${timeouts} workers late in ${ROUNDS} scrapes) vs prom-client clusterMetrics() ${theirs.ms.toFixed(0)} ms (${theirs.failures} of ${ROUNDS} scrapes failed)`,
+  theirs.ms / ours.ms,
+  1,
+);
 primary.close();
 for (const worker of workers) worker.process.kill('SIGKILL');
 process.exit(0);

@@ -20,7 +20,15 @@ export function workerRegistries(index: number): { ours: Registry; theirs: clien
   theirs.setDefaultLabels(RESOURCE);
   const timer = ours.timer({ name: 'am_bench_timer', help: 'Timer', labelNames: LABELS });
   const summary = ours.summary({ name: 'am_bench_summary', help: 'Summary', labelNames: LABELS });
-  const theirTimer = new client.Summary({ name: 'am_bench_timer_seconds', help: 'Timer', labelNames: LABELS, percentiles: [0.5, 0.75, 0.95, 0.98, 0.99, 0.999], maxAgeSeconds: 300, ageBuckets: 5, registers: [theirs] });
+  const theirTimer = new client.Summary({
+    name: 'am_bench_timer_seconds',
+    help: 'Timer',
+    labelNames: LABELS,
+    percentiles: [0.5, 0.75, 0.95, 0.98, 0.99, 0.999],
+    maxAgeSeconds: 300,
+    ageBuckets: 5,
+    registers: [theirs],
+  });
   const theirSummary = new client.Summary({ name: 'am_bench_summary', help: 'Summary', labelNames: LABELS, percentiles: [], registers: [theirs] });
   for (let i = 0; i < SERIES_PER_KIND; i += 1) {
     const labels = labelsOf(i);
@@ -33,4 +41,3 @@ export function workerRegistries(index: number): { ours: Registry; theirs: clien
   }
   return { ours, theirs };
 }
-

@@ -20,4 +20,11 @@ for (let r = 0; r < ROUNDS; r += 1) {
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const [o, t] = [median(oursMs), median(theirsMs)];
-report('collect(), 10,000 series', `${o.toFixed(1)} ms vs OTel MetricReader.collect() ${t.toFixed(1)} ms (medians of ${ROUNDS} alternating rounds)`, o / t, 2, 'x the cost', true);
+report(
+  'collect(), 10,000 series',
+  `${o.toFixed(1)} ms vs OTel MetricReader.collect() ${t.toFixed(1)} ms (medians of ${ROUNDS} alternating rounds)`,
+  o / t,
+  2,
+  'x the cost',
+  true,
+);

@@ -22,5 +22,7 @@ function summarize(): void {
   const sorted = [...errors].sort((a, b) => a - b);
   const pct = (p: number) => `${(sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]! * 100).toFixed(2)}%`;
   const within = sorted.filter((e) => e <= MAX_ERROR).length;
-  console.log(`distinct error at ${COUNT} over ${sorted.length} seeds: median ${pct(0.5)}, p90 ${pct(0.9)}, p99 ${pct(0.99)}, max ${pct(1)}; within ${MAX_ERROR * 100}%: ${within} of ${sorted.length}`);
+  console.log(
+    `distinct error at ${COUNT} over ${sorted.length} seeds: median ${pct(0.5)}, p90 ${pct(0.9)}, p99 ${pct(0.99)}, max ${pct(1)}; within ${MAX_ERROR * 100}%: ${within} of ${sorted.length}`,
+  );
 }

@@ -56,7 +56,9 @@ for (const id of ids.slice(0, COUNTED)) {
 const snapshot = fresh.collect();
 const estimate = snapshot.kind === 'distinct' ? snapshot.series[0]!.value : Number.NaN;
 const error = (value: number) => `${((Math.abs(value - COUNTED) / COUNTED) * 100).toFixed(2)}%`;
-console.log(`distinct estimate of ${COUNTED} ids: ours ${estimate} (error ${error(estimate)}), hyperloglog-lite ${reference.count()} (error ${error(reference.count())})`);
+console.log(
+  `distinct estimate of ${COUNTED} ids: ours ${estimate} (error ${error(estimate)}), hyperloglog-lite ${reference.count()} (error ${error(reference.count())})`,
+);
 
 // Heap per series past the exact phase (registers), 3 labels, everything the registry keeps for it.
 const before = heapUsed();

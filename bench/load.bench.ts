@@ -44,7 +44,9 @@ const size = (await am.registry.metrics()).length;
 const latencies: number[] = [];
 for (let i = 0; i < SEQUENTIAL_SCRAPES; i += 1) latencies.push(await scrape());
 latencies.sort((a, b) => a - b);
-console.log(`scrape latency, full catalogue (${(size / 1024).toFixed(0)} KiB, simulator at 100 logins/s): p50 ${percentile(latencies, 0.5).toFixed(1)} ms, p99 ${percentile(latencies, 0.99).toFixed(1)} ms over ${SEQUENTIAL_SCRAPES} scrapes`);
+console.log(
+  `scrape latency, full catalogue (${(size / 1024).toFixed(0)} KiB, simulator at 100 logins/s): p50 ${percentile(latencies, 0.5).toFixed(1)} ms, p99 ${percentile(latencies, 0.99).toFixed(1)} ms over ${SEQUENTIAL_SCRAPES} scrapes`,
+);
 
 // 2. Recording throughput alone, then while CONCURRENT_SCRAPERS clients in another process scrape back to back.
 async function recordFor(seconds: number): Promise<number> {
@@ -81,7 +83,9 @@ for (let i = 0; i < STALLED_CLIENTS; i += 1) {
 await new Promise((resolve) => setTimeout(resolve, 3_000));
 const during = heapUsed();
 for (const socket of stalled) socket.destroy();
-console.log(`memory with ${STALLED_CLIENTS} stalled clients: heap + buffers ${(before / 2 ** 20).toFixed(1)} MiB before, ${(during / 2 ** 20).toFixed(1)} MiB while stalled (+${((during - before) / 2 ** 20).toFixed(1)} MiB, ${((during - before) / STALLED_CLIENTS / 1024).toFixed(0)} KiB per client)`);
+console.log(
+  `memory with ${STALLED_CLIENTS} stalled clients: heap + buffers ${(before / 2 ** 20).toFixed(1)} MiB before, ${(during / 2 ** 20).toFixed(1)} MiB while stalled (+${((during - before) / 2 ** 20).toFixed(1)} MiB, ${((during - before) / STALLED_CLIENTS / 1024).toFixed(0)} KiB per client)`,
+);
 
 simulator.stop();
 agent.destroy();

@@ -20,7 +20,15 @@ promRegistry.setDefaultLabels({ kubernetes_pod_name: 'am-0' });
 for (let m = 0; m < METRICS_PER_TYPE; m += 1) {
   const timer = ours.timer({ name: `am_bench_timer_${m}`, help: 'Timer', labelNames: LABELS });
   const summary = ours.summary({ name: `am_bench_summary_${m}`, help: 'Summary', labelNames: LABELS });
-  const theirTimer = new client.Summary({ name: `am_bench_timer_${m}_seconds`, help: 'Timer', labelNames: LABELS, percentiles: [0.5, 0.75, 0.95, 0.98, 0.99, 0.999], maxAgeSeconds: 300, ageBuckets: 5, registers: [promRegistry] });
+  const theirTimer = new client.Summary({
+    name: `am_bench_timer_${m}_seconds`,
+    help: 'Timer',
+    labelNames: LABELS,
+    percentiles: [0.5, 0.75, 0.95, 0.98, 0.99, 0.999],
+    maxAgeSeconds: 300,
+    ageBuckets: 5,
+    registers: [promRegistry],
+  });
   const theirSummary = new client.Summary({ name: `am_bench_summary_${m}`, help: 'Summary', labelNames: LABELS, percentiles: [], registers: [promRegistry] });
   for (let i = 0; i < SERIES_PER_METRIC; i += 1) {
     const labels = labelsOf(i);

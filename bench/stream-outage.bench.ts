@@ -18,7 +18,10 @@ const TICK_MS = 50;
 const OPERATIONS = ['POST /oauth/token', 'GET /authorize', 'GET /userinfo', 'POST /oauth/revoke'];
 const random = seededRandom(14);
 const order: ApiRequest[] = Array.from({ length: BATCH }, () => ({
-  api: 'AUTHENTICATION', operationName: OPERATIONS[Math.floor(random() * OPERATIONS.length)]!, operationResult: 'SUCCESS', tenant: 'acme',
+  api: 'AUTHENTICATION',
+  operationName: OPERATIONS[Math.floor(random() * OPERATIONS.length)]!,
+  operationResult: 'SUCCESS',
+  tenant: 'acme',
 }));
 
 const closed = createServer();
@@ -29,12 +32,22 @@ await new Promise((resolve) => closed.close(resolve));
 const downRegistry = new Registry();
 const down = apiRequestMetrics(downRegistry);
 const delivery = new Delivery({
-  clock: systemClock, transport: httpTransport({ timeoutMs: 1_000 }), encoders: { datadog: testEncoder() }, collect: () => downRegistry.collect(), flushIntervalMs: 200, logger: () => {},
+  clock: systemClock,
+  transport: httpTransport({ timeoutMs: 1_000 }),
+  encoders: { datadog: testEncoder() },
+  collect: () => downRegistry.collect(),
+  flushIntervalMs: 200,
+  logger: () => {},
 });
 for (let i = 0; i < STREAMS; i += 1) {
   const stream: MetricStream = {
-    id: `s${i}`, name: `s${i}`, status: 'enabled', subscriptions: [{ metric_type: 'metrics_bridge.api_request' }],
-    destination: { type: 'datadog', configuration: { api_key: 'k', site: 'datadoghq.com', endpoint: `http://127.0.0.1:${port}` } }, created_at: '', updated_at: '',
+    id: `s${i}`,
+    name: `s${i}`,
+    status: 'enabled',
+    subscriptions: [{ metric_type: 'metrics_bridge.api_request' }],
+    destination: { type: 'datadog', configuration: { api_key: 'k', site: 'datadoghq.com', endpoint: `http://127.0.0.1:${port}` } },
+    created_at: '',
+    updated_at: '',
   };
   delivery.upsert(stream);
 }
@@ -42,7 +55,7 @@ const ticker = setInterval(() => void delivery.tick(), TICK_MS);
 const quiet = apiRequestMetrics(new Registry());
 /** Before measuring, 3 s of traffic with the loop running: every stream has failed, holds points and backs off. */
 const WARM_OUTAGE_MS = 3_000;
-for (const until = Date.now() + WARM_OUTAGE_MS; Date.now() < until; ) {
+for (const until = Date.now() + WARM_OUTAGE_MS; Date.now() < until;) {
   for (let i = 0; i < BATCH; i += 1) down.record(order[i]!);
   for (let i = 0; i < BATCH; i += 1) quiet.record(order[i]!); // the same history, so only the streams differ
   await new Promise((resolve) => setTimeout(resolve, 5));

@@ -17,7 +17,14 @@ const BOUNDS = Array.from({ length: 81 }, (_, i) => 2 ** ((i - 56) / 4));
 const values = latencies(BATCH, 3);
 
 function newHdr(): hdr.Histogram {
-  return hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 2, bitBucketSize: 32, autoResize: true, useWebAssembly: false });
+  return hdr.build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 3_600_000_000,
+    numberOfSignificantValueDigits: 2,
+    bitBucketSize: 32,
+    autoResize: true,
+    useWebAssembly: false,
+  });
 }
 function newSketch(): DDSketch {
   return new DDSketch({ relativeAccuracy: (SCHEMA_GAMMA - 1) / (SCHEMA_GAMMA + 1) });
@@ -80,7 +87,9 @@ function sketchBuckets(sketch: DDSketch): [number, number][] {
 }
 
 function hdrBuckets(histogram: hdr.Histogram): [number, number][] {
-  const js = histogram as unknown as { recordedValuesIterator: { reset(): void; hasNext(): boolean; next(): { valueIteratedTo: number; countAtValueIteratedTo: number } } };
+  const js = histogram as unknown as {
+    recordedValuesIterator: { reset(): void; hasNext(): boolean; next(): { valueIteratedTo: number; countAtValueIteratedTo: number } };
+  };
   const it = js.recordedValuesIterator;
   it.reset();
   const recorded: [number, number][] = [];
@@ -110,7 +119,9 @@ for (const seed of SEEDS) {
   errors.hdr.push(Math.abs(histogramQuantile(0.99, hdrBuckets(histogram)) / exact - 1));
   if (seed === SEEDS[0]) {
     const store = sketch.store as unknown as { bins: number[] };
-    console.log(`memory per series: hdr ~${histogram.estimatedFootprintInBytes} B (estimatedFootprintInBytes); DDSketch layout ${store.bins.length} bins (~${store.bins.length * 8} B)`);
+    console.log(
+      `memory per series: hdr ~${histogram.estimatedFootprintInBytes} B (estimatedFootprintInBytes); DDSketch layout ${store.bins.length} bins (~${store.bins.length * 8} B)`,
+    );
   }
 }
 const pct = (xs: number[]): string => xs.map((x) => `${(x * 100).toFixed(2)}%`).join(' ');
@@ -126,7 +137,13 @@ const withBuckets = new Registry({ timerBuckets: true, defaultLabels: { kubernet
 const withoutBuckets = new Registry({ defaultLabels: { kubernetes_pod_name: 'am-0' } });
 const promRegistry = new client.Registry();
 promRegistry.setDefaultLabels({ kubernetes_pod_name: 'am-0' });
-const promHistogram = new client.Histogram({ name: 'am_bench_timer_duration_seconds', help: 'Timer', labelNames: ['operation', 'outcome', 'client'], buckets: [...BUCKET_BOUNDS], registers: [promRegistry] });
+const promHistogram = new client.Histogram({
+  name: 'am_bench_timer_duration_seconds',
+  help: 'Timer',
+  labelNames: ['operation', 'outcome', 'client'],
+  buckets: [...BUCKET_BOUNDS],
+  registers: [promRegistry],
+});
 for (const registry of [withBuckets, withoutBuckets]) {
   const timer = registry.timer({ name: 'am_bench_timer', help: 'Timer', labelNames: ['operation', 'outcome', 'client'] });
   for (let i = 0; i < SCRAPE_SERIES; i += 1) for (const v of scrapeValues) timer.observe(scrapeLabels(i), v);
@@ -145,11 +162,15 @@ async function medianMs(render: () => Promise<string>): Promise<number> {
 const offMs = await medianMs(() => withoutBuckets.metrics());
 const onMs = await medianMs(() => withBuckets.metrics());
 const promMs = await medianMs(() => promRegistry.metrics());
-console.log(`metrics(), ${SCRAPE_SERIES} timer series: ${offMs.toFixed(1)} ms without buckets, ${onMs.toFixed(1)} ms with (${(await withBuckets.metrics()).split('\n').length} lines); prom-client Histogram, same bounds: ${promMs.toFixed(1)} ms`);
+console.log(
+  `metrics(), ${SCRAPE_SERIES} timer series: ${offMs.toFixed(1)} ms without buckets, ${onMs.toFixed(1)} ms with (${(await withBuckets.metrics()).split('\n').length} lines); prom-client Histogram, same bounds: ${promMs.toFixed(1)} ms`,
+);
 const collection = await withBuckets.collect();
 const protobufMs = await medianMs(async () => {
   writePrometheusProtobuf(collection);
   return '';
 });
 const textBytes = Buffer.byteLength(await withBuckets.metrics());
-console.log(`same registry as protobuf with native histograms (collection given): ${protobufMs.toFixed(1)} ms, ${writePrometheusProtobuf(collection).length} bytes vs text ${textBytes} bytes`);
+console.log(
+  `same registry as protobuf with native histograms (collection given): ${protobufMs.toFixed(1)} ms, ${writePrometheusProtobuf(collection).length} bytes vs text ${textBytes} bytes`,
+);

@@ -25,7 +25,15 @@ const ours = bytesPerSeries(() => {
 
 const theirs = bytesPerSeries(() => {
   const registry = new client.Registry();
-  const summary = new client.Summary({ name: 'am_bench_seconds', help: 'h', labelNames: ['client'], percentiles: [0.5, 0.75, 0.95, 0.98, 0.99, 0.999], maxAgeSeconds: 300, ageBuckets: 5, registers: [registry] });
+  const summary = new client.Summary({
+    name: 'am_bench_seconds',
+    help: 'h',
+    labelNames: ['client'],
+    percentiles: [0.5, 0.75, 0.95, 0.98, 0.99, 0.999],
+    maxAgeSeconds: 300,
+    ageBuckets: 5,
+    registers: [registry],
+  });
   for (let i = 0; i < SERIES; i += 1) for (const v of values) summary.observe({ client: `c${i}` }, v);
   return registry;
 });

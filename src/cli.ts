@@ -78,8 +78,11 @@ function startStreams(registry: Parameters<typeof createMetricStreams>[0]['regis
   if (settings.streams === undefined) return undefined;
   try {
     return createMetricStreams({
-      registry, storeFile: settings.streams.dbFile, adminToken: settings.streams.adminToken,
-      allowInsecureHttp: settings.streams.allowInsecureHttp, logger: (line) => process.stderr.write(`${line}\n`),
+      registry,
+      storeFile: settings.streams.dbFile,
+      adminToken: settings.streams.adminToken,
+      allowInsecureHttp: settings.streams.allowInsecureHttp,
+      logger: (line) => process.stderr.write(`${line}\n`),
     });
   } catch (error) {
     if (error instanceof StreamStoreError) throw new StartError(`cannot start: ${error.message}`);

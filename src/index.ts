@@ -18,12 +18,43 @@ export { DEFAULT_MAX_LABEL_VALUE_BYTES, DEFAULT_MAX_REGISTRY_SERIES } from './re
 export { MetricsError, InvalidNameError, InvalidLabelError, InvalidValueError, MetricConflictError, InvalidOptionError } from './registry/errors.js';
 export type { Clock } from './registry/clock.js';
 export { TIMER_QUANTILES } from './registry/collection.js';
-export type { Collection, CollectFailure, FamilySnapshot, SeriesBase, CountSum, TimerSeries, QuantileValue, Point, Rates, BucketCount, HistogramSeries, NativeBuckets } from './registry/collection.js';
+export type {
+  Collection,
+  CollectFailure,
+  FamilySnapshot,
+  SeriesBase,
+  CountSum,
+  TimerSeries,
+  QuantileValue,
+  Point,
+  Rates,
+  BucketCount,
+  HistogramSeries,
+  NativeBuckets,
+} from './registry/collection.js';
 export { writePrometheusText, renderPrometheusText, CONTENT_TYPES, type NamingProfile, type WriteOptions } from './exposition/prometheus/prometheus-text.js';
 export { renderExposition, ExpositionTooLargeError, type RenderOptions, type RenderResult, type LeftOutFamily } from './exposition/prometheus/prometheus-text.js';
 export type { ExpositionFormat } from './exposition/prometheus/format.js';
-export { writePrometheusProtobuf, renderPrometheusProtobuf, metricFamilies, PROTOBUF_CONTENT_TYPE, type MetricFamilyMessage } from './exposition/prometheus-protobuf/protobuf-exposition.js';
-export { jsonView, jsonEntry, jsonEntries, jsonEntryId, idSegment, type JsonEntry, type JsonHistogramEntry, type JsonFields, type JsonQueryResult, type JsonIdOf, type JsonViewOptions } from './exposition/am-json/json-view.js';
+export {
+  writePrometheusProtobuf,
+  renderPrometheusProtobuf,
+  metricFamilies,
+  PROTOBUF_CONTENT_TYPE,
+  type MetricFamilyMessage,
+} from './exposition/prometheus-protobuf/protobuf-exposition.js';
+export {
+  jsonView,
+  jsonEntry,
+  jsonEntries,
+  jsonEntryId,
+  idSegment,
+  type JsonEntry,
+  type JsonHistogramEntry,
+  type JsonFields,
+  type JsonQueryResult,
+  type JsonIdOf,
+  type JsonViewOptions,
+} from './exposition/am-json/json-view.js';
 export { parseJsonQuery, type JsonQuery, type QueryParameters, type TotalPagedResultsPolicy } from './exposition/am-json/json-query.js';
 export { parseQueryFilter, JsonQueryError, QueryFilterError, type EntryFilter } from './exposition/am-json/query-filter.js';
 export { renderJson } from './exposition/am-json/java-json.js';
@@ -45,7 +76,19 @@ export type { SessionMetrics, SessionOperationKind } from './metrics/session.js'
 export type { ScriptCacheLabels, ScriptCacheMetrics } from './metrics/script-cache.js';
 export { StateGauge, type NoLabels, type StateGaugeLabels } from './metrics/install.js';
 export {
-  apiRequestMetrics, classifyStatus, AUTH0_API_REQUEST_METRIC, API_REQUEST_FAMILY, API_KINDS, OPERATION_RESULTS, FAILURE_CODES, API_REQUEST_TAGS,
-  type ApiRequest, type ApiRequestMetrics, type ApiKind, type OperationResult, type FailureCode, type ApiRequestTag,
+  apiRequestMetrics,
+  classifyStatus,
+  AUTH0_API_REQUEST_METRIC,
+  API_REQUEST_FAMILY,
+  API_KINDS,
+  OPERATION_RESULTS,
+  FAILURE_CODES,
+  API_REQUEST_TAGS,
+  type ApiRequest,
+  type ApiRequestMetrics,
+  type ApiKind,
+  type OperationResult,
+  type FailureCode,
+  type ApiRequestTag,
 } from './metrics/api-request.js';
 export * from './metrics/catalog.js';

@@ -7,9 +7,7 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import { MetricsHandlers, type MetricsRouterOptions } from './http/handlers.js';
 import type { Collector } from './http/shared-scrape.js';
 import { MonitoringPage, type LivePage } from './http/page/monitoring-page.js';
-import {
-  AIC_PATHS, HEALTH_PATH, JSON_PATH, LEGACY_PATHS, MONITORING_ASSETS_PATH, MONITORING_DATA_PATH, MONITORING_PAGE_PATH,
-} from './http/paths.js';
+import { AIC_PATHS, HEALTH_PATH, JSON_PATH, LEGACY_PATHS, MONITORING_ASSETS_PATH, MONITORING_DATA_PATH, MONITORING_PAGE_PATH } from './http/paths.js';
 import { sendJson, sendPlain } from './http/responses.js';
 import { ManagementApi, METRIC_STREAMS_PATH } from './streams/management-api.js';
 import { StreamApiError } from './streams/errors.js';
@@ -132,9 +130,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const limits = resolveLimits(options.limits);
   const app = createApp(options);
   const server: HttpServer | HttpsServer =
-    options.tls === undefined
-      ? createHttpServer(serverOptions(limits), app)
-      : createHttpsServer({ ...serverOptions(limits), ...(await loadTls(options.tls)) }, app);
+    options.tls === undefined ? createHttpServer(serverOptions(limits), app) : createHttpsServer({ ...serverOptions(limits), ...(await loadTls(options.tls)) }, app);
   applyLimits(server, limits);
   const drain = drainOnClose(server);
   await listen(server, listenPort, options.host);
@@ -290,9 +286,7 @@ function apiRequestOf(req: Request, res: Response, template: string, options: Ap
     tenant: options.tenant(req),
     failureCode: operationResult === 'FAILURE' ? (options.failureCode?.(req, res) ?? failureCode) : undefined,
     countryCode: options.countryCode?.(req),
-    ...(api === 'AUTHENTICATION'
-      ? { clientId: options.clientId?.(req), connectionId: options.connectionId?.(req), grantType: options.grantType?.(req) }
-      : {}),
+    ...(api === 'AUTHENTICATION' ? { clientId: options.clientId?.(req), connectionId: options.connectionId?.(req), grantType: options.grantType?.(req) } : {}),
   };
 }
 
@@ -309,10 +303,17 @@ export function createMetricStreamsRouter(api: ManagementApi): Router {
   const router = express.Router({ caseSensitive: true, strict: true });
   const handle: Handler = (req, res) => {
     const answer = api.handle({
-      method: req.method, id: typeof req.params.id === 'string' ? req.params.id : undefined, query: req.query, body: req.body, authorization: req.get('authorization'),
+      method: req.method,
+      id: typeof req.params.id === 'string' ? req.params.id : undefined,
+      query: req.query,
+      body: req.body,
+      authorization: req.get('authorization'),
     });
     if (answer.body === undefined) {
-      res.status(answer.status).set(answer.headers ?? {}).end();
+      res
+        .status(answer.status)
+        .set(answer.headers ?? {})
+        .end();
       return;
     }
     sendJson(res, answer.status, answer.body, answer.headers ?? {});
@@ -326,9 +327,11 @@ export function createMetricStreamsRouter(api: ManagementApi): Router {
     const type = (error as { type?: unknown }).type;
     if (typeof type !== 'string') return next(error);
     const problem =
-      type === 'entity.too.large' ? new StreamApiError(413, `Payload exceeds ${MAX_STREAMS_BODY}.`, 'payload_too_large')
-      : type.endsWith('unsupported') ? new StreamApiError(415, 'Unsupported content encoding or charset.', 'unsupported_media_type')
-      : new StreamApiError(400, 'Invalid request payload JSON format.', 'invalid_body');
+      type === 'entity.too.large'
+        ? new StreamApiError(413, `Payload exceeds ${MAX_STREAMS_BODY}.`, 'payload_too_large')
+        : type.endsWith('unsupported')
+          ? new StreamApiError(415, 'Unsupported content encoding or charset.', 'unsupported_media_type')
+          : new StreamApiError(400, 'Invalid request payload JSON format.', 'invalid_body');
     sendJson(res, problem.statusCode, problem.body());
   });
   return router;

@@ -17,7 +17,16 @@ export const OUTPUT_DIR = 'grafana-dashboards';
 
 /** The overview and one dashboard per AM family, in that order. */
 export function dashboards(): readonly DashboardSpec[] {
-  return [overviewDashboard(), authenticationDashboard(), authorizationDashboard(), denylistDashboard(), ctsDashboard(), oauth2Dashboard(), sessionDashboard(), scriptCacheDashboard()];
+  return [
+    overviewDashboard(),
+    authenticationDashboard(),
+    authorizationDashboard(),
+    denylistDashboard(),
+    ctsDashboard(),
+    oauth2Dashboard(),
+    sessionDashboard(),
+    scriptCacheDashboard(),
+  ];
 }
 
 /** The path of a dashboard's JSON from the repository root: `grafana-dashboards/<uid>.json`. */

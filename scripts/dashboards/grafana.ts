@@ -59,7 +59,15 @@ function fieldConfig(panel: PanelSpec): Json {
   const range = { min: 0, ...(panel.unit === 'percentunit' ? { max: 1 } : {}) };
   if (panel.type === 'stat') {
     const [warn, crit] = panel.thresholds ?? [];
-    const steps = [{ color: 'green', value: null }, ...(warn === undefined ? [] : [{ color: 'orange', value: warn }, { color: 'red', value: crit ?? null }])];
+    const steps = [
+      { color: 'green', value: null },
+      ...(warn === undefined
+        ? []
+        : [
+            { color: 'orange', value: warn },
+            { color: 'red', value: crit ?? null },
+          ]),
+    ];
     return { defaults: { ...range, color: { mode: 'thresholds' }, thresholds: { mode: 'absolute', steps }, unit: panel.unit }, overrides: [] };
   }
   const custom = { drawStyle: 'line', fillOpacity: 10, lineWidth: 1, showPoints: 'never', spanNulls: false, stacking: { group: 'A', mode: 'none' } };
@@ -68,7 +76,14 @@ function fieldConfig(panel: PanelSpec): Json {
 
 function options(panel: PanelSpec): Json {
   if (panel.type === 'stat') {
-    return { colorMode: 'value', graphMode: 'area', justifyMode: 'auto', orientation: 'auto', reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false }, textMode: 'auto' };
+    return {
+      colorMode: 'value',
+      graphMode: 'area',
+      justifyMode: 'auto',
+      orientation: 'auto',
+      reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false },
+      textMode: 'auto',
+    };
   }
   return { legend: { calcs: [], displayMode: 'list', placement: 'bottom', showLegend: true }, tooltip: { mode: 'multi', sort: 'desc' } };
 }
@@ -92,7 +107,17 @@ function layout(sections: readonly SectionSpec[]): Json[] {
       const h = panel.type === 'stat' ? STAT_HEIGHT : DEFAULT_HEIGHT;
       if (x + w > GRID_COLUMNS) [x, y, rowHeight] = [0, y + rowHeight, 0];
       const gridPos = { h, w, x, y };
-      panels.push({ datasource: DATASOURCE, description: panel.description, fieldConfig: fieldConfig(panel), gridPos, id: panels.length + 1, options: options(panel), targets: targets(panel), title: panel.title, type: panel.type });
+      panels.push({
+        datasource: DATASOURCE,
+        description: panel.description,
+        fieldConfig: fieldConfig(panel),
+        gridPos,
+        id: panels.length + 1,
+        options: options(panel),
+        targets: targets(panel),
+        title: panel.title,
+        type: panel.type,
+      });
       x += w;
       rowHeight = Math.max(rowHeight, h);
     }
@@ -136,15 +161,49 @@ function requirements(sections: readonly SectionSpec[]): Json[] {
 export function renderDashboard(spec: DashboardSpec): Json {
   return {
     __elements: {},
-    __inputs: [{ description: 'Prometheus server that scrapes AM', label: 'Prometheus', name: 'DS_PROMETHEUS', pluginId: 'prometheus', pluginName: 'Prometheus', type: 'datasource' }],
+    __inputs: [
+      {
+        description: 'Prometheus server that scrapes AM',
+        label: 'Prometheus',
+        name: 'DS_PROMETHEUS',
+        pluginId: 'prometheus',
+        pluginName: 'Prometheus',
+        type: 'datasource',
+      },
+    ],
     __requires: requirements(spec.sections),
-    annotations: { list: [{ builtIn: 1, datasource: { type: 'grafana', uid: '-- Grafana --' }, enable: true, hide: true, iconColor: 'rgba(0, 211, 255, 1)', name: 'Annotations & Alerts', type: 'dashboard' }] },
+    annotations: {
+      list: [
+        {
+          builtIn: 1,
+          datasource: { type: 'grafana', uid: '-- Grafana --' },
+          enable: true,
+          hide: true,
+          iconColor: 'rgba(0, 211, 255, 1)',
+          name: 'Annotations & Alerts',
+          type: 'dashboard',
+        },
+      ],
+    },
     description: spec.description,
     editable: true,
     fiscalYearStartMonth: 0,
     graphTooltip: 1,
     id: null,
-    links: [{ asDropdown: true, icon: 'external link', includeVars: true, keepTime: true, tags: [DASHBOARD_TAG], targetBlank: false, title: 'AM dashboards', tooltip: '', type: 'dashboards', url: '' }],
+    links: [
+      {
+        asDropdown: true,
+        icon: 'external link',
+        includeVars: true,
+        keepTime: true,
+        tags: [DASHBOARD_TAG],
+        targetBlank: false,
+        title: 'AM dashboards',
+        tooltip: '',
+        type: 'dashboards',
+        url: '',
+      },
+    ],
     panels: layout(spec.sections),
     refresh: '1m',
     schemaVersion: 39,
@@ -165,7 +224,11 @@ export function stableJson(value: unknown): string {
   const sorted = (v: unknown): unknown => {
     if (Array.isArray(v)) return v.map(sorted);
     if (v === null || typeof v !== 'object') return v;
-    return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sorted((v as Record<string, unknown>)[k])]));
+    return Object.fromEntries(
+      Object.keys(v)
+        .sort()
+        .map((k) => [k, sorted((v as Record<string, unknown>)[k])]),
+    );
   };
   return `${JSON.stringify(sorted(value), null, 2)}\n`;
 }

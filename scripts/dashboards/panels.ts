@@ -3,8 +3,22 @@
 import type { MetricSpec } from '../../src/metrics/catalog.js';
 import type { PanelSpec, Target, Unit, VariableSpec } from './grafana.js';
 import {
-  POD_LABEL, countSample, fleetQuantile, matchersFor, meanDuration, quantile, rateRatio, selector, sumRate, sumRateOrZero, value, valueSample,
-  type CountedSpec, type Scope, type TimerSpec, type ValueSpec,
+  POD_LABEL,
+  countSample,
+  fleetQuantile,
+  matchersFor,
+  meanDuration,
+  quantile,
+  rateRatio,
+  selector,
+  sumRate,
+  sumRateOrZero,
+  value,
+  valueSample,
+  type CountedSpec,
+  type Scope,
+  type TimerSpec,
+  type ValueSpec,
 } from './promql.js';
 
 /** The range of every dashboard rate: Grafana's, at least four scrape intervals. */
@@ -61,7 +75,13 @@ export function ratioPanel(text: Text, metric: CountedSpec, scope: Scope, by: re
 }
 
 /** A timer's p50, p95 and p99, the largest by `by` (the pod at least: quantiles are per instance). */
-export function quantilePanel(text: Text, metric: TimerSpec, scope: Scope, by: readonly string[] = [POD_LABEL], quantiles: readonly string[] = PANEL_QUANTILES): PanelSpec {
+export function quantilePanel(
+  text: Text,
+  metric: TimerSpec,
+  scope: Scope,
+  by: readonly string[] = [POD_LABEL],
+  quantiles: readonly string[] = PANEL_QUANTILES,
+): PanelSpec {
   const targets = quantiles.map((q): Target => ({ expr: quantile(metric, q, scope, by), legend: `${legendOf(by)} p${q.slice(2).padEnd(2, '0')}`.trim() }));
   return { type: 'timeseries', ...text, unit: 's', targets };
 }

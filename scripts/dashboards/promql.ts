@@ -50,9 +50,12 @@ export function aggregate(op: 'sum' | 'max', by: readonly string[], expr: string
 /** Every sample name `metric` writes, in both naming profiles. */
 export function samplesOf(metric: MetricSpec): string[] {
   switch (metric.kind) {
-    case 'summary': return ['_count', '_sum', '_total'].map((suffix) => metric.name + suffix);
-    case 'timer': return ['_seconds', '_seconds_sum', '_seconds_total', '_count'].map((suffix) => metric.name + suffix);
-    default: return [metric.name];
+    case 'summary':
+      return ['_count', '_sum', '_total'].map((suffix) => metric.name + suffix);
+    case 'timer':
+      return ['_seconds', '_seconds_sum', '_seconds_total', '_count'].map((suffix) => metric.name + suffix);
+    default:
+      return [metric.name];
   }
 }
 
@@ -64,7 +67,9 @@ export function samplesOf(metric: MetricSpec): string[] {
  */
 export function ownSeries(metric: MetricSpec, sample: string): string[] {
   return CATALOG.filter((other) => other !== metric && samplesOf(other).includes(sample)).map((other) => {
-    const label = metric.labels.find((l) => l.values !== undefined && other.labels.some((o) => o.name === l.name && o.values !== undefined && o.values.every((v) => !l.values?.includes(v))));
+    const label = metric.labels.find(
+      (l) => l.values !== undefined && other.labels.some((o) => o.name === l.name && o.values !== undefined && o.values.every((v) => !l.values?.includes(v))),
+    );
     const theirs = other.labels.find((o) => o.name === label?.name)?.values;
     if (label?.values === undefined || theirs === undefined) throw new Error(`${sample}: no label tells ${metric.kind} ${metric.name} from ${other.kind} ${other.name}`);
     const mine = oneOf(label.name, label.values);

@@ -46,8 +46,20 @@ export function labelValuesSelector(query: string): string | undefined {
 
 function panelQueries(dashboard: DashboardSpec, options: PromQLOptions): LiveQuery[] {
   const file = dashboardPath(dashboard);
-  const json = renderDashboard(dashboard) as { panels: { title: string; targets?: { expr: string; refId: string }[] }[]; templating: { list: { name: string; definition: string }[] } };
-  const panels = json.panels.flatMap((panel) => (panel.targets ?? []).map((t): LiveQuery => ({ file, kind: 'panel', name: `${panel.title} / ${t.refId}`, expr: t.expr, promql: toPromQL(t.expr, options), requires: [] })));
+  const json = renderDashboard(dashboard) as {
+    panels: { title: string; targets?: { expr: string; refId: string }[] }[];
+    templating: { list: { name: string; definition: string }[] };
+  };
+  const panels = json.panels.flatMap((panel) =>
+    (panel.targets ?? []).map((t): LiveQuery => ({
+      file,
+      kind: 'panel',
+      name: `${panel.title} / ${t.refId}`,
+      expr: t.expr,
+      promql: toPromQL(t.expr, options),
+      requires: [],
+    })),
+  );
   const variables = json.templating.list.map((v): LiveQuery => {
     const selector = labelValuesSelector(v.definition);
     if (selector === undefined) throw new Error(`${file}: variable ${v.name} is not a label_values query`);

@@ -37,7 +37,10 @@ export function isAlert(rule: Rule): rule is AlertingRule {
 function scalar(text: string, indent: string): string {
   if (!text.includes('\n')) return `'${text.replaceAll("'", "''")}'`;
   if (text.split('\n').some((line) => line.trim() === '' || line !== line.trimEnd())) throw new Error(`cannot write ${JSON.stringify(text)} as a literal block`);
-  return `|-\n${text.split('\n').map((line) => `${indent}  ${line}`).join('\n')}`;
+  return `|-\n${text
+    .split('\n')
+    .map((line) => `${indent}  ${line}`)
+    .join('\n')}`;
 }
 
 function ruleLines(rule: Rule): string[] {
@@ -55,7 +58,12 @@ export function renderRuleFile(file: RuleFile): string {
   const lines = [...file.comment.split('\n').map((line) => `# ${line}`.trimEnd()), 'groups:'];
   for (const group of file.groups) {
     lines.push(`  - name: ${group.name}`, '    rules:');
-    for (const rule of group.rules) lines.push(...ruleLines(rule).flatMap((line) => line.split('\n')).map((line) => `      ${line}`));
+    for (const rule of group.rules)
+      lines.push(
+        ...ruleLines(rule)
+          .flatMap((line) => line.split('\n'))
+          .map((line) => `      ${line}`),
+      );
   }
   return `${lines.join('\n')}\n`;
 }

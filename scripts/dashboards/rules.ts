@@ -2,8 +2,19 @@
 // alerts built on them, every name taken from the catalogue. YAML writing is rule-file.ts's job.
 import { METRICS } from '../../src/metrics/catalog.js';
 import {
-  POD_LABEL, aggregate, countSample, eq, meanDuration, multiline, quantile, quantileSample, seriesRatio, sumRate,
-  type CountedSpec, type Scope, type TimerSpec,
+  POD_LABEL,
+  aggregate,
+  countSample,
+  eq,
+  meanDuration,
+  multiline,
+  quantile,
+  quantileSample,
+  seriesRatio,
+  sumRate,
+  type CountedSpec,
+  type Scope,
+  type TimerSpec,
 } from './promql.js';
 import type { AlertingRule, RecordingRule, RuleFile } from './rule-file.js';
 
@@ -50,7 +61,10 @@ function meanRecord(metric: TimerSpec, labels: readonly string[]): RecordingRule
 }
 
 const logins = rateRecord(METRICS.authentication, ['outcome']);
-const jobLogins: RecordingRule = { record: recordName(['job'], countSample(METRICS.authentication), `rate${RULE_WINDOW}`), expr: aggregate('sum', ['job'], logins.record) };
+const jobLogins: RecordingRule = {
+  record: recordName(['job'], countSample(METRICS.authentication), `rate${RULE_WINDOW}`),
+  expr: aggregate('sum', ['job'], logins.record),
+};
 const loginFailureRatio = ratioRecord(logins, ['job'], 'am_authentication_failure', FAILURE);
 const evaluations = rateRecord(METRICS.policyEvaluations, ['policy_set', 'outcome']);
 const evaluationFailureRatio = ratioRecord(evaluations, ['job'], 'am_authorization_policy_set_evaluate_failure', FAILURE);
@@ -64,14 +78,21 @@ const sessionCache = rateRecord(METRICS.sessionCache, ['outcome']);
 export const RECORDING_GROUPS = [
   { name: 'am-authentication.rules', rules: [logins, jobLogins, loginFailureRatio] },
   { name: 'am-authorization.rules', rules: [evaluations, evaluationFailureRatio, meanRecord(METRICS.policyEvaluations, ['policy_set'])] },
-  { name: 'am-denylist.rules', rules: [denylistSearches, denylistCache, ratioRecord(denylistCache, ['job', 'blacklist_type'], 'am_blacklist_cache_hit', [eq('outcome', 'hit')])] },
+  {
+    name: 'am-denylist.rules',
+    rules: [denylistSearches, denylistCache, ratioRecord(denylistCache, ['job', 'blacklist_type'], 'am_blacklist_cache_hit', [eq('outcome', 'hit')])],
+  },
   {
     name: 'am-cts.rules',
     rules: [ctsByOperation, rateRecord(METRICS.ctsTasks, ['token_type', 'outcome']), ctsFailureRatio, meanRecord(METRICS.ctsTasks, ['operation'])],
   },
   {
     name: 'am-oauth2.rules',
-    rules: [rateRecord(METRICS.oauth2Grants, ['grant_type']), rateRecord(METRICS.oauth2TokensIssued, ['token_type']), rateRecord(METRICS.oauth2TokensRevoked, ['token_type'])],
+    rules: [
+      rateRecord(METRICS.oauth2Grants, ['grant_type']),
+      rateRecord(METRICS.oauth2TokensIssued, ['token_type']),
+      rateRecord(METRICS.oauth2TokensRevoked, ['token_type']),
+    ],
   },
   {
     name: 'am-session.rules',
@@ -94,7 +115,13 @@ interface RatioWording {
 }
 
 /** One alert at each severity: the same name, the critical one with its own threshold and delay. */
-function ratioAlerts(name: string, expr: (threshold: number) => string, thresholds: { warning: number; critical: number }, wording: RatioWording, forDurations: readonly [string, string]): AlertingRule[] {
+function ratioAlerts(
+  name: string,
+  expr: (threshold: number) => string,
+  thresholds: { warning: number; critical: number },
+  wording: RatioWording,
+  forDurations: readonly [string, string],
+): AlertingRule[] {
   return (['warning', 'critical'] as const).map((severity, i) => ({
     alert: name,
     expr: multiline(expr(thresholds[severity])),
@@ -117,24 +144,45 @@ export const ALERTS: readonly AlertingRule[] = [
     expr: `up{${AM_JOB_MATCHER}} == 0`,
     for: '5m',
     labels: { severity: 'critical' },
-    annotations: { summary: 'AM target {{ $labels.instance }} is down', description: 'Prometheus has not scraped {{ $labels.job }} target {{ $labels.instance }} for 5 minutes: its metrics, and every AM alert about it, are blind.' },
+    annotations: {
+      summary: 'AM target {{ $labels.instance }} is down',
+      description: 'Prometheus has not scraped {{ $labels.job }} target {{ $labels.instance }} for 5 minutes: its metrics, and every AM alert about it, are blind.',
+    },
   },
   {
     alert: 'AMTargetsAbsent',
     expr: `absent(up{${AM_JOB_MATCHER}} == 1)`,
     for: '10m',
     labels: { severity: 'critical' },
-    annotations: { summary: 'No AM target is up', description: `No target of a job matching ${AM_JOB_MATCHER} has been scraped successfully for 10 minutes: AM is down everywhere, or Prometheus no longer discovers it.` },
+    annotations: {
+      summary: 'No AM target is up',
+      description: `No target of a job matching ${AM_JOB_MATCHER} has been scraped successfully for 10 minutes: AM is down everywhere, or Prometheus no longer discovers it.`,
+    },
   },
   {
     alert: 'AMMetricsAbsent',
     expr: `absent(${countSample(METRICS.authentication)})`,
     for: '15m',
     labels: { severity: 'warning' },
-    annotations: { summary: 'No AM authentication metrics', description: `Prometheus has no ${countSample(METRICS.authentication)} series for 15 minutes: AM is not scraped, the scrape reads the wrong endpoint, or nobody has logged in since every pod started.` },
+    annotations: {
+      summary: 'No AM authentication metrics',
+      description: `Prometheus has no ${countSample(METRICS.authentication)} series for 15 minutes: AM is not scraped, the scrape reads the wrong endpoint, or nobody has logged in since every pod started.`,
+    },
   },
-  ...ratioAlerts('AMAuthenticationFailureRatioHigh', (t) => `${loginFailureRatio.record} > ${t} and on (job) ${jobLogins.record} > ${THRESHOLDS.minLoginRate}`, THRESHOLDS.loginFailureRatio, { subject: 'Authentication failure ratio', counted: 'authentication journeys failed' }, ['15m', '5m']),
-  ...ratioAlerts('AMCtsTaskFailureRatioHigh', (t) => `${ctsFailureRatio.record} > ${t}`, THRESHOLDS.ctsFailureRatio, { subject: 'CTS operation failure ratio', counted: 'CTS operations failed' }, ['10m', '5m']),
+  ...ratioAlerts(
+    'AMAuthenticationFailureRatioHigh',
+    (t) => `${loginFailureRatio.record} > ${t} and on (job) ${jobLogins.record} > ${THRESHOLDS.minLoginRate}`,
+    THRESHOLDS.loginFailureRatio,
+    { subject: 'Authentication failure ratio', counted: 'authentication journeys failed' },
+    ['15m', '5m'],
+  ),
+  ...ratioAlerts(
+    'AMCtsTaskFailureRatioHigh',
+    (t) => `${ctsFailureRatio.record} > ${t}`,
+    THRESHOLDS.ctsFailureRatio,
+    { subject: 'CTS operation failure ratio', counted: 'CTS operations failed' },
+    ['10m', '5m'],
+  ),
   ...(['warning', 'critical'] as const).map((severity): AlertingRule => ({
     alert: 'AMCtsTaskLatencyHigh',
     expr: multiline(ctsP99(THRESHOLDS.ctsP99Seconds[severity])),
@@ -145,7 +193,13 @@ export const ALERTS: readonly AlertingRule[] = [
       description: `The slowest CTS operation type on {{ $labels.kubernetes_pod_name }} has a p99 latency of {{ $value | humanizeDuration }} (${severity} above ${THRESHOLDS.ctsP99Seconds[severity]}s) while the pod is serving CTS traffic.`,
     },
   })),
-  ...ratioAlerts('AMPolicyEvaluationFailureRatioHigh', (t) => `${evaluationFailureRatio.record} > ${t}`, THRESHOLDS.policyFailureRatio, { subject: 'Policy evaluation failure ratio', counted: 'policy evaluations failed' }, ['10m', '5m']),
+  ...ratioAlerts(
+    'AMPolicyEvaluationFailureRatioHigh',
+    (t) => `${evaluationFailureRatio.record} > ${t}`,
+    THRESHOLDS.policyFailureRatio,
+    { subject: 'Policy evaluation failure ratio', counted: 'policy evaluations failed' },
+    ['10m', '5m'],
+  ),
   {
     alert: 'AMDenylistSearchFailures',
     expr: `${aggregate('sum', ['job', 'blacklist_type'], `${denylistSearches.record}{${FAILURE.join(', ')}}`)} > 0`,
@@ -153,7 +207,8 @@ export const ALERTS: readonly AlertingRule[] = [
     labels: { severity: 'warning' },
     annotations: {
       summary: 'AM denylist searches of the CTS are failing ({{ $labels.blacklist_type }})',
-      description: 'CTS searches for {{ $labels.blacklist_type }} denylist entries have failed at {{ $value | humanize }} per second for 10 minutes: AM cannot confirm whether tokens were revoked.',
+      description:
+        'CTS searches for {{ $labels.blacklist_type }} denylist entries have failed at {{ $value | humanize }} per second for 10 minutes: AM cannot confirm whether tokens were revoked.',
     },
   },
 ];

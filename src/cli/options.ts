@@ -51,10 +51,7 @@ export interface StreamsSettings {
   readonly allowInsecureHttp: boolean;
 }
 
-export type CliCommand =
-  | { readonly kind: 'help' }
-  | { readonly kind: 'version' }
-  | { readonly kind: 'serve'; readonly settings: ServeSettings };
+export type CliCommand = { readonly kind: 'help' } | { readonly kind: 'version' } | { readonly kind: 'serve'; readonly settings: ServeSettings };
 
 /** Where defaults come from that the command line and environment leave open. */
 export interface CliDefaults {
@@ -68,13 +65,21 @@ export interface CliDefaults {
 type Environment = Readonly<Record<string, string | undefined>>;
 
 const FLAGS = {
-  port: { type: 'string' }, host: { type: 'string' }, 'pod-name': { type: 'string' },
-  simulate: { type: 'boolean' }, rate: { type: 'string' }, seed: { type: 'string' },
-  'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' },
+  port: { type: 'string' },
+  host: { type: 'string' },
+  'pod-name': { type: 'string' },
+  simulate: { type: 'boolean' },
+  rate: { type: 'string' },
+  seed: { type: 'string' },
+  'tls-cert': { type: 'string' },
+  'tls-key': { type: 'string' },
   workers: { type: 'string' },
-  'timer-buckets': { type: 'boolean' }, 'no-runtime-metrics': { type: 'boolean' },
-  'streams-db': { type: 'string' }, 'streams-allow-http': { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' },
+  'timer-buckets': { type: 'boolean' },
+  'no-runtime-metrics': { type: 'boolean' },
+  'streams-db': { type: 'string' },
+  'streams-allow-http': { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'v' },
 } as const;
 
 /**
@@ -103,7 +108,8 @@ export function parseCommandLine(args: readonly string[], env: Environment, defa
   const settings: ServeSettings = {
     port: portText === undefined ? DEFAULT_PORT : integerIn(portText, 0, MAX_PORT, values.port !== undefined ? '--port' : 'PORT'),
     host: nonEmpty(values.host, '--host') ?? fromEnv('HOST') ?? DEFAULT_HOST,
-    podName: values['pod-name'] === '' ? null : (nonEmpty(values['pod-name'], '--pod-name') ?? fromEnv('KUBERNETES_POD_NAME') ?? fromEnv('HOSTNAME') ?? defaults.hostname()),
+    podName:
+      values['pod-name'] === '' ? null : (nonEmpty(values['pod-name'], '--pod-name') ?? fromEnv('KUBERNETES_POD_NAME') ?? fromEnv('HOSTNAME') ?? defaults.hostname()),
     auth: authFromEnvironment(env),
     ...(values.simulate === true
       ? { simulator: { rate: rateOf(values.rate), seed: values.seed === undefined ? defaults.randomSeed() : integerIn(values.seed, 0, MAX_SEED, '--seed') } }

@@ -38,13 +38,17 @@ export async function mergeStates(states: readonly SourcedState[], options: Merg
   const registry = new Registry({ defaultLabels: options.defaultLabels, now: options.now, maxSeriesPerMetric: Number.MAX_SAFE_INTEGER });
   const accepted: string[] = [];
   const rejected: { source: string; error: unknown }[] = [];
-  await forEachSliced(states, ({ source, state }) => {
-    try {
-      registry.merge(state as RegistryState, { source });
-      accepted.push(source);
-    } catch (error) {
-      rejected.push({ source, error });
-    }
-  }, () => registry.clock.monotonic());
+  await forEachSliced(
+    states,
+    ({ source, state }) => {
+      try {
+        registry.merge(state as RegistryState, { source });
+        accepted.push(source);
+      } catch (error) {
+        rejected.push({ source, error });
+      }
+    },
+    () => registry.clock.monotonic(),
+  );
   return { registry, accepted, rejected };
 }

@@ -39,10 +39,16 @@ export interface ClusterPrimaryOptions {
   readonly now?: (() => number) | undefined;
 }
 
-const TIMEOUTS_FAMILY = ownFamily('counter', 'am_metrics_cluster_worker_timeouts',
-  "Times a cluster worker did not answer a scrape within the primary's deadline; its last reported state stood in.");
-const ERRORS_FAMILY = ownFamily('counter', 'am_metrics_cluster_worker_errors',
-  'Cluster worker answers that could not be merged (malformed, conflicting, or no state); its last reported state stood in.');
+const TIMEOUTS_FAMILY = ownFamily(
+  'counter',
+  'am_metrics_cluster_worker_timeouts',
+  "Times a cluster worker did not answer a scrape within the primary's deadline; its last reported state stood in.",
+);
+const ERRORS_FAMILY = ownFamily(
+  'counter',
+  'am_metrics_cluster_worker_errors',
+  'Cluster worker answers that could not be merged (malformed, conflicting, or no state); its last reported state stood in.',
+);
 const WORKERS_FAMILY = ownFamily('gauge', 'am_metrics_cluster_workers', 'Cluster workers whose fresh state this scrape merged.');
 
 /**
@@ -186,5 +192,7 @@ function ownFamily(kind: 'counter' | 'gauge', name: string, help: string): Descr
 function checkTimeout(timeoutMs: unknown): number {
   if (timeoutMs === undefined) return DEFAULT_WORKER_TIMEOUT_MS;
   if (typeof timeoutMs === 'number' && Number.isFinite(timeoutMs) && timeoutMs > 0 && timeoutMs <= MAX_TIMEOUT_MS) return timeoutMs;
-  throw new ClusterConfigError(`clusterMetrics.primary(): timeoutMs must be a number of ms above 0 and at most ${MAX_TIMEOUT_MS}, got ${JSON.stringify(timeoutMs) ?? typeof timeoutMs}`);
+  throw new ClusterConfigError(
+    `clusterMetrics.primary(): timeoutMs must be a number of ms above 0 and at most ${MAX_TIMEOUT_MS}, got ${JSON.stringify(timeoutMs) ?? typeof timeoutMs}`,
+  );
 }

@@ -4,10 +4,7 @@ import cluster, { type Worker } from 'node:cluster';
 import { isReady, isStateAnswer, STATE_REQUEST, type StateRequest } from './protocol.js';
 
 /** How one worker's part of a round went. */
-export type Outcome =
-  | { readonly kind: 'answered'; readonly message: object }
-  | { readonly kind: 'timeout' }
-  | { readonly kind: 'gone' };
+export type Outcome = { readonly kind: 'answered'; readonly message: object } | { readonly kind: 'timeout' } | { readonly kind: 'gone' };
 
 interface PendingRequest {
   readonly workerId: number;

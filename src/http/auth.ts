@@ -83,7 +83,8 @@ export class Authenticator {
   constructor(options: AuthOptions = {}) {
     const { basic, bearerToken } = options;
     if (basic !== undefined) {
-      if (typeof basic.username !== 'string' || basic.username === '') throw new ServerConfigError('auth.basic.username', `must be a non-empty string, got ${describeSetting(basic.username)}`);
+      if (typeof basic.username !== 'string' || basic.username === '')
+        throw new ServerConfigError('auth.basic.username', `must be a non-empty string, got ${describeSetting(basic.username)}`);
       if (basic.username.includes(':')) throw new ServerConfigError('auth.basic.username', 'must not contain ":" (RFC 7617)');
       checkSecret('auth.basic.password', basic.password);
       this.basic = { username: digest(basic.username), password: digest(basic.password) };

@@ -74,10 +74,7 @@ export class MetricsHandlers {
   private readonly admitted = new WeakSet<IncomingMessage>();
 
   /** @throws ServerConfigError for unusable auth, throttle or limit settings. */
-  constructor(
-    source: Collector,
-    options: MetricsRouterOptions = {},
-  ) {
+  constructor(source: Collector, options: MetricsRouterOptions = {}) {
     const clock = options.clock ?? systemClock;
     this.logger = options.logger ?? defaultLogger;
     this.jsonIds = options.jsonIds;
@@ -273,8 +270,6 @@ async function withinBudget<T>(work: Promise<T>, budgetMs: number | undefined): 
   } finally {
     clearTimeout(timer);
   }
-
-
 }
 
 /** A request header's value; repeated headers (which Node joins with ", ") count as one value. */

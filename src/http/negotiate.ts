@@ -38,7 +38,10 @@ const CANDIDATES: readonly Candidate[] = [
   { format: 'prometheus', type: 'text', subtype: 'plain', versions: ['0.0.4'] },
   { format: 'openmetrics', type: 'application', subtype: 'openmetrics-text', versions: ['1.0.0', '0.0.1'] },
   {
-    format: 'protobuf', type: 'application', subtype: 'vnd.google.protobuf', versions: [],
+    format: 'protobuf',
+    type: 'application',
+    subtype: 'vnd.google.protobuf',
+    versions: [],
     protobuf: { proto: 'io.prometheus.client.metricfamily', encoding: 'delimited' },
   },
 ];
@@ -76,10 +79,7 @@ export function chooseTextFormat(accept: string | undefined): ExpositionFormat {
   return chooseFormat(accept, { isTextOnly: true }) === 'openmetrics' ? 'openmetrics' : 'prometheus';
 }
 
-function isPreferred(
-  a: { q: number; specificity: number; position: number },
-  b: { q: number; specificity: number; position: number },
-): boolean {
+function isPreferred(a: { q: number; specificity: number; position: number }, b: { q: number; specificity: number; position: number }): boolean {
   if (a.q !== b.q) return a.q > b.q;
   if (a.specificity !== b.specificity) return a.specificity > b.specificity;
   return a.position < b.position;
@@ -118,7 +118,15 @@ function parseAccept(accept: string): MediaRange[] {
     const parsed = parseParams(params);
     if (parsed.q === undefined) return;
     const { values } = parsed;
-    ranges.push({ type, subtype, version: values.get('version'), proto: values.get('proto')?.toLowerCase(), encoding: values.get('encoding')?.toLowerCase(), q: parsed.q, position });
+    ranges.push({
+      type,
+      subtype,
+      version: values.get('version'),
+      proto: values.get('proto')?.toLowerCase(),
+      encoding: values.get('encoding')?.toLowerCase(),
+      q: parsed.q,
+      position,
+    });
   });
   return ranges;
 }
@@ -131,7 +139,10 @@ function parseParams(params: readonly string[]): { values: Map<string, string>; 
     const eq = param.indexOf('=');
     if (eq < 0) continue;
     const name = param.slice(0, eq).trim().toLowerCase();
-    const value = param.slice(eq + 1).trim().replace(/^"(.*)"$/, '$1');
+    const value = param
+      .slice(eq + 1)
+      .trim()
+      .replace(/^"(.*)"$/, '$1');
     if (name === 'q') q = /^(0(\.\d{0,3})?|1(\.0{0,3})?)$/.test(value) ? Number(value) : undefined;
     else values.set(name, value);
   }

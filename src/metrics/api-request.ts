@@ -27,7 +27,15 @@ export type FailureCode = (typeof FAILURE_CODES)[number];
  * as no label and the stream views drop before encoding.
  */
 export const API_REQUEST_TAGS = [
-  'api', 'operation_name', 'operation_result', 'tenant', 'failure_code', 'country_code', 'client_id', 'connection_id', 'grant_type',
+  'api',
+  'operation_name',
+  'operation_result',
+  'tenant',
+  'failure_code',
+  'country_code',
+  'client_id',
+  'connection_id',
+  'grant_type',
 ] as const;
 export type ApiRequestTag = (typeof API_REQUEST_TAGS)[number];
 
@@ -113,8 +121,15 @@ export function apiRequestLabels(request: ApiRequest): Record<ApiRequestTag, str
   const tenant = optional('tenant', request.tenant);
   if (tenant === '') throw new InvalidLabelError(AUTH0_API_REQUEST_METRIC, 'tenant', request.tenant, 'is required');
   return {
-    api, operation_name: operationName, operation_result: operationResult, tenant, failure_code: failureCode ?? '', country_code: countryCode,
-    client_id: optional('client_id', clientId), connection_id: optional('connection_id', connectionId), grant_type: optional('grant_type', grantType),
+    api,
+    operation_name: operationName,
+    operation_result: operationResult,
+    tenant,
+    failure_code: failureCode ?? '',
+    country_code: countryCode,
+    client_id: optional('client_id', clientId),
+    connection_id: optional('connection_id', connectionId),
+    grant_type: optional('grant_type', grantType),
   };
 }
 

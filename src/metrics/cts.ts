@@ -50,8 +50,7 @@ export function ctsMetrics(catalog: InstalledCatalog): CtsMetrics {
   const reaperSearches = catalog.timer(METRICS.ctsReaperSearches);
   const reaperDeletions = catalog.summary(METRICS.ctsReaperDeletions);
   const queueWait = catalog.timer(METRICS.ctsTaskQueueWait);
-  const task = ({ operation, tokenType }: CtsTask, seconds: number, outcome: Outcome): void =>
-    tasks.observe({ operation, outcome, token_type: tokenType }, seconds);
+  const task = ({ operation, tokenType }: CtsTask, seconds: number, outcome: Outcome): void => tasks.observe({ operation, outcome, token_type: tokenType }, seconds);
   const pending = (operation: CtsOperation): GaugeChild => pendingGauge.labels({ operation });
   return {
     task,
@@ -69,8 +68,7 @@ export function ctsMetrics(catalog: InstalledCatalog): CtsMetrics {
     connectionState,
     connectionsIn: (state) => connectionState.labels({ status: state }),
     reaperSearch: (seconds, outcome) => reaperSearches.observe({ outcome }, seconds),
-    reaperDeletion: ({ reaperType, tokenType }, outcome) =>
-      reaperDeletions.record({ outcome, reaper_type: reaperType, token_type: tokenType }),
+    reaperDeletion: ({ reaperType, tokenType }, outcome) => reaperDeletions.record({ outcome, reaper_type: reaperType, token_type: tokenType }),
     reaperCacheSize: catalog.gauge(METRICS.ctsReaperCacheSize),
     taskQueueWait: (seconds) => queueWait.observe({}, seconds),
     taskQueueSize: catalog.gauge(METRICS.ctsTaskQueueSize),

@@ -27,8 +27,7 @@ export function denylistMetrics(catalog: InstalledCatalog): DenylistMetrics {
   const bloom = catalog.summary(METRICS.denylistBloomFilterChecks);
   const cache = catalog.summary(METRICS.denylistCache);
   const checks = catalog.summary(METRICS.denylistChecks);
-  const ctsSearch = (type: DenylistType, seconds: number, outcome: Outcome): void =>
-    searches.observe({ blacklist_type: type, outcome }, seconds);
+  const ctsSearch = (type: DenylistType, seconds: number, outcome: Outcome): void => searches.observe({ blacklist_type: type, outcome }, seconds);
   return {
     ctsSearch,
     timeCtsSearch: (type, search) => timeOutcome(catalog.registry.clock, search, (s, o) => ctsSearch(type, s, o)),

@@ -30,7 +30,10 @@ class LabelGuard {
 
 /** A catalogue summary that refuses undocumented label values. */
 export class GuardedSummary {
-  constructor(private readonly summary: Summary, private readonly guard: LabelGuard) {}
+  constructor(
+    private readonly summary: Summary,
+    private readonly guard: LabelGuard,
+  ) {}
 
   record(labels: Labels, amount = 1): void {
     this.guard.check(labels);
@@ -40,7 +43,10 @@ export class GuardedSummary {
 
 /** A catalogue timer that refuses undocumented label values. */
 export class GuardedTimer {
-  constructor(private readonly timer: Timer, private readonly guard: LabelGuard) {}
+  constructor(
+    private readonly timer: Timer,
+    private readonly guard: LabelGuard,
+  ) {}
 
   observe(labels: Labels, seconds: number): void {
     this.guard.check(labels);
@@ -50,7 +56,10 @@ export class GuardedTimer {
 
 /** A catalogue distinct counter that refuses undocumented label values. */
 export class GuardedDistinct {
-  constructor(private readonly counter: DistinctCounter, private readonly guard: LabelGuard) {}
+  constructor(
+    private readonly counter: DistinctCounter,
+    private readonly guard: LabelGuard,
+  ) {}
 
   add(labels: Labels, value: string): void {
     this.guard.check(labels);
@@ -65,9 +74,11 @@ export type NoLabels = Readonly<Record<string, never>>;
  * The label values a catalogue metric takes: each closed label one of AM's values, open ones any
  * string; NoLabels for a metric without labels.
  */
-export type SpecLabels<S extends MetricSpec> = S['labels'] extends readonly [] ? NoLabels : {
-  readonly [K in S['labels'][number] as K['name']]: K extends { readonly values: readonly (infer V)[] } ? V : string;
-};
+export type SpecLabels<S extends MetricSpec> = S['labels'] extends readonly []
+  ? NoLabels
+  : {
+      readonly [K in S['labels'][number] as K['name']]: K extends { readonly values: readonly (infer V)[] } ? V : string;
+    };
 
 /** The label argument of a StateGauge's methods: optional for a gauge without labels, else required. */
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- `{} extends L` asks whether every label of L is optional
@@ -83,7 +94,12 @@ export class StateGauge<L extends Labels = Labels> {
   private readonly readers = new Map<string, { labels: Labels; read: () => number | Promise<number> }>();
   readonly gauge: Gauge;
 
-  constructor(registry: Registry, spec: MetricSpec, constLabels: Labels, private readonly guard: LabelGuard) {
+  constructor(
+    registry: Registry,
+    spec: MetricSpec,
+    constLabels: Labels,
+    private readonly guard: LabelGuard,
+  ) {
     this.gauge = registry.gauge({ ...descriptorOf(spec, constLabels), collect: () => this.readAll() });
   }
 
@@ -112,7 +128,10 @@ export class StateGauge<L extends Labels = Labels> {
 export class InstalledCatalog {
   private readonly bySpec = new Map<MetricSpec, GuardedSummary | GuardedTimer | GuardedDistinct | StateGauge>();
 
-  constructor(readonly registry: Registry, constLabels: Labels) {
+  constructor(
+    readonly registry: Registry,
+    constLabels: Labels,
+  ) {
     for (const spec of CATALOG) this.bySpec.set(spec, guarded(registry, spec, constLabels, new LabelGuard(spec)));
   }
 

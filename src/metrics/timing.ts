@@ -7,11 +7,7 @@ import type { Outcome } from './catalog.js';
  * it took and `success`, or `failure` if it threw or rejected; the result or error passes through
  * unchanged. Works for sync and async operations alike (the result is always a promise).
  */
-export async function timeOutcome<T>(
-  clock: Clock,
-  operation: () => T | Promise<T>,
-  record: (seconds: number, outcome: Outcome) => void,
-): Promise<T> {
+export async function timeOutcome<T>(clock: Clock, operation: () => T | Promise<T>, record: (seconds: number, outcome: Outcome) => void): Promise<T> {
   const startMs = clock.monotonic();
   const elapsed = (): number => Math.max(0, (clock.monotonic() - startMs) / 1_000);
   let result: T;

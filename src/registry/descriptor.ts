@@ -46,16 +46,16 @@ const TIMER_UNIT = '_seconds';
  *   `_seconds` (its samples add the unit), a duplicate label name, a label that repeats a default or
  *   constant label, an empty help text, or help or a constant label value holding a lone surrogate.
  */
-export function createDescriptor(
-  kind: MetricKind,
-  options: MetricOptions<string>,
-  registryLabels: Readonly<Record<string, string>>,
-): Descriptor {
+export function createDescriptor(kind: MetricKind, options: MetricOptions<string>, registryLabels: Readonly<Record<string, string>>): Descriptor {
   const { name, help } = options;
   checkMetricName(name);
   if (kind === 'timer' && name.endsWith(TIMER_UNIT) && name.length > TIMER_UNIT.length) {
     const base = name.slice(0, -TIMER_UNIT.length);
-    throw new InvalidNameError(name, name, `ends in "${TIMER_UNIT}", which a timer's samples add themselves (it would write ${name}${TIMER_UNIT}_sum): name it "${base}"`);
+    throw new InvalidNameError(
+      name,
+      name,
+      `ends in "${TIMER_UNIT}", which a timer's samples add themselves (it would write ${name}${TIMER_UNIT}_sum): name it "${base}"`,
+    );
   }
   if (typeof help !== 'string' || help.trim() === '') {
     throw new InvalidNameError(name, String(help), 'needs a non-empty help text');

@@ -31,10 +31,7 @@ export class InvalidLabelError extends MetricsError {
     reason: string,
     readonly allowed?: readonly string[],
   ) {
-    super(
-      `${metric}: label "${label}" ${reason}` + (allowed === undefined ? '' : ` (allowed: ${allowed.join(', ')})`),
-      metric,
-    );
+    super(`${metric}: label "${label}" ${reason}` + (allowed === undefined ? '' : ` (allowed: ${allowed.join(', ')})`), metric);
   }
 }
 

@@ -323,7 +323,12 @@ export class SeriesTable<T> {
       throw new InvalidLabelError(this.descriptor.name, label, value, 'is not well-formed text: it holds a lone UTF-16 surrogate, which UTF-8 cannot carry');
     }
     if (value === '' && this.nonEmptyLabels.has(label)) {
-      throw new InvalidLabelError(this.descriptor.name, label, value, 'may not be empty: a summary and a timer share this name, and Prometheus reads an empty label as an absent one');
+      throw new InvalidLabelError(
+        this.descriptor.name,
+        label,
+        value,
+        'may not be empty: a summary and a timer share this name, and Prometheus reads an empty label as an absent one',
+      );
     }
   }
 
@@ -403,19 +408,11 @@ export class SeriesTable<T> {
 
   private unknownLabel(values: Record<string, unknown>): InvalidLabelError {
     const unknown = Object.keys(values).find((name) => !this.sortedNames.includes(name)) ?? '';
-    return new InvalidLabelError(
-      this.descriptor.name,
-      unknown,
-      values[unknown],
-      'is not a label of this metric',
-      this.descriptor.labelNames,
-    );
+    return new InvalidLabelError(this.descriptor.name, unknown, values[unknown], 'is not a label of this metric', this.descriptor.labelNames);
   }
 
   private newEntry(isOverflow: boolean): SeriesEntry<T> {
-    const own = Object.fromEntries(
-      this.sortedNames.map((name, i) => [name, isOverflow ? OVERFLOW_LABEL_VALUE : (this.values[i] as string)]),
-    );
+    const own = Object.fromEntries(this.sortedNames.map((name, i) => [name, isOverflow ? OVERFLOW_LABEL_VALUE : (this.values[i] as string)]));
     const labels = Object.freeze({ ...this.descriptor.constLabels, ...own });
     const path = Object.freeze(isOverflow ? [] : [...this.values]);
     return { labels, cell: this.createCell(), startMs: this.now(), isOverflow, isRemoved: false, path };

@@ -40,7 +40,12 @@ export abstract class Metric<C extends Cell<unknown>, L extends string = string>
     readonly descriptor: Descriptor,
     protected readonly context: MetricContext,
   ) {
-    this.table = new SeriesTable(descriptor, context, () => this.createCell(), () => context.clock.now());
+    this.table = new SeriesTable(
+      descriptor,
+      context,
+      () => this.createCell(),
+      () => context.clock.now(),
+    );
     this.createdMs = context.clock.now();
   }
 

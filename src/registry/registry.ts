@@ -95,11 +95,17 @@ export type AnyMetric = Summary | Timer | Gauge | DistinctCounter;
 
 /** The registry's own counter families, reserved against user metrics. */
 const OVERFLOW_FAMILY: Descriptor = Object.freeze({
-  kind: 'counter', name: 'am_metrics_overflow', labelNames: Object.freeze(['metric']), constLabels: Object.freeze({}),
+  kind: 'counter',
+  name: 'am_metrics_overflow',
+  labelNames: Object.freeze(['metric']),
+  constLabels: Object.freeze({}),
   help: "Observations recorded into a metric's overflow series because it reached its label-set limit.",
 });
 const COLLECT_ERRORS_FAMILY: Descriptor = Object.freeze({
-  kind: 'counter', name: 'am_metrics_collect_errors', labelNames: Object.freeze(['metric']), constLabels: Object.freeze({}),
+  kind: 'counter',
+  name: 'am_metrics_collect_errors',
+  labelNames: Object.freeze(['metric']),
+  constLabels: Object.freeze({}),
   help: 'Scrapes in which a computed gauge failed or timed out; the family was left out of them.',
 });
 /**
@@ -107,7 +113,10 @@ const COLLECT_ERRORS_FAMILY: Descriptor = Object.freeze({
  * metric can take its names.
  */
 export const RENDER_ERRORS_FAMILY: Descriptor = Object.freeze({
-  kind: 'counter', name: 'am_metrics_render_errors', labelNames: Object.freeze(['metric']), constLabels: Object.freeze({}),
+  kind: 'counter',
+  name: 'am_metrics_render_errors',
+  labelNames: Object.freeze(['metric']),
+  constLabels: Object.freeze({}),
   help: 'Expositions that left a family out because it failed to render or would pass the size bound.',
 });
 
@@ -206,16 +215,22 @@ export class MetricRegistry {
     const failures: CollectFailure[] = [];
     const monotonic = (): number => this.registryClock.monotonic();
     const pace = pacer(monotonic);
-    await forEachSliced(this.allMetrics(), async (metric) => {
-      try {
-        families.push(metric instanceof Gauge && metric.isComputed ? await this.bounded(metric.collect()) : await metric.collectPaced(pace));
-        const histogram = metric instanceof Timer ? metric.collectHistogram() : undefined;
-        if (histogram !== undefined) families.push(histogram);
-      } catch (error) {
-        failures.push({ metric: metric.descriptor.name, error });
-        this.countCollectError(metric.descriptor.name);
-      }
-    }, monotonic, DEFAULT_SLICE_MS, pace);
+    await forEachSliced(
+      this.allMetrics(),
+      async (metric) => {
+        try {
+          families.push(metric instanceof Gauge && metric.isComputed ? await this.bounded(metric.collect()) : await metric.collectPaced(pace));
+          const histogram = metric instanceof Timer ? metric.collectHistogram() : undefined;
+          if (histogram !== undefined) families.push(histogram);
+        } catch (error) {
+          failures.push({ metric: metric.descriptor.name, error });
+          this.countCollectError(metric.descriptor.name);
+        }
+      },
+      monotonic,
+      DEFAULT_SLICE_MS,
+      pace,
+    );
     for (const collector of this.collectors) {
       try {
         families.push(...(await this.bounded(Promise.resolve(collector.collect()))));

@@ -103,7 +103,10 @@ export class Timer<L extends string = string> extends Metric<TimerCell, L> {
   private histogramDescriptor(): Descriptor {
     const { name, help, labelNames, constLabels } = this.descriptor;
     this.histogram ??= Object.freeze({
-      kind: 'histogram', name: `${name}${TIMER_HISTOGRAM_SUFFIX}`, labelNames, constLabels,
+      kind: 'histogram',
+      name: `${name}${TIMER_HISTOGRAM_SUFFIX}`,
+      labelNames,
+      constLabels,
       help: `${help} Log-scale buckets of every duration since the series started.`,
     });
     return this.histogram;

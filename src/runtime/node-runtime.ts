@@ -61,7 +61,9 @@ class FamilyConverter {
 
   family(metric: PromMetric): FamilySnapshot[] {
     const values = metric.values as PromValue[];
-    switch (String(metric.type)) { // strings at run time, whatever prom-client's types say
+    switch (
+      String(metric.type) // strings at run time, whatever prom-client's types say
+    ) {
       case 'counter': {
         const name = metric.name.replace(/_total$/, '');
         return [{ kind: 'counter', descriptor: this.descriptor('counter', name, metric.help, values), series: this.points(values) }];
@@ -107,7 +109,9 @@ class FamilyConverter {
 
   /** Label values as strings (prom-client gives `nodejs_version_info` numbers), one object per set. */
   private labels(raw: Readonly<Record<string, string | number | undefined>>): Labels {
-    const entries = Object.entries(raw).filter((e): e is [string, string | number] => e[1] !== undefined).map(([k, v]) => [k, String(v)] as const);
+    const entries = Object.entries(raw)
+      .filter((e): e is [string, string | number] => e[1] !== undefined)
+      .map(([k, v]) => [k, String(v)] as const);
     const key = JSON.stringify(entries);
     let found = this.labelSets.get(key);
     if (found === undefined) {

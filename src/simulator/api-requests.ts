@@ -14,28 +14,60 @@ const SEED_SALT = 0x0a11_7e57;
 type Operation = Pick<ApiRequest, 'api' | 'operationName'> & { readonly grantTypes?: Weighted<string> };
 
 const OPERATIONS: Weighted<Operation> = [
-  [{ api: 'AUTHENTICATION', operationName: 'POST /oauth/token', grantTypes: [['client_credentials', 5], ['authorization_code', 3], ['refresh_token', 2]] }, 10],
+  [
+    {
+      api: 'AUTHENTICATION',
+      operationName: 'POST /oauth/token',
+      grantTypes: [
+        ['client_credentials', 5],
+        ['authorization_code', 3],
+        ['refresh_token', 2],
+      ],
+    },
+    10,
+  ],
   [{ api: 'AUTHENTICATION', operationName: 'GET /authorize' }, 4],
   [{ api: 'AUTHENTICATION', operationName: 'GET /userinfo' }, 3],
   [{ api: 'MANAGEMENT', operationName: 'GET /api/v2/users/:id' }, 2],
   [{ api: 'MANAGEMENT', operationName: 'PATCH /api/v2/users/:id' }, 1],
   [{ api: 'MANAGEMENT', operationName: 'GET /api/v2/clients' }, 1],
 ];
-const CLIENTS: Weighted<string> = [['web-app', 6], ['mobile-app', 3], ['batch-job', 1]];
-const COUNTRIES: Weighted<string> = [['US', 5], ['DE', 2], ['FR', 2], ['JP', 1]];
+const CLIENTS: Weighted<string> = [
+  ['web-app', 6],
+  ['mobile-app', 3],
+  ['batch-job', 1],
+];
+const COUNTRIES: Weighted<string> = [
+  ['US', 5],
+  ['DE', 2],
+  ['FR', 2],
+  ['JP', 1],
+];
 
 /** Auth0 API requests in proportion to the simulated logins, failing more during incidents. */
 export class SimulatedApiRequests implements SimulatedPart {
   private readonly recorder: ApiRequestMetrics;
   private readonly random: SeededRandom;
 
-  constructor(registry: MetricRegistry, seed: number, private readonly conditions: Conditions, private readonly rate: number) {
+  constructor(
+    registry: MetricRegistry,
+    seed: number,
+    private readonly conditions: Conditions,
+    private readonly rate: number,
+  ) {
     this.recorder = apiRequestMetrics(registry);
     this.random = new SeededRandom((seed ^ SEED_SALT) >>> 0);
   }
 
   warmUp(): void {
-    this.recorder.record({ api: 'AUTHENTICATION', operationName: 'POST /oauth/token', operationResult: 'SUCCESS', tenant: 'simulated', grantType: 'client_credentials', clientId: 'web-app' });
+    this.recorder.record({
+      api: 'AUTHENTICATION',
+      operationName: 'POST /oauth/token',
+      operationResult: 'SUCCESS',
+      tenant: 'simulated',
+      grantType: 'client_credentials',
+      clientId: 'web-app',
+    });
   }
 
   step(seconds: number): void {

@@ -38,7 +38,11 @@ export class SimulatedAuthentication implements SimulatedPart {
     const { conditions, random } = this.context;
     this.users.step(seconds);
     const timeoutWeight = 3 * (conditions.isIncident ? INCIDENT_TIMEOUT_FACTOR : 1);
-    const outcomes: Weighted<AuthenticationOutcome> = [['success', 86], ['failure', 11], ['timeout', timeoutWeight]];
+    const outcomes: Weighted<AuthenticationOutcome> = [
+      ['success', 86],
+      ['failure', 11],
+      ['timeout', timeoutWeight],
+    ];
     const journeys = this.context.perLogin(1, seconds);
     let inMemory = 0;
     for (let n = journeys; n > 0; n -= 1) {

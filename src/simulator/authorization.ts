@@ -25,14 +25,44 @@ interface PolicySet {
 }
 
 const POLICY_SETS: Weighted<PolicySet> = [
-  [{ name: 'iPlanetAMWebAgentService', actions: [['GET', 75], ['POST', 25]], allowShare: 0.92, adviceShare: 0.4 }, 65],
+  [
+    {
+      name: 'iPlanetAMWebAgentService',
+      actions: [
+        ['GET', 75],
+        ['POST', 25],
+      ],
+      allowShare: 0.92,
+      adviceShare: 0.4,
+    },
+    65,
+  ],
   [{ name: 'oauth2Scopes', actions: [['GRANT', 1]], allowShare: 0.97, adviceShare: 0 }, 30],
-  [{ name: 'PaymentsAPI', actions: [['READ', 60], ['MODIFY', 30], ['DELEGATE', 10]], allowShare: 0.85, adviceShare: 0.6 }, 5],
+  [
+    {
+      name: 'PaymentsAPI',
+      actions: [
+        ['READ', 60],
+        ['MODIFY', 30],
+        ['DELEGATE', 10],
+      ],
+      allowShare: 0.85,
+      adviceShare: 0.6,
+    },
+    5,
+  ],
 ];
 const ADVICE: Weighted<string> = [
-  ['AuthLevelConditionAdvice', 50], ['AuthenticateToRealmAdvice', 20], ['AuthSchemeConditionAdvice', 20], ['AuthenticateToServiceConditionAdvice', 10],
+  ['AuthLevelConditionAdvice', 50],
+  ['AuthenticateToRealmAdvice', 20],
+  ['AuthSchemeConditionAdvice', 20],
+  ['AuthenticateToServiceConditionAdvice', 10],
 ];
-const POLICY_OPERATIONS: Weighted<PolicyOperation> = [['create', 40], ['update', 50], ['delete', 10]];
+const POLICY_OPERATIONS: Weighted<PolicyOperation> = [
+  ['create', 40],
+  ['update', 50],
+  ['delete', 10],
+];
 
 /** Simulated policy engine. */
 export class SimulatedAuthorization implements SimulatedPart {

@@ -7,7 +7,14 @@ import { CtsPool } from './cts-pool.js';
 
 /** Median latency of each operation when conditions are calm, in seconds. */
 const MEDIAN_SECONDS: Readonly<Record<CtsOperation, number>> = {
-  create: 0.004, delete: 0.0025, 'partial-query': 0.008, patch: 0.003, query: 0.006, read: 0.0015, update: 0.003, upsert: 0.004,
+  create: 0.004,
+  delete: 0.0025,
+  'partial-query': 0.008,
+  patch: 0.003,
+  query: 0.006,
+  read: 0.0015,
+  update: 0.003,
+  upsert: 0.004,
 };
 const BASE_FAILURE = 0.001;
 /** Median time an operation waits in the task queue when calm; it grows with the square of the drift. */
@@ -15,15 +22,25 @@ const QUEUE_WAIT_MEDIAN_SECONDS = 0.0002;
 
 /** Token traffic no other simulated family causes, per login (or per second where marked). */
 const BACKGROUND: ReadonlyArray<readonly [CtsOperation, CtsTokenType, number]> = [
-  ['create', 'authentication-whitelist', 0.3], ['read', 'authentication-whitelist', 0.3],
-  ['create', 'oauth2-csrf-protection', 0.05], ['read', 'oauth2-csrf-protection', 0.05],
-  ['create', 'push-notification', 0.02], ['read', 'push-notification', 0.04],
-  ['create', 'saml2', 0.05], ['read', 'saml2', 0.05],
-  ['create', 'transaction', 0.01], ['update', 'transaction', 0.01],
-  ['create', 'request-uri-object', 0.01], ['read', 'request-uri-object', 0.01],
-  ['upsert', 'rest', 0.01], ['read', 'sts', 0.005], ['patch', 'resource-set', 0.002],
-  ['create', 'logout-user', 0.002], ['create', 'back-channel-authentication-state', 0.002],
-  ['read', 'uma-permission-ticket', 0.001], ['create', 'uma-audit-entry', 0.001],
+  ['create', 'authentication-whitelist', 0.3],
+  ['read', 'authentication-whitelist', 0.3],
+  ['create', 'oauth2-csrf-protection', 0.05],
+  ['read', 'oauth2-csrf-protection', 0.05],
+  ['create', 'push-notification', 0.02],
+  ['read', 'push-notification', 0.04],
+  ['create', 'saml2', 0.05],
+  ['read', 'saml2', 0.05],
+  ['create', 'transaction', 0.01],
+  ['update', 'transaction', 0.01],
+  ['create', 'request-uri-object', 0.01],
+  ['read', 'request-uri-object', 0.01],
+  ['upsert', 'rest', 0.01],
+  ['read', 'sts', 0.005],
+  ['patch', 'resource-set', 0.002],
+  ['create', 'logout-user', 0.002],
+  ['create', 'back-channel-authentication-state', 0.002],
+  ['read', 'uma-permission-ticket', 0.001],
+  ['create', 'uma-audit-entry', 0.001],
 ];
 /** Each pod publishes and polls cluster notifications whatever the login rate (per second). */
 const NOTIFICATIONS_PER_SECOND = 0.2;

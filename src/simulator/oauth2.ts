@@ -15,22 +15,40 @@ const BASE_JWT_FAILURE = 0.01;
 const STATELESS_SHARE = 0.3;
 
 const GRANTS: Weighted<GrantType> = [
-  ['authorization-code', 35], ['refresh', 30], ['client-credentials', 25], ['jwt-bearer', 2], ['device-code', 2],
-  ['token-exchange', 2], ['resource-owner-password', 1.5], ['implicit', 1], ['back-channel', 0.5], ['saml2', 0.5], ['uma2', 0.5],
+  ['authorization-code', 35],
+  ['refresh', 30],
+  ['client-credentials', 25],
+  ['jwt-bearer', 2],
+  ['device-code', 2],
+  ['token-exchange', 2],
+  ['resource-owner-password', 1.5],
+  ['implicit', 1],
+  ['back-channel', 0.5],
+  ['saml2', 0.5],
+  ['uma2', 0.5],
 ];
 
 /** What each grant issues: always an access token, sometimes more (with the probability given). */
 const EXTRA_TOKENS: Partial<Record<GrantType, ReadonlyArray<readonly [OAuth2TokenType, number]>>> = {
-  'authorization-code': [['authorization-code', 1], ['refresh-token', 0.8], ['id-token', 0.6], ['ops', 0.3]],
+  'authorization-code': [
+    ['authorization-code', 1],
+    ['refresh-token', 0.8],
+    ['id-token', 0.6],
+    ['ops', 0.3],
+  ],
   refresh: [['refresh-token', 0.5]],
-  'device-code': [['device-code', 1], ['refresh-token', 0.5]],
+  'device-code': [
+    ['device-code', 1],
+    ['refresh-token', 0.5],
+  ],
   'resource-owner-password': [['refresh-token', 0.8]],
   implicit: [['id-token', 0.7]],
   'back-channel': [['id-token', 1]],
   uma2: [['permission-ticket', 1]],
 };
 const GRANT_STATE: Partial<Record<GrantType, CtsTokenType>> = {
-  'back-channel': 'back-channel-authentication-state', uma2: 'uma-requesting-party',
+  'back-channel': 'back-channel-authentication-state',
+  uma2: 'uma-requesting-party',
 };
 
 /** Simulated OAuth 2.0 provider. */

@@ -23,15 +23,26 @@ const BASE_FAILURE = 0.001;
 
 type UserSessionType = 'cts-based' | 'client-based';
 type Ending = 'logout' | 'idle-timeout' | 'max-timeout';
-const ENDINGS: Weighted<Ending> = [['logout', 55], ['idle-timeout', 35], ['max-timeout', 10]];
+const ENDINGS: Weighted<Ending> = [
+  ['logout', 55],
+  ['idle-timeout', 35],
+  ['max-timeout', 10],
+];
 
 /** Other session operations: how many per login, median latency in seconds, and the CTS work they do. */
 const OPERATIONS: ReadonlyArray<readonly [SessionOperation, number, number, 'read' | 'update' | 'query' | 'delete' | undefined]> = [
-  ['refresh', 0.5, 0.002, 'update'], ['set-property', 0.2, 0.002, 'update'], ['set-external-property', 0.02, 0.002, 'update'],
-  ['check-exists', 0.1, 0.001, undefined], ['resolve', 0.1, 0.001, undefined], ['is-applicable', 0.05, 0.0005, undefined],
-  ['register-listener', 0.05, 0.001, undefined], ['register-pll-listener', 0.005, 0.001, undefined],
-  ['get-valid-sessions', 0.01, 0.01, 'query'], ['get-matching-sessions', 0.005, 0.01, 'query'],
-  ['get-restricted-token-id', 0.01, 0.001, undefined], ['dereference-restricted-token-id', 0.01, 0.001, undefined],
+  ['refresh', 0.5, 0.002, 'update'],
+  ['set-property', 0.2, 0.002, 'update'],
+  ['set-external-property', 0.02, 0.002, 'update'],
+  ['check-exists', 0.1, 0.001, undefined],
+  ['resolve', 0.1, 0.001, undefined],
+  ['is-applicable', 0.05, 0.0005, undefined],
+  ['register-listener', 0.05, 0.001, undefined],
+  ['register-pll-listener', 0.005, 0.001, undefined],
+  ['get-valid-sessions', 0.01, 0.01, 'query'],
+  ['get-matching-sessions', 0.005, 0.01, 'query'],
+  ['get-restricted-token-id', 0.01, 0.001, undefined],
+  ['dereference-restricted-token-id', 0.01, 0.001, undefined],
   ['destroy', 0.02, 0.002, 'delete'],
 ];
 

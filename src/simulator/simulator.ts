@@ -64,8 +64,14 @@ export function createSimulator(am: AmMetrics, options: SimulatorOptions = {}): 
   const denylist = new SimulatedDenylist(context, cts);
   const sessions = new SimulatedSessions(context, cts, reaper, denylist);
   const parts: readonly SimulatedPart[] = [
-    cts, new SimulatedAuthentication(context, cts, sessions), sessions, new SimulatedOAuth2(context, cts, denylist),
-    new SimulatedAuthorization(context), denylist, reaper, new SimulatedApiRequests(am.registry, seed, conditions, rate),
+    cts,
+    new SimulatedAuthentication(context, cts, sessions),
+    sessions,
+    new SimulatedOAuth2(context, cts, denylist),
+    new SimulatedAuthorization(context),
+    denylist,
+    reaper,
+    new SimulatedApiRequests(am.registry, seed, conditions, rate),
     new SimulatedScriptCache(context),
   ];
   let isWarm = false;

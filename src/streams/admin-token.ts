@@ -17,13 +17,20 @@ export function adminTokenFromEnvironment(env: Readonly<Record<string, string | 
   const read = (name: string): string | undefined => (env[name] === '' ? undefined : env[name]);
   const token = read(ADMIN_TOKEN_ENVIRONMENT.token);
   const file = read(ADMIN_TOKEN_ENVIRONMENT.tokenFile);
-  if (token !== undefined && file !== undefined) throw new ServerConfigError(ADMIN_TOKEN_ENVIRONMENT.tokenFile, `and ${ADMIN_TOKEN_ENVIRONMENT.token} are both set; set one`);
+  if (token !== undefined && file !== undefined)
+    throw new ServerConfigError(ADMIN_TOKEN_ENVIRONMENT.tokenFile, `and ${ADMIN_TOKEN_ENVIRONMENT.token} are both set; set one`);
   const value = file === undefined ? token : readTokenFile(file);
   if (value !== undefined && !/^[\x21-\x7e]+$/.test(value)) {
-    throw new ServerConfigError(file === undefined ? ADMIN_TOKEN_ENVIRONMENT.token : ADMIN_TOKEN_ENVIRONMENT.tokenFile, 'must be printable ASCII without spaces, as a Bearer token is');
+    throw new ServerConfigError(
+      file === undefined ? ADMIN_TOKEN_ENVIRONMENT.token : ADMIN_TOKEN_ENVIRONMENT.tokenFile,
+      'must be printable ASCII without spaces, as a Bearer token is',
+    );
   }
   if (value !== undefined && value.length < MIN_SECRET_LENGTH) {
-    throw new ServerConfigError(file === undefined ? ADMIN_TOKEN_ENVIRONMENT.token : ADMIN_TOKEN_ENVIRONMENT.tokenFile, `must have at least ${MIN_SECRET_LENGTH} characters`);
+    throw new ServerConfigError(
+      file === undefined ? ADMIN_TOKEN_ENVIRONMENT.token : ADMIN_TOKEN_ENVIRONMENT.tokenFile,
+      `must have at least ${MIN_SECRET_LENGTH} characters`,
+    );
   }
   return value;
 }

@@ -133,4 +133,3 @@ export class Delivery {
     await Promise.all([...this.workers.values()].map((worker) => worker.flushIfDue()));
   }
 }
-

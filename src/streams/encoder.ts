@@ -54,8 +54,6 @@ export interface DestinationEncoder {
 export type Encoders = Readonly<Partial<Record<DestinationType, DestinationEncoder>>>;
 
 /** An encoder from a function of one frame (current and previous collection), one request list per frame. */
-export function framewise(
-  encodeOne: (current: Collection, previous: Collection | undefined, options: EncodeOptions) => EncodedRequest[],
-): DestinationEncoder {
+export function framewise(encodeOne: (current: Collection, previous: Collection | undefined, options: EncodeOptions) => EncodedRequest[]): DestinationEncoder {
   return { encode: (frames, options) => frames.flatMap((frame) => encodeOne(frame.current, frame.previous, options)) };
 }

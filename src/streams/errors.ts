@@ -2,7 +2,12 @@
 // stream store could not open. Metric errors stay in src/registry/errors.ts.
 
 const REASONS: Readonly<Record<number, string>> = {
-  400: 'Bad Request', 401: 'Unauthorized', 404: 'Not Found', 409: 'Conflict', 413: 'Payload Too Large', 415: 'Unsupported Media Type',
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  404: 'Not Found',
+  409: 'Conflict',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
 };
 
 /** A management API request that cannot be served; `body()` is Auth0's error body for it. */

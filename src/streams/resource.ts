@@ -40,7 +40,15 @@ export const DESTINATION_TYPES = ['datadog', 'otlp', 'prometheus_remote_write'] 
 export type DestinationType = (typeof DESTINATION_TYPES)[number];
 
 /** Datadog sites (https://docs.datadoghq.com/getting_started/site/); `app.` forms are accepted and stored without it. */
-export const DATADOG_SITES = ['datadoghq.com', 'us3.datadoghq.com', 'us5.datadoghq.com', 'datadoghq.eu', 'ap1.datadoghq.com', 'ap2.datadoghq.com', 'ddog-gov.com'] as const;
+export const DATADOG_SITES = [
+  'datadoghq.com',
+  'us3.datadoghq.com',
+  'us5.datadoghq.com',
+  'datadoghq.eu',
+  'ap1.datadoghq.com',
+  'ap2.datadoghq.com',
+  'ddog-gov.com',
+] as const;
 export const TEMPORALITIES = ['cumulative', 'delta'] as const;
 export type Temporality = (typeof TEMPORALITIES)[number];
 
@@ -138,8 +146,15 @@ export interface StreamHealth {
 export type DropReason = 'buffer_full' | 'rejected' | 'too_large' | 'response_too_large' | 'partial_success' | 'shutdown' | 'reconfigured' | 'encode_error';
 
 export const EMPTY_HEALTH: StreamHealth = Object.freeze({
-  last_success_at: null, last_error_at: null, last_error: null, last_error_status_code: null, last_status_code: null,
-  points_sent: 0, points_dropped: 0, points_dropped_by_reason: Object.freeze({}), retries: 0,
+  last_success_at: null,
+  last_error_at: null,
+  last_error: null,
+  last_error_status_code: null,
+  last_status_code: null,
+  points_sent: 0,
+  points_dropped: 0,
+  points_dropped_by_reason: Object.freeze({}),
+  retries: 0,
 });
 
 /** A stream as the API answers it: secrets masked, health attached. */

@@ -63,13 +63,20 @@ export function createMetricStreams(options: MetricStreamsOptions): MetricStream
   const clock = options.clock ?? systemClock;
   let isStopped = false;
   const delivery = new Delivery({
-    clock, transport: options.transport ?? httpTransport(), encoders: options.encoders ?? DEFAULT_ENCODERS, collect: () => options.registry.collect(),
+    clock,
+    transport: options.transport ?? httpTransport(),
+    encoders: options.encoders ?? DEFAULT_ENCODERS,
+    collect: () => options.registry.collect(),
     // A send still in flight at stop() settles after the store closed: its health is not kept.
-    onHealth: (id, health) => (isStopped ? undefined : store.saveHealth(id, health)), ...(options.logger === undefined ? {} : { logger: options.logger }),
+    onHealth: (id, health) => (isStopped ? undefined : store.saveHealth(id, health)),
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
   });
   for (const stream of store.all()) delivery.upsert(stream, store.health(stream.id), true);
   const api = new ManagementApi({
-    adminToken: options.adminToken, store, clock, allowInsecureHttp: options.allowInsecureHttp ?? false,
+    adminToken: options.adminToken,
+    store,
+    clock,
+    allowInsecureHttp: options.allowInsecureHttp ?? false,
     onChange: (change) => (change.kind === 'saved' ? delivery.upsert(change.stream) : delivery.remove(change.id)),
     healthOf: (id) => delivery.health(id) ?? store.health(id),
   });
@@ -102,7 +109,8 @@ export function createMetricStreams(options: MetricStreamsOptions): MetricStream
 
 function registerSelfMetrics(registry: MetricRegistry, delivery: Delivery): void {
   registry.gauge({
-    name: 'am_metrics_stream_points_dropped', labelNames: ['stream', 'reason'] as const,
+    name: 'am_metrics_stream_points_dropped',
+    labelNames: ['stream', 'reason'] as const,
     help: 'Points a metric stream dropped since it was created, by reason (buffer_full, rejected, too_large, response_too_large, partial_success, shutdown, reconfigured, encode_error).',
     collect: (gauge) => {
       for (const entry of [...gauge.entries()]) gauge.remove(entry.labels);
@@ -116,7 +124,9 @@ function registerSelfMetrics(registry: MetricRegistry, delivery: Delivery): void
     ['retries', 'am_metrics_stream_retries', 'Requests a metric stream sent again after a failure since it was created.'],
   ] as const) {
     registry.gauge({
-      name, help, labelNames: ['stream'] as const,
+      name,
+      help,
+      labelNames: ['stream'] as const,
       collect: (gauge) => {
         const healths = delivery.healths();
         const running = new Set(healths.map(([id]) => id));

@@ -114,7 +114,10 @@ export class StreamStore {
 
   /** Saves a stream's health; ignored when the stream was deleted meanwhile. */
   saveHealth(id: string, health: StreamHealth): void {
-    this.db.prepare('INSERT INTO stream_health (id, body) SELECT ?, ? WHERE EXISTS (SELECT 1 FROM metric_streams WHERE id = ?) ON CONFLICT(id) DO UPDATE SET body = excluded.body')
+    this.db
+      .prepare(
+        'INSERT INTO stream_health (id, body) SELECT ?, ? WHERE EXISTS (SELECT 1 FROM metric_streams WHERE id = ?) ON CONFLICT(id) DO UPDATE SET body = excluded.body',
+      )
       .run(id, JSON.stringify(health), id);
   }
 

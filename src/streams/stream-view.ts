@@ -89,13 +89,19 @@ function add(a: AnySeries, b: AnySeries): AnySeries {
   const x = a as CountSum;
   const y = b as CountSum;
   const counts = {
-    startMs, count: x.count + y.count, sum: x.sum + y.sum,
+    startMs,
+    count: x.count + y.count,
+    sum: x.sum + y.sum,
     rates: { mean: x.rates.mean + y.rates.mean, m1: x.rates.m1 + y.rates.m1, m5: x.rates.m5 + y.rates.m5, m15: x.rates.m15 + y.rates.m15 },
   };
   if (!('quantiles' in a)) return { ...a, ...counts };
   const t = b as TimerSeries;
   return {
-    ...a, ...counts, min: Math.min(a.min, t.min), max: Math.max(a.max, t.max), mean: counts.count === 0 ? Number.NaN : counts.sum / counts.count,
+    ...a,
+    ...counts,
+    min: Math.min(a.min, t.min),
+    max: Math.max(a.max, t.max),
+    mean: counts.count === 0 ? Number.NaN : counts.sum / counts.count,
     quantiles: a.quantiles.map((q) => ({ quantile: q.quantile, value: Number.NaN })),
   };
 }
@@ -114,5 +120,8 @@ export function splitFrame(frame: Frame): [Frame, Frame] | undefined {
       .filter((family) => family.series.length > 0);
     return { ...frame.current, families };
   };
-  return [{ current: pick(all.slice(0, half)), previous: frame.previous }, { current: pick(all.slice(half)), previous: frame.previous }];
+  return [
+    { current: pick(all.slice(0, half)), previous: frame.previous },
+    { current: pick(all.slice(half)), previous: frame.previous },
+  ];
 }

@@ -156,7 +156,8 @@ export class StreamWorker {
         const rejected = typeof note === 'object' ? Math.min(note.rejectedPoints, request.points) : 0;
         this.update({ last_success_at: this.iso(), last_status_code: status, points_sent: this.health.points_sent + request.points - rejected });
         if (typeof note === 'string') this.log(note);
-        else if (note !== undefined) this.fail(`${rejected} points rejected by ${new URL(target.url).host} (partial_success: ${note.message}); not retried`, status, rejected, 'partial_success');
+        else if (note !== undefined)
+          this.fail(`${rejected} points rejected by ${new URL(target.url).host} (partial_success: ${note.message}); not retried`, status, rejected, 'partial_success');
         continue;
       }
       if (!this.handleFailure(batch, outcome)) return;
@@ -170,7 +171,12 @@ export class StreamWorker {
       return true;
     } catch (error) {
       this.batches.shift();
-      this.fail(`cannot encode for ${this.stream.destination.type}: ${error instanceof Error ? error.message : String(error)}; points dropped`, null, batchPoints(batch), 'encode_error');
+      this.fail(
+        `cannot encode for ${this.stream.destination.type}: ${error instanceof Error ? error.message : String(error)}; points dropped`,
+        null,
+        batchPoints(batch),
+        'encode_error',
+      );
       return false;
     }
   }
@@ -226,7 +232,12 @@ export class StreamWorker {
   private refuseOversized(batch: Batch, request: EncodedRequest, host: string): void {
     if (batch.sent === 0 && this.split(batch)) return;
     batch.sent += 1;
-    this.fail(`a body of ${request.body.length} bytes is over ${host}'s ${this.maxBodyBytes}-byte limit and cannot be split; ${request.points} points dropped before sending`, null, request.points, 'too_large');
+    this.fail(
+      `a body of ${request.body.length} bytes is over ${host}'s ${this.maxBodyBytes}-byte limit and cannot be split; ${request.points} points dropped before sending`,
+      null,
+      request.points,
+      'too_large',
+    );
   }
 
   /** Replaces the head batch by its halves: by frames, or by series for a single frame. */
@@ -313,9 +324,7 @@ export class StreamWorker {
   }
 }
 
-type SendOutcome =
-  | { readonly kind: 'sent' | 'refused'; readonly response: TransportResponse }
-  | { readonly kind: 'unreachable'; readonly reason: string };
+type SendOutcome = { readonly kind: 'sent' | 'refused'; readonly response: TransportResponse } | { readonly kind: 'unreachable'; readonly reason: string };
 
 /** Series in a frame: the points it adds to a destination. */
 export function pointsOf(frame: Frame): number {
@@ -327,4 +336,3 @@ function batchPoints(batch: Batch): number {
   if (batch.requests === undefined) return batch.frames.reduce((n, f) => n + pointsOf(f), 0);
   return batch.requests.slice(batch.sent).reduce((n, r) => n + r.points, 0);
 }
-

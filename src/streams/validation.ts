@@ -4,8 +4,20 @@ import { validateHeaderName, validateHeaderValue } from 'node:http';
 import { isIP } from 'node:net';
 import { invalidBody } from './errors.js';
 import {
-  DATADOG_SITES, DESTINATION_TYPES, SECRET_FIELDS, SECRET_MASK, STREAM_STATUSES, SUBSCRIPTION_ALIASES,
-  SUBSCRIPTION_TYPES, TEMPORALITIES, type Destination, type DestinationType, type MetricStream, type StreamStatus, type SubscriptionType, type TagFilter,
+  DATADOG_SITES,
+  DESTINATION_TYPES,
+  SECRET_FIELDS,
+  SECRET_MASK,
+  STREAM_STATUSES,
+  SUBSCRIPTION_ALIASES,
+  SUBSCRIPTION_TYPES,
+  TEMPORALITIES,
+  type Destination,
+  type DestinationType,
+  type MetricStream,
+  type StreamStatus,
+  type SubscriptionType,
+  type TagFilter,
 } from './resource.js';
 
 /** What a client may set on a stream; the rest (id, times, health) is the server's. */
@@ -53,7 +65,8 @@ export function applyPatch(stored: MetricStream, body: unknown, options: Validat
   const patch = object(body, '');
   only(patch, TOP_FIELDS, '');
   const merged: Json = { name: stored.name, status: stored.status, subscriptions: stored.subscriptions, tags: stored.tags, max_series: stored.max_series };
-  for (const [key, value] of Object.entries(patch)) if (key !== 'destination') merged[key] = value === null && (key === 'tags' || key === 'max_series') ? undefined : value;
+  for (const [key, value] of Object.entries(patch))
+    if (key !== 'destination') merged[key] = value === null && (key === 'tags' || key === 'max_series') ? undefined : value;
   merged.destination = patch.destination === undefined ? stored.destination : mergeDestination(stored.destination, patch.destination);
   return checkStream(merged, options);
 }
@@ -92,7 +105,10 @@ function checkSubscriptions(value: unknown): { metric_type: SubscriptionType }[]
     const subscription = object(entry, where);
     only(subscription, ['metric_type'], where);
     const given = subscription.metric_type;
-    const type = typeof given === 'string' && Object.hasOwn(SUBSCRIPTION_ALIASES, given) ? SUBSCRIPTION_ALIASES[given]! : oneOf<SubscriptionType>(given, SUBSCRIPTION_TYPES, `${where}.metric_type`);
+    const type =
+      typeof given === 'string' && Object.hasOwn(SUBSCRIPTION_ALIASES, given)
+        ? SUBSCRIPTION_ALIASES[given]!
+        : oneOf<SubscriptionType>(given, SUBSCRIPTION_TYPES, `${where}.metric_type`);
     if (seen.has(type)) throw invalidBody(`Duplicate subscription ${type}`, `${where}.metric_type`);
     seen.add(type);
     return { metric_type: type };
@@ -125,7 +141,8 @@ function datadog(config: Json, options: ValidationOptions) {
   const site = text(config.site, 'destination.configuration.site', 255).replace(/^app\./, '');
   oneOf(site, DATADOG_SITES, 'destination.configuration.site');
   const endpoint = config.endpoint === undefined ? {} : { endpoint: url(config.endpoint, 'destination.configuration.endpoint', options) };
-  if (config.batch_seq !== undefined && typeof config.batch_seq !== 'boolean') throw invalidBody(`Expected type boolean but found type ${typeName(config.batch_seq)}`, 'destination.configuration.batch_seq');
+  if (config.batch_seq !== undefined && typeof config.batch_seq !== 'boolean')
+    throw invalidBody(`Expected type boolean but found type ${typeName(config.batch_seq)}`, 'destination.configuration.batch_seq');
   const batchSeq = config.batch_seq === true ? { batch_seq: true } : {};
   return { api_key: config.api_key as string, site, ...endpoint, ...batchSeq };
 }
@@ -134,7 +151,8 @@ function otlp(config: Json, options: ValidationOptions) {
   const where = 'destination.configuration';
   const endpoint = url(config.endpoint, `${where}.endpoint`, options);
   const protocol = config.protocol === undefined ? 'http' : oneOf(config.protocol, ['http'] as const, `${where}.protocol`);
-  const authType = config.auth_type === undefined ? (config.api_key === undefined ? 'none' : 'api_key') : oneOf(config.auth_type, ['api_key', 'none'] as const, `${where}.auth_type`);
+  const authType =
+    config.auth_type === undefined ? (config.api_key === undefined ? 'none' : 'api_key') : oneOf(config.auth_type, ['api_key', 'none'] as const, `${where}.auth_type`);
   const temporality = config.temporality === undefined ? {} : { temporality: oneOf(config.temporality, TEMPORALITIES, `${where}.temporality`) };
   const encoding = config.encoding === undefined ? {} : { encoding: oneOf(config.encoding, ['protobuf', 'json'] as const, `${where}.encoding`) };
   return { endpoint, protocol, auth_type: authType, ...headerAuth(config, authType === 'api_key'), ...temporality, ...encoding };
@@ -262,4 +280,3 @@ function oneOf<T extends string>(value: unknown, allowed: readonly T[], where: s
 function typeName(value: unknown): string {
   return value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
 }
-

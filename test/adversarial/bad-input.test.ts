@@ -2,9 +2,7 @@
 // a scraper cannot tell apart, names that clash in OpenMetrics, units written twice, options that
 // switched a bound off. Each is refused with a typed error that names the culprit; nothing changes then.
 import { describe, expect, it } from 'vitest';
-import {
-  InvalidLabelError, InvalidNameError, InvalidOptionError, InvalidValueError, MetricConflictError, Registry,
-} from '../../src/index.js';
+import { InvalidLabelError, InvalidNameError, InvalidOptionError, InvalidValueError, MetricConflictError, Registry } from '../../src/index.js';
 import { ServerConfigError } from '../../src/http/errors.js';
 import { startServer } from '../../src/server.js';
 import { parseExposition } from '../support/prometheus-tools.js';
@@ -106,9 +104,20 @@ describe('a timer named with its unit', () => {
 
 describe('registry options', () => {
   it.each([
-    ['maxSeriesPerMetric', Number.NaN], ['maxSeriesPerMetric', 0], ['maxSeriesPerMetric', -1], ['maxSeriesPerMetric', 1.5], ['maxSeriesPerMetric', '10'],
-    ['collectTimeoutMs', Number.NaN], ['collectTimeoutMs', 0], ['collectTimeoutMs', -5], ['collectTimeoutMs', Infinity], ['collectTimeoutMs', 2 ** 31],
-    ['maxSeries', 0], ['maxSeries', Number.NaN], ['maxLabelValueBytes', -1], ['maxLabelValueBytes', 0.5],
+    ['maxSeriesPerMetric', Number.NaN],
+    ['maxSeriesPerMetric', 0],
+    ['maxSeriesPerMetric', -1],
+    ['maxSeriesPerMetric', 1.5],
+    ['maxSeriesPerMetric', '10'],
+    ['collectTimeoutMs', Number.NaN],
+    ['collectTimeoutMs', 0],
+    ['collectTimeoutMs', -5],
+    ['collectTimeoutMs', Infinity],
+    ['collectTimeoutMs', 2 ** 31],
+    ['maxSeries', 0],
+    ['maxSeries', Number.NaN],
+    ['maxLabelValueBytes', -1],
+    ['maxLabelValueBytes', 0.5],
     ['now', 'yesterday'],
   ] as const)('refuses %s: %j with an InvalidOptionError naming both', (option, value) => {
     let thrown: unknown;

@@ -71,7 +71,12 @@ describe('the README express example with METRICS_PASSWORD unset', () => {
   });
 
   it('rejects startServer the same way, before listening', async () => {
-    const start = startServer({ source: new Registry(), port: 0, host: '127.0.0.1', auth: { bearerToken: undefined as unknown as string, basic: { username: 'p', password: 'short' } } });
+    const start = startServer({
+      source: new Registry(),
+      port: 0,
+      host: '127.0.0.1',
+      auth: { bearerToken: undefined as unknown as string, basic: { username: 'p', password: 'short' } },
+    });
     await expect(start).rejects.toThrow(ServerConfigError);
   });
 });

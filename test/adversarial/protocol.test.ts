@@ -32,7 +32,13 @@ describe('a graceful shutdown', () => {
     const entered = gate();
     const registry = new Registry();
     registry.gauge({ name: 'am_g', help: 'G.' }).set({}, 1);
-    const source = { collect: async (): Promise<Collection> => { entered.open(); await release.promise; return registry.collect(); } };
+    const source = {
+      collect: async (): Promise<Collection> => {
+        entered.open();
+        await release.promise;
+        return registry.collect();
+      },
+    };
     const server = await serve({ source });
     const socket = await openSocket(server.port);
     let resetError: unknown;

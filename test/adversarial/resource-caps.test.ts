@@ -121,7 +121,7 @@ describe('a family that cannot be rendered', () => {
     expect(text.endsWith('# EOF\n')).toBe(true);
   });
 
-  it('cannot be registered under the render-error counter\'s names', () => {
+  it("cannot be registered under the render-error counter's names", () => {
     expect(() => new Registry().gauge({ name: 'am_metrics_render_errors_total', help: 'Mine.' })).toThrow(/am_metrics_render_errors/);
   });
 });

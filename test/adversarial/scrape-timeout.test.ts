@@ -9,7 +9,12 @@ async function slowServer(): Promise<{ url: string; release: () => void }> {
   onTestFinished(release.open);
   const registry = new Registry();
   registry.gauge({ name: 'am_g', help: 'G.' }).set({}, 1);
-  const source = { collect: async (): Promise<Collection> => { await release.promise; return registry.collect(); } };
+  const source = {
+    collect: async (): Promise<Collection> => {
+      await release.promise;
+      return registry.collect();
+    },
+  };
   const server = await serve({ source });
   return { url: `${server.url}/monitoring/prometheus/am`, release: release.open };
 }

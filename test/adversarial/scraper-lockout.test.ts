@@ -8,7 +8,7 @@ import { MAX_PARALLEL_CLIENTS } from './support.js';
 const PASSWORD = 'correct-horse-battery-staple';
 const AUTH: AuthOptions = { basic: { username: 'prometheus', password: PASSWORD }, bearerToken: 'bearer-token-of-some-length' };
 
-describe('a password-guessing neighbour on the scraper\'s address', () => {
+describe("a password-guessing neighbour on the scraper's address", () => {
   it('cannot lock the scraper out: valid credentials are served while guesses get 429', async () => {
     const server = await serve({ source: sampleRegistry(), auth: AUTH });
     const url = `${server.url}/monitoring/prometheus/am`;

@@ -17,10 +17,29 @@ let tlsDir = '';
 beforeAll(() => {
   if (!hasOpenssl) return;
   tlsDir = mkdtempSync(join(tmpdir(), 'am-metrics-silent-'));
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
-    '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(tlsDir, 'key.pem'), '-out', join(tlsDir, 'cert.pem'),
-  ], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      join(tlsDir, 'key.pem'),
+      '-out',
+      join(tlsDir, 'cert.pem'),
+    ],
+    { stdio: 'ignore' },
+  );
 });
 afterAll(() => {
   if (tlsDir !== '') rmSync(tlsDir, { recursive: true, force: true });
@@ -55,10 +74,13 @@ describe('silent connections', () => {
     onTestFinished(() => void secured.destroy());
     secured.on('error', () => {});
     await bounded(new Promise((resolve) => secured.once('secureConnect', resolve)), 'the TLS handshake');
-    const securedClosed = bounded(new Promise<number>((resolve) => {
-      const start = performance.now();
-      secured.once('close', () => resolve(performance.now() - start));
-    }), 'the server to close the TLS socket');
+    const securedClosed = bounded(
+      new Promise<number>((resolve) => {
+        const start = performance.now();
+        secured.once('close', () => resolve(performance.now() - start));
+      }),
+      'the server to close the TLS socket',
+    );
     expect((await rawClosed).ms).toBeLessThan(HEADERS_TIMEOUT_MS + 1_500);
     expect(await securedClosed).toBeLessThan(HEADERS_TIMEOUT_MS + 1_500);
   });

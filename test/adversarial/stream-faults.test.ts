@@ -58,9 +58,12 @@ async function closedPort(): Promise<number> {
 }
 
 const datadogAt = (port: number): Destination => ({ type: 'datadog', configuration: { api_key: API_KEY, site: 'datadoghq.com', endpoint: `http://127.0.0.1:${port}` } });
-const otlpAt = (port: number): Destination => ({ type: 'otlp', configuration: { endpoint: `http://127.0.0.1:${port}`, protocol: 'http', auth_type: 'none' } } as Destination);
+const otlpAt = (port: number): Destination =>
+  ({ type: 'otlp', configuration: { endpoint: `http://127.0.0.1:${port}`, protocol: 'http', auth_type: 'none' } }) as Destination;
 
-function harness(options: { transport?: Transport; encoder?: DestinationEncoder; maxBufferedPoints?: number; timeoutMs?: number; maxBodyBytes?: DeliveryOptions['maxBodyBytes'] } = {}) {
+function harness(
+  options: { transport?: Transport; encoder?: DestinationEncoder; maxBufferedPoints?: number; timeoutMs?: number; maxBodyBytes?: DeliveryOptions['maxBodyBytes'] } = {},
+) {
   const clock = new ManualClock();
   const registry = new Registry({ now: () => clock.now() });
   const api = apiRequestMetrics(registry);
@@ -71,8 +74,14 @@ function harness(options: { transport?: Transport; encoder?: DestinationEncoder;
   const transport: Transport = { send: (r) => (attemptsAtMs.push(clock.now()), inner.send(r)) };
   const encoder = options.encoder ?? testEncoder();
   const delivery = new Delivery({
-    clock, transport, encoders: { datadog: encoder, otlp: encoder }, collect: () => registry.collect(), random: () => 0,
-    onHealth: (id, h) => health.set(id, h), logger: (line) => logged.push(line), ...(options.maxBufferedPoints === undefined ? {} : { maxBufferedPoints: options.maxBufferedPoints }),
+    clock,
+    transport,
+    encoders: { datadog: encoder, otlp: encoder },
+    collect: () => registry.collect(),
+    random: () => 0,
+    onHealth: (id, h) => health.set(id, h),
+    logger: (line) => logged.push(line),
+    ...(options.maxBufferedPoints === undefined ? {} : { maxBufferedPoints: options.maxBufferedPoints }),
     ...(options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes }),
   });
   let recorded = 0;
@@ -90,7 +99,15 @@ function harness(options: { transport?: Transport; encoder?: DestinationEncoder;
   };
   const start = async (destination: Destination, id = 's1') => {
     await delivery.tick();
-    const stream: MetricStream = { id, name: id, status: 'enabled', subscriptions: [{ metric_type: 'metrics_bridge.api_request' }], destination, created_at: '', updated_at: '' };
+    const stream: MetricStream = {
+      id,
+      name: id,
+      status: 'enabled',
+      subscriptions: [{ metric_type: 'metrics_bridge.api_request' }],
+      destination,
+      created_at: '',
+      updated_at: '',
+    };
     delivery.upsert(stream);
   };
   return { clock, delivery, health, logged, attemptsAtMs, record, run, start, recorded: () => recorded };
@@ -158,7 +175,15 @@ describe('metric streams under faults', () => {
     const h = harness({ transport });
     await h.start(datadogAt((silent.address() as AddressInfo).port));
     await h.run(100 * (DEFAULT_FLUSH_INTERVAL_MS / 1_000), 1);
-    await bounded(new Promise<void>((resolve) => (function wait() { if (open.size === 0) resolve(); else setTimeout(wait, 10); })()), 'aborted sockets to close');
+    await bounded(
+      new Promise<void>((resolve) =>
+        (function wait() {
+          if (open.size === 0) resolve();
+          else setTimeout(wait, 10);
+        })(),
+      ),
+      'aborted sockets to close',
+    );
     expect(mostInFlight).toBe(1);
     expect(accepted).toBe(h.attemptsAtMs.length); // one connection per export: nothing kept or reopened
     expect(mostOpen).toBeLessThanOrEqual(2); // the server may see the next connection before the last close
@@ -321,7 +346,15 @@ describe('metric streams under faults', () => {
     await h.run(9, 1);
     h.clock.advance({ seconds: 1 });
     const flushes = h.delivery.tick();
-    await bounded(new Promise<void>((resolve) => (function wait() { if (fake.received.length >= 20) resolve(); else setTimeout(wait, 20); })()), '20 requests');
+    await bounded(
+      new Promise<void>((resolve) =>
+        (function wait() {
+          if (fake.received.length >= 20) resolve();
+          else setTimeout(wait, 20);
+        })(),
+      ),
+      '20 requests',
+    );
     expect(Math.max(...arrivedAtMs) - Math.min(...arrivedAtMs)).toBeLessThan(1_000);
     // The loop goes on while 20 sends are in flight: a tick takes its frame and returns at once.
     const tickStartedMs = performance.now();
@@ -329,7 +362,15 @@ describe('metric streams under faults', () => {
     await h.delivery.tick();
     expect(performance.now() - tickStartedMs).toBeLessThan(500);
     await flushes;
-    await bounded(new Promise<void>((resolve) => (function wait() { if (h.delivery.healths().every(([, x]) => x.points_sent > 0)) resolve(); else setTimeout(wait, 20); })()), 'answers');
+    await bounded(
+      new Promise<void>((resolve) =>
+        (function wait() {
+          if (h.delivery.healths().every(([, x]) => x.points_sent > 0)) resolve();
+          else setTimeout(wait, 20);
+        })(),
+      ),
+      'answers',
+    );
   });
 
   it('keeps the management API responsive while 20 streams wait on a destination answering in 2 s, and stops within its flush bound', async () => {
@@ -338,13 +379,25 @@ describe('metric streams under faults', () => {
     const clock = new ManualClock();
     const registry = new Registry({ now: () => clock.now() });
     const api = apiRequestMetrics(registry);
-    const streams = createMetricStreams({ registry, storeFile: ':memory:', adminToken: token, encoders: { datadog: testEncoder() }, clock, transport: httpTransport({ timeoutMs: 5_000 }) });
+    const streams = createMetricStreams({
+      registry,
+      storeFile: ':memory:',
+      adminToken: token,
+      encoders: { datadog: testEncoder() },
+      clock,
+      transport: httpTransport({ timeoutMs: 5_000 }),
+    });
     onTestFinished(() => streams.stop());
     const server = await serve({ source: registry, streams: streams.api });
-    const call = (path: string, init: RequestInit = {}) => fetch(`${server.url}${path}`, { ...init, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } });
+    const call = (path: string, init: RequestInit = {}) =>
+      fetch(`${server.url}${path}`, { ...init, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } });
     await streams.delivery.tick();
     for (let i = 0; i < 20; i += 1) {
-      const body = { name: `slow-${i}`, subscriptions: [{ metric_type: 'auth0.api_request.count' }], destination: { type: 'datadog', configuration: { api_key: API_KEY, site: 'datadoghq.com', endpoint: `http://127.0.0.1:${fake.port}` } } };
+      const body = {
+        name: `slow-${i}`,
+        subscriptions: [{ metric_type: 'auth0.api_request.count' }],
+        destination: { type: 'datadog', configuration: { api_key: API_KEY, site: 'datadoghq.com', endpoint: `http://127.0.0.1:${fake.port}` } },
+      };
       expect((await call('/api/v2/metric-streams', { method: 'POST', body: JSON.stringify(body) })).status).toBe(201);
     }
     for (let s = 0; s < 10; s += 1) {
@@ -353,7 +406,15 @@ describe('metric streams under faults', () => {
       if (s < 9) await streams.delivery.tick();
     }
     void streams.delivery.tick();
-    await bounded(new Promise<void>((resolve) => (function wait() { if (fake.received.length >= 20) resolve(); else setTimeout(wait, 20); })()), '20 requests');
+    await bounded(
+      new Promise<void>((resolve) =>
+        (function wait() {
+          if (fake.received.length >= 20) resolve();
+          else setTimeout(wait, 20);
+        })(),
+      ),
+      '20 requests',
+    );
     const startedMs = performance.now();
     const listed = await call('/api/v2/metric-streams?take=50');
     expect(listed.status).toBe(200);

@@ -53,16 +53,19 @@ export function readUntilClosed(socket: Socket): Promise<{ text: string; ms: num
 /** Resolves once `socket` has received text matching `pattern`; returns everything received so far. */
 export function readUntil(socket: Socket, pattern: RegExp): Promise<string> {
   let text = '';
-  return bounded(new Promise((resolve) => {
-    const look = (chunk: Buffer): void => {
-      text += chunk.toString('latin1');
-      if (pattern.test(text)) {
-        socket.off('data', look);
-        resolve(text);
-      }
-    };
-    socket.on('data', look);
-  }), `a response matching ${pattern}`);
+  return bounded(
+    new Promise((resolve) => {
+      const look = (chunk: Buffer): void => {
+        text += chunk.toString('latin1');
+        if (pattern.test(text)) {
+          socket.off('data', look);
+          resolve(text);
+        }
+      };
+      socket.on('data', look);
+    }),
+    `a response matching ${pattern}`,
+  );
 }
 
 /** `promise`, or a rejection naming `what` after SOCKET_TIMEOUT_MS. */

@@ -16,10 +16,27 @@ const hasOpenssl = spawnSync('which', ['openssl']).status === 0;
 let dir = '';
 
 function selfSigned(name: string): void {
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
-    '-keyout', join(dir, `${name}-key.pem`), '-out', join(dir, `${name}-cert.pem`),
-  ], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-keyout',
+      join(dir, `${name}-key.pem`),
+      '-out',
+      join(dir, `${name}-cert.pem`),
+    ],
+    { stdio: 'ignore' },
+  );
 }
 
 beforeAll(() => {
@@ -100,10 +117,13 @@ describe('SIGHUP without TLS', () => {
     const cli = runCliFromSource(['serve', '--port', '0', '--host', '127.0.0.1']);
     await cli.line(/^am-metrics listening on /);
     cli.child.kill('SIGHUP');
-    await bounded(new Promise<void>((resolve) => {
-      const look = (): void => (cli.stderr.includes('SIGHUP') ? resolve() : void setTimeout(look, 50));
-      look();
-    }), 'the SIGHUP line');
+    await bounded(
+      new Promise<void>((resolve) => {
+        const look = (): void => (cli.stderr.includes('SIGHUP') ? resolve() : void setTimeout(look, 50));
+        look();
+      }),
+      'the SIGHUP line',
+    );
     expect(cli.errorLines).toEqual(['am-metrics: SIGHUP: no TLS certificate to reload']);
     expect(cli.child.exitCode).toBeNull();
   });

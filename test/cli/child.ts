@@ -12,8 +12,15 @@ export const CHILD_TIMEOUT_MS = 10_000;
 
 /** Variables the CLI reads; removed from the children's environment so the host's cannot leak in. */
 const CLI_VARIABLES = [
-  'PORT', 'HOST', 'KUBERNETES_POD_NAME', 'METRICS_USERNAME', 'METRICS_PASSWORD', 'METRICS_PASSWORD_FILE', 'METRICS_BEARER_TOKEN',
-  'METRICS_ADMIN_TOKEN', 'METRICS_ADMIN_TOKEN_FILE',
+  'PORT',
+  'HOST',
+  'KUBERNETES_POD_NAME',
+  'METRICS_USERNAME',
+  'METRICS_PASSWORD',
+  'METRICS_PASSWORD_FILE',
+  'METRICS_BEARER_TOKEN',
+  'METRICS_ADMIN_TOKEN',
+  'METRICS_ADMIN_TOKEN_FILE',
 ];
 
 /** Compiles src/ into dist/ (what `npm run build` does). */
@@ -40,16 +47,19 @@ export class CliProcess {
 
   /** The first stdout line matching `pattern`. */
   async line(pattern: RegExp): Promise<string> {
-    return bounded(new Promise((resolve, reject) => {
-      const look = (): boolean => {
-        const found = this.stdout.split('\n').find((l) => pattern.test(l));
-        if (found !== undefined) resolve(found);
-        return found !== undefined;
-      };
-      if (look()) return;
-      this.child.stdout?.on('data', look);
-      void this.exited.then(() => look() || reject(new Error(`exited without printing ${pattern}; stderr: ${this.stderr}`)));
-    }), `a line matching ${pattern}`);
+    return bounded(
+      new Promise((resolve, reject) => {
+        const look = (): boolean => {
+          const found = this.stdout.split('\n').find((l) => pattern.test(l));
+          if (found !== undefined) resolve(found);
+          return found !== undefined;
+        };
+        if (look()) return;
+        this.child.stdout?.on('data', look);
+        void this.exited.then(() => look() || reject(new Error(`exited without printing ${pattern}; stderr: ${this.stderr}`)));
+      }),
+      `a line matching ${pattern}`,
+    );
   }
 
   /** How the process ended. */

@@ -20,10 +20,27 @@ beforeAll(() => {
   build();
   if (!hasOpenssl) return;
   tlsDir = mkdtempSync(join(tmpdir(), 'am-metrics-cli-tls-'));
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
-    '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(tlsDir, 'key.pem'), '-out', join(tlsDir, 'cert.pem'),
-  ], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      join(tlsDir, 'key.pem'),
+      '-out',
+      join(tlsDir, 'cert.pem'),
+    ],
+    { stdio: 'ignore' },
+  );
 });
 afterAll(() => {
   if (tlsDir !== '') rmSync(tlsDir, { recursive: true, force: true });
@@ -62,7 +79,7 @@ describe('am-metrics', () => {
     expect(cli.stdout).toBe(`${version}\n`);
   });
 
-  it('serves the simulator\'s samples on the port it prints, every documented one at once', async () => {
+  it("serves the simulator's samples on the port it prints, every documented one at once", async () => {
     const { cli, url } = await serve(['--simulate', '--seed', '42', '--rate', '5', '--pod-name', 'am-test']);
     expect(cli.stdout).toContain('simulator: 5 logins/s, seed 42');
     const response = await fetch(`${url}/monitoring/prometheus/am`);
@@ -194,9 +211,13 @@ describe('am-metrics metric streams', () => {
     destination: { type: 'datadog', configuration: { api_key: 'dd-key', site: 'app.datadoghq.com' } },
   };
   const post = (url: string, token: string) =>
-    fetch(`${url}/api/v2/metric-streams`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(DOCUMENT_STREAM) });
+    fetch(`${url}/api/v2/metric-streams`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(DOCUMENT_STREAM),
+    });
 
-  it('makes up an admin token with --simulate and prints it, so the document\'s calls work at once', async () => {
+  it("makes up an admin token with --simulate and prints it, so the document's calls work at once", async () => {
     const { cli, url } = await serve(['--simulate']);
     const line = await cli.line(/^metric streams: /);
     const token = /admin token for this run: (\S+)$/.exec(line)?.[1] ?? '';
@@ -223,7 +244,9 @@ describe('am-metrics metric streams', () => {
     expect(await first.cli.exit()).toEqual({ code: 0, signal: null });
     expect(statSync(db).mode & 0o777).toBe(0o600);
     const second = await serve(['--streams-db', db], { METRICS_ADMIN_TOKEN: 'file-token-0123456789' });
-    const listed = (await (await fetch(`${second.url}/api/v2/metric-streams`, { headers: { authorization: 'Bearer file-token-0123456789' } })).json()) as { name: string }[];
+    const listed = (await (await fetch(`${second.url}/api/v2/metric-streams`, { headers: { authorization: 'Bearer file-token-0123456789' } })).json()) as {
+      name: string;
+    }[];
     expect(listed.map((s) => s.name)).toEqual(['my-datadog-stream']);
   });
 

@@ -47,15 +47,27 @@ describe('parseCommandLine', () => {
     });
   });
 
-  it('refuses an admin token shorter than the scrape secrets\' minimum', () => {
+  it("refuses an admin token shorter than the scrape secrets' minimum", () => {
     expect(() => settings([], { METRICS_ADMIN_TOKEN: 'short-token' })).toThrow(/METRICS_ADMIN_TOKEN: must have at least 16 characters/);
   });
 
   it('runs metric streams under METRICS_ADMIN_TOKEN, in ./am-metrics-streams.db unless --streams-db says otherwise', () => {
-    expect(settings([], { METRICS_ADMIN_TOKEN: 'admin-token-0123456789' }).streams).toEqual({ dbFile: 'am-metrics-streams.db', adminToken: 'admin-token-0123456789', isGeneratedToken: false, allowInsecureHttp: false });
-    expect(settings(['--streams-db', '/var/lib/s.db', '--streams-allow-http'], { METRICS_ADMIN_TOKEN: 'admin-token-0123456789' }).streams).toMatchObject({ dbFile: '/var/lib/s.db', allowInsecureHttp: true });
+    expect(settings([], { METRICS_ADMIN_TOKEN: 'admin-token-0123456789' }).streams).toEqual({
+      dbFile: 'am-metrics-streams.db',
+      adminToken: 'admin-token-0123456789',
+      isGeneratedToken: false,
+      allowInsecureHttp: false,
+    });
+    expect(settings(['--streams-db', '/var/lib/s.db', '--streams-allow-http'], { METRICS_ADMIN_TOKEN: 'admin-token-0123456789' }).streams).toMatchObject({
+      dbFile: '/var/lib/s.db',
+      allowInsecureHttp: true,
+    });
     expect(settings(['--simulate']).streams).toMatchObject({ dbFile: ':memory:', isGeneratedToken: true });
-    expect(settings(['--simulate'], { METRICS_ADMIN_TOKEN: 'admin-token-0123456789' }).streams).toMatchObject({ dbFile: 'am-metrics-streams.db', adminToken: 'admin-token-0123456789', isGeneratedToken: false });
+    expect(settings(['--simulate'], { METRICS_ADMIN_TOKEN: 'admin-token-0123456789' }).streams).toMatchObject({
+      dbFile: 'am-metrics-streams.db',
+      adminToken: 'admin-token-0123456789',
+      isGeneratedToken: false,
+    });
     expect(() => settings(['--streams-db', 'x.db'])).toThrow(UsageError);
     expect(() => settings([], { METRICS_ADMIN_TOKEN: 'a', METRICS_ADMIN_TOKEN_FILE: '/nonexistent' })).toThrow(ServerConfigError);
     expect(() => settings([], { METRICS_ADMIN_TOKEN: 'two words' })).toThrow(ServerConfigError);
@@ -72,8 +84,13 @@ describe('parseCommandLine', () => {
   });
 
   it.each([
-    [['--help'], 'help'], [['-h'], 'help'], [['help'], 'help'], [['serve', '--help'], 'help'],
-    [['--version'], 'version'], [['-v'], 'version'], [['serve', '-v'], 'version'],
+    [['--help'], 'help'],
+    [['-h'], 'help'],
+    [['help'], 'help'],
+    [['serve', '--help'], 'help'],
+    [['--version'], 'version'],
+    [['-v'], 'version'],
+    [['serve', '-v'], 'version'],
   ])('reads %j as %s', (args, kind) => {
     expect(parseCommandLine(args, {}, defaults).kind).toBe(kind);
   });
@@ -109,7 +126,12 @@ describe('parseCommandLine', () => {
     expect(() => parseCommandLine(['serve', ...args], {}, defaults)).toThrow(message);
   });
 
-  it.each([['1e3', 1000], ['2.5e2', 250], ['.5', 0.5], ['+7', 7]])('reads --rate %s as %d logins per second', (rate, expected) => {
+  it.each([
+    ['1e3', 1000],
+    ['2.5e2', 250],
+    ['.5', 0.5],
+    ['+7', 7],
+  ])('reads --rate %s as %d logins per second', (rate, expected) => {
     expect(settings(['--simulate', '--rate', rate]).simulator?.rate).toBe(expected);
   });
 

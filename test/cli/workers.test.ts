@@ -42,28 +42,55 @@ describe('am-metrics serve --workers', () => {
     ]);
   });
 
-  it('serves the merged traffic of its workers and stops them when it stops', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', `${ROOT}src/cli.ts`, 'serve', '--port', '0', '--host', '127.0.0.1', '--workers', '2', '--simulate', '--rate', '40', '--seed', '7', '--pod-name', 'am-cluster'], {
-      cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const cli = new CliProcess(child);
-    let pids: number[] = [];
-    onTestFinished(() => {
-      for (const pid of [child.pid ?? 0, ...pids]) if (isRunning(pid)) process.kill(pid, 'SIGKILL');
-    });
-    const [, url, ...workerPids] = START_LINE.exec(await waitFor(() => START_LINE.exec(cli.stdout)?.[0], START_MS, 'the start line')) as RegExpExecArray;
-    pids = workerPids.map(Number);
-    expect(pids.every(isRunning)).toBe(true);
+  it(
+    'serves the merged traffic of its workers and stops them when it stops',
+    async () => {
+      const child = spawn(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          `${ROOT}src/cli.ts`,
+          'serve',
+          '--port',
+          '0',
+          '--host',
+          '127.0.0.1',
+          '--workers',
+          '2',
+          '--simulate',
+          '--rate',
+          '40',
+          '--seed',
+          '7',
+          '--pod-name',
+          'am-cluster',
+        ],
+        {
+          cwd: ROOT,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      const cli = new CliProcess(child);
+      let pids: number[] = [];
+      onTestFinished(() => {
+        for (const pid of [child.pid ?? 0, ...pids]) if (isRunning(pid)) process.kill(pid, 'SIGKILL');
+      });
+      const [, url, ...workerPids] = START_LINE.exec(await waitFor(() => START_LINE.exec(cli.stdout)?.[0], START_MS, 'the start line')) as RegExpExecArray;
+      pids = workerPids.map(Number);
+      expect(pids.every(isRunning)).toBe(true);
 
-    const text = await (await fetch(`${url}/monitoring/prometheus/am`, { signal: AbortSignal.timeout(STOP_MS) })).text();
-    expect(text).toMatch(/^am_metrics_cluster_workers\{kubernetes_pod_name="am-cluster",\} 2\.0$/m);
-    expect(text).toMatch(/^am_authentication_count\{kubernetes_pod_name="am-cluster",outcome="success",\} [1-9]/m);
+      const text = await (await fetch(`${url}/monitoring/prometheus/am`, { signal: AbortSignal.timeout(STOP_MS) })).text();
+      expect(text).toMatch(/^am_metrics_cluster_workers\{kubernetes_pod_name="am-cluster",\} 2\.0$/m);
+      expect(text).toMatch(/^am_authentication_count\{kubernetes_pod_name="am-cluster",outcome="success",\} [1-9]/m);
 
-    child.kill('SIGTERM');
-    expect(await waitFor(() => (child.exitCode === null ? undefined : child.exitCode), STOP_MS, 'the primary to exit')).toBe(0);
-    expect(cli.stdout).toContain('am-metrics stopped (SIGTERM)');
-    await waitFor(() => (pids.some(isRunning) ? undefined : true), STOP_MS, 'the workers to exit');
-  }, START_MS + 2 * STOP_MS);
+      child.kill('SIGTERM');
+      expect(await waitFor(() => (child.exitCode === null ? undefined : child.exitCode), STOP_MS, 'the primary to exit')).toBe(0);
+      expect(cli.stdout).toContain('am-metrics stopped (SIGTERM)');
+      await waitFor(() => (pids.some(isRunning) ? undefined : true), STOP_MS, 'the workers to exit');
+    },
+    START_MS + 2 * STOP_MS,
+  );
 });
 
 function isRunning(pid: number): boolean {

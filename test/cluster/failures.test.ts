@@ -37,32 +37,36 @@ async function scrape(server: RunningServer): Promise<{ status: number; elapsedM
 }
 
 describe('clusterMetrics.primary() when workers die', () => {
-  it('answers while a worker is killed mid-run, keeps its reported counts, and takes in a new worker without a restart', async () => {
-    const primary = openPrimary({ defaultLabels: RESOURCE });
-    const workers: Worker[] = await forkWorkers(['live', 'live', 'live', 'live']);
-    onTestFinished(() => stopWorkers(workers));
-    const server = await startServer({ source: primary, port: 0, host: '127.0.0.1', logger: () => {} });
-    onTestFinished(() => server.close());
+  it(
+    'answers while a worker is killed mid-run, keeps its reported counts, and takes in a new worker without a restart',
+    async () => {
+      const primary = openPrimary({ defaultLabels: RESOURCE });
+      const workers: Worker[] = await forkWorkers(['live', 'live', 'live', 'live']);
+      onTestFinished(() => stopWorkers(workers));
+      const server = await startServer({ source: primary, port: 0, host: '127.0.0.1', logger: () => {} });
+      onTestFinished(() => server.close());
 
-    const before = await scrape(server);
-    expect(before).toMatchObject({ status: 200, workers: 4 });
-    const dying = killed(workers[1] as Worker);
-    const during = await scrape(server);
-    await within(dying, DEFAULT_WORKER_TIMEOUT_MS, 'the killed worker to exit');
-    const after = await scrape(server);
+      const before = await scrape(server);
+      expect(before).toMatchObject({ status: 200, workers: 4 });
+      const dying = killed(workers[1] as Worker);
+      const during = await scrape(server);
+      await within(dying, DEFAULT_WORKER_TIMEOUT_MS, 'the killed worker to exit');
+      const after = await scrape(server);
 
-    expect(during.status).toBe(200);
-    expect(during.elapsedMs).toBeLessThan(DEFAULT_WORKER_TIMEOUT_MS);
-    expect(after).toMatchObject({ status: 200, workers: 3 });
-    // The dead worker's last answer stays in the totals: a count that went down would read as a reset.
-    expect(during.logins).toBeGreaterThanOrEqual(before.logins);
-    expect(after.logins).toBeGreaterThanOrEqual(during.logins);
+      expect(during.status).toBe(200);
+      expect(during.elapsedMs).toBeLessThan(DEFAULT_WORKER_TIMEOUT_MS);
+      expect(after).toMatchObject({ status: 200, workers: 3 });
+      // The dead worker's last answer stays in the totals: a count that went down would read as a reset.
+      expect(during.logins).toBeGreaterThanOrEqual(before.logins);
+      expect(after.logins).toBeGreaterThanOrEqual(during.logins);
 
-    workers.push(...(await forkWorkers(['live'], 4)));
-    const joined = await scrape(server);
-    expect(joined).toMatchObject({ status: 200, workers: 4 });
-    expect(joined.logins).toBeGreaterThanOrEqual(after.logins);
-  }, 2 * WORKER_START_MS + DEFAULT_WORKER_TIMEOUT_MS * 4);
+      workers.push(...(await forkWorkers(['live'], 4)));
+      const joined = await scrape(server);
+      expect(joined).toMatchObject({ status: 200, workers: 4 });
+      expect(joined.logins).toBeGreaterThanOrEqual(after.logins);
+    },
+    2 * WORKER_START_MS + DEFAULT_WORKER_TIMEOUT_MS * 4,
+  );
 });
 
 describe('clusterMetrics.primary() when workers misbehave', () => {
@@ -115,14 +119,22 @@ describe('clusterMetrics.primary() options', () => {
     expect(() => clusterMetrics.primary({ timeoutMs: timeoutMs as number })).toThrow(ClusterConfigError);
   });
 
-  it('refuses to start a worker in a process without an IPC channel to a primary', () => {
-    const script = "import('./src/cluster.ts').then(({ clusterMetrics }) => clusterMetrics.worker({ state: async () => ({}) }))"
-      + ".catch((error) => { console.log(error.name); process.exit(3); })";
-    const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
-      cwd: fileURLToPath(new URL('../../', import.meta.url)), stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', timeout: WORKER_START_MS,
-    });
-    expect({ status: run.status, stdout: run.stdout.trim() }).toEqual({ status: 3, stdout: 'ClusterConfigError' });
-  }, WORKER_START_MS + 5_000);
+  it(
+    'refuses to start a worker in a process without an IPC channel to a primary',
+    () => {
+      const script =
+        "import('./src/cluster.ts').then(({ clusterMetrics }) => clusterMetrics.worker({ state: async () => ({}) }))" +
+        '.catch((error) => { console.log(error.name); process.exit(3); })';
+      const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+        cwd: fileURLToPath(new URL('../../', import.meta.url)),
+        stdio: ['ignore', 'pipe', 'pipe'],
+        encoding: 'utf8',
+        timeout: WORKER_START_MS,
+      });
+      expect({ status: run.status, stdout: run.stdout.trim() }).toEqual({ status: 3, stdout: 'ClusterConfigError' });
+    },
+    WORKER_START_MS + 5_000,
+  );
 
   it('answers at once with only its own metrics when there are no workers', async () => {
     const primary = openPrimary({ timeoutMs: DEFAULT_WORKER_TIMEOUT_MS });
@@ -130,7 +142,9 @@ describe('clusterMetrics.primary() options', () => {
     const collection = await primary.collect();
     expect(performance.now() - start).toBeLessThan(SCRAPE_SLACK_MS);
     expect(collection.families.map((f) => f.descriptor.name)).toEqual([
-      'am_metrics_cluster_worker_timeouts', 'am_metrics_cluster_worker_errors', 'am_metrics_cluster_workers',
+      'am_metrics_cluster_worker_timeouts',
+      'am_metrics_cluster_worker_errors',
+      'am_metrics_cluster_workers',
     ]);
   });
 });

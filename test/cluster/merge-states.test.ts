@@ -19,13 +19,33 @@ describe('mergeStates', () => {
     const clock = new ManualClock();
     const other = new Registry({ now: () => clock.now() });
     other.gauge({ name: 'am_test_login', help: 'Not a summary' }).set({}, 1);
-    const merged = await mergeStates([
-      { source: 'worker-1', state: await loginState(clock, 3) },
-      { source: 'worker-2', state: { version: 1, timeMs: 0, families: [{ kind: 'summary', name: 'am_test_login', help: 'Logins', labelNames: ['outcome'], constLabels: {}, folded: 0, series: [{ labels: { outcome: 'success' }, startMs: 0, state: 'garbage' }] }] } },
-      { source: 'worker-3', state: await other.state() },
-      { source: 'worker-4', state: null },
-      { source: 'worker-5', state: await loginState(clock, 4) },
-    ], { now: () => clock.now() });
+    const merged = await mergeStates(
+      [
+        { source: 'worker-1', state: await loginState(clock, 3) },
+        {
+          source: 'worker-2',
+          state: {
+            version: 1,
+            timeMs: 0,
+            families: [
+              {
+                kind: 'summary',
+                name: 'am_test_login',
+                help: 'Logins',
+                labelNames: ['outcome'],
+                constLabels: {},
+                folded: 0,
+                series: [{ labels: { outcome: 'success' }, startMs: 0, state: 'garbage' }],
+              },
+            ],
+          },
+        },
+        { source: 'worker-3', state: await other.state() },
+        { source: 'worker-4', state: null },
+        { source: 'worker-5', state: await loginState(clock, 4) },
+      ],
+      { now: () => clock.now() },
+    );
     expect(merged.accepted).toEqual(['worker-1', 'worker-5']);
     expect(merged.rejected.map(({ source, error }) => [source, (error as Error).constructor])).toEqual([
       ['worker-2', InvalidValueError],
@@ -40,7 +60,10 @@ describe('mergeStates', () => {
     const registry = new Registry({ now: () => clock.now() });
     registry.timer({ name: 'am_test_latency', help: 'Latency' }).observe({}, 0.01);
     const state = JSON.parse(JSON.stringify(await registry.state()));
-    state.families[0].series[0].state.sample.bins = [[0, 1], [1e12, 1]];
+    state.families[0].series[0].state.sample.bins = [
+      [0, 1],
+      [1e12, 1],
+    ];
     const merged = await mergeStates([{ source: 'worker-1', state }], { now: () => clock.now() });
     expect(merged.accepted).toEqual([]);
     expect(String(merged.rejected[0]?.error)).toMatch(/InvalidValueError: am_test_latency: value 1000000000000 is not a span of sketch keys/);

@@ -108,11 +108,14 @@ describe('clusterMetrics.primary() with four workers', () => {
       expect(await promtoolCheckMetrics(text)).toMatchObject({ code: 0, stdout: '', stderr: '' });
       const families = await parseExposition(text, 'prometheus');
       const count = samples(families, 'am_test_login_count').find((s) => s.labels.operation === 'read');
-      expect(count).toMatchObject({ labels: { kubernetes_pod_name: 'am-0' }, value: WORKERS * everything[0]!.latencies.length / OPERATIONS.length });
+      expect(count).toMatchObject({ labels: { kubernetes_pod_name: 'am-0' }, value: (WORKERS * everything[0]!.latencies.length) / OPERATIONS.length });
       expect(samples(families, 'am_metrics_cluster_workers')).toMatchObject([{ value: WORKERS }]);
       const openMetrics = await fetch(`${server.url}/monitoring/prometheus/am`, { headers: { accept: PROMETHEUS_ACCEPT } });
       const strict = await parseExposition(await openMetrics.text(), 'openmetrics');
-      expect(strict.find((f) => f.name === 'am_metrics_cluster_worker_timeouts')).toMatchObject({ type: 'counter', samples: [{ name: 'am_metrics_cluster_worker_timeouts_total', value: 0 }] });
+      expect(strict.find((f) => f.name === 'am_metrics_cluster_worker_timeouts')).toMatchObject({
+        type: 'counter',
+        samples: [{ name: 'am_metrics_cluster_worker_timeouts_total', value: 0 }],
+      });
     } finally {
       await server.close();
     }
@@ -140,12 +143,14 @@ describe('clusterMetrics.primary() with four workers', () => {
     expect(theirUsers / exactUsers).toBeGreaterThan(1.5);
   });
 
-  it("shows that no prom-client aggregator turns per-worker quantiles into the quantile of all (issue 10)", async () => {
-    const perWorker = await Promise.all(everything.map(async (observations) => {
-      const registry = new client.Registry();
-      recordIntoPromClient(client, registry, observations);
-      return registry.getMetricsAsJSON();
-    }));
+  it('shows that no prom-client aggregator turns per-worker quantiles into the quantile of all (issue 10)', async () => {
+    const perWorker = await Promise.all(
+      everything.map(async (observations) => {
+        const registry = new client.Registry();
+        recordIntoPromClient(client, registry, observations);
+        return registry.getMetricsAsJSON();
+      }),
+    );
     const values = everything.flatMap((o) => o.latencies.filter((l) => l.operation === 'read').map((l) => l.seconds));
     for (const aggregator of ['sum', 'average', 'max', 'min'] as const) {
       const metrics = perWorker.map((list) => list.map((m) => ({ ...m, aggregator })));

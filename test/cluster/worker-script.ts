@@ -38,7 +38,24 @@ switch (mode) {
     clusterMetrics.worker({ state: () => new Promise<RegistryState>(() => {}) });
     break;
   case 'malformed':
-    clusterMetrics.worker({ state: async () => ({ version: 1, timeMs: FIXED_MS, families: [{ kind: 'timer', name: 'am_test_latency', help: 'Latency', labelNames: [], constLabels: {}, folded: 0, series: [{ labels: {}, startMs: FIXED_MS, state: { counts: 'garbage' } }] }] }) as unknown as RegistryState });
+    clusterMetrics.worker({
+      state: async () =>
+        ({
+          version: 1,
+          timeMs: FIXED_MS,
+          families: [
+            {
+              kind: 'timer',
+              name: 'am_test_latency',
+              help: 'Latency',
+              labelNames: [],
+              constLabels: {},
+              folded: 0,
+              series: [{ labels: {}, startMs: FIXED_MS, state: { counts: 'garbage' } }],
+            },
+          ],
+        }) as unknown as RegistryState,
+    });
     break;
   default:
     throw new Error(`unknown AM_TEST_WORKER_MODE ${String(mode)}`);

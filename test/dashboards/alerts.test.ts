@@ -46,7 +46,10 @@ const SCENARIOS: Readonly<Record<string, Scenario>> = {
   'two logins in three fail: authentication warning and critical': {
     series: { [`am_authentication_count{${POD}, outcome="success"}`]: perMinute(20), [`am_authentication_count{${POD}, outcome="failure"}`]: perMinute(40) },
     alert: 'AMAuthenticationFailureRatioHigh',
-    expected: [firing('AMAuthenticationFailureRatioHigh', 'warning', { job: 'am' }, '66.67%'), firing('AMAuthenticationFailureRatioHigh', 'critical', { job: 'am' }, '66.67%')],
+    expected: [
+      firing('AMAuthenticationFailureRatioHigh', 'warning', { job: 'am' }, '66.67%'),
+      firing('AMAuthenticationFailureRatioHigh', 'critical', { job: 'am' }, '66.67%'),
+    ],
   },
   'half of two logins a minute fail: too few logins to alert': {
     series: { [`am_authentication_count{${POD}, outcome="success"}`]: perMinute(1), [`am_authentication_count{${POD}, outcome="failure"}`]: perMinute(1) },
@@ -54,7 +57,10 @@ const SCENARIOS: Readonly<Record<string, Scenario>> = {
     expected: [],
   },
   'one CTS operation in twenty fails': {
-    series: { [`am_cts_task_count{${POD}, operation="read", outcome="success", token_type="session"}`]: perMinute(57), [`am_cts_task_count{${POD}, operation="read", outcome="failure", token_type="session"}`]: perMinute(3) },
+    series: {
+      [`am_cts_task_count{${POD}, operation="read", outcome="success", token_type="session"}`]: perMinute(57),
+      [`am_cts_task_count{${POD}, operation="read", outcome="failure", token_type="session"}`]: perMinute(3),
+    },
     alert: 'AMCtsTaskFailureRatioHigh',
     expected: [firing('AMCtsTaskFailureRatioHigh', 'warning', { job: 'am' }, '5%')],
   },
@@ -69,7 +75,10 @@ const SCENARIOS: Readonly<Record<string, Scenario>> = {
     expected: [firing('AMCtsTaskLatencyHigh', 'warning', { job: 'am', kubernetes_pod_name: 'am-0' }, '800ms')],
   },
   'one policy evaluation in ten fails': {
-    series: { [`am_authorization_policy_set_evaluate_count{${POD}, outcome="success", policy_set="oauth2Scopes"}`]: perMinute(54), [`am_authorization_policy_set_evaluate_count{${POD}, outcome="failure", policy_set="oauth2Scopes"}`]: perMinute(6) },
+    series: {
+      [`am_authorization_policy_set_evaluate_count{${POD}, outcome="success", policy_set="oauth2Scopes"}`]: perMinute(54),
+      [`am_authorization_policy_set_evaluate_count{${POD}, outcome="failure", policy_set="oauth2Scopes"}`]: perMinute(6),
+    },
     alert: 'AMPolicyEvaluationFailureRatioHigh',
     expected: [firing('AMPolicyEvaluationFailureRatioHigh', 'warning', { job: 'am' }, '10%')],
   },
@@ -112,11 +121,17 @@ const RECORDED: readonly { name: string; series: Readonly<Record<string, string>
       'am_cts_task_count{job="am", kubernetes_pod_name="am-1", operation="read", outcome="success", token_type="session"}': perMinute(60),
     },
     expr: 'round(job_pod_operation:am_cts_task_seconds:mean5m * 1000)',
-    samples: [{ labels: `{${POD}, operation="read"}`, value: 100 }, { labels: '{job="am", kubernetes_pod_name="am-1", operation="read"}', value: 200 }],
+    samples: [
+      { labels: `{${POD}, operation="read"}`, value: 100 },
+      { labels: '{job="am", kubernetes_pod_name="am-1", operation="read"}', value: 200 },
+    ],
   },
   {
     name: 'session operation rates leave out the timeouts that share am_session_count',
-    series: { [`am_session_count{${POD}, operation="create", outcome="success", session_type="cts-based"}`]: perMinute(60), [`am_session_count{${POD}, operation="idle-timeout", session_type="cts-based"}`]: perMinute(60) },
+    series: {
+      [`am_session_count{${POD}, operation="create", outcome="success", session_type="cts-based"}`]: perMinute(60),
+      [`am_session_count{${POD}, operation="idle-timeout", session_type="cts-based"}`]: perMinute(60),
+    },
     expr: 'round(job_pod_operation_outcome:am_session_count:rate5m)',
     samples: [{ labels: `{${POD}, operation="create", outcome="success"}`, value: 1 }],
   },

@@ -35,7 +35,10 @@ function problemsIn(expr: string, recorded: ReadonlySet<string>): string[] {
 
 describe('metric names in grafana-dashboards/', () => {
   it.each(committedDashboards().map((d) => [d.path, d.json] as const))('%s reads only catalogue samples, labels and label values', (_path, json) => {
-    const exprs = [...allPanels(json).flatMap((p) => (p.targets ?? []).map((t) => t.expr)), ...json.templating.list.map((v) => v.definition.replace(/^label_values\((.*),\s*\w+\)$/s, '$1'))];
+    const exprs = [
+      ...allPanels(json).flatMap((p) => (p.targets ?? []).map((t) => t.expr)),
+      ...json.templating.list.map((v) => v.definition.replace(/^label_values\((.*),\s*\w+\)$/s, '$1')),
+    ];
     expect(exprs.length).toBeGreaterThan(0);
     expect(exprs.flatMap((e) => problemsIn(e, new Set()))).toEqual([]);
   });
@@ -53,7 +56,9 @@ describe('metric names in grafana-dashboards/', () => {
   });
 
   it('plots every catalogue metric on some dashboard', () => {
-    const read = new Set(committedDashboards().flatMap((d) => allPanels(d.json).flatMap((p) => (p.targets ?? []).flatMap((t) => analyse(toPromQL(t.expr)).selectors.map((s) => s.name)))));
+    const read = new Set(
+      committedDashboards().flatMap((d) => allPanels(d.json).flatMap((p) => (p.targets ?? []).flatMap((t) => analyse(toPromQL(t.expr)).selectors.map((s) => s.name)))),
+    );
     const unplotted = CATALOG.filter((m) => !samplesOf(m.name, m.kind).some(({ sample }) => read.has(sample))).map((m) => `${m.kind} ${m.name}`);
     expect(unplotted).toEqual([]);
   });

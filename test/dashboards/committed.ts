@@ -11,7 +11,12 @@ export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const DASHBOARD_DIR = 'grafana-dashboards';
 export const RULES_DIR = 'grafana-dashboards/rules';
 
-export interface TargetJson { readonly expr: string; readonly refId: string; readonly legendFormat?: string; readonly datasource?: { type: string; uid: string } }
+export interface TargetJson {
+  readonly expr: string;
+  readonly refId: string;
+  readonly legendFormat?: string;
+  readonly datasource?: { type: string; uid: string };
+}
 export interface PanelJson {
   readonly id: number;
   readonly type: string;
@@ -23,7 +28,15 @@ export interface PanelJson {
   readonly targets?: readonly TargetJson[];
   readonly panels?: readonly PanelJson[];
 }
-export interface VariableJson { readonly name: string; readonly type: string; readonly definition: string; readonly query: { query: string }; readonly datasource: { type: string; uid: string }; readonly multi: boolean; readonly includeAll: boolean }
+export interface VariableJson {
+  readonly name: string;
+  readonly type: string;
+  readonly definition: string;
+  readonly query: { query: string };
+  readonly datasource: { type: string; uid: string };
+  readonly multi: boolean;
+  readonly includeAll: boolean;
+}
 export interface DashboardJson {
   readonly uid: string;
   readonly title: string;
@@ -36,7 +49,10 @@ export interface DashboardJson {
 
 /** Files of `dir` (from the repository root) ending in `suffix`, as repository paths, sorted. */
 export function filesIn(dir: string, suffix: string): string[] {
-  return readdirSync(join(ROOT, dir)).filter((f) => f.endsWith(suffix)).sort().map((f) => `${dir}/${f}`);
+  return readdirSync(join(ROOT, dir))
+    .filter((f) => f.endsWith(suffix))
+    .sort()
+    .map((f) => `${dir}/${f}`);
 }
 
 export function readCommitted(path: string): string {
@@ -69,13 +85,19 @@ export type SampleLabels = ReadonlyMap<string, readonly string[] | undefined>;
  */
 export function samplesOf(name: string, kind: string): { sample: string; quantile: boolean; bucket?: boolean }[] {
   switch (kind) {
-    case 'summary': return ['_count', '_sum', '_total'].map((s) => ({ sample: name + s, quantile: false }));
-    case 'timer': return [
-      { sample: `${name}_seconds`, quantile: true },
-      ...['_seconds_sum', '_seconds_total', '_count', '_duration_seconds', '_duration_seconds_sum', '_duration_seconds_count'].map((s) => ({ sample: name + s, quantile: false })),
-      { sample: `${name}_duration_seconds_bucket`, quantile: false, bucket: true },
-    ];
-    default: return [{ sample: name, quantile: false }];
+    case 'summary':
+      return ['_count', '_sum', '_total'].map((s) => ({ sample: name + s, quantile: false }));
+    case 'timer':
+      return [
+        { sample: `${name}_seconds`, quantile: true },
+        ...['_seconds_sum', '_seconds_total', '_count', '_duration_seconds', '_duration_seconds_sum', '_duration_seconds_count'].map((s) => ({
+          sample: name + s,
+          quantile: false,
+        })),
+        { sample: `${name}_duration_seconds_bucket`, quantile: false, bucket: true },
+      ];
+    default:
+      return [{ sample: name, quantile: false }];
   }
 }
 
@@ -89,7 +111,13 @@ export function catalogueSamples(): ReadonlyMap<string, SampleLabels> {
   const samples = new Map<string, Map<string, readonly string[] | undefined>>();
   for (const metric of CATALOG) {
     for (const { sample, quantile, bucket } of samplesOf(metric.name, metric.kind)) {
-      const labels = samples.get(sample) ?? new Map<string, readonly string[] | undefined>([['kubernetes_pod_name', undefined], ['job', undefined], ['instance', undefined]]);
+      const labels =
+        samples.get(sample) ??
+        new Map<string, readonly string[] | undefined>([
+          ['kubernetes_pod_name', undefined],
+          ['job', undefined],
+          ['instance', undefined],
+        ]);
       if (quantile) labels.set('quantile', TIMER_QUANTILES.map(String));
       if (bucket === true) labels.set('le', undefined);
       for (const label of metric.labels) {

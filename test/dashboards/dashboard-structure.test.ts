@@ -19,10 +19,15 @@ const cases = DASHBOARDS.map((d) => [d.path, d.json] as const);
 describe.each(cases)('%s', (_path, dashboard) => {
   it('asks for a Prometheus data source on import and uses it everywhere', () => {
     expect(dashboard.__inputs).toEqual([expect.objectContaining({ name: 'DS_PROMETHEUS', type: 'datasource', pluginId: 'prometheus' })]);
-    expect(dashboard.__requires).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'grafana' }), expect.objectContaining({ type: 'datasource', id: 'prometheus' })]));
+    expect(dashboard.__requires).toEqual(
+      expect.arrayContaining([expect.objectContaining({ type: 'grafana' }), expect.objectContaining({ type: 'datasource', id: 'prometheus' })]),
+    );
     const panelTypes = new Set(plotted(dashboard).map((p) => p.type));
     for (const type of panelTypes) expect(dashboard.__requires).toContainEqual(expect.objectContaining({ type: 'panel', id: type }));
-    const sources = [...plotted(dashboard).flatMap((p) => [p.datasource, ...(p.targets ?? []).map((t) => t.datasource)]), ...dashboard.templating.list.map((v) => v.datasource)];
+    const sources = [
+      ...plotted(dashboard).flatMap((p) => [p.datasource, ...(p.targets ?? []).map((t) => t.datasource)]),
+      ...dashboard.templating.list.map((v) => v.datasource),
+    ];
     expect(sources.filter((s) => s?.uid !== DS || s.type !== 'prometheus')).toEqual([]);
   });
 
@@ -34,7 +39,8 @@ describe.each(cases)('%s', (_path, dashboard) => {
       expect(box).toEqual({ h: expect.any(Number), w: expect.any(Number), x: expect.any(Number), y: expect.any(Number) });
       expect((box?.x ?? 0) + (box?.w ?? 0)).toBeLessThanOrEqual(GRID_COLUMNS);
     }
-    const overlaps = (a: NonNullable<PanelJson['gridPos']>, b: NonNullable<PanelJson['gridPos']>): boolean => a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+    const overlaps = (a: NonNullable<PanelJson['gridPos']>, b: NonNullable<PanelJson['gridPos']>): boolean =>
+      a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
     const clashes = boxes.flatMap((a, i) => boxes.slice(i + 1).filter((b) => a !== undefined && b !== undefined && overlaps(a, b)));
     expect(clashes).toEqual([]);
   });
@@ -73,7 +79,10 @@ describe.each(cases)('%s', (_path, dashboard) => {
       expect(analysis.errors, expr).toEqual([]);
       for (const selector of analysis.selectors) {
         expect(selector.matchers, expr).toContainEqual({ label: 'kubernetes_pod_name', op: '=~', value: '$pod' });
-        expect(selector.matchers.filter((m) => m.value.includes('$') && m.op !== '=~' && m.op !== '!~'), expr).toEqual([]);
+        expect(
+          selector.matchers.filter((m) => m.value.includes('$') && m.op !== '=~' && m.op !== '!~'),
+          expr,
+        ).toEqual([]);
       }
     }
   });
@@ -81,7 +90,10 @@ describe.each(cases)('%s', (_path, dashboard) => {
   it('rates every counter over $__rate_interval', () => {
     for (const expr of plotted(dashboard).flatMap(exprsOf)) {
       const ranges = [...withoutStrings(expr).matchAll(/\[([^\]]*)\]/g)].map((m) => m[1]);
-      expect(ranges.filter((r) => r !== '$__rate_interval'), expr).toEqual([]);
+      expect(
+        ranges.filter((r) => r !== '$__rate_interval'),
+        expr,
+      ).toEqual([]);
       expect(analyse(toPromQL(expr)).ranges.length, expr).toBe(ranges.length);
     }
   });
@@ -93,8 +105,15 @@ describe.each(cases)('%s', (_path, dashboard) => {
         const reads = analysis.selectors.filter((s) => PER_INSTANCE.has(s.name ?? ''));
         if (reads.length === 0) continue;
         const over = analysis.aggregations.filter((a) => a.selectors.some((s) => PER_INSTANCE.has(s.name ?? '')));
-        expect(over.filter((a) => !PICKING.includes(a.op)), expr).toEqual([]);
-        if (panel.type === 'timeseries') expect(over.filter((a) => !a.by?.includes('kubernetes_pod_name')), `${panel.title}: ${expr}`).toEqual([]);
+        expect(
+          over.filter((a) => !PICKING.includes(a.op)),
+          expr,
+        ).toEqual([]);
+        if (panel.type === 'timeseries')
+          expect(
+            over.filter((a) => !a.by?.includes('kubernetes_pod_name')),
+            `${panel.title}: ${expr}`,
+          ).toEqual([]);
       }
     }
   });
@@ -102,7 +121,16 @@ describe.each(cases)('%s', (_path, dashboard) => {
 
 describe('the dashboard set', () => {
   it('is an overview and one dashboard per AM family, with distinct uids and titles, all tagged am-metrics', () => {
-    expect(DASHBOARDS.map((d) => d.json.uid).sort()).toEqual(['am-authentication', 'am-authorization', 'am-cts', 'am-denylist', 'am-oauth2', 'am-overview', 'am-script-cache', 'am-session']);
+    expect(DASHBOARDS.map((d) => d.json.uid).sort()).toEqual([
+      'am-authentication',
+      'am-authorization',
+      'am-cts',
+      'am-denylist',
+      'am-oauth2',
+      'am-overview',
+      'am-script-cache',
+      'am-session',
+    ]);
     expect(new Set(DASHBOARDS.map((d) => d.json.title)).size).toBe(DASHBOARDS.length);
     for (const d of DASHBOARDS) expect(d.json.tags).toContain('am-metrics');
   });
@@ -116,6 +144,9 @@ describe('the dashboard set', () => {
     ['am-script-cache', ['realm', 'cache_name']],
   ])('%s lets the operator pick its main labels: %s', (uid, labels) => {
     const dashboard = DASHBOARDS.find((d) => d.json.uid === uid)?.json;
-    for (const label of labels) expect(dashboard?.templating.list.find((v) => v.name === label)?.definition).toMatch(new RegExp(`^label_values\\(am_\\w+\\{[^}]*kubernetes_pod_name=~"\\$pod"[^}]*\\}, ${label}\\)$`));
+    for (const label of labels)
+      expect(dashboard?.templating.list.find((v) => v.name === label)?.definition).toMatch(
+        new RegExp(`^label_values\\(am_\\w+\\{[^}]*kubernetes_pod_name=~"\\$pod"[^}]*\\}, ${label}\\)$`),
+      );
   });
 });

@@ -8,7 +8,11 @@ const GENERATED = generateFiles();
 function sortedKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortedKeys);
   if (value === null || typeof value !== 'object') return value;
-  return Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => [k, sortedKeys(v)]));
+  return Object.fromEntries(
+    Object.entries(value)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([k, v]) => [k, sortedKeys(v)]),
+  );
 }
 
 describe('the committed dashboards and rules', () => {
@@ -31,7 +35,7 @@ describe('the committed dashboards and rules', () => {
     expect(text).toBe(`${JSON.stringify(sortedKeys(JSON.parse(text)), null, 2)}\n`);
   });
 
-  it('are up to date by the script\'s own --check', async () => {
+  it("are up to date by the script's own --check", async () => {
     const result = await run('npx', ['tsx', `${ROOT}scripts/dashboards.ts`, '--check']);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);

@@ -30,8 +30,16 @@ describe('liveQueries', () => {
   it('lists every query of every committed dashboard, and every variable', () => {
     const dashboards = committedDashboards();
     const panelExprs = dashboards.flatMap((d) => everyExpr(d.json.panels));
-    expect(of('panel').map((q) => q.expr).sort()).toEqual(panelExprs.sort());
-    expect(of('variable').map((q) => q.expr).sort()).toEqual(dashboards.flatMap((d) => d.json.templating.list.map((v) => v.definition)).sort());
+    expect(
+      of('panel')
+        .map((q) => q.expr)
+        .sort(),
+    ).toEqual(panelExprs.sort());
+    expect(
+      of('variable')
+        .map((q) => q.expr)
+        .sort(),
+    ).toEqual(dashboards.flatMap((d) => d.json.templating.list.map((v) => v.definition)).sort());
     for (const q of [...of('panel'), ...of('variable')]) expect(dashboards.map((d) => d.path)).toContain(q.file);
   });
 
@@ -55,7 +63,9 @@ describe('liveQueries', () => {
   it('says which recorded series a rule reads, and that no panel needs any', () => {
     const recorded = new Set(of('recording').map((q) => q.name));
     for (const q of QUERIES) {
-      const reads = analyse(q.promql).selectors.map((s) => s.name ?? '').filter((name) => recorded.has(name));
+      const reads = analyse(q.promql)
+        .selectors.map((s) => s.name ?? '')
+        .filter((name) => recorded.has(name));
       expect([...q.requires].sort(), q.name).toEqual([...new Set(reads)].sort());
     }
     expect(of('panel').filter((q) => q.requires.length > 0)).toEqual([]);

@@ -72,7 +72,8 @@ export function analyse(text: string): Analysis {
   const cursor = top.cursor();
   do {
     if (cursor.type.isError) errors.push(`syntax error at ${cursor.from}: "${text.slice(Math.max(0, cursor.from - 20), cursor.from + 20)}"`);
-    if (cursor.name === 'QuotedLabelMatcher' || cursor.name === 'QuotedLabelName') errors.push(`quoted label names are not used here: ${text.slice(cursor.from, cursor.to)}`);
+    if (cursor.name === 'QuotedLabelMatcher' || cursor.name === 'QuotedLabelName')
+      errors.push(`quoted label names are not used here: ${text.slice(cursor.from, cursor.to)}`);
   } while (cursor.next());
   const ranges = [...descendants(top, 'MatrixSelector'), ...descendants(top, 'SubqueryExpr')].map((n) => /\[([^\]]*)\]\s*$/.exec(text.slice(n.from, n.to))?.[1] ?? '');
   return {

@@ -84,9 +84,7 @@ describe('the AM catalogue scraped by Prometheus', () => {
     await vi.waitFor(async () => {
       const rules = await prometheus!.rules();
       expect(rules.length).toBe(liveQueries().filter((q) => q.kind === 'recording' || q.kind === 'alert').length);
-      const unhealthy = rules
-        .filter((r) => r.health !== 'ok' || r.lastEvaluation.startsWith('0001-'))
-        .map((r) => `${r.name}: ${r.health} ${r.lastError ?? ''}`);
+      const unhealthy = rules.filter((r) => r.health !== 'ok' || r.lastEvaluation.startsWith('0001-')).map((r) => `${r.name}: ${r.health} ${r.lastError ?? ''}`);
       expect(unhealthy).toEqual([]);
     }, WAIT);
   });

@@ -22,8 +22,18 @@ function exactQuantile(values: readonly number[], q: number): number {
 
 /** Classic `_bucket{le}` series over text, and native histograms over the protobuf exposition. */
 const MODES = [
-  { mode: 'classic buckets', flags: [], queries: ['histogram_quantile(0.99, sum by (le) (rate(am_t_duration_seconds_bucket[1m])))', 'histogram_quantile(0.99, sum by (le) (am_t_duration_seconds_bucket))'], count: 'sum(am_t_duration_seconds_count)' },
-  { mode: 'native histograms', flags: ['--enable-feature=native-histograms'], queries: ['histogram_quantile(0.99, sum(rate(am_t_duration_seconds[1m])))', 'histogram_quantile(0.99, sum(am_t_duration_seconds))'], count: 'sum(histogram_count(am_t_duration_seconds))' },
+  {
+    mode: 'classic buckets',
+    flags: [],
+    queries: ['histogram_quantile(0.99, sum by (le) (rate(am_t_duration_seconds_bucket[1m])))', 'histogram_quantile(0.99, sum by (le) (am_t_duration_seconds_bucket))'],
+    count: 'sum(am_t_duration_seconds_count)',
+  },
+  {
+    mode: 'native histograms',
+    flags: ['--enable-feature=native-histograms'],
+    queries: ['histogram_quantile(0.99, sum(rate(am_t_duration_seconds[1m])))', 'histogram_quantile(0.99, sum(am_t_duration_seconds))'],
+    count: 'sum(histogram_count(am_t_duration_seconds))',
+  },
 ] as const;
 
 describe.each(MODES)('fleet-wide latency from timer buckets, two pods scraped by Prometheus ($mode)', ({ flags, queries, count }) => {
@@ -49,7 +59,7 @@ describe.each(MODES)('fleet-wide latency from timer buckets, two pods scraped by
     await Promise.all(exporters.map((e) => e.close()));
   });
 
-  it('gives a p99 within the bucket layout\'s relative error of the exact p99 of both pods together', async () => {
+  it("gives a p99 within the bucket layout's relative error of the exact p99 of both pods together", async () => {
     const server = prometheus as PrometheusServer;
     // Both pods scraped at zero first, so rate() sees the whole traffic as an increase.
     await vi.waitFor(async () => expect(await server.query(`count(${count.replace(/^sum/, '')} == 0)`)).toEqual([expect.objectContaining({ value: 2 })]), WAIT);

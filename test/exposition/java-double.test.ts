@@ -64,7 +64,17 @@ describe('javaDouble', () => {
     const values: number[] = [];
     while (values.length < 20_000) {
       // Half any bit pattern (every exponent), half metric-like values from 1e-9 to 1e11.
-      const value = values.length % 2 === 0 ? fromBits(Math.floor(random() * 2 ** 32).toString(16).padStart(8, '0') + Math.floor(random() * 2 ** 32).toString(16).padStart(8, '0')) : random() * 10 ** Math.floor(random() * 20 - 9);
+      const value =
+        values.length % 2 === 0
+          ? fromBits(
+              Math.floor(random() * 2 ** 32)
+                .toString(16)
+                .padStart(8, '0') +
+                Math.floor(random() * 2 ** 32)
+                  .toString(16)
+                  .padStart(8, '0'),
+            )
+          : random() * 10 ** Math.floor(random() * 20 - 9);
       if (Number.isFinite(value)) values.push(value);
     }
     const run = spawnSync('java', [JAVA_PROGRAM], { input: values.map(toBits).join('\n'), encoding: 'utf8', timeout: 25_000, maxBuffer: 1 << 24 });

@@ -58,10 +58,12 @@ describe('createAmMetrics', () => {
         return 'token';
       });
       const error = new Error('LDAP unavailable');
-      await expect(am.cts.timeTask(task, () => {
-        clock.advance({ ms: 10 });
-        throw error;
-      })).rejects.toBe(error);
+      await expect(
+        am.cts.timeTask(task, () => {
+          clock.advance({ ms: 10 });
+          throw error;
+        }),
+      ).rejects.toBe(error);
       expect(value).toBe('token');
       const text = await am.registry.metrics();
       expect(text).toContain('am_cts_task_seconds_sum{kubernetes_pod_name="am-0",operation="read",outcome="success",token_type="session",} 0.04');

@@ -3,7 +3,14 @@ import { InvalidLabelError, Registry, writePrometheusText } from '../../src/inde
 import { apiRequestMetrics, classifyStatus, type ApiRequest } from '../../src/metrics/api-request.js';
 import { ManualClock } from '../support/manual-clock.js';
 
-const login: ApiRequest = { api: 'AUTHENTICATION', operationName: 'POST /oauth/token', operationResult: 'SUCCESS', tenant: 'acme', grantType: 'client_credentials', clientId: 'c1' };
+const login: ApiRequest = {
+  api: 'AUTHENTICATION',
+  operationName: 'POST /oauth/token',
+  operationResult: 'SUCCESS',
+  tenant: 'acme',
+  grantType: 'client_credentials',
+  clientId: 'c1',
+};
 
 function setup() {
   const clock = new ManualClock();
@@ -18,7 +25,9 @@ describe('apiRequestMetrics', () => {
     api.record(login);
     api.record({ api: 'MANAGEMENT', operationName: 'GET /api/v2/users/:id', operationResult: 'FAILURE', failureCode: 'RATE_LIMIT', tenant: 'acme', countryCode: 'FR' });
     const text = writePrometheusText(await registry.collect(), {});
-    expect(text).toContain('auth0_api_request_count{api="AUTHENTICATION",client_id="c1",connection_id="",country_code="",failure_code="",grant_type="client_credentials",operation_name="POST /oauth/token",operation_result="SUCCESS",tenant="acme",} 2.0');
+    expect(text).toContain(
+      'auth0_api_request_count{api="AUTHENTICATION",client_id="c1",connection_id="",country_code="",failure_code="",grant_type="client_credentials",operation_name="POST /oauth/token",operation_result="SUCCESS",tenant="acme",} 2.0',
+    );
     expect(text).toContain('country_code="FR",failure_code="RATE_LIMIT"');
   });
 

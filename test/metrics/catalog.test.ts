@@ -42,7 +42,7 @@ describe('the AM catalogue', () => {
     expect(REFERENCE).toHaveLength(33);
   });
 
-  it('holds the reference\'s metrics and those documented elsewhere, each with its documented kind, labels and source', () => {
+  it("holds the reference's metrics and those documented elsewhere, each with its documented kind, labels and source", () => {
     const shape = (m: { family: string; name: string; kind: string; labels: readonly { name: string; values?: readonly string[] }[] }) =>
       JSON.stringify([m.family, m.kind, m.name, m.labels.map((l) => [l.name, l.values === undefined ? 'open' : [...l.values].sort()])]);
     const documented = [...REFERENCE, ...DOCUMENTED_ELSEWHERE].map(shape).sort();
@@ -68,9 +68,15 @@ describe('the AM catalogue', () => {
   });
 
   it.each(DOCUMENTED_ELSEWHERE.map((m) => [m.name, m] as const))('writes %s, documented outside the reference, with its documented labels', async (_name, metric) => {
-    for (const [format, profile] of [['prometheus', 'aic'], ['openmetrics', 'legacy']] as const) {
+    for (const [format, profile] of [
+      ['prometheus', 'aic'],
+      ['openmetrics', 'legacy'],
+    ] as const) {
       const samples = (await samplesOf(format, profile)).filter((s) => s.name === metric.name);
-      expect(samples.map((s) => Object.keys(s.labels).sort().join(',')), `${format} ${metric.name}`).toEqual(['cache_name,kubernetes_pod_name,realm']);
+      expect(
+        samples.map((s) => Object.keys(s.labels).sort().join(',')),
+        `${format} ${metric.name}`,
+      ).toEqual(['cache_name,kubernetes_pod_name,realm']);
     }
   });
 
@@ -109,7 +115,9 @@ describe('the AM catalogue', () => {
     expect(() => am.authentication.outcome('sucess' as never)).toThrow(
       new InvalidLabelError('am_authentication', 'outcome', 'sucess', 'got "sucess"', ['success', 'failure', 'timeout']),
     );
-    expect(() => am.cts.task({ operation: 'create', tokenType: 'oauth3' as never }, 0.1, 'success')).toThrow(/label "token_type" got "oauth3" \(allowed: authentication-whitelist, /);
+    expect(() => am.cts.task({ operation: 'create', tokenType: 'oauth3' as never }, 0.1, 'success')).toThrow(
+      /label "token_type" got "oauth3" \(allowed: authentication-whitelist, /,
+    );
     expect(() => am.session.timeout('logout' as never, 'cts-based')).toThrow(/allowed: idle-timeout, max-timeout/);
     expect(() => am.oauth2.tokenRevoked('refresh-token' as never)).toThrow(InvalidLabelError);
     expect(() => am.session.storeSize.track(() => 1, { session_type: 'cts-based' as never })).toThrow(InvalidLabelError);

@@ -52,10 +52,12 @@ describe('amJsonIds', () => {
       const specs = CATALOG.filter((spec) => spec.name === name && !(name === 'am_session' && spec.kind === 'summary'));
       if (specs.length === 0) continue; // AM-only families the catalogue leaves out (authentication modules).
       // A label with one allowed value is written out, as the reference does (`oauth2.grant.revoke`).
-      const ours = specs.map((spec) => spec.jsonId.replace(/\{([^}]+)\}/g, (_, label: string) => {
-        const values = spec.labels.find((l) => l.name === label)?.values;
-        return values?.length === 1 ? (values[0] as string) : '*';
-      }));
+      const ours = specs.map((spec) =>
+        spec.jsonId.replace(/\{([^}]+)\}/g, (_, label: string) => {
+          const values = spec.labels.find((l) => l.name === label)?.values;
+          return values?.length === 1 ? (values[0] as string) : '*';
+        }),
+      );
       expect(ours, `${name}: ${dotted}`).toContain(dotted.replace(/<[^>]+>/g, '*'));
     }
   });

@@ -26,7 +26,10 @@ function documentedRecorders(): Map<string, string[]> {
     for (const line of table.split('\n').slice(2)) {
       if (!line.startsWith('|')) break;
       const [, family = '', recorders = ''] = line.split('|').map((cell) => cell.trim());
-      rows.set(family, [...recorders.matchAll(/`([A-Za-z0-9]+)`/g)].map((m) => m[1] as string));
+      rows.set(
+        family,
+        [...recorders.matchAll(/`([A-Za-z0-9]+)`/g)].map((m) => m[1] as string),
+      );
     }
   }
   return rows;

@@ -86,8 +86,15 @@ createMetricsRouter({ collect: 'no' });
 
 const CONSUMER_TSCONFIG = {
   compilerOptions: {
-    strict: true, exactOptionalPropertyTypes: true, module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022',
-    lib: ['ES2022'], types: [], skipLibCheck: false, outDir: 'out',
+    strict: true,
+    exactOptionalPropertyTypes: true,
+    module: 'NodeNext',
+    moduleResolution: 'NodeNext',
+    target: 'ES2022',
+    lib: ['ES2022'],
+    types: [],
+    skipLibCheck: false,
+    outDir: 'out',
   },
   files: ['consumer.ts', ...tsBlocks.map((_, i) => `readme-${i}.ts`)],
 };
@@ -99,10 +106,7 @@ let tarball = '';
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'am-metrics-pack-'));
   tarball = await packCheckout(work);
-  [projects.esm, projects.cjs] = await Promise.all([
-    installInto(work, 'esm', 'module', tarball),
-    installInto(work, 'cjs', 'commonjs', tarball, ['@types/express']),
-  ]);
+  [projects.esm, projects.cjs] = await Promise.all([installInto(work, 'esm', 'module', tarball), installInto(work, 'cjs', 'commonjs', tarball, ['@types/express'])]);
 }, 240_000);
 
 afterAll(() => {
@@ -146,7 +150,10 @@ describe('the packed tarball', () => {
     const outside = files.filter((f) => !f.startsWith('package/dist/') && !['package/LICENSE', 'package/README.md', 'package/package.json'].includes(f));
     expect(outside).toEqual([]);
     expect(files.filter((f) => f.endsWith('.map') || (f.endsWith('.ts') && !f.endsWith('.d.ts')))).toEqual([]);
-    const manifest = JSON.parse(readFileSync(join(projects.esm, 'node_modules/am-metrics/package.json'), 'utf8')) as { exports: Record<string, unknown>; bin: Record<string, string> };
+    const manifest = JSON.parse(readFileSync(join(projects.esm, 'node_modules/am-metrics/package.json'), 'utf8')) as {
+      exports: Record<string, unknown>;
+      bin: Record<string, string>;
+    };
     const targets = Object.values(manifest.exports).flatMap((t) => (typeof t === 'string' ? [t] : Object.values(t as Record<string, string>)));
     for (const target of [...targets, ...Object.values(manifest.bin)]) expect(files).toContain(`package/${target.replace(/^\.\//, '')}`);
     expect(readFileSync(join(projects.esm, 'node_modules/am-metrics/LICENSE'), 'utf8')).toMatch(/^MIT License\n\nCopyright \(c\) \d{4} am-metrics contributors\n/);
@@ -162,7 +169,13 @@ describe('the packed tarball', () => {
     const listing = await succeed('tar', ['-xzOf', tarball, '--wildcards', 'package/dist/*.js'], work);
     // Import and export statements (tsc writes one per line), dynamic imports, createRequire
     // resolutions of package files (the live page's uPlot) and lazy requires (remote write's snappy).
-    const patterns = [/^(?:import|export)\b[^;]*?\bfrom\s*['"]([^'"]+)['"];$/gm, /^import\s*['"]([^'"]+)['"];$/gm, /\bimport\(\s*['"]([^'"]+)['"]\s*\)/g, /\.resolve\(\s*[`'"]([^`'"$]+)/g, /\bcreateRequire\([^)]*\)\(\s*['"]([^'"]+)['"]\s*\)/g];
+    const patterns = [
+      /^(?:import|export)\b[^;]*?\bfrom\s*['"]([^'"]+)['"];$/gm,
+      /^import\s*['"]([^'"]+)['"];$/gm,
+      /\bimport\(\s*['"]([^'"]+)['"]\s*\)/g,
+      /\.resolve\(\s*[`'"]([^`'"$]+)/g,
+      /\bcreateRequire\([^)]*\)\(\s*['"]([^'"]+)['"]\s*\)/g,
+    ];
     const specifiers = patterns.flatMap((pattern) => [...listing.matchAll(pattern)].map((m) => m[1]!)).filter((s) => !s.startsWith('.'));
     for (const specifier of specifiers) {
       const name = specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : specifier.split('/')[0]!;
@@ -187,12 +200,14 @@ describe.each([
 
   it('record a login through createAmMetrics()', async () => {
     const stdout = await runExample(kind, example('am.registry.metrics()'), 'catalogue-example');
-    expect(stdout).toBe([
-      'am_authentication_sum{kubernetes_pod_name="am-0",outcome="success",} 1.0',
-      'am_authentication_count{kubernetes_pod_name="am-0",outcome="success",} 1.0',
-      'am_authentication_unique_uuid{kubernetes_pod_name="am-0",outcome="success",} 1.0',
-      '',
-    ].join('\n'));
+    expect(stdout).toBe(
+      [
+        'am_authentication_sum{kubernetes_pod_name="am-0",outcome="success",} 1.0',
+        'am_authentication_count{kubernetes_pod_name="am-0",outcome="success",} 1.0',
+        'am_authentication_unique_uuid{kubernetes_pod_name="am-0",outcome="success",} 1.0',
+        '',
+      ].join('\n'),
+    );
   });
 
   it('serve the router of am-metrics/express from an express app on a free port', async () => {
@@ -252,12 +267,7 @@ describe.each([
     expect(emitted).toContain(kind === 'esm' ? "from 'am-metrics'" : 'require("am-metrics")');
     const result = await command(process.execPath, ['out/consumer.js'], project);
     expect(result.stderr).toBe('');
-    expect(result.stdout).toBe([
-      `${CONTENT_TYPE} true true 1`,
-      'app_op_count{kubernetes_pod_name="am-0",op="read",outcome="success",} 1.0',
-      '""',
-      '',
-    ].join('\n'));
+    expect(result.stdout).toBe([`${CONTENT_TYPE} true true 1`, 'app_op_count{kubernetes_pod_name="am-0",op="read",outcome="success",} 1.0', '""', ''].join('\n'));
   }, 120_000);
 });
 

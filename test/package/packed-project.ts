@@ -127,11 +127,13 @@ export function codeBlocks(markdown: string): CodeBlock[] {
  */
 export function asCommonJs(code: string): string {
   const lines = code.split('\n');
-  const requires = lines.filter((line) => line.startsWith('import ')).map((line) => {
-    const m = /^import ([A-Za-z_$][\w$]*|\{[^}]*\}) from '([^']+)';$/.exec(line);
-    if (m === null) throw new Error(`cannot convert the import line: ${line}`);
-    return `const ${m[1]} = require('${m[2]}');`;
-  });
+  const requires = lines
+    .filter((line) => line.startsWith('import '))
+    .map((line) => {
+      const m = /^import ([A-Za-z_$][\w$]*|\{[^}]*\}) from '([^']+)';$/.exec(line);
+      if (m === null) throw new Error(`cannot convert the import line: ${line}`);
+      return `const ${m[1]} = require('${m[2]}');`;
+    });
   const body = lines.filter((line) => !line.startsWith('import ')).join('\n');
   return `${requires.join('\n')}\n(async () => {\n${body}\n})().catch((error) => {\n  console.error(error);\n  process.exitCode = 1;\n});\n`;
 }

@@ -19,7 +19,7 @@ describe('DistinctCounter', () => {
     ]);
   });
 
-  it('merges another process\'s sketch as a union', async () => {
+  it("merges another process's sketch as a union", async () => {
     const registry = new Registry();
     const users = registry.distinctCounter({ name: 'am_users', help: 'Users', labelNames: ['outcome'] });
     users.add({ outcome: 'success' }, 'alice');

@@ -8,7 +8,7 @@ const GAUGE: FamilySnapshot = {
 };
 
 describe('MetricRegistry.addCollector', () => {
-  it('adds the families a collector returns to every collection, after the registry\'s metrics', async () => {
+  it("adds the families a collector returns to every collection, after the registry's metrics", async () => {
     const registry = new Registry({ defaultLabels: { kubernetes_pod_name: 'am-0' } });
     registry.gauge({ name: 'am_g', help: 'G.' }).set({}, 1);
     registry.addCollector({ name: 'app', collect: () => [GAUGE] });
@@ -20,7 +20,12 @@ describe('MetricRegistry.addCollector', () => {
 
   it('leaves out a collector that throws or outlasts the collect timeout, and counts it as a collect error', async () => {
     const registry = new Registry({ collectTimeoutMs: 50 });
-    registry.addCollector({ name: 'broken', collect: () => { throw new Error('no /proc'); } });
+    registry.addCollector({
+      name: 'broken',
+      collect: () => {
+        throw new Error('no /proc');
+      },
+    });
     registry.addCollector({ name: 'stuck', collect: () => new Promise<never>(() => {}) });
     registry.addCollector({ name: 'app', collect: async () => [GAUGE] });
     const collection = await registry.collect();

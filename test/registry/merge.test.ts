@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { DistinctSketch, InvalidValueError, MetricConflictError, Registry, TIMER_QUANTILES, type Collection, type CountSum, type Point, type RegistryState, type TimerSeries } from '../../src/index.js';
+import {
+  DistinctSketch,
+  InvalidValueError,
+  MetricConflictError,
+  Registry,
+  TIMER_QUANTILES,
+  type Collection,
+  type CountSum,
+  type Point,
+  type RegistryState,
+  type TimerSeries,
+} from '../../src/index.js';
 import { ManualClock } from '../support/manual-clock.js';
 import { logNormal, seededRandom } from '../support/random.js';
 import { exactDecayedQuantile, relativeError, type Observation } from '../support/decayed-reference.js';
@@ -135,13 +146,19 @@ describe('Registry.merge', () => {
 
   it('keeps one series per source for per-source gauges, under a worker label', async () => {
     const merged = new Registry();
-    for (const [source, value] of [['1', 10], ['2', 20]] as const) {
+    for (const [source, value] of [
+      ['1', 10],
+      ['2', 20],
+    ] as const) {
       const r = new Registry();
       r.gauge({ name: 'am_heap', help: 'Heap.', combine: 'per-source' }).set({}, value);
       merged.merge(await r.state(), { source });
     }
     const series = family(await merged.collect(), 'gauge', 'am_heap');
-    expect(series.map((p) => [p.labels, p.value])).toEqual([[{ worker: '1' }, 10], [{ worker: '2' }, 20]]);
+    expect(series.map((p) => [p.labels, p.value])).toEqual([
+      [{ worker: '1' }, 10],
+      [{ worker: '2' }, 20],
+    ]);
   });
 
   it('reads computed gauges into the state it saves', async () => {

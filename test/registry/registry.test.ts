@@ -133,7 +133,13 @@ describe('Registry', () => {
 
     it('leaves out a family whose callback throws, reports it, and serves the rest', async () => {
       const registry = new Registry();
-      registry.gauge({ name: 'am_broken', help: 'B', collect: () => { throw new Error('store offline'); } });
+      registry.gauge({
+        name: 'am_broken',
+        help: 'B',
+        collect: () => {
+          throw new Error('store offline');
+        },
+      });
       registry.gauge({ name: 'am_ok', help: 'OK' }).set({}, 1);
       const { families, failures } = await registry.collect();
       expect(failures).toEqual([{ metric: 'am_broken', error: new Error('store offline') }]);

@@ -39,7 +39,7 @@ describe('Summary', () => {
     expect([series?.count, series?.sum]).toEqual([3, 4]);
   });
 
-  it('reports AM\'s moving rates from the registry clock', async () => {
+  it("reports AM's moving rates from the registry clock", async () => {
     const { clock, registry, summary } = setup();
     for (let i = 0; i < 600; i += 1) {
       summary.record({ outcome: 'success' });

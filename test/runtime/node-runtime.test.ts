@@ -83,7 +83,7 @@ describe('Registry.runtimeMetrics (prom-client default collectors)', () => {
   });
 
   it('stays out of registries that do not ask for it, and out of state()', async () => {
-    expect((await new Registry().metrics())).toBe('');
+    expect(await new Registry().metrics()).toBe('');
     const registry = new Registry().runtimeMetrics();
     expect((await registry.state()).families).toEqual([]);
   });

@@ -9,14 +9,16 @@ import { apiRequestMiddleware } from '../../src/server.js';
 async function hostApp(logged: string[] = []) {
   const registry = new Registry();
   const app = express();
-  app.use(apiRequestMiddleware(apiRequestMetrics(registry), {
-    api: (req) => (req.path.startsWith('/api/v2') ? 'MANAGEMENT' : 'AUTHENTICATION'),
-    tenant: () => 'acme',
-    clientId: (req) => req.get('x-client') ?? undefined,
-    countryCode: (req) => req.get('x-country') ?? undefined,
-    failureCode: (_req, res) => (res.statusCode === 403 ? 'ANOMALY_DETECTION' : undefined),
-    logger: (line) => logged.push(line),
-  }));
+  app.use(
+    apiRequestMiddleware(apiRequestMetrics(registry), {
+      api: (req) => (req.path.startsWith('/api/v2') ? 'MANAGEMENT' : 'AUTHENTICATION'),
+      tenant: () => 'acme',
+      clientId: (req) => req.get('x-client') ?? undefined,
+      countryCode: (req) => req.get('x-country') ?? undefined,
+      failureCode: (_req, res) => (res.statusCode === 403 ? 'ANOMALY_DETECTION' : undefined),
+      logger: (line) => logged.push(line),
+    }),
+  );
   const users = express.Router();
   users.get('/:id', (req, res) => void res.status(req.params.id === 'slow' ? 429 : 200).send('ok'));
   app.use('/api/v2/users', users);

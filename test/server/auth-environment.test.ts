@@ -42,7 +42,12 @@ describe('authFromEnvironment', () => {
     ['a username without a password', { METRICS_USERNAME: 'prom' }, 'METRICS_USERNAME', /neither METRICS_PASSWORD nor METRICS_PASSWORD_FILE/],
     ['a password without a username', { METRICS_PASSWORD: 'hunter2' }, 'METRICS_USERNAME', /is not set/],
     ['both password variables', { METRICS_USERNAME: 'prom', METRICS_PASSWORD: 'hunter2', METRICS_PASSWORD_FILE: '/x' }, 'METRICS_PASSWORD_FILE', /both set/],
-    ['a missing password file', { METRICS_USERNAME: 'prom', METRICS_PASSWORD_FILE: '/nonexistent/pw' }, 'METRICS_PASSWORD_FILE', /cannot read "\/nonexistent\/pw" \(ENOENT\)/],
+    [
+      'a missing password file',
+      { METRICS_USERNAME: 'prom', METRICS_PASSWORD_FILE: '/nonexistent/pw' },
+      'METRICS_PASSWORD_FILE',
+      /cannot read "\/nonexistent\/pw" \(ENOENT\)/,
+    ],
     ['a directory as password file', { METRICS_USERNAME: 'prom', METRICS_PASSWORD_FILE: dir }, 'METRICS_PASSWORD_FILE', /cannot read .* \(EISDIR\)/],
   ])('refuses %s with a ServerConfigError naming the variable', (_case, env, setting, message) => {
     let thrown: unknown;

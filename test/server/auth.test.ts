@@ -84,7 +84,11 @@ describe('metrics access control', () => {
   ] as const)('with %j, x-api-key %j and x-api-secret %j (Authorization %s) gets %i', async (auth, key, secret, authorization, status) => {
     const server = await serve({ source: sampleRegistry(), auth, authThrottle: { maxFailures: 100 } });
     const headers = Object.fromEntries(
-      [['x-api-key', key], ['x-api-secret', secret], ['authorization', authorization]].filter(([, value]) => value !== undefined),
+      [
+        ['x-api-key', key],
+        ['x-api-secret', secret],
+        ['authorization', authorization],
+      ].filter(([, value]) => value !== undefined),
     ) as Record<string, string>;
     for (const path of ['/monitoring/prometheus/am', '/json/metrics/api']) {
       expect((await rawRequest(server.url + path, { headers })).status, path).toBe(status);
@@ -171,7 +175,13 @@ describe('metrics access control', () => {
   it('never writes a secret to the log', async () => {
     const lines: string[] = [];
     const registry = sampleRegistry();
-    registry.gauge({ name: 'am_broken', help: 'Broken.', collect: () => { throw new Error('backend down'); } });
+    registry.gauge({
+      name: 'am_broken',
+      help: 'Broken.',
+      collect: () => {
+        throw new Error('backend down');
+      },
+    });
     const server = await serve({ source: registry, auth: BOTH, logger: (line) => lines.push(line), authThrottle: { maxFailures: 1 } });
     await rawRequest(`${server.url}/metrics/prometheus`, { headers: { authorization: basic('prometheus', 'guess') } });
     await rawRequest(`${server.url}/metrics/prometheus`, { headers: { authorization: GOOD_BASIC }, localAddress: '127.0.0.2' });

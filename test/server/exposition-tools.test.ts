@@ -8,7 +8,13 @@ function richRegistry(): Registry {
   const registry = sampleRegistry();
   registry.timer({ name: 'am_session', help: 'Session operations.', labelNames: ['operation', 'outcome'] }).observe({ operation: 'create', outcome: 'success' }, 0.02);
   registry.summary({ name: 'am_session', help: 'Session timeouts.', labelNames: ['operation'] }).record({ operation: 'max-timeout' });
-  registry.gauge({ name: 'am_broken', help: 'Broken.', collect: () => { throw new Error('down'); } });
+  registry.gauge({
+    name: 'am_broken',
+    help: 'Broken.',
+    collect: () => {
+      throw new Error('down');
+    },
+  });
   return registry;
 }
 

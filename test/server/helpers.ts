@@ -7,8 +7,7 @@ import { startServer, type RunningServer, type StartServerOptions } from '../../
 import { ManualClock } from '../support/manual-clock.js';
 
 /** The `Accept` header Prometheus 2.42 sends with every scrape. */
-export const PROMETHEUS_ACCEPT =
-  'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1';
+export const PROMETHEUS_ACCEPT = 'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1';
 
 /** Every path serving Prometheus text, with the naming profile it uses. */
 export const PROMETHEUS_PATHS = [
@@ -19,7 +18,14 @@ export const PROMETHEUS_PATHS = [
 ] as const;
 
 /** Every path needing credentials when auth is configured. */
-export const PROTECTED_PATHS = [...PROMETHEUS_PATHS.map(([path]) => path), '/json/metrics/api', '/json/metrics/api/am_x.success', '/monitoring', '/monitoring/data', '/monitoring/assets/page.js'] as const;
+export const PROTECTED_PATHS = [
+  ...PROMETHEUS_PATHS.map(([path]) => path),
+  '/json/metrics/api',
+  '/json/metrics/api/am_x.success',
+  '/monitoring',
+  '/monitoring/data',
+  '/monitoring/assets/page.js',
+] as const;
 
 /**
  * A registry on a manual clock with `am_x` (summary, 3 successes and 1 failure), `am_t` (timer, 0.3 s
@@ -58,10 +64,7 @@ export interface RawResponse {
  * One request with exactly the headers given and the path exactly as written (no `..` or `.` resolution,
  * which URL parsing would do); the body comes back as sent (no gunzip).
  */
-export function rawRequest(
-  url: string,
-  options: { method?: string; headers?: Record<string, string>; localAddress?: string } = {},
-): Promise<RawResponse> {
+export function rawRequest(url: string, options: { method?: string; headers?: Record<string, string>; localAddress?: string } = {}): Promise<RawResponse> {
   const [, origin = '', path = '/'] = /^(https?:\/\/[^/:]+:\d+)(.*)$/.exec(url) ?? [];
   const { hostname, port } = new URL(origin);
   return new Promise((resolve, reject) => {

@@ -19,8 +19,14 @@ import { serve } from './helpers.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
 ];
 const SCREENSHOT = join('test-results', 'monitoring-page.png');
 const FAMILIES = ['authentication', 'authorization', 'denylist', 'cts', 'oauth2', 'session'];
@@ -100,7 +106,10 @@ async function launch(): Promise<BrowserContext> {
 }
 
 afterAll(async () => {
-  await launched?.then((context) => context.close(), () => {});
+  await launched?.then(
+    (context) => context.close(),
+    () => {},
+  );
   if (userDataDir !== undefined) await rm(userDataDir, { recursive: true, force: true });
 });
 

@@ -61,10 +61,7 @@ describe('monitoring page', () => {
   it('has no inline script or style and only relative links, so it works under any mount point', async () => {
     const server = await serve({ page: amLivePage, source: sampleRegistry() });
     const html = (await rawRequest(`${server.url}/monitoring`)).body.toString();
-    expect(html.match(/<script\b[^>]*>/g)).toEqual([
-      '<script src="monitoring/assets/uPlot.iife.min.js" defer>',
-      '<script src="monitoring/assets/page.js" defer>',
-    ]);
+    expect(html.match(/<script\b[^>]*>/g)).toEqual(['<script src="monitoring/assets/uPlot.iife.min.js" defer>', '<script src="monitoring/assets/page.js" defer>']);
     expect(html).not.toMatch(/<style|\sstyle=|\son[a-z]+=/i);
     for (const link of linksOf(html)) expect(link).toMatch(/^(monitoring|json)\//);
   });
@@ -132,7 +129,14 @@ describe('monitoring page', () => {
     expect(families).toHaveLength(6);
     expect(families[0]).toMatchObject({
       family: 'authentication',
-      rates: { metric: 'am_authentication', unit: 'logins/s', groups: [{ value: 'success', perSecond: 0.2 }, { value: 'failure', perSecond: 0.2 }] },
+      rates: {
+        metric: 'am_authentication',
+        unit: 'logins/s',
+        groups: [
+          { value: 'success', perSecond: 0.2 },
+          { value: 'failure', perSecond: 0.2 },
+        ],
+      },
       latency: null,
     });
     expect(families[3]).toMatchObject({ family: 'cts', latency: { metric: 'am_cts_task', labels: { operation: 'read', token_type: 'session' } } });

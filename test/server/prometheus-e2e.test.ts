@@ -96,7 +96,10 @@ describe('exporter scraped by Prometheus', () => {
     const targets = await vi.waitFor(async () => {
       const all = await server.targets();
       expect(all.map((t) => [t.scrapePool, t.health, t.lastError])).toEqual(
-        expect.arrayContaining([['aic', 'up', ''], ['legacy', 'up', '']]),
+        expect.arrayContaining([
+          ['aic', 'up', ''],
+          ['legacy', 'up', ''],
+        ]),
       );
       return all;
     }, WAIT);

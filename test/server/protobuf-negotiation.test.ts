@@ -21,7 +21,9 @@ describe('protobuf exposition negotiation', () => {
   it('answers a native-histogram Prometheus with delimited protobuf when timers keep buckets, gzipped too', async () => {
     const server = await serve({ source: bucketRegistry() });
     for (const encoding of [undefined, 'gzip']) {
-      const res = await rawRequest(`${server.url}/monitoring/prometheus/am`, { headers: { accept: NATIVE_ACCEPT, ...(encoding === undefined ? {} : { 'accept-encoding': encoding }) } });
+      const res = await rawRequest(`${server.url}/monitoring/prometheus/am`, {
+        headers: { accept: NATIVE_ACCEPT, ...(encoding === undefined ? {} : { 'accept-encoding': encoding }) },
+      });
       expect(res.status).toBe(200);
       expect(res.headers['content-type']).toBe(PROTOBUF_CONTENT_TYPE);
       const body = encoding === undefined ? res.body : gunzipSync(res.body);
@@ -31,7 +33,7 @@ describe('protobuf exposition negotiation', () => {
     }
   });
 
-  it('answers it with the text it prefers next, exactly AM\'s, when no timer keeps buckets', async () => {
+  it("answers it with the text it prefers next, exactly AM's, when no timer keeps buckets", async () => {
     const server = await serve({ source: sampleRegistry() });
     const res = await rawRequest(`${server.url}/monitoring/prometheus/am`, { headers: { accept: NATIVE_ACCEPT } });
     expect(res.headers['content-type']).toBe(CONTENT_TYPES.openmetrics);

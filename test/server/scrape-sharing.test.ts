@@ -111,7 +111,13 @@ describe('scrape failures', () => {
   it('serves the other families with 200 when a gauge callback throws, and logs one line without the stack', async () => {
     const lines: string[] = [];
     const registry = sampleRegistry();
-    registry.gauge({ name: 'am_broken', help: 'Broken.', collect: () => { throw new Error('backend down\n  at secret.js:1'); } });
+    registry.gauge({
+      name: 'am_broken',
+      help: 'Broken.',
+      collect: () => {
+        throw new Error('backend down\n  at secret.js:1');
+      },
+    });
     const server = await serve({ source: registry, logger: (line) => lines.push(line) });
     const res = await rawRequest(`${server.url}/monitoring/prometheus/am`);
     expect(res.status).toBe(200);
@@ -145,7 +151,12 @@ describe('scrape failures', () => {
   });
 
   it.each([
-    ['collect() rejects', async (): Promise<Collection> => { throw new Error('registry exploded at /srv/app.js:12'); }],
+    [
+      'collect() rejects',
+      async (): Promise<Collection> => {
+        throw new Error('registry exploded at /srv/app.js:12');
+      },
+    ],
   ])('answers a bare 500 when %s', async (_case, collect) => {
     class BrokenRegistry extends Registry {
       override collect = collect;

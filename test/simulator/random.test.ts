@@ -33,7 +33,10 @@ describe('SeededRandom', () => {
 
   it('picks from a weighted table in proportion to the weights', () => {
     const random = new SeededRandom(9);
-    const table = [['a', 1], ['b', 3]] as const;
+    const table = [
+      ['a', 1],
+      ['b', 3],
+    ] as const;
     const bs = Array.from({ length: DRAWS }, () => random.pick(table)).filter((v) => v === 'b').length;
     // Expected 15,000 (sd ≈ 61): ±300 is about five standard deviations.
     expect(Math.abs(bs - 15_000)).toBeLessThan(300);

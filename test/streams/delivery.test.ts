@@ -17,7 +17,10 @@ class ScriptedReceiver implements Transport {
   readonly accepted: TestPoint[] = [];
   readonly attempts: { atMs: number; request: OutgoingRequest }[] = [];
 
-  constructor(private readonly clock: ManualClock, private readonly script: Answer[] = []) {}
+  constructor(
+    private readonly clock: ManualClock,
+    private readonly script: Answer[] = [],
+  ) {}
 
   send(request: OutgoingRequest): Promise<TransportResponse> {
     this.attempts.push({ atMs: this.clock.now(), request });
@@ -38,9 +41,14 @@ class ScriptedReceiver implements Transport {
 
 function stream(id: string, overrides: Partial<MetricStream> = {}): MetricStream {
   return {
-    id, name: id, status: 'enabled', subscriptions: [{ metric_type: 'metrics_bridge.api_request' }],
+    id,
+    name: id,
+    status: 'enabled',
+    subscriptions: [{ metric_type: 'metrics_bridge.api_request' }],
     destination: { type: 'datadog', configuration: { api_key: 'secret', site: 'datadoghq.com', endpoint: 'http://127.0.0.1:9' } },
-    created_at: '', updated_at: '', ...overrides,
+    created_at: '',
+    updated_at: '',
+    ...overrides,
   };
 }
 
@@ -54,8 +62,13 @@ function setup(script: Answer[] = [], options: { maxBufferedPoints?: number; per
   const health = new Map<string, StreamHealth>();
   const logged: string[] = [];
   const delivery = new Delivery({
-    clock, transport: receiver, encoders: { datadog: testEncoder(options.perRequest) }, collect: () => registry.collect(),
-    onHealth: (id, h) => health.set(id, h), logger: (line) => logged.push(line), maxBufferedPoints: options.maxBufferedPoints,
+    clock,
+    transport: receiver,
+    encoders: { datadog: testEncoder(options.perRequest) },
+    collect: () => registry.collect(),
+    onHealth: (id, h) => health.set(id, h),
+    logger: (line) => logged.push(line),
+    maxBufferedPoints: options.maxBufferedPoints,
     random: () => 0, // no jitter: backoff at the top of its range, so retry times are exact
   });
   /** Runs `seconds` seconds: each second records `perSecond(second)` requests, then ticks. */
@@ -113,7 +126,10 @@ describe('Delivery', () => {
   });
 
   it('does not retry other 4xx answers or follow redirects, and counts the points as dropped', async () => {
-    const { receiver, delivery, run, health } = setup([{ status: 403, headers: {} }, { status: 302, headers: { location: 'http://elsewhere' } }]);
+    const { receiver, delivery, run, health } = setup([
+      { status: 403, headers: {} },
+      { status: 302, headers: { location: 'http://elsewhere' } },
+    ]);
     await run(1);
     delivery.upsert(stream('s1'));
     await run(30, () => ['users']);
@@ -134,7 +150,13 @@ describe('Delivery', () => {
   });
 
   it('resends only the requests of a batch that failed', async () => {
-    const { receiver, delivery, run } = setup([{ status: 202, headers: {} }, { status: 500, headers: {} }], { perRequest: 4 });
+    const { receiver, delivery, run } = setup(
+      [
+        { status: 202, headers: {} },
+        { status: 500, headers: {} },
+      ],
+      { perRequest: 4 },
+    );
     await run(1);
     delivery.upsert(stream('s1'));
     await run(20, () => ['users']);
@@ -162,7 +184,10 @@ describe('Delivery', () => {
     const clock = new ManualClock();
     const registry = new Registry({ now: () => clock.now() });
     const api = apiRequestMetrics(registry);
-    const stalled = new ScriptedReceiver(clock, Array.from({ length: 10 }, (): Answer => 'stall'));
+    const stalled = new ScriptedReceiver(
+      clock,
+      Array.from({ length: 10 }, (): Answer => 'stall'),
+    );
     const healthy = new ScriptedReceiver(clock);
     const transport: Transport = { send: (r) => (r.url.includes(':1/') ? stalled.send(r) : healthy.send(r)) };
     const delivery = new Delivery({ clock, transport, encoders: { datadog: testEncoder() }, collect: () => registry.collect() });
@@ -204,8 +229,19 @@ describe('Delivery with a failing encoder', () => {
     const flaky = testEncoder();
     const health = new Map<string, StreamHealth>();
     const delivery = new Delivery({
-      clock, transport: receiver, collect: () => registry.collect(), onHealth: (id, h) => health.set(id, h),
-      encoders: { datadog: { encode: (frames, options) => { calls += 1; if (calls === 1) throw new Error('cannot encode NaN'); return flaky.encode(frames, options); } } },
+      clock,
+      transport: receiver,
+      collect: () => registry.collect(),
+      onHealth: (id, h) => health.set(id, h),
+      encoders: {
+        datadog: {
+          encode: (frames, options) => {
+            calls += 1;
+            if (calls === 1) throw new Error('cannot encode NaN');
+            return flaky.encode(frames, options);
+          },
+        },
+      },
     });
     await delivery.tick();
     delivery.upsert(stream('s1'));
@@ -228,7 +264,10 @@ describe('Delivery and 2xx answers with a note', () => {
     const logged: string[] = [];
     const encoder = testEncoder();
     const delivery = new Delivery({
-      clock, transport: receiver, collect: () => registry.collect(), logger: (line) => logged.push(line),
+      clock,
+      transport: receiver,
+      collect: () => registry.collect(),
+      logger: (line) => logged.push(line),
       encoders: { datadog: { encode: encoder.encode, inspect: (_status, body) => (body.includes('partialSuccess') ? `partial success: ${body}` : undefined) } },
     });
     await delivery.tick();

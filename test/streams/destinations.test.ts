@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { targetOf } from '../../src/streams/destinations.js';
 import type { Destination } from '../../src/streams/resource.js';
 
-const otlp = (endpoint: string): Destination => ({ type: 'otlp', configuration: { endpoint, protocol: 'http', auth_type: 'api_key', api_key: 'Basic abc', auth_header_name: 'Authorization' } });
+const otlp = (endpoint: string): Destination => ({
+  type: 'otlp',
+  configuration: { endpoint, protocol: 'http', auth_type: 'api_key', api_key: 'Basic abc', auth_header_name: 'Authorization' },
+});
 
 describe('targetOf', () => {
   it.each([
@@ -16,13 +19,26 @@ describe('targetOf', () => {
   });
 
   it('posts Datadog series to the site API or the endpoint, with DD-API-KEY and delta counts', () => {
-    expect(targetOf({ type: 'datadog', configuration: { api_key: 'k', site: 'datadoghq.eu' } })).toEqual({ url: 'https://api.datadoghq.eu/api/v2/series', headers: { 'DD-API-KEY': 'k' }, temporality: 'delta' });
-    expect(targetOf({ type: 'datadog', configuration: { api_key: 'k', site: 'datadoghq.com', endpoint: 'http://127.0.0.1:8428/datadog/' } }).url).toBe('http://127.0.0.1:8428/datadog/api/v2/series');
+    expect(targetOf({ type: 'datadog', configuration: { api_key: 'k', site: 'datadoghq.eu' } })).toEqual({
+      url: 'https://api.datadoghq.eu/api/v2/series',
+      headers: { 'DD-API-KEY': 'k' },
+      temporality: 'delta',
+    });
+    expect(targetOf({ type: 'datadog', configuration: { api_key: 'k', site: 'datadoghq.com', endpoint: 'http://127.0.0.1:8428/datadog/' } }).url).toBe(
+      'http://127.0.0.1:8428/datadog/api/v2/series',
+    );
   });
 
   it('authenticates remote write with basic auth or a header', () => {
-    expect(targetOf({ type: 'prometheus_remote_write', configuration: { endpoint: 'https://m/api/v1/push', auth_type: 'basic', username: 'u', password: 'p' } }).headers).toEqual({ Authorization: 'Basic dTpw' });
-    expect(targetOf({ type: 'prometheus_remote_write', configuration: { endpoint: 'https://m/api/v1/push', auth_type: 'api_key', api_key: 't', auth_header_name: 'X-Scope-OrgID' } }).headers).toEqual({ 'X-Scope-OrgID': 't' });
+    expect(
+      targetOf({ type: 'prometheus_remote_write', configuration: { endpoint: 'https://m/api/v1/push', auth_type: 'basic', username: 'u', password: 'p' } }).headers,
+    ).toEqual({ Authorization: 'Basic dTpw' });
+    expect(
+      targetOf({
+        type: 'prometheus_remote_write',
+        configuration: { endpoint: 'https://m/api/v1/push', auth_type: 'api_key', api_key: 't', auth_header_name: 'X-Scope-OrgID' },
+      }).headers,
+    ).toEqual({ 'X-Scope-OrgID': 't' });
   });
 
   it('lets an OTLP stream choose delta temporality', () => {

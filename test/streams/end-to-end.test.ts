@@ -24,11 +24,13 @@ class Receiver {
   async start(): Promise<void> {
     const server = createServer((req, res) => {
       const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c)).on('end', () => {
-        this.headers.push(req.headers);
-        this.points.push(...decode(Buffer.concat(chunks)));
-        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-      });
+      req
+        .on('data', (c: Buffer) => chunks.push(c))
+        .on('end', () => {
+          this.headers.push(req.headers);
+          this.points.push(...decode(Buffer.concat(chunks)));
+          res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+        });
     });
     server.listen(this.port, '127.0.0.1');
     await once(server, 'listening');
@@ -54,7 +56,14 @@ async function setup() {
   const registry = new Registry({ now: () => clock.now() });
   const api = apiRequestMetrics(registry);
   const logged: string[] = [];
-  const streams = createMetricStreams({ registry, storeFile: ':memory:', adminToken: TOKEN, encoders: { otlp: testEncoder() }, clock, logger: (line) => logged.push(line) });
+  const streams = createMetricStreams({
+    registry,
+    storeFile: ':memory:',
+    adminToken: TOKEN,
+    encoders: { otlp: testEncoder() },
+    clock,
+    logger: (line) => logged.push(line),
+  });
   onTestFinished(() => streams.stop());
   const server = await serve({ source: registry, streams: streams.api });
   const receiver = new Receiver();
@@ -63,7 +72,8 @@ async function setup() {
   let recorded = 0;
   const seconds = async (n: number, perSecond = 0) => {
     for (let s = 0; s < n; s += 1) {
-      for (let i = 0; i < perSecond; i += 1) api.record({ api: 'AUTHENTICATION', operationName: 'POST /oauth/token', operationResult: 'SUCCESS', tenant: 'acme', grantType: 'client_credentials' });
+      for (let i = 0; i < perSecond; i += 1)
+        api.record({ api: 'AUTHENTICATION', operationName: 'POST /oauth/token', operationResult: 'SUCCESS', tenant: 'acme', grantType: 'client_credentials' });
       recorded += perSecond;
       clock.advance({ seconds: 1 });
       await streams.delivery.tick();
@@ -80,8 +90,19 @@ describe('metric streams end to end', () => {
       method: 'POST',
       headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
       body: JSON.stringify({
-        name: 'e2e', subscriptions: [{ metric_type: 'auth0.api_request.count' }],
-        destination: { type: 'otlp', configuration: { endpoint: `http://127.0.0.1:${receiver.port}/otlp`, protocol: 'http', auth_type: 'api_key', api_key: 'Basic secret', auth_header_name: 'Authorization', temporality: 'delta' } },
+        name: 'e2e',
+        subscriptions: [{ metric_type: 'auth0.api_request.count' }],
+        destination: {
+          type: 'otlp',
+          configuration: {
+            endpoint: `http://127.0.0.1:${receiver.port}/otlp`,
+            protocol: 'http',
+            auth_type: 'api_key',
+            api_key: 'Basic secret',
+            auth_header_name: 'Authorization',
+            temporality: 'delta',
+          },
+        },
       }),
     });
     expect(created.status).toBe(201);
@@ -98,7 +119,11 @@ describe('metric streams end to end', () => {
     expect(receiver.total()).toBe(recorded());
     expect(new Set(receiver.points.map((p) => p.second)).size).toBe(receiver.points.length);
 
-    const health = ((await (await fetch(`${server.url}/api/v2/metric-streams/${id}`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as { delivery_health: Record<string, unknown> }).delivery_health;
+    const health = (
+      (await (await fetch(`${server.url}/api/v2/metric-streams/${id}`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as {
+        delivery_health: Record<string, unknown>;
+      }
+    ).delivery_health;
     expect(health).toMatchObject({ points_sent: receiver.points.length, points_dropped: 0, last_error_status_code: null });
     expect(health.last_error).toMatch(/cannot reach 127\.0\.0\.1:\d+ \(ECONNREFUSED\)/);
     expect(logged.length).toBeGreaterThan(0);

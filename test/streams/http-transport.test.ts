@@ -22,10 +22,12 @@ describe('httpTransport', () => {
     let received: { headers: Record<string, unknown>; body: string } | undefined;
     const base = await listen((req, res) => {
       const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c)).on('end', () => {
-        received = { headers: req.headers, body: Buffer.concat(chunks).toString() };
-        res.writeHead(429, { 'Retry-After': '3' }).end('slow down');
-      });
+      req
+        .on('data', (c: Buffer) => chunks.push(c))
+        .on('end', () => {
+          received = { headers: req.headers, body: Buffer.concat(chunks).toString() };
+          res.writeHead(429, { 'Retry-After': '3' }).end('slow down');
+        });
     });
     const answer = await httpTransport().send({ url: `${base}/v1/metrics`, headers: { 'X-SF-TOKEN': 't' }, body: Buffer.from('abc') });
     expect(answer).toMatchObject({ status: 429, body: 'slow down', headers: { 'retry-after': '3' } });

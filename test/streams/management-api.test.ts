@@ -54,7 +54,10 @@ describe('metric streams management API', () => {
     const created = await call('POST', PATH, DATADOG);
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({
-      status: 'enabled', name: 'datadog-stream', created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-01-01T00:00:00.000Z',
+      status: 'enabled',
+      name: 'datadog-stream',
+      created_at: '2026-01-01T00:00:00.000Z',
+      updated_at: '2026-01-01T00:00:00.000Z',
       destination: { type: 'datadog', configuration: { api_key: '***', site: 'datadoghq.com' } },
       delivery_health: { points_sent: 0, points_dropped: 0, last_error: null },
     });
@@ -68,13 +71,17 @@ describe('metric streams management API', () => {
     for (const stream of OTLP) expect((await call('POST', PATH, stream)).status).toBe(201);
     const listed = await call('GET', PATH);
     expect(listed.body.map((s: Json) => [s.name, s.destination.configuration.api_key, s.destination.configuration.auth_header_name])).toEqual([
-      ['grafana', '***', 'Authorization'], ['newrelic', '***', 'api-key'], ['splunk', '***', 'X-SF-TOKEN'],
+      ['grafana', '***', 'Authorization'],
+      ['newrelic', '***', 'api-key'],
+      ['splunk', '***', 'X-SF-TOKEN'],
     ]);
   });
 
-  it('disables a stream with the document\'s PATCH, keeps a secret sent as ***, and deletes it', async () => {
+  it("disables a stream with the document's PATCH, keeps a secret sent as ***, and deletes it", async () => {
     const { call, store, clock } = await setup();
-    const { body: { id } } = await call('POST', PATH, DATADOG);
+    const {
+      body: { id },
+    } = await call('POST', PATH, DATADOG);
     clock.advance({ minutes: 1 });
     const patched = await call('PATCH', `${PATH}/${id}`, { status: 'disabled' });
     expect(patched.status).toBe(200);
@@ -84,7 +91,12 @@ describe('metric streams management API', () => {
     await call('PATCH', `${PATH}/${id}`, { destination: { configuration: { api_key: 'rotated' } } });
     expect(store.get(id)?.destination.configuration).toMatchObject({ api_key: 'rotated' });
     expect((await call('DELETE', `${PATH}/${id}`)).status).toBe(204);
-    expect((await call('GET', `${PATH}/${id}`)).body).toEqual({ statusCode: 404, error: 'Not Found', message: 'The metric stream does not exist.', errorCode: 'inexistent_metric_stream' });
+    expect((await call('GET', `${PATH}/${id}`)).body).toEqual({
+      statusCode: 404,
+      error: 'Not Found',
+      message: 'The metric stream does not exist.',
+      errorCode: 'inexistent_metric_stream',
+    });
   });
 
   it('pages with from/take and next', async () => {
@@ -101,18 +113,38 @@ describe('metric streams management API', () => {
 
   it.each([
     ['an unknown field', { ...DATADOG, colour: 'red' }, "Payload validation error: 'Additional properties not allowed: colour'."],
-    ['an unknown configuration field', { ...DATADOG, destination: { type: 'datadog', configuration: { api_key: 'k', site: 'datadoghq.com', region: 'x' } } }, 'on property destination.configuration.'],
+    [
+      'an unknown configuration field',
+      { ...DATADOG, destination: { type: 'datadog', configuration: { api_key: 'k', site: 'datadoghq.com', region: 'x' } } },
+      'on property destination.configuration.',
+    ],
     ['a bad status', { ...DATADOG, status: 'paused' }, 'No enum match for: "paused"'],
     ['a bad destination type', { ...DATADOG, destination: { type: 'splunk', configuration: {} } }, 'on property destination.type.'],
-    ['an unknown site', { ...DATADOG, destination: { type: 'datadog', configuration: { api_key: 'k', site: 'datadog.example' } } }, 'on property destination.configuration.site.'],
+    [
+      'an unknown site',
+      { ...DATADOG, destination: { type: 'datadog', configuration: { api_key: 'k', site: 'datadog.example' } } },
+      'on property destination.configuration.site.',
+    ],
     ['an unknown subscription', { ...DATADOG, subscriptions: [{ metric_type: 'am.everything' }] }, 'on property subscriptions[0].metric_type.'],
-    ['a bad URL', { ...OTLP[1], destination: { type: 'otlp', configuration: { ...OTLP[1]!.destination.configuration, endpoint: 'not a url' } } }, 'Expected a valid absolute URL'],
-    ['plain http to a remote host', { ...OTLP[1], destination: { type: 'otlp', configuration: { ...OTLP[1]!.destination.configuration, endpoint: 'http://otlp.nr-data.net' } } }, 'only allowed for loopback'],
-    ['a bad header name', { ...OTLP[1], destination: { type: 'otlp', configuration: { ...OTLP[1]!.destination.configuration, auth_header_name: 'api key' } } }, 'not a valid HTTP header name'],
+    [
+      'a bad URL',
+      { ...OTLP[1], destination: { type: 'otlp', configuration: { ...OTLP[1]!.destination.configuration, endpoint: 'not a url' } } },
+      'Expected a valid absolute URL',
+    ],
+    [
+      'plain http to a remote host',
+      { ...OTLP[1], destination: { type: 'otlp', configuration: { ...OTLP[1]!.destination.configuration, endpoint: 'http://otlp.nr-data.net' } } },
+      'only allowed for loopback',
+    ],
+    [
+      'a bad header name',
+      { ...OTLP[1], destination: { type: 'otlp', configuration: { ...OTLP[1]!.destination.configuration, auth_header_name: 'api key' } } },
+      'not a valid HTTP header name',
+    ],
     ['the mask as a new secret', { ...DATADOG, destination: { type: 'datadog', configuration: { api_key: '***', site: 'datadoghq.com' } } }, 'mask of a stored secret'],
     ['a missing destination', { name: 'x', subscriptions: [{ metric_type: 'am.cts' }] }, 'Missing required property: destination'],
     ['malformed JSON', '{"name": ', 'Invalid request payload JSON format.'],
-  ])('answers 400 with Auth0\'s error body for %s', async (_case, body, message) => {
+  ])("answers 400 with Auth0's error body for %s", async (_case, body, message) => {
     const { call, changes } = await setup();
     const answer = await call('POST', PATH, body);
     expect(answer.status).toBe(400);
@@ -124,7 +156,9 @@ describe('metric streams management API', () => {
   it('reads a body sent without a JSON content type, as curl --data sends it', async () => {
     const { server } = await setup();
     const response = await fetch(`${server.url}${PATH}`, {
-      method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/x-www-form-urlencoded' }, body: JSON.stringify(DATADOG),
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/x-www-form-urlencoded' },
+      body: JSON.stringify(DATADOG),
     });
     expect(response.status).toBe(201);
   });
@@ -132,16 +166,25 @@ describe('metric streams management API', () => {
   it('answers 409 for a duplicate name, on create and on rename', async () => {
     const { call } = await setup();
     await call('POST', PATH, DATADOG);
-    const { body: { id } } = await call('POST', PATH, { ...DATADOG, name: 'other' });
+    const {
+      body: { id },
+    } = await call('POST', PATH, { ...DATADOG, name: 'other' });
     expect((await call('POST', PATH, DATADOG)).body).toMatchObject({ statusCode: 409, error: 'Conflict' });
     expect((await call('PATCH', `${PATH}/${id}`, { name: DATADOG.name })).status).toBe(409);
   });
 
   it('accepts http:// to loopback always and to other hosts only when allowed; the aliases of api_request', async () => {
-    const loopback = { name: 'rw', subscriptions: [{ metric_type: 'auth0.api_response.count' }, { metric_type: 'am.cts' }], destination: { type: 'prometheus_remote_write', configuration: { endpoint: 'http://127.0.0.1:8428/api/v1/write', username: 'u', password: 'p' } } };
+    const loopback = {
+      name: 'rw',
+      subscriptions: [{ metric_type: 'auth0.api_response.count' }, { metric_type: 'am.cts' }],
+      destination: { type: 'prometheus_remote_write', configuration: { endpoint: 'http://127.0.0.1:8428/api/v1/write', username: 'u', password: 'p' } },
+    };
     const { call } = await setup();
     const created = await call('POST', PATH, loopback);
-    expect(created.body).toMatchObject({ subscriptions: [{ metric_type: 'metrics_bridge.api_request' }, { metric_type: 'am.cts' }], destination: { configuration: { auth_type: 'basic', username: 'u', password: '***' } } });
+    expect(created.body).toMatchObject({
+      subscriptions: [{ metric_type: 'metrics_bridge.api_request' }, { metric_type: 'am.cts' }],
+      destination: { configuration: { auth_type: 'basic', username: 'u', password: '***' } },
+    });
     const remote = { ...loopback, name: 'remote', destination: { type: 'prometheus_remote_write', configuration: { endpoint: 'http://mimir.internal/api/v1/push' } } };
     expect((await call('POST', PATH, remote)).status).toBe(400);
     const permissive = await setup({ allowInsecureHttp: true });

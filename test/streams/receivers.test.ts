@@ -25,13 +25,17 @@ class Outage {
   async start(): Promise<void> {
     const server = createServer((req, res) => {
       const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c)).on('end', () => {
-        const headers: Record<string, string> = {};
-        for (const [name, value] of Object.entries(req.headers)) if (typeof value === 'string' && name !== 'host' && name !== 'content-length') headers[name] = value;
-        fetch(this.target + (req.url ?? '/'), { method: 'POST', headers, body: Buffer.concat(chunks), signal: AbortSignal.timeout(5_000) })
-          .then(async (answer) => res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'text/plain' }).end(Buffer.from(await answer.arrayBuffer())))
-          .catch(() => res.writeHead(502).end());
-      });
+      req
+        .on('data', (c: Buffer) => chunks.push(c))
+        .on('end', () => {
+          const headers: Record<string, string> = {};
+          for (const [name, value] of Object.entries(req.headers)) if (typeof value === 'string' && name !== 'host' && name !== 'content-length') headers[name] = value;
+          fetch(this.target + (req.url ?? '/'), { method: 'POST', headers, body: Buffer.concat(chunks), signal: AbortSignal.timeout(5_000) })
+            .then(async (answer) =>
+              res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'text/plain' }).end(Buffer.from(await answer.arrayBuffer())),
+            )
+            .catch(() => res.writeHead(502).end());
+        });
     });
     server.listen(this.port, '127.0.0.1');
     await once(server, 'listening');
@@ -130,7 +134,11 @@ describe.skipIf(!hasVictoriaMetrics)('metric streams into VictoriaMetrics', () =
     expect(new Map([...byOperation(deltas)].map(([operation, values]) => [operation, values.reduce((a, b) => a + b, 0)]))).toEqual(recorded);
 
     for (const id of ids) {
-      const health = ((await (await fetch(`${server.url}/api/v2/metric-streams/${id}`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as { delivery_health: Record<string, unknown> }).delivery_health;
+      const health = (
+        (await (await fetch(`${server.url}/api/v2/metric-streams/${id}`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as {
+          delivery_health: Record<string, unknown>;
+        }
+      ).delivery_health;
       expect(health).toMatchObject({ points_dropped: 0 });
       expect(health.last_error).toMatch(/ECONNREFUSED/);
     }

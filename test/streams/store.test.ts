@@ -15,9 +15,13 @@ function tempFile(): string {
 
 function stream(name: string): MetricStream {
   return {
-    id: newStreamId(), name, status: 'enabled', subscriptions: [{ metric_type: 'metrics_bridge.api_request' }],
+    id: newStreamId(),
+    name,
+    status: 'enabled',
+    subscriptions: [{ metric_type: 'metrics_bridge.api_request' }],
     destination: { type: 'datadog', configuration: { api_key: 'secret-key', site: 'datadoghq.com' } },
-    created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-01-01T00:00:00.000Z',
+    created_at: '2026-01-01T00:00:00.000Z',
+    updated_at: '2026-01-01T00:00:00.000Z',
   };
 }
 

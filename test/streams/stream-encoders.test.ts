@@ -22,7 +22,10 @@ async function frames() {
   for (let i = 0; i < 2; i += 1) api.record(request);
   clock.advance({ seconds: 1 });
   const second = await registry.collect();
-  return [{ current: first, previous: undefined }, { current: second, previous: first }];
+  return [
+    { current: first, previous: undefined },
+    { current: second, previous: first },
+  ];
 }
 
 describe('stream encoders', () => {
@@ -56,7 +59,9 @@ describe('stream encoders', () => {
 
   it('sends Datadog counts as auth0.api_request.count, gzipped, tagged key:value', async () => {
     const requests = datadogEncoder.encode(await frames(), { temporality: 'delta', destination: DATADOG });
-    const series = requests.map((r) => (JSON.parse(gunzipSync(r.body).toString('utf8')) as { series: { metric: string; points: { value: number }[]; tags: string[] }[] }).series);
+    const series = requests.map(
+      (r) => (JSON.parse(gunzipSync(r.body).toString('utf8')) as { series: { metric: string; points: { value: number }[]; tags: string[] }[] }).series,
+    );
     const counts = series.map((s) => s.find((x) => x.metric === 'auth0.api_request.count'));
     expect(counts.map((c) => c?.points[0]?.value)).toEqual([3, 2]);
     expect(counts[0]?.tags).toEqual(expect.arrayContaining(['api:AUTHENTICATION', 'operation_name:POST /oauth/token', 'operation_result:SUCCESS', 'tenant:acme']));

@@ -26,7 +26,13 @@ describe('StreamView', () => {
     const seen = view.apply(await registry.collect());
     expect(seen.families.map((f) => f.descriptor.name)).toEqual(['am_authentication', 'am_authentication_unique_uuid', 'auth0_api_request']);
     expect(seen.resource).toEqual({ kubernetes_pod_name: 'am-0' });
-    expect(seen.families[2]?.series[0]?.labels).toEqual({ api: 'AUTHENTICATION', operation_name: 'POST /oauth/token', operation_result: 'SUCCESS', tenant: 'acme', client_id: 'c1' });
+    expect(seen.families[2]?.series[0]?.labels).toEqual({
+      api: 'AUTHENTICATION',
+      operation_name: 'POST /oauth/token',
+      operation_result: 'SUCCESS',
+      tenant: 'acme',
+      client_id: 'c1',
+    });
   });
 
   it('adds up series that a deny list makes equal', async () => {
@@ -53,7 +59,11 @@ describe('StreamView', () => {
     view.apply(await registry.collect());
     for (const client of ['c0', 'c3', 'c3', 'c1']) login(client);
     const seen = counts(view.apply(await registry.collect()).families[0]);
-    expect(seen.map(([labels, count]) => [(labels as Record<string, string>).client_id, count])).toEqual([['c1', 2], ['c2', 1], ['__overflow__', 3]]);
+    expect(seen.map(([labels, count]) => [(labels as Record<string, string>).client_id, count])).toEqual([
+      ['c1', 2],
+      ['c2', 1],
+      ['__overflow__', 3],
+    ]);
   });
 
   it('splits a frame by series', async () => {
@@ -71,7 +81,10 @@ describe('StreamView batch_seq', () => {
     const { registry, login, am } = setup();
     login('c1');
     am.authentication.outcome('success');
-    const datadog = (batchSeq: boolean) => ({ type: 'datadog' as const, configuration: { api_key: 'k', site: 'datadoghq.com', ...(batchSeq ? { batch_seq: true } : {}) } });
+    const datadog = (batchSeq: boolean) => ({
+      type: 'datadog' as const,
+      configuration: { api_key: 'k', site: 'datadoghq.com', ...(batchSeq ? { batch_seq: true } : {}) },
+    });
     const subscriptions = [{ metric_type: 'metrics_bridge.api_request' as const }, { metric_type: 'am.authentication' as const }];
     const withTag = new StreamView({ subscriptions, destination: datadog(true) }).apply(await registry.collect());
     expect(withTag.families.map((f) => f.series[0]?.labels.batch_seq)).toEqual([undefined, undefined, '0']);

@@ -34,9 +34,8 @@ function pointsOf(frame: Frame, temporality: 'cumulative' | 'delta'): TestPoint[
     if (family.kind !== 'summary') continue;
     for (const series of family.series as readonly CountSum[]) {
       const key = JSON.stringify(series.labels);
-      const before = frame.previous?.families
-        .find((f) => f.descriptor.name === family.descriptor.name)
-        ?.series.find((s) => JSON.stringify(s.labels) === key) as CountSum | undefined;
+      const before = frame.previous?.families.find((f) => f.descriptor.name === family.descriptor.name)?.series.find((s) => JSON.stringify(s.labels) === key) as
+        CountSum | undefined;
       const value = temporality === 'delta' ? series.count - (before?.count ?? 0) : series.count;
       if (temporality === 'delta' && value === 0) continue;
       points.push({ metric: family.descriptor.name, labels: series.labels, second: Math.floor(frame.current.timeMs / 1000), value, start: series.startMs });

@@ -4,8 +4,14 @@ import type { MetricStream } from '../../src/streams/resource.js';
 import { applyPatch, isLoopback, parseNewStream } from '../../src/streams/validation.js';
 
 const base = { name: 's', subscriptions: [{ metric_type: 'am.cts' }] };
-const otlp = (configuration: Record<string, unknown>) => ({ ...base, destination: { type: 'otlp', configuration: { endpoint: 'https://otlp.nr-data.net', ...configuration } } });
-const rw = (configuration: Record<string, unknown>) => ({ ...base, destination: { type: 'prometheus_remote_write', configuration: { endpoint: 'https://mimir/api/v1/push', ...configuration } } });
+const otlp = (configuration: Record<string, unknown>) => ({
+  ...base,
+  destination: { type: 'otlp', configuration: { endpoint: 'https://otlp.nr-data.net', ...configuration } },
+});
+const rw = (configuration: Record<string, unknown>) => ({
+  ...base,
+  destination: { type: 'prometheus_remote_write', configuration: { endpoint: 'https://mimir/api/v1/push', ...configuration } },
+});
 
 function problem(run: () => unknown): string | undefined {
   try {
@@ -31,7 +37,11 @@ describe('parseNewStream', () => {
     ['basic auth without a password', rw({ username: 'u' }), 'Missing required property: password'],
     ['a username with a colon', rw({ username: 'a:b', password: 'p' }), 'may not contain ":"'],
     ['basic auth with a header too', rw({ username: 'u', password: 'p', api_key: 'k' }), 'not allowed with auth_type basic'],
-    ['a duplicate subscription', { ...otlp({}), subscriptions: [{ metric_type: 'metrics_bridge.api_request' }, { metric_type: 'auth0.api_request.count' }] }, 'Duplicate subscription'],
+    [
+      'a duplicate subscription',
+      { ...otlp({}), subscriptions: [{ metric_type: 'metrics_bridge.api_request' }, { metric_type: 'auth0.api_request.count' }] },
+      'Duplicate subscription',
+    ],
     ['an empty subscription list', { ...otlp({}), subscriptions: [] }, 'on property subscriptions'],
     ['a tag filter with both lists', { ...otlp({}), tags: { allow: ['a'], deny: ['b'] } }, 'Expected exactly one of allow, deny'],
     ['a series cap of 0', { ...otlp({}), max_series: 0 }, 'on property max_series'],
@@ -44,25 +54,45 @@ describe('parseNewStream', () => {
   it('infers auth types and keeps what it was given', () => {
     expect(parseNewStream(otlp({})).destination.configuration).toEqual({ endpoint: 'https://otlp.nr-data.net', protocol: 'http', auth_type: 'none' });
     expect(parseNewStream(rw({ api_key: 't', auth_header_name: 'X-Scope-OrgID' })).destination.configuration).toMatchObject({ auth_type: 'api_key' });
-    expect(parseNewStream({ ...otlp({}), tags: { deny: ['client_id'] }, max_series: 50 })).toMatchObject({ status: 'enabled', tags: { deny: ['client_id'] }, max_series: 50 });
+    expect(parseNewStream({ ...otlp({}), tags: { deny: ['client_id'] }, max_series: 50 })).toMatchObject({
+      status: 'enabled',
+      tags: { deny: ['client_id'] },
+      max_series: 50,
+    });
   });
 });
 
 describe('applyPatch', () => {
   const stored: MetricStream = {
-    id: 'mst_x', name: 's', status: 'enabled', subscriptions: [{ metric_type: 'am.cts' }], tags: { deny: ['client_id'] }, max_series: 10,
+    id: 'mst_x',
+    name: 's',
+    status: 'enabled',
+    subscriptions: [{ metric_type: 'am.cts' }],
+    tags: { deny: ['client_id'] },
+    max_series: 10,
     destination: { type: 'prometheus_remote_write', configuration: { endpoint: 'https://mimir/api/v1/push', auth_type: 'basic', username: 'u', password: 'secret' } },
-    created_at: '', updated_at: '',
+    created_at: '',
+    updated_at: '',
   };
 
   it('keeps a secret sent as ***, resets tags and the cap with null, and checks the result as a whole', () => {
     const patched = applyPatch(stored, { tags: null, max_series: null, destination: { configuration: { password: '***', username: 'v' } } });
-    expect(patched).toEqual({ name: 's', status: 'enabled', subscriptions: stored.subscriptions, destination: { type: 'prometheus_remote_write', configuration: { endpoint: 'https://mimir/api/v1/push', auth_type: 'basic', username: 'v', password: 'secret' } } });
+    expect(patched).toEqual({
+      name: 's',
+      status: 'enabled',
+      subscriptions: stored.subscriptions,
+      destination: { type: 'prometheus_remote_write', configuration: { endpoint: 'https://mimir/api/v1/push', auth_type: 'basic', username: 'v', password: 'secret' } },
+    });
   });
 
   it('needs a whole new configuration, without ***, when the destination type changes', () => {
-    expect(problem(() => applyPatch(stored, { destination: { type: 'datadog', configuration: { api_key: '***', site: 'datadoghq.com' } } }))).toMatch(/mask of a stored secret|none is stored/);
-    expect(applyPatch(stored, { destination: { type: 'datadog', configuration: { api_key: 'k', site: 'datadoghq.com' } } }).destination).toEqual({ type: 'datadog', configuration: { api_key: 'k', site: 'datadoghq.com' } });
+    expect(problem(() => applyPatch(stored, { destination: { type: 'datadog', configuration: { api_key: '***', site: 'datadoghq.com' } } }))).toMatch(
+      /mask of a stored secret|none is stored/,
+    );
+    expect(applyPatch(stored, { destination: { type: 'datadog', configuration: { api_key: 'k', site: 'datadoghq.com' } } }).destination).toEqual({
+      type: 'datadog',
+      configuration: { api_key: 'k', site: 'datadoghq.com' },
+    });
   });
 
   it('refuses read-only and unknown fields', () => {
@@ -72,7 +102,15 @@ describe('applyPatch', () => {
 });
 
 describe('isLoopback', () => {
-  it.each([['localhost', true], ['127.0.0.1', true], ['127.8.9.10', true], ['[::1]', true], ['10.0.0.1', false], ['127.example.com', false], ['localhost.evil.com', false]])('%s → %s', (host, expected) => {
+  it.each([
+    ['localhost', true],
+    ['127.0.0.1', true],
+    ['127.8.9.10', true],
+    ['[::1]', true],
+    ['10.0.0.1', false],
+    ['127.example.com', false],
+    ['localhost.evil.com', false],
+  ])('%s → %s', (host, expected) => {
     expect(isLoopback(host)).toBe(expected);
   });
 });

@@ -60,7 +60,13 @@ export const RECORDERS: Readonly<Record<string, Record_>> = {
 
 /** The first documented value of each label (open sets get a typical AM value). */
 export function firstValues(metric: ReferenceMetric): Values {
-  const open: Record<string, string> = { policy_set: 'iPlanetAMWebAgentService', action_type: 'GET', advice_type: 'AuthLevelConditionAdvice', cache_name: 'accessTokens', realm: 'alpha' };
+  const open: Record<string, string> = {
+    policy_set: 'iPlanetAMWebAgentService',
+    action_type: 'GET',
+    advice_type: 'AuthLevelConditionAdvice',
+    cache_name: 'accessTokens',
+    realm: 'alpha',
+  };
   return Object.fromEntries(metric.labels.map((l) => [l.name, l.values?.[0] ?? open[l.name] ?? 'x']));
 }
 

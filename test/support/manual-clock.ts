@@ -24,7 +24,6 @@ export class ManualClock implements Clock {
   }
 
   advance(by: Duration): void {
-    this.current +=
-      (by.ms ?? 0) + (by.seconds ?? 0) * 1_000 + (by.minutes ?? 0) * 60_000 + (by.hours ?? 0) * 3_600_000;
+    this.current += (by.ms ?? 0) + (by.seconds ?? 0) * 1_000 + (by.minutes ?? 0) * 60_000 + (by.hours ?? 0) * 3_600_000;
   }
 }

@@ -87,13 +87,17 @@ export class PrometheusServer {
     // JSON is YAML, so the config needs no YAML writer.
     await writeFile(configFile, JSON.stringify(configOf(options), null, 2), { mode: 0o600 });
     const port = await freePort();
-    const child = spawn(options.binary ?? 'prometheus', [
-      `--config.file=${configFile}`,
-      `--storage.tsdb.path=${join(dir, 'data')}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-      '--log.level=warn',
-      ...(options.extraFlags ?? []),
-    ], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      options.binary ?? 'prometheus',
+      [
+        `--config.file=${configFile}`,
+        `--storage.tsdb.path=${join(dir, 'data')}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+        '--log.level=warn',
+        ...(options.extraFlags ?? []),
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     const server = new PrometheusServer(child, dir, `http://127.0.0.1:${port}`);
     child.once('error', (error) => (server.log += `\nspawn failed: ${error.message}`));
     try {

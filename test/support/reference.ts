@@ -96,7 +96,16 @@ function ctsTokenTypes(text: string): string[] {
  * not from the catalogue.
  */
 export const DOCUMENTED_ELSEWHERE: readonly ReferenceMetric[] = [
-  'eviction', 'hit', 'invalidate', 'invalidate_all', 'load_failure', 'load_time_seconds', 'load_count', 'memory_bytes', 'miss', 'size',
+  'eviction',
+  'hit',
+  'invalidate',
+  'invalidate_all',
+  'load_failure',
+  'load_time_seconds',
+  'load_count',
+  'memory_bytes',
+  'miss',
+  'size',
 ].map((event) => ({ family: 'script', name: `am_script_cache_${event}`, kind: 'gauge', labels: [{ name: 'cache_name' }, { name: 'realm' }] }));
 
 /** Sample names a metric of `kind` writes, in the AIC (`_sum`) or legacy (`_total`) profile. */

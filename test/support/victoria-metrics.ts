@@ -10,8 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { freePort } from './prometheus-server.js';
 
 /** Where the install script puts the binary; `VICTORIA_METRICS_BIN` overrides it. */
-export const VICTORIA_METRICS_BIN =
-  process.env.VICTORIA_METRICS_BIN ?? fileURLToPath(new URL('../../.tools/victoria-metrics/usr/bin/victoria-metrics', import.meta.url));
+export const VICTORIA_METRICS_BIN = process.env.VICTORIA_METRICS_BIN ?? fileURLToPath(new URL('../../.tools/victoria-metrics/usr/bin/victoria-metrics', import.meta.url));
 
 /** Whether the binary is there; tests skip with a message naming the install script when it is not. */
 export const hasVictoriaMetrics = existsSync(VICTORIA_METRICS_BIN);

@@ -15,7 +15,8 @@ export function operationsPanel(scope: Scope, by: readonly string[]): PanelSpec 
 
 /** CTS latency quantiles per pod. */
 export function latencyPanel(scope: Scope): PanelSpec {
-  const description = 'p50, p95 and p99 time of CTS operations, on each pod (its slowest operation and token type). Per-pod quantiles over roughly the last five minutes; they freeze at their last values when a pod has no CTS traffic.';
+  const description =
+    'p50, p95 and p99 time of CTS operations, on each pod (its slowest operation and token type). Per-pod quantiles over roughly the last five minutes; they freeze at their last values when a pod has no CTS traffic.';
   return quantilePanel({ title: 'CTS latency by pod', description }, METRICS.ctsTasks, scope);
 }
 
@@ -25,8 +26,23 @@ function operations(scope: Scope): SectionSpec {
     panels: [
       operationsPanel(scope, ['operation']),
       operationsPanel(scope, ['token_type']),
-      partRatePanel({ title: 'CTS failures by operation', description: 'Failed CTS operations per second, by operation. Sustained failures break sessions, OAuth 2.0 grants and the denylist.' }, METRICS.ctsTasks, scope, ['operation'], FAILURE),
-      ratioPanel({ title: 'CTS failure ratio by operation', description: 'Share of CTS operations that failed, by operation.' }, METRICS.ctsTasks, scope, ['operation'], [['failure', FAILURE]]),
+      partRatePanel(
+        {
+          title: 'CTS failures by operation',
+          description: 'Failed CTS operations per second, by operation. Sustained failures break sessions, OAuth 2.0 grants and the denylist.',
+        },
+        METRICS.ctsTasks,
+        scope,
+        ['operation'],
+        FAILURE,
+      ),
+      ratioPanel(
+        { title: 'CTS failure ratio by operation', description: 'Share of CTS operations that failed, by operation.' },
+        METRICS.ctsTasks,
+        scope,
+        ['operation'],
+        [['failure', FAILURE]],
+      ),
     ],
   };
 }
@@ -36,10 +52,42 @@ function latency(scope: Scope): SectionSpec {
     title: 'Latency and pending work',
     panels: [
       latencyPanel(scope),
-      quantilePanel({ title: 'CTS p99 latency by pod and operation', description: 'p99 time of each CTS operation on each pod (its slowest token type). Per-pod quantiles over roughly the last five minutes.' }, METRICS.ctsTasks, scope, [POD_LABEL, 'operation'], ['0.99']),
-      meanPanel({ title: 'Mean CTS latency by operation', description: 'Average time of one CTS operation, by operation: total time over operations, across the selected pods.' }, METRICS.ctsTasks, scope, ['operation']),
-      fleetQuantilePanel({ title: 'CTS p99 latency across the selected pods, by operation', description: 'p99 time of each CTS operation over the combined traffic of every selected pod (and token type), from the timer buckets of am-metrics serve --timer-buckets; empty without them.' }, METRICS.ctsTasks, scope, ['operation'], ['0.99']),
-      gaugePanel({ title: 'Pending CTS operations by pod', description: 'CTS operations queued or in progress on each pod, by operation. A steady climb means the directory behind the CTS cannot keep up.' }, METRICS.ctsPendingTasks, scope, ['operation']),
+      quantilePanel(
+        {
+          title: 'CTS p99 latency by pod and operation',
+          description: 'p99 time of each CTS operation on each pod (its slowest token type). Per-pod quantiles over roughly the last five minutes.',
+        },
+        METRICS.ctsTasks,
+        scope,
+        [POD_LABEL, 'operation'],
+        ['0.99'],
+      ),
+      meanPanel(
+        { title: 'Mean CTS latency by operation', description: 'Average time of one CTS operation, by operation: total time over operations, across the selected pods.' },
+        METRICS.ctsTasks,
+        scope,
+        ['operation'],
+      ),
+      fleetQuantilePanel(
+        {
+          title: 'CTS p99 latency across the selected pods, by operation',
+          description:
+            'p99 time of each CTS operation over the combined traffic of every selected pod (and token type), from the timer buckets of am-metrics serve --timer-buckets; empty without them.',
+        },
+        METRICS.ctsTasks,
+        scope,
+        ['operation'],
+        ['0.99'],
+      ),
+      gaugePanel(
+        {
+          title: 'Pending CTS operations by pod',
+          description: 'CTS operations queued or in progress on each pod, by operation. A steady climb means the directory behind the CTS cannot keep up.',
+        },
+        METRICS.ctsPendingTasks,
+        scope,
+        ['operation'],
+      ),
     ],
   };
 }
@@ -48,9 +96,26 @@ function connections(scope: Scope): SectionSpec {
   return {
     title: 'Connections (self-hosted AM)',
     panels: [
-      ratePanel({ title: 'CTS connection attempts by outcome', description: 'Attempts to open a connection to the CTS directory per second, by outcome.' }, METRICS.ctsConnections, scope, ['outcome']),
-      gaugePanel({ title: 'CTS connections by state', description: 'CTS directory connections handed out (out) or waited for (pending) on each pod.' }, METRICS.ctsConnectionState, scope, ['status']),
-      { ...quantilePanel({ title: 'CTS connection latency by pod', description: 'p50, p95 and p99 time to open a CTS connection, on each pod.' }, METRICS.ctsConnections, scope), width: 24 },
+      ratePanel(
+        { title: 'CTS connection attempts by outcome', description: 'Attempts to open a connection to the CTS directory per second, by outcome.' },
+        METRICS.ctsConnections,
+        scope,
+        ['outcome'],
+      ),
+      gaugePanel(
+        { title: 'CTS connections by state', description: 'CTS directory connections handed out (out) or waited for (pending) on each pod.' },
+        METRICS.ctsConnectionState,
+        scope,
+        ['status'],
+      ),
+      {
+        ...quantilePanel(
+          { title: 'CTS connection latency by pod', description: 'p50, p95 and p99 time to open a CTS connection, on each pod.' },
+          METRICS.ctsConnections,
+          scope,
+        ),
+        width: 24,
+      },
     ],
   };
 }
@@ -59,10 +124,28 @@ function reaper(scope: Scope): SectionSpec {
   return {
     title: 'Reaper (self-hosted AM)',
     panels: [
-      ratePanel({ title: 'Reaper deletions', description: 'Expired tokens deleted by the CTS reaper per second, by reaper (cache or search), token type and outcome.' }, METRICS.ctsReaperDeletions, scope, ['reaper_type', 'token_type', 'outcome']),
-      ratePanel({ title: 'Reaper searches by outcome', description: 'Searches of the CTS for expired tokens per second, by outcome.' }, METRICS.ctsReaperSearches, scope, ['outcome']),
-      quantilePanel({ title: 'Reaper search latency by pod', description: 'p50, p95 and p99 time of the reaper\'s searches for expired tokens, on each pod.' }, METRICS.ctsReaperSearches, scope),
-      gaugePanel({ title: 'Reaper cache size by pod', description: 'Tokens held in the CTS reaper cache on each pod, waiting for deletion.' }, METRICS.ctsReaperCacheSize, scope),
+      ratePanel(
+        { title: 'Reaper deletions', description: 'Expired tokens deleted by the CTS reaper per second, by reaper (cache or search), token type and outcome.' },
+        METRICS.ctsReaperDeletions,
+        scope,
+        ['reaper_type', 'token_type', 'outcome'],
+      ),
+      ratePanel(
+        { title: 'Reaper searches by outcome', description: 'Searches of the CTS for expired tokens per second, by outcome.' },
+        METRICS.ctsReaperSearches,
+        scope,
+        ['outcome'],
+      ),
+      quantilePanel(
+        { title: 'Reaper search latency by pod', description: "p50, p95 and p99 time of the reaper's searches for expired tokens, on each pod." },
+        METRICS.ctsReaperSearches,
+        scope,
+      ),
+      gaugePanel(
+        { title: 'Reaper cache size by pod', description: 'Tokens held in the CTS reaper cache on each pod, waiting for deletion.' },
+        METRICS.ctsReaperCacheSize,
+        scope,
+      ),
     ],
   };
 }
@@ -71,8 +154,16 @@ function taskQueue(scope: Scope): SectionSpec {
   return {
     title: 'Task queue (AM 7.2 and earlier)',
     panels: [
-      gaugePanel({ title: 'CTS task queue size by pod', description: 'CTS operations waiting in the task queue on each pod. AM 7.2 and earlier only; empty on later versions.' }, METRICS.ctsTaskQueueSize, scope),
-      quantilePanel({ title: 'CTS task queue wait by pod', description: 'p50, p95 and p99 time CTS operations waited in the task queue, on each pod. AM 7.2 and earlier only.' }, METRICS.ctsTaskQueueWait, scope),
+      gaugePanel(
+        { title: 'CTS task queue size by pod', description: 'CTS operations waiting in the task queue on each pod. AM 7.2 and earlier only; empty on later versions.' },
+        METRICS.ctsTaskQueueSize,
+        scope,
+      ),
+      quantilePanel(
+        { title: 'CTS task queue wait by pod', description: 'p50, p95 and p99 time CTS operations waited in the task queue, on each pod. AM 7.2 and earlier only.' },
+        METRICS.ctsTaskQueueWait,
+        scope,
+      ),
     ],
   };
 }

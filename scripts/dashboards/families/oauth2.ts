@@ -34,16 +34,46 @@ export function oauth2Dashboard(): DashboardSpec {
         panels: [
           grantsPanel(scope),
           tokensIssuedPanel(scope),
-          ratePanel({ title: 'Tokens revoked by type', description: 'OAuth 2.0 tokens revoked per second, by token type.' }, METRICS.oauth2TokensRevoked, scope, ['token_type']),
-          ratePanel({ title: 'Grants revoked', description: 'OAuth 2.0 grants revoked per second. AM records every revocation with grant type "unknown", so pick All grant types to see them.' }, METRICS.oauth2GrantRevocations, scope, ['grant_type']),
+          ratePanel({ title: 'Tokens revoked by type', description: 'OAuth 2.0 tokens revoked per second, by token type.' }, METRICS.oauth2TokensRevoked, scope, [
+            'token_type',
+          ]),
+          ratePanel(
+            {
+              title: 'Grants revoked',
+              description: 'OAuth 2.0 grants revoked per second. AM records every revocation with grant type "unknown", so pick All grant types to see them.',
+            },
+            METRICS.oauth2GrantRevocations,
+            scope,
+            ['grant_type'],
+          ),
         ],
       },
       {
         title: 'Tokens read as JWT',
         panels: [
-          ratePanel({ title: 'Tokens read as JWT by outcome', description: 'OAuth 2.0 tokens parsed and verified as JSON Web Tokens per second, by outcome.' }, METRICS.oauth2TokenReadsAsJwt, scope, ['outcome']),
-          quantilePanel({ title: 'JWT read latency by pod', description: 'p50, p95 and p99 time to read a token as a JWT, on each pod. Per-pod quantiles over roughly the last five minutes.' }, METRICS.oauth2TokenReadsAsJwt, scope),
-          { ...meanPanel({ title: 'Mean JWT read latency', description: 'Average time to read one token as a JWT, across the selected pods.' }, METRICS.oauth2TokenReadsAsJwt, scope, []), width: 24 },
+          ratePanel(
+            { title: 'Tokens read as JWT by outcome', description: 'OAuth 2.0 tokens parsed and verified as JSON Web Tokens per second, by outcome.' },
+            METRICS.oauth2TokenReadsAsJwt,
+            scope,
+            ['outcome'],
+          ),
+          quantilePanel(
+            {
+              title: 'JWT read latency by pod',
+              description: 'p50, p95 and p99 time to read a token as a JWT, on each pod. Per-pod quantiles over roughly the last five minutes.',
+            },
+            METRICS.oauth2TokenReadsAsJwt,
+            scope,
+          ),
+          {
+            ...meanPanel(
+              { title: 'Mean JWT read latency', description: 'Average time to read one token as a JWT, across the selected pods.' },
+              METRICS.oauth2TokenReadsAsJwt,
+              scope,
+              [],
+            ),
+            width: 24,
+          },
         ],
       },
     ],

@@ -17,8 +17,22 @@ import { runtimeSection } from './runtime.js';
 function fleetLatency(scope: Scope): PanelSpec[] {
   const needs = 'From the timer buckets (am-metrics serve --timer-buckets); empty without them. The pod variable chooses the fleet: All is every pod.';
   return [
-    fleetQuantilePanel({ title: 'CTS latency across the selected pods', description: `p50, p95 and p99 time of CTS operations over the combined traffic of every selected pod, not the slowest pod's. ${needs}` }, METRICS.ctsTasks, scope),
-    fleetQuantilePanel({ title: 'Policy evaluation latency across the selected pods', description: `p50, p95 and p99 time of policy evaluations over the combined traffic of every selected pod. ${needs}` }, METRICS.policyEvaluations, scope),
+    fleetQuantilePanel(
+      {
+        title: 'CTS latency across the selected pods',
+        description: `p50, p95 and p99 time of CTS operations over the combined traffic of every selected pod, not the slowest pod's. ${needs}`,
+      },
+      METRICS.ctsTasks,
+      scope,
+    ),
+    fleetQuantilePanel(
+      {
+        title: 'Policy evaluation latency across the selected pods',
+        description: `p50, p95 and p99 time of policy evaluations over the combined traffic of every selected pod. ${needs}`,
+      },
+      METRICS.policyEvaluations,
+      scope,
+    ),
   ];
 }
 
@@ -27,14 +41,60 @@ const pair = (t: { warning: number; critical: number }): [number, number] => [t.
 
 function headlines(scope: Scope): PanelSpec[] {
   return [
-    statPanel({ title: 'Logins', description: 'Authentication journeys completed per second, all outcomes, across the selected pods.' }, 'ops', sumRate(METRICS.authentication, scope, [])),
-    statPanel({ title: 'Login failure ratio', description: 'Share of authentication journeys that failed. Orange and red at the warning and critical thresholds of the AMAuthenticationFailureRatioHigh alert.' }, 'percentunit', rateRatio(METRICS.authentication, scope, [], FAILURE), pair(THRESHOLDS.loginFailureRatio)),
-    statPanel({ title: 'Policy evaluations', description: 'Policy evaluations per second across the selected pods.' }, 'ops', sumRate(METRICS.policyEvaluations, scope, [])),
-    statPanel({ title: 'Policy failure ratio', description: 'Share of policy evaluations that failed (errors, not denials). Coloured at the AMPolicyEvaluationFailureRatioHigh thresholds.' }, 'percentunit', rateRatio(METRICS.policyEvaluations, scope, [], FAILURE), pair(THRESHOLDS.policyFailureRatio)),
-    statPanel({ title: 'CTS operations', description: 'Core Token Service operations per second across the selected pods.' }, 'ops', sumRate(METRICS.ctsTasks, scope, [])),
-    statPanel({ title: 'CTS failure ratio', description: 'Share of CTS operations that failed. Coloured at the AMCtsTaskFailureRatioHigh thresholds.' }, 'percentunit', rateRatio(METRICS.ctsTasks, scope, [], FAILURE), pair(THRESHOLDS.ctsFailureRatio)),
-    statPanel({ title: 'CTS p99, slowest pod', description: 'The highest p99 CTS latency of any selected pod (quantiles are per pod, so this is a maximum, not a combined p99). Coloured at the AMCtsTaskLatencyHigh thresholds.' }, 's', quantile(METRICS.ctsTasks, '0.99', scope, []), pair(THRESHOLDS.ctsP99Seconds)),
-    statPanel({ title: 'Tokens issued', description: 'OAuth 2.0 and OpenID Connect tokens issued per second across the selected pods.' }, 'ops', sumRate(METRICS.oauth2TokensIssued, scope, [])),
+    statPanel(
+      { title: 'Logins', description: 'Authentication journeys completed per second, all outcomes, across the selected pods.' },
+      'ops',
+      sumRate(METRICS.authentication, scope, []),
+    ),
+    statPanel(
+      {
+        title: 'Login failure ratio',
+        description: 'Share of authentication journeys that failed. Orange and red at the warning and critical thresholds of the AMAuthenticationFailureRatioHigh alert.',
+      },
+      'percentunit',
+      rateRatio(METRICS.authentication, scope, [], FAILURE),
+      pair(THRESHOLDS.loginFailureRatio),
+    ),
+    statPanel(
+      { title: 'Policy evaluations', description: 'Policy evaluations per second across the selected pods.' },
+      'ops',
+      sumRate(METRICS.policyEvaluations, scope, []),
+    ),
+    statPanel(
+      {
+        title: 'Policy failure ratio',
+        description: 'Share of policy evaluations that failed (errors, not denials). Coloured at the AMPolicyEvaluationFailureRatioHigh thresholds.',
+      },
+      'percentunit',
+      rateRatio(METRICS.policyEvaluations, scope, [], FAILURE),
+      pair(THRESHOLDS.policyFailureRatio),
+    ),
+    statPanel(
+      { title: 'CTS operations', description: 'Core Token Service operations per second across the selected pods.' },
+      'ops',
+      sumRate(METRICS.ctsTasks, scope, []),
+    ),
+    statPanel(
+      { title: 'CTS failure ratio', description: 'Share of CTS operations that failed. Coloured at the AMCtsTaskFailureRatioHigh thresholds.' },
+      'percentunit',
+      rateRatio(METRICS.ctsTasks, scope, [], FAILURE),
+      pair(THRESHOLDS.ctsFailureRatio),
+    ),
+    statPanel(
+      {
+        title: 'CTS p99, slowest pod',
+        description:
+          'The highest p99 CTS latency of any selected pod (quantiles are per pod, so this is a maximum, not a combined p99). Coloured at the AMCtsTaskLatencyHigh thresholds.',
+      },
+      's',
+      quantile(METRICS.ctsTasks, '0.99', scope, []),
+      pair(THRESHOLDS.ctsP99Seconds),
+    ),
+    statPanel(
+      { title: 'Tokens issued', description: 'OAuth 2.0 and OpenID Connect tokens issued per second across the selected pods.' },
+      'ops',
+      sumRate(METRICS.oauth2TokensIssued, scope, []),
+    ),
   ];
 }
 
@@ -44,7 +104,8 @@ export function overviewDashboard(): DashboardSpec {
   return {
     uid: 'am-overview',
     title: 'AM / Overview',
-    description: 'ForgeRock AM and PingOne AIC at a glance: logins, authorization, denylist, CTS, OAuth 2.0 and sessions. Each section links to its family dashboard through the AM dashboards menu.',
+    description:
+      'ForgeRock AM and PingOne AIC at a glance: logins, authorization, denylist, CTS, OAuth 2.0 and sessions. Each section links to its family dashboard through the AM dashboards menu.',
     tags: ['overview'],
     variables: [podVariable(METRICS.authentication)],
     sections: [

@@ -37,12 +37,38 @@ export function runtimeSection(scope: Scope): SectionSpec {
   return {
     title: 'Node.js runtime',
     panels: [
-      panel('CPU by pod', 'CPU time used per second by each pod\'s process, user and system together: 1 is one core fully busy.', 'short', perPod(rate(s.cpu, scope))),
-      panel('Resident memory by pod', 'Memory the operating system holds for each pod\'s process (RSS), heap and native memory together.', 'bytes', perPod(podSelector(s.residentMemory, scope))),
-      panel('Heap used by pod', 'V8 heap in use by live and not-yet-collected objects on each pod. A climb that garbage collection never brings down suggests a leak.', 'bytes', perPod(podSelector(s.heapUsed, scope))),
-      panel('Event-loop lag p99 by pod', 'p99 delay of the event loop on each pod, as sampled by the runtime: how long a ready callback waits. Lag adds to every request\'s latency.', 's', perPod(podSelector(s.eventLoopLagP99, scope))),
-      panel('Garbage collections by pod and kind', 'Garbage-collection pauses per second on each pod, by kind (minor, major, incremental, weakcb).', 'ops', perPod(rate(s.gcCount, scope), ['kind']), ['kind']),
-      panel('Active handles by pod', 'Open handles (sockets, timers, files) keeping each pod\'s event loop alive. A steady climb points to leaked connections or timers.', 'short', aggregate('max', [POD_LABEL], aggregate('sum', [POD_LABEL, 'job'], podSelector(s.activeHandles, scope)))),
+      panel('CPU by pod', "CPU time used per second by each pod's process, user and system together: 1 is one core fully busy.", 'short', perPod(rate(s.cpu, scope))),
+      panel(
+        'Resident memory by pod',
+        "Memory the operating system holds for each pod's process (RSS), heap and native memory together.",
+        'bytes',
+        perPod(podSelector(s.residentMemory, scope)),
+      ),
+      panel(
+        'Heap used by pod',
+        'V8 heap in use by live and not-yet-collected objects on each pod. A climb that garbage collection never brings down suggests a leak.',
+        'bytes',
+        perPod(podSelector(s.heapUsed, scope)),
+      ),
+      panel(
+        'Event-loop lag p99 by pod',
+        "p99 delay of the event loop on each pod, as sampled by the runtime: how long a ready callback waits. Lag adds to every request's latency.",
+        's',
+        perPod(podSelector(s.eventLoopLagP99, scope)),
+      ),
+      panel(
+        'Garbage collections by pod and kind',
+        'Garbage-collection pauses per second on each pod, by kind (minor, major, incremental, weakcb).',
+        'ops',
+        perPod(rate(s.gcCount, scope), ['kind']),
+        ['kind'],
+      ),
+      panel(
+        'Active handles by pod',
+        "Open handles (sockets, timers, files) keeping each pod's event loop alive. A steady climb points to leaked connections or timers.",
+        'short',
+        aggregate('max', [POD_LABEL], aggregate('sum', [POD_LABEL, 'job'], podSelector(s.activeHandles, scope))),
+      ),
     ],
   };
 }

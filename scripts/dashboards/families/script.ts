@@ -13,7 +13,13 @@ function contents(scope: Scope): SectionSpec {
     title: 'Contents',
     panels: [
       gaugePanel({ title: 'Script cache entries', description: 'Entries held in each script cache, on each pod.' }, METRICS.scriptCacheSize, scope, BY),
-      gaugePanel({ title: 'Script cache memory', description: 'Estimated memory the entries of each script cache hold, on each pod.' }, METRICS.scriptCacheMemory, scope, BY, 'bytes'),
+      gaugePanel(
+        { title: 'Script cache memory', description: 'Estimated memory the entries of each script cache hold, on each pod.' },
+        METRICS.scriptCacheMemory,
+        scope,
+        BY,
+        'bytes',
+      ),
     ],
   };
 }
@@ -22,11 +28,37 @@ function lookups(scope: Scope): SectionSpec {
   return {
     title: 'Lookups and loads',
     panels: [
-      gaugePanel({ title: 'Script cache hits', description: 'Lookups answered from the cache since it was created (a cumulative count AM exposes as a gauge).' }, METRICS.scriptCacheHits, scope, BY),
-      gaugePanel({ title: 'Script cache misses', description: 'Lookups the cache could not answer since it was created. A miss runs the cache\'s load() script.' }, METRICS.scriptCacheMisses, scope, BY),
-      gaugePanel({ title: 'Script cache loads', description: 'Entries loaded by load() or reload(), successful or not, since the cache was created.' }, METRICS.scriptCacheLoads, scope, BY),
-      gaugePanel({ title: 'Script cache load failures', description: 'Loads that failed since the cache was created. The script sees an error for each.' }, METRICS.scriptCacheLoadFailures, scope, BY),
-      gaugePanel({ title: 'Script cache load time', description: 'Total time spent loading entries since the cache was created. Divided by the loads, it is the mean load time.' }, METRICS.scriptCacheLoadTime, scope, BY, 's'),
+      gaugePanel(
+        { title: 'Script cache hits', description: 'Lookups answered from the cache since it was created (a cumulative count AM exposes as a gauge).' },
+        METRICS.scriptCacheHits,
+        scope,
+        BY,
+      ),
+      gaugePanel(
+        { title: 'Script cache misses', description: "Lookups the cache could not answer since it was created. A miss runs the cache's load() script." },
+        METRICS.scriptCacheMisses,
+        scope,
+        BY,
+      ),
+      gaugePanel(
+        { title: 'Script cache loads', description: 'Entries loaded by load() or reload(), successful or not, since the cache was created.' },
+        METRICS.scriptCacheLoads,
+        scope,
+        BY,
+      ),
+      gaugePanel(
+        { title: 'Script cache load failures', description: 'Loads that failed since the cache was created. The script sees an error for each.' },
+        METRICS.scriptCacheLoadFailures,
+        scope,
+        BY,
+      ),
+      gaugePanel(
+        { title: 'Script cache load time', description: 'Total time spent loading entries since the cache was created. Divided by the loads, it is the mean load time.' },
+        METRICS.scriptCacheLoadTime,
+        scope,
+        BY,
+        's',
+      ),
     ],
   };
 }
@@ -35,9 +67,24 @@ function removals(scope: Scope): SectionSpec {
   return {
     title: 'Removals',
     panels: [
-      gaugePanel({ title: 'Script cache evictions', description: 'Entries evicted by the cache\'s size or expiry policy since it was created.' }, METRICS.scriptCacheEvictions, scope, BY),
-      gaugePanel({ title: 'Script cache invalidations', description: 'Entries scripts invalidated one by one since the cache was created.' }, METRICS.scriptCacheInvalidations, scope, BY),
-      gaugePanel({ title: 'Script cache full invalidations', description: 'Times scripts invalidated every entry of the cache since it was created.' }, METRICS.scriptCacheInvalidateAlls, scope, BY),
+      gaugePanel(
+        { title: 'Script cache evictions', description: "Entries evicted by the cache's size or expiry policy since it was created." },
+        METRICS.scriptCacheEvictions,
+        scope,
+        BY,
+      ),
+      gaugePanel(
+        { title: 'Script cache invalidations', description: 'Entries scripts invalidated one by one since the cache was created.' },
+        METRICS.scriptCacheInvalidations,
+        scope,
+        BY,
+      ),
+      gaugePanel(
+        { title: 'Script cache full invalidations', description: 'Times scripts invalidated every entry of the cache since it was created.' },
+        METRICS.scriptCacheInvalidateAlls,
+        scope,
+        BY,
+      ),
     ],
   };
 }
@@ -48,7 +95,8 @@ export function scriptCacheDashboard(): DashboardSpec {
   return {
     uid: 'am-script-cache',
     title: 'AM / Script caches',
-    description: 'PingOne AIC script caches (the cacheManager binding of scripted decision nodes): entries, memory, hits, misses, loads and removals, per realm and cache.',
+    description:
+      'PingOne AIC script caches (the cacheManager binding of scripted decision nodes): entries, memory, hits, misses, loads and removals, per realm and cache.',
     tags: ['script'],
     variables: [
       podVariable(METRICS.scriptCacheSize),

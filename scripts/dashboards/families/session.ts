@@ -22,9 +22,28 @@ function operations(scope: Scope): SectionSpec {
     title: 'Operations',
     panels: [
       sessionOperationsPanel(scope, ['operation']),
-      partRatePanel({ title: 'Session operation failures by operation', description: 'Failed session operations per second, by operation.' }, METRICS.sessionOperations, scope, ['operation'], [eq('outcome', 'failure')]),
-      quantilePanel({ title: 'Session operation latency by pod', description: 'p50, p95 and p99 time of session operations, on each pod (its slowest operation and session type). Per-pod quantiles over roughly the last five minutes.' }, METRICS.sessionOperations, scope),
-      meanPanel({ title: 'Mean session operation latency by operation', description: 'Average time of one session operation, by operation, across the selected pods.' }, METRICS.sessionOperations, scope, ['operation']),
+      partRatePanel(
+        { title: 'Session operation failures by operation', description: 'Failed session operations per second, by operation.' },
+        METRICS.sessionOperations,
+        scope,
+        ['operation'],
+        [eq('outcome', 'failure')],
+      ),
+      quantilePanel(
+        {
+          title: 'Session operation latency by pod',
+          description:
+            'p50, p95 and p99 time of session operations, on each pod (its slowest operation and session type). Per-pod quantiles over roughly the last five minutes.',
+        },
+        METRICS.sessionOperations,
+        scope,
+      ),
+      meanPanel(
+        { title: 'Mean session operation latency by operation', description: 'Average time of one session operation, by operation, across the selected pods.' },
+        METRICS.sessionOperations,
+        scope,
+        ['operation'],
+      ),
     ],
   };
 }
@@ -33,10 +52,38 @@ function lifetimes(scope: Scope): SectionSpec {
   return {
     title: 'Timeouts and lifetimes',
     panels: [
-      ratePanel({ title: 'Session timeouts', description: 'Sessions ended per second because they were idle too long (idle-timeout) or reached their maximum time (max-timeout), by session type.' }, METRICS.sessionTimeouts, scope, ['operation', 'session_type']),
-      ratePanel({ title: 'Sessions ended by type', description: 'Sessions that ended per second (logout, timeout, destroy), by session type.' }, METRICS.sessionLifetimes, scope, ['session_type']),
-      quantilePanel({ title: 'Session lifetime by pod', description: 'Median and p95 time sessions lived before they ended, on each pod (its longest-lived session type). Per-pod quantiles over roughly the last five minutes.' }, METRICS.sessionLifetimes, scope, [POD_LABEL], ['0.5', '0.95']),
-      meanPanel({ title: 'Mean session lifetime by type', description: 'Average time a session lived before it ended, by session type, across the selected pods.' }, METRICS.sessionLifetimes, scope, ['session_type']),
+      ratePanel(
+        {
+          title: 'Session timeouts',
+          description: 'Sessions ended per second because they were idle too long (idle-timeout) or reached their maximum time (max-timeout), by session type.',
+        },
+        METRICS.sessionTimeouts,
+        scope,
+        ['operation', 'session_type'],
+      ),
+      ratePanel(
+        { title: 'Sessions ended by type', description: 'Sessions that ended per second (logout, timeout, destroy), by session type.' },
+        METRICS.sessionLifetimes,
+        scope,
+        ['session_type'],
+      ),
+      quantilePanel(
+        {
+          title: 'Session lifetime by pod',
+          description:
+            'Median and p95 time sessions lived before they ended, on each pod (its longest-lived session type). Per-pod quantiles over roughly the last five minutes.',
+        },
+        METRICS.sessionLifetimes,
+        scope,
+        [POD_LABEL],
+        ['0.5', '0.95'],
+      ),
+      meanPanel(
+        { title: 'Mean session lifetime by type', description: 'Average time a session lived before it ended, by session type, across the selected pods.' },
+        METRICS.sessionLifetimes,
+        scope,
+        ['session_type'],
+      ),
     ],
   };
 }
@@ -46,9 +93,29 @@ function stores(scope: Scope): SectionSpec {
     title: 'Caches and stores',
     panels: [
       sessionCacheHitRatioPanel(scope),
-      ratePanel({ title: 'CTS-based session cache evictions', description: 'Sessions evicted from the CTS-based session cache per second. Many evictions with a low hit ratio suggest the cache is too small.' }, METRICS.sessionCacheEvictions, scope, []),
-      gaugePanel({ title: 'CTS-based session cache size by pod', description: 'Sessions held in the CTS-based session cache on each pod.' }, METRICS.sessionCacheSize, scope),
-      gaugePanel({ title: 'In-memory journey session store size by pod', description: 'Authentication journey sessions held in each pod\'s in-memory store. These live on one pod only: a pod restart loses them.' }, METRICS.sessionStoreSize, scope, ['session_type']),
+      ratePanel(
+        {
+          title: 'CTS-based session cache evictions',
+          description: 'Sessions evicted from the CTS-based session cache per second. Many evictions with a low hit ratio suggest the cache is too small.',
+        },
+        METRICS.sessionCacheEvictions,
+        scope,
+        [],
+      ),
+      gaugePanel(
+        { title: 'CTS-based session cache size by pod', description: 'Sessions held in the CTS-based session cache on each pod.' },
+        METRICS.sessionCacheSize,
+        scope,
+      ),
+      gaugePanel(
+        {
+          title: 'In-memory journey session store size by pod',
+          description: "Authentication journey sessions held in each pod's in-memory store. These live on one pod only: a pod restart loses them.",
+        },
+        METRICS.sessionStoreSize,
+        scope,
+        ['session_type'],
+      ),
     ],
   };
 }
@@ -59,12 +126,10 @@ export function sessionDashboard(): DashboardSpec {
   return {
     uid: 'am-session',
     title: 'AM / Sessions',
-    description: 'ForgeRock AM and PingOne AIC sessions: operations, failures and latency, timeouts, lifetimes, the CTS-based session cache and the in-memory journey session store.',
+    description:
+      'ForgeRock AM and PingOne AIC sessions: operations, failures and latency, timeouts, lifetimes, the CTS-based session cache and the in-memory journey session store.',
     tags: ['session'],
-    variables: [
-      podVariable(METRICS.sessionOperations),
-      labelVariable(METRICS.sessionOperations, 'session_type', 'Session type', 'Session types to show.'),
-    ],
+    variables: [podVariable(METRICS.sessionOperations), labelVariable(METRICS.sessionOperations, 'session_type', 'Session type', 'Session types to show.')],
     sections: [operations(scope), lifetimes(scope), stores(scope)],
   };
 }

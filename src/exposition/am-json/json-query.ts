@@ -35,13 +35,15 @@ const UNSUPPORTED = ['_sortKeys', '_queryId', '_queryExpression'];
  */
 export function parseJsonQuery(params: QueryParameters): JsonQuery {
   for (const name of UNSUPPORTED) {
-    if (params.get(name) !== null) throw new JsonQueryError(`${name} is not supported here (supported: _queryFilter, _fields, _pageSize, _pagedResultsOffset, _pagedResultsCookie, _totalPagedResultsPolicy)`);
+    if (params.get(name) !== null)
+      throw new JsonQueryError(
+        `${name} is not supported here (supported: _queryFilter, _fields, _pageSize, _pagedResultsOffset, _pagedResultsCookie, _totalPagedResultsPolicy)`,
+      );
   }
   const expression = params.get('_queryFilter');
   const byQuery = expression === null ? undefined : parseQueryFilter(expression);
   const prefix = params.get('prefix');
-  const filter: EntryFilter = (entry) =>
-    (prefix === null || entry._id.startsWith(prefix)) && (byQuery === undefined || byQuery(entry));
+  const filter: EntryFilter = (entry) => (prefix === null || entry._id.startsWith(prefix)) && (byQuery === undefined || byQuery(entry));
   const cookie = params.get('_pagedResultsCookie');
   const fields = fieldsOf(params.get('_fields'));
   return {

@@ -144,7 +144,11 @@ function attributeFields(field: number, labels: Labels): Uint8Array {
     for (const key of Object.keys(labels).sort()) {
       w.uint32(DELIMITED(field)).fork();
       w.uint32(DELIMITED(1)).string(key);
-      w.uint32(DELIMITED(2)).fork().uint32(DELIMITED(1)).string(labels[key] as string).join();
+      w.uint32(DELIMITED(2))
+        .fork()
+        .uint32(DELIMITED(1))
+        .string(labels[key] as string)
+        .join();
       w.join();
     }
     bytes = w.finish();

@@ -17,15 +17,23 @@ const SCHEMA = {
     BucketSpan: { fields: { offset: field('sint32', 1), length: field('uint32', 2) } },
     Histogram: {
       fields: {
-        sample_count: field('uint64', 1), sample_sum: field('double', 2), bucket: field('Bucket', 3, true),
-        schema: field('sint32', 5), zero_threshold: field('double', 6), zero_count: field('uint64', 7),
-        positive_span: field('BucketSpan', 12, true), positive_delta: field('sint64', 13, true),
+        sample_count: field('uint64', 1),
+        sample_sum: field('double', 2),
+        bucket: field('Bucket', 3, true),
+        schema: field('sint32', 5),
+        zero_threshold: field('double', 6),
+        zero_count: field('uint64', 7),
+        positive_span: field('BucketSpan', 12, true),
+        positive_delta: field('sint64', 13, true),
       },
     },
     Metric: {
       fields: {
-        label: field('LabelPair', 1, true), gauge: field('Gauge', 2), counter: field('Counter', 3),
-        untyped: field('Untyped', 5), histogram: field('Histogram', 7),
+        label: field('LabelPair', 1, true),
+        gauge: field('Gauge', 2),
+        counter: field('Counter', 3),
+        untyped: field('Untyped', 5),
+        histogram: field('Histogram', 7),
       },
     },
     MetricFamily: { fields: { name: field('string', 1), help: field('string', 2), type: field('MetricType', 3), metric: field('Metric', 4, true) } },
@@ -33,5 +41,6 @@ const SCHEMA = {
 };
 
 /** The MetricFamily type; `encodeDelimited` writes one length-prefixed message as the exposition needs. */
-export const METRIC_FAMILY: protobuf.Type = protobuf.Root.fromJSON({ nested: { io: { nested: { prometheus: { nested: { client: SCHEMA } } } } } })
-  .lookupType('io.prometheus.client.MetricFamily');
+export const METRIC_FAMILY: protobuf.Type = protobuf.Root.fromJSON({ nested: { io: { nested: { prometheus: { nested: { client: SCHEMA } } } } } }).lookupType(
+  'io.prometheus.client.MetricFamily',
+);

@@ -150,5 +150,7 @@ export function nativeFields(native: NativeBuckets): Record<string, unknown> {
 
 function labelPairs(resource: Labels, labels: Labels, extra: Labels = {}): { name: string; value: string }[] {
   const all = { ...resource, ...labels, ...extra };
-  return Object.keys(all).sort().map((name) => ({ name, value: all[name] as string }));
+  return Object.keys(all)
+    .sort()
+    .map((name) => ({ name, value: all[name] as string }));
 }

@@ -179,7 +179,6 @@ class ExpositionWriter {
     this.bytes += bytes;
   }
 
-
   /** Renders the samples of one family into staged blocks. */
   private add(family: FamilySnapshot): void {
     const { name, help } = family.descriptor;

@@ -62,13 +62,17 @@ interface Panel {
  */
 const PANELS: readonly Panel[] = [
   { family: 'authentication', title: 'Authentication', rates: { metric: METRICS.authentication, label: 'outcome', unit: 'logins/s' } },
-  { family: 'authorization', title: 'Authorization', rates: { metric: METRICS.policyEvaluations, label: 'outcome', unit: 'evaluations/s' }, latency: METRICS.policyEvaluations },
+  {
+    family: 'authorization',
+    title: 'Authorization',
+    rates: { metric: METRICS.policyEvaluations, label: 'outcome', unit: 'evaluations/s' },
+    latency: METRICS.policyEvaluations,
+  },
   { family: 'denylist', title: 'Denylist', rates: { metric: METRICS.denylistChecks, label: 'outcome', unit: 'checks/s' }, latency: METRICS.denylistSearches },
   { family: 'cts', title: 'CTS', rates: { metric: METRICS.ctsTasks, label: 'operation', unit: 'operations/s' }, latency: METRICS.ctsTasks },
   { family: 'oauth2', title: 'OAuth 2.0', rates: { metric: METRICS.oauth2TokensIssued, label: 'token_type', unit: 'tokens/s' }, latency: METRICS.oauth2TokenReadsAsJwt },
   { family: 'session', title: 'Sessions', rates: { metric: METRICS.sessionOperations, label: 'operation', unit: 'operations/s' }, latency: METRICS.sessionOperations },
 ];
-
 
 /**
  * The page's view of `families`: one entry per AM family with a section (PANELS), in catalogue order.

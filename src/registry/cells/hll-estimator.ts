@@ -35,7 +35,7 @@ function tau(x: number): number {
   if (x === 0 || x === 1) return 0;
   let y = 1;
   let z = 1 - x;
-  for (let previous = NaN; z !== previous; ) {
+  for (let previous = NaN; z !== previous;) {
     x = Math.sqrt(x);
     previous = z;
     y *= 0.5;

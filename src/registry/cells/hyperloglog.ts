@@ -239,11 +239,7 @@ class RegisterPhase {
 }
 
 function checkPrecision(precision: unknown, metric: string): number {
-  const isAllowed =
-    typeof precision === 'number' &&
-    Number.isInteger(precision) &&
-    precision >= MIN_PRECISION &&
-    precision <= MAX_PRECISION;
+  const isAllowed = typeof precision === 'number' && Number.isInteger(precision) && precision >= MIN_PRECISION && precision <= MAX_PRECISION;
   if (isAllowed) return precision;
   throw new InvalidValueError(metric, precision, `is not a precision (allowed: ${MIN_PRECISION} to ${MAX_PRECISION})`);
 }

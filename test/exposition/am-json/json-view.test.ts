@@ -19,7 +19,11 @@ interface QueryResult {
 
 type Source = StartServerOptions['source'];
 
-async function get(source: Source, path: string, options: Partial<StartServerOptions> = {}): Promise<{ status: number; text: string; body: QueryResult & Record<string, unknown> }> {
+async function get(
+  source: Source,
+  path: string,
+  options: Partial<StartServerOptions> = {},
+): Promise<{ status: number; text: string; body: QueryResult & Record<string, unknown> }> {
   const server = await serve({ source, ...options });
   const res = await rawRequest(`${server.url}${path}`);
   const text = res.body.toString();
@@ -87,7 +91,24 @@ describe('JSON metrics view', () => {
     expect(Math.abs(timer.stddev! - 100)).toBeLessThanOrEqual(2.24);
     expect(timer.mean_rate).toBeCloseTo(0.2, 10);
     expect(Object.keys(timer).slice(0, 18)).toEqual([
-      '_id', '_type', 'count', 'total', 'min', 'max', 'mean', 'stddev', 'p50', 'p75', 'p95', 'p98', 'p99', 'p999', 'm1_rate', 'm5_rate', 'm15_rate', 'mean_rate',
+      '_id',
+      '_type',
+      'count',
+      'total',
+      'min',
+      'max',
+      'mean',
+      'stddev',
+      'p50',
+      'p75',
+      'p95',
+      'p98',
+      'p99',
+      'p999',
+      'm1_rate',
+      'm5_rate',
+      'm15_rate',
+      'mean_rate',
     ]);
   });
 
@@ -206,7 +227,10 @@ describe("JSON metrics view with AM's ids (amJsonIds)", () => {
   it.each([
     ['cts-family', '/json/metrics/api?_queryFilter=_id+sw+%22cts%22&_fields=_type,count,labels/operation,labels/outcome,labels/token_type'],
     ['one-timer', '/json/metrics/api/session.authentication-client-based.check-exists.success'],
-    ['paged', '/json/metrics/api?_queryFilter=_id+sw+%22oauth2.%22+and+!(_type+eq+%22timer%22)&_pageSize=2&_pagedResultsOffset=1&_totalPagedResultsPolicy=EXACT&_fields=count,total,units'],
+    [
+      'paged',
+      '/json/metrics/api?_queryFilter=_id+sw+%22oauth2.%22+and+!(_type+eq+%22timer%22)&_pageSize=2&_pagedResultsOffset=1&_totalPagedResultsPolicy=EXACT&_fields=count,total,units',
+    ],
   ])('answers %s (%s) as the golden file has it', async (name, path) => {
     const { status, text } = await get(await oneOfEach(), path, AM_IDS);
     expect(status).toBe(200);
@@ -217,7 +241,17 @@ describe("JSON metrics view with AM's ids (amJsonIds)", () => {
     const { body } = await query(await oneOfEach(), '?_queryFilter=_id+sw+%22cts%22', AM_IDS);
     expect(body.result.length).toBeGreaterThan(0);
     expect(new Set(body.result.map((e) => e.name))).toEqual(
-      new Set(['am_cts_task', 'am_cts_task_pending', 'am_cts_connection', 'am_cts_connection_state', 'am_cts_reaper_search', 'am_cts_reaper_deletion', 'am_cts_reaper_cache_size', 'am_cts_task_queue', 'am_cts_task_queue_size']),
+      new Set([
+        'am_cts_task',
+        'am_cts_task_pending',
+        'am_cts_connection',
+        'am_cts_connection_state',
+        'am_cts_reaper_search',
+        'am_cts_reaper_deletion',
+        'am_cts_reaper_cache_size',
+        'am_cts_task_queue',
+        'am_cts_task_queue_size',
+      ]),
     );
   });
 

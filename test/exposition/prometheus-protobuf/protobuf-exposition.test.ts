@@ -24,7 +24,9 @@ describe('writePrometheusProtobuf', () => {
 
   it('renders the same bytes family by family, yielding in between', async () => {
     const collection = await scenario();
-    expect(Buffer.from(await renderPrometheusProtobuf(collection, { profile: 'legacy' }))).toEqual(Buffer.from(writePrometheusProtobuf(collection, { profile: 'legacy' })));
+    expect(Buffer.from(await renderPrometheusProtobuf(collection, { profile: 'legacy' }))).toEqual(
+      Buffer.from(writePrometheusProtobuf(collection, { profile: 'legacy' })),
+    );
   });
 
   it.each(['aic', 'legacy'] as const)('names every non-histogram sample exactly as the text format does (%s)', async (profile: NamingProfile) => {
@@ -39,8 +41,31 @@ describe('writePrometheusProtobuf', () => {
   it.each([
     ['no buckets', [], [], []],
     ['one bucket', [[-31, 2]], [{ offset: -31, length: 1 }], [2]],
-    ['adjacent buckets share a span', [[-31, 1], [-30, 3], [-29, 2]], [{ offset: -31, length: 3 }], [1, 2, -1]],
-    ['a gap starts a new span, offset from the last bucket', [[-31, 1], [-30, 1], [-8, 4], [27, 1]], [{ offset: -31, length: 2 }, { offset: 21, length: 1 }, { offset: 34, length: 1 }], [1, 0, 3, -3]],
+    [
+      'adjacent buckets share a span',
+      [
+        [-31, 1],
+        [-30, 3],
+        [-29, 2],
+      ],
+      [{ offset: -31, length: 3 }],
+      [1, 2, -1],
+    ],
+    [
+      'a gap starts a new span, offset from the last bucket',
+      [
+        [-31, 1],
+        [-30, 1],
+        [-8, 4],
+        [27, 1],
+      ],
+      [
+        { offset: -31, length: 2 },
+        { offset: 21, length: 1 },
+        { offset: 34, length: 1 },
+      ],
+      [1, 0, 3, -3],
+    ],
   ])('encodes %s as spans and count deltas', (_case, positive, spans, deltas) => {
     const fields = nativeFields({ schema: 2, zeroThreshold: 1e-300, zeroCount: 0, positive: positive as [number, number][] });
     expect(fields).toMatchObject({ schema: 2, positive_span: spans, positive_delta: deltas });

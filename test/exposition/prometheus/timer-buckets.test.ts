@@ -86,7 +86,11 @@ describe('timer buckets (Registry timerBuckets option)', () => {
     const registry = new Registry({ timerBuckets: true });
     createAmMetrics({ registry, podName: 'am-0' });
     const histograms = (await registry.collect()).families.filter((f) => f.kind === 'histogram').map((f) => f.descriptor.name);
-    expect(histograms.sort()).toEqual(CATALOG.filter((m) => m.kind === 'timer').map((m) => `${m.name}_duration_seconds`).sort());
+    expect(histograms.sort()).toEqual(
+      CATALOG.filter((m) => m.kind === 'timer')
+        .map((m) => `${m.name}_duration_seconds`)
+        .sort(),
+    );
   });
 
   it('refuses a metric whose names would clash with a timer histogram, only when the option is on', () => {

@@ -91,7 +91,8 @@ describe('Datadog histograms', () => {
   type Series = { metric: string; points: [{ value: number }]; tags: string[] };
   const seriesOf = (collection: Collection, previous?: Collection): Series[] =>
     encodeDatadogSeries(collection, { previous }).flatMap((b) => (JSON.parse(Buffer.from(b.body).toString('utf8')) as { series: Series[] }).series);
-  const valueOf = (series: Series[], metric: string, tag?: string) => series.find((s) => s.metric === metric && (tag === undefined || s.tags.includes(tag)))?.points[0].value;
+  const valueOf = (series: Series[], metric: string, tag?: string) =>
+    series.find((s) => s.metric === metric && (tag === undefined || s.tags.includes(tag)))?.points[0].value;
 
   it('sends a count per bucket tagged upper_bound, and the sum and count', async () => {
     const [first] = await scenario();
@@ -122,9 +123,16 @@ describe.skipIf(!hasVictoriaMetrics)('histograms read back from VictoriaMetrics'
 
   it('holds the buckets sent over OTLP and Datadog', async () => {
     const [first] = await scenario(Math.floor((Date.now() - 15 * 60_000) / 1000) * 1000);
-    await vm.push('/opentelemetry/v1/metrics?extra_label=via=otlp', gzipSync(encodeOtlpProtobuf(first)), { 'Content-Type': OTLP_PROTOBUF_CONTENT_TYPE, 'Content-Encoding': 'gzip' });
+    await vm.push('/opentelemetry/v1/metrics?extra_label=via=otlp', gzipSync(encodeOtlpProtobuf(first)), {
+      'Content-Type': OTLP_PROTOBUF_CONTENT_TYPE,
+      'Content-Encoding': 'gzip',
+    });
     for (const { body } of encodeDatadogSeries(first)) {
-      await vm.push('/datadog/api/v2/series?extra_label=via=datadog', gzipSync(body), { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip', 'DD-API-KEY': 'k' });
+      await vm.push('/datadog/api/v2/series?extra_label=via=datadog', gzipSync(body), {
+        'Content-Type': 'application/json',
+        'Content-Encoding': 'gzip',
+        'DD-API-KEY': 'k',
+      });
     }
     const otlp = await vm.export(`{__name__="${NAME}_bucket",via="otlp"}`);
     const le = (series: typeof otlp, bound: string) => series.find((s) => s.metric.le === bound)?.values.at(-1);

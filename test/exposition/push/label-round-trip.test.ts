@@ -20,7 +20,9 @@ describe('push encoders and label values', () => {
         values.forEach((value, i) => gauge.set({ value }, i));
         const collection = await registry.collect();
 
-        const otlp = decodeOtlp(encodeOtlpProtobuf(collection)) as { resourceMetrics: { scopeMetrics: { metrics: { gauge: { dataPoints: { attributes: Attribute[]; asDouble?: number }[] } }[] }[] }[] };
+        const otlp = decodeOtlp(encodeOtlpProtobuf(collection)) as {
+          resourceMetrics: { scopeMetrics: { metrics: { gauge: { dataPoints: { attributes: Attribute[]; asDouble?: number }[] } }[] }[] }[];
+        };
         const points = otlp.resourceMetrics[0]!.scopeMetrics[0]!.metrics[0]!.gauge.dataPoints;
         expect(points.map((p) => [p.attributes[0]!.value.stringValue, p.asDouble ?? 0])).toEqual(values.map((v, i) => [v, i]));
         expect(JSON.parse(new TextDecoder().decode(encodeOtlpJson(collection)))).toEqual(otlp);

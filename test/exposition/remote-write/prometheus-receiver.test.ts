@@ -40,7 +40,9 @@ describe('remote write into Prometheus', () => {
     const stored = body.data.result.map((r) => ({ ...r.metric, value: r.value[1], at: r.value[0] * 1000 }));
 
     const families = await parseExposition(writePrometheusText(second), 'prometheus');
-    const expected = families.flatMap((f) => f.samples.map((s) => ({ __name__: s.name, ...s.labels, value: s.value === 'NaN' ? 'NaN' : String(s.value), at: second.timeMs })));
+    const expected = families.flatMap((f) =>
+      f.samples.map((s) => ({ __name__: s.name, ...s.labels, value: s.value === 'NaN' ? 'NaN' : String(s.value), at: second.timeMs })),
+    );
     const order = (a: Record<string, unknown>, b: Record<string, unknown>): number => JSON.stringify(a).localeCompare(JSON.stringify(b));
     const sortKeys = (o: Record<string, unknown>): Record<string, unknown> => Object.fromEntries(Object.entries(o).sort(([x], [y]) => x.localeCompare(y)));
     expect(stored.map(sortKeys).sort(order)).toEqual(expected.map(sortKeys).sort(order));

@@ -1,10 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  DECAY_PER_SECOND,
-  DecayingQuantiles,
-  QUANTILES,
-  WINDOW_SECONDS,
-} from '../../../src/registry/cells/decaying-quantiles.js';
+import { DECAY_PER_SECOND, DecayingQuantiles, QUANTILES, WINDOW_SECONDS } from '../../../src/registry/cells/decaying-quantiles.js';
 import { ManualClock } from '../../support/manual-clock.js';
 import { logNormal, seededRandom } from '../../support/random.js';
 import { AM_DECAY_PER_SECOND, exactDecayedMean, exactDecayedQuantile, exactDecayedStddev, relativeError, type Observation } from '../../support/decayed-reference.js';
@@ -32,7 +27,6 @@ class Recorder {
   }
 }
 
-
 /** Asserts every reported quantile against the brute-force reference at the clock's time. */
 function expectQuantilesAccurate({ storage, log, clock }: Recorder): void {
   const nowMs = clock.now();
@@ -40,9 +34,7 @@ function expectQuantilesAccurate({ storage, log, clock }: Recorder): void {
   QUANTILES.forEach((q, i) => {
     const exact = exactDecayedQuantile(log, q, nowMs);
     // Within the promised 1%; zero is reported exactly (relativeError demands 0 when exact is 0).
-    expect(relativeError(reported[i] ?? Number.NaN, exact), `q=${q} exact=${exact}`).toBeLessThanOrEqual(
-      PROMISED_RELATIVE_ERROR,
-    );
+    expect(relativeError(reported[i] ?? Number.NaN, exact), `q=${q} exact=${exact}`).toBeLessThanOrEqual(PROMISED_RELATIVE_ERROR);
   });
 }
 
@@ -106,11 +98,25 @@ describe('DecayingQuantiles', () => {
 
   it.each([
     ['steady lognormal traffic', (recorder: Recorder) => recorder.traffic(20_000, 30, latencies(5, 0.05, 1))],
-    ['a shift from 10 ms to 100 ms', (recorder: Recorder) => {
-      recorder.traffic(6_000, 20, latencies(6, 0.01));
-      recorder.traffic(3_000, 20, latencies(7, 0.1));
-    }],
-    ['zeros mixed with 1 s', (recorder: Recorder) => recorder.traffic(1_000, 100, (() => { let i = 0; return () => (i++ % 3 === 0 ? 1 : 0); })())],
+    [
+      'a shift from 10 ms to 100 ms',
+      (recorder: Recorder) => {
+        recorder.traffic(6_000, 20, latencies(6, 0.01));
+        recorder.traffic(3_000, 20, latencies(7, 0.1));
+      },
+    ],
+    [
+      'zeros mixed with 1 s',
+      (recorder: Recorder) =>
+        recorder.traffic(
+          1_000,
+          100,
+          (() => {
+            let i = 0;
+            return () => (i++ % 3 === 0 ? 1 : 0);
+          })(),
+        ),
+    ],
   ])('matches the exact decayed standard deviation of %s', (_name, feed) => {
     const recorder = new Recorder(new ManualClock());
     feed(recorder);

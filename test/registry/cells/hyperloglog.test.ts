@@ -3,12 +3,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import HyperLogLog from 'hyperloglog-lite';
 import xxhash from 'xxhash-wasm';
-import {
-  DEFAULT_PRECISION,
-  DistinctSketch,
-  exactCapacity,
-  type DistinctSketchJson,
-} from '../../../src/registry/cells/hyperloglog.js';
+import { DEFAULT_PRECISION, DistinctSketch, exactCapacity, type DistinctSketchJson } from '../../../src/registry/cells/hyperloglog.js';
 import { InvalidValueError } from '../../../src/registry/errors.js';
 import { seededRandom } from '../../support/random.js';
 import { setDistinctHashKey } from '../../../src/registry/cells/string-hash.js';
@@ -21,7 +16,10 @@ setDistinctHashKey(HASH_KEY);
 /** UUID-shaped ids from a seed; 128 random bits each, so distinct in practice. */
 function idStream(seed: number): () => string {
   const random = seededRandom(seed);
-  const word = () => Math.floor(random() * 2 ** 32).toString(16).padStart(8, '0');
+  const word = () =>
+    Math.floor(random() * 2 ** 32)
+      .toString(16)
+      .padStart(8, '0');
   return () => {
     const hex = word() + word() + word() + word();
     return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
@@ -206,7 +204,16 @@ describe('DistinctSketch JSON', () => {
     ['hashes cut mid-value', { ...valid, hashes: Buffer.alloc(12).toString('base64') }],
     ['more exact hashes than fit', { ...valid, hashes: Buffer.alloc(8 * (exactCapacity(DEFAULT_PRECISION) + 1), 1).toString('base64') }],
     ['too few registers', { kind: 'registers', precision: DEFAULT_PRECISION, registers: Buffer.alloc(100).toString('base64') }],
-    ['a register above 65 − precision', { kind: 'registers', precision: DEFAULT_PRECISION, registers: Buffer.alloc(2 ** DEFAULT_PRECISION).fill(52, 0, 1).toString('base64') }],
+    [
+      'a register above 65 − precision',
+      {
+        kind: 'registers',
+        precision: DEFAULT_PRECISION,
+        registers: Buffer.alloc(2 ** DEFAULT_PRECISION)
+          .fill(52, 0, 1)
+          .toString('base64'),
+      },
+    ],
   ])('rejects %s with InvalidValueError', (_, json) => {
     expect(() => DistinctSketch.fromJSON(json as unknown as DistinctSketchJson)).toThrow(InvalidValueError);
   });

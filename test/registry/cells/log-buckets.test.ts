@@ -39,7 +39,10 @@ describe('LogBuckets', () => {
     expect(buckets.map((b) => b.count)).toEqual(exactCumulative(values));
     expect(buckets.at(-1)).toEqual({ le: Number.POSITIVE_INFINITY, count: values.length });
     expect(count).toBe(values.length);
-    expect(sum).toBeCloseTo(values.reduce((a, b) => a + b, 0), 6);
+    expect(sum).toBeCloseTo(
+      values.reduce((a, b) => a + b, 0),
+      6,
+    );
   });
 
   it('reads all-zero buckets up to +Inf before any observation', () => {
