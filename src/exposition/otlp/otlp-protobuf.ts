@@ -81,12 +81,18 @@ function writeNumberPoint(w: ProtobufWriter, p: OtlpNumberPoint, timeMs: number)
 }
 
 /**
- * SummaryDataPoint: attributes 7, start_time_unix_nano 2, time_unix_nano 3, count 4 (fixed64),
- * sum 5, quantile_values 6 (ValueAtQuantile: quantile 1, value 2).
+ * Opens a data point (field 1 of its Summary or Histogram) and writes what Summary and Histogram points
+ * share: attributes (`attributesField`: 7 or 9), start_time_unix_nano 2, time_unix_nano 3, count 4
+ * (fixed64) and sum 5. The caller writes the rest and closes the point with `join()`.
  */
-function writeSummaryPoint(w: ProtobufWriter, p: OtlpSummaryPoint, timeMs: number): void {
+function writeCountSumHead(
+  w: ProtobufWriter,
+  attributesField: number,
+  p: { attributes: OtlpSummaryPoint['attributes']; startMs: number; count: number; sum: number },
+  timeMs: number,
+): void {
   w.uint32(DELIMITED(1)).fork();
-  w.raw(attributeFields(7, p.attributes));
+  w.raw(attributeFields(attributesField, p.attributes));
   w.uint32(FIXED64(2));
   writeFixed64Nanos(w, p.startMs);
   w.uint32(FIXED64(3));
@@ -94,6 +100,14 @@ function writeSummaryPoint(w: ProtobufWriter, p: OtlpSummaryPoint, timeMs: numbe
   w.uint32(FIXED64(4));
   writeFixed64(w, p.count);
   w.uint32(FIXED64(5)).double(p.sum);
+}
+
+/**
+ * SummaryDataPoint: attributes 7, start_time_unix_nano 2, time_unix_nano 3, count 4 (fixed64),
+ * sum 5, quantile_values 6 (ValueAtQuantile: quantile 1, value 2).
+ */
+function writeSummaryPoint(w: ProtobufWriter, p: OtlpSummaryPoint, timeMs: number): void {
+  writeCountSumHead(w, 7, p, timeMs);
   for (const q of p.quantiles) {
     w.uint32(DELIMITED(6)).fork().uint32(FIXED64(1)).double(q.quantile).uint32(FIXED64(2)).double(q.value).join();
   }
@@ -105,15 +119,7 @@ function writeSummaryPoint(w: ProtobufWriter, p: OtlpSummaryPoint, timeMs: numbe
  * sum 5, bucket_counts 6 (packed fixed64), explicit_bounds 7 (packed double).
  */
 function writeHistogramPoint(w: ProtobufWriter, p: OtlpHistogramPoint, timeMs: number): void {
-  w.uint32(DELIMITED(1)).fork();
-  w.raw(attributeFields(9, p.attributes));
-  w.uint32(FIXED64(2));
-  writeFixed64Nanos(w, p.startMs);
-  w.uint32(FIXED64(3));
-  writeFixed64Nanos(w, timeMs);
-  w.uint32(FIXED64(4));
-  writeFixed64(w, p.count);
-  w.uint32(FIXED64(5)).double(p.sum);
+  writeCountSumHead(w, 9, p, timeMs);
   w.uint32(DELIMITED(6)).fork();
   for (const n of p.bucketCounts) writeFixed64(w, n);
   w.join();
