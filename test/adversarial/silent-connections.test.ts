@@ -1,45 +1,22 @@
 // Connections that open and then say nothing, over HTTP and HTTPS (no handshake, or a handshake and
 // then silence). They must be closed after the header timeout, so they cannot hold every slot.
-import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { rawRequest, sampleRegistry, serve } from '../server/helpers.js';
+import { hasOpenssl, writeSelfSigned } from '../support/self-signed.js';
 import { bounded, openSocket, readUntilClosed } from './support.js';
 
 const HEADERS_TIMEOUT_MS = 500;
 const LIMITS = { headersTimeoutMs: HEADERS_TIMEOUT_MS, maxConnections: 8 };
-const hasOpenssl = spawnSync('which', ['openssl']).status === 0;
 let tlsDir = '';
 
 beforeAll(() => {
   if (!hasOpenssl) return;
   tlsDir = mkdtempSync(join(tmpdir(), 'am-metrics-silent-'));
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-      '-keyout',
-      join(tlsDir, 'key.pem'),
-      '-out',
-      join(tlsDir, 'cert.pem'),
-    ],
-    { stdio: 'ignore' },
-  );
+  writeSelfSigned(join(tlsDir, 'cert.pem'), join(tlsDir, 'key.pem'));
 });
 afterAll(() => {
   if (tlsDir !== '') rmSync(tlsDir, { recursive: true, force: true });

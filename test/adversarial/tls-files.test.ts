@@ -1,6 +1,5 @@
 // TLS files that are not what they claim: a start must fail naming the file and what is wrong with
 // it, not with an OpenSSL error code.
-import { execFileSync, spawnSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,33 +9,13 @@ import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vites
 import { Registry } from '../../src/index.js';
 import { ServerConfigError } from '../../src/http/errors.js';
 import { startServer } from '../../src/server.js';
+import { hasOpenssl, writeSelfSigned } from '../support/self-signed.js';
 import { bounded, runCliFromSource } from './support.js';
 
-const hasOpenssl = spawnSync('which', ['openssl']).status === 0;
 let dir = '';
 
 function selfSigned(name: string): void {
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-keyout',
-      join(dir, `${name}-key.pem`),
-      '-out',
-      join(dir, `${name}-cert.pem`),
-    ],
-    { stdio: 'ignore' },
-  );
+  writeSelfSigned(join(dir, `${name}-cert.pem`), join(dir, `${name}-key.pem`));
 }
 
 beforeAll(() => {
