@@ -41,6 +41,8 @@ export {
   metricFamilies,
   PROTOBUF_CONTENT_TYPE,
   type MetricFamilyMessage,
+  type MetricMessage,
+  type HistogramMessage,
 } from './exposition/prometheus-protobuf/protobuf-exposition.js';
 export {
   jsonView,

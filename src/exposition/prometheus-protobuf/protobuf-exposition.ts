@@ -5,21 +5,21 @@ import type { Collection, FamilySnapshot, HistogramSeries, NativeBuckets, Point 
 import type { Labels } from '../../registry/labels.js';
 import { sumName, TIMER_UNIT_SUFFIX, type NamingProfile } from '../prometheus/sample-names.js';
 import { forEachSliced } from '../../registry/time-slice.js';
-import { METRIC_FAMILY } from './metric-family-schema.js';
+import { createWriter, fieldKey, type ProtobufWriter } from '../push/protobuf-writer.js';
 
 /** The content type of this exposition, as Prometheus asks for it and as it is answered. */
 export const PROTOBUF_CONTENT_TYPE = 'application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited';
 
 type MetricType = 'COUNTER' | 'GAUGE' | 'UNTYPED' | 'HISTOGRAM';
-/** metrics.proto's MetricType numbers; plain objects are encoded as they are, so enums go in as numbers. */
+/** metrics.proto's MetricType numbers. */
 const METRIC_TYPES: Readonly<Record<MetricType, number>> = { COUNTER: 0, GAUGE: 1, UNTYPED: 3, HISTOGRAM: 4 };
 
-/** One MetricFamily message as plain data (protobufjs field names). */
+/** One MetricFamily message as plain data, with metrics.proto's field names. */
 export interface MetricFamilyMessage {
   readonly name: string;
   readonly help: string;
   readonly type: MetricType;
-  readonly metric: Record<string, unknown>[];
+  readonly metric: MetricMessage[];
 }
 
 /**
@@ -54,8 +54,91 @@ export async function renderPrometheusProtobuf(collection: Collection, options: 
   return Buffer.concat(parts);
 }
 
+/**
+ * One MetricFamily, length-prefixed. Field numbers as in prometheus/client_model
+ * io/prometheus/client/metrics.proto; each message's fields in field-number order, a field written
+ * whenever it is present (zeros included), repeated numbers packed.
+ */
 function encodeFamily(family: MetricFamilyMessage): Uint8Array {
-  return METRIC_FAMILY.encodeDelimited({ ...family, type: METRIC_TYPES[family.type] }).finish();
+  const writer = createWriter();
+  writer.fork();
+  writer.uint32(fieldKey.delimited(1)).string(family.name);
+  writer.uint32(fieldKey.delimited(2)).string(family.help);
+  writer.uint32(fieldKey.varint(3)).int32(METRIC_TYPES[family.type]);
+  for (const metric of family.metric) {
+    writer.uint32(fieldKey.delimited(4)).fork();
+    writeMetric(writer, metric);
+    writer.join();
+  }
+  // The delimited exposition prefixes each message with its length: the outer fork's join does it.
+  return writer.join().finish();
+}
+
+/** metrics.proto's Metric, the fields this exporter writes. */
+export interface MetricMessage {
+  readonly label: readonly { name: string; value: string }[];
+  readonly gauge?: { value: number };
+  readonly counter?: { value: number };
+  readonly untyped?: { value: number };
+  readonly histogram?: HistogramMessage;
+}
+/** metrics.proto's Histogram: classic buckets, or the native fields (schema, zero bucket, spans, deltas). */
+export interface HistogramMessage {
+  readonly sample_count: number;
+  readonly sample_sum: number;
+  readonly bucket?: readonly { cumulative_count: number; upper_bound: number }[];
+  readonly schema?: number;
+  readonly zero_threshold?: number;
+  readonly zero_count?: number;
+  readonly positive_span?: readonly { offset: number; length: number }[];
+  readonly positive_delta?: readonly number[];
+}
+
+function writeMetric(writer: ProtobufWriter, metric: MetricMessage): void {
+  for (const { name, value } of metric.label) {
+    writer.uint32(fieldKey.delimited(1)).fork();
+    writer.uint32(fieldKey.delimited(1)).string(name);
+    writer.uint32(fieldKey.delimited(2)).string(value);
+    writer.join();
+  }
+  const single = (field: number, value: number): void => {
+    writer.uint32(fieldKey.delimited(field)).fork();
+    writer.uint32(fieldKey.fixed64(1)).double(value);
+    writer.join();
+  };
+  if (metric.gauge !== undefined) single(2, metric.gauge.value);
+  if (metric.counter !== undefined) single(3, metric.counter.value);
+  if (metric.untyped !== undefined) single(5, metric.untyped.value);
+  if (metric.histogram !== undefined) {
+    writer.uint32(fieldKey.delimited(7)).fork();
+    writeHistogram(writer, metric.histogram);
+    writer.join();
+  }
+}
+
+function writeHistogram(writer: ProtobufWriter, h: HistogramMessage): void {
+  writer.uint32(fieldKey.varint(1)).uint64(h.sample_count);
+  writer.uint32(fieldKey.fixed64(2)).double(h.sample_sum);
+  for (const b of h.bucket ?? []) {
+    writer.uint32(fieldKey.delimited(3)).fork();
+    writer.uint32(fieldKey.varint(1)).uint64(b.cumulative_count);
+    writer.uint32(fieldKey.fixed64(2)).double(b.upper_bound);
+    writer.join();
+  }
+  if (h.schema !== undefined) writer.uint32(fieldKey.varint(5)).sint32(h.schema);
+  if (h.zero_threshold !== undefined) writer.uint32(fieldKey.fixed64(6)).double(h.zero_threshold);
+  if (h.zero_count !== undefined) writer.uint32(fieldKey.varint(7)).uint64(h.zero_count);
+  for (const span of h.positive_span ?? []) {
+    writer.uint32(fieldKey.delimited(12)).fork();
+    writer.uint32(fieldKey.varint(1)).sint32(span.offset);
+    writer.uint32(fieldKey.varint(2)).uint32(span.length);
+    writer.join();
+  }
+  if (h.positive_delta !== undefined && h.positive_delta.length > 0) {
+    writer.uint32(fieldKey.delimited(13)).fork();
+    for (const delta of h.positive_delta) writer.sint64(delta);
+    writer.join();
+  }
 }
 
 /** MetricFamily messages by name, in the order names first appear; families sharing a name merge. */
@@ -80,7 +163,7 @@ class FamilyMessages {
   }
 }
 
-type Add = (name: string, type: MetricType, help: string, metric: Record<string, unknown>) => void;
+type Add = (name: string, type: MetricType, help: string, metric: MetricMessage) => void;
 
 function addFamily(family: FamilySnapshot, resource: Labels, profile: NamingProfile, add: Add): void {
   const { name, help } = family.descriptor;
@@ -120,7 +203,7 @@ function addPoints(points: readonly Point[], add: (point: Point) => void): void 
 }
 
 /** A native histogram when the series has native buckets, else a classic one (`+Inf` left implicit). */
-function histogramOf(s: HistogramSeries): Record<string, unknown> {
+function histogramOf(s: HistogramSeries): HistogramMessage {
   const base = { sample_count: s.count, sample_sum: s.sum };
   if (s.native === undefined) {
     const bucket = s.buckets.filter((b) => Number.isFinite(b.le)).map((b) => ({ cumulative_count: b.count, upper_bound: b.le }));
@@ -133,7 +216,7 @@ function histogramOf(s: HistogramSeries): Record<string, unknown> {
  * Schema, zero bucket, and the non-empty buckets as spans plus count deltas (each bucket's count minus
  * the previous listed bucket's), as metrics.proto's Histogram encodes them.
  */
-export function nativeFields(native: NativeBuckets): Record<string, unknown> {
+export function nativeFields(native: NativeBuckets): Required<Omit<HistogramMessage, 'sample_count' | 'sample_sum' | 'bucket'>> {
   const spans: { offset: number; length: number }[] = [];
   const deltas: number[] = [];
   let previous: readonly [number, number] | undefined;
