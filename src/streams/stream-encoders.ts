@@ -5,6 +5,7 @@ import type { Collection } from '../registry/collection.js';
 import { encodeDatadogSeries } from '../exposition/datadog/datadog-series.js';
 import { encodeOtlpJson, OTLP_JSON_CONTENT_TYPE } from '../exposition/otlp/otlp-json.js';
 import { encodeOtlpProtobuf, OTLP_PROTOBUF_CONTENT_TYPE } from '../exposition/otlp/otlp-protobuf.js';
+import { sumName } from '../exposition/prometheus/sample-names.js';
 import { encodeRemoteWrite, REMOTE_WRITE_HEADERS } from '../exposition/remote-write/remote-write.js';
 import { API_REQUEST_FAMILY, AUTH0_API_REQUEST_METRIC } from '../metrics/api-request.js';
 import { framewise, type DestinationEncoder, type EncodedRequest, type Encoders } from './encoder.js';
@@ -14,6 +15,12 @@ import { framewise, type DestinationEncoder, type EncodedRequest, type Encoders 
  * document's dashboards query it. Other samples keep their Prometheus names.
  */
 export const DATADOG_METRIC_NAMES: Readonly<Record<string, string>> = { [`${API_REQUEST_FAMILY}_count`]: AUTH0_API_REQUEST_METRIC };
+
+/**
+ * Samples Datadog streams leave out: the Auth0 metric's sum. Each request counts 1, so its sum always
+ * equals its count, and on Datadog every metric name is a billed custom metric per tag combination.
+ */
+export const DATADOG_OMITTED_METRICS: readonly string[] = [sumName(API_REQUEST_FAMILY, 'aic')];
 
 /** Series in a collection: the points a frame adds, as delivery counts them (see pointsOf in stream-worker.ts). */
 function seriesIn(collection: Collection): number {
@@ -54,11 +61,11 @@ function partialSuccessNote(body: string): string | undefined {
 
 /**
  * Datadog v2 series: count deltas against the frame before (the whole count for a stream's first
- * frame), the Auth0 metric named by DATADOG_METRIC_NAMES, tags `key:value`, gzipped bodies under the
+ * frame), the Auth0 metric named by DATADOG_METRIC_NAMES and without DATADOG_OMITTED_METRICS, tags `key:value`, gzipped bodies under the
  * intake's limits (see DEFAULT_MAX_BODY_BYTES). A frame's points are shared among its bodies.
  */
 export const datadogEncoder: DestinationEncoder = framewise((current, previous) => {
-  const bodies = encodeDatadogSeries(current, { previous, metricNames: DATADOG_METRIC_NAMES });
+  const bodies = encodeDatadogSeries(current, { previous, metricNames: DATADOG_METRIC_NAMES, omitMetrics: DATADOG_OMITTED_METRICS });
   const total = seriesIn(current);
   const wire = bodies.reduce((n, b) => n + b.seriesCount, 0);
   let seen = 0;

@@ -68,6 +68,18 @@ describe('stream encoders', () => {
     expect(requests[0]!.headers).toEqual({ 'Content-Type': 'application/json', 'Content-Encoding': 'gzip' });
   });
 
+  it('sends no auth0_api_request_sum to Datadog, a paid custom metric always equal to the count, but keeps other sums', async () => {
+    const [first] = await frames();
+    const registry = new Registry();
+    registry.summary({ name: 'am_authentication', help: 'logins', labelNames: ['outcome'] }).record({ outcome: 'success' }, 3);
+    const am = await registry.collect();
+    const withAm = { current: { ...first!.current, families: [...first!.current.families, ...am.families] }, previous: undefined };
+    const [request] = datadogEncoder.encode([withAm], { temporality: 'delta', destination: DATADOG });
+    const metrics = (JSON.parse(gunzipSync(request!.body).toString('utf8')) as { series: { metric: string }[] }).series.map((s) => s.metric);
+    expect(metrics.sort()).toEqual(['am_authentication_count', 'am_authentication_sum', 'auth0.api_request.count']);
+    expect(request!.points).toBe(2);
+  });
+
   it('sends remote write with the remote-write 1.0 headers', async () => {
     const [request] = remoteWriteEncoder.encode((await frames()).slice(0, 1), { temporality: 'cumulative', destination: DATADOG });
     expect(request!.headers).toMatchObject({ 'Content-Encoding': 'snappy', 'X-Prometheus-Remote-Write-Version': '0.1.0' });
