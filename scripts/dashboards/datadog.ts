@@ -5,14 +5,14 @@
 /** Width of Datadog's ordered-layout grid, in columns. */
 const GRID_COLUMNS = 12;
 
-/** A metric query a formula refers to by `name` (`failures`, `all`). */
+/** A metric query a formula refers to by `name` (`failed`, `total`). */
 export interface DatadogQuery {
   readonly name: string;
   /** Datadog's metric query syntax, e.g. `sum:auth0.api_request.count{$tenant} by {api}.as_rate()`. */
   readonly query: string;
 }
 
-/** An expression over the widget's query names, e.g. `100 * failures / all`. */
+/** An expression over the widget's query names, e.g. `100 * failed / total`. */
 export interface DatadogFormula {
   readonly formula: string;
   readonly alias?: string;

@@ -187,7 +187,7 @@ describe.each(DASHBOARDS)('%s', (_path, dashboard) => {
   it('has the panels the issue asks for: traffic, error rate, rate-limited requests by operation, top failing operations', () => {
     const byTitle = (pattern: RegExp) => dashboard.widgets.filter((w) => pattern.test(w.definition.title)).map((w) => w.definition);
     expect(byTitle(/^Traffic/)[0]?.requests[0]?.queries[0]?.query).toMatch(/ by \{api,operation_result\}\.as_rate\(\)$/);
-    expect(byTitle(/^Error rate/).map((d) => d.requests[0]?.formulas[0]?.formula)).toEqual(['100 * failures / all', '100 * failures / all']);
+    expect(byTitle(/^Error rate/).map((d) => d.requests[0]?.formulas[0]?.formula)).toEqual(['100 * failed / total', '100 * failed / total']);
     expect(byTitle(/^Rate-limited requests by operation/)[0]?.requests[0]?.queries[0]?.query).toMatch(/failure_code:rate_limit\} by \{operation_name\}/);
     expect(byTitle(/^Top failing operations/)[0]).toMatchObject({ type: 'toplist' });
     expect(byTitle(/^Top failing operations/)[0]?.requests[0]?.queries[0]?.query).toMatch(/operation_result:failure\} by \{operation_name\}/);

@@ -29,8 +29,8 @@ function widgets(): DatadogWidgetSpec[] {
     {
       type: 'query_value',
       title: 'Requests/s',
-      queries: [{ name: 'all', query: count([], [], 'rate') }],
-      formulas: [{ formula: 'all' }],
+      queries: [{ name: 'total', query: count([], [], 'rate') }],
+      formulas: [{ formula: 'total' }],
       aggregator: 'avg',
       unit: 'req/s',
       width: 4,
@@ -39,10 +39,10 @@ function widgets(): DatadogWidgetSpec[] {
       type: 'query_value',
       title: 'Error rate',
       queries: [
-        { name: 'failures', query: count([FAILURE]) },
-        { name: 'all', query: count([]) },
+        { name: 'failed', query: count([FAILURE]) },
+        { name: 'total', query: count([]) },
       ],
-      formulas: [{ formula: '100 * failures / all' }],
+      formulas: [{ formula: '100 * failed / total' }],
       unit: '%',
       width: 4,
     },
@@ -64,10 +64,10 @@ function widgets(): DatadogWidgetSpec[] {
       type: 'timeseries',
       title: 'Error rate by API (%)',
       queries: [
-        { name: 'failures', query: count([FAILURE], ['api']) },
-        { name: 'all', query: count([], ['api']) },
+        { name: 'failed', query: count([FAILURE], ['api']) },
+        { name: 'total', query: count([], ['api']) },
       ],
-      formulas: [{ formula: '100 * failures / all', alias: 'error rate %' }],
+      formulas: [{ formula: '100 * failed / total', alias: 'error rate %' }],
     },
     {
       type: 'timeseries',
@@ -79,8 +79,8 @@ function widgets(): DatadogWidgetSpec[] {
     {
       type: 'toplist',
       title: 'Top failing operations',
-      queries: [{ name: 'failures', query: count([FAILURE], ['operation_name']) }],
-      formulas: [{ formula: 'failures', alias: 'failed requests' }],
+      queries: [{ name: 'failed', query: count([FAILURE], ['operation_name']) }],
+      formulas: [{ formula: 'failed', alias: 'failed requests' }],
     },
   ];
 }

@@ -13,10 +13,14 @@ export interface OtlpPartialSuccess {
  * success: an empty body, no partial_success, or one with 0 rejected points and no message (the
  * receiver MAY send a message with 0 rejected points as a warning; that is returned). A Content-Type
  * naming JSON, or none with a body starting with `{`, is read as OTLP JSON; anything else as protobuf.
- * @throws Error naming the body's length and the cause when the body is neither.
+ * @throws Error naming the body's length and the cause when the body is neither, or is text (`text/*`,
+ *   a proxy's page, say) rather than an ExportMetricsServiceResponse.
  */
 export function decodeOtlpPartialSuccess(body: Uint8Array, contentType: string | undefined): OtlpPartialSuccess | undefined {
   if (body.length === 0) return undefined;
+  if (contentType !== undefined && /^\s*text\//i.test(contentType)) {
+    throw new Error(`a ${contentType.split(';')[0]?.trim()} answer of ${body.length} bytes, not an OTLP ExportMetricsServiceResponse`);
+  }
   const isJson = contentType === undefined ? body[0] === 0x7b /* { */ : /\bjson\b/i.test(contentType);
   let partial: OtlpPartialSuccess | undefined;
   try {

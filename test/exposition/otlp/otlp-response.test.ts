@@ -47,7 +47,8 @@ describe('decodeOtlpPartialSuccess', () => {
       PROTOBUF,
       /protobuf answer of 5 bytes/,
     ],
-    ['an HTML error page sent with a 200', Buffer.from('<html>oops</html>'), 'text/html', /protobuf answer of 17 bytes/],
+    ['an HTML page sent with a 200', Buffer.from('<html>oops</html>'), 'text/html; charset=utf-8', /^a text\/html answer of 17 bytes, not an OTLP/],
+    ['bytes that are not protobuf', Buffer.from([0xff, 0xff, 0xff]), PROTOBUF, /protobuf answer of 3 bytes/],
     ['broken JSON', Buffer.from('{"partialSuccess":'), 'application/json', /JSON answer of 18 bytes/],
     ['a negative count', json({ partialSuccess: { rejectedDataPoints: '-1' } }), 'application/json', /rejected_data_points is -1/],
   ])('throws naming the answer for %s', (_name, body, contentType, message) => {
