@@ -66,7 +66,7 @@ function libraryRestrictions(allowed = '') {
 }
 
 export default defineConfig(
-  { ignores: ['dist/', 'test-results/', '.scratch/', 'test/fixtures/', 'grafana-dashboards/'] },
+  { ignores: ['dist/', 'test-results/', '.scratch/', 'test/fixtures/', 'grafana-dashboards/', 'datadog-dashboards/'] },
   js.configs.recommended,
   { files: TS_FILES, extends: [tseslint.configs.recommended] },
   {

@@ -1,12 +1,12 @@
 // `npm run dashboards`: writes the Grafana dashboards and Prometheus rules generated from the AM
-// catalogue into grafana-dashboards/. `--check` writes nothing and fails if a committed file differs.
+// catalogue into grafana-dashboards/, and the Datadog dashboards into datadog-dashboards/. `--check` writes nothing and fails if a committed file differs.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { generateFiles } from './dashboards/generate.js';
 
-export { generateFiles, dashboards, OUTPUT_DIR } from './dashboards/generate.js';
-export { liveQueries, toPromQL, type LiveQuery, type PromQLOptions } from './dashboards/queries.js';
+export { generateFiles, dashboards, streamDashboards, datadogDashboards, OUTPUT_DIR, DATADOG_OUTPUT_DIR } from './dashboards/generate.js';
+export { dashboardQueries, liveQueries, toPromQL, type LiveQuery, type PromQLOptions } from './dashboards/queries.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 

@@ -15,15 +15,17 @@ export type Unit = 's' | 'ops' | 'percentunit' | 'short' | 'bytes';
 export interface Target {
   readonly expr: string;
   readonly legend: string;
+  /** Evaluated once at the end of the time range (for a ranking), not over it. */
+  readonly instant?: boolean;
 }
 
 export interface PanelSpec {
-  readonly type: 'timeseries' | 'stat';
+  readonly type: 'timeseries' | 'stat' | 'bargauge';
   readonly title: string;
   readonly description: string;
   readonly unit: Unit;
   readonly targets: readonly Target[];
-  /** Columns out of 24; 12 unless given (stats: 3). */
+  /** Columns out of 24; 12 unless given (stats: 3). Bar gauges list one bar per series, largest first. */
   readonly width?: number;
   /** Values at which a stat turns orange, then red. */
   readonly thresholds?: readonly [number, number];
@@ -45,6 +47,8 @@ export interface VariableSpec {
 
 export interface DashboardSpec {
   readonly uid: string;
+  /** What Grafana's import dialog says of the data source; default: the Prometheus that scrapes AM. */
+  readonly datasourceDescription?: string;
   readonly title: string;
   readonly description: string;
   readonly tags: readonly string[];
@@ -70,6 +74,10 @@ function fieldConfig(panel: PanelSpec): Json {
     ];
     return { defaults: { ...range, color: { mode: 'thresholds' }, thresholds: { mode: 'absolute', steps }, unit: panel.unit }, overrides: [] };
   }
+  if (panel.type === 'bargauge') {
+    const steps = [{ color: 'red', value: null }];
+    return { defaults: { ...range, color: { mode: 'thresholds' }, thresholds: { mode: 'absolute', steps }, unit: panel.unit }, overrides: [] };
+  }
   const custom = { drawStyle: 'line', fillOpacity: 10, lineWidth: 1, showPoints: 'never', spanNulls: false, stacking: { group: 'A', mode: 'none' } };
   return { defaults: { ...range, color: { mode: 'palette-classic' }, custom, unit: panel.unit }, overrides: [] };
 }
@@ -85,12 +93,29 @@ function options(panel: PanelSpec): Json {
       textMode: 'auto',
     };
   }
+  if (panel.type === 'bargauge') {
+    return {
+      displayMode: 'basic',
+      orientation: 'horizontal',
+      reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false },
+      showUnfilled: true,
+      valueMode: 'color',
+    };
+  }
   return { legend: { calcs: [], displayMode: 'list', placement: 'bottom', showLegend: true }, tooltip: { mode: 'multi', sort: 'desc' } };
 }
 
 function targets(panel: PanelSpec): Json[] {
   if (panel.targets.length > REF_IDS.length) throw new Error(`${panel.title}: too many queries`);
-  return panel.targets.map((t, i) => ({ datasource: DATASOURCE, editorMode: 'code', expr: t.expr, legendFormat: t.legend, range: true, refId: REF_IDS[i] ?? '' }));
+  return panel.targets.map((t, i) => ({
+    datasource: DATASOURCE,
+    editorMode: 'code',
+    expr: t.expr,
+    ...(t.instant === true ? { instant: true } : {}),
+    legendFormat: t.legend,
+    range: t.instant !== true,
+    refId: REF_IDS[i] ?? '',
+  }));
 }
 
 /** Places sections top to bottom, each a row header followed by its panels flowing left to right. */
@@ -149,7 +174,7 @@ function variable(spec: VariableSpec): Json {
 
 function requirements(sections: readonly SectionSpec[]): Json[] {
   const panelTypes = [...new Set(sections.flatMap((s) => s.panels.map((p) => p.type)))].sort();
-  const names: Record<PanelSpec['type'], string> = { stat: 'Stat', timeseries: 'Time series' };
+  const names: Record<PanelSpec['type'], string> = { bargauge: 'Bar gauge', stat: 'Stat', timeseries: 'Time series' };
   return [
     { id: 'grafana', name: 'Grafana', type: 'grafana', version: '10.0.0' },
     { id: 'prometheus', name: 'Prometheus', type: 'datasource', version: '1.0.0' },
@@ -163,7 +188,7 @@ export function renderDashboard(spec: DashboardSpec): Json {
     __elements: {},
     __inputs: [
       {
-        description: 'Prometheus server that scrapes AM',
+        description: spec.datasourceDescription ?? 'Prometheus server that scrapes AM',
         label: 'Prometheus',
         name: 'DS_PROMETHEUS',
         pluginId: 'prometheus',

@@ -44,7 +44,8 @@ export function labelValuesSelector(query: string): string | undefined {
   return /^label_values\((.*),\s*\w+\)$/s.exec(query.trim())?.[1];
 }
 
-function panelQueries(dashboard: DashboardSpec, options: PromQLOptions): LiveQuery[] {
+/** Every panel query and template variable of one dashboard, variables first. */
+export function dashboardQueries(dashboard: DashboardSpec, options: PromQLOptions = {}): LiveQuery[] {
   const file = dashboardPath(dashboard);
   const json = renderDashboard(dashboard) as {
     panels: { title: string; targets?: { expr: string; refId: string }[] }[];
@@ -83,5 +84,5 @@ export function liveQueries(options: PromQLOptions = {}): readonly LiveQuery[] {
   const files = ruleFiles();
   const recorded = new Set(files.flatMap((f) => f.groups.flatMap((g) => g.rules.flatMap((r) => (isAlert(r) ? [] : [r.record])))));
   const rules = files.flatMap((f) => f.groups.flatMap((g) => g.rules.map((r) => ruleQuery(f.path, r, recorded))));
-  return [...dashboards().flatMap((d) => panelQueries(d, options)), ...rules];
+  return [...dashboards().flatMap((d) => dashboardQueries(d, options)), ...rules];
 }

@@ -3,6 +3,7 @@
 // looks inside a body.
 import type { Collection } from '../registry/collection.js';
 import type { Destination, DestinationType, Temporality } from './resource.js';
+import type { TransportResponse } from './transport.js';
 
 /**
  * One second of one stream: the stream's view of the registry at `current.timeMs`, and the view one
@@ -47,7 +48,7 @@ export interface DestinationEncoder {
    * A note worth logging about a 2xx answer, or undefined; with the points the destination rejected
    * (OTLP's `partial_success.rejected_data_points`), which count as dropped. Such answers are never retried.
    */
-  inspect?(status: number, body: string): string | PartialRejection | undefined;
+  inspect?(response: TransportResponse): string | PartialRejection | undefined;
 }
 
 /** The encoder of each destination type; a stream whose type has none reports it in its health. */

@@ -59,5 +59,6 @@ async function readAnswer(res: IncomingMessage): Promise<TransportResponse> {
   }
   const headers: Record<string, string | undefined> = {};
   for (const [name, value] of Object.entries(res.headers)) headers[name] = Array.isArray(value) ? value.join(', ') : value;
-  return { status: res.statusCode ?? 0, headers, body: Buffer.concat(chunks).toString('utf8') };
+  const bytes = Buffer.concat(chunks);
+  return { status: res.statusCode ?? 0, headers, body: bytes.toString('utf8'), bytes };
 }

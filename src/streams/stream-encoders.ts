@@ -5,15 +5,24 @@ import type { Collection } from '../registry/collection.js';
 import { encodeDatadogSeries } from '../exposition/datadog/datadog-series.js';
 import { encodeOtlpJson, OTLP_JSON_CONTENT_TYPE } from '../exposition/otlp/otlp-json.js';
 import { encodeOtlpProtobuf, OTLP_PROTOBUF_CONTENT_TYPE } from '../exposition/otlp/otlp-protobuf.js';
+import { decodeOtlpPartialSuccess, type OtlpPartialSuccess } from '../exposition/otlp/otlp-response.js';
+import { sumName } from '../exposition/prometheus/sample-names.js';
 import { encodeRemoteWrite, REMOTE_WRITE_HEADERS } from '../exposition/remote-write/remote-write.js';
 import { API_REQUEST_FAMILY, AUTH0_API_REQUEST_METRIC } from '../metrics/api-request.js';
-import { framewise, type DestinationEncoder, type EncodedRequest, type Encoders } from './encoder.js';
+import { framewise, type DestinationEncoder, type EncodedRequest, type Encoders, type PartialRejection } from './encoder.js';
+import type { TransportResponse } from './transport.js';
 
 /**
  * Datadog metric names of sample names: the Auth0 metric's count goes out under Auth0's name, as the
  * document's dashboards query it. Other samples keep their Prometheus names.
  */
 export const DATADOG_METRIC_NAMES: Readonly<Record<string, string>> = { [`${API_REQUEST_FAMILY}_count`]: AUTH0_API_REQUEST_METRIC };
+
+/**
+ * Samples Datadog streams leave out: the Auth0 metric's sum. Each request counts 1, so its sum always
+ * equals its count, and on Datadog every metric name is a billed custom metric per tag combination.
+ */
+export const DATADOG_OMITTED_METRICS: readonly string[] = [sumName(API_REQUEST_FAMILY, 'aic')];
 
 /** Series in a collection: the points a frame adds, as delivery counts them (see pointsOf in stream-worker.ts). */
 function seriesIn(collection: Collection): number {
@@ -23,7 +32,8 @@ function seriesIn(collection: Collection): number {
 /**
  * OTLP/HTTP: one gzipped request per frame, protobuf unless the configuration says `encoding: json`,
  * Sums cumulative or delta as the stream's temporality says (delta against the frame before).
- * `inspect` reports a JSON answer's `partialSuccess`; a protobuf answer's is reported by its length.
+ * `inspect` reads a 2xx answer's `partial_success` (protobuf or JSON): rejected points count as
+ * dropped; a message without rejected points is a warning to log.
  */
 export const otlpEncoder: DestinationEncoder = {
   ...framewise((current, previous, options) => {
@@ -33,32 +43,30 @@ export const otlpEncoder: DestinationEncoder = {
     const headers = { 'Content-Type': isJson ? OTLP_JSON_CONTENT_TYPE : OTLP_PROTOBUF_CONTENT_TYPE, 'Content-Encoding': 'gzip' };
     return [{ headers, body, points: seriesIn(current) }];
   }),
-  inspect: (_status, body) => partialSuccessNote(body),
+  inspect: partialSuccessOf,
 };
 
-/**
- * Why a 2xx OTLP answer deserves a log line: a `partialSuccess` with rejected points or a message.
- * An empty body (the empty ExportMetricsServiceResponse) or `{}` is full success.
- */
-function partialSuccessNote(body: string): string | undefined {
-  if (body.trim() === '' || body.trim() === '{}') return undefined;
+/** What a 2xx OTLP answer reports: rejected points, a warning, or nothing (full success). */
+function partialSuccessOf(response: TransportResponse): PartialRejection | string | undefined {
+  const bytes = response.bytes ?? Buffer.from(response.body ?? '', 'utf8');
+  let partial: OtlpPartialSuccess | undefined;
   try {
-    const answer = JSON.parse(body) as { partialSuccess?: { rejectedDataPoints?: string | number; errorMessage?: string } };
-    const partial = answer.partialSuccess;
-    if (partial === undefined || (Number(partial.rejectedDataPoints ?? 0) === 0 && (partial.errorMessage ?? '') === '')) return undefined;
-    return `partial success: ${Number(partial.rejectedDataPoints ?? 0)} points rejected${partial.errorMessage ? `: ${partial.errorMessage}` : ''}`;
-  } catch {
-    return `partial success reported in a ${body.length}-byte protobuf answer`;
+    partial = decodeOtlpPartialSuccess(bytes, response.headers['content-type']);
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
   }
+  if (partial === undefined) return undefined;
+  if (partial.rejectedDataPoints === 0) return `partial success with no rejected points: ${partial.errorMessage}`;
+  return { rejectedPoints: partial.rejectedDataPoints, message: partial.errorMessage };
 }
 
 /**
  * Datadog v2 series: count deltas against the frame before (the whole count for a stream's first
- * frame), the Auth0 metric named by DATADOG_METRIC_NAMES, tags `key:value`, gzipped bodies under the
+ * frame), the Auth0 metric named by DATADOG_METRIC_NAMES and without DATADOG_OMITTED_METRICS, tags `key:value`, gzipped bodies under the
  * intake's limits (see DEFAULT_MAX_BODY_BYTES). A frame's points are shared among its bodies.
  */
 export const datadogEncoder: DestinationEncoder = framewise((current, previous) => {
-  const bodies = encodeDatadogSeries(current, { previous, metricNames: DATADOG_METRIC_NAMES });
+  const bodies = encodeDatadogSeries(current, { previous, metricNames: DATADOG_METRIC_NAMES, omitMetrics: DATADOG_OMITTED_METRICS });
   const total = seriesIn(current);
   const wire = bodies.reduce((n, b) => n + b.seriesCount, 0);
   let seen = 0;

@@ -152,7 +152,7 @@ export class StreamWorker {
         batch.sent += 1;
         this.attempts = 0;
         const status = outcome.response.status;
-        const note = encoder.inspect?.(status, outcome.response.body ?? '');
+        const note = encoder.inspect?.(outcome.response);
         const rejected = typeof note === 'object' ? Math.min(note.rejectedPoints, request.points) : 0;
         this.update({ last_success_at: this.iso(), last_status_code: status, points_sent: this.health.points_sent + request.points - rejected });
         if (typeof note === 'string') this.log(note);

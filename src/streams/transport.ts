@@ -12,7 +12,10 @@ export interface OutgoingRequest {
 export interface TransportResponse {
   readonly status: number;
   readonly headers: Readonly<Record<string, string | undefined>>;
+  /** The start of the body as UTF-8 text, for notes and error messages. */
   readonly body?: string;
+  /** The same start of the body as received, for binary answers (OTLP protobuf); `body` encoded as UTF-8 when absent. */
+  readonly bytes?: Uint8Array;
 }
 
 /**

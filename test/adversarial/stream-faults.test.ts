@@ -13,10 +13,12 @@ import type { DestinationEncoder } from '../../src/streams/encoder.js';
 import { DEFAULT_REQUEST_TIMEOUT_MS, httpTransport, MAX_RESPONSE_READ_BYTES } from '../../src/streams/http-transport.js';
 import type { Destination, MetricStream, StreamHealth } from '../../src/streams/resource.js';
 import { MAX_BACKOFF_MS, MAX_RETRY_AFTER_MS } from '../../src/streams/retry-policy.js';
+import { otlpEncoder } from '../../src/streams/stream-encoders.js';
 import type { Transport } from '../../src/streams/transport.js';
 import { createMetricStreams } from '../../src/streams/service.js';
 import { serve } from '../server/helpers.js';
 import { ManualClock } from '../support/manual-clock.js';
+import { encodeOtlpResponse } from '../support/proto-decoders.js';
 import { decode, testEncoder, type TestPoint } from '../streams/test-encoder.js';
 import { bounded } from './support.js';
 
@@ -316,15 +318,12 @@ describe('metric streams under faults', () => {
     expect(h.delivery.healths()).toEqual([]);
   });
 
-  it('does not retry an OTLP partial_success, and logs and counts the rejected points', async () => {
-    const encoder: DestinationEncoder = {
-      ...testEncoder(),
-      inspect: (_status, body) => {
-        const partial = (JSON.parse(body || '{}') as { partialSuccess?: { rejectedDataPoints?: string; errorMessage?: string } }).partialSuccess;
-        return partial?.rejectedDataPoints === undefined ? undefined : { rejectedPoints: Number(partial.rejectedDataPoints), message: partial.errorMessage ?? '' };
-      },
-    };
-    const fake = await receiver((_req, _body, res) => res.writeHead(200).end('{"partialSuccess":{"rejectedDataPoints":"2","errorMessage":"too old"}}'));
+  it.each([
+    ['protobuf', 'application/x-protobuf', encodeOtlpResponse({ partialSuccess: { rejectedDataPoints: 2, errorMessage: 'too old' } })],
+    ['JSON', 'application/json', Buffer.from('{"partialSuccess":{"rejectedDataPoints":"2","errorMessage":"too old"}}')],
+  ])('does not retry an OTLP partial_success in %s, and logs and counts the rejected points', async (_name, contentType, answer) => {
+    const encoder: DestinationEncoder = { ...testEncoder(), inspect: otlpEncoder.inspect! };
+    const fake = await receiver((_req, _body, res) => res.writeHead(200, { 'content-type': contentType }).end(answer));
     const h = harness({ encoder });
     await h.start(otlpAt(fake.port));
     await h.run(10, 1);

@@ -10,6 +10,9 @@ import { Registry } from '../../src/index.js';
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const DASHBOARD_DIR = 'grafana-dashboards';
 export const RULES_DIR = 'grafana-dashboards/rules';
+export const DATADOG_DIR = 'datadog-dashboards';
+/** Uids of the dashboards of what metric streams push (scripts/dashboards `streamDashboards()`); the others read AM's scrape. */
+export const STREAM_DASHBOARD_UIDS: ReadonlySet<string> = new Set(['auth0-api-requests']);
 
 export interface TargetJson {
   readonly expr: string;
@@ -59,9 +62,18 @@ export function readCommitted(path: string): string {
   return readFileSync(join(ROOT, path), 'utf8');
 }
 
-/** Every committed dashboard, parsed. */
-export function committedDashboards(): { readonly path: string; readonly json: DashboardJson }[] {
+function parsedDashboards(): { readonly path: string; readonly json: DashboardJson }[] {
   return filesIn(DASHBOARD_DIR, '.json').map((path) => ({ path, json: JSON.parse(readCommitted(path)) as DashboardJson }));
+}
+
+/** Every committed dashboard of AM's metrics (read from a scrape of AM), parsed. */
+export function committedDashboards(): { readonly path: string; readonly json: DashboardJson }[] {
+  return parsedDashboards().filter((d) => !STREAM_DASHBOARD_UIDS.has(d.json.uid));
+}
+
+/** The committed dashboards of what metric streams push, parsed. */
+export function committedStreamDashboards(): { readonly path: string; readonly json: DashboardJson }[] {
+  return parsedDashboards().filter((d) => STREAM_DASHBOARD_UIDS.has(d.json.uid));
 }
 
 /** Panels, including those nested in collapsed rows. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { generateFiles } from '../../scripts/dashboards.js';
 import { run } from '../support/prometheus-tools.js';
-import { DASHBOARD_DIR, RULES_DIR, ROOT, filesIn, readCommitted } from './committed.js';
+import { DASHBOARD_DIR, DATADOG_DIR, RULES_DIR, ROOT, filesIn, readCommitted } from './committed.js';
 
 const GENERATED = generateFiles();
 
@@ -22,7 +22,7 @@ describe('the committed dashboards and rules', () => {
   });
 
   it('include no dashboard or rule file the generator does not write', () => {
-    const committed = [...filesIn(DASHBOARD_DIR, '.json'), ...filesIn(RULES_DIR, '.yml'), ...filesIn(RULES_DIR, '.yaml')];
+    const committed = [...filesIn(DASHBOARD_DIR, '.json'), ...filesIn(DATADOG_DIR, '.json'), ...filesIn(RULES_DIR, '.yml'), ...filesIn(RULES_DIR, '.yaml')];
     expect(committed.sort()).toEqual([...GENERATED.keys()].sort());
   });
 

@@ -268,7 +268,7 @@ describe('Delivery and 2xx answers with a note', () => {
       transport: receiver,
       collect: () => registry.collect(),
       logger: (line) => logged.push(line),
-      encoders: { datadog: { encode: encoder.encode, inspect: (_status, body) => (body.includes('partialSuccess') ? `partial success: ${body}` : undefined) } },
+      encoders: { datadog: { encode: encoder.encode, inspect: ({ body = '' }) => (body.includes('partialSuccess') ? `partial success: ${body}` : undefined) } },
     });
     await delivery.tick();
     delivery.upsert(stream('s1'));

@@ -4,7 +4,7 @@ import { Registry } from '../../src/index.js';
 import { apiRequestMetrics } from '../../src/metrics/api-request.js';
 import type { Destination } from '../../src/streams/resource.js';
 import { datadogEncoder, DEFAULT_ENCODERS, otlpEncoder, remoteWriteEncoder } from '../../src/streams/stream-encoders.js';
-import { decodeOtlp } from '../support/proto-decoders.js';
+import { decodeOtlp, encodeOtlpResponse } from '../support/proto-decoders.js';
 import { ManualClock } from '../support/manual-clock.js';
 
 const OTLP: Destination = { type: 'otlp', configuration: { endpoint: 'https://otlp.nr-data.net', protocol: 'http', auth_type: 'none' } };
@@ -51,10 +51,18 @@ describe('stream encoders', () => {
     expect(JSON.parse(gunzipSync(request!.body).toString('utf8'))).toHaveProperty('resourceMetrics');
   });
 
-  it('logs an OTLP partial success and nothing for a full one', () => {
-    expect(otlpEncoder.inspect?.(200, '')).toBeUndefined();
-    expect(otlpEncoder.inspect?.(200, '{}')).toBeUndefined();
-    expect(otlpEncoder.inspect?.(200, '{"partialSuccess":{"rejectedDataPoints":"2","errorMessage":"too old"}}')).toBe('partial success: 2 points rejected: too old');
+  it('counts the points an OTLP partial success rejects, in protobuf and JSON answers, and nothing for a full one', () => {
+    const inspect = (body: Uint8Array, contentType: string) => otlpEncoder.inspect?.({ status: 200, headers: { 'content-type': contentType }, bytes: body });
+    expect(inspect(new Uint8Array(), 'application/x-protobuf')).toBeUndefined();
+    expect(inspect(encodeOtlpResponse({}), 'application/x-protobuf')).toBeUndefined();
+    expect(inspect(Buffer.from('{}'), 'application/json')).toBeUndefined();
+    const rejected = { rejectedPoints: 300, message: 'too old' };
+    expect(inspect(encodeOtlpResponse({ partialSuccess: { rejectedDataPoints: 300, errorMessage: 'too old' } }), 'application/x-protobuf')).toEqual(rejected);
+    expect(inspect(Buffer.from('{"partialSuccess":{"rejectedDataPoints":"300","errorMessage":"too old"}}'), 'application/json')).toEqual(rejected);
+    expect(inspect(encodeOtlpResponse({ partialSuccess: { errorMessage: 'renamed a label' } }), 'application/x-protobuf')).toBe(
+      'partial success with no rejected points: renamed a label',
+    );
+    expect(inspect(Buffer.from('{"partialSuccess":'), 'application/json')).toMatch(/^unreadable OTLP JSON answer of 18 bytes/);
   });
 
   it('sends Datadog counts as auth0.api_request.count, gzipped, tagged key:value', async () => {
@@ -66,6 +74,18 @@ describe('stream encoders', () => {
     expect(counts.map((c) => c?.points[0]?.value)).toEqual([3, 2]);
     expect(counts[0]?.tags).toEqual(expect.arrayContaining(['api:AUTHENTICATION', 'operation_name:POST /oauth/token', 'operation_result:SUCCESS', 'tenant:acme']));
     expect(requests[0]!.headers).toEqual({ 'Content-Type': 'application/json', 'Content-Encoding': 'gzip' });
+  });
+
+  it('sends no auth0_api_request_sum to Datadog, a paid custom metric always equal to the count, but keeps other sums', async () => {
+    const [first] = await frames();
+    const registry = new Registry();
+    registry.summary({ name: 'am_authentication', help: 'logins', labelNames: ['outcome'] }).record({ outcome: 'success' }, 3);
+    const am = await registry.collect();
+    const withAm = { current: { ...first!.current, families: [...first!.current.families, ...am.families] }, previous: undefined };
+    const [request] = datadogEncoder.encode([withAm], { temporality: 'delta', destination: DATADOG });
+    const metrics = (JSON.parse(gunzipSync(request!.body).toString('utf8')) as { series: { metric: string }[] }).series.map((s) => s.metric);
+    expect(metrics.sort()).toEqual(['am_authentication_count', 'am_authentication_sum', 'auth0.api_request.count']);
+    expect(request!.points).toBe(2);
   });
 
   it('sends remote write with the remote-write 1.0 headers', async () => {

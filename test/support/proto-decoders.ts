@@ -13,17 +13,31 @@ const OTLP_REQUEST = 'opentelemetry.proto.collector.metrics.v1.ExportMetricsServ
 /** How decoded messages are turned into plain objects: 64-bit integers as strings, enums as numbers. */
 const AS_OBJECT: protobuf.IConversionOptions = { longs: String, enums: Number, defaults: false };
 
-let otlp: protobuf.Type | undefined;
+let otlpRoot: protobuf.Root | undefined;
 let writeRequest: protobuf.Type | undefined;
+
+function otlpType(name: string): protobuf.Type {
+  if (otlpRoot === undefined) {
+    const root = new protobuf.Root();
+    root.resolvePath = (_origin, target) => (target.startsWith('/') ? target : OTLP_ROOT + target);
+    otlpRoot = root.loadSync(OTLP_SERVICE);
+  }
+  return otlpRoot.lookupType(name);
+}
 
 /** Decodes an ExportMetricsServiceRequest into a plain object with lowerCamelCase keys. */
 export function decodeOtlp(body: Uint8Array): Record<string, unknown> {
-  if (otlp === undefined) {
-    const root = new protobuf.Root();
-    root.resolvePath = (_origin, target) => (target.startsWith('/') ? target : OTLP_ROOT + target);
-    otlp = root.loadSync(OTLP_SERVICE).lookupType(OTLP_REQUEST);
-  }
+  const otlp = otlpType(OTLP_REQUEST);
   return otlp.toObject(otlp.decode(body), AS_OBJECT);
+}
+
+/**
+ * An ExportMetricsServiceResponse as an OTLP receiver answers it, encoded by protobufjs from the
+ * official .proto: `{ partialSuccess: { rejectedDataPoints, errorMessage } }` or `{}` for full success.
+ */
+export function encodeOtlpResponse(response: { partialSuccess?: { rejectedDataPoints?: number; errorMessage?: string } }): Uint8Array {
+  const type = otlpType('opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceResponse');
+  return type.encode(type.fromObject(response)).finish();
 }
 
 /**

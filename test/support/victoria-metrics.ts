@@ -47,13 +47,16 @@ export class VictoriaMetrics {
     this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
   }
 
-  /** Starts it on a free loopback port with a fresh data dir and waits for `/health`. */
-  static async start(): Promise<VictoriaMetrics> {
+  /**
+   * Starts it on a free loopback port with a fresh data dir and waits for `/health`; `flags` are added
+   * to its command line (e.g. `-opentelemetry.usePrometheusNaming`).
+   */
+  static async start(flags: readonly string[] = []): Promise<VictoriaMetrics> {
     const dir = await mkdtemp(join(tmpdir(), 'am-metrics-vm-'));
     const port = await freePort();
     const child = spawn(
       VICTORIA_METRICS_BIN,
-      [`-storageDataPath=${join(dir, 'data')}`, `-httpListenAddr=127.0.0.1:${port}`, '-retentionPeriod=100y', '-loggerLevel=WARN'],
+      [`-storageDataPath=${join(dir, 'data')}`, `-httpListenAddr=127.0.0.1:${port}`, '-retentionPeriod=100y', '-loggerLevel=WARN', ...flags],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     const server = new VictoriaMetrics(child, dir, `http://127.0.0.1:${port}`);
@@ -81,6 +84,28 @@ export class VictoriaMetrics {
     if (!res.ok) throw new Error(`export ${selector}: ${res.status} ${await res.text()}`);
     const lines = (await res.text()).split('\n').filter((line) => line !== '');
     return lines.map((line) => JSON.parse(line) as ExportedSeries);
+  }
+
+  /**
+   * An instant query (`/api/v1/query`) at `timeMs`, after making what was pushed searchable: each
+   * result's labels and value. Throws with VictoriaMetrics' answer on an error.
+   */
+  async query(promql: string, timeMs: number): Promise<{ metric: Record<string, string>; value: number }[]> {
+    await fetch(`${this.url}/internal/force_flush`, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+    const params = new URLSearchParams({ query: promql, time: String(timeMs / 1000) });
+    const res = await fetch(`${this.url}/api/v1/query?${params}`, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+    const answer = (await res.json()) as { status: string; error?: string; data?: { result: { metric: Record<string, string>; value: [number, string] }[] } };
+    if (answer.status !== 'success') throw new Error(`query ${promql}: ${res.status} ${answer.error ?? ''}`);
+    return (answer.data?.result ?? []).map((r) => ({ metric: r.metric, value: Number(r.value[1]) }));
+  }
+
+  /** Values of label `name` on the series matching `selector` (`/api/v1/label/<name>/values`), as Grafana's label_values() asks. */
+  async labelValues(name: string, selector: string): Promise<string[]> {
+    await fetch(`${this.url}/internal/force_flush`, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+    const params = new URLSearchParams({ 'match[]': selector, start: '0' });
+    const res = await fetch(`${this.url}/api/v1/label/${encodeURIComponent(name)}/values?${params}`, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+    if (!res.ok) throw new Error(`label values ${name} of ${selector}: ${res.status} ${await res.text()}`);
+    return ((await res.json()) as { data: string[] }).data;
   }
 
   get logTail(): string {

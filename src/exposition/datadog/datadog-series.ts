@@ -35,6 +35,8 @@ export interface DatadogOptions {
   readonly resources?: readonly DatadogResource[] | undefined;
   /** Datadog metric names for sample names, e.g. `{ am_api_request_count: 'auth0.api_request.count' }`; others keep their sample name. */
   readonly metricNames?: Readonly<Record<string, string>> | undefined;
+  /** Datadog metric names (after `metricNames`) not to send at all, e.g. a sum that always equals its count. */
+  readonly omitMetrics?: readonly string[] | undefined;
   /** Default DEFAULT_MAX_BODY_BYTES. */
   readonly maxBodyBytes?: number | undefined;
 }
@@ -68,7 +70,8 @@ const TAIL = ']}';
  *   last), cumulative over buckets as in Prometheus, and `X_sum`, `X_count`;
  * - gauges (type gauge): gauge and distinct X, and timer quantiles `X_seconds` tagged `quantile:0.5`
  *   and so on; an idle timer's quantiles (NaN) are left out, JSON having no NaN.
- * Tags are `key:value` for the resource labels and the series' labels. Empty collection: no body.
+ * Tags are `key:value` for the resource labels and the series' labels. Metrics named in
+ * `omitMetrics` are left out. Empty collection: no body.
  */
 export function encodeDatadogSeries(collection: Collection, options: DatadogOptions = {}): DatadogBody[] {
   const max = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
@@ -81,8 +84,9 @@ export function encodeDatadogSeries(collection: Collection, options: DatadogOpti
     names: options.metricNames ?? {},
     baseline: new DeltaBaseline(options.previous),
   };
+  const omitted = new Set(options.omitMetrics);
   for (const family of collection.families) {
-    for (const series of familySeries(family, context)) chunks.add(JSON.stringify(series));
+    for (const series of familySeries(family, context)) if (!omitted.has(series.metric)) chunks.add(JSON.stringify(series));
   }
   return chunks.finish();
 }

@@ -1,6 +1,7 @@
 // The one home of @bufbuild/protobuf: the wire-format writer of the push encoders (OTLP, remote write),
-// which write their messages field by field. Field numbers and message shapes stay with each encoder.
-import { BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
+// which write their messages field by field, and the reader of the few answers they read back (OTLP's
+// partial_success). Field numbers and message shapes stay with each encoder.
+import { BinaryReader, BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
 
 /**
  * A protobuf wire writer: one growing buffer; `fork()`/`join()` wrap a length-delimited message in
@@ -12,6 +13,20 @@ export type ProtobufWriter = BinaryWriter;
 export function createWriter(): ProtobufWriter {
   return new BinaryWriter();
 }
+
+/**
+ * A protobuf wire reader over `bytes`: `tag()` gives the next field's number and wire type, `skip()`
+ * passes over a field not wanted, `bytes()`/`int64()`/`string()` read one. Throws on truncated input.
+ */
+export type ProtobufReader = BinaryReader;
+
+/** A reader at the start of `bytes`. */
+export function createReader(bytes: Uint8Array): ProtobufReader {
+  return new BinaryReader(bytes);
+}
+
+/** Wire types as `ProtobufReader.tag()` reports them. */
+export const WIRE_TYPE = { varint: WireType.Varint, delimited: WireType.LengthDelimited } as const;
 
 /** The key that precedes a field on the wire, by wire type: numbers, 8-byte values, length-delimited. */
 export const fieldKey = {
