@@ -25,16 +25,34 @@ export interface DeliveryOptions {
   /** One line per delivery problem; never given a secret. */
   readonly logger?: Logger;
   /**
-   * Largest request body, in bytes as sent, per destination type (default DEFAULT_MAX_BODY_BYTES):
-   * a batch encoded over it is split before sending, and a single point over it dropped (`too_large`).
+   * Largest request body per destination type (default DEFAULT_MAX_BODY_BYTES), in bytes as sent and,
+   * where the encoder reports it, before compression; a stream's `max_request_bytes` overrides it.
+   * A batch encoded over it is split before sending, and a single point over it dropped (`too_large`).
    */
   readonly maxBodyBytes?: Readonly<Partial<Record<DestinationType, number>>>;
   /** Jitter of the backoff, in [0, 1); default Math.random. */
   readonly random?: () => number;
 }
 
-/** Datadog's intake limit on a compressed body (its v2 series API documentation); others unlimited here. */
-export const DEFAULT_MAX_BODY_BYTES: Readonly<Partial<Record<DestinationType, number>>> = { datadog: 512_000 };
+/**
+ * The body limit of OTLP and remote-write streams that set no `max_request_bytes`: 4 MiB, before and
+ * after compression. Why this much: it is under what the usual receivers take uncompressed (the
+ * OpenTelemetry Collector's HTTP receiver 20 MiB since v0.102, VictoriaMetrics 32 MiB, Mimir 100 MiB),
+ * and metric bodies compress tenfold or more, under the 1,000,000 bytes New Relic takes compressed.
+ * A frame rarely comes near it: 1,000 api_request series with every tag set are 0.5 MB of OTLP
+ * protobuf (13 KB gzipped), 1.1 MB of OTLP JSON, 0.5 MB of WriteRequest (35 KB with snappy).
+ */
+export const DEFAULT_MAX_REQUEST_BYTES = 4_194_304;
+
+/**
+ * Body limits by destination type: Datadog's intake takes 512,000 bytes compressed (its v2 series API
+ * documentation; its raw limit is the encoder's business), the others DEFAULT_MAX_REQUEST_BYTES.
+ */
+export const DEFAULT_MAX_BODY_BYTES: Readonly<Partial<Record<DestinationType, number>>> = {
+  datadog: 512_000,
+  otlp: DEFAULT_MAX_REQUEST_BYTES,
+  prometheus_remote_write: DEFAULT_MAX_REQUEST_BYTES,
+};
 
 /** How long shutdown's final flush may take before what is still held counts as dropped. */
 export const DEFAULT_SHUTDOWN_FLUSH_MS = 5_000;

@@ -7,12 +7,14 @@ export const DATADOG_SERIES_PATH = '/api/v2/series';
 /** The path OTLP/HTTP adds to an endpoint given as a base. */
 export const OTLP_METRICS_PATH = '/v1/metrics';
 
-/** A resolved destination: the URL to POST to, its authentication headers, its temporality. */
+/** A resolved destination: the URL to POST to, its authentication headers, its temporality, its body limit. */
 export interface Target {
   readonly url: string;
   /** Secrets inside: never log them. */
   readonly headers: Readonly<Record<string, string>>;
   readonly temporality: Temporality;
+  /** The configuration's `max_request_bytes`, when it sets one. */
+  readonly maxRequestBytes?: number;
 }
 
 /**
@@ -21,7 +23,7 @@ export interface Target {
  * `/` or exactly `/otlp` gets OTLP_METRICS_PATH appended (New Relic's and Grafana Cloud's bases),
  * any other path is used as given (Splunk's); the key goes verbatim into `auth_header_name`;
  * cumulative unless the configuration says delta. Remote write: the endpoint as given, basic auth or
- * a header, cumulative.
+ * a header, cumulative. Both carry `max_request_bytes` when configured.
  */
 export function targetOf(destination: Destination): Target {
   switch (destination.type) {
@@ -34,7 +36,8 @@ export function targetOf(destination: Destination): Target {
       const config = destination.configuration;
       const url = new URL(config.endpoint);
       if (url.pathname === '' || url.pathname === '/' || url.pathname === '/otlp') url.pathname = `${url.pathname.replace(/\/$/, '')}${OTLP_METRICS_PATH}`;
-      return { url: url.toString(), headers: headerAuth(config.api_key, config.auth_header_name), temporality: config.temporality ?? 'cumulative' };
+      const target = { url: url.toString(), headers: headerAuth(config.api_key, config.auth_header_name), temporality: config.temporality ?? 'cumulative' } as const;
+      return withLimit(target, config.max_request_bytes);
     }
     case 'prometheus_remote_write': {
       const config = destination.configuration;
@@ -42,9 +45,13 @@ export function targetOf(destination: Destination): Target {
         config.username !== undefined && config.password !== undefined
           ? { Authorization: `Basic ${Buffer.from(`${config.username}:${config.password}`, 'utf8').toString('base64')}` }
           : headerAuth(config.api_key, config.auth_header_name);
-      return { url: config.endpoint, headers, temporality: 'cumulative' };
+      return withLimit({ url: config.endpoint, headers, temporality: 'cumulative' }, config.max_request_bytes);
     }
   }
+}
+
+function withLimit(target: Target, maxRequestBytes: number | undefined): Target {
+  return maxRequestBytes === undefined ? target : { ...target, maxRequestBytes };
 }
 
 function headerAuth(key: string | undefined, header: string | undefined): Record<string, string> {

@@ -3,6 +3,7 @@
 // looks inside a body.
 import type { Collection } from '../registry/collection.js';
 import type { Destination, DestinationType, Temporality } from './resource.js';
+import { splitFrame } from './stream-view.js';
 import type { TransportResponse } from './transport.js';
 
 /**
@@ -21,6 +22,12 @@ export interface EncodeOptions {
   readonly temporality: Temporality;
   /** The stream's destination (site, encoding and the like); secrets included, never to be logged. */
   readonly destination: Destination;
+  /**
+   * Largest body the destination takes, in bytes, before compression and as sent; undefined for no
+   * limit. Encoders that can cut a frame by series (`splitToFit`) keep bodies under it; delivery
+   * checks every body and never sends one over it.
+   */
+  readonly maxRequestBytes?: number;
 }
 
 /** Points a destination accepted the request of but rejected itself, and its message. */
@@ -36,6 +43,8 @@ export interface EncodedRequest {
   readonly body: Buffer;
   /** Data points the body carries, for the health counters. */
   readonly points: number;
+  /** The body's length before its Content-Encoding, when the encoder compressed it; delivery holds it to the limit too. */
+  readonly uncompressedBytes?: number;
 }
 
 /**
@@ -53,6 +62,33 @@ export interface DestinationEncoder {
 
 /** The encoder of each destination type; a stream whose type has none reports it in its health. */
 export type Encoders = Readonly<Partial<Record<DestinationType, DestinationEncoder>>>;
+
+/**
+ * An encoder writing one body per frame (`write`, uncompressed) and sending it as `finish` says
+ * (compressed, with its headers), where every body stays under `options.maxRequestBytes` before
+ * compression: a frame over it is cut by series (splitFrame) into as many parts as its size asks for,
+ * plus one, and a part still over is cut again. So each series is written about twice when a frame is
+ * over the limit, rather than once per halving. A single series over the limit still becomes a
+ * request, whose `uncompressedBytes` tell delivery to drop it (`too_large`).
+ */
+export function splitToFit(
+  write: (frame: Frame, options: EncodeOptions) => Uint8Array,
+  finish: (body: Uint8Array, options: EncodeOptions) => Pick<EncodedRequest, 'headers' | 'body'>,
+): DestinationEncoder {
+  const fit = (frame: Frame, options: EncodeOptions): EncodedRequest[] => {
+    const body = write(frame, options);
+    const limit = options.maxRequestBytes ?? Number.POSITIVE_INFINITY;
+    const parts = body.length > limit ? splitFrame(frame, Math.ceil(body.length / limit) + 1) : undefined;
+    if (parts !== undefined) return parts.flatMap((part) => fit(part, options));
+    return [{ ...finish(body, options), points: seriesIn(frame.current), uncompressedBytes: body.length }];
+  };
+  return { encode: (frames, options) => frames.flatMap((frame) => fit(frame, options)) };
+}
+
+/** Series in a collection: the points a frame adds, as delivery counts them. */
+function seriesIn(collection: Collection): number {
+  return collection.families.reduce((n, family) => n + family.series.length, 0);
+}
 
 /** An encoder from a function of one frame (current and previous collection), one request list per frame. */
 export function framewise(encodeOne: (current: Collection, previous: Collection | undefined, options: EncodeOptions) => EncodedRequest[]): DestinationEncoder {

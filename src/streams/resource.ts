@@ -75,6 +75,8 @@ export interface OtlpConfiguration {
   readonly temporality?: Temporality;
   /** Default protobuf. */
   readonly encoding?: 'protobuf' | 'json';
+  /** Largest request body, in bytes before and after gzip (see MAX_REQUEST_BYTES_RANGE); default DEFAULT_MAX_REQUEST_BYTES. */
+  readonly max_request_bytes?: number;
 }
 
 export interface RemoteWriteConfiguration {
@@ -84,7 +86,16 @@ export interface RemoteWriteConfiguration {
   readonly password?: string;
   readonly api_key?: string;
   readonly auth_header_name?: string;
+  /** Largest request body, in bytes before and after snappy (see MAX_REQUEST_BYTES_RANGE); default DEFAULT_MAX_REQUEST_BYTES. */
+  readonly max_request_bytes?: number;
 }
+
+/**
+ * What `max_request_bytes` may be set to. At least 64 KiB, so one series of one second (a few
+ * hundred bytes; at most a few KiB with every tag at its length cap) always fits; at most 64 MiB,
+ * above what common receivers take anyway (the OpenTelemetry Collector 20 MiB, VictoriaMetrics 32 MiB).
+ */
+export const MAX_REQUEST_BYTES_RANGE = { min: 65_536, max: 67_108_864 } as const;
 
 export type Destination =
   | { readonly type: 'datadog'; readonly configuration: DatadogConfiguration }

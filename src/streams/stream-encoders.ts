@@ -7,9 +7,9 @@ import { encodeOtlpJson, OTLP_JSON_CONTENT_TYPE } from '../exposition/otlp/otlp-
 import { encodeOtlpProtobuf, OTLP_PROTOBUF_CONTENT_TYPE } from '../exposition/otlp/otlp-protobuf.js';
 import { decodeOtlpPartialSuccess, type OtlpPartialSuccess } from '../exposition/otlp/otlp-response.js';
 import { sumName } from '../exposition/prometheus/sample-names.js';
-import { encodeRemoteWrite, REMOTE_WRITE_HEADERS } from '../exposition/remote-write/remote-write.js';
+import { compressWriteRequest, encodeWriteRequest, REMOTE_WRITE_HEADERS } from '../exposition/remote-write/remote-write.js';
 import { API_REQUEST_FAMILY, AUTH0_API_REQUEST_METRIC } from '../metrics/api-request.js';
-import { framewise, type DestinationEncoder, type EncodedRequest, type Encoders, type PartialRejection } from './encoder.js';
+import { framewise, splitToFit, type DestinationEncoder, type EncodedRequest, type EncodeOptions, type Encoders, type PartialRejection } from './encoder.js';
 import type { TransportResponse } from './transport.js';
 
 /**
@@ -30,21 +30,26 @@ function seriesIn(collection: Collection): number {
 }
 
 /**
- * OTLP/HTTP: one gzipped request per frame, protobuf unless the configuration says `encoding: json`,
- * Sums cumulative or delta as the stream's temporality says (delta against the frame before).
- * `inspect` reads a 2xx answer's `partial_success` (protobuf or JSON): rejected points count as
- * dropped; a message without rejected points is a warning to log.
+ * OTLP/HTTP: one gzipped request per frame (more where a frame's body would be over the stream's
+ * `max_request_bytes` before gzip: see splitToFit), protobuf unless the configuration says
+ * `encoding: json`, Sums cumulative or delta as the stream's temporality says (delta against the
+ * frame before). `inspect` reads a 2xx answer's `partial_success` (protobuf or JSON): rejected points
+ * count as dropped; a message without rejected points is a warning to log.
  */
 export const otlpEncoder: DestinationEncoder = {
-  ...framewise((current, previous, options) => {
-    const isJson = options.destination.type === 'otlp' && options.destination.configuration.encoding === 'json';
-    const encode = isJson ? encodeOtlpJson : encodeOtlpProtobuf;
-    const body = gzipSync(encode(current, { temporality: options.temporality, previous }));
-    const headers = { 'Content-Type': isJson ? OTLP_JSON_CONTENT_TYPE : OTLP_PROTOBUF_CONTENT_TYPE, 'Content-Encoding': 'gzip' };
-    return [{ headers, body, points: seriesIn(current) }];
-  }),
+  ...splitToFit(
+    (frame, options) => (isJson(options) ? encodeOtlpJson : encodeOtlpProtobuf)(frame.current, { temporality: options.temporality, previous: frame.previous }),
+    (body, options) => ({
+      headers: { 'Content-Type': isJson(options) ? OTLP_JSON_CONTENT_TYPE : OTLP_PROTOBUF_CONTENT_TYPE, 'Content-Encoding': 'gzip' },
+      body: gzipSync(body),
+    }),
+  ),
   inspect: partialSuccessOf,
 };
+
+function isJson(options: EncodeOptions): boolean {
+  return options.destination.type === 'otlp' && options.destination.configuration.encoding === 'json';
+}
 
 /** What a 2xx OTLP answer reports: rejected points, a warning, or nothing (full success). */
 function partialSuccessOf(response: TransportResponse): PartialRejection | string | undefined {
@@ -80,10 +85,14 @@ export const datadogEncoder: DestinationEncoder = framewise((current, previous) 
   });
 });
 
-/** Prometheus remote write 1.0: one snappy-compressed WriteRequest per frame, cumulative samples. */
-export const remoteWriteEncoder: DestinationEncoder = framewise((current) => [
-  { headers: REMOTE_WRITE_HEADERS, body: Buffer.from(encodeRemoteWrite(current)), points: seriesIn(current) },
-]);
+/**
+ * Prometheus remote write 1.0: one snappy-compressed WriteRequest per frame (more where it would be
+ * over the stream's `max_request_bytes` before snappy: see splitToFit), cumulative samples.
+ */
+export const remoteWriteEncoder: DestinationEncoder = splitToFit(
+  (frame) => encodeWriteRequest(frame.current),
+  (body) => ({ headers: REMOTE_WRITE_HEADERS, body: Buffer.from(compressWriteRequest(body)) }),
+);
 
 /** The encoder of every destination type; createMetricStreams uses these unless told otherwise. */
 export const DEFAULT_ENCODERS: Encoders = { otlp: otlpEncoder, datadog: datadogEncoder, prometheus_remote_write: remoteWriteEncoder };

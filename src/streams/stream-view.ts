@@ -107,21 +107,20 @@ function add(a: AnySeries, b: AnySeries): AnySeries {
 }
 
 /**
- * A frame cut in two by series (previous views stay whole: a delta encoder looks series up in them),
- * or undefined when it holds a single series.
+ * A frame cut by series into `parts` frames (default 2, at most one per series) of nearly equal
+ * series counts, in order; previous views stay whole (a delta encoder looks series up in them).
+ * Undefined when the frame holds a single series.
  */
-export function splitFrame(frame: Frame): [Frame, Frame] | undefined {
+export function splitFrame(frame: Frame, parts = 2): Frame[] | undefined {
   const all = frame.current.families.flatMap((family) => family.series.map((series) => ({ family, series })));
   if (all.length < 2) return undefined;
-  const half = all.length >> 1;
+  const count = Math.min(Math.max(2, parts), all.length);
   const pick = (part: typeof all): Collection => {
     const families = frame.current.families
       .map((family) => ({ ...family, series: part.filter((p) => p.family === family).map((p) => p.series) }) as FamilySnapshot)
       .filter((family) => family.series.length > 0);
     return { ...frame.current, families };
   };
-  return [
-    { current: pick(all.slice(0, half)), previous: frame.previous },
-    { current: pick(all.slice(half)), previous: frame.previous },
-  ];
+  const bounds = Array.from({ length: count + 1 }, (_, i) => Math.floor((all.length * i) / count));
+  return bounds.slice(1).map((end, i) => ({ current: pick(all.slice(bounds[i], end)), previous: frame.previous }));
 }

@@ -141,7 +141,7 @@ export class StreamWorker {
         this.batches.shift();
         continue;
       }
-      if (request.body.length > this.maxBodyBytes) {
+      if (Math.max(request.body.length, request.uncompressedBytes ?? 0) > this.maxBodyBytes) {
         this.refuseOversized(batch, request, new URL(target.url).host);
         continue;
       }
@@ -167,7 +167,7 @@ export class StreamWorker {
   /** Encodes a batch once; an encoder that throws loses the batch (counted) rather than wedging the stream. */
   private encode(batch: Batch, encoder: DestinationEncoder, temporality: Temporality): boolean {
     try {
-      batch.requests = encoder.encode(batch.frames, { temporality, destination: this.stream.destination });
+      batch.requests = encoder.encode(batch.frames, { temporality, destination: this.stream.destination, maxRequestBytes: this.maxBodyBytes });
       return true;
     } catch (error) {
       this.batches.shift();
@@ -223,17 +223,22 @@ export class StreamWorker {
     return false;
   }
 
+  /** The stream's `max_request_bytes`, else the delivery's limit for its destination type. */
   private get maxBodyBytes(): number {
     const type = this.stream.destination.type;
-    return (this.options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES)[type] ?? Number.POSITIVE_INFINITY;
+    return targetOf(this.stream.destination).maxRequestBytes ?? (this.options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES)[type] ?? Number.POSITIVE_INFINITY;
   }
 
-  /** A body over the destination's limit is never sent: the batch splits, or the request's points are dropped. */
+  /**
+   * A body over the destination's limit, compressed or not, is never sent: the batch splits, or the
+   * request's points are dropped.
+   */
   private refuseOversized(batch: Batch, request: EncodedRequest, host: string): void {
     if (batch.sent === 0 && this.split(batch)) return;
     batch.sent += 1;
+    const size = request.uncompressedBytes === undefined ? `${request.body.length} bytes` : `${request.body.length} bytes (${request.uncompressedBytes} uncompressed)`;
     this.fail(
-      `a body of ${request.body.length} bytes is over ${host}'s ${this.maxBodyBytes}-byte limit and cannot be split; ${request.points} points dropped before sending`,
+      `a body of ${size} is over ${host}'s ${this.maxBodyBytes}-byte limit and cannot be split; ${request.points} points dropped before sending`,
       null,
       request.points,
       'too_large',

@@ -11,6 +11,7 @@ import {
   STREAM_STATUSES,
   SUBSCRIPTION_ALIASES,
   SUBSCRIPTION_TYPES,
+  MAX_REQUEST_BYTES_RANGE,
   TEMPORALITIES,
   type Destination,
   type DestinationType,
@@ -37,8 +38,8 @@ const RESERVED_HEADERS = new Set(['host', 'content-type', 'content-length', 'con
 const TOP_FIELDS = ['name', 'status', 'subscriptions', 'destination', 'tags', 'max_series'];
 const CONFIG_FIELDS: Readonly<Record<DestinationType, { required: readonly string[]; optional: readonly string[] }>> = {
   datadog: { required: ['api_key', 'site'], optional: ['endpoint', 'batch_seq'] },
-  otlp: { required: ['endpoint'], optional: ['protocol', 'auth_type', 'api_key', 'auth_header_name', 'temporality', 'encoding'] },
-  prometheus_remote_write: { required: ['endpoint'], optional: ['auth_type', 'username', 'password', 'api_key', 'auth_header_name'] },
+  otlp: { required: ['endpoint'], optional: ['protocol', 'auth_type', 'api_key', 'auth_header_name', 'temporality', 'encoding', 'max_request_bytes'] },
+  prometheus_remote_write: { required: ['endpoint'], optional: ['auth_type', 'username', 'password', 'api_key', 'auth_header_name', 'max_request_bytes'] },
 };
 
 type Json = Record<string, unknown>;
@@ -155,7 +156,7 @@ function otlp(config: Json, options: ValidationOptions) {
     config.auth_type === undefined ? (config.api_key === undefined ? 'none' : 'api_key') : oneOf(config.auth_type, ['api_key', 'none'] as const, `${where}.auth_type`);
   const temporality = config.temporality === undefined ? {} : { temporality: oneOf(config.temporality, TEMPORALITIES, `${where}.temporality`) };
   const encoding = config.encoding === undefined ? {} : { encoding: oneOf(config.encoding, ['protobuf', 'json'] as const, `${where}.encoding`) };
-  return { endpoint, protocol, auth_type: authType, ...headerAuth(config, authType === 'api_key'), ...temporality, ...encoding };
+  return { endpoint, protocol, auth_type: authType, ...headerAuth(config, authType === 'api_key'), ...temporality, ...encoding, ...maxRequestBytes(config) };
 }
 
 function remoteWrite(config: Json, options: ValidationOptions) {
@@ -168,10 +169,17 @@ function remoteWrite(config: Json, options: ValidationOptions) {
     const username = text(config.username, `${where}.username`, 256);
     if (username.includes(':')) throw invalidBody('A basic auth username may not contain ":"', `${where}.username`);
     forbid(config, ['api_key', 'auth_header_name'], 'basic');
-    return { endpoint, auth_type: authType, username, password: config.password as string };
+    return { endpoint, auth_type: authType, username, password: config.password as string, ...maxRequestBytes(config) };
   }
   forbid(config, ['username', 'password'], authType);
-  return { endpoint, auth_type: authType, ...headerAuth(config, authType === 'api_key') };
+  return { endpoint, auth_type: authType, ...headerAuth(config, authType === 'api_key'), ...maxRequestBytes(config) };
+}
+
+/** `max_request_bytes` when given: a whole number of bytes within MAX_REQUEST_BYTES_RANGE. */
+function maxRequestBytes(config: Json): { max_request_bytes?: number } {
+  if (config.max_request_bytes === undefined) return {};
+  const { min, max } = MAX_REQUEST_BYTES_RANGE;
+  return { max_request_bytes: integer(config.max_request_bytes, 'destination.configuration.max_request_bytes', min, max) };
 }
 
 /** `api_key` and `auth_header_name` when `isNeeded`, else neither. */

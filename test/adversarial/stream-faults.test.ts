@@ -4,21 +4,22 @@
 // real time only bounds sockets (transport timeouts of tens of milliseconds, a 2 s answer in one case).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { uncompressSync } from 'snappy';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { Registry } from '../../src/index.js';
 import { apiRequestMetrics } from '../../src/metrics/api-request.js';
 import { Delivery, DEFAULT_FLUSH_INTERVAL_MS, DEFAULT_MAX_BODY_BYTES, DEFAULT_SHUTDOWN_FLUSH_MS, type DeliveryOptions } from '../../src/streams/delivery.js';
-import type { DestinationEncoder } from '../../src/streams/encoder.js';
+import type { DestinationEncoder, Encoders } from '../../src/streams/encoder.js';
 import { DEFAULT_REQUEST_TIMEOUT_MS, httpTransport, MAX_RESPONSE_READ_BYTES } from '../../src/streams/http-transport.js';
 import type { Destination, MetricStream, StreamHealth } from '../../src/streams/resource.js';
 import { MAX_BACKOFF_MS, MAX_RETRY_AFTER_MS } from '../../src/streams/retry-policy.js';
-import { otlpEncoder } from '../../src/streams/stream-encoders.js';
-import type { Transport } from '../../src/streams/transport.js';
 import { createMetricStreams } from '../../src/streams/service.js';
+import { DEFAULT_ENCODERS, otlpEncoder } from '../../src/streams/stream-encoders.js';
+import type { Transport } from '../../src/streams/transport.js';
 import { serve } from '../server/helpers.js';
 import { ManualClock } from '../support/manual-clock.js';
-import { encodeOtlpResponse } from '../support/proto-decoders.js';
+import { decodeOtlp, decodeOtlpJson, decodeWriteRequest, encodeOtlpResponse } from '../support/proto-decoders.js';
 import { decode, testEncoder, type TestPoint } from '../streams/test-encoder.js';
 import { bounded } from './support.js';
 
@@ -64,7 +65,14 @@ const otlpAt = (port: number): Destination =>
   ({ type: 'otlp', configuration: { endpoint: `http://127.0.0.1:${port}`, protocol: 'http', auth_type: 'none' } }) as Destination;
 
 function harness(
-  options: { transport?: Transport; encoder?: DestinationEncoder; maxBufferedPoints?: number; timeoutMs?: number; maxBodyBytes?: DeliveryOptions['maxBodyBytes'] } = {},
+  options: {
+    transport?: Transport;
+    encoder?: DestinationEncoder;
+    encoders?: Encoders;
+    maxBufferedPoints?: number;
+    timeoutMs?: number;
+    maxBodyBytes?: DeliveryOptions['maxBodyBytes'];
+  } = {},
 ) {
   const clock = new ManualClock();
   const registry = new Registry({ now: () => clock.now() });
@@ -78,7 +86,7 @@ function harness(
   const delivery = new Delivery({
     clock,
     transport,
-    encoders: { datadog: encoder, otlp: encoder },
+    encoders: options.encoders ?? { datadog: encoder, otlp: encoder },
     collect: () => registry.collect(),
     random: () => 0,
     onHealth: (id, h) => health.set(id, h),
@@ -112,7 +120,7 @@ function harness(
     };
     delivery.upsert(stream);
   };
-  return { clock, delivery, health, logged, attemptsAtMs, record, run, start, recorded: () => recorded };
+  return { clock, api, delivery, health, logged, attemptsAtMs, record, run, start, recorded: () => recorded };
 }
 
 const sum = (points: readonly TestPoint[]) => points.reduce((n, p) => n + p.value, 0);
@@ -266,6 +274,62 @@ describe('metric streams under faults', () => {
     expect(h.health.get('s1')!.points_dropped_by_reason).toEqual({ too_large: 10 });
     expect(DEFAULT_MAX_BODY_BYTES.datadog).toBe(512_000);
   });
+
+  /** One series over any small limit before compression: every tag at or near its length cap (gzip shrinks it to little). */
+  const HUGE_SERIES = {
+    api: 'AUTHENTICATION',
+    operationName: `POST /${'x'.repeat(240)}`,
+    operationResult: 'FAILURE',
+    failureCode: 'RATE_LIMIT',
+    tenant: 't'.repeat(200),
+    clientId: 'c'.repeat(250),
+    connectionId: 'd'.repeat(250),
+    grantType: 'g'.repeat(250),
+    countryCode: 'FR',
+  } as const;
+  const unsnappy = (body: Buffer) => uncompressSync(body) as Buffer; // a Buffer unless asked for a string
+  const MAX_REQUEST_BYTES = 2_048; // the API takes 64 KiB at least; delivery takes any limit, and a small one keeps this test small
+  it.each([
+    ['OTLP protobuf', { type: 'otlp', endpoint: '', encoding: 'protobuf' }, gunzipSync, (raw: Buffer) => otlpPoints(decodeOtlp(raw))],
+    ['OTLP JSON', { type: 'otlp', endpoint: '', encoding: 'json' }, gunzipSync, (raw: Buffer) => otlpPoints(decodeOtlpJson(raw.toString('utf8')))],
+    ['remote write', { type: 'prometheus_remote_write', endpoint: '/api/v1/write' }, unsnappy, (raw: Buffer) => remoteWritePoints(decodeWriteRequest(raw))],
+  ] as const)(
+    'cuts %s bodies by series under the configured max_request_bytes, before and after compression, and delivers every point once',
+    async (_name, shape, uncompress, pointsIn) => {
+      const fake = await receiver((_req, _body, res) => res.writeHead(200).end());
+      const h = harness({ encoders: DEFAULT_ENCODERS });
+      const { type, endpoint, ...rest } = shape;
+      const configuration = { endpoint: `http://127.0.0.1:${fake.port}${endpoint}`, ...rest, max_request_bytes: MAX_REQUEST_BYTES };
+      await h.start({ type, configuration } as Destination);
+      const SERIES = 40;
+      const SECONDS = 10; // one flush interval: the last tick sends all ten frames
+      for (let s = 0; s < SECONDS; s += 1) {
+        for (let i = 0; i < SERIES; i += 1) h.record(`op${i}`);
+        h.api.record(HUGE_SERIES);
+        await h.run(1);
+      }
+      expect(fake.received.length).toBeGreaterThan(2 * SECONDS); // each frame (about 20 KB uncompressed) went out in several bodies
+      for (const { body } of fake.received) {
+        expect(body.length).toBeLessThanOrEqual(MAX_REQUEST_BYTES);
+        expect(uncompress(body).length).toBeLessThanOrEqual(MAX_REQUEST_BYTES);
+      }
+      // Decoded independently of the encoders: each series' count and sum, once per second, 1 to 10.
+      const values = new Map<string, Map<string, number>>();
+      for (const point of fake.received.flatMap((r) => pointsIn(uncompress(r.body)))) {
+        const byTime = values.get(point.series) ?? new Map<string, number>();
+        values.set(point.series, byTime);
+        expect(byTime.has(point.time), `${point.series} twice at ${point.time}`).toBe(false);
+        byTime.set(point.time, point.value);
+      }
+      expect(values.size).toBe(2 * SERIES);
+      for (const [series, byTime] of values) {
+        expect(series).toMatch(/^auth0_api_request_(count|sum)\b.*operation_name=GET \/api\/v2\/op\d+\b/);
+        expect([...byTime].sort(([a], [b]) => (BigInt(a) < BigInt(b) ? -1 : 1)).map(([, value]) => value)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+      }
+      expect(h.health.get('s1')).toMatchObject({ points_sent: SERIES * SECONDS, points_dropped_by_reason: { too_large: SECONDS } });
+      expect(h.logged.some((line) => /uncompressed\) is over 127\.0\.0\.1:\d+'s 2048-byte limit/.test(line))).toBe(true);
+    },
+  );
 
   it.each([
     ['a 100 MB body', (res: ServerResponse) => streamZeros(res, 100 * 1_048_576, {})],
@@ -422,6 +486,53 @@ describe('metric streams under faults', () => {
     expect(lost).toBe(20 * 10); // one series, ten seconds, each stream's send still in flight
   });
 });
+
+/** One data point on the wire: its series (metric name and sorted labels), its time as sent, its value. */
+interface WirePoint {
+  readonly series: string;
+  readonly time: string;
+  readonly value: number;
+}
+
+const seriesKey = (name: string, labels: [string, string][]) =>
+  `${name} ${labels
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',')}`;
+
+interface DecodedOtlp {
+  resourceMetrics?: { scopeMetrics?: { metrics?: { name: string; sum?: { dataPoints?: OtlpNumberPoint[] }; gauge?: { dataPoints?: OtlpNumberPoint[] } }[] }[] }[];
+}
+interface OtlpNumberPoint {
+  attributes?: { key: string; value: { stringValue: string } }[];
+  timeUnixNano: string;
+  asDouble: number;
+}
+
+/** Sum and gauge points of an ExportMetricsServiceRequest decoded by protobufjs. */
+function otlpPoints(request: Record<string, unknown>): WirePoint[] {
+  const metrics = (request as DecodedOtlp).resourceMetrics?.flatMap((r) => r.scopeMetrics?.flatMap((s) => s.metrics ?? []) ?? []) ?? [];
+  return metrics.flatMap((m) =>
+    (m.sum?.dataPoints ?? m.gauge?.dataPoints ?? []).map((p) => ({
+      series: seriesKey(
+        m.name,
+        (p.attributes ?? []).map((a) => [a.key, a.value.stringValue]),
+      ),
+      time: p.timeUnixNano,
+      value: p.asDouble,
+    })),
+  );
+}
+
+/** Samples of a remote-write WriteRequest decoded by protobufjs. */
+function remoteWritePoints(request: Record<string, unknown>): WirePoint[] {
+  const { timeseries = [] } = request as { timeseries?: { labels: { name: string; value: string }[]; samples: { value: number; timestamp: string }[] }[] };
+  return timeseries.flatMap((t) => {
+    const name = t.labels.find((l) => l.name === '__name__')?.value ?? '';
+    const labels = t.labels.filter((l) => l.name !== '__name__').map((l): [string, string] => [l.name, l.value]);
+    return t.samples.map((sample) => ({ series: seriesKey(name, labels), time: sample.timestamp, value: sample.value }));
+  });
+}
 
 let bytesSent = 0;
 /** Writes `total` zero bytes with backpressure; stops when the client goes away. */

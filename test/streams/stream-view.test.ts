@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Registry, type CountSum } from '../../src/index.js';
+import { Registry, type Collection, type CountSum } from '../../src/index.js';
 import { apiRequestMetrics } from '../../src/metrics/api-request.js';
 import { createAmMetrics } from '../../src/metrics/am-metrics.js';
 import { StreamView, splitFrame } from '../../src/streams/stream-view.js';
@@ -73,6 +73,18 @@ describe('StreamView', () => {
     const current = view.apply(await registry.collect());
     const halves = splitFrame({ current, previous: undefined });
     expect(halves?.map((h) => h.current.families[0]?.series.length)).toEqual([1, 2]);
+  });
+
+  it('splits a frame into as many parts as asked, each series in exactly one, at most one part per series', async () => {
+    const { registry, login } = setup();
+    for (let i = 0; i < 10; i += 1) login(`c${i}`);
+    const view = new StreamView({ subscriptions: [{ metric_type: 'metrics_bridge.api_request' }] });
+    const frame = { current: view.apply(await registry.collect()), previous: undefined };
+    const clients = (parts: { current: Collection }[] | undefined) => parts?.map((p) => p.current.families[0]!.series.map((s) => s.labels.client_id));
+    const thirds = clients(splitFrame(frame, 3));
+    expect(thirds?.map((part) => part.length)).toEqual([3, 3, 4]);
+    expect(thirds?.flat()).toEqual(clients([frame])![0]);
+    expect(splitFrame(frame, 50)).toHaveLength(10);
   });
 });
 

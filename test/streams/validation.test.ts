@@ -45,10 +45,29 @@ describe('parseNewStream', () => {
     ['an empty subscription list', { ...otlp({}), subscriptions: [] }, 'on property subscriptions'],
     ['a tag filter with both lists', { ...otlp({}), tags: { allow: ['a'], deny: ['b'] } }, 'Expected exactly one of allow, deny'],
     ['a series cap of 0', { ...otlp({}), max_series: 0 }, 'on property max_series'],
+    [
+      'an OTLP body limit under 64 KiB',
+      otlp({ max_request_bytes: 65_535 }),
+      "'Expected an integer from 65536 to 67108864' on property destination.configuration.max_request_bytes",
+    ],
+    ['an OTLP body limit over 64 MiB', otlp({ max_request_bytes: 67_108_865 }), 'on property destination.configuration.max_request_bytes'],
+    ['a body limit given as text', otlp({ max_request_bytes: '1048576' }), 'on property destination.configuration.max_request_bytes'],
+    ['a fractional body limit', rw({ max_request_bytes: 1_048_576.5 }), 'on property destination.configuration.max_request_bytes'],
+    [
+      'a body limit on a Datadog stream',
+      { ...base, destination: { type: 'datadog', configuration: { api_key: 'k', site: 'datadoghq.com', max_request_bytes: 100_000 } } },
+      'Additional properties not allowed: max_request_bytes',
+    ],
     ['a name too long', { ...otlp({}), name: 'x'.repeat(129) }, 'on property name'],
     ['an array body', [], 'Expected type object but found type array'],
   ])('refuses %s', (_case, body, message) => {
     expect(problem(() => parseNewStream(body))).toContain(message);
+  });
+
+  it.each([65_536, 4_194_304, 67_108_864])('keeps a body limit of %i bytes on OTLP and remote-write streams', (bytes) => {
+    expect(parseNewStream(otlp({ max_request_bytes: bytes })).destination.configuration).toMatchObject({ max_request_bytes: bytes });
+    expect(parseNewStream(rw({ max_request_bytes: bytes, username: 'u', password: 'p' })).destination.configuration).toMatchObject({ max_request_bytes: bytes });
+    expect(parseNewStream(rw({ max_request_bytes: bytes })).destination.configuration).toMatchObject({ max_request_bytes: bytes });
   });
 
   it('infers auth types and keeps what it was given', () => {

@@ -32,6 +32,19 @@ export function decodeOtlp(body: Uint8Array): Record<string, unknown> {
 }
 
 /**
+ * Reads an ExportMetricsServiceRequest in the OTLP JSON encoding through protobufjs' JSON mapping
+ * (`fromObject`, which refuses what does not fit the official message), into the same plain object
+ * as `decodeOtlp`.
+ */
+export function decodeOtlpJson(text: string): Record<string, unknown> {
+  const otlp = otlpType(OTLP_REQUEST);
+  const message = otlp.fromObject(JSON.parse(text) as Record<string, unknown>);
+  const problem = otlp.verify(message);
+  if (problem !== null) throw new Error(`not an ExportMetricsServiceRequest: ${problem}`);
+  return otlp.toObject(message, AS_OBJECT);
+}
+
+/**
  * An ExportMetricsServiceResponse as an OTLP receiver answers it, encoded by protobufjs from the
  * official .proto: `{ partialSuccess: { rejectedDataPoints, errorMessage } }` or `{}` for full success.
  */

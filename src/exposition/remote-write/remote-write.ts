@@ -31,7 +31,12 @@ interface Sample {
  * snappy block-compressed (not the framed format), ready for `REMOTE_WRITE_HEADERS`.
  */
 export function encodeRemoteWrite(collection: Collection, options: RemoteWriteOptions = {}): Uint8Array {
-  return loadSnappy().compressSync(Buffer.from(encodeWriteRequest(collection, options)));
+  return compressWriteRequest(encodeWriteRequest(collection, options));
+}
+
+/** A WriteRequest of `encodeWriteRequest` compressed as remote write 1.0 sends it: the snappy block format. */
+export function compressWriteRequest(writeRequest: Uint8Array): Uint8Array {
+  return loadSnappy().compressSync(Buffer.from(writeRequest.buffer, writeRequest.byteOffset, writeRequest.byteLength));
 }
 
 type Snappy = typeof import('snappy');
