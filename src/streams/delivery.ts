@@ -104,6 +104,14 @@ export class Delivery {
     return [...this.workers].map(([id, worker]) => [id, worker.health]);
   }
 
+  /**
+   * Points a running stream holds and has not delivered (series × seconds, what shutdown would lose
+   * now); undefined for streams not running. Bounded by `maxBufferedPoints` plus a request in flight.
+   */
+  heldPoints(id: string): number | undefined {
+    return this.workers.get(id)?.heldPoints();
+  }
+
   /** The live health of an enabled stream; undefined for streams not running. */
   health(id: string): StreamHealth | undefined {
     return this.workers.get(id)?.health;
