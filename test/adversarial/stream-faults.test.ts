@@ -10,6 +10,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { uncompressSync } from 'snappy';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { Registry } from '../../src/index.js';
+import { createAmMetrics } from '../../src/metrics/am-metrics.js';
 import { apiRequestMetrics } from '../../src/metrics/api-request.js';
 import { Delivery, DEFAULT_FLUSH_INTERVAL_MS, DEFAULT_MAX_BODY_BYTES, DEFAULT_SHUTDOWN_FLUSH_MS, type DeliveryOptions } from '../../src/streams/delivery.js';
 import type { DestinationEncoder, Encoders } from '../../src/streams/encoder.js';
@@ -462,6 +463,88 @@ describe('metric streams under faults', () => {
       ),
       'answers',
     );
+  });
+
+  it('answers every scrape in full and at once while six streams fail against refusing and silent destinations', async () => {
+    const token = 'faults-admin-token';
+    const refusing = await closedPort();
+    const open = new Set<Socket>();
+    let scrapesDuringSilentSends = 0;
+    const silent = createTcpServer((socket) => {
+      open.add(socket.on('close', () => open.delete(socket)).on('error', () => {}));
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    onTestFinished(() => {
+      for (const socket of open) socket.destroy();
+      silent.close();
+    });
+    const clock = new ManualClock();
+    // The same traffic goes to a registry that streams read and to one no stream reads, the reference.
+    const registries = [0, 1].map(() => new Registry({ now: () => clock.now(), defaultLabels: { kubernetes_pod_name: 'am-0' } }));
+    const recorders = registries.map((registry) => ({ api: apiRequestMetrics(registry), am: createAmMetrics({ registry }) }));
+    const streams = createMetricStreams({
+      registry: registries[0]!,
+      storeFile: ':memory:',
+      adminToken: token,
+      clock,
+      transport: httpTransport({ timeoutMs: 150 }),
+    });
+    onTestFinished(() => streams.stop());
+    const server = await serve({ source: registries[0]!, streams: streams.api });
+    const reference = await serve({ source: registries[1]! });
+    await streams.delivery.tick();
+    const silentPort = (silent.address() as AddressInfo).port;
+    for (const port of [refusing, silentPort]) {
+      const destinations = [
+        { type: 'datadog', configuration: { api_key: API_KEY, site: 'datadoghq.com', endpoint: `http://127.0.0.1:${port}` } },
+        { type: 'otlp', configuration: { endpoint: `http://127.0.0.1:${port}` } },
+        { type: 'prometheus_remote_write', configuration: { endpoint: `http://127.0.0.1:${port}/api/v1/write` } },
+      ];
+      for (const destination of destinations) {
+        const body = {
+          name: `${destination.type}-${port}`,
+          subscriptions: [{ metric_type: 'auth0.api_request.count' }, { metric_type: 'am.authentication' }],
+          destination,
+        };
+        const created = await fetch(`${server.url}/api/v2/metric-streams`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+        expect(created.status).toBe(201);
+      }
+    }
+    const scrape = async (url: string) => {
+      const response = await fetch(`${url}/monitoring/prometheus/am`);
+      return { status: response.status, text: await response.text() };
+    };
+    /** The body without the streams' self-metrics, which only the streamed registry has. */
+    const withoutStreamMetrics = (text: string) => text.replace(/^.*am_metrics_stream_.*\n/gm, '');
+    for (let i = 0; i < 20; i += 1) {
+      for (const { api, am } of recorders) {
+        for (let n = 0; n < 25; n += 1) api.record({ api: 'MANAGEMENT', operationName: `GET /api/v2/op${n % 5}`, operationResult: 'SUCCESS', tenant: 'acme' });
+        am.authentication.outcome(i % 3 === 0 ? 'failure' : 'success');
+      }
+      clock.advance({ seconds: 30 }); // past most backoffs: streams retry while the scrapes run
+      const ticking = streams.delivery.tick(); // not awaited: sends to the silent port stay in flight until their timeout
+      const startedMs = performance.now();
+      const ours = await scrape(server.url);
+      expect(performance.now() - startedMs).toBeLessThan(1_000); // a functional bound, not a benchmark: a scrape takes milliseconds
+      expect(ours.status).toBe(200);
+      const theirs = await scrape(reference.url);
+      expect(withoutStreamMetrics(ours.text)).toBe(theirs.text);
+      expect(theirs.text).toContain('operation_name="GET /api/v2/op4"');
+      if (open.size > 0) scrapesDuringSilentSends += 1;
+      await bounded(ticking, 'a tick'); // the silent sends time out: the next round retries them
+    }
+    expect(scrapesDuringSilentSends).toBeGreaterThan(3);
+    const healths = streams.delivery.healths();
+    expect(healths).toHaveLength(6);
+    for (const [, health] of healths) {
+      expect(health).toMatchObject({ points_sent: 0, last_error: expect.stringMatching(/ECONNREFUSED|ETIMEDOUT/) });
+      expect(health.retries).toBeGreaterThan(0);
+    }
+    await bounded(streams.flushAndStop(100), 'shutdown');
   });
 
   it('keeps the management API responsive while 20 streams wait on a destination answering in 2 s, and stops within its flush bound', async () => {
