@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { Registry } from '../../src/index.js';
 import { apiRequestMetrics, type ApiRequest } from '../../src/metrics/api-request.js';
-import { Delivery } from '../../src/streams/delivery.js';
+import { Delivery, DEFAULT_MAX_REQUEST_BYTES } from '../../src/streams/delivery.js';
+import type { DestinationEncoder } from '../../src/streams/encoder.js';
 import { retryAfterMs } from '../../src/streams/retry-policy.js';
 import type { MetricStream, StreamHealth } from '../../src/streams/resource.js';
 import type { OutgoingRequest, Transport, TransportResponse } from '../../src/streams/transport.js';
@@ -279,6 +280,49 @@ describe('Delivery and 2xx answers with a note', () => {
     }
     expect(receiver.attempts).toHaveLength(2);
     expect(logged).toEqual(['am-metrics: metric stream "s1" (s1): partial success: {"partialSuccess":{"rejectedDataPoints":"2"}}']);
+  });
+});
+
+describe('Delivery body limits', () => {
+  const otlp = (maxRequestBytes?: number): MetricStream['destination'] =>
+    ({
+      type: 'otlp',
+      configuration: {
+        endpoint: 'http://127.0.0.1:9',
+        protocol: 'http',
+        auth_type: 'none',
+        ...(maxRequestBytes === undefined ? {} : { max_request_bytes: maxRequestBytes }),
+      },
+    }) as MetricStream['destination'];
+
+  it.each([
+    ['an OTLP stream that sets none', otlp(), undefined, DEFAULT_MAX_REQUEST_BYTES],
+    ["an OTLP stream's own max_request_bytes", otlp(100_000), undefined, 100_000],
+    ["the stream's own over the delivery's for its type", otlp(100_000), { otlp: 70_000 }, 100_000],
+    ["the delivery's for the type when the stream sets none", otlp(), { otlp: 70_000 }, 70_000],
+    ['a Datadog stream', stream('x').destination, undefined, 512_000],
+  ] as const)('gives the encoder the limit of %s', async (_case, destination, maxBodyBytes, expected) => {
+    const clock = new ManualClock();
+    const registry = new Registry({ now: () => clock.now() });
+    const api = apiRequestMetrics(registry);
+    const given: (number | undefined)[] = [];
+    const inner = testEncoder();
+    const encoder: DestinationEncoder = { encode: (frames, options) => (given.push(options.maxRequestBytes), inner.encode(frames, options)) };
+    const delivery = new Delivery({
+      clock,
+      transport: new ScriptedReceiver(clock),
+      collect: () => registry.collect(),
+      encoders: { [destination.type]: encoder },
+      ...(maxBodyBytes === undefined ? {} : { maxBodyBytes }),
+    });
+    await delivery.tick();
+    delivery.upsert(stream('s1', { destination }));
+    for (let s = 0; s < 10; s += 1) {
+      api.record(request('users'));
+      clock.advance({ seconds: 1 });
+      await delivery.tick();
+    }
+    expect(given).toEqual([expected]);
   });
 });
 
