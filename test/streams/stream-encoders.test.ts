@@ -88,6 +88,33 @@ describe('stream encoders', () => {
     expect(request!.points).toBe(2);
   });
 
+  it('cuts an OTLP frame over maxRequestBytes by series, every body under it before gzip, each series in one body', async () => {
+    const clock = new ManualClock(Date.UTC(2026, 10, 30, 12));
+    const registry = new Registry({ now: () => clock.now() });
+    const api = apiRequestMetrics(registry);
+    for (let i = 0; i < 100; i += 1) api.record({ api: 'MANAGEMENT', operationName: `GET /api/v2/op${i}`, operationResult: 'SUCCESS', tenant: 'acme' });
+    clock.advance({ seconds: 1 });
+    const frame = { current: await registry.collect(), previous: undefined };
+    const [whole] = otlpEncoder.encode([frame], { temporality: 'cumulative', destination: OTLP });
+    const limit = 8_192;
+    const parts = otlpEncoder.encode([frame], { temporality: 'cumulative', destination: OTLP, maxRequestBytes: limit });
+    expect(whole!.uncompressedBytes).toBeGreaterThan(4 * limit);
+    expect(parts.length).toBeGreaterThan(4);
+    for (const part of parts) expect(gunzipSync(part.body).length).toBe(part.uncompressedBytes);
+    expect(Math.max(...parts.map((p) => p.uncompressedBytes!))).toBeLessThanOrEqual(limit);
+    expect(parts.reduce((n, p) => n + p.points, 0)).toBe(100);
+    const operations = parts.flatMap((p) => [...JSON.stringify(decodeOtlp(gunzipSync(p.body))).matchAll(/"stringValue":"GET \/api\/v2\/(op\d+)"/g)].map((m) => m[1]));
+    expect(new Set(operations).size).toBe(100);
+    expect(operations).toHaveLength(200); // each series' count and sum, once
+  });
+
+  it('returns a single series over maxRequestBytes whole, with its uncompressed size for delivery to refuse', async () => {
+    const [frame] = await frames();
+    const [request] = remoteWriteEncoder.encode([frame!], { temporality: 'cumulative', destination: OTLP, maxRequestBytes: 100 });
+    expect(request!.points).toBe(1);
+    expect(request!.uncompressedBytes).toBeGreaterThan(100);
+  });
+
   it('sends remote write with the remote-write 1.0 headers', async () => {
     const [request] = remoteWriteEncoder.encode((await frames()).slice(0, 1), { temporality: 'cumulative', destination: DATADOG });
     expect(request!.headers).toMatchObject({ 'Content-Encoding': 'snappy', 'X-Prometheus-Remote-Write-Version': '0.1.0' });
