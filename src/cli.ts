@@ -12,6 +12,7 @@ import { amJsonIds } from './metrics/json-ids.js';
 import { AIC_PATHS, JSON_PATH, LEGACY_PATHS, MONITORING_PAGE_PATH } from './http/paths.js';
 import { describeError } from './http/logger.js';
 import { ServerConfigError } from './http/errors.js';
+import { AUTH_ENVIRONMENT, authSourceFromEnvironment } from './http/auth-environment.js';
 import { createSimulator, type Simulator } from './simulator/simulator.js';
 import { parseCommandLine, UsageError, type ServeSettings } from './cli/options.js';
 import { USAGE } from './cli/usage.js';
@@ -53,7 +54,7 @@ async function serve(settings: ServeSettings): Promise<void> {
     source: isCluster ? clusterMetrics.primary({ registry: am.registry }) : am,
     port: settings.port,
     host: settings.host,
-    auth: settings.auth,
+    auth: authSourceFromEnvironment(process.env),
     page: amLivePage,
     jsonIds: amJsonIds,
     ...(settings.tls === undefined ? {} : { tls: settings.tls }),
@@ -66,7 +67,7 @@ async function serve(settings: ServeSettings): Promise<void> {
   simulator?.start();
   streams?.start();
   stopOnSignals(server, simulator, workers, streams);
-  reloadOnHangup(server, settings);
+  reloadOnHangup(server);
   process.stdout.write(`${startLine(server, settings, simulator, workers)}\n`);
   if (settings.streams?.isGeneratedToken === true) {
     process.stdout.write(`metric streams: ${server.url}${METRIC_STREAMS_PATH}, admin token for this run: ${settings.streams.adminToken}\n`);
@@ -148,19 +149,15 @@ const AUTH_VARIABLES: Readonly<Record<string, string>> = {
 };
 
 /**
- * SIGHUP re-reads the TLS certificate and key (after a certificate rotation) without dropping
- * connections; a bad new file keeps the current certificate and says why. Without TLS it only says
- * there is nothing to reload: SIGHUP never ends the process.
+ * SIGHUP re-reads the TLS certificate and key and the password file, as a change of those files does
+ * (see RunningServer.reload, which logs one line per setting); connections stay open, and a bad new
+ * file keeps the current setting. With no such file it only says so: SIGHUP never ends the process.
  */
-function reloadOnHangup(server: RunningServer, settings: ServeSettings): void {
+function reloadOnHangup(server: RunningServer): void {
   process.on('SIGHUP', () => {
-    server.reloadTls().then(
-      (isReloaded) => {
-        if (isReloaded) process.stdout.write('am-metrics reloaded the TLS certificate and key (SIGHUP)\n');
-        else process.stderr.write('am-metrics: SIGHUP: no TLS certificate to reload\n');
-      },
-      (error: unknown) => process.stderr.write(`am-metrics: SIGHUP: keeping the current certificate: ${describeStartError(error, settings)}\n`),
-    );
+    void server.reload('SIGHUP').then((outcomes) => {
+      if (outcomes.length === 0) process.stderr.write(`am-metrics: SIGHUP: nothing to reload (no TLS files, no ${AUTH_ENVIRONMENT.passwordFile})\n`);
+    });
   });
 }
 
