@@ -18,7 +18,7 @@ import { parseCommandLine, UsageError, type ServeSettings } from './cli/options.
 import { USAGE } from './cli/usage.js';
 import { forkServeWorkers, isServeWorker, runServeWorker, type WorkerPool } from './cli/workers.js';
 import { clusterMetrics } from './cluster.js';
-import { createMetricStreams, type MetricStreams } from './streams/service.js';
+import { createMetricStreams, type MetricStreams, type MetricStreamsOptions, type StreamSource } from './streams/service.js';
 import { StreamStoreError } from './streams/errors.js';
 import { METRIC_STREAMS_PATH } from './streams/management-api.js';
 
@@ -49,9 +49,11 @@ async function serve(settings: ServeSettings): Promise<void> {
   const am = createAmMetrics({ registry, podName: settings.podName });
   const isCluster = settings.workers !== undefined;
   const simulator = settings.simulator === undefined || isCluster ? undefined : createSimulator(am, settings.simulator);
-  const streams = startStreams(am.registry, settings);
+  // In cluster mode the scrape and the streams read one primary: the workers' merged collection.
+  const source = isCluster ? clusterMetrics.primary({ registry: am.registry }) : am.registry;
+  const streams = startStreams(am.registry, source, settings);
   const server = await startServer({
-    source: isCluster ? clusterMetrics.primary({ registry: am.registry }) : am,
+    source,
     port: settings.port,
     host: settings.host,
     auth: authSourceFromEnvironment(process.env),
@@ -75,11 +77,12 @@ async function serve(settings: ServeSettings): Promise<void> {
 }
 
 /** Opens the stream store and its delivery when the settings ask for them. @throws StartError */
-function startStreams(registry: Parameters<typeof createMetricStreams>[0]['registry'], settings: ServeSettings): MetricStreams | undefined {
+function startStreams(registry: MetricStreamsOptions['registry'], source: StreamSource, settings: ServeSettings): MetricStreams | undefined {
   if (settings.streams === undefined) return undefined;
   try {
     return createMetricStreams({
       registry,
+      source,
       storeFile: settings.streams.dbFile,
       adminToken: settings.streams.adminToken,
       allowInsecureHttp: settings.streams.allowInsecureHttp,

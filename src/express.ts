@@ -1,7 +1,7 @@
 // Public surface of `am-metrics/express`: the router a host app mounts, the standalone server, and the
 // AM live page and JSON ids to mount on them. Re-exports only.
 export { apiRequestMiddleware, createMetricStreamsRouter, type ApiRequestMiddlewareOptions } from './server.js';
-export { createMetricStreams, type MetricStreams, type MetricStreamsOptions } from './streams/service.js';
+export { createMetricStreams, type MetricStreams, type MetricStreamsOptions, type StreamSource } from './streams/service.js';
 export { ManagementApi, METRIC_STREAMS_PATH } from './streams/management-api.js';
 export type { DestinationEncoder, EncodedRequest, EncodeOptions, Encoders, Frame } from './streams/encoder.js';
 export { framewise } from './streams/encoder.js';
