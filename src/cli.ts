@@ -12,12 +12,13 @@ import { amJsonIds } from './metrics/json-ids.js';
 import { AIC_PATHS, JSON_PATH, LEGACY_PATHS, MONITORING_PAGE_PATH } from './http/paths.js';
 import { describeError } from './http/logger.js';
 import { ServerConfigError } from './http/errors.js';
+import { AUTH_ENVIRONMENT, authSourceFromEnvironment } from './http/auth-environment.js';
 import { createSimulator, type Simulator } from './simulator/simulator.js';
 import { parseCommandLine, UsageError, type ServeSettings } from './cli/options.js';
 import { USAGE } from './cli/usage.js';
 import { forkServeWorkers, isServeWorker, runServeWorker, type WorkerPool } from './cli/workers.js';
 import { clusterMetrics } from './cluster.js';
-import { createMetricStreams, type MetricStreams } from './streams/service.js';
+import { createMetricStreams, type MetricStreams, type MetricStreamsOptions, type StreamSource } from './streams/service.js';
 import { StreamStoreError } from './streams/errors.js';
 import { METRIC_STREAMS_PATH } from './streams/management-api.js';
 
@@ -48,12 +49,14 @@ async function serve(settings: ServeSettings): Promise<void> {
   const am = createAmMetrics({ registry, podName: settings.podName });
   const isCluster = settings.workers !== undefined;
   const simulator = settings.simulator === undefined || isCluster ? undefined : createSimulator(am, settings.simulator);
-  const streams = startStreams(am.registry, settings);
+  // In cluster mode the scrape and the streams read one primary: the workers' merged collection.
+  const source = isCluster ? clusterMetrics.primary({ registry: am.registry }) : am.registry;
+  const streams = startStreams(am.registry, source, settings);
   const server = await startServer({
-    source: isCluster ? clusterMetrics.primary({ registry: am.registry }) : am,
+    source,
     port: settings.port,
     host: settings.host,
-    auth: settings.auth,
+    auth: authSourceFromEnvironment(process.env),
     page: amLivePage,
     jsonIds: amJsonIds,
     ...(settings.tls === undefined ? {} : { tls: settings.tls }),
@@ -66,7 +69,7 @@ async function serve(settings: ServeSettings): Promise<void> {
   simulator?.start();
   streams?.start();
   stopOnSignals(server, simulator, workers, streams);
-  reloadOnHangup(server, settings);
+  reloadOnHangup(server);
   process.stdout.write(`${startLine(server, settings, simulator, workers)}\n`);
   if (settings.streams?.isGeneratedToken === true) {
     process.stdout.write(`metric streams: ${server.url}${METRIC_STREAMS_PATH}, admin token for this run: ${settings.streams.adminToken}\n`);
@@ -74,11 +77,12 @@ async function serve(settings: ServeSettings): Promise<void> {
 }
 
 /** Opens the stream store and its delivery when the settings ask for them. @throws StartError */
-function startStreams(registry: Parameters<typeof createMetricStreams>[0]['registry'], settings: ServeSettings): MetricStreams | undefined {
+function startStreams(registry: MetricStreamsOptions['registry'], source: StreamSource, settings: ServeSettings): MetricStreams | undefined {
   if (settings.streams === undefined) return undefined;
   try {
     return createMetricStreams({
       registry,
+      source,
       storeFile: settings.streams.dbFile,
       adminToken: settings.streams.adminToken,
       allowInsecureHttp: settings.streams.allowInsecureHttp,
@@ -148,19 +152,15 @@ const AUTH_VARIABLES: Readonly<Record<string, string>> = {
 };
 
 /**
- * SIGHUP re-reads the TLS certificate and key (after a certificate rotation) without dropping
- * connections; a bad new file keeps the current certificate and says why. Without TLS it only says
- * there is nothing to reload: SIGHUP never ends the process.
+ * SIGHUP re-reads the TLS certificate and key and the password file, as a change of those files does
+ * (see RunningServer.reload, which logs one line per setting); connections stay open, and a bad new
+ * file keeps the current setting. With no such file it only says so: SIGHUP never ends the process.
  */
-function reloadOnHangup(server: RunningServer, settings: ServeSettings): void {
+function reloadOnHangup(server: RunningServer): void {
   process.on('SIGHUP', () => {
-    server.reloadTls().then(
-      (isReloaded) => {
-        if (isReloaded) process.stdout.write('am-metrics reloaded the TLS certificate and key (SIGHUP)\n');
-        else process.stderr.write('am-metrics: SIGHUP: no TLS certificate to reload\n');
-      },
-      (error: unknown) => process.stderr.write(`am-metrics: SIGHUP: keeping the current certificate: ${describeStartError(error, settings)}\n`),
-    );
+    void server.reload('SIGHUP').then((outcomes) => {
+      if (outcomes.length === 0) process.stderr.write(`am-metrics: SIGHUP: nothing to reload (no TLS files, no ${AUTH_ENVIRONMENT.passwordFile})\n`);
+    });
   });
 }
 

@@ -1,7 +1,7 @@
 // Public surface of `am-metrics/express`: the router a host app mounts, the standalone server, and the
 // AM live page and JSON ids to mount on them. Re-exports only.
 export { apiRequestMiddleware, createMetricStreamsRouter, type ApiRequestMiddlewareOptions } from './server.js';
-export { createMetricStreams, type MetricStreams, type MetricStreamsOptions } from './streams/service.js';
+export { createMetricStreams, type MetricStreams, type MetricStreamsOptions, type StreamSource } from './streams/service.js';
 export { ManagementApi, METRIC_STREAMS_PATH } from './streams/management-api.js';
 export type { DestinationEncoder, EncodedRequest, EncodeOptions, Encoders, Frame } from './streams/encoder.js';
 export { framewise } from './streams/encoder.js';
@@ -11,8 +11,10 @@ export { createMetricsRouter, startServer, DEFAULT_PORT, type MetricsSource, typ
 export type { MetricsRouterOptions } from './http/handlers.js';
 export { DEFAULT_MAX_EXPOSITION_BYTES, type Collector } from './http/shared-scrape.js';
 export { DEFAULT_MAX_UNSENT_BYTES, DEFAULT_WRITE_TIMEOUT_MS } from './http/unsent-bodies.js';
-export type { AuthOptions, BasicCredentials } from './http/auth.js';
-export { authFromEnvironment } from './http/auth-environment.js';
+export type { AuthOptions, AuthSource, BasicCredentials } from './http/auth.js';
+export { authFromEnvironment, authSourceFromEnvironment } from './http/auth-environment.js';
+export type { ReloadOutcome } from './http/reload.js';
+export { DEFAULT_FILE_POLL_MS } from './http/file-watch.js';
 export type { AuthThrottleOptions } from './http/auth-throttle.js';
 export type { ServerLimits } from './http/server-limits.js';
 export type { TlsOptions } from './http/tls.js';

@@ -12,9 +12,12 @@ import { sendJson, sendPlain } from './http/responses.js';
 import { ManagementApi, METRIC_STREAMS_PATH } from './streams/management-api.js';
 import { StreamApiError } from './streams/errors.js';
 import { applyLimits, resolveLimits, serverOptions, type ServerLimits } from './http/server-limits.js';
-import { loadTls, type TlsOptions } from './http/tls.js';
+import { loadTls, tlsFiles, type TlsOptions } from './http/tls.js';
 import { defaultLogger, describeError, type Logger } from './http/logger.js';
-import { ServerConfigError } from './http/errors.js';
+import { positiveInteger, ServerConfigError } from './http/errors.js';
+import type { AuthOptions, AuthSource } from './http/auth.js';
+import { DEFAULT_FILE_POLL_MS } from './http/file-watch.js';
+import { Reloader, type Reloadable, type ReloadOutcome } from './http/reload.js';
 import { classifyStatus, type ApiKind, type ApiRequest, type ApiRequestMetrics, type FailureCode } from './metrics/api-request.js';
 
 /**
@@ -47,7 +50,10 @@ type Handler = (req: Request, res: Response) => void | Promise<void>;
  * @throws ServerConfigError for unusable auth, throttle or limit settings.
  */
 export function createMetricsRouter(source: MetricsSource, options: MetricsRouterOptions = {}): Router {
-  const handlers = new MetricsHandlers(collectorOf(source), options);
+  return routerOf(new MetricsHandlers(collectorOf(source), options), options);
+}
+
+function routerOf(handlers: MetricsHandlers, options: Pick<MetricsRouterOptions, 'page'>): Router {
   const router = express.Router({ caseSensitive: true, strict: true });
   router.use((req, res, next) => {
     if (handlers.guard(req, res)) next();
@@ -78,8 +84,13 @@ function addRoute(router: Router, path: string, get: Handler, otherMethods: Hand
 }
 
 /** Options of the standalone server: the router's, plus where and how to listen. */
-export interface StartServerOptions extends MetricsRouterOptions {
+export interface StartServerOptions extends Omit<MetricsRouterOptions, 'auth'> {
   readonly source: MetricsSource;
+  /**
+   * Who may read the metrics (see AuthOptions), or a source read again when its files change, such as
+   * `authSourceFromEnvironment()` with `METRICS_PASSWORD_FILE`.
+   */
+  readonly auth?: AuthOptions | AuthSource | undefined;
   /** Default DEFAULT_PORT; 0 picks a free port (read it from the result). */
   readonly port?: number | undefined;
   /** Address to listen on; default all interfaces. */
@@ -90,6 +101,10 @@ export interface StartServerOptions extends MetricsRouterOptions {
   readonly limits?: ServerLimits | undefined;
   /** Serves the metric streams management API (see createMetricStreamsRouter); absent, its paths are 404. */
   readonly streams?: ManagementApi | undefined;
+  /** Reload (see RunningServer.reload) when a TLS file or a file of an AuthSource changes; default true. */
+  readonly reloadOnFileChange?: boolean | undefined;
+  /** How often those files are also polled, in ms; default DEFAULT_FILE_POLL_MS. */
+  readonly filePollIntervalMs?: number | undefined;
 }
 
 /** A listening exporter. */
@@ -107,12 +122,15 @@ export interface RunningServer {
    */
   close(): Promise<void>;
   /**
-   * Reads the TLS certificate and key files again and serves new connections with them; connections
-   * already open keep theirs. Resolves true once reloaded, false on a plain HTTP server.
-   * @throws ServerConfigError (rejects) naming the file when it is unreadable or unusable; the server
-   *   then keeps the certificate it had.
+   * Reads the TLS certificate and key files and the AuthSource's files again: new connections get
+   * the new certificate (open ones keep their TLS session), new requests are checked against the new
+   * credentials. A setting whose new files are unusable (no PEM, a key that does not fit, a blank
+   * password file) keeps its current value. Logs one line per setting, naming `trigger` (default
+   * `reload`), its files and, when refused, why. The same reload runs on file change (see
+   * `reloadOnFileChange`). Resolves with each setting's outcome, none when the server reads no
+   * files; never rejects.
    */
-  reloadTls(): Promise<boolean>;
+  reload(trigger?: string): Promise<readonly ReloadOutcome[]>;
 }
 
 /**
@@ -128,14 +146,29 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     throw new ServerConfigError('host', `must be a non-empty address or host name, got ${JSON.stringify(options.host)}`);
   }
   const limits = resolveLimits(options.limits);
-  const app = createApp(options);
+  const pollIntervalMs = positiveInteger('filePollIntervalMs', options.filePollIntervalMs, DEFAULT_FILE_POLL_MS);
+  const logger = options.logger ?? defaultLogger;
+  const authSource = isAuthSource(options.auth) ? options.auth : undefined;
+  // The reloader notes what the files hold before they are first read, so a change while starting is seen.
+  const reloader = new Reloader(
+    reloadablesOf(
+      options,
+      authSource,
+      () => server as HttpsServer,
+      () => handlers,
+    ),
+    logger,
+  );
+  await reloader.remember();
+  const handlers = new MetricsHandlers(collectorOf(options.source), { ...options, auth: isAuthSource(options.auth) ? options.auth.read() : options.auth });
+  const app = createApp(options, handlers);
   const server: HttpServer | HttpsServer =
     options.tls === undefined ? createHttpServer(serverOptions(limits), app) : createHttpsServer({ ...serverOptions(limits), ...(await loadTls(options.tls)) }, app);
   applyLimits(server, limits);
   const drain = drainOnClose(server);
   await listen(server, listenPort, options.host);
-  const logger = options.logger ?? defaultLogger;
   server.on('error', (error) => logger(`am-metrics: server error: ${describeError(error)}`));
+  if (options.reloadOnFileChange !== false) reloader.watchFiles(pollIntervalMs);
   const { address, port } = server.address() as AddressInfo;
   const scheme = options.tls === undefined ? 'http' : 'https';
   let closing: Promise<void> | undefined;
@@ -143,20 +176,35 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     url: `${scheme}://${displayHost(address)}:${port}`,
     address,
     port,
-    close: () => (closing ??= closeServer(server, drain)),
-    reloadTls: async () => {
-      if (options.tls === undefined) return false;
-      (server as HttpsServer).setSecureContext(await loadTls(options.tls));
-      return true;
+    close: () => {
+      reloader.close();
+      return (closing ??= closeServer(server, drain));
     },
+    reload: (trigger = 'reload') => reloader.reload(trigger, true),
   };
 }
 
-function createApp(options: StartServerOptions): express.Express {
+function isAuthSource(auth: AuthOptions | AuthSource | undefined): auth is AuthSource {
+  return typeof (auth as Partial<AuthSource> | undefined)?.read === 'function';
+}
+
+/** The settings read from files: the TLS pair when given as paths, and the AuthSource's credentials. */
+function reloadablesOf(options: StartServerOptions, auth: AuthSource | undefined, server: () => HttpsServer, handlers: () => MetricsHandlers): Reloadable[] {
+  const { tls } = options;
+  const files = tls === undefined ? [] : tlsFiles(tls);
+  return [
+    ...(tls !== undefined && files.length > 0 ? [{ what: 'TLS certificate and key', files, apply: async () => server().setSecureContext(await loadTls(tls)) }] : []),
+    ...(auth !== undefined && auth.files.length > 0
+      ? [{ what: 'scrape credentials', files: auth.files, apply: () => Promise.resolve().then(() => handlers().setAuth(auth.read())) }]
+      : []),
+  ];
+}
+
+function createApp(options: StartServerOptions, handlers: MetricsHandlers): express.Express {
   const app = express();
   app.disable('x-powered-by');
   if (options.streams !== undefined) app.use(createMetricStreamsRouter(options.streams));
-  app.use(createMetricsRouter(options.source, options));
+  app.use(routerOf(handlers, options));
   app.use((_req: Request, res: Response) => sendPlain(res, 404, 'Not Found'));
   const logger = options.logger ?? defaultLogger;
   app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {

@@ -75,6 +75,8 @@ export class ClusterPrimary {
   private readonly createdMs: number;
   private timeouts = 0;
   private errors = 0;
+  /** Collections started so far: orders the answers of overlapping collections (see ReportedStates.remember). */
+  private rounds = 0;
 
   /** @throws ClusterConfigError outside the cluster primary, or for a timeout that is not a positive number of ms. */
   constructor(private readonly options: ClusterPrimaryOptions = {}) {
@@ -92,6 +94,7 @@ export class ClusterPrimary {
   /** The merged collection of the primary's registry and every worker's answer (or stand-in). */
   async collect(): Promise<Collection> {
     this.reported.retireExited();
+    const round = (this.rounds += 1);
     const workers = this.requests.liveWorkers();
     const failures: CollectFailure[] = [];
     const [ownState, outcomes] = await Promise.all([this.ownState(failures), this.requests.askAll(workers)]);
@@ -110,7 +113,7 @@ export class ClusterPrimary {
     let mergedWorkers = 0;
     for (const [workerId, state] of fresh) {
       if (!merged.accepted.includes(sourceOf(workerId))) continue;
-      this.reported.remember(workerId, state);
+      this.reported.remember(workerId, state, round);
       mergedWorkers += 1;
     }
     const collection = await merged.registry.collect();

@@ -13,6 +13,8 @@ import type { MergeStatesOptions } from './merge.js';
  */
 export class ReportedStates {
   private readonly last = new Map<number, unknown>();
+  /** The round each state in `last` answered. */
+  private readonly lastRound = new Map<number, number>();
   /** Workers seen to exit whose last state has not moved into `retired` yet. */
   private readonly exited = new Set<number>();
   /** Workers whose last state has moved into `retired` (cluster never reuses a worker id). */
@@ -24,9 +26,17 @@ export class ReportedStates {
     this.retired = new Registry({ defaultLabels: options.defaultLabels, now: options.now, maxSeriesPerMetric: Number.MAX_SAFE_INTEGER });
   }
 
-  /** Keeps `state` as what `workerId` last reported (it has merged cleanly), unless the worker is retired. */
-  remember(workerId: number, state: unknown): void {
-    if (!this.retiredIds.has(workerId)) this.last.set(workerId, state);
+  /**
+   * Keeps `state` as what `workerId` last reported (it has merged cleanly), unless the worker is
+   * retired or a later round's answer is already kept. Rounds overlap when a scrape and the metric
+   * streams collect at once, and may finish out of order; keeping the older answer would let a later
+   * stand-in report less than a collection already sent, which a delta push takes for a reset.
+   * @param round increases with each collection's requests (the order the worker answers them in).
+   */
+  remember(workerId: number, state: unknown, round: number): void {
+    if (this.retiredIds.has(workerId) || round < (this.lastRound.get(workerId) ?? Number.NEGATIVE_INFINITY)) return;
+    this.last.set(workerId, state);
+    this.lastRound.set(workerId, round);
   }
 
   lastOf(workerId: number): unknown {
@@ -52,6 +62,7 @@ export class ReportedStates {
     for (const workerId of this.exited) {
       const state = this.last.get(workerId) as RegistryState | undefined;
       this.last.delete(workerId);
+      this.lastRound.delete(workerId);
       this.retiredIds.add(workerId);
       if (state !== undefined) this.retire(state);
     }

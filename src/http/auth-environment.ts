@@ -1,7 +1,7 @@
 // Reads scrape credentials from the environment, as containers receive them (a Kubernetes secret as a
 // variable or a mounted file). Checking requests against them is auth.ts's job.
 import { readFileSync } from 'node:fs';
-import type { AuthOptions } from './auth.js';
+import type { AuthOptions, AuthSource } from './auth.js';
 import { ServerConfigError } from './errors.js';
 
 /** The variables `authFromEnvironment` reads. */
@@ -43,6 +43,16 @@ export function authFromEnvironment(env: Readonly<Record<string, string | undefi
     ...(username !== undefined && password !== undefined ? { basic: { username, password } } : {}),
     ...(bearerToken !== undefined ? { bearerToken } : {}),
   };
+}
+
+/**
+ * The credentials of authFromEnvironment as a source the standalone server reads again when
+ * `METRICS_PASSWORD_FILE` changes (or on reload); the other variables cannot change under a process.
+ * @throws ServerConfigError from `read()`, as authFromEnvironment throws.
+ */
+export function authSourceFromEnvironment(env: Readonly<Record<string, string | undefined>> = process.env): AuthSource {
+  const file = env[AUTH_ENVIRONMENT.passwordFile];
+  return { read: () => authFromEnvironment(env), files: file === undefined || file.trim() === '' ? [] : [file] };
 }
 
 function passwordFrom(password: string | undefined, file: string | undefined): string | undefined {

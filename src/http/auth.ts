@@ -27,6 +27,16 @@ export interface AuthOptions {
 }
 
 /**
+ * Credentials that can change while the server runs (a password file a secret manager rotates):
+ * the standalone server calls `read()` at start and again when `files` change or on reload.
+ */
+export interface AuthSource {
+  /** @throws ServerConfigError for unusable credentials (the server then keeps the current ones). */
+  read(): AuthOptions;
+  readonly files: readonly string[];
+}
+
+/**
  * Fewest characters a password or bearer token may have. At 16 characters from even a 36-letter
  * alphabet a guess succeeds with odds below 1 in 10^24, so throttling failures is a courtesy, not the
  * defence, and valid credentials are never refused because someone else guessed wrong.

@@ -64,7 +64,8 @@ const ALLOWED_METHODS = 'GET, HEAD, OPTIONS';
 /** The endpoint logic behind the router, independent of the web framework. */
 export class MetricsHandlers {
   private readonly scrape: SharedScrape;
-  private readonly auth: Authenticator;
+  /** Replaced whole by setAuth when the credentials rotate; never changed in place. */
+  private auth: Authenticator;
   private readonly throttle: AuthThrottle;
   private readonly limit: ConcurrencyLimit;
   private readonly unsent: UnsentBodies;
@@ -86,6 +87,15 @@ export class MetricsHandlers {
       positiveInteger('maxUnsentBytes', options.maxUnsentBytes, DEFAULT_MAX_UNSENT_BYTES),
       positiveInteger('writeTimeoutMs', options.writeTimeoutMs, DEFAULT_WRITE_TIMEOUT_MS),
     );
+  }
+
+  /**
+   * Checks requests from now on against `auth`, e.g. a password rotated in its file; requests already
+   * admitted stay admitted.
+   * @throws ServerConfigError for unusable credentials; the current ones stay in force then.
+   */
+  setAuth(auth: AuthOptions): void {
+    this.auth = new Authenticator(auth);
   }
 
   /**

@@ -33,6 +33,11 @@ export async function loadTls(options: TlsOptions): Promise<{ cert: Buffer; key:
   return { cert, key };
 }
 
+/** The files among the certificate and key (those given as paths rather than PEM bytes or text). */
+export function tlsFiles(options: TlsOptions): string[] {
+  return [options.cert, options.key].filter((source): source is string => typeof source === 'string' && !isPemText(source));
+}
+
 function isPemText(source: string): boolean {
   return source.trimStart().startsWith('-----BEGIN');
 }

@@ -1,6 +1,7 @@
 // Metric streams assembled: the store, the delivery loop driven once a second, the management API
 // that edits both, and self-metrics of delivery. cli.ts and host apps create it; server.ts mounts its API.
 import type { MetricRegistry } from '../registry/registry.js';
+import type { Collection } from '../registry/collection.js';
 import { systemClock, type Clock } from '../registry/clock.js';
 import type { Logger } from '../http/logger.js';
 import { describeError } from '../http/logger.js';
@@ -15,9 +16,23 @@ import type { Transport } from './transport.js';
 /** How often the delivery loop ticks: frames are per second, so once a second. */
 export const TICK_INTERVAL_MS = 1_000;
 
+/** Anything that collects: a registry, or a cluster primary (`clusterMetrics.primary()`). */
+export interface StreamSource {
+  collect(): Promise<Collection>;
+}
+
 export interface MetricStreamsOptions {
-  /** What streams send, and where their self-metrics go. */
+  /** Where the streams' self-metrics go, and what they send unless `source` is given. */
   readonly registry: MetricRegistry;
+  /**
+   * What the streams send, collected once a second; default `registry`. In a `node:cluster` host give
+   * the primary the scrape serves (`clusterMetrics.primary({ registry })`): each second's frame is then
+   * the host's merged collection, so what the workers record is sent, and deltas are taken between
+   * successive merged collections. That is exact because the merged counts never go down: a worker
+   * that misses a round or exits is stood in for by its last answer (see ClusterPrimary), and what it
+   * recorded meanwhile arrives with a later second.
+   */
+  readonly source?: StreamSource;
   /** The SQLite file (see StreamStore.open); `':memory:'` forgets streams at exit. */
   readonly storeFile: string;
   /** Bearer token of the management API. */
@@ -66,7 +81,7 @@ export function createMetricStreams(options: MetricStreamsOptions): MetricStream
     clock,
     transport: options.transport ?? httpTransport(),
     encoders: options.encoders ?? DEFAULT_ENCODERS,
-    collect: () => options.registry.collect(),
+    collect: () => (options.source ?? options.registry).collect(),
     // A send still in flight at stop() settles after the store closed: its health is not kept.
     onHealth: (id, health) => (isStopped ? undefined : store.saveHealth(id, health)),
     ...(options.logger === undefined ? {} : { logger: options.logger }),

@@ -57,35 +57,36 @@ async function offeredFingerprint(port: number): Promise<string> {
 
 const fingerprintOf = (name: string): string => new X509Certificate(readFileSync(join(dir, `${name}-cert.pem`))).fingerprint256;
 
-describe.skipIf(!hasOpenssl)('a certificate rotation', () => {
-  it('serves new connections with the new files after reloadTls, and keeps the old ones when a new file is bad', async () => {
-    const cert = join(dir, 'live-cert.pem');
-    const key = join(dir, 'live-key.pem');
-    copyFileSync(join(dir, 'a-cert.pem'), cert);
-    copyFileSync(join(dir, 'a-key.pem'), key);
-    const server = await startServer({ source: new Registry(), port: 0, host: '127.0.0.1', tls: { cert, key } });
-    onTestFinished(() => server.close());
-    expect(await offeredFingerprint(server.port)).toBe(fingerprintOf('a'));
-    copyFileSync(join(dir, 'b-cert.pem'), cert);
-    copyFileSync(join(dir, 'b-key.pem'), key);
-    expect(await server.reloadTls()).toBe(true);
-    expect(await offeredFingerprint(server.port)).toBe(fingerprintOf('b'));
-    copyFileSync(join(dir, 'a-cert.pem'), cert); // a certificate without its key: refused
-    await expect(server.reloadTls()).rejects.toThrow(/^tls\.key: .*cannot be used with the certificate/);
-    expect(await offeredFingerprint(server.port)).toBe(fingerprintOf('b'));
-  });
+/** Resolves once the command has written a stderr line matching `pattern`. */
+function errorLine(cli: ReturnType<typeof runCliFromSource>, pattern: RegExp): Promise<void> {
+  return bounded(
+    new Promise<void>((resolve) => {
+      const look = (): void => (cli.errorLines.some((line) => pattern.test(line)) ? resolve() : void setTimeout(look, 50));
+      look();
+    }),
+    `a stderr line matching ${pattern}`,
+    10_000,
+  );
+}
 
-  it('is picked up on SIGHUP by the command, which keeps running', async () => {
+describe.skipIf(!hasOpenssl)('a certificate rotation', () => {
+  it('is picked up on SIGHUP by the command, which keeps running, and a password file change without one', async () => {
     const cert = join(dir, 'cli-cert.pem');
     const key = join(dir, 'cli-key.pem');
+    const passwordFile = join(dir, 'cli-password');
     copyFileSync(join(dir, 'a-cert.pem'), cert);
     copyFileSync(join(dir, 'a-key.pem'), key);
-    const cli = runCliFromSource(['serve', '--port', '0', '--host', '127.0.0.1', '--tls-cert', cert, '--tls-key', key]);
+    writeFileSync(passwordFile, 'first-password-0123456789\n');
+    const env = { METRICS_USERNAME: 'prometheus', METRICS_PASSWORD_FILE: passwordFile };
+    const cli = runCliFromSource(['serve', '--port', '0', '--host', '127.0.0.1', '--tls-cert', cert, '--tls-key', key], env);
     const port = Number(/:(\d+)\//.exec(await cli.line(/^am-metrics listening on https:/))?.[1]);
     copyFileSync(join(dir, 'b-cert.pem'), cert);
     copyFileSync(join(dir, 'b-key.pem'), key);
     cli.child.kill('SIGHUP');
-    await cli.line(/^am-metrics reloaded the TLS certificate and key \(SIGHUP\)$/);
+    await errorLine(cli, /^am-metrics: SIGHUP: reloaded TLS certificate and key \(.*cli-cert\.pem, .*cli-key\.pem\)$/);
+    await errorLine(cli, /^am-metrics: SIGHUP: reloaded scrape credentials \(.*cli-password\)$/);
+    writeFileSync(passwordFile, 'second-password-0123456789\n');
+    await errorLine(cli, /^am-metrics: file change: reloaded scrape credentials \(.*cli-password\)$/);
     expect(await offeredFingerprint(port)).toBe(fingerprintOf('b'));
     expect(cli.child.exitCode).toBeNull();
   });
@@ -103,7 +104,7 @@ describe('SIGHUP without TLS', () => {
       }),
       'the SIGHUP line',
     );
-    expect(cli.errorLines).toEqual(['am-metrics: SIGHUP: no TLS certificate to reload']);
+    expect(cli.errorLines).toEqual(['am-metrics: SIGHUP: nothing to reload (no TLS files, no METRICS_PASSWORD_FILE)']);
     expect(cli.child.exitCode).toBeNull();
   });
 });

@@ -8,12 +8,15 @@ import { MAX_WORKERS, parseCommandLine, UsageError } from '../../src/cli/options
 import { USAGE } from '../../src/cli/usage.js';
 import { workerSimulator } from '../../src/cli/workers.js';
 import { CliProcess } from './child.js';
+import { OtlpReceiver } from '../support/otlp-receiver.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const defaults = { hostname: () => 'host-os', randomSeed: () => 777 };
 /** A primary and two workers each load tsx and compile the sources: slow on a busy machine. */
 const START_MS = 60_000;
 const STOP_MS = 15_000;
+/** A stream's first flush (10 s after its creation) and the ticks around it, on a busy machine. */
+const STREAM_FLUSH_MS = 30_000;
 const START_LINE = /^am-metrics listening on (http:\/\/\S+?)\/monitoring\/prometheus\/am .*workers: 2 \(pids (\d+), (\d+)\)/m;
 
 function serveSettings(args: readonly string[]) {
@@ -90,6 +93,53 @@ describe('am-metrics serve --workers', () => {
       await waitFor(() => (pids.some(isRunning) ? undefined : true), STOP_MS, 'the workers to exit');
     },
     START_MS + 2 * STOP_MS,
+  );
+});
+
+describe('am-metrics serve --workers with metric streams', () => {
+  it(
+    "streams the workers' simulated API requests, which the primary never records itself",
+    async () => {
+      const receiver = new OtlpReceiver();
+      const receiverPort = await receiver.start();
+      onTestFinished(() => receiver.stop());
+      const args = ['serve', '--port', '0', '--host', '127.0.0.1', '--workers', '2', '--simulate', '--rate', '40', '--seed', '7'];
+      const child = spawn(process.execPath, ['--import', 'tsx', `${ROOT}src/cli.ts`, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+      const cli = new CliProcess(child);
+      let pids: number[] = [];
+      onTestFinished(() => {
+        for (const pid of [child.pid ?? 0, ...pids]) if (isRunning(pid)) process.kill(pid, 'SIGKILL');
+      });
+      const [, url, ...workerPids] = START_LINE.exec(await waitFor(() => START_LINE.exec(cli.stdout)?.[0], START_MS, 'the start line')) as RegExpExecArray;
+      pids = workerPids.map(Number);
+      const token = await waitFor(() => /admin token for this run: (\S+)/.exec(cli.stdout)?.[1], STOP_MS, 'the admin token');
+      const created = await fetch(`${url}/api/v2/metric-streams`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          name: 'cluster',
+          subscriptions: [{ metric_type: 'auth0.api_request.count' }],
+          destination: {
+            type: 'otlp',
+            configuration: {
+              endpoint: `http://127.0.0.1:${receiverPort}`,
+              protocol: 'http',
+              auth_type: 'api_key',
+              api_key: 'k',
+              auth_header_name: 'x-key',
+              temporality: 'delta',
+            },
+          },
+        }),
+      });
+      expect(created.status).toBe(201);
+      // The first flush comes 10 s (DEFAULT_FLUSH_INTERVAL_MS) after the stream was created.
+      const sent = await waitFor(() => (receiver.points.some((p) => p.value > 0) ? receiver.points : undefined), STREAM_FLUSH_MS, 'api requests at the receiver');
+      expect(sent.reduce((n, p) => n + p.value, 0)).toBeGreaterThan(0);
+      child.kill('SIGTERM');
+      expect(await waitFor(() => (child.exitCode === null ? undefined : child.exitCode), STOP_MS, 'the primary to exit')).toBe(0);
+    },
+    START_MS + STREAM_FLUSH_MS + 2 * STOP_MS,
   );
 });
 

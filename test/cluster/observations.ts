@@ -2,12 +2,21 @@
 // (and prom-client's) exactly what the workers recorded and compare.
 import type client from 'prom-client';
 import type { Registry } from '../../src/index.js';
+import type { ApiRequest } from '../../src/metrics/api-request.js';
 import { logNormal, seededRandom } from '../support/random.js';
 
 /** Every test worker's clock stands still here, so the workers' and the reference's decay agree. */
 export const FIXED_MS = Date.UTC(2026, 0, 1, 12);
 /** The application message a test worker sends once it answers the primary (the primary must ignore it). */
 export const TEST_READY = 'test:ready';
+/** Asks an `api` test worker to record API requests; it answers TEST_RECORDED with the same id once they are recorded. */
+export const TEST_RECORD = 'test:record';
+export const TEST_RECORDED = 'test:recorded';
+export interface RecordMessage {
+  readonly type: typeof TEST_RECORD;
+  readonly id: number;
+  readonly requests: readonly ApiRequest[];
+}
 export const OPERATIONS = ['read', 'write'] as const;
 export const LATENCIES_PER_OPERATION = 2_000;
 const USERS_PER_WORKER = 1_500;

@@ -1,12 +1,14 @@
 // A cluster worker for the tests, run with tsx. AM_TEST_WORKER_MODE says how it behaves:
 // `fixed` records observationsOf(AM_TEST_WORKER_INDEX) at FIXED_MS (into prom-client too) and answers;
-// `live` records a little every few ms on the real clock and answers; `hang` answers never (its state
+// `live` records a little every few ms on the real clock and answers; `api` records the API requests
+// each TEST_RECORD message lists (real clock) and acknowledges them; `hang` answers never (its state
 // never resolves); `malformed` answers with a state that cannot be merged. It then tells the test it is
 // ready with an application message of its own (which the primary must ignore) and waits.
 import { Registry, hashReady } from '../../src/index.js';
 import { clusterMetrics } from '../../src/cluster.js';
 import type { RegistryState } from '../../src/index.js';
-import { FIXED_MS, TEST_READY, observationsOf, recordInto, recordIntoPromClient } from './observations.js';
+import { apiRequestMetrics } from '../../src/metrics/api-request.js';
+import { FIXED_MS, TEST_READY, TEST_RECORD, TEST_RECORDED, observationsOf, recordInto, recordIntoPromClient, type RecordMessage } from './observations.js';
 
 /** How often a `live` worker records, and how much. */
 const LIVE_TICK_MS = 5;
@@ -31,6 +33,17 @@ switch (mode) {
     const registry = new Registry({ defaultLabels: { kubernetes_pod_name: 'am-0' } });
     const logins = registry.summary({ name: 'am_test_login', help: 'Logins', labelNames: ['operation'] });
     setInterval(() => logins.record({ operation: 'read' }), LIVE_TICK_MS);
+    clusterMetrics.worker(registry);
+    break;
+  }
+  case 'api': {
+    const registry = new Registry({ defaultLabels: { kubernetes_pod_name: 'am-0' } });
+    const api = apiRequestMetrics(registry);
+    process.on('message', (message: RecordMessage) => {
+      if (message?.type !== TEST_RECORD) return;
+      for (const request of message.requests) api.record(request);
+      process.send?.({ type: TEST_RECORDED, id: message.id });
+    });
     clusterMetrics.worker(registry);
     break;
   }

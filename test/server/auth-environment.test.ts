@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { authFromEnvironment } from '../../src/http/auth-environment.js';
+import { authFromEnvironment, authSourceFromEnvironment } from '../../src/http/auth-environment.js';
 import { ServerConfigError } from '../../src/http/errors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'am-metrics-auth-'));
@@ -76,5 +76,20 @@ describe('authFromEnvironment', () => {
   ])('fails closed when %s is set but empty, instead of serving without auth', (setting, env) => {
     expect(() => authFromEnvironment(env)).toThrow(ServerConfigError);
     expect(() => authFromEnvironment(env)).toThrow(new RegExp(`^${setting}: is set but empty`));
+  });
+});
+
+describe('authSourceFromEnvironment', () => {
+  it('watches the password file and reads its current content each time', () => {
+    const METRICS_PASSWORD_FILE = secretFile('rotating', 'first\n');
+    const source = authSourceFromEnvironment({ METRICS_USERNAME: 'prom', METRICS_PASSWORD_FILE });
+    expect(source.files).toEqual([METRICS_PASSWORD_FILE]);
+    expect(source.read()).toEqual({ basic: { username: 'prom', password: 'first' } });
+    writeFileSync(METRICS_PASSWORD_FILE, 'second\n');
+    expect(source.read()).toEqual({ basic: { username: 'prom', password: 'second' } });
+  });
+
+  it('has no file to watch when the password comes from a variable', () => {
+    expect(authSourceFromEnvironment({ METRICS_USERNAME: 'prom', METRICS_PASSWORD: 'pw' }).files).toEqual([]);
   });
 });

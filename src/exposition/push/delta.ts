@@ -35,8 +35,11 @@ function labelKey(labels: Labels): string {
 
 /**
  * The series of a previous collection, by family kind, name and label set. A series whose start
- * differs from the earlier one, or whose count went down, was reset (or belongs to a new process):
- * it counts from its own start, and nothing of it is subtracted.
+ * moved later, or whose count went down, was reset (or belongs to a new process): it counts from its
+ * own start, and nothing of it is subtracted. A start that moved earlier with counts that did not go
+ * down is the same run: in a merged cluster collection a series starts at its oldest part, and a
+ * worker whose first answer came late brings an older start along with counts the previous push
+ * lacked, so only the increase is new (a reset never moves a start back).
  */
 export class DeltaBaseline {
   private readonly series = new Map<string, Map<string, Counted>>();
@@ -68,7 +71,7 @@ export class DeltaBaseline {
     const isSameRun =
       earlier !== undefined &&
       this.previousMs !== undefined &&
-      earlier.startMs === current.startMs &&
+      current.startMs <= earlier.startMs &&
       (earlier.count ?? 0) <= (current.count ?? 0) &&
       (earlier.value ?? 0) <= (current.value ?? 0);
     return isSameRun ? earlier : undefined;

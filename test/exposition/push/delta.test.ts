@@ -20,6 +20,7 @@ describe('DeltaBaseline', () => {
     ['a series that restarted (new start)', point(2, T0 + 15_000), { startMs: T0 + 15_000, already: 0 }],
     ['a series whose count went down (a new process with the same start)', point(3), { startMs: T0, already: 0 }],
     ['a series the previous collection lacked', point(5, T0, 'am_session'), { startMs: T0, already: 0 }],
+    ['a merged series an older part joined late (earlier start, count up)', point(9, T0 - 5_000), { startMs: T0 + 10_000, already: 4 }],
   ])('counts %s from the right start', (_case, current, expected) => {
     const previous = collection(T0 + 10_000, [counterFamily([point(4)])]);
     const family = counterFamily([current]);

@@ -1,0 +1,241 @@
+// Secrets rotated under a running server, as cert-manager and Kubernetes secret volumes do it: the
+// certificate, key and password file change on disk and the server follows without a signal, without
+// dropping connections, and without giving up a working secret for a broken one.
+import { spawn } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { Registry } from '../../src/index.js';
+import { authSourceFromEnvironment } from '../../src/http/auth-environment.js';
+import { startServer, type RunningServer } from '../../src/server.js';
+import { hasOpenssl, writeSelfSigned } from '../support/self-signed.js';
+import { bounded, readUntil } from './support.js';
+
+/** Poll interval the tests give the server, so a missed directory event still shows within a second. */
+const POLL_MS = 200;
+/** How long a rotation may take to reach new connections in these tests (poll + debounce, with room for a loaded machine). */
+const ROTATION_BOUND_MS = 5_000;
+
+let dir = '';
+const pem = (name: string, part: 'cert' | 'key'): string => join(dir, `${name}-${part}.pem`);
+const fingerprintOf = (name: string): string => new X509Certificate(readFileSync(pem(name, 'cert'))).fingerprint256;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'am-metrics-rotation-'));
+  if (!hasOpenssl) return;
+  for (const name of ['a', 'b', 'c']) writeSelfSigned(pem(name, 'cert'), pem(name, 'key'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A fresh directory for one test's live files. */
+function liveDirectory(name: string): string {
+  const live = join(dir, name);
+  mkdirSync(live);
+  return live;
+}
+
+async function startTls(cert: string, key: string, lines: string[]): Promise<RunningServer> {
+  const server = await startServer({
+    source: new Registry(),
+    port: 0,
+    host: '127.0.0.1',
+    tls: { cert, key },
+    filePollIntervalMs: POLL_MS,
+    logger: (line) => lines.push(line),
+  });
+  onTestFinished(() => server.close());
+  return server;
+}
+
+async function openTls(port: number): Promise<TLSSocket> {
+  const socket = tlsConnect({ port, host: '127.0.0.1', rejectUnauthorized: false });
+  onTestFinished(() => void socket.destroy());
+  await bounded(new Promise((resolve, reject) => socket.once('secureConnect', resolve).once('error', reject)), 'the TLS handshake');
+  return socket;
+}
+
+async function offeredFingerprint(port: number): Promise<string> {
+  const socket = await openTls(port);
+  const fingerprint = socket.getPeerCertificate().fingerprint256;
+  socket.destroy();
+  return fingerprint;
+}
+
+/** Resolves once `check` holds, trying every 50 ms; fails after `boundMs` naming `what`. */
+async function eventually(what: string, check: () => Promise<boolean> | boolean, boundMs = ROTATION_BOUND_MS): Promise<void> {
+  const start = performance.now();
+  while (!(await check())) {
+    if (performance.now() - start > boundMs) throw new Error(`not within ${boundMs} ms: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** One keep-alive request on an open TLS connection; resolves with the status line. */
+async function healthOn(socket: TLSSocket): Promise<string> {
+  const answer = readUntil(socket, /"UP"\}|HTTP\/1\.1 [^2]/);
+  socket.write('GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n\r\n');
+  return (await answer).split('\r\n', 1)[0] ?? '';
+}
+
+describe.skipIf(!hasOpenssl)('a certificate rotated on disk', () => {
+  it('reaches new connections when the files are overwritten in place, while a kept-alive connection carries on with the old one', async () => {
+    const live = liveDirectory('in-place');
+    const [cert, key] = [join(live, 'tls.crt'), join(live, 'tls.key')];
+    copyFileSync(pem('a', 'cert'), cert);
+    copyFileSync(pem('a', 'key'), key);
+    const lines: string[] = [];
+    const server = await startTls(cert, key, lines);
+    const kept = await openTls(server.port);
+    expect(await healthOn(kept)).toBe('HTTP/1.1 200 OK');
+
+    copyFileSync(pem('b', 'cert'), cert);
+    copyFileSync(pem('b', 'key'), key);
+    await eventually('new connections get certificate b', async () => (await offeredFingerprint(server.port)) === fingerprintOf('b'));
+
+    expect(await healthOn(kept)).toBe('HTTP/1.1 200 OK');
+    expect(kept.getPeerCertificate().fingerprint256).toBe(fingerprintOf('a'));
+    expect(lines.at(-1)).toMatch(/^am-metrics: file change: reloaded TLS certificate and key \(.*tls\.crt, .*tls\.key\)$/);
+  });
+
+  it('reaches new connections when a Kubernetes secret volume swaps its ..data symlink', async () => {
+    // The layout kubelet's atomic writer keeps: tls.crt -> ..data/tls.crt, ..data -> ..<timestamp>/.
+    const live = liveDirectory('secret-volume');
+    const writeVersion = (version: string, name: string): void => {
+      mkdirSync(join(live, version));
+      copyFileSync(pem(name, 'cert'), join(live, version, 'tls.crt'));
+      copyFileSync(pem(name, 'key'), join(live, version, 'tls.key'));
+    };
+    writeVersion('..2026_11_30_01', 'a');
+    symlinkSync('..2026_11_30_01', join(live, '..data'));
+    symlinkSync('..data/tls.crt', join(live, 'tls.crt'));
+    symlinkSync('..data/tls.key', join(live, 'tls.key'));
+    const lines: string[] = [];
+    const server = await startTls(join(live, 'tls.crt'), join(live, 'tls.key'), lines);
+    expect(await offeredFingerprint(server.port)).toBe(fingerprintOf('a'));
+
+    writeVersion('..2026_11_30_02', 'c');
+    symlinkSync('..2026_11_30_02', join(live, '..data_tmp'));
+    renameSync(join(live, '..data_tmp'), join(live, '..data'));
+    rmSync(join(live, '..2026_11_30_01'), { recursive: true });
+    await eventually('new connections get certificate c', async () => (await offeredFingerprint(server.port)) === fingerprintOf('c'));
+    expect(lines.filter((line) => line.includes('keeping'))).toEqual([]);
+  });
+
+  it('keeps the working certificate when a new file is broken, says once which file and why, and takes a later good one', async () => {
+    const live = liveDirectory('broken');
+    const [cert, key] = [join(live, 'tls.crt'), join(live, 'tls.key')];
+    copyFileSync(pem('a', 'cert'), cert);
+    copyFileSync(pem('a', 'key'), key);
+    const lines: string[] = [];
+    const server = await startTls(cert, key, lines);
+
+    writeFileSync(cert, 'not a certificate\n');
+    await eventually('a log line about the broken file', () => lines.length > 0);
+    expect(lines).toEqual([
+      expect.stringMatching(/^am-metrics: file change: keeping the current TLS certificate and key: tls\.cert: ".*tls\.crt" holds no PEM certificate$/),
+    ]);
+    expect(await offeredFingerprint(server.port)).toBe(fingerprintOf('a'));
+
+    copyFileSync(pem('b', 'cert'), cert); // a certificate without its key
+    await eventually('a log line about the mismatched key', () => lines.length > 1);
+    expect(lines[1]).toMatch(/^am-metrics: file change: keeping the current TLS certificate and key: tls\.key: ".*tls\.key" cannot be used with the certificate \(.+\)$/);
+    expect(await offeredFingerprint(server.port)).toBe(fingerprintOf('a'));
+
+    copyFileSync(pem('b', 'key'), key);
+    await eventually('new connections get certificate b', async () => (await offeredFingerprint(server.port)) === fingerprintOf('b'));
+    // Several poll intervals later, the broken versions have not been reported again.
+    await new Promise((resolve) => setTimeout(resolve, 3 * POLL_MS));
+    expect(lines.filter((line) => line.includes('keeping'))).toHaveLength(2);
+  });
+
+  it('reloads on demand with the same rules: reload() reports each setting and keeps a bad one', async () => {
+    const live = liveDirectory('on-demand');
+    const [cert, key] = [join(live, 'tls.crt'), join(live, 'tls.key')];
+    copyFileSync(pem('a', 'cert'), cert);
+    copyFileSync(pem('a', 'key'), key);
+    const lines: string[] = [];
+    const server = await startServer({
+      source: new Registry(),
+      port: 0,
+      host: '127.0.0.1',
+      tls: { cert, key },
+      reloadOnFileChange: false,
+      logger: (line) => lines.push(line),
+    });
+    onTestFinished(() => server.close());
+    copyFileSync(pem('b', 'key'), key);
+    expect(await server.reload()).toEqual([{ what: 'TLS certificate and key', status: 'kept', error: expect.objectContaining({ setting: 'tls.key' }) }]);
+    expect(await offeredFingerprint(server.port)).toBe(fingerprintOf('a'));
+    copyFileSync(pem('b', 'cert'), cert);
+    expect(await server.reload('SIGHUP')).toEqual([{ what: 'TLS certificate and key', status: 'reloaded' }]);
+    expect(await offeredFingerprint(server.port)).toBe(fingerprintOf('b'));
+    expect(lines.at(-1)).toMatch(/^am-metrics: SIGHUP: reloaded TLS certificate and key/);
+  });
+});
+
+describe('a password file rotated on disk', () => {
+  const USERNAME = 'prometheus';
+  const status = async (server: RunningServer, password: string): Promise<number> => {
+    const response = await fetch(`${server.url}/monitoring/prometheus/am`, {
+      headers: { Authorization: `Basic ${Buffer.from(`${USERNAME}:${password}`).toString('base64')}` },
+    });
+    await response.arrayBuffer();
+    return response.status;
+  };
+
+  async function startWithPasswordFile(file: string, lines: string[]): Promise<RunningServer> {
+    const auth = authSourceFromEnvironment({ METRICS_USERNAME: USERNAME, METRICS_PASSWORD_FILE: file });
+    const server = await startServer({ source: new Registry(), port: 0, host: '127.0.0.1', auth, filePollIntervalMs: POLL_MS, logger: (line) => lines.push(line) });
+    onTestFinished(() => server.close());
+    return server;
+  }
+
+  it('lets the new password in and the old one no more, and keeps it when the file turns blank', async () => {
+    const file = join(liveDirectory('password'), 'password');
+    writeFileSync(file, 'first-password-0123456789\n');
+    const lines: string[] = [];
+    const server = await startWithPasswordFile(file, lines);
+    expect(await status(server, 'first-password-0123456789')).toBe(200);
+
+    writeFileSync(file, 'second-password-0123456789\n');
+    await eventually('the new password is accepted', async () => (await status(server, 'second-password-0123456789')) === 200);
+    expect(await status(server, 'first-password-0123456789')).toBe(401);
+
+    writeFileSync(file, '\n');
+    await eventually('a log line about the blank file', () => lines.some((line) => line.includes('keeping')));
+    expect(lines.filter((line) => line.includes('keeping'))).toEqual([
+      expect.stringMatching(/^am-metrics: file change: keeping the current scrape credentials: METRICS_PASSWORD_FILE: ".*password" is empty or blank$/),
+    ]);
+    expect(await status(server, 'second-password-0123456789')).toBe(200);
+  });
+
+  it('stops watching once the server is closed', async () => {
+    const file = join(liveDirectory('closed'), 'password');
+    writeFileSync(file, 'first-password-0123456789\n');
+    const lines: string[] = [];
+    const server = await startWithPasswordFile(file, lines);
+    await server.close();
+    writeFileSync(file, 'second-password-0123456789\n');
+    await new Promise((resolve) => setTimeout(resolve, 4 * POLL_MS));
+    expect(lines).toEqual([]);
+  });
+});
+
+describe.skipIf(!hasOpenssl)('a process serving TLS from watched files', () => {
+  it('exits on its own once the server is closed: the watchers hold nothing open', async () => {
+    const live = liveDirectory('exit');
+    copyFileSync(pem('a', 'cert'), join(live, 'tls.crt'));
+    copyFileSync(pem('a', 'key'), join(live, 'tls.key'));
+    writeFileSync(join(live, 'password'), 'first-password-0123456789\n');
+    const script = fileURLToPath(new URL('../support/serve-then-close.ts', import.meta.url));
+    const child = spawn(process.execPath, ['--import', 'tsx', script, live], { stdio: ['ignore', 'pipe', 'inherit'] });
+    onTestFinished(() => void (child.exitCode === null && child.kill('SIGKILL')));
+    const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    // Bounded generously: starting tsx alone takes over a second on a loaded machine.
+    expect(await bounded(exit, 'the process to exit', 15_000)).toBe(0);
+  });
+});

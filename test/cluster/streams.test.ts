@@ -1,0 +1,102 @@
+// Metric streams in a `node:cluster` host: what real workers record reaches a loopback OTLP receiver,
+// read through the same merged collection the primary's scrape serves, with exact counts per second.
+// Delivery time moves by hand (ManualClock); the workers, the IPC and the sockets are real.
+import type { Worker } from 'node:cluster';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { clusterMetrics } from '../../src/cluster.js';
+import { Registry } from '../../src/index.js';
+import { apiRequestMetrics, type ApiRequest } from '../../src/metrics/api-request.js';
+import { createMetricStreams } from '../../src/streams/service.js';
+import { ManualClock } from '../support/manual-clock.js';
+import { OtlpReceiver } from '../support/otlp-receiver.js';
+import { TEST_RECORD, TEST_RECORDED, type RecordMessage } from './observations.js';
+import { forkWorkers, stopWorkers, within, WORKER_START_MS } from './workers.js';
+
+const TOKEN = 'cluster-streams-admin-token';
+const RESOURCE = { kubernetes_pod_name: 'am-0' };
+const TOKEN_REQUEST: ApiRequest = { api: 'AUTHENTICATION', operationName: 'POST /oauth/token', operationResult: 'SUCCESS', tenant: 'acme' };
+const USERS_REQUEST: ApiRequest = { api: 'MANAGEMENT', operationName: 'GET /api/v2/users', operationResult: 'FAILURE', failureCode: 'RATE_LIMIT', tenant: 'acme' };
+
+let workers: Worker[] = [];
+beforeAll(async () => {
+  workers = await forkWorkers(['api', 'api']);
+}, WORKER_START_MS + 5_000);
+afterAll(() => stopWorkers(workers));
+
+let recordIds = 0;
+/** Has worker `index` record `requests`, and resolves once it says they are recorded. */
+async function recordIn(index: number, requests: readonly ApiRequest[]): Promise<void> {
+  const worker = workers[index]!;
+  const id = (recordIds += 1);
+  const recorded = new Promise<void>((resolve) => {
+    const onMessage = (message: { type?: string; id?: number }): void => {
+      if (message?.type !== TEST_RECORDED || message.id !== id) return;
+      worker.off('message', onMessage);
+      resolve();
+    };
+    worker.on('message', onMessage);
+  });
+  worker.send({ type: TEST_RECORD, id, requests } satisfies RecordMessage);
+  await within(recorded, 5_000, `worker ${index} to record`);
+}
+
+const times = (n: number, request: ApiRequest): ApiRequest[] => Array.from({ length: n }, () => request);
+
+describe('metric streams in a cluster primary', () => {
+  it("send what the workers record, from the merged collection the scrape serves, with each second's exact counts", async () => {
+    const clock = new ManualClock(Math.floor(Date.now() / 1_000) * 1_000);
+    const registry = new Registry({ defaultLabels: RESOURCE });
+    const primary = clusterMetrics.primary({ registry, now: () => clock.now() });
+    onTestFinished(() => primary.close());
+    const logged: string[] = [];
+    const streams = createMetricStreams({ registry, source: primary, storeFile: ':memory:', adminToken: TOKEN, clock, logger: (line) => logged.push(line) });
+    onTestFinished(() => streams.stop());
+    const receiver = new OtlpReceiver();
+    const port = await receiver.start();
+    onTestFinished(() => receiver.stop());
+    const created = streams.api.handle({
+      method: 'POST',
+      id: undefined,
+      query: {},
+      authorization: `Bearer ${TOKEN}`,
+      body: {
+        name: 'cluster',
+        subscriptions: [{ metric_type: 'auth0.api_request.count' }],
+        destination: {
+          type: 'otlp',
+          configuration: { endpoint: `http://127.0.0.1:${port}`, protocol: 'http', auth_type: 'api_key', api_key: 'k', auth_header_name: 'x-key', temporality: 'delta' },
+        },
+      },
+    });
+    expect(created.status).toBe(201);
+    const second = async (): Promise<void> => {
+      clock.advance({ seconds: 1 });
+      await streams.delivery.tick();
+    };
+    await second(); // the stream's baseline: nothing recorded yet
+
+    await recordIn(0, times(3, TOKEN_REQUEST));
+    await recordIn(1, [...times(5, TOKEN_REQUEST), ...times(2, USERS_REQUEST)]);
+    apiRequestMetrics(registry).record(TOKEN_REQUEST); // the primary's own traffic merges too
+    await second();
+    await recordIn(1, times(4, TOKEN_REQUEST));
+    await second();
+    await second(); // a quiet second
+    clock.advance({ seconds: 10 });
+    await streams.delivery.tick(); // the flush interval has passed: everything goes out
+
+    expect(logged).toEqual([]);
+    expect(receiver.total('POST /oauth/token')).toBe(3 + 5 + 1 + 4);
+    expect(receiver.total('GET /api/v2/users')).toBe(2);
+    // One point per series and second (a quiet second sends 0), each second's own count.
+    const perSecond = (operation: string) => receiver.points.filter((p) => p.operation === operation);
+    expect(perSecond('POST /oauth/token').map((p) => p.value)).toEqual([9, 4, 0, 0]);
+    expect(perSecond('GET /api/v2/users').map((p) => p.value)).toEqual([2, 0, 0, 0]);
+    expect(new Set(perSecond('POST /oauth/token').map((p) => p.timeUnixNano)).size).toBe(4);
+    // The scrape reads the same merged collection: its cumulative count is what the stream sent.
+    const scraped = (await primary.collect()).families.find((f) => f.descriptor.name === 'auth0_api_request');
+    const scrapedCounts = (scraped?.series ?? []).map((s) => [s.labels.operation_name, (s as { count: number }).count]);
+    expect(Object.fromEntries(scrapedCounts)).toEqual({ 'POST /oauth/token': 13, 'GET /api/v2/users': 2 });
+    expect(streams.delivery.health((created.body as { id: string }).id)).toMatchObject({ points_dropped: 0 });
+  });
+});
