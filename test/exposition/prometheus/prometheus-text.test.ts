@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Registry, type ExpositionFormat, type NamingProfile } from '../../../src/index.js';
+import { Registry, writePrometheusText, type ExpositionFormat, type NamingProfile } from '../../../src/index.js';
 import { ManualClock } from '../../support/manual-clock.js';
 import { expectToMatchFixture } from '../../support/fixtures.js';
 import { parseExposition, promtoolCheckMetrics } from '../../support/prometheus-tools.js';
@@ -81,5 +81,13 @@ describe('writeExposition', () => {
       }),
       { numRuns: 15, seed: 20261126 },
     );
+  });
+});
+
+describe('metrics() rendered family by family (issue 13)', () => {
+  it.each(VARIANTS)('writes %s text with %s names exactly as rendering a whole collection does', async (format, profile) => {
+    const { registry } = scenarioRegistry();
+    const whole = writePrometheusText(await registry.collect(), { format, profile });
+    expect(await registry.metrics({ format, profile })).toBe(whole);
   });
 });
