@@ -36,6 +36,12 @@ export interface RenderResult {
   readonly leftOut: readonly LeftOutFamily[];
 }
 
+/** What `renderExpositionBytes` wrote (UTF-8) and what it left out. */
+export interface RenderedBytes {
+  readonly body: Buffer;
+  readonly leftOut: readonly LeftOutFamily[];
+}
+
 /** A family left out because the exposition would have passed its `maxBytes`. */
 export class ExpositionTooLargeError extends Error {
   constructor(
@@ -55,11 +61,17 @@ export const CONTENT_TYPES: Readonly<Record<ExpositionFormat, string>> = {
 
 type BlockType = 'summary' | 'histogram' | 'gauge' | 'counter' | 'unknown';
 
-/** An output family: its samples as flat chunks, each the text of some of one family's series. */
+/**
+ * The text of some of one family's series: a flat string, or its UTF-8 bytes when the writer encodes
+ * as it goes (see `ExpositionWriter`'s `encodes`).
+ */
+type Chunk = string | Buffer;
+
+/** An output family: its samples as chunks. */
 interface Block {
   readonly type: BlockType;
   readonly help: string;
-  readonly chunks: string[];
+  readonly chunks: Chunk[];
 }
 
 /** A block the family being added writes into: lines not yet joined into a chunk, and how many `checkRoom` counted. */
@@ -122,6 +134,23 @@ export async function renderPrometheusTextStreamed(
  */
 export async function renderExposition(collection: Collection, options: RenderOptions = {}): Promise<RenderResult> {
   const writer = new ExpositionWriter(collection.resource, options, options.maxBytes ?? Infinity);
+  const leftOut = await addAllOrLeaveOut(writer, collection, options);
+  return { text: writer.finish(), leftOut };
+}
+
+/**
+ * As `renderExposition`, as UTF-8 bytes encoded part by part while rendering: the text never lies
+ * whole on the JavaScript heap and is never encoded in one go, which is what a server sending it
+ * wants (see `ExpositionWriter` for why).
+ */
+export async function renderExpositionBytes(collection: Collection, options: RenderOptions = {}): Promise<RenderedBytes> {
+  const writer = new ExpositionWriter(collection.resource, options, options.maxBytes ?? Infinity, true);
+  const leftOut = await addAllOrLeaveOut(writer, collection, options);
+  return { body: writer.finishBytes(), leftOut };
+}
+
+/** Adds every family of `collection`, then the trailer, leaving out (and returning) those that fail. */
+async function addAllOrLeaveOut(writer: ExpositionWriter, collection: Collection, options: RenderOptions): Promise<LeftOutFamily[]> {
   const leftOut: LeftOutFamily[] = [];
   const pace = pacer(() => performance.now());
   const add = async (family: FamilySnapshot): Promise<void> => {
@@ -133,7 +162,7 @@ export async function renderExposition(collection: Collection, options: RenderOp
   };
   for (const family of collection.families) await add(family);
   for (const family of options.trailer?.(leftOut) ?? []) await add(family);
-  return { text: writer.finish(), leftOut };
+  return leftOut;
 }
 
 /**
@@ -141,7 +170,10 @@ export async function renderExposition(collection: Collection, options: RenderOp
  * Each family renders into staged blocks first and is committed only whole and within `maxBytes`.
  * Why lines are joined into chunks: a string built line by line with `+=` is a rope of every line and
  * every piece of it, about three times the text's size; joining each part of a family into one flat
- * chunk keeps a large scrape's memory close to its body (notes/perf-round-two.md).
+ * chunk keeps a large scrape's memory close to its body (notes/perf-round-two.md). A writer that
+ * `encodes` turns each chunk into UTF-8 bytes as soon as it is joined: the strings then die young,
+ * while text kept until the end survives young-generation collections (copied each time, then
+ * promoted to be marked again) and is flattened and encoded in one long step by `Buffer.from`.
  */
 class ExpositionWriter {
   private readonly blocks = new Map<string, Block>();
@@ -157,6 +189,7 @@ class ExpositionWriter {
     private readonly resource: Labels,
     options: WriteOptions,
     private readonly maxBytes: number,
+    private readonly encodes = false,
   ) {
     this.format = options.format ?? 'prometheus';
     this.profile = options.profile ?? 'aic';
@@ -198,7 +231,7 @@ class ExpositionWriter {
     this.joinStaged();
     let bytes = 0;
     for (const [name, block] of this.staged) {
-      for (const chunk of block.chunks) bytes += Buffer.byteLength(chunk, 'utf8');
+      for (const chunk of block.chunks) bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk, 'utf8') : chunk.length;
       if (!this.blocks.has(name)) bytes += headerBytes(name, block.help);
     }
     if (this.bytes + bytes > this.maxBytes) throw new ExpositionTooLargeError(metric, this.maxBytes);
@@ -214,7 +247,8 @@ class ExpositionWriter {
   private joinStaged(): void {
     for (const block of this.staged.values()) {
       if (block.lines.length === 0) continue;
-      block.chunks.push(block.lines.join(''));
+      const text = block.lines.join('');
+      block.chunks.push(this.encodes ? Buffer.from(text, 'utf8') : text);
       block.lines.length = 0;
       block.counted = 0;
     }
@@ -280,12 +314,29 @@ class ExpositionWriter {
   finish(): string {
     let text = '';
     for (const [name, b] of this.blocks) {
-      const help = `# HELP ${name} ${escapeHelp(b.help, this.format)}\n`;
-      const type = `# TYPE ${name} ${b.type}\n`;
-      text += this.format === 'prometheus' ? help + type : type + help;
-      for (const chunk of b.chunks) text += chunk;
+      text += this.header(name, b);
+      for (const chunk of b.chunks) text += chunk.toString();
     }
     return this.format === 'openmetrics' ? `${text}# EOF\n` : text;
+  }
+
+  /** As `finish`, as UTF-8 bytes: the encoded chunks copied once into one buffer. */
+  finishBytes(): Buffer {
+    const parts: Buffer[] = [];
+    const bytesOf = (chunk: Chunk): Buffer => (typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk);
+    for (const [name, b] of this.blocks) {
+      parts.push(Buffer.from(this.header(name, b), 'utf8'));
+      for (const chunk of b.chunks) parts.push(bytesOf(chunk));
+    }
+    if (this.format === 'openmetrics') parts.push(Buffer.from('# EOF\n', 'utf8'));
+    return Buffer.concat(parts);
+  }
+
+  /** The `# HELP` and `# TYPE` lines of output family `name`, in the format's order. */
+  private header(name: string, block: Block): string {
+    const help = `# HELP ${name} ${escapeHelp(block.help, this.format)}\n`;
+    const type = `# TYPE ${name} ${block.type}\n`;
+    return this.format === 'prometheus' ? help + type : type + help;
   }
 
   /** Where the sums of family `base` go: the family itself, or the legacy profile's `_total` family. */
