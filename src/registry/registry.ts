@@ -237,7 +237,8 @@ export class MetricRegistry {
         try {
           read = await this.collectMetric(metric, pace);
         } catch (error) {
-          return fail(metric.descriptor.name, error);
+          fail(metric.descriptor.name, error);
+          return;
         }
         for (const family of read) await use(family);
       },
