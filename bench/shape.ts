@@ -1,7 +1,8 @@
 // The registry shape the collect and scrape benches share: half timer series with OBSERVATIONS each,
 // half summary series with one event, 3 labels, spread over metrics of SERIES_PER_METRIC series.
+import type { Meter } from '@opentelemetry/api';
 import type { MetricReader } from '@opentelemetry/sdk-metrics';
-import { Registry } from '../src/index.js';
+import { Registry, type Timer } from '../src/index.js';
 import { otelMeter } from './otel.js';
 import { latencies } from './support.js';
 
@@ -27,8 +28,8 @@ export function ourShape(series: number): Registry {
   return registry;
 }
 
-/** The same shape in OpenTelemetry: histograms for timers, counters for summaries; its reader. */
-export function otelShape(series: number): MetricReader {
+/** The same shape in OpenTelemetry: histograms for timers, counters for summaries; its meter and reader. */
+export function otelShape(series: number): { readonly meter: Meter; readonly reader: MetricReader } {
   const { meter, reader } = otelMeter();
   for (let m = 0; m < series / 2 / SERIES_PER_METRIC; m += 1) {
     const histogram = meter.createHistogram(`am_bench_timer_${m}_seconds`, { unit: 's' });
@@ -39,7 +40,24 @@ export function otelShape(series: number): MetricReader {
       for (const v of values) histogram.record(v, labels);
     }
   }
-  return reader;
+  return { meter, reader };
+}
+
+/**
+ * A function that records one more observation into every timer series of both shapes (same value),
+ * for collects of busy series; it looks the metrics up once.
+ */
+export function busyBetweenCollects(ours: Registry, meter: Meter, series: number): () => void {
+  const timers = Array.from({ length: series / 2 / SERIES_PER_METRIC }, (_, m) => ours.getSingleMetric(`am_bench_timer_${m}`) as Timer<string>);
+  const histograms = timers.map((_, m) => meter.createHistogram(`am_bench_timer_${m}_seconds`, { unit: 's' }));
+  return () => {
+    timers.forEach((timer, m) => {
+      for (let i = 0; i < SERIES_PER_METRIC; i += 1) {
+        timer.observe(labelsOf(i), values[i % values.length]!);
+        histograms[m]!.record(values[i % values.length]!, { ...labelsOf(i), kubernetes_pod_name: 'am-0' });
+      }
+    });
+  };
 }
 
 /** Median wall time of `rounds` runs of `work`, in ms. */

@@ -6,7 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Collection, FamilySnapshot } from '../registry/collection.js';
 import { RENDER_ERRORS_FAMILY } from '../registry/registry.js';
 import type { ExpositionFormat } from '../exposition/prometheus/format.js';
-import { renderExposition, type LeftOutFamily, type NamingProfile } from '../exposition/prometheus/prometheus-text.js';
+import { renderExpositionBytes, type LeftOutFamily, type NamingProfile } from '../exposition/prometheus/prometheus-text.js';
 import { renderPrometheusProtobuf } from '../exposition/prometheus-protobuf/protobuf-exposition.js';
 import type { ScrapeFormat } from './negotiate.js';
 import { describeError, type Logger } from './logger.js';
@@ -93,8 +93,7 @@ export class SharedScrape {
       }
       const textFormat = format === 'protobuf' ? fallback : format;
       const trailer = (leftOut: readonly LeftOutFamily[]): FamilySnapshot[] => this.countRenderErrors(leftOut, collection.timeMs);
-      const { text } = await renderExposition(collection, { format: textFormat, profile, maxBytes: this.maxBytes, trailer });
-      const body = Buffer.from(text, 'utf8');
+      const { body } = await renderExpositionBytes(collection, { format: textFormat, profile, maxBytes: this.maxBytes, trailer });
       const last = this.lastRendered.get(key);
       const lastBody = last?.body.deref();
       if (lastBody !== undefined && lastBody.equals(body)) {

@@ -59,12 +59,16 @@ export class DistinctCounter<L extends string = string> extends Metric<DistinctS
 
   /** Every series' estimate. */
   collect(): FamilySnapshot {
-    return { kind: 'distinct', descriptor: this.descriptor, series: this.readAll((cell) => ({ value: cell.estimate() })) };
+    return { kind: 'distinct', descriptor: this.descriptor, series: this.readAll((cell, { labels, startMs }) => ({ labels, startMs, value: cell.estimate() })) };
   }
 
   /** As `collect`, yielding between series as `pace` says (an estimate reads every register). */
   override async collectPaced(pace: Pace): Promise<FamilySnapshot> {
-    return { kind: 'distinct', descriptor: this.descriptor, series: await this.readAllPaced((cell) => ({ value: cell.estimate() }), pace) };
+    return {
+      kind: 'distinct',
+      descriptor: this.descriptor,
+      series: await this.readAllPaced((cell, { labels, startMs }) => ({ labels, startMs, value: cell.estimate() }), pace),
+    };
   }
 
   cellFromState(state: unknown): DistinctSketch {

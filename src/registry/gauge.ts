@@ -94,7 +94,7 @@ export class Gauge<L extends string = string> extends Metric<GaugeValue, L> {
   /** Runs the scrape-time callback, if any, then reads every series. Rejects when the callback throws. */
   async collect(): Promise<FamilySnapshot> {
     await this.refresh();
-    const series: Point[] = [...this.readAll((cell) => cell.read()), ...this.sourced.values()];
+    const series: Point[] = [...this.readAll((cell, { labels, startMs }) => ({ labels, startMs, value: cell.read().value })), ...this.sourced.values()];
     return { kind: 'gauge', descriptor: this.descriptor, series };
   }
 

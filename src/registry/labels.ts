@@ -130,9 +130,12 @@ class LabelNode {
     return child;
   }
 
-  /** Children in the order their keys were first added. */
-  values(): Iterable<unknown> {
-    return this.map === undefined ? this.children : this.map.values();
+  /**
+   * Children in the order their keys were first added, always as an array: one loop over arrays stays
+   * monomorphic, where iterating arrays and Map iterators alike cost ~1 µs per series on a collect.
+   */
+  values(): readonly unknown[] {
+    return this.map === undefined ? this.children : Array.from(this.map.values());
   }
 }
 
@@ -180,6 +183,9 @@ export class SeriesTable<T> {
   private foldedObservations = 0;
   private readonly maxSeries: number;
   private nonEmptyLabels: ReadonlySet<string> = new Set();
+  /** `all()` as last listed, with the overflow series it saw; dropped when a series comes or goes. */
+  private listed: readonly SeriesEntry<T>[] | undefined;
+  private listedOverflow: SeriesEntry<T> | undefined;
 
   constructor(
     private readonly descriptor: Descriptor,
@@ -214,6 +220,7 @@ export class SeriesTable<T> {
     else this.parentOf(found.path)?.delete(found.path[found.path.length - 1] as string);
     found.isRemoved = true;
     this.count -= 1;
+    this.listed = undefined;
     this.limits.budget.release();
     return true;
   }
@@ -351,16 +358,29 @@ export class SeriesTable<T> {
     return this.foldedObservations;
   }
 
-  /** Every series, grouped by label values in first-seen order, overflow series last. */
-  *all(): IterableIterator<SeriesEntry<T>> {
-    if (this.unlabelled !== undefined) yield this.unlabelled;
-    yield* this.leaves(this.root, this.values.length);
-    if (this.overflow !== undefined) yield this.overflow;
+  /**
+   * Every series, grouped by label values in first-seen order, overflow series last; the same array
+   * until a series is added or removed (a new array then, so a caller may keep walking the old one).
+   * Why a kept array and not nested generators: each series then passed through one `yield*` per
+   * label level, and walking the tree at all cost more than reading the series on a collect
+   * (notes/perf-round-two.md).
+   */
+  all(): readonly SeriesEntry<T>[] {
+    if (this.listed !== undefined && this.listedOverflow === this.overflow) return this.listed;
+    const entries: SeriesEntry<T>[] = [];
+    if (this.unlabelled !== undefined) entries.push(this.unlabelled);
+    if (this.values.length > 0) this.pushLeaves(this.root, this.values.length, entries);
+    if (this.overflow !== undefined) entries.push(this.overflow);
+    this.listedOverflow = this.overflow;
+    return (this.listed = entries);
   }
 
-  private *leaves(node: LabelNode, depth: number): IterableIterator<SeriesEntry<T>> {
-    if (depth === 1) yield* node.values() as Iterable<SeriesEntry<T>>;
-    else for (const child of node.values()) yield* this.leaves(child as LabelNode, depth - 1);
+  private pushLeaves(node: LabelNode, depth: number, into: SeriesEntry<T>[]): void {
+    const children = node.values();
+    for (let i = 0; i < children.length; i += 1) {
+      if (depth === 1) into.push(children[i] as SeriesEntry<T>);
+      else this.pushLeaves(children[i] as LabelNode, depth - 1, into);
+    }
   }
 
   private checkObject(labels: unknown): Record<string, unknown> {
@@ -395,6 +415,7 @@ export class SeriesTable<T> {
       node.add(this.values[depth - 1] as string, entry);
     }
     this.count += 1;
+    this.listed = undefined;
     this.limits.budget.take();
     return entry;
   }

@@ -12,7 +12,7 @@ import { Timer } from './timer.js';
 import { Gauge, type GaugeCollect } from './gauge.js';
 import { GAUGE_COMBINES, type GaugeCombine } from './cells/gauge-value.js';
 import { DistinctCounter } from './distinct-counter.js';
-import { DEFAULT_SLICE_MS, forEachSliced, pacer } from './time-slice.js';
+import { DEFAULT_SLICE_MS, forEachSliced, pacer, type Pace } from './time-slice.js';
 import type { CollectFailure, Collection, FamilySnapshot, Point } from './collection.js';
 
 /** How long a scrape waits for one computed gauge before counting it as failed. */
@@ -212,35 +212,52 @@ export class MetricRegistry {
    */
   async collect(): Promise<Collection> {
     const families: FamilySnapshot[] = [];
+    const failures = await this.collectEach((family) => families.push(family));
+    return { timeMs: this.registryClock.now(), resource: this.defaultLabels, families, failures };
+  }
+
+  /**
+   * Collects as `collect` does, handing each family to `use` as soon as it is read instead of keeping
+   * them all, so a writer can render a large registry without holding its whole collection; a promise
+   * `use` returns is awaited before the next family is read. Resolves to the families left out;
+   * rejects, stopping there, when `use` throws or rejects.
+   */
+  async collectEach(use: (family: FamilySnapshot) => unknown): Promise<CollectFailure[]> {
     const failures: CollectFailure[] = [];
     const monotonic = (): number => this.registryClock.monotonic();
     const pace = pacer(monotonic);
+    const fail = (metric: string, error: unknown): void => {
+      failures.push({ metric, error });
+      this.countCollectError(metric);
+    };
     await forEachSliced(
       this.allMetrics(),
       async (metric) => {
+        let read: FamilySnapshot[];
         try {
-          families.push(metric instanceof Gauge && metric.isComputed ? await this.bounded(metric.collect()) : await metric.collectPaced(pace));
-          const histogram = metric instanceof Timer ? metric.collectHistogram() : undefined;
-          if (histogram !== undefined) families.push(histogram);
+          read = await this.collectMetric(metric, pace);
         } catch (error) {
-          failures.push({ metric: metric.descriptor.name, error });
-          this.countCollectError(metric.descriptor.name);
+          fail(metric.descriptor.name, error);
+          return;
         }
+        for (const family of read) await use(family);
       },
       monotonic,
       DEFAULT_SLICE_MS,
       pace,
     );
     for (const collector of this.collectors) {
+      let read: readonly FamilySnapshot[];
       try {
-        families.push(...(await this.bounded(Promise.resolve(collector.collect()))));
+        read = await this.bounded(Promise.resolve(collector.collect()));
       } catch (error) {
-        failures.push({ metric: collector.name, error });
-        this.countCollectError(collector.name);
+        fail(collector.name, error);
+        continue;
       }
+      for (const family of read) await use(family);
     }
-    families.push(...this.ownCounters());
-    return { timeMs: this.registryClock.now(), resource: this.defaultLabels, families, failures };
+    for (const family of this.ownCounters()) await use(family);
+    return failures;
   }
 
   /**
@@ -350,6 +367,13 @@ export class MetricRegistry {
 
   private *allMetrics(): IterableIterator<AnyMetric> {
     for (const metrics of this.metricsByName.values()) yield* metrics;
+  }
+
+  /** The families one metric reads into: its own, and a timer's histogram when it keeps buckets. */
+  private async collectMetric(metric: AnyMetric, pace: Pace): Promise<FamilySnapshot[]> {
+    const family = metric instanceof Gauge && metric.isComputed ? await this.bounded(metric.collect()) : await metric.collectPaced(pace);
+    const histogram = metric instanceof Timer ? metric.collectHistogram() : undefined;
+    return histogram === undefined ? [family] : [family, histogram];
   }
 
   private bounded<T>(work: Promise<T>): Promise<T> {

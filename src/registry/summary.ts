@@ -3,7 +3,7 @@
 import { Metric } from './metric.js';
 import { CountSum, type CountSumState } from './cells/count-sum.js';
 import type { LabelValues } from './labels.js';
-import type { FamilySnapshot } from './collection.js';
+import type { CountSum as CountSumSeries, FamilySnapshot, SeriesBase } from './collection.js';
 import type { Pace } from './time-slice.js';
 
 /** A summary's series bound to one label set, for hot paths. */
@@ -41,14 +41,21 @@ export class Summary<L extends string = string> extends Metric<CountSum, L> {
 
   /** Every series: count, sum and rates at the registry clock's now. */
   collect(): FamilySnapshot {
-    const nowMs = this.context.clock.now();
-    return { kind: 'summary', descriptor: this.descriptor, series: this.readAll((cell) => cell.read(nowMs)) };
+    return { kind: 'summary', descriptor: this.descriptor, series: this.readAll(this.reader()) };
   }
 
   /** As `collect`, yielding between series as `pace` says. */
   override async collectPaced(pace: Pace): Promise<FamilySnapshot> {
+    return { kind: 'summary', descriptor: this.descriptor, series: await this.readAllPaced(this.reader(), pace) };
+  }
+
+  /** Builds a series literal at the registry clock's now (see Metric.readAll for why not a spread). */
+  private reader(): (cell: CountSum, series: SeriesBase) => CountSumSeries {
     const nowMs = this.context.clock.now();
-    return { kind: 'summary', descriptor: this.descriptor, series: await this.readAllPaced((cell) => cell.read(nowMs), pace) };
+    return (cell, { labels, startMs }) => {
+      const { count, sum, rates } = cell.read(nowMs);
+      return { labels, startMs, count, sum, rates };
+    };
   }
 
   cellFromState(state: unknown): CountSum {

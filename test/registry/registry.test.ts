@@ -167,3 +167,37 @@ describe('Registry', () => {
     expect(await registry.metrics()).toContain('am_op_seconds_sum{outcome="success",} 0.25');
   });
 });
+
+describe('Registry.collectEach (issue 13)', () => {
+  it('hands out the families collect() returns, in the same order, and resolves to the failures', async () => {
+    const clock = new ManualClock();
+    const registry = new Registry({ now: () => clock.now() });
+    registry.timer({ name: 'am_op', help: 'Op', labelNames: ['outcome'] }).observe({ outcome: 'success' }, 0.2);
+    registry.summary({ name: 'am_events', help: 'E', labelNames: ['outcome'] }).record({ outcome: 'failure' });
+    registry.gauge({
+      name: 'am_broken',
+      help: 'B',
+      collect: () => {
+        throw new Error('down');
+      },
+    });
+    const handed: unknown[] = [];
+    const failures = await registry.collectEach((family) => handed.push(family));
+    const collection = await registry.collect();
+    expect(failures.map((f) => f.metric)).toEqual(['am_broken']);
+    expect(JSON.stringify(handed.slice(0, 2))).toEqual(JSON.stringify(collection.families.slice(0, 2)));
+    expect(collection.families.map((f) => f.descriptor.name)).toEqual(['am_op', 'am_events', 'am_metrics_collect_errors']);
+  });
+
+  it('lists a series added or removed since the last collect', async () => {
+    const registry = new Registry();
+    const summary = registry.summary({ name: 'am_events', help: 'E', labelNames: ['outcome'] });
+    summary.record({ outcome: 'success' });
+    await registry.collect();
+    summary.record({ outcome: 'failure' });
+    const labelsOf = async () => (await registry.collect()).families[0]!.series.map((s) => s.labels.outcome);
+    expect(await labelsOf()).toEqual(['success', 'failure']);
+    summary.remove({ outcome: 'success' });
+    expect(await labelsOf()).toEqual(['failure']);
+  });
+});

@@ -36,6 +36,12 @@ export interface RenderResult {
   readonly leftOut: readonly LeftOutFamily[];
 }
 
+/** What `renderExpositionBytes` wrote (UTF-8) and what it left out. */
+export interface RenderedBytes {
+  readonly body: Buffer;
+  readonly leftOut: readonly LeftOutFamily[];
+}
+
 /** A family left out because the exposition would have passed its `maxBytes`. */
 export class ExpositionTooLargeError extends Error {
   constructor(
@@ -55,10 +61,23 @@ export const CONTENT_TYPES: Readonly<Record<ExpositionFormat, string>> = {
 
 type BlockType = 'summary' | 'histogram' | 'gauge' | 'counter' | 'unknown';
 
+/**
+ * The text of some of one family's series: a flat string, or its UTF-8 bytes when the writer encodes
+ * as it goes (see `ExpositionWriter`'s `encodes`).
+ */
+type Chunk = string | Buffer;
+
+/** An output family: its samples as chunks. */
 interface Block {
   readonly type: BlockType;
   readonly help: string;
-  body: string;
+  readonly chunks: Chunk[];
+}
+
+/** A block the family being added writes into: lines not yet joined into a chunk, and how many `checkRoom` counted. */
+interface StagedBlock extends Block {
+  readonly lines: string[];
+  counted: number;
 }
 
 /**
@@ -92,6 +111,22 @@ export async function renderPrometheusText(collection: Collection, options: Writ
 }
 
 /**
+ * The same text, rendered while `collect` hands out families one at a time (as
+ * `MetricRegistry.collectEach` does), so each family is dropped once written and a large registry's
+ * whole collection is never held. `resource` is the labels every series carries.
+ */
+export async function renderPrometheusTextStreamed(
+  resource: Labels,
+  collect: (use: (family: FamilySnapshot) => Promise<void>) => Promise<unknown>,
+  options: WriteOptions = {},
+): Promise<string> {
+  const writer = new ExpositionWriter(resource, options, Infinity);
+  const pace = pacer(() => performance.now());
+  await collect((family) => writer.addPaced(family, pace));
+  return writer.finish();
+}
+
+/**
  * The exposition for a scrape: as `renderPrometheusText`, except that a family that fails to render
  * (a string too long for the engine, a malformed series from another process) or would take the text
  * past `maxBytes` is left out whole and reported, and every other family is written. Families that
@@ -99,6 +134,23 @@ export async function renderPrometheusText(collection: Collection, options: Writ
  */
 export async function renderExposition(collection: Collection, options: RenderOptions = {}): Promise<RenderResult> {
   const writer = new ExpositionWriter(collection.resource, options, options.maxBytes ?? Infinity);
+  const leftOut = await addAllOrLeaveOut(writer, collection, options);
+  return { text: writer.finish(), leftOut };
+}
+
+/**
+ * As `renderExposition`, as UTF-8 bytes encoded part by part while rendering: the text never lies
+ * whole on the JavaScript heap and is never encoded in one go, which is what a server sending it
+ * wants (see `ExpositionWriter` for why).
+ */
+export async function renderExpositionBytes(collection: Collection, options: RenderOptions = {}): Promise<RenderedBytes> {
+  const writer = new ExpositionWriter(collection.resource, options, options.maxBytes ?? Infinity, true);
+  const leftOut = await addAllOrLeaveOut(writer, collection, options);
+  return { body: writer.finishBytes(), leftOut };
+}
+
+/** Adds every family of `collection`, then the trailer, leaving out (and returning) those that fail. */
+async function addAllOrLeaveOut(writer: ExpositionWriter, collection: Collection, options: RenderOptions): Promise<LeftOutFamily[]> {
   const leftOut: LeftOutFamily[] = [];
   const pace = pacer(() => performance.now());
   const add = async (family: FamilySnapshot): Promise<void> => {
@@ -110,16 +162,24 @@ export async function renderExposition(collection: Collection, options: RenderOp
   };
   for (const family of collection.families) await add(family);
   for (const family of options.trailer?.(leftOut) ?? []) await add(family);
-  return { text: writer.finish(), leftOut };
+  return leftOut;
 }
 
 /**
  * Renders families one at a time; families that share an output name are merged, whatever their order.
  * Each family renders into staged blocks first and is committed only whole and within `maxBytes`.
+ * Why lines are joined into chunks: a string built line by line with `+=` is a rope of every line and
+ * every piece of it, about three times the text's size; joining each part of a family into one flat
+ * chunk keeps a large scrape's memory close to its body (notes/perf-round-two.md). A writer that
+ * `encodes` turns each chunk into UTF-8 bytes as soon as it is joined: the strings then die young,
+ * while text kept until the end survives young-generation collections (copied each time, then
+ * promoted to be marked again) and is flattened and encoded in one long step by `Buffer.from`.
  */
 class ExpositionWriter {
   private readonly blocks = new Map<string, Block>();
-  private staged = new Map<string, Block>();
+  private staged = new Map<string, StagedBlock>();
+  /** UTF-16 units of the staged lines `checkRoom` has counted. */
+  private stagedChars = 0;
   private bytes = 0;
   private readonly format: ExpositionFormat;
   private readonly profile: NamingProfile;
@@ -129,6 +189,7 @@ class ExpositionWriter {
     private readonly resource: Labels,
     options: WriteOptions,
     private readonly maxBytes: number,
+    private readonly encodes = false,
   ) {
     this.format = options.format ?? 'prometheus';
     this.profile = options.profile ?? 'aic';
@@ -137,12 +198,12 @@ class ExpositionWriter {
 
   /** Adds one family whole. @throws whatever rendering it throws, or ExpositionTooLargeError; nothing is added then. */
   addOrThrow(family: FamilySnapshot): void {
-    this.staged = new Map();
+    this.unstage();
     try {
       this.add(family);
       this.commit(family.descriptor.name);
     } finally {
-      this.staged = new Map();
+      this.unstage();
     }
   }
 
@@ -151,32 +212,51 @@ class ExpositionWriter {
    * in between, so one family of many thousand series does not stall the event loop.
    */
   async addPaced(family: FamilySnapshot, pace: Pace): Promise<void> {
-    this.staged = new Map();
+    this.unstage();
     try {
       for (const part of chunksOf(family)) {
         this.add(part);
+        this.joinStaged();
         const turn = pace();
         if (turn !== undefined) await turn;
       }
       this.commit(family.descriptor.name);
     } finally {
-      this.staged = new Map();
+      this.unstage();
     }
   }
 
   /** Moves the staged blocks into the exposition. @throws ExpositionTooLargeError past maxBytes; nothing moves then. */
   private commit(metric: string): void {
+    this.joinStaged();
     let bytes = 0;
     for (const [name, block] of this.staged) {
-      bytes += Buffer.byteLength(block.body, 'utf8') + (this.blocks.has(name) ? 0 : headerBytes(name, block.help));
+      for (const chunk of block.chunks) bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk, 'utf8') : chunk.length;
+      if (!this.blocks.has(name)) bytes += headerBytes(name, block.help);
     }
     if (this.bytes + bytes > this.maxBytes) throw new ExpositionTooLargeError(metric, this.maxBytes);
     for (const [name, block] of this.staged) {
       const committed = this.blocks.get(name);
-      if (committed === undefined) this.blocks.set(name, block);
-      else committed.body += block.body;
+      if (committed === undefined) this.blocks.set(name, { type: block.type, help: block.help, chunks: block.chunks });
+      else for (const chunk of block.chunks) committed.chunks.push(chunk);
     }
     this.bytes += bytes;
+  }
+
+  /** Joins each staged block's lines into one chunk. */
+  private joinStaged(): void {
+    for (const block of this.staged.values()) {
+      if (block.lines.length === 0) continue;
+      const text = block.lines.join('');
+      block.chunks.push(this.encodes ? Buffer.from(text, 'utf8') : text);
+      block.lines.length = 0;
+      block.counted = 0;
+    }
+  }
+
+  private unstage(): void {
+    this.staged = new Map();
+    this.stagedChars = 0;
   }
 
   /** Renders the samples of one family into staged blocks. */
@@ -188,8 +268,8 @@ class ExpositionWriter {
         const sums = this.sumBlock(name, counts, help);
         for (const s of family.series) {
           const pairs = labelPairs(s.labels, this.resource);
-          sums.body += this.sample(sumName(name, this.profile), pairs, s.sum);
-          counts.body += this.sample(`${name}_count`, pairs, s.count);
+          sums.push(this.sample(sumName(name, this.profile), pairs, s.sum));
+          counts.push(this.sample(`${name}_count`, pairs, s.count));
           this.checkRoom(name);
         }
         return;
@@ -202,10 +282,10 @@ class ExpositionWriter {
         for (const s of family.series) {
           const pairs = labelPairs(s.labels, this.resource);
           for (const { quantile, value } of s.quantiles) {
-            seconds.body += `${secondsName}${labelBlock(pairs, this.format, `quantile="${quantile}",`)} ${formatValue(value, this.format)}\n`;
+            seconds.push(`${secondsName}${labelBlock(pairs, this.format, `quantile="${quantile}",`)} ${formatValue(value, this.format)}\n`);
           }
-          sums.body += this.sample(sumName(secondsName, this.profile), pairs, s.sum);
-          counts.body += this.sample(`${name}_count`, pairs, s.count);
+          sums.push(this.sample(sumName(secondsName, this.profile), pairs, s.sum));
+          counts.push(this.sample(`${name}_count`, pairs, s.count));
           this.checkRoom(name);
         }
         return;
@@ -226,47 +306,73 @@ class ExpositionWriter {
     }
   }
 
-  /** The whole exposition: every family's HELP, TYPE and samples, and OpenMetrics' `# EOF`. */
+  /**
+   * The whole exposition: every family's HELP, TYPE and samples, and OpenMetrics' `# EOF`. The chunks
+   * are concatenated, not copied: V8 keeps `+` of long strings as a rope over them, so the text costs
+   * its chunks once (a caller that needs flat bytes, such as `Buffer.from`, copies it then).
+   */
   finish(): string {
     let text = '';
     for (const [name, b] of this.blocks) {
-      const help = `# HELP ${name} ${escapeHelp(b.help, this.format)}\n`;
-      const type = `# TYPE ${name} ${b.type}\n`;
-      text += this.format === 'prometheus' ? help + type + b.body : type + help + b.body;
+      text += this.header(name, b);
+      for (const chunk of b.chunks) text += chunk.toString();
     }
     return this.format === 'openmetrics' ? `${text}# EOF\n` : text;
   }
 
+  /** As `finish`, as UTF-8 bytes: the encoded chunks copied once into one buffer. */
+  finishBytes(): Buffer {
+    const parts: Buffer[] = [];
+    const bytesOf = (chunk: Chunk): Buffer => (typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk);
+    for (const [name, b] of this.blocks) {
+      parts.push(Buffer.from(this.header(name, b), 'utf8'));
+      for (const chunk of b.chunks) parts.push(bytesOf(chunk));
+    }
+    if (this.format === 'openmetrics') parts.push(Buffer.from('# EOF\n', 'utf8'));
+    return Buffer.concat(parts);
+  }
+
+  /** The `# HELP` and `# TYPE` lines of output family `name`, in the format's order. */
+  private header(name: string, block: Block): string {
+    const help = `# HELP ${name} ${escapeHelp(block.help, this.format)}\n`;
+    const type = `# TYPE ${name} ${block.type}\n`;
+    return this.format === 'prometheus' ? help + type : type + help;
+  }
+
   /** Where the sums of family `base` go: the family itself, or the legacy profile's `_total` family. */
-  private sumBlock(base: string, family: Block, help: string): Block {
+  private sumBlock(base: string, family: string[], help: string): string[] {
     return this.profile === 'legacy' ? this.block(sumName(base, 'legacy'), this.totalType, help) : family;
   }
 
-  /** The staged block for output family `name`, checked against what is committed under that name. */
-  private block(name: string, type: BlockType, help: string): Block {
+  /**
+   * The lines the current family writes into output family `name` (its staged block), checked against
+   * what is committed under that name.
+   */
+  private block(name: string, type: BlockType, help: string): string[] {
     const committed = this.blocks.get(name);
     if (committed !== undefined && committed.type !== type) {
       throw new Error(`exposition family ${name} would be both ${committed.type} and ${type}`);
     }
     let found = this.staged.get(name);
     if (found === undefined) {
-      found = { type, help: committed?.help ?? help, body: '' };
+      found = { type, help: committed?.help ?? help, chunks: [], lines: [], counted: 0 };
       this.staged.set(name, found);
     } else if (found.type !== type) {
       throw new Error(`exposition family ${name} would be both ${found.type} and ${type}`);
     }
-    return found;
+    return found.lines;
   }
 
   /**
    * @throws ExpositionTooLargeError as soon as the staged text is certainly too large (a UTF-16 unit
-   *   is at least one UTF-8 byte), before a huge family is built in full.
+   *   is at least one UTF-8 byte), before a huge family is built in full. Each line is counted once.
    */
   private checkRoom(metric: string): void {
     if (this.maxBytes === Infinity) return;
-    let chars = 0;
-    for (const block of this.staged.values()) chars += block.body.length;
-    if (this.bytes + chars > this.maxBytes) throw new ExpositionTooLargeError(metric, this.maxBytes);
+    for (const block of this.staged.values()) {
+      for (; block.counted < block.lines.length; block.counted += 1) this.stagedChars += (block.lines[block.counted] as string).length;
+    }
+    if (this.bytes + this.stagedChars > this.maxBytes) throw new ExpositionTooLargeError(metric, this.maxBytes);
   }
 
   private sample(name: string, pairs: string, value: number): string {
@@ -274,20 +380,20 @@ class ExpositionWriter {
   }
 
   /** Buckets, sum and count of each series; the bucket lines of a series share one prefix. */
-  private writeHistogram(target: Block, series: readonly HistogramSeries[], names: { bucket: string; sum: string; count: string }): void {
+  private writeHistogram(target: string[], series: readonly HistogramSeries[], names: { bucket: string; sum: string; count: string }): void {
     const close = this.format === 'prometheus' ? ',} ' : '} ';
     for (const s of series) {
       const pairs = labelPairs(s.labels, this.resource);
       const prefix = `${names.bucket}{${pairs}le="`;
       let lines = '';
       for (const { le, count } of s.buckets) lines += `${prefix}${leText(le)}"${close}${formatValue(count, this.format)}\n`;
-      target.body += lines + this.sample(names.sum, pairs, s.sum) + this.sample(names.count, pairs, s.count);
+      target.push(lines, this.sample(names.sum, pairs, s.sum), this.sample(names.count, pairs, s.count));
     }
   }
 
-  private writePoints(target: Block, name: string, points: readonly Point[]): void {
+  private writePoints(target: string[], name: string, points: readonly Point[]): void {
     for (const p of points) {
-      target.body += this.sample(name, labelPairs(p.labels, this.resource), p.value);
+      target.push(this.sample(name, labelPairs(p.labels, this.resource), p.value));
       this.checkRoom(name);
     }
   }

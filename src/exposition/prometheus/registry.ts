@@ -1,7 +1,7 @@
 // The Registry the package exports: the collecting core (src/registry/registry.ts) plus Prometheus
 // text, so `registry.metrics()` stays one call while the core imports no writer.
 import { MetricRegistry, type FamilyCollector, type RegistryOptions } from '../../registry/registry.js';
-import { CONTENT_TYPES, renderPrometheusText, type WriteOptions } from './prometheus-text.js';
+import { CONTENT_TYPES, renderPrometheusTextStreamed, type WriteOptions } from './prometheus-text.js';
 import { prometheusNames } from './sample-names.js';
 import { nodeRuntimeCollector } from '../../runtime/node-runtime.js';
 
@@ -34,9 +34,10 @@ export class Registry extends MetricRegistry {
 
   /**
    * Prometheus text of every metric: format 0.0.4 and AIC names unless `options` say otherwise.
-   * Collects, then renders family by family, yielding to the event loop in between.
+   * Collects and renders family by family, yielding to the event loop in between; a family is
+   * dropped once rendered, so the whole collection is never held.
    */
   async metrics(options: WriteOptions = {}): Promise<string> {
-    return renderPrometheusText(await this.collect(), options);
+    return renderPrometheusTextStreamed(this.labels, (use) => this.collectEach(use), options);
   }
 }

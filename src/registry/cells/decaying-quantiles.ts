@@ -100,6 +100,14 @@ export class DecayingQuantiles {
   /** The weight of an observation at `weightMs`, cached: busy series see many per millisecond. */
   private weight = 1;
   private weightMs = Number.NaN;
+  /**
+   * The quantiles and standard deviation last computed, until the next observation, merge or landmark
+   * move. Why they stay valid: they are computed from the stored weights alone, never from the time of
+   * the read (under forward decay every weight shrinks by one common factor as time passes, and these
+   * are ratios, so reads never rescale; see the class note), and only those three change the weights.
+   * A series idle between scrapes is so read without walking its buckets again.
+   */
+  private cachedReads: { readonly quantiles: readonly number[]; readonly stddev: number } | undefined;
 
   /**
    * An empty distribution: every read reports NaN until the first observation.
@@ -132,17 +140,42 @@ export class DecayingQuantiles {
     this.sketch.accept(value, this.weight);
     this.extremes.record(value, timeMs);
     this.latestMs = timeMs;
+    this.cachedReads = undefined;
   }
 
-  /** The decayed quantiles at `nowMs`, one per QUANTILES entry in that order; all NaN when stale. */
-  quantiles(nowMs: number): number[] {
-    if (this.isStale(nowMs)) return QUANTILES.map(() => Number.NaN);
+  /**
+   * The decayed quantiles at `nowMs`, one per QUANTILES entry in that order; all NaN when stale. The
+   * same array is returned until the next observation or merge, so callers must not change it.
+   */
+  quantiles(nowMs: number): readonly number[] {
+    if (this.isStale(nowMs)) return STALE_QUANTILES;
+    return this.reads().quantiles;
+  }
+
+  /** The quantiles and the standard deviation, computed once until the distribution changes. */
+  private reads(): { readonly quantiles: readonly number[]; readonly stddev: number } {
+    return (this.cachedReads ??= { quantiles: this.walkQuantiles(), stddev: this.stddev(this.sketch.sum / this.sketch.count) });
+  }
+
+  private walkQuantiles(): number[] {
     const { count, zeroCount, store, mapping, min, max } = this.sketch;
-    const ranks = QUANTILES.map((q) => Math.max(0, (q - RANK_TIE_SLACK) * count) - zeroCount);
-    const keys = keysAtRanks(store.bins, store.offset, store.maxKey, ranks);
+    const { bins, offset } = store;
+    const length = bins.length;
+    const values: number[] = [];
     // Why one walk: each quantile on its own walks the buckets from the start (the store's keyAtRank);
-    // QUANTILES is ascending, so one walk finds every key, six times fewer steps on a read.
-    return ranks.map((rank, i) => (rank < 0 ? 0 : Math.min(Math.max(mapping.value(keys[i] as number), min), max)));
+    // QUANTILES is ascending, so one walk finds every key, six times fewer steps on a read. The walk
+    // stops at the first bucket whose running weight exceeds the rank, the largest key if none does.
+    // It starts at the smallest key in use (the store keeps spare zero buckets on both sides), and
+    // reads buckets as numbers: the store fills every one it allocates with 0, so there are no holes.
+    let running = 0;
+    let i = Math.min(length, Math.max(0, store.minKey - offset));
+    for (let k = 0; k < QUANTILES.length; k += 1) {
+      const rank = Math.max(0, ((QUANTILES[k] as number) - RANK_TIE_SLACK) * count) - zeroCount;
+      while (i < length && !(running > rank)) running += bins[i++] as number;
+      const key = running > rank ? i - 1 + offset : store.maxKey;
+      values.push(rank < 0 ? 0 : Math.min(Math.max(mapping.value(key), min), max));
+    }
+    return values;
   }
 
   /**
@@ -172,7 +205,7 @@ export class DecayingQuantiles {
     if (this.isStale(nowMs)) return { min: Number.NaN, max: Number.NaN, mean: Number.NaN, stddev: Number.NaN };
     const { min, max } = this.extremes.read(nowMs);
     const mean = this.sketch.sum / this.sketch.count;
-    return { min, max, mean, stddev: this.stddev(mean) };
+    return { min, max, mean, stddev: this.reads().stddev };
   }
 
   /**
@@ -249,6 +282,7 @@ export class DecayingQuantiles {
     this.extremes.mergeFrom(other.extremes);
     this.latestMs = Math.max(this.latestMs, other.latestMs);
     this.weightMs = Number.NaN;
+    this.cachedReads = undefined;
   }
 
   /**
@@ -305,8 +339,11 @@ export class DecayingQuantiles {
     sketch.count *= factor;
     sketch.sum *= factor;
     this.landmarkMs = timeMs;
+    this.cachedReads = undefined;
   }
 }
+
+const STALE_QUANTILES: readonly number[] = Object.freeze(QUANTILES.map(() => Number.NaN));
 
 /**
  * Fills an empty store with `bins` ([key, weight] pairs, checked here) in one allocation. Why not
@@ -353,21 +390,6 @@ function sharedMapping(fresh: DDSketch['mapping'], relativeAccuracy: number): DD
   if (shared !== undefined) return shared;
   mappings.set(relativeAccuracy, fresh);
   return fresh;
-}
-
-/**
- * The store's keyAtRank (first key whose running weight exceeds the rank) for ascending `ranks` in one
- * walk over `bins`; the largest key where the weights run out first, as the store does.
- */
-function keysAtRanks(bins: readonly number[], offset: number, maxKey: number, ranks: readonly number[]): number[] {
-  const keys: number[] = [];
-  let running = 0;
-  let i = 0;
-  for (const rank of ranks) {
-    while (i < bins.length && !(running > rank)) running += bins[i++] ?? 0;
-    keys.push(running > rank ? i - 1 + offset : maxKey);
-  }
-  return keys;
 }
 
 function listOf(value: unknown, metric: string, field: string): readonly unknown[] {

@@ -105,8 +105,10 @@ export class MovingRates {
   rates(nowMs: number, totalEvents: number): Rates {
     if (nowMs - this.lastTickMs >= TICK_MS) this.tickUntil(nowMs);
     const elapsedSeconds = (nowMs - this.startMs) / 1_000;
-    const [m1, m5, m15] = this.averages as [number, number, number];
-    return { mean: elapsedSeconds > 0 ? totalEvents / elapsedSeconds : 0, m1, m5, m15 };
+    // Indexed reads, not `const [m1, m5, m15] = …`: destructuring an array goes through its iterator,
+    // which was a tenth of a 10,000-series collect.
+    const averages = this.averages;
+    return { mean: elapsedSeconds > 0 ? totalEvents / elapsedSeconds : 0, m1: averages[0] as number, m5: averages[1] as number, m15: averages[2] as number };
   }
 
   private tickUntil(nowMs: number): void {

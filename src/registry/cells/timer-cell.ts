@@ -35,6 +35,10 @@ const NO_BUCKETS = new LogBuckets();
 
 /** Durations of one series; the caller passes the time (epoch ms) and has checked the duration. */
 export class TimerCell {
+  /** The quantile pairs of the last read and the sample's array they came from (see `read`). */
+  private pairsOf: readonly number[] | undefined;
+  private pairs: TimerReading['quantiles'] = [];
+
   constructor(
     private readonly counts: CountSum,
     private readonly sample: DecayingQuantiles,
@@ -58,9 +62,17 @@ export class TimerCell {
   }
 
   read(nowMs: number): TimerReading {
+    // The sample hands back the same array while its quantiles stand still, so the pairs are rebuilt
+    // only when it changed; readings are read-only data, so collections may share them.
     const values = this.sample.quantiles(nowMs);
-    const quantiles = QUANTILES.map((quantile, i) => ({ quantile, value: values[i] as number }));
-    return { ...this.counts.read(nowMs), quantiles, ...this.sample.window(nowMs) };
+    if (values !== this.pairsOf) {
+      this.pairs = QUANTILES.map((quantile, i) => ({ quantile, value: values[i] as number }));
+      this.pairsOf = values;
+    }
+    const quantiles = this.pairs;
+    const { count, sum, rates } = this.counts.read(nowMs);
+    const { min, max, mean, stddev } = this.sample.window(nowMs);
+    return { count, sum, rates, quantiles, min, max, mean, stddev };
   }
 
   state(nowMs: number): TimerCellState {

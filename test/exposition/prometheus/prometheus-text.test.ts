@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Registry, type ExpositionFormat, type NamingProfile } from '../../../src/index.js';
+import { Registry, renderExposition, writePrometheusText, type ExpositionFormat, type NamingProfile } from '../../../src/index.js';
+import { renderExpositionBytes } from '../../../src/exposition/prometheus/prometheus-text.js';
 import { ManualClock } from '../../support/manual-clock.js';
 import { expectToMatchFixture } from '../../support/fixtures.js';
 import { parseExposition, promtoolCheckMetrics } from '../../support/prometheus-tools.js';
@@ -81,5 +82,40 @@ describe('writeExposition', () => {
       }),
       { numRuns: 15, seed: 20261126 },
     );
+  });
+});
+
+describe('metrics() rendered family by family (issue 13)', () => {
+  it.each(VARIANTS)('writes %s text with %s names exactly as rendering a whole collection does', async (format, profile) => {
+    const { registry } = scenarioRegistry();
+    const whole = writePrometheusText(await registry.collect(), { format, profile });
+    expect(await registry.metrics({ format, profile })).toBe(whole);
+  });
+});
+
+describe('renderExpositionBytes (issue 11: serving without long synchronous steps)', () => {
+  it.each(VARIANTS)('writes the UTF-8 bytes of the %s text with %s names', async (format, profile) => {
+    const { registry } = scenarioRegistry();
+    registry.gauge({ name: 'am_accents', help: 'Grüße, 名前.', labelNames: ['city'] }).set({ city: 'Zürich "Ost"' }, 1);
+    const collection = await registry.collect();
+    const { body } = await renderExpositionBytes(collection, { format, profile });
+    expect(body.toString('utf8')).toBe(writePrometheusText(collection, { format, profile }));
+  });
+
+  it('leaves out the family that would pass maxBytes, and only it, as the text render does', async () => {
+    const registry = new Registry();
+    registry.gauge({ name: 'am_small', help: 'Small.' }).set({}, 1);
+    const wide = registry.gauge({ name: 'am_wide', help: 'Wide.', labelNames: ['k'] });
+    // 600 series: the family renders in more than one part (RENDER_CHUNK_SERIES each).
+    for (let i = 0; i < 600; i += 1) wide.set({ k: `value-${i}` }, i);
+    registry.summary({ name: 'am_after', help: 'After.' }).record({});
+    const collection = await registry.collect();
+    const options = { maxBytes: 4_096 };
+    const bytes = await renderExpositionBytes(collection, options);
+    const text = await renderExposition(collection, options);
+    expect(bytes.leftOut.map((f) => f.metric)).toEqual(['am_wide']);
+    expect(text.leftOut.map((f) => f.metric)).toEqual(['am_wide']);
+    expect(bytes.body.toString('utf8')).toBe(text.text);
+    expect(bytes.body.toString('utf8')).toContain('am_after_count 1.0');
   });
 });
