@@ -4,7 +4,7 @@
 import { DDSketch } from '@datadog/sketches-js';
 import { InvalidValueError } from '../errors.js';
 import { checkState, finiteAtLeast } from './state-check.js';
-import { KeyTable } from './key-table.js';
+import { keysFromTable } from './key-table.js';
 
 /** The quantiles a timer reports, in the order `DecayingQuantiles.quantiles` returns them. */
 export const QUANTILES = [0.5, 0.75, 0.95, 0.98, 0.99, 0.999] as const;
@@ -355,8 +355,7 @@ const mappings = new Map<number, DDSketch['mapping']>();
 function sharedMapping(fresh: DDSketch['mapping'], relativeAccuracy: number): DDSketch['mapping'] {
   const shared = mappings.get(relativeAccuracy);
   if (shared !== undefined) return shared;
-  const table = new KeyTable(fresh.key.bind(fresh), fresh.gamma);
-  fresh.key = (value: number) => table.key(value);
+  keysFromTable(fresh);
   mappings.set(relativeAccuracy, fresh);
   return fresh;
 }

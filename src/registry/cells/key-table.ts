@@ -105,3 +105,12 @@ function doubleOf(high: number, low: number): number {
   words[LOW] = low >>> 0;
   return scratch[0] as number;
 }
+
+/**
+ * Makes `mapping.key` answer from a KeyTable of its own key function (same keys, no logarithm per
+ * call). For a mapping object shared by many sketches; call it once per mapping.
+ */
+export function keysFromTable(mapping: { key(value: number): number; readonly gamma: number }): void {
+  const table = new KeyTable(mapping.key.bind(mapping), mapping.gamma);
+  mapping.key = (value: number) => table.key(value);
+}

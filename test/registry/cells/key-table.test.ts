@@ -3,6 +3,9 @@ import { DDSketch } from '@datadog/sketches-js';
 import { KeyTable } from '../../../src/registry/cells/key-table.js';
 import { seededRandom } from '../../support/random.js';
 
+/** The accuracy whose γ is 2^(1/4): the timer buckets' layout (see log-buckets.ts). */
+const LOG_BUCKETS_ACCURACY = (2 ** 0.25 - 1) / (2 ** 0.25 + 1);
+
 /** The library's logarithmic mapping at `relativeAccuracy`, and a table in front of it. */
 function tableFor(relativeAccuracy: number): { exact: (value: number) => number; table: KeyTable; gamma: number } {
   const mapping = new DDSketch({ relativeAccuracy }).mapping;
@@ -16,7 +19,7 @@ function neighbours(value: number): number[] {
 }
 
 describe('KeyTable', () => {
-  it.each([0.0099, 0.05, 0.3, 0.8])('gives the mapping’s own key for values over the whole double range (accuracy %s)', (relativeAccuracy) => {
+  it.each([0.0099, 0.05, LOG_BUCKETS_ACCURACY, 0.3, 0.8])('gives the mapping’s own key for values over the whole double range (accuracy %s)', (relativeAccuracy) => {
     const { exact, table } = tableFor(relativeAccuracy);
     const random = seededRandom(11);
     const mismatches: number[] = [];
