@@ -33,9 +33,10 @@ const NO_BINADES: Binade[] = new Array<Binade>(BINADES).fill(undefined);
  */
 export class KeyTable {
   /**
-   * Per binade: edges of its cells, then their start keys; null when `exact` answers directly. Shared
-   * and empty until the first key is built, so a table that never looks up (a sketch rebuilt from
-   * another process's state only to be merged) costs no array of its own.
+   * Per binade, for each cell its edge then its start key, side by side so a lookup reads one cache
+   * line; null when `exact` answers directly. Shared and empty until the first key is built, so a
+   * table that never looks up (a sketch rebuilt from another process's state only to be merged)
+   * costs no array of its own.
    */
   private binades: Binade[] = NO_BINADES;
   private readonly cells: number;
@@ -62,8 +63,8 @@ export class KeyTable {
     const table = this.binades[high >>> MAX_CELL_BITS] ?? this.build(high >>> MAX_CELL_BITS);
     if (table === null) return this.exact(value);
     const cell = (high >>> this.shift) & (this.cells - 1);
-    const key = table[this.cells + cell] as number;
-    return value < (table[cell] as number) ? key : key + 1;
+    const key = table[2 * cell + 1] as number;
+    return value < (table[2 * cell] as number) ? key : key + 1;
   }
 
   /** The table of binade `exponent` (biased), or null when `exact` must answer for it. */
@@ -83,8 +84,8 @@ export class KeyTable {
       const startKey = this.exact(start);
       const endKey = this.exact(end);
       if (endKey - startKey > 1) return null;
-      table[this.cells + cell] = startKey;
-      table[cell] = endKey === startKey ? Number.POSITIVE_INFINITY : this.firstAbove(start, end, startKey);
+      table[2 * cell + 1] = startKey;
+      table[2 * cell] = endKey === startKey ? Number.POSITIVE_INFINITY : this.firstAbove(start, end, startKey);
     }
     return table;
   }
