@@ -10,8 +10,10 @@ const words = new Uint32Array(scratch.buffer);
 /** Index of the word holding sign, exponent and the top 20 mantissa bits. */
 const HIGH = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1 ? 1 : 0;
 const LOW = 1 - HIGH;
-/** Sign and exponent bits: the binade's index. */
-const BINADES = 2048;
+/** Sign and exponent bits (12) index the binades; negative, infinite and NaN values get null. */
+const BINADES = 4096;
+/** Biased exponent of infinities and NaN; anything above it has the sign bit set. */
+const NOT_FINITE = 2047;
 type Binade = Float64Array | null | undefined;
 /** Stands for "nothing built yet"; never written. */
 const NO_BINADES: Binade[] = new Array<Binade>(BINADES).fill(undefined);
@@ -56,7 +58,7 @@ export class KeyTable {
     this.shift = MAX_CELL_BITS - Math.log2(Math.max(this.cells, 1));
   }
 
-  /** `exact(value)` for a positive finite value. */
+  /** `exact(value)`; positive normal values are read from the table, any other from `exact`. */
   key(value: number): number {
     scratch[0] = value;
     const high = words[HIGH] as number;
@@ -70,7 +72,7 @@ export class KeyTable {
   /** The table of binade `exponent` (biased), or null when `exact` must answer for it. */
   private build(exponent: number): Float64Array | null {
     if (this.binades === NO_BINADES) this.binades = new Array<Binade>(BINADES).fill(undefined);
-    const table = exponent === SUBNORMAL || exponent > 2046 || this.cells === 0 ? null : this.cellsOf(exponent);
+    const table = exponent === SUBNORMAL || exponent >= NOT_FINITE || this.cells === 0 ? null : this.cellsOf(exponent);
     this.binades[exponent] = table;
     return table;
   }

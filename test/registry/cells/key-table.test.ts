@@ -46,6 +46,12 @@ describe('KeyTable', () => {
     expect(values.map((value) => table.key(value))).toEqual(values.map(exact));
   });
 
+  it('answers with the exact function for negative, infinite and NaN values', () => {
+    const { exact, table } = tableFor(0.0099);
+    const values = [-2, -Number.MIN_VALUE, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, Number.NaN, 3];
+    expect(values.map((value) => table.key(value))).toEqual(values.map(exact));
+  });
+
   it('answers with the exact function for accuracies finer than its cells can resolve', () => {
     const { exact, table } = tableFor(1e-7);
     const random = seededRandom(12);
