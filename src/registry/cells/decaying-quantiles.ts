@@ -4,6 +4,7 @@
 import { DDSketch } from '@datadog/sketches-js';
 import { InvalidValueError } from '../errors.js';
 import { checkState, finiteAtLeast } from './state-check.js';
+import { keysFromTable } from './key-table.js';
 
 /** The quantiles a timer reports, in the order `DecayingQuantiles.quantiles` returns them. */
 export const QUANTILES = [0.5, 0.75, 0.95, 0.98, 0.99, 0.999] as const;
@@ -384,10 +385,14 @@ function maxKeySpan(relativeAccuracy: number): number {
 
 const mappings = new Map<number, DDSketch['mapping']>();
 
-/** The first mapping made for `relativeAccuracy`, shared by every later sketch of that accuracy. */
+/**
+ * The first mapping made for `relativeAccuracy`, shared by every later sketch of that accuracy. Its
+ * `key` (a logarithm per observation) is answered from a KeyTable, which gives the same keys.
+ */
 function sharedMapping(fresh: DDSketch['mapping'], relativeAccuracy: number): DDSketch['mapping'] {
   const shared = mappings.get(relativeAccuracy);
   if (shared !== undefined) return shared;
+  keysFromTable(fresh);
   mappings.set(relativeAccuracy, fresh);
   return fresh;
 }

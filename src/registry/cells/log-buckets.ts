@@ -5,6 +5,7 @@ import { DDSketch } from '@datadog/sketches-js';
 import { InvalidValueError } from '../errors.js';
 import type { BucketCount, NativeBuckets } from '../collection.js';
 import { checkState, finiteAtLeast } from './state-check.js';
+import { keysFromTable } from './key-table.js';
 
 /**
  * Buckets per doubling of the duration: bucket k holds (2^((k−1)/4), 2^(k/4)] seconds, the layout of
@@ -35,9 +36,15 @@ const KEY_LIMIT = 1_100 * BUCKETS_PER_DOUBLING;
 
 let mapping: DDSketch['mapping'] | undefined;
 
-/** One mapping object for every bucket cell of the process (see DecayingQuantiles' sharedMapping). */
+/**
+ * One mapping object for every bucket cell of the process (see DecayingQuantiles' sharedMapping),
+ * its keys answered from a KeyTable.
+ */
 function sharedMapping(fresh: DDSketch['mapping']): DDSketch['mapping'] {
-  mapping ??= fresh;
+  if (mapping === undefined) {
+    keysFromTable(fresh);
+    mapping = fresh;
+  }
   return mapping;
 }
 
