@@ -93,7 +93,8 @@ export class SharedScrape {
       }
       const textFormat = format === 'protobuf' ? fallback : format;
       const trailer = (leftOut: readonly LeftOutFamily[]): FamilySnapshot[] => this.countRenderErrors(leftOut, collection.timeMs);
-      const { body } = await renderExpositionBytes(collection, { format: textFormat, profile, maxBytes: this.maxBytes, trailer });
+      const bytes = (await renderExpositionBytes(collection, { format: textFormat, profile, maxBytes: this.maxBytes, trailer })).body;
+      const body = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength); // a view, not a copy
       const last = this.lastRendered.get(key);
       const lastBody = last?.body.deref();
       if (lastBody !== undefined && lastBody.equals(body)) {

@@ -38,7 +38,7 @@ export interface RenderResult {
 
 /** What `renderExpositionBytes` wrote (UTF-8) and what it left out. */
 export interface RenderedBytes {
-  readonly body: Buffer;
+  readonly body: Uint8Array;
   readonly leftOut: readonly LeftOutFamily[];
 }
 
