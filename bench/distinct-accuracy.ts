@@ -1,6 +1,6 @@
 // On demand, not part of `npm run bench` (minutes per seed): the distinct counter's relative error at
 // 10^7 distinct values over SEEDS seeds, as a distribution. Usage: npx tsx bench/distinct-accuracy.ts [seeds] [count]
-import { DistinctSketch } from '../src/registry/cells/hyperloglog.js';
+import { DistinctSketch } from '../src/registry/cells/distinct-sketch.js';
 import { hashReady } from '../src/registry/cells/string-hash.js';
 import { seededRandom } from './support.js';
 

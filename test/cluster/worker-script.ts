@@ -3,7 +3,7 @@
 // `live` records a little every few ms on the real clock and answers; `hang` answers never (its state
 // never resolves); `malformed` answers with a state that cannot be merged. It then tells the test it is
 // ready with an application message of its own (which the primary must ignore) and waits.
-import { Registry, hashReady } from '../../src/index.js';
+import { Registry, STATE_VERSION, hashReady } from '../../src/index.js';
 import { clusterMetrics } from '../../src/cluster.js';
 import type { RegistryState } from '../../src/index.js';
 import { FIXED_MS, TEST_READY, observationsOf, recordInto, recordIntoPromClient } from './observations.js';
@@ -41,7 +41,7 @@ switch (mode) {
     clusterMetrics.worker({
       state: async () =>
         ({
-          version: 1,
+          version: STATE_VERSION,
           timeMs: FIXED_MS,
           families: [
             {
