@@ -174,8 +174,9 @@ export class DistinctSketch {
   }
 
   private addHash(high: number, low: number): void {
-    if (this.phase instanceof ExactHashes && this.phase.insert(high, low)) return;
-    this.registers().add(high, low);
+    const phase = this.phase;
+    if (phase instanceof ExaLogLogRegisters) phase.add(high, low);
+    else if (!phase.insert(high, low)) this.registers().add(high, low);
   }
 
   /** The register phase, converting the exact hashes into registers first if need be. */

@@ -12,6 +12,8 @@ export const ELL_D = 20;
 const REGISTER_BITS = 8 + ELL_D;
 const REGISTER_MASK = 2 ** REGISTER_BITS - 1;
 const HISTORY_MASK = 2 ** ELL_D - 1;
+/** The bit just above the history: u itself, when a register's history is shifted into a larger u's. */
+const HISTORY_TOP = 2 ** ELL_D;
 
 /** Bytes of 2^precision registers of 28 bits, packed two to every 7 bytes. */
 export function registerBytes(precision: number): number {
@@ -34,6 +36,11 @@ export class ExaLogLogRegisters {
   private readonly bytes: Uint8Array;
   private readonly view: DataView;
   private cachedEstimate: number | undefined;
+  /** The high word's bit layout, from the top: p index bits, t = 2 bits s, then 30 − p bits of the rest. */
+  private readonly indexShift: number;
+  private readonly indexAndSubBits: number;
+  private readonly restBitsInHigh: number;
+  private readonly restMask: number;
 
   constructor(
     private readonly precision: number,
@@ -41,21 +48,23 @@ export class ExaLogLogRegisters {
   ) {
     this.bytes = bytes ?? new Uint8Array(registerBytes(precision));
     this.view = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
+    this.indexShift = 32 - precision;
+    this.indexAndSubBits = precision + ELL_T;
+    this.restBitsInHigh = 32 - this.indexAndSubBits;
+    this.restMask = 2 ** this.restBitsInHigh - 1;
   }
 
   /** Records one 64-bit hash given as its high and low 32-bit words. */
   add(high: number, low: number): void {
-    const p = this.precision;
-    const restBits = 30 - p;
-    const rest = high & (2 ** restBits - 1);
-    const nlz = rest !== 0 ? Math.clz32(rest) - (32 - restBits) : restBits + Math.clz32(low);
-    const k = nlz * 4 + ((high >>> restBits) & 3) + 1;
-    const index = high >>> (32 - p);
+    const rest = high & this.restMask;
+    const nlz = rest !== 0 ? Math.clz32(rest) - this.indexAndSubBits : this.restBitsInHigh + Math.clz32(low);
+    const k = nlz * 4 + ((high >>> this.restBitsInHigh) & 3) + 1;
+    const index = high >>> this.indexShift;
     const r = this.get(index);
     const u = r >>> ELL_D;
     let next: number;
-    if (k > u) next = (k << ELL_D) | (u !== 0 && k - u <= ELL_D ? (2 ** ELL_D + (r & HISTORY_MASK)) >>> (k - u) : 0);
-    else if (k < u && u - k <= ELL_D) next = r | (1 << (ELL_D - (u - k)));
+    if (k > u) next = (k << ELL_D) | (u !== 0 && k - u <= ELL_D ? (HISTORY_TOP | (r & HISTORY_MASK)) >>> (k - u) : 0);
+    else if (k < u && u - k <= ELL_D) next = r | (HISTORY_TOP >>> (u - k));
     else return;
     if (next !== r) this.set(index, next);
   }
@@ -127,5 +136,5 @@ function unionOf(a: number, b: number): number {
   if (ua === ub) return a | b;
   const [larger, smaller, delta] = ua > ub ? [a, b, ua - ub] : [b, a, ub - ua];
   if (smaller === 0 || delta > ELL_D) return larger;
-  return larger | ((2 ** ELL_D + (smaller & HISTORY_MASK)) >>> delta);
+  return larger | ((HISTORY_TOP | (smaller & HISTORY_MASK)) >>> delta);
 }
