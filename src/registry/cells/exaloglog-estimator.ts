@@ -21,23 +21,30 @@ const D = 20;
  */
 export function maximumLikelihoodEstimate(precision: number, registerAt: (index: number) => number): number {
   const levels = 62 - precision; // levels of update values: nlz from 0 to 62 − p, the last two share ρ
+  const maxK = (levels + 1) * 2 ** T;
   const rho = Float64Array.from({ length: levels }, (_, level) => 2 ** -(T + 1 + level));
-  const seen = new Float64Array(levels);
-  let unseen = 0;
   const levelOf = (k: number) => Math.min((k - 1) >>> T, levels - 1);
+  // One pass over the registers counts them by u and counts the history bits set, by update value;
+  // everything else follows from those two tables (why: a loop over 20 history bits per register made
+  // an estimate about 20x slower than reading the same registers once).
+  const registersAtU = new Float64Array(maxK + 1);
+  const historySeen = new Float64Array(maxK + 1);
   for (let i = 0; i < 2 ** precision; i += 1) {
     const r = registerAt(i);
     const u = r >>> D;
-    if (u === 0) {
-      unseen += 1; // every update value's probability, 1 in all
-      continue;
+    registersAtU[u]! += 1;
+    for (let bits = r & (2 ** D - 1); bits !== 0; bits &= bits - 1) {
+      historySeen[u - D + 31 - Math.clz32(bits & -bits)]! += 1; // bit 20 − j stands for u − j
     }
-    seen[levelOf(u)]! += 1;
-    unseen += tailAbove(u, levels, rho);
-    for (let j = 1; j <= D && j < u; j += 1) {
-      if (((r >>> (D - j)) & 1) === 1) seen[levelOf(u - j)]! += 1;
-      else unseen += rho[levelOf(u - j)]!;
-    }
+  }
+  const seen = new Float64Array(levels);
+  let unseen = registersAtU[0]!; // an empty register has seen no value: probability 1 in all unseen
+  for (let k = 1; k <= maxK; k += 1) {
+    // Registers whose history window (u − 20 … u − 1) holds k, and of those, how many saw it.
+    let windows = 0;
+    for (let u = k + 1; u <= Math.min(k + D, maxK); u += 1) windows += registersAtU[u]!;
+    seen[levelOf(k)]! += registersAtU[k]! + historySeen[k]!;
+    unseen += (windows - historySeen[k]!) * rho[levelOf(k)]! + registersAtU[k]! * tailAbove(k, levels, rho);
   }
   if (unseen === 0) return Infinity; // every register saturated: past 2^64 values
   if (seen.every((count) => count === 0)) return 0;
