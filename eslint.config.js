@@ -43,7 +43,6 @@ const LAYER_ZONES = [
 /** Each adopted library has exactly one home (STYLE.md); swapping one is a one-file change. */
 const LIBRARY_HOMES = {
   express: ['src/server.ts'],
-  'hyperloglog-lite': ['src/registry/cells/hyperloglog.ts'],
   // Both halves of the timer's cell count in DDSketch's layout: decayed quantiles, undecayed buckets.
   '@datadog/sketches-js': ['src/registry/cells/decaying-quantiles.ts', 'src/registry/cells/log-buckets.ts'],
   'better-sqlite3': ['src/streams/store.ts'],

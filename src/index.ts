@@ -11,7 +11,7 @@ export { nodeRuntimeCollector, RUNTIME_COLLECTOR_NAME, LEFT_OUT_RUNTIME_METRICS,
 export { Gauge, SOURCE_LABEL, type GaugeChild, type GaugeCollect } from './registry/gauge.js';
 export type { GaugeCombine } from './registry/cells/gauge-value.js';
 export { DistinctCounter, type DistinctCounterChild } from './registry/distinct-counter.js';
-export { DistinctSketch, type DistinctSketchJson } from './registry/cells/hyperloglog.js';
+export { DistinctSketch, type DistinctSketchJson } from './registry/cells/distinct-sketch.js';
 export { hashReady, setDistinctHashKey } from './registry/cells/string-hash.js';
 export { DEFAULT_MAX_SERIES, OVERFLOW_LABEL_VALUE, type Labels, type LabelValues } from './registry/labels.js';
 export { DEFAULT_MAX_LABEL_VALUE_BYTES, DEFAULT_MAX_REGISTRY_SERIES } from './registry/labels.js';

@@ -1,7 +1,7 @@
 // AM's distinct counter: an estimate of how many different values were recorded per label set. A thin
 // facade over DistinctSketch cells.
 import { Metric } from './metric.js';
-import { DEFAULT_PRECISION, DistinctSketch, type DistinctSketchJson } from './cells/hyperloglog.js';
+import { DEFAULT_PRECISION, DistinctSketch, type DistinctSketchJson } from './cells/distinct-sketch.js';
 import { InvalidValueError } from './errors.js';
 import { isWellFormed } from './well-formed.js';
 import type { LabelValues } from './labels.js';
@@ -16,10 +16,10 @@ export interface DistinctCounterChild {
 }
 
 /**
- * Estimates the number of distinct values (user ids, client addresses) per label set with a
- * HyperLogLog sketch (see DistinctSketch for accuracy and memory); exposed as a gauge. An estimate is
- * per process: combine processes by merging their sketches (`merge`, or `Registry.merge`), never by
- * adding estimates. `L` is the union of its label names.
+ * Estimates the number of distinct values (user ids, client addresses) per label set with a sketch,
+ * exact while small, then ExaLogLog (see DistinctSketch for accuracy and memory); exposed as a gauge.
+ * An estimate is per process: combine processes by merging their sketches (`merge`, or
+ * `Registry.merge`), never by adding estimates. `L` is the union of its label names.
  */
 export class DistinctCounter<L extends string = string> extends Metric<DistinctSketch, L> {
   /**

@@ -17,8 +17,8 @@ import type { CollectFailure, Collection, FamilySnapshot, Point } from './collec
 
 /** How long a scrape waits for one computed gauge before counting it as failed. */
 export const DEFAULT_COLLECT_TIMEOUT_MS = 5_000;
-/** The version `state()` writes and `merge()` reads. */
-export const STATE_VERSION = 1;
+/** The version `state()` writes and `merge()` reads; 2 since distinct counters keep ExaLogLog registers. */
+export const STATE_VERSION = 2;
 /** Longest delay `setTimeout` honours; a longer `collectTimeoutMs` would fire at once. */
 const MAX_TIMEOUT_MS = 2_147_483_647;
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { mergeStates } from '../../src/cluster.js';
-import { InvalidValueError, MetricConflictError, Registry, type Collection } from '../../src/index.js';
+import { InvalidValueError, MetricConflictError, Registry, STATE_VERSION, type Collection } from '../../src/index.js';
 import { ManualClock } from '../support/manual-clock.js';
 
 async function loginState(clock: ManualClock, logins: number) {
@@ -25,7 +25,7 @@ describe('mergeStates', () => {
         {
           source: 'worker-2',
           state: {
-            version: 1,
+            version: STATE_VERSION,
             timeMs: 0,
             families: [
               {

@@ -4,7 +4,7 @@
 // each TEST_RECORD message lists (real clock) and acknowledges them; `hang` answers never (its state
 // never resolves); `malformed` answers with a state that cannot be merged. It then tells the test it is
 // ready with an application message of its own (which the primary must ignore) and waits.
-import { Registry, hashReady } from '../../src/index.js';
+import { Registry, STATE_VERSION, hashReady } from '../../src/index.js';
 import { clusterMetrics } from '../../src/cluster.js';
 import type { RegistryState } from '../../src/index.js';
 import { apiRequestMetrics } from '../../src/metrics/api-request.js';
@@ -54,7 +54,7 @@ switch (mode) {
     clusterMetrics.worker({
       state: async () =>
         ({
-          version: 1,
+          version: STATE_VERSION,
           timeMs: FIXED_MS,
           families: [
             {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Registry, InvalidValueError, InvalidLabelError } from '../../src/index.js';
-import { DistinctSketch } from '../../src/registry/cells/hyperloglog.js';
+import { DistinctSketch } from '../../src/registry/cells/distinct-sketch.js';
 
 async function estimates(registry: Registry): Promise<Array<[string | undefined, number]>> {
   const { families } = await registry.collect();
@@ -37,7 +37,7 @@ describe('DistinctCounter', () => {
     const registry = new Registry();
     const users = registry.distinctCounter({ name: 'am_users', help: 'Users', labelNames: ['outcome'] });
     expect(() => users.add({ outcome: 'success' }, 42 as never)).toThrow(InvalidValueError);
-    expect(() => users.merge({ outcome: 'success' }, new DistinctSketch({ precision: 12 }))).toThrow(/am_users: value 12 is not a sketch of precision 14/);
+    expect(() => users.merge({ outcome: 'success' }, new DistinctSketch({ precision: 14 }))).toThrow(/am_users: value 14 is not a sketch of precision 12/);
     expect(() => users.add({ result: 'success' } as never, 'alice')).toThrow(InvalidLabelError);
     expect(await estimates(registry)).toEqual([]);
   });

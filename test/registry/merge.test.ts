@@ -170,7 +170,7 @@ describe('Registry.merge', () => {
   });
 
   it.each([
-    ['a wrong version', (s: RegistryState) => ({ ...s, version: 2 })],
+    ['a wrong version', (s: RegistryState) => ({ ...s, version: 1 })],
     ['a negative count', (s: RegistryState) => withSeries(s, (state) => ({ ...state, counts: { ...state.counts, count: -1 } }))],
     ['a NaN sum', (s: RegistryState) => withSeries(s, (state) => ({ ...state, counts: { ...state.counts, sum: Number.NaN } }))],
     ['a sketch bin that is not a pair', (s: RegistryState) => withSeries(s, (state) => ({ ...state, sample: { ...state.sample, bins: [[1]] } }))],

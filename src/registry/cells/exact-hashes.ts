@@ -1,23 +1,19 @@
 // Distinct 64-bit hashes kept exactly: the small-cardinality phase of a distinct counter's sketch,
-// before it turns into HyperLogLog registers (see hyperloglog.ts).
+// before it turns into ExaLogLog registers (see distinct-sketch.ts).
 
 /** Bytes of one stored hash. */
 export const BYTES_PER_HASH = 8;
-/** A new table: 16 slots, 128 bytes; it doubles up to the registers' size. */
+/** A new table: 16 slots, 128 bytes; it doubles up to the largest table the sketch allows, then takes that size. */
 const INITIAL_EXACT_SLOTS = 16;
 /** Linear probing stays short while the table is at most three-quarters full. */
-const MAX_EXACT_LOAD = 0.75;
-
-/** Most hashes a sketch of `precision` keeps exactly: 3/4 of the 8-byte slots in 2^precision bytes. */
-export function exactCapacity(precision: number): number {
-  return Math.floor((2 ** precision / BYTES_PER_HASH) * MAX_EXACT_LOAD);
-}
+export const MAX_EXACT_LOAD = 0.75;
 
 /**
  * Distinct 64-bit hashes in an open-addressing table of (high, low) word pairs; (0, 0) marks an empty
  * slot, so the hash (0, 0) is stored as (0, 1), one more collision at odds of 2^-64.
- * Why: below a few thousand values HyperLogLog's linear counting errs by about 1/√(2m) ≈ 0.55%, too
- * close to the 1% goal; HLL++ keeps a sparse exact form first for the same reason (Heule et al. 2013).
+ * Why: a label set with few values then costs a few hundred bytes instead of the registers' 14 KiB,
+ * and counts up to a thousand stay within the 1% goal, exactly; HLL++ keeps a sparse exact form first
+ * for the same reasons (Heule et al. 2013). `maxSlots` need not be a power of two.
  */
 export class ExactHashes {
   private words: Uint32Array;
@@ -36,7 +32,7 @@ export class ExactHashes {
     const stored = high === 0 && low === 0 ? 1 : low;
     const slot = this.slotOf(high, stored);
     if (this.words[slot] !== 0 || this.words[slot + 1] !== 0) return true;
-    if (this.count + 1 > (this.words.length / 2) * MAX_EXACT_LOAD) {
+    if (this.count + 1 > Math.floor((this.words.length / 2) * MAX_EXACT_LOAD)) {
       if (this.words.length / 2 >= this.maxSlots) return false;
       this.grow();
       return this.insert(high, stored);
@@ -69,8 +65,9 @@ export class ExactHashes {
 
   /** Word index of the hash's slot, or of the empty slot where it belongs (linear probing). */
   private slotOf(high: number, low: number): number {
-    const mask = this.words.length / 2 - 1;
-    for (let slot = high & mask; ; slot = (slot + 1) & mask) {
+    const slots = this.words.length / 2;
+    // The high word scaled to [0, slots): any table size, no modulo.
+    for (let slot = Math.floor((high / 2 ** 32) * slots); ; slot = slot + 1 === slots ? 0 : slot + 1) {
       const h = this.words[2 * slot];
       const l = this.words[2 * slot + 1];
       if ((h === high && l === low) || (h === 0 && l === 0)) return 2 * slot;
@@ -79,7 +76,7 @@ export class ExactHashes {
 
   private grow(): void {
     const old = this.words;
-    this.words = new Uint32Array(old.length * 2);
+    this.words = new Uint32Array(2 * Math.min(old.length, this.maxSlots));
     this.count = 0;
     for (let i = 0; i < old.length; i += 2) {
       const high = old[i] ?? 0;

@@ -1,4 +1,4 @@
-// Types for hyperloglog-lite 1.0.2 (CommonJS, ships none); only storage/hyperloglog.ts imports it.
+// Types for hyperloglog-lite 1.0.2 (CommonJS, ships none); only the distinct-add bench imports it, as the baseline.
 
 declare module 'hyperloglog-lite' {
   /** Registers as `output()` returns them and `merge()` accepts them: `n` index bits, 2^n bytes. */

@@ -1,32 +1,41 @@
-// Storage behind a distinct counter: exact 64-bit hashes while values are few, then HyperLogLog
-// registers. hyperloglog-lite keeps and merges the registers, string-hash.ts hashes, and the estimate is
-// Ertl's improved raw estimator; metric names, labels and exposition belong to the distinct counter.
-import HyperLogLog from 'hyperloglog-lite';
+// Storage behind a distinct counter: exact 64-bit hashes while values are few, then ExaLogLog registers
+// (exaloglog.ts). string-hash.ts hashes; metric names, labels and exposition belong to the distinct counter.
 import { InvalidValueError, MetricsError } from '../errors.js';
 import { distinctHashKeyId, hashInto } from './string-hash.js';
-import { BYTES_PER_HASH, ExactHashes, exactCapacity } from './exact-hashes.js';
-import { improvedRawEstimate } from './hll-estimator.js';
-
-export { exactCapacity };
+import { BYTES_PER_HASH, ExactHashes, MAX_EXACT_LOAD } from './exact-hashes.js';
+import { ExaLogLogRegisters, registerBytes } from './exaloglog.js';
 
 /**
- * Register-index bits unless a sketch asks otherwise: 2^14 one-byte registers are 16 KiB, with a
- * standard error of 1.04 / √2^14 ≈ 0.81% (Flajolet et al. 2007), which keeps 2% at about 2.5 σ.
+ * Register-index bits unless a sketch asks otherwise: 2^12 ExaLogLog registers of 28 bits are 14 KiB,
+ * with a relative standard error of √(3.67 / (28 · 2^12)) ≈ 0.57% (Ertl 2024), which puts 2% at 3.5 σ.
  */
-export const DEFAULT_PRECISION = 14;
+export const DEFAULT_PRECISION = 12;
 /** Smallest precision a sketch accepts: 16 registers. */
 export const MIN_PRECISION = 4;
-/** Largest precision a sketch accepts: 2^18 registers, 256 KiB. */
+/** Largest precision a sketch accepts: 2^18 registers, 896 KiB. */
 export const MAX_PRECISION = 18;
 
 /**
- * A sketch serialized for merging across processes; base64 fields hold big-endian bytes. `key` names
- * the hash key it was made with (see setDistinctHashKey) without revealing it; internal data, never
- * for public output.
+ * Most hashes a sketch of `precision` keeps exactly: 3/4 of a table of 8-byte slots as large as the
+ * registers (1,344 at DEFAULT_PRECISION), so the exact phase never takes more memory than the registers
+ * that follow it.
+ */
+export function exactCapacity(precision: number): number {
+  return Math.floor(exactSlots(precision) * MAX_EXACT_LOAD);
+}
+
+function exactSlots(precision: number): number {
+  return Math.floor(registerBytes(precision) / BYTES_PER_HASH);
+}
+
+/**
+ * A sketch serialized for merging across processes: `hashes` are big-endian 8-byte hashes, `registers`
+ * the packed ExaLogLog registers (see ExaLogLogRegisters), both base64. `key` names the hash key it was
+ * made with (see setDistinctHashKey) without revealing it; internal data, never for public output.
  */
 export type DistinctSketchJson =
   | { readonly kind: 'exact'; readonly precision: number; readonly hashes: string; readonly key?: string }
-  | { readonly kind: 'registers'; readonly precision: number; readonly registers: string; readonly key?: string };
+  | { readonly kind: 'exaloglog'; readonly precision: number; readonly registers: string; readonly key?: string };
 
 /** How a sketch is built; `metric` only names the sketch in error messages. */
 export interface DistinctSketchOptions {
@@ -35,26 +44,21 @@ export interface DistinctSketchOptions {
 }
 
 const DEFAULT_METRIC = 'distinct sketch';
-const HASH_BITS = 64;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 // XXH64 reads the UTF-8 bytes in one pass, so every UTF-16 code unit counts (murmurhash-js keeps only
 // the low byte of each, imurmurhash XORs neighbouring ones together).
 const hashWords = new DataView(new ArrayBuffer(BYTES_PER_HASH));
-/** hyperloglog-lite's four-word input, reused: [0] gives the bucket, [3] then [2] the rank. */
-const liteInput = [0, 0, 0, 0];
-
-type LiteCounter = ReturnType<typeof HyperLogLog>;
 
 /**
- * Number of distinct strings recorded (user ids, client addresses), as a HyperLogLog sketch of one
- * label set. Exact up to `exactCapacity(precision)` values (1,536 at DEFAULT_PRECISION), then within
- * about 1.04 / √2^precision relative standard error; recording a value again never changes it.
- * Data stays within 2^precision bytes (exact table or registers); measured at DEFAULT_PRECISION with
- * headers: about 0.4 KB empty, 2.4 KB at 100 values, 16.7 KB at 1,536, 17.3 KB past that.
+ * Number of distinct strings recorded (user ids, client addresses), as a sketch of one label set.
+ * Exact up to `exactCapacity(precision)` values (1,344 at DEFAULT_PRECISION), then ExaLogLog within
+ * about 0.57% relative standard error at DEFAULT_PRECISION; recording a value again never changes it.
+ * Data stays within the registers' 3.5 · 2^precision bytes (exact table or registers); measured at
+ * DEFAULT_PRECISION with headers: see notes/distinct-storage.md.
  */
 export class DistinctSketch {
-  private phase: ExactHashes | RegisterPhase;
+  private phase: ExactHashes | ExaLogLogRegisters;
   /** Values recorded before the hash function was ready (see hashReady), hashed at the next use. */
   private pending: Set<string> | undefined;
   private readonly bits: number;
@@ -64,7 +68,7 @@ export class DistinctSketch {
   constructor(options: DistinctSketchOptions = {}) {
     this.metric = options.metric ?? DEFAULT_METRIC;
     this.bits = checkPrecision(options.precision ?? DEFAULT_PRECISION, this.metric);
-    this.phase = new ExactHashes(2 ** this.bits / BYTES_PER_HASH);
+    this.phase = new ExactHashes(exactSlots(this.bits));
   }
 
   /** Register-index bits: the sketch has 2^precision registers. */
@@ -128,13 +132,14 @@ export class DistinctSketch {
     const key = distinctHashKeyId();
     return phase instanceof ExactHashes
       ? { kind: 'exact', precision, hashes: toBase64(phase.bytes()), key }
-      : { kind: 'registers', precision, registers: toBase64(phase.bytes()), key };
+      : { kind: 'exaloglog', precision, registers: toBase64(phase.copyBytes()), key };
   }
 
   /**
    * Rebuilds a sketch from `toJSON` output, typically parsed from another process.
-   * @throws InvalidValueError when the data is malformed: unknown kind, bad precision or base64, a
-   * register count other than 2^precision, a register above 65 − precision, or too many exact hashes;
+   * @throws InvalidValueError when the data is malformed: unknown kind, bad precision or base64,
+   * registers of another length than the precision's or in a state no insert reaches, or too many exact
+   * hashes;
    * or when it was hashed with another key than this process's (see setDistinctHashKey).
    */
   static fromJSON(json: DistinctSketchJson, options: { readonly metric?: string } = {}): DistinctSketch {
@@ -151,11 +156,11 @@ export class DistinctSketch {
       for (let i = 0; i < bytes.length; i += BYTES_PER_HASH) {
         sketch.addHash(bytes.readUInt32BE(i), bytes.readUInt32BE(i + 4));
       }
-    } else if (json.kind === 'registers') {
-      sketch.registers().merge(checkRegisters(decodeBase64(json.registers, metric), sketch.bits, metric));
+    } else if (json.kind === 'exaloglog') {
+      sketch.phase = ExaLogLogRegisters.fromBytes(sketch.bits, decodeBase64(json.registers, metric), metric);
     } else {
       const kind = (json as { kind?: unknown }).kind;
-      throw new InvalidValueError(metric, kind, 'is not a sketch kind (allowed: exact, registers)');
+      throw new InvalidValueError(metric, kind, 'is not a sketch kind (allowed: exact, exaloglog)');
     }
     return sketch;
   }
@@ -169,72 +174,19 @@ export class DistinctSketch {
   }
 
   private addHash(high: number, low: number): void {
-    if (this.phase instanceof ExactHashes && this.phase.insert(high, low)) return;
-    this.registers().add(high, low);
+    const phase = this.phase;
+    if (phase instanceof ExaLogLogRegisters) phase.add(high, low);
+    else if (!phase.insert(high, low)) this.registers().add(high, low);
   }
 
   /** The register phase, converting the exact hashes into registers first if need be. */
-  private registers(): RegisterPhase {
+  private registers(): ExaLogLogRegisters {
     const phase = this.phase;
-    if (phase instanceof RegisterPhase) return phase;
-    const registers = new RegisterPhase(this.bits);
+    if (phase instanceof ExaLogLogRegisters) return phase;
+    const registers = new ExaLogLogRegisters(this.bits);
     phase.forEach((high, low) => registers.add(high, low));
     this.phase = registers;
     return registers;
-  }
-}
-
-/**
- * HyperLogLog registers kept by hyperloglog-lite, fed one 64-bit hash per value: the bucket is the top
- * `precision` bits of the high word; the rank is 1 + the trailing zeros of the low word, continuing into
- * the high word's other bits (a stop bit above them caps the rank at 65 − precision), as in a 64-bit HLL.
- */
-class RegisterPhase {
-  private readonly counter: LiteCounter;
-  /** hyperloglog-lite's live register buffer; it is replaced only when folding to a smaller precision. */
-  private readonly registers: Uint8Array;
-  private readonly stopBit: number;
-  private cachedEstimate: number | undefined;
-
-  constructor(private readonly precision: number) {
-    this.counter = HyperLogLog(precision);
-    this.registers = this.counter.output().buckets;
-    this.stopBit = 2 ** (32 - precision);
-  }
-
-  /**
-   * Why the check before `add`: hyperloglog-lite's add costs ~150 ns even when the register keeps its
-   * value (two Math.pow calls and a boxed running sum), and past a few registers' worth of values almost
-   * every add does (a register's maximum rises about ln(n/m) times), so only raising adds reach it.
-   */
-  add(high: number, low: number): void {
-    const withStop = (high | this.stopBit) >>> 0;
-    const rank = low !== 0 ? 32 - Math.clz32(low & -low) : 64 - Math.clz32(withStop & -withStop);
-    if (rank <= (this.registers[high >>> (32 - this.precision)] ?? 0)) return;
-    liteInput[0] = high;
-    liteInput[2] = withStop;
-    liteInput[3] = low;
-    this.counter.add(liteInput);
-    this.cachedEstimate = undefined;
-  }
-
-  merge(registers: Uint8Array): void {
-    this.counter.merge({ n: this.precision, buckets: registers });
-    this.cachedEstimate = undefined;
-  }
-
-  mergeFrom(other: RegisterPhase): void {
-    this.merge(other.registers);
-  }
-
-  estimate(): number {
-    this.cachedEstimate ??= Math.round(improvedRawEstimate(this.registers, HASH_BITS - this.precision));
-    return this.cachedEstimate;
-  }
-
-  /** A copy of the registers, one byte each. */
-  bytes(): Uint8Array {
-    return Uint8Array.from(this.registers);
   }
 }
 
@@ -250,17 +202,6 @@ function checkHashes(bytes: Buffer, precision: number, metric: string): Buffer {
     const reason = `bytes of hashes do not fit an exact sketch of precision ${precision}`;
     throw new InvalidValueError(metric, bytes.length, reason);
   }
-  return bytes;
-}
-
-function checkRegisters(bytes: Buffer, precision: number, metric: string): Buffer {
-  if (bytes.length !== 2 ** precision) {
-    const reason = `bytes of registers do not match precision ${precision} (expected ${2 ** precision})`;
-    throw new InvalidValueError(metric, bytes.length, reason);
-  }
-  const maxRank = HASH_BITS - precision + 1;
-  const highest = bytes.reduce((a, b) => Math.max(a, b), 0);
-  if (highest > maxRank) throw new InvalidValueError(metric, highest, `is above the highest register value ${maxRank}`);
   return bytes;
 }
 
