@@ -7,7 +7,7 @@
 // by ±20% on a loaded machine: compare builds over several alternating runs.
 // `--no-turbo-inlining` keeps each function its own frame in the profile (shares move by a few points).
 import { Registry } from '../src/index.js';
-import { BATCH, ctsLabelSets, latencies, seededRandom } from './support.js';
+import { BATCH, ctsLabelColumns, ctsLabelSets, latencies } from './support.js';
 
 const CASES = ['summary', 'timer', 'child', 'floor'] as const;
 const only = process.argv[2] ?? 'all';
@@ -16,11 +16,7 @@ const OPERATIONS = Number(process.argv[3] ?? 10_000_000);
 const BATCHES_PER_TURN = 100;
 
 const LABEL_SETS = ctsLabelSets();
-const random = seededRandom(1);
-const order = Array.from({ length: BATCH }, () => LABEL_SETS[Math.floor(random() * LABEL_SETS.length)]!);
-const operations = order.map((s) => s.operation);
-const outcomes = order.map((s) => s.outcome);
-const tokenTypes = order.map((s) => s.token_type);
+const { operations, outcomes, tokenTypes } = ctsLabelColumns(1);
 const values = latencies(BATCH, 3);
 
 const registry = new Registry();

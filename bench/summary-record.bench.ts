@@ -3,14 +3,9 @@
 import client from 'prom-client';
 import { Registry } from '../src/index.js';
 import { otelMeter } from './otel.js';
-import { BATCH, compareMany, ctsLabelSets, seededRandom } from './support.js';
+import { BATCH, compareMany, ctsLabelColumns } from './support.js';
 
-const LABEL_SETS = ctsLabelSets();
-const random = seededRandom(1);
-const order = Array.from({ length: BATCH }, () => LABEL_SETS[Math.floor(random() * LABEL_SETS.length)]!);
-const operations = order.map((s) => s.operation);
-const outcomes = order.map((s) => s.outcome);
-const tokenTypes = order.map((s) => s.token_type);
+const { operations, outcomes, tokenTypes } = ctsLabelColumns(1);
 
 const ours = new Registry().summary({ name: 'am_cts_task_events', help: 'h', labelNames: ['operation', 'outcome', 'token_type'] });
 const promRegistry = new client.Registry();

@@ -18,6 +18,17 @@ export function ctsLabelSets(): Array<Record<'operation' | 'outcome' | 'token_ty
   return sets;
 }
 
+/**
+ * BATCH label sets drawn from ctsLabelSets() with `seed`, as three columns, so a bench can build a
+ * fresh labels object per call the way a service does.
+ */
+export function ctsLabelColumns(seed: number): { operations: string[]; outcomes: string[]; tokenTypes: string[] } {
+  const sets = ctsLabelSets();
+  const random = seededRandom(seed);
+  const order = Array.from({ length: BATCH }, () => sets[Math.floor(random() * sets.length)]!);
+  return { operations: order.map((s) => s.operation), outcomes: order.map((s) => s.outcome), tokenTypes: order.map((s) => s.token_type) };
+}
+
 /** Log-normal latencies in seconds around 5 ms. */
 export function latencies(count: number, seed: number): Float64Array {
   return Float64Array.from({ length: count }, logNormal(seededRandom(seed), 0.005, 0.8));

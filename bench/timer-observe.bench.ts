@@ -4,14 +4,10 @@
 import client from 'prom-client';
 import { Registry } from '../src/index.js';
 import { otelMeter } from './otel.js';
-import { BATCH, compareMany, ctsLabelSets, latencies, seededRandom } from './support.js';
+import { BATCH, compareMany, ctsLabelColumns, ctsLabelSets, latencies } from './support.js';
 
 const LABEL_SETS = ctsLabelSets();
-const random = seededRandom(2);
-const order = Array.from({ length: BATCH }, () => LABEL_SETS[Math.floor(random() * LABEL_SETS.length)]!);
-const operations = order.map((s) => s.operation);
-const outcomes = order.map((s) => s.outcome);
-const tokenTypes = order.map((s) => s.token_type);
+const { operations, outcomes, tokenTypes } = ctsLabelColumns(2);
 const values = latencies(BATCH, 3);
 
 const ours = new Registry().timer({ name: 'am_cts_task', help: 'h', labelNames: ['operation', 'outcome', 'token_type'] });
