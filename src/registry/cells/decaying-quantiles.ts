@@ -5,6 +5,7 @@ import { DDSketch } from '@datadog/sketches-js';
 import { InvalidValueError } from '../errors.js';
 import { checkState, finiteAtLeast } from './state-check.js';
 import { keysFromTable } from './key-table.js';
+import { mergeSketch } from './sketch-merge.js';
 
 /** The quantiles a timer reports, in the order `DecayingQuantiles.quantiles` returns them. */
 export const QUANTILES = [0.5, 0.75, 0.95, 0.98, 0.99, 0.999] as const;
@@ -279,7 +280,7 @@ export class DecayingQuantiles {
     const landmarkMs = Math.max(this.landmarkMs, other.landmarkMs);
     if (this.landmarkMs < landmarkMs) this.moveLandmark(landmarkMs);
     if (other.landmarkMs < landmarkMs) other.moveLandmark(landmarkMs);
-    this.sketch.merge(other.sketch);
+    mergeSketch(this.sketch, other.sketch);
     this.extremes.mergeFrom(other.extremes);
     this.latestMs = Math.max(this.latestMs, other.latestMs);
     this.weightMs = Number.NaN;

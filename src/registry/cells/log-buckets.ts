@@ -6,6 +6,7 @@ import { InvalidValueError } from '../errors.js';
 import type { BucketCount, NativeBuckets } from '../collection.js';
 import { checkState, finiteAtLeast } from './state-check.js';
 import { keysFromTable } from './key-table.js';
+import { mergeSketch } from './sketch-merge.js';
 
 /**
  * Buckets per doubling of the duration: bucket k holds (2^((k−1)/4), 2^(k/4)] seconds, the layout of
@@ -105,7 +106,7 @@ export class LogBuckets {
 
   /** Counts and sums add bucket by bucket: the buckets of the union of both streams, exactly. */
   mergeFrom(other: LogBuckets): void {
-    this.sketch.merge(other.sketch);
+    mergeSketch(this.sketch, other.sketch);
   }
 
   /** @throws InvalidValueError naming the first malformed field, or a layout other than this one. */

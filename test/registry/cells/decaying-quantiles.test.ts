@@ -288,6 +288,21 @@ describe('DecayingQuantiles reads between observations (issue 13)', () => {
     expect(storage.quantiles(clock.now())).toEqual(QUANTILES.map((q) => storage.quantile(q, clock.now())));
     expect(storage.quantiles(clock.now())[0]).toBeGreaterThan(0.9);
   });
+
+  it('merges a distribution whose largest value is just under 1 s (bucket key 0) into one that only saw smaller values', () => {
+    // @datadog/sketches-js 2.1's store merge did not grow to cover a largest key of 0: the upper
+    // quantiles fell below p95 and the standard deviation became NaN (sketch-merge.ts).
+    const clock = new ManualClock();
+    const [storage, other, direct] = [new DecayingQuantiles(), new DecayingQuantiles(), new DecayingQuantiles()];
+    const ours = Array.from({ length: 1_000 }, (_, i) => 0.1 + 0.4 * (i / 1_000));
+    const theirs = [...Array.from({ length: 1_000 }, (_, i) => 0.01 + 0.97 * (i / 1_000)), 0.99];
+    for (const v of ours) storage.observe(v, clock.now());
+    for (const v of theirs) other.observe(v, clock.now());
+    for (const v of [...ours, ...theirs]) direct.observe(v, clock.now());
+    storage.merge(other.state());
+    expect(storage.quantiles(clock.now())).toEqual(direct.quantiles(clock.now()));
+    expect(storage.window(clock.now()).stddev).toBeCloseTo(direct.window(clock.now()).stddev, 12);
+  });
 });
 
 describe('DecayingQuantiles standard deviation between observations', () => {
