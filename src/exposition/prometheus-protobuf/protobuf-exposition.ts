@@ -116,18 +116,27 @@ function writeMetric(writer: ProtobufWriter, metric: MetricMessage): void {
   }
 }
 
+/**
+ * A count as metrics.proto's uint64 holds it: whole and not negative. The wire writer refuses anything
+ * else (it converts through BigInt), and one odd series from a host's collector must not fail the
+ * scrape; fractions are cut off and NaN or a negative count is written as 0, as protobufjs did.
+ */
+function wholeCount(count: number): number {
+  return Number.isFinite(count) && count > 0 ? Math.trunc(count) : 0;
+}
+
 function writeHistogram(writer: ProtobufWriter, h: HistogramMessage): void {
-  writer.uint32(fieldKey.varint(1)).uint64(h.sample_count);
+  writer.uint32(fieldKey.varint(1)).uint64(wholeCount(h.sample_count));
   writer.uint32(fieldKey.fixed64(2)).double(h.sample_sum);
   for (const b of h.bucket ?? []) {
     writer.uint32(fieldKey.delimited(3)).fork();
-    writer.uint32(fieldKey.varint(1)).uint64(b.cumulative_count);
+    writer.uint32(fieldKey.varint(1)).uint64(wholeCount(b.cumulative_count));
     writer.uint32(fieldKey.fixed64(2)).double(b.upper_bound);
     writer.join();
   }
   if (h.schema !== undefined) writer.uint32(fieldKey.varint(5)).sint32(h.schema);
   if (h.zero_threshold !== undefined) writer.uint32(fieldKey.fixed64(6)).double(h.zero_threshold);
-  if (h.zero_count !== undefined) writer.uint32(fieldKey.varint(7)).uint64(h.zero_count);
+  if (h.zero_count !== undefined) writer.uint32(fieldKey.varint(7)).uint64(wholeCount(h.zero_count));
   for (const span of h.positive_span ?? []) {
     writer.uint32(fieldKey.delimited(12)).fork();
     writer.uint32(fieldKey.varint(1)).sint32(span.offset);
@@ -136,7 +145,7 @@ function writeHistogram(writer: ProtobufWriter, h: HistogramMessage): void {
   }
   if (h.positive_delta !== undefined && h.positive_delta.length > 0) {
     writer.uint32(fieldKey.delimited(13)).fork();
-    for (const delta of h.positive_delta) writer.sint64(delta);
+    for (const delta of h.positive_delta) writer.sint64(Number.isFinite(delta) ? Math.trunc(delta) : 0);
     writer.join();
   }
 }

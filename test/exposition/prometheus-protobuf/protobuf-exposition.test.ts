@@ -71,3 +71,24 @@ describe('writePrometheusProtobuf', () => {
     expect(fields).toMatchObject({ schema: 2, positive_span: spans, positive_delta: deltas });
   });
 });
+
+describe('writePrometheusProtobuf with counts a host collector got wrong', () => {
+  it('writes fractional, NaN and negative histogram counts as whole counts instead of failing the scrape', async () => {
+    const descriptor = { kind: 'histogram', name: 'host_h', help: 'H.', labelNames: ['c'], constLabels: {} } as const;
+    const series = [1.5, Number.NaN, -3, 2].map((count, i) => ({
+      labels: { c: String(i) },
+      startMs: 0,
+      count,
+      sum: 1,
+      buckets: [
+        { le: 1, count },
+        { le: Number.POSITIVE_INFINITY, count },
+      ],
+    }));
+    const collection = { timeMs: 0, resource: {}, failures: [], families: [{ kind: 'histogram', descriptor, series }] } as unknown as Collection;
+    const decoded = await decodeRawDelimited(writePrometheusProtobuf(collection));
+    // Each Metric's Histogram (field 7): sample_count (1) and the one finite bucket's cumulative_count.
+    const counts = [...decoded.matchAll(/^ {2}7 \{\n {4}1: (\d+)/gm)].map((m) => Number(m[1]));
+    expect(counts).toEqual([1, 0, 0, 2]);
+  });
+});
