@@ -39,15 +39,21 @@ export function decodeOtlpPartialSuccess(body: Uint8Array, contentType: string |
 /**
  * metrics_service.proto: ExportMetricsServiceResponse.partial_success = 1;
  * ExportMetricsPartialSuccess.rejected_data_points = 1 (int64), error_message = 2 (string).
- * Unknown fields are skipped, as protobuf requires; a repeated field keeps its last value.
+ * Unknown fields are skipped, as protobuf requires; a repeated field keeps its last value. A body cut
+ * short (a transport keeps only the first KiB of an answer) still gives what precedes the cut:
+ * rejected_data_points comes first on the wire, and a cut error_message is kept as far as it goes.
  */
 function fromProtobuf(body: Uint8Array): OtlpPartialSuccess | undefined {
   const response = createReader(body);
   let partial: OtlpPartialSuccess | undefined;
   while (response.pos < response.len) {
     const [field, wireType] = response.tag();
-    if (field === 1 && wireType === WIRE_TYPE.delimited) partial = partialSuccess(response.bytes());
-    else response.skip(wireType, field);
+    if (field === 1 && wireType === WIRE_TYPE.delimited) {
+      const length = response.uint32();
+      const end = Math.min(response.pos + length, response.len);
+      partial = partialSuccess(body.subarray(response.pos, end));
+      response.pos = end;
+    } else response.skip(wireType, field);
   }
   return partial;
 }
@@ -59,8 +65,12 @@ function partialSuccess(bytes: Uint8Array): OtlpPartialSuccess {
   while (reader.pos < reader.len) {
     const [field, wireType] = reader.tag();
     if (field === 1 && wireType === WIRE_TYPE.varint) rejectedDataPoints = Number(reader.int64());
-    else if (field === 2 && wireType === WIRE_TYPE.delimited) errorMessage = reader.string();
-    else reader.skip(wireType, field);
+    else if (field === 2 && wireType === WIRE_TYPE.delimited) {
+      const length = reader.uint32();
+      const end = Math.min(reader.pos + length, reader.len);
+      errorMessage = Buffer.from(bytes.subarray(reader.pos, end)).toString('utf8') + (end < reader.pos + length ? ' (cut)' : '');
+      reader.pos = end;
+    } else reader.skip(wireType, field);
   }
   return { rejectedDataPoints, errorMessage };
 }
@@ -72,9 +82,23 @@ interface JsonPartialSuccess {
   readonly error_message?: string;
 }
 
-/** OTLP JSON: lowerCamelCase field names (proto3 JSON; the original names are accepted too), int64 as a string or a number. */
+/** In a JSON answer cut short: the rejected count, when the cut comes after it. */
+const REJECTED_IN_JSON = /"(?:rejectedDataPoints|rejected_data_points)"\s*:\s*"?(\d+)"?\s*[,}]/;
+
+/**
+ * OTLP JSON: lowerCamelCase field names (proto3 JSON; the original names are accepted too), int64 as a
+ * string or a number. An answer cut short that no longer parses still gives its rejected count.
+ */
 function fromJson(text: string): OtlpPartialSuccess | undefined {
-  const answer = JSON.parse(text) as { partialSuccess?: JsonPartialSuccess; partial_success?: JsonPartialSuccess } | null;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    const rejected = REJECTED_IN_JSON.exec(text)?.[1];
+    if (rejected === undefined) throw error;
+    return { rejectedDataPoints: Number(rejected), errorMessage: '(answer cut before its end)' };
+  }
+  const answer = parsed as { partialSuccess?: JsonPartialSuccess; partial_success?: JsonPartialSuccess } | null;
   const partial = answer?.partialSuccess ?? answer?.partial_success;
   if (partial === undefined || partial === null) return undefined;
   return {

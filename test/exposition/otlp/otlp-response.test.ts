@@ -32,6 +32,20 @@ describe('decodeOtlpPartialSuccess', () => {
     expect(decodeOtlpPartialSuccess(Buffer.concat([unknown, known, unknown]), PROTOBUF)).toEqual({ rejectedDataPoints: 7, errorMessage: 'x' });
   });
 
+  it('reads the rejected points of a protobuf answer cut short inside a long error_message', () => {
+    // The transport keeps the first 16 KiB of an answer (src/streams/http-transport.ts).
+    const whole = encodeOtlpResponse({ partialSuccess: { rejectedDataPoints: 5, errorMessage: 'x'.repeat(20_000) } });
+    const cut = whole.subarray(0, 16_384);
+    const partial = decodeOtlpPartialSuccess(cut, PROTOBUF);
+    expect(partial?.rejectedDataPoints).toBe(5);
+    expect(partial?.errorMessage).toMatch(/^x+ \(cut\)$/);
+  });
+
+  it('reads the rejected points of a JSON answer cut short inside a long errorMessage', () => {
+    const whole = json({ partialSuccess: { rejectedDataPoints: '5', errorMessage: 'x'.repeat(20_000) } });
+    expect(decodeOtlpPartialSuccess(whole.subarray(0, 16_384), 'application/json')?.rejectedDataPoints).toBe(5);
+  });
+
   it.each([
     ['lowerCamelCase, int64 as a string', { partialSuccess: { rejectedDataPoints: '2', errorMessage: 'too old' } }, 'application/json'],
     ['the proto field names, int64 as a number', { partial_success: { rejected_data_points: 2, error_message: 'too old' } }, 'application/json; charset=utf-8'],
