@@ -240,6 +240,25 @@ describe('a password file rotated on disk', () => {
     await eventually('the new password is accepted', async () => (await status(server, 'second-password-0123456789')) === 200);
   });
 
+  it('goes on reloading when the logger throws (stderr gone: EPIPE), by file change and on demand', async () => {
+    const file = join(liveDirectory('throwing-logger'), 'password');
+    writeFileSync(file, 'first-password-0123456789\n');
+    const auth = authSourceFromEnvironment({ METRICS_USERNAME: USERNAME, METRICS_PASSWORD_FILE: file });
+    const logger = (): void => {
+      throw Object.assign(new Error('write EPIPE'), { code: 'EPIPE' });
+    };
+    const server = await startServer({ source: new Registry(), port: 0, host: '127.0.0.1', auth, filePollIntervalMs: POLL_MS, logger });
+    onTestFinished(() => server.close());
+
+    writeFileSync(file, 'second-password-0123456789\n');
+    await eventually('the second password is accepted', async () => (await status(server, 'second-password-0123456789')) === 200);
+    writeFileSync(file, 'third-password-0123456789\n');
+    await eventually('the third password is accepted', async () => (await status(server, 'third-password-0123456789')) === 200);
+    writeFileSync(file, 'fourth-password-0123456789\n');
+    expect(await server.reload('SIGHUP')).toEqual([{ what: 'scrape credentials', status: 'reloaded' }]);
+    expect(await status(server, 'fourth-password-0123456789')).toBe(200);
+  });
+
   it('stops watching once the server is closed', async () => {
     const file = join(liveDirectory('closed'), 'password');
     writeFileSync(file, 'first-password-0123456789\n');
