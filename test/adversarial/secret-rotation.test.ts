@@ -240,6 +240,26 @@ describe('a password file rotated on disk', () => {
     await eventually('the new password is accepted', async () => (await status(server, 'second-password-0123456789')) === 200);
   });
 
+  it('takes a change made while the server was starting, before its watchers were up', async () => {
+    const file = join(liveDirectory('while-starting'), 'password');
+    writeFileSync(file, 'first-password-0123456789\n');
+    const inner = authSourceFromEnvironment({ METRICS_USERNAME: USERNAME, METRICS_PASSWORD_FILE: file });
+    let isFirstRead = true;
+    // The rotation lands right after the server's first read of the file, the moment no watcher is up yet.
+    const auth = {
+      files: inner.files,
+      read: () => {
+        const options = inner.read();
+        if (isFirstRead) writeFileSync(file, 'second-password-0123456789\n');
+        isFirstRead = false;
+        return options;
+      },
+    };
+    const server = await startServer({ source: new Registry(), port: 0, host: '127.0.0.1', auth, filePollIntervalMs: POLL_MS, logger: () => {} });
+    onTestFinished(() => server.close());
+    expect(await status(server, 'second-password-0123456789')).toBe(200);
+  });
+
   it('goes on reloading when the logger throws (stderr gone: EPIPE), by file change and on demand', async () => {
     const file = join(liveDirectory('throwing-logger'), 'password');
     writeFileSync(file, 'first-password-0123456789\n');
