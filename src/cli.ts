@@ -158,9 +158,13 @@ const AUTH_VARIABLES: Readonly<Record<string, string>> = {
  */
 function reloadOnHangup(server: RunningServer): void {
   process.on('SIGHUP', () => {
-    void server.reload('SIGHUP').then((outcomes) => {
-      if (outcomes.length === 0) process.stderr.write(`am-metrics: SIGHUP: nothing to reload (no TLS files, no ${AUTH_ENVIRONMENT.passwordFile})\n`);
-    });
+    // reload() never rejects; the catch is for stderr failing (EPIPE), which must not end the exporter.
+    server
+      .reload('SIGHUP')
+      .then((outcomes) => {
+        if (outcomes.length === 0) process.stderr.write(`am-metrics: SIGHUP: nothing to reload (no TLS files, no ${AUTH_ENVIRONMENT.passwordFile})\n`);
+      })
+      .catch(() => {});
   });
 }
 

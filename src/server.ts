@@ -149,7 +149,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const pollIntervalMs = positiveInteger('filePollIntervalMs', options.filePollIntervalMs, DEFAULT_FILE_POLL_MS);
   const logger = options.logger ?? defaultLogger;
   const authSource = isAuthSource(options.auth) ? options.auth : undefined;
-  // The reloader notes what the files hold before they are first read, so a change while starting is seen.
+  // The reloader notes what the files hold before they are first read; once the watchers are up it
+  // checks them again, so a change between the first read and the watchers' start is applied too.
   const reloader = new Reloader(
     reloadablesOf(
       options,
@@ -168,7 +169,10 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const drain = drainOnClose(server);
   await listen(server, listenPort, options.host);
   server.on('error', (error) => logger(`am-metrics: server error: ${describeError(error)}`));
-  if (options.reloadOnFileChange !== false) reloader.watchFiles(pollIntervalMs);
+  if (options.reloadOnFileChange !== false) {
+    reloader.watchFiles(pollIntervalMs);
+    await reloader.reload('file change while starting', false);
+  }
   const { address, port } = server.address() as AddressInfo;
   const scheme = options.tls === undefined ? 'http' : 'https';
   let closing: Promise<void> | undefined;

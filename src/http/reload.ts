@@ -71,11 +71,23 @@ export class Reloader {
     this.seen.set(setting, now);
     try {
       await setting.apply();
-      this.logger(`am-metrics: ${trigger}: reloaded ${setting.what} (${setting.files.join(', ')})`);
-      return { what: setting.what, status: 'reloaded' };
     } catch (error) {
-      this.logger(`am-metrics: ${trigger}: keeping the current ${setting.what}: ${describeReason(error)}`);
+      this.log(`am-metrics: ${trigger}: keeping the current ${setting.what}: ${describeReason(error)}`);
       return { what: setting.what, status: 'kept', error };
+    }
+    this.log(`am-metrics: ${trigger}: reloaded ${setting.what} (${setting.files.join(', ')})`);
+    return { what: setting.what, status: 'reloaded' };
+  }
+
+  /**
+   * Logs, ignoring a logger that throws (stderr gone: EPIPE): the reload has happened either way, and
+   * a rejection here would break every later reload and, from the watcher, end the process.
+   */
+  private log(line: string): void {
+    try {
+      this.logger(line);
+    } catch {
+      // Nowhere left to report it.
     }
   }
 }

@@ -3,7 +3,7 @@
 // dropping connections, and without giving up a working secret for a broken one.
 import { spawn } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +11,7 @@ import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { Registry } from '../../src/index.js';
 import { authSourceFromEnvironment } from '../../src/http/auth-environment.js';
+import { watchFiles } from '../../src/http/file-watch.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { hasOpenssl, writeSelfSigned } from '../support/self-signed.js';
 import { bounded, readUntil } from './support.js';
@@ -213,6 +214,71 @@ describe('a password file rotated on disk', () => {
     expect(await status(server, 'second-password-0123456789')).toBe(200);
   });
 
+  /** Runs `write` every 50 ms until the test ends. */
+  function everyFiftyMs(write: () => void): void {
+    const interval = setInterval(write, 50);
+    onTestFinished(() => clearInterval(interval));
+  }
+
+  it('is picked up next to a file written every 50 ms (a log, a SQLite WAL): its events do not hold the reload back', async () => {
+    const live = liveDirectory('busy-neighbour');
+    const file = join(live, 'password');
+    writeFileSync(file, 'first-password-0123456789\n');
+    const server = await startWithPasswordFile(file, []);
+    everyFiftyMs(() => appendFileSync(join(live, 'app.log'), 'a line\n'));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+
+    writeFileSync(file, 'second-password-0123456789\n');
+    await eventually('the new password is accepted', async () => (await status(server, 'second-password-0123456789')) === 200);
+  });
+
+  it('is picked up while the file itself is rewritten every 50 ms: the reload waits at most a second for quiet', async () => {
+    const file = join(liveDirectory('busy-file'), 'password');
+    writeFileSync(file, 'first-password-0123456789\n');
+    const server = await startWithPasswordFile(file, []);
+    everyFiftyMs(() => writeFileSync(file, 'second-password-0123456789\n'));
+    await eventually('the new password is accepted', async () => (await status(server, 'second-password-0123456789')) === 200);
+  });
+
+  it('takes a change made while the server was starting, before its watchers were up', async () => {
+    const file = join(liveDirectory('while-starting'), 'password');
+    writeFileSync(file, 'first-password-0123456789\n');
+    const inner = authSourceFromEnvironment({ METRICS_USERNAME: USERNAME, METRICS_PASSWORD_FILE: file });
+    let isFirstRead = true;
+    // The rotation lands right after the server's first read of the file, the moment no watcher is up yet.
+    const auth = {
+      files: inner.files,
+      read: () => {
+        const options = inner.read();
+        if (isFirstRead) writeFileSync(file, 'second-password-0123456789\n');
+        isFirstRead = false;
+        return options;
+      },
+    };
+    const server = await startServer({ source: new Registry(), port: 0, host: '127.0.0.1', auth, filePollIntervalMs: POLL_MS, logger: () => {} });
+    onTestFinished(() => server.close());
+    expect(await status(server, 'second-password-0123456789')).toBe(200);
+  });
+
+  it('goes on reloading when the logger throws (stderr gone: EPIPE), by file change and on demand', async () => {
+    const file = join(liveDirectory('throwing-logger'), 'password');
+    writeFileSync(file, 'first-password-0123456789\n');
+    const auth = authSourceFromEnvironment({ METRICS_USERNAME: USERNAME, METRICS_PASSWORD_FILE: file });
+    const logger = (): void => {
+      throw Object.assign(new Error('write EPIPE'), { code: 'EPIPE' });
+    };
+    const server = await startServer({ source: new Registry(), port: 0, host: '127.0.0.1', auth, filePollIntervalMs: POLL_MS, logger });
+    onTestFinished(() => server.close());
+
+    writeFileSync(file, 'second-password-0123456789\n');
+    await eventually('the second password is accepted', async () => (await status(server, 'second-password-0123456789')) === 200);
+    writeFileSync(file, 'third-password-0123456789\n');
+    await eventually('the third password is accepted', async () => (await status(server, 'third-password-0123456789')) === 200);
+    writeFileSync(file, 'fourth-password-0123456789\n');
+    expect(await server.reload('SIGHUP')).toEqual([{ what: 'scrape credentials', status: 'reloaded' }]);
+    expect(await status(server, 'fourth-password-0123456789')).toBe(200);
+  });
+
   it('stops watching once the server is closed', async () => {
     const file = join(liveDirectory('closed'), 'password');
     writeFileSync(file, 'first-password-0123456789\n');
@@ -222,6 +288,20 @@ describe('a password file rotated on disk', () => {
     writeFileSync(file, 'second-password-0123456789\n');
     await new Promise((resolve) => setTimeout(resolve, 4 * POLL_MS));
     expect(lines).toEqual([]);
+  });
+});
+
+describe('the file watcher', () => {
+  it('ignores a neighbour written every 50 ms: only the watched files and Kubernetes ..entries count', async () => {
+    const live = liveDirectory('neighbour-only');
+    writeFileSync(join(live, 'password'), 'first-password-0123456789\n');
+    let changes = 0;
+    const watch = watchFiles([join(live, 'password')], () => changes++, POLL_MS);
+    onTestFinished(() => watch.close());
+    const interval = setInterval(() => appendFileSync(join(live, 'app.log'), 'a line\n'), 50);
+    onTestFinished(() => clearInterval(interval));
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(changes).toBe(0);
   });
 });
 
