@@ -68,7 +68,8 @@ export type Encoders = Readonly<Partial<Record<DestinationType, DestinationEncod
  * (compressed, with its headers), where every body stays under `options.maxRequestBytes` before
  * compression: a frame over it is cut by series (splitFrame) into as many parts as its size asks for,
  * plus one, and a part still over is cut again. So each series is written about twice when a frame is
- * over the limit, rather than once per halving. A single series over the limit still becomes a
+ * over the limit, rather than once per halving; a delta encoder shares one baseline among the parts
+ * (DeltaBaseline.of), so the cost stays linear in the series. A single series over the limit still becomes a
  * request, whose `uncompressedBytes` tell delivery to drop it (`too_large`).
  */
 export function splitToFit(
