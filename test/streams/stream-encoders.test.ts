@@ -142,6 +142,7 @@ describe('stream encoders', () => {
     const parts = otlpEncoder.encode([{ current: second, previous: counted(first) }], { temporality: 'delta', destination, maxRequestBytes: limit });
     expect(parts.length).toBeGreaterThan(20);
     expect(indexed).toBeLessThanOrEqual(1_000); // was (encoder runs) × 1,000: quadratic in the series
+    expect(parts.length).toBeLessThanOrEqual(Math.ceil((1.25 * wholeRequest!.uncompressedBytes!) / limit)); // parts seldom cut again
     expect(Math.max(...parts.map((p) => p.uncompressedBytes!))).toBeLessThanOrEqual(limit);
     expect(points(parts)).toEqual(whole);
     expect(whole).toHaveLength(2_000); // each series' count and sum, once
