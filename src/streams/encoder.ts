@@ -66,10 +66,11 @@ export type Encoders = Readonly<Partial<Record<DestinationType, DestinationEncod
 /**
  * An encoder writing one body per frame (`write`, uncompressed) and sending it as `finish` says
  * (compressed, with its headers), where every body stays under `options.maxRequestBytes` before
- * compression: a frame over it is cut by series (splitFrame) into as many parts as its size asks for,
- * plus one, and a part still over is cut again. So each series is written about twice when a frame is
- * over the limit, rather than once per halving. A single series over the limit still becomes a
- * request, whose `uncompressedBytes` tell delivery to drop it (`too_large`).
+ * compression: a frame over it is cut by series (splitFrame) into as many parts as its size asks for
+ * (partsFor), and a part still over is cut again. So each series is written about twice when a frame is
+ * over the limit, rather than once per halving; a delta encoder shares one baseline among the parts
+ * (DeltaBaseline.of), so the cost stays linear in the series. A single series over the limit still
+ * becomes a request, whose `uncompressedBytes` tell delivery to drop it (`too_large`).
  */
 export function splitToFit(
   write: (frame: Frame, options: EncodeOptions) => Uint8Array,
@@ -78,11 +79,23 @@ export function splitToFit(
   const fit = (frame: Frame, options: EncodeOptions): EncodedRequest[] => {
     const body = write(frame, options);
     const limit = options.maxRequestBytes ?? Number.POSITIVE_INFINITY;
-    const parts = body.length > limit ? splitFrame(frame, Math.ceil(body.length / limit) + 1) : undefined;
+    const parts = body.length > limit ? splitFrame(frame, partsFor(seriesIn(frame.current), body.length, limit)) : undefined;
     if (parts !== undefined) return parts.flatMap((part) => fit(part, options));
     return [{ ...finish(body, options), points: seriesIn(frame.current), uncompressedBytes: body.length }];
   };
   return { encode: (frames, options) => frames.flatMap((frame) => fit(frame, options)) };
+}
+
+/**
+ * How many parts to cut a body of `bytes` holding `series` series into, each under `limit`. Parts hold
+ * whole series, as evenly as splitFrame can, so each gets at most what fits in nine tenths of the limit
+ * at the body's mean bytes per series; the tenth is for each part's own envelope (resource, metric
+ * names) and for series longer than the mean. Cutting by bytes alone (`bytes / limit` parts, plus one)
+ * left parts of a few series a few bytes over, and cut again about every other part.
+ */
+function partsFor(series: number, bytes: number, limit: number): number {
+  const perPart = Math.max(1, Math.floor((0.9 * limit * series) / bytes));
+  return Math.ceil(series / perPart);
 }
 
 /** Series in a collection: the points a frame adds, as delivery counts them. */

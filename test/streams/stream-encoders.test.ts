@@ -1,6 +1,7 @@
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { Registry } from '../../src/index.js';
+import type { Collection, FamilySnapshot } from '../../src/registry/collection.js';
 import { apiRequestMetrics } from '../../src/metrics/api-request.js';
 import type { Destination } from '../../src/streams/resource.js';
 import { datadogEncoder, DEFAULT_ENCODERS, otlpEncoder, remoteWriteEncoder } from '../../src/streams/stream-encoders.js';
@@ -108,6 +109,46 @@ describe('stream encoders', () => {
     expect(operations).toHaveLength(200); // each series' count and sum, once
   });
 
+  it('cuts a delta frame in many parts with the same points as whole, indexing the previous frame once, not once per part', async () => {
+    const clock = new ManualClock(Date.UTC(2026, 10, 30, 12));
+    const registry = new Registry({ now: () => clock.now() });
+    const api = apiRequestMetrics(registry);
+    const record = (times: number) => {
+      for (let i = 0; i < 1_000; i += 1)
+        for (let n = 0; n < times + (i % 3); n += 1) api.record({ api: 'MANAGEMENT', operationName: `GET /api/v2/op${i}`, operationResult: 'SUCCESS', tenant: 'acme' });
+      clock.advance({ seconds: 1 });
+    };
+    record(1);
+    const first = await registry.collect();
+    record(2);
+    const second = await registry.collect();
+    let indexed = 0; // reads of a previous series' labels: what building a delta baseline costs, per series
+    const counted = (collection: Collection): Collection => ({
+      ...collection,
+      families: collection.families.map(
+        (f) =>
+          ({
+            ...f,
+            series: f.series.map((s) => Object.defineProperty({ ...s }, 'labels', { get: () => ((indexed += 1), s.labels), enumerable: true })),
+          }) as FamilySnapshot,
+      ),
+    });
+    const destination = { type: 'otlp', configuration: { ...OTLP.configuration, encoding: 'json' } } as Destination;
+    const points = (requests: { body: Buffer }[]) => requests.flatMap((r) => otlpJsonPoints(gunzipSync(r.body).toString('utf8'))).sort();
+    const [wholeRequest] = otlpEncoder.encode([{ current: second, previous: counted(first) }], { temporality: 'delta', destination });
+    const whole = points([wholeRequest!]);
+    indexed = 0;
+    const limit = 16_384;
+    const parts = otlpEncoder.encode([{ current: second, previous: counted(first) }], { temporality: 'delta', destination, maxRequestBytes: limit });
+    expect(parts.length).toBeGreaterThan(20);
+    expect(indexed).toBeLessThanOrEqual(1_000); // was (encoder runs) × 1,000: quadratic in the series
+    expect(parts.length).toBeLessThanOrEqual(Math.ceil((1.25 * wholeRequest!.uncompressedBytes!) / limit)); // parts seldom cut again
+    expect(Math.max(...parts.map((p) => p.uncompressedBytes!))).toBeLessThanOrEqual(limit);
+    expect(points(parts)).toEqual(whole);
+    expect(whole).toHaveLength(2_000); // each series' count and sum, once
+    expect(whole).toContain('auth0_api_request_count GET /api/v2/op2 start 1796040001000000000 value 4'); // 2 + 2 since the first frame
+  });
+
   it('returns a single series over maxRequestBytes whole, with its uncompressed size for delivery to refuse', async () => {
     const [frame] = await frames();
     const [request] = remoteWriteEncoder.encode([frame!], { temporality: 'cumulative', destination: OTLP, maxRequestBytes: 100 });
@@ -120,3 +161,23 @@ describe('stream encoders', () => {
     expect(request!.headers).toMatchObject({ 'Content-Encoding': 'snappy', 'X-Prometheus-Remote-Write-Version': '0.1.0' });
   });
 });
+
+/** Each Sum point of an OTLP JSON request as "metric operation start time value", to compare requests by. */
+function otlpJsonPoints(json: string): string[] {
+  interface Point {
+    readonly attributes: readonly { readonly key: string; readonly value: { readonly stringValue?: string } }[];
+    readonly startTimeUnixNano: string;
+    readonly asDouble: number;
+  }
+  const request = JSON.parse(json) as { resourceMetrics: { scopeMetrics: { metrics: { name: string; sum?: { dataPoints: Point[] } }[] }[] }[] };
+  return request.resourceMetrics.flatMap((r) =>
+    r.scopeMetrics.flatMap((s) =>
+      s.metrics.flatMap((m) =>
+        (m.sum?.dataPoints ?? []).map((p) => {
+          const operation = p.attributes.find((a) => a.key === 'operation_name')?.value.stringValue;
+          return `${m.name} ${operation} start ${p.startTimeUnixNano} value ${p.asDouble}`;
+        }),
+      ),
+    ),
+  );
+}

@@ -82,7 +82,7 @@ export function encodeDatadogSeries(collection: Collection, options: DatadogOpti
     resource: collection.resource,
     resources: options.resources,
     names: options.metricNames ?? {},
-    baseline: new DeltaBaseline(options.previous),
+    baseline: DeltaBaseline.of(options.previous),
   };
   const omitted = new Set(options.omitMetrics);
   for (const family of collection.families) {

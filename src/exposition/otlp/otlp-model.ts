@@ -87,7 +87,7 @@ export interface OtlpRequest {
  */
 export function toOtlpRequest(collection: Collection, options: OtlpOptions = {}): OtlpRequest {
   const temporality = options.temporality ?? DEFAULT_TEMPORALITY;
-  const baseline = temporality === 'delta' ? new DeltaBaseline(options.previous) : undefined;
+  const baseline = temporality === 'delta' ? DeltaBaseline.of(options.previous) : undefined;
   const metrics: OtlpMetric[] = [];
   for (const family of collection.families) metrics.push(...familyMetrics(family, temporality, baseline));
   return { timeMs: collection.timeMs, resource: collection.resource, metrics };

@@ -22,6 +22,7 @@ export interface DeltaWindow {
 
 const NOTHING = Object.freeze({ count: 0, sum: 0, value: 0 });
 const keyCache = new WeakMap<Labels, string>();
+const baselines = new WeakMap<Collection, DeltaBaseline>();
 
 /** A series' label set as one string, the same for equal sets whatever the key order. */
 function labelKey(labels: Labels): string {
@@ -42,6 +43,24 @@ function labelKey(labels: Labels): string {
  * lacked, so only the increase is new (a reset never moves a start back).
  */
 export class DeltaBaseline {
+  /**
+   * The baseline of `previous`, built once per collection and shared by every encoder run that
+   * subtracts it. A frame over a request size limit is encoded whole, then once per part (splitToFit,
+   * and delivery's splitFrame), and every part keeps the whole previous collection: building a baseline
+   * per run would index all of its series once per part, so a frame cut in k parts would cost k × N.
+   * Collections are read-only snapshots, so a baseline built from one stays right for it; the cache
+   * holds it weakly and lets it go with the collection.
+   */
+  static of(previous: Collection | undefined): DeltaBaseline {
+    if (previous === undefined) return new DeltaBaseline(undefined);
+    let baseline = baselines.get(previous);
+    if (baseline === undefined) {
+      baseline = new DeltaBaseline(previous);
+      baselines.set(previous, baseline);
+    }
+    return baseline;
+  }
+
   private readonly series = new Map<string, Map<string, Counted>>();
   private readonly previousMs: number | undefined;
 
