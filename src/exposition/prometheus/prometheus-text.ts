@@ -194,6 +194,7 @@ class ExpositionWriter {
     this.format = options.format ?? 'prometheus';
     this.profile = options.profile ?? 'aic';
     this.totalType = this.format === 'prometheus' ? 'counter' : 'unknown';
+    if (this.format === 'openmetrics') this.bytes = OPENMETRICS_EOF.length; // written by finish()
   }
 
   /** Adds one family whole. @throws whatever rendering it throws, or ExpositionTooLargeError; nothing is added then. */
@@ -232,7 +233,7 @@ class ExpositionWriter {
     let bytes = 0;
     for (const [name, block] of this.staged) {
       for (const chunk of block.chunks) bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk, 'utf8') : chunk.length;
-      if (!this.blocks.has(name)) bytes += headerBytes(name, block.help);
+      if (!this.blocks.has(name)) bytes += Buffer.byteLength(this.header(name, block), 'utf8');
     }
     if (this.bytes + bytes > this.maxBytes) throw new ExpositionTooLargeError(metric, this.maxBytes);
     for (const [name, block] of this.staged) {
@@ -317,7 +318,7 @@ class ExpositionWriter {
       text += this.header(name, b);
       for (const chunk of b.chunks) text += chunk.toString();
     }
-    return this.format === 'openmetrics' ? `${text}# EOF\n` : text;
+    return this.format === 'openmetrics' ? text + OPENMETRICS_EOF : text;
   }
 
   /** As `finish`, as UTF-8 bytes: the encoded chunks copied once into one buffer. */
@@ -328,7 +329,7 @@ class ExpositionWriter {
       parts.push(Buffer.from(this.header(name, b), 'utf8'));
       for (const chunk of b.chunks) parts.push(bytesOf(chunk));
     }
-    if (this.format === 'openmetrics') parts.push(Buffer.from('# EOF\n', 'utf8'));
+    if (this.format === 'openmetrics') parts.push(Buffer.from(OPENMETRICS_EOF, 'utf8'));
     return Buffer.concat(parts);
   }
 
@@ -431,9 +432,8 @@ function chunksOf(family: FamilySnapshot): FamilySnapshot[] {
 }
 
 /** Bytes of a family's `# HELP` and `# TYPE` lines, near enough for the size bound. */
-function headerBytes(name: string, help: string): number {
-  return 2 * name.length + Buffer.byteLength(help, 'utf8') + 24;
-}
+/** The line that ends an OpenMetrics exposition. */
+const OPENMETRICS_EOF = '# EOF\n';
 
 /** Names only the kind: a whole family in a log line could run to megabytes. */
 function assertNever(value: never): never {

@@ -102,6 +102,21 @@ describe('renderExpositionBytes (issue 11: serving without long synchronous step
     expect(Buffer.from(body).toString('utf8')).toBe(writePrometheusText(collection, { format, profile }));
   });
 
+  it.each(['prometheus', 'openmetrics'] as const)('never writes more than maxBytes, HELP escapes, long TYPE lines and # EOF counted (%s)', async (format) => {
+    const registry = new Registry();
+    const help = 'back\\slash\nnew line \\\\ é€😀';
+    for (const name of ['am_a', 'am_b', 'am_c_with_a_long_name_for_its_type_line']) {
+      const gauge = registry.gauge({ name, help, labelNames: ['u'] });
+      for (let i = 0; i < 20; i += 1) gauge.set({ u: `é€😀${i}` }, i);
+    }
+    const collection = await registry.collect();
+    const full = (await renderExpositionBytes(collection, { format })).body.length;
+    for (let maxBytes = full - 200; maxBytes <= full; maxBytes += 1) {
+      const { body } = await renderExpositionBytes(collection, { format, maxBytes });
+      expect(body.length, `maxBytes ${maxBytes}`).toBeLessThanOrEqual(maxBytes);
+    }
+  });
+
   it('leaves out the family that would pass maxBytes, and only it, as the text render does', async () => {
     const registry = new Registry();
     registry.gauge({ name: 'am_small', help: 'Small.' }).set({}, 1);
