@@ -46,6 +46,8 @@ const LIBRARY_HOMES = {
   // Both halves of the timer's cell count in DDSketch's layout: decayed quantiles, undecayed buckets.
   '@datadog/sketches-js': ['src/registry/cells/decaying-quantiles.ts', 'src/registry/cells/log-buckets.ts'],
   'better-sqlite3': ['src/streams/store.ts'],
+  // The protobuf wire writer and reader of every encoder (OTLP, remote write, Prometheus protobuf).
+  '@bufbuild/protobuf': ['src/exposition/push/protobuf-writer.ts'],
   'xxhash-wasm': ['src/registry/cells/string-hash.ts'],
   'pure-rand': ['src/simulator/random.ts'],
 };
