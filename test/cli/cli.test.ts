@@ -1,4 +1,3 @@
-import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { get as httpsGet } from 'node:https';
 import { createServer, type Server } from 'node:net';
@@ -8,39 +7,19 @@ import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vites
 import { expectedSamples, referenceCatalogue } from '../support/reference.js';
 import { promtoolCheckMetrics } from '../support/prometheus-tools.js';
 import { build, runCli, type CliProcess } from './child.js';
+import { hasOpenssl, writeSelfSigned } from '../support/self-signed.js';
 
 const START_LINE = /^am-metrics listening on (https?:\/\/\S+?)\/monitoring\/prometheus\/am /;
 const EVERY_SAMPLE = referenceCatalogue().flatMap((metric) => expectedSamples(metric, 'aic'));
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
-const hasOpenssl = spawnSync('which', ['openssl']).status === 0;
 let tlsDir = '';
 
 beforeAll(() => {
   build();
   if (!hasOpenssl) return;
   tlsDir = mkdtempSync(join(tmpdir(), 'am-metrics-cli-tls-'));
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-      '-keyout',
-      join(tlsDir, 'key.pem'),
-      '-out',
-      join(tlsDir, 'cert.pem'),
-    ],
-    { stdio: 'ignore' },
-  );
+  writeSelfSigned(join(tlsDir, 'cert.pem'), join(tlsDir, 'key.pem'));
 });
 afterAll(() => {
   if (tlsDir !== '') rmSync(tlsDir, { recursive: true, force: true });

@@ -1,4 +1,3 @@
-import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { get as httpsGet } from 'node:https';
 import { connect, type Socket } from 'node:net';
@@ -8,34 +7,14 @@ import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'v
 import { ServerConfigError } from '../../src/http/errors.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { rawRequest, sampleRegistry, serve } from './helpers.js';
+import { hasOpenssl, writeSelfSigned } from '../support/self-signed.js';
 
-const hasOpenssl = spawnSync('which', ['openssl']).status === 0;
 let tlsDir = '';
 
 beforeAll(() => {
   if (!hasOpenssl) return;
   tlsDir = mkdtempSync(join(tmpdir(), 'am-metrics-tls-'));
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1,DNS:localhost',
-      '-keyout',
-      join(tlsDir, 'key.pem'),
-      '-out',
-      join(tlsDir, 'cert.pem'),
-    ],
-    { stdio: 'ignore' },
-  );
+  writeSelfSigned(join(tlsDir, 'cert.pem'), join(tlsDir, 'key.pem'));
 });
 afterAll(() => {
   if (tlsDir !== '') rmSync(tlsDir, { recursive: true, force: true });

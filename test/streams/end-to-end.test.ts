@@ -1,49 +1,27 @@
 // End to end through the management API: a stream created over HTTP delivers, over real loopback
 // sockets, exactly the requests recorded, also when its receiver is down for 30 s. Time moves by
 // hand: the test ticks the delivery loop after each simulated second instead of waiting.
-import { createServer, type Server } from 'node:http';
-import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { Registry } from '../../src/index.js';
 import { apiRequestMetrics } from '../../src/metrics/api-request.js';
 import { createMetricStreams } from '../../src/streams/service.js';
 import { serve } from '../server/helpers.js';
 import { ManualClock } from '../support/manual-clock.js';
+import { RestartableServer } from '../support/restartable-server.js';
 import { decode, testEncoder, type TestPoint } from './test-encoder.js';
 
 const TOKEN = 'e2e-admin-token';
 
 /** A loopback receiver that can be stopped and started again on the same port. */
-class Receiver {
+class Receiver extends RestartableServer {
   readonly points: TestPoint[] = [];
   readonly headers: Record<string, unknown>[] = [];
-  private server: Server | undefined;
-  port = 0;
 
-  async start(): Promise<void> {
-    const server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req
-        .on('data', (c: Buffer) => chunks.push(c))
-        .on('end', () => {
-          this.headers.push(req.headers);
-          this.points.push(...decode(Buffer.concat(chunks)));
-          res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-        });
-    });
-    server.listen(this.port, '127.0.0.1');
-    await once(server, 'listening');
-    this.port = (server.address() as AddressInfo).port;
-    this.server = server;
-  }
-
-  async stop(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    if (server === undefined) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+  protected handle(body: Buffer, req: IncomingMessage, res: ServerResponse): void {
+    this.headers.push(req.headers);
+    this.points.push(...decode(body));
+    res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
   }
 
   total(): number {

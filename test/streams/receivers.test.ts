@@ -2,53 +2,32 @@
 // default encoders and the HTTP transport, to VictoriaMetrics' OTLP, Datadog and remote-write
 // endpoints on loopback, which then hold exactly the recorded counts, also across a 30 s outage.
 // Time moves by hand (ManualClock); only the sockets are real. Skips without VictoriaMetrics.
-import { createServer, type Server } from 'node:http';
-import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { Registry } from '../../src/index.js';
 import { apiRequestMetrics, type ApiRequest } from '../../src/metrics/api-request.js';
 import { createMetricStreams } from '../../src/streams/service.js';
 import { serve } from '../server/helpers.js';
 import { ManualClock } from '../support/manual-clock.js';
+import { RestartableServer } from '../support/restartable-server.js';
 import { hasVictoriaMetrics, VictoriaMetrics, type ExportedSeries } from '../support/victoria-metrics.js';
 
 const TOKEN = 'receivers-admin-token';
 
 /** A forwarding proxy in front of VictoriaMetrics that can be stopped (connection refused) and started on the same port. */
-class Outage {
-  private server: Server | undefined;
-  port = 0;
-
-  constructor(private readonly target: string) {}
-
-  async start(): Promise<void> {
-    const server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req
-        .on('data', (c: Buffer) => chunks.push(c))
-        .on('end', () => {
-          const headers: Record<string, string> = {};
-          for (const [name, value] of Object.entries(req.headers)) if (typeof value === 'string' && name !== 'host' && name !== 'content-length') headers[name] = value;
-          fetch(this.target + (req.url ?? '/'), { method: 'POST', headers, body: Buffer.concat(chunks), signal: AbortSignal.timeout(5_000) })
-            .then(async (answer) =>
-              res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'text/plain' }).end(Buffer.from(await answer.arrayBuffer())),
-            )
-            .catch(() => res.writeHead(502).end());
-        });
-    });
-    server.listen(this.port, '127.0.0.1');
-    await once(server, 'listening');
-    this.port = (server.address() as AddressInfo).port;
-    this.server = server;
+class Outage extends RestartableServer {
+  constructor(private readonly target: string) {
+    super();
   }
 
-  async stop(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    if (server === undefined) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+  protected handle(body: Buffer, req: IncomingMessage, res: ServerResponse): void {
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(req.headers)) if (typeof value === 'string' && name !== 'host' && name !== 'content-length') headers[name] = value;
+    fetch(this.target + (req.url ?? '/'), { method: 'POST', headers, body, signal: AbortSignal.timeout(5_000) })
+      .then(async (answer) =>
+        res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'text/plain' }).end(Buffer.from(await answer.arrayBuffer())),
+      )
+      .catch(() => res.writeHead(502).end());
   }
 }
 

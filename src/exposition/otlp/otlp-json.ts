@@ -50,24 +50,21 @@ function numberPoint(p: OtlpNumberPoint, time: string): object {
   return { ...attributes(p.attributes), startTimeUnixNano: nanos(p.startMs), timeUnixNano: time, asDouble: double(p.value) };
 }
 
+/** What Summary and Histogram data points have in common: attributes, times, count and sum. */
+function countSumHead(p: OtlpSummaryPoint | OtlpHistogramPoint, time: string): object {
+  return { ...attributes(p.attributes), startTimeUnixNano: nanos(p.startMs), timeUnixNano: time, count: String(p.count), sum: double(p.sum) };
+}
+
 function summaryPoint(p: OtlpSummaryPoint, time: string): object {
   return {
-    ...attributes(p.attributes),
-    startTimeUnixNano: nanos(p.startMs),
-    timeUnixNano: time,
-    count: String(p.count),
-    sum: double(p.sum),
+    ...countSumHead(p, time),
     ...(p.quantiles.length === 0 ? {} : { quantileValues: p.quantiles.map((q) => ({ quantile: q.quantile, value: double(q.value) })) }),
   };
 }
 
 function histogramPoint(p: OtlpHistogramPoint, time: string): object {
   return {
-    ...attributes(p.attributes),
-    startTimeUnixNano: nanos(p.startMs),
-    timeUnixNano: time,
-    count: String(p.count),
-    sum: double(p.sum),
+    ...countSumHead(p, time),
     bucketCounts: p.bucketCounts.map(String),
     ...(p.bounds.length === 0 ? {} : { explicitBounds: p.bounds }),
   };
