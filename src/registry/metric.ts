@@ -30,6 +30,13 @@ export interface SeriesState<State = unknown> {
   readonly state: State;
 }
 
+/**
+ * Series read between two questions to the pace. Why not every series: asking reads the monotonic
+ * clock (`performance.now()`, 40–80 ns), as much as reading a summary series; 16 series of any type
+ * take a few microseconds, nothing against a slice of milliseconds.
+ */
+const SERIES_PER_PACE = 16;
+
 /** Base of the four metric types; `L` is the union of its label names. */
 export abstract class Metric<C extends Cell<unknown>, L extends string = string> {
   protected readonly table: SeriesTable<C>;
@@ -152,8 +159,8 @@ export abstract class Metric<C extends Cell<unknown>, L extends string = string>
   }
 
   /**
-   * As `readAll`, awaiting `pace` between series. The series are those listed when it starts: ones
-   * created while this yields are left for the next collection.
+   * As `readAll`, awaiting `pace` after every SERIES_PER_PACE series. The series are those listed when
+   * it starts: ones created while this yields are left for the next collection.
    */
   protected async readAllPaced<S>(read: (cell: C, series: SeriesBase) => S, pace: Pace): Promise<S[]> {
     const entries = this.table.all();
@@ -161,6 +168,7 @@ export abstract class Metric<C extends Cell<unknown>, L extends string = string>
     for (let i = 0; i < entries.length; i += 1) {
       const entry = entries[i] as SeriesEntry<C>;
       series.push(read(entry.cell, entry));
+      if (i % SERIES_PER_PACE !== SERIES_PER_PACE - 1) continue;
       const turn = pace();
       if (turn !== undefined) await turn;
     }

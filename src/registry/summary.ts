@@ -52,10 +52,7 @@ export class Summary<L extends string = string> extends Metric<CountSum, L> {
   /** Builds a series literal at the registry clock's now (see Metric.readAll for why not a spread). */
   private reader(): (cell: CountSum, series: SeriesBase) => CountSumSeries {
     const nowMs = this.context.clock.now();
-    return (cell, { labels, startMs }) => {
-      const { count, sum, rates } = cell.read(nowMs);
-      return { labels, startMs, count, sum, rates };
-    };
+    return (cell, { labels, startMs }) => ({ labels, startMs, count: cell.readCount(), sum: cell.readSum(), rates: cell.readRates(nowMs) });
   }
 
   cellFromState(state: unknown): CountSum {

@@ -99,16 +99,10 @@ export class Timer<L extends string = string> extends Metric<TimerCell, L> {
     return TimerCell.create(this.context.clock.now(), this.context.timerBuckets === true);
   }
 
-  /**
-   * Builds a series literal at the registry clock's now, every field named: a spread of the reading
-   * would bring back the generic copy that Metric.readAll's note explains.
-   */
+  /** Reads each series at the registry clock's now (TimerCell.readSeries builds the literal). */
   private reader(): (cell: TimerCell, series: SeriesBase) => TimerSeries {
     const nowMs = this.context.clock.now();
-    return (cell, { labels, startMs }) => {
-      const { count, sum, rates, quantiles, min, max, mean, stddev } = cell.read(nowMs);
-      return { labels, startMs, count, sum, rates, quantiles, min, max, mean, stddev };
-    };
+    return (cell, { labels, startMs }) => cell.readSeries(nowMs, labels, startMs);
   }
 
   private histogram: Descriptor | undefined;

@@ -189,6 +189,27 @@ describe('Registry.collectEach (issue 13)', () => {
     expect(collection.families.map((f) => f.descriptor.name)).toEqual(['am_op', 'am_events', 'am_metrics_collect_errors']);
   });
 
+  it('lets the event loop run while it reads one large family, and reads every series once', async () => {
+    // The monotonic clock moves 1 ms per reading, so the pace sees its 5 ms slice pass every few checks.
+    let readings = 0;
+    const startMs = Date.UTC(2026, 0, 1);
+    const registry = new Registry({ now: () => startMs + (readings += 1) });
+    const timer = registry.timer({ name: 'am_op', help: 'Op', labelNames: ['client'] });
+    for (let i = 0; i < 1_000; i += 1) timer.observe({ client: `c${i}` }, i / 1_000);
+    let turns = 0;
+    let isCollecting = true;
+    const countTurns = (): void => {
+      turns += 1;
+      if (isCollecting) setImmediate(countTurns);
+    };
+    setImmediate(countTurns);
+    const collection = await registry.collect();
+    isCollecting = false;
+    const series = collection.families[0]!.series;
+    expect(series.map((s) => s.labels.client)).toEqual(Array.from({ length: 1_000 }, (_, i) => `c${i}`));
+    expect(turns).toBeGreaterThanOrEqual(5);
+  });
+
   it('lists a series added or removed since the last collect', async () => {
     const registry = new Registry();
     const summary = registry.summary({ name: 'am_events', help: 'E', labelNames: ['outcome'] });

@@ -41,7 +41,23 @@ export class CountSum {
   }
 
   read(nowMs: number): CountSumReading {
-    return { count: this.count, sum: this.sum + this.compensation, rates: this.rates.rates(nowMs, this.count) };
+    return { count: this.count, sum: this.readSum(), rates: this.readRates(nowMs) };
+  }
+
+  /**
+   * The parts of `read`, one value each, for readers that build their own literal: a collection
+   * reads every series, and each intermediate object was a sixth of a timer series' allocations.
+   */
+  readCount(): number {
+    return this.count;
+  }
+
+  readSum(): number {
+    return this.sum + this.compensation;
+  }
+
+  readRates(nowMs: number): Rates {
+    return this.rates.rates(nowMs, this.count);
   }
 
   state(nowMs: number): CountSumState {
