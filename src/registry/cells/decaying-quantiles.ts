@@ -103,13 +103,13 @@ export class DecayingQuantiles {
   private weight = 1;
   private weightMs = Number.NaN;
   /**
-   * The quantiles and standard deviation last computed, until the next observation, merge or landmark
-   * move. Why they stay valid: they are computed from the stored weights alone, never from the time of
+   * The quantiles, mean and standard deviation last computed (with the window's extremes, see Reads),
+   * until the next observation, merge or landmark move. Why they stay valid: they are computed from the stored weights alone, never from the time of
    * the read (under forward decay every weight shrinks by one common factor as time passes, and these
    * are ratios, so reads never rescale; see the class note), and only those three change the weights.
    * A series idle between scrapes is so read without walking its buckets again.
    */
-  private cachedReads: { readonly quantiles: readonly number[]; readonly stddev: number } | undefined;
+  private cachedReads: Reads | undefined;
 
   /**
    * An empty distribution: every read reports NaN until the first observation.
@@ -154,9 +154,23 @@ export class DecayingQuantiles {
     return this.reads().quantiles;
   }
 
-  /** The quantiles and the standard deviation, computed once until the distribution changes. */
-  private reads(): { readonly quantiles: readonly number[]; readonly stddev: number } {
-    return (this.cachedReads ??= { quantiles: this.walkQuantiles(), stddev: this.stddev(this.sketch.sum / this.sketch.count) });
+  /** What reads take from the stored weights, computed once until the distribution changes. */
+  private reads(): Reads {
+    if (this.cachedReads !== undefined) return this.cachedReads;
+    const mean = this.sketch.sum / this.sketch.count;
+    return (this.cachedReads = { quantiles: this.walkQuantiles(), mean, stddev: this.stddev(mean), oldestMinute: Number.NaN, min: Number.NaN, max: Number.NaN });
+  }
+
+  /** `reads()` with the extremes of the minutes overlapping the window at `nowMs`, kept per oldest minute. */
+  private extremesAt(nowMs: number): Reads {
+    const reads = this.reads();
+    const oldestMinute = Math.floor(nowMs / SLOT_MS) - (SLOT_COUNT - 1);
+    if (reads.oldestMinute !== oldestMinute) {
+      reads.min = this.extremes.min(oldestMinute);
+      reads.max = this.extremes.max(oldestMinute);
+      reads.oldestMinute = oldestMinute;
+    }
+    return reads;
   }
 
   private walkQuantiles(): number[] {
@@ -212,15 +226,15 @@ export class DecayingQuantiles {
    * every series, and the window object was one of six allocations per timer series.
    */
   windowMin(nowMs: number): number {
-    return this.isStale(nowMs) ? Number.NaN : this.extremes.min(nowMs);
+    return this.isStale(nowMs) ? Number.NaN : this.extremesAt(nowMs).min;
   }
 
   windowMax(nowMs: number): number {
-    return this.isStale(nowMs) ? Number.NaN : this.extremes.max(nowMs);
+    return this.isStale(nowMs) ? Number.NaN : this.extremesAt(nowMs).max;
   }
 
   windowMean(nowMs: number): number {
-    return this.isStale(nowMs) ? Number.NaN : this.sketch.sum / this.sketch.count;
+    return this.isStale(nowMs) ? Number.NaN : this.reads().mean;
   }
 
   windowStddev(nowMs: number): number {
@@ -362,6 +376,19 @@ export class DecayingQuantiles {
   }
 }
 
+/**
+ * What reads take from the stored weights (see `cachedReads`), and the extremes of the minutes from
+ * `oldestMinute` on, which only change when the window moves into another minute.
+ */
+interface Reads {
+  readonly quantiles: readonly number[];
+  readonly mean: number;
+  readonly stddev: number;
+  oldestMinute: number;
+  min: number;
+  max: number;
+}
+
 const STALE_QUANTILES: readonly number[] = Object.freeze(QUANTILES.map(() => Number.NaN));
 
 /**
@@ -488,17 +515,15 @@ class MinuteExtremes {
     }
   }
 
-  /** Smallest value over the slots overlapping (nowMs − WINDOW_MS, nowMs]; +Infinity when none has data. */
-  min(nowMs: number): number {
-    const oldestMinute = Math.floor(nowMs / SLOT_MS) - (SLOT_COUNT - 1);
+  /** Smallest value over the slots of `oldestMinute` and later; +Infinity when none has data. */
+  min(oldestMinute: number): number {
     let min = Number.POSITIVE_INFINITY;
     for (let at = 0; at < this.slots.length; at += 3) if ((this.slots[at] as number) >= oldestMinute) min = Math.min(min, this.slots[at + 1] as number);
     return min;
   }
 
-  /** Largest value over the same slots as `min`; −Infinity when none has data. */
-  max(nowMs: number): number {
-    const oldestMinute = Math.floor(nowMs / SLOT_MS) - (SLOT_COUNT - 1);
+  /** Largest value over the slots of `oldestMinute` and later; −Infinity when none has data. */
+  max(oldestMinute: number): number {
     let max = Number.NEGATIVE_INFINITY;
     for (let at = 0; at < this.slots.length; at += 3) if ((this.slots[at] as number) >= oldestMinute) max = Math.max(max, this.slots[at + 2] as number);
     return max;

@@ -218,6 +218,19 @@ describe('DecayingQuantiles', () => {
     expect(storage.window(clock.now() + 6 * 60_000)).toMatchObject({ min: 0.1, max: 0.6 });
   });
 
+  it('moves min and max with the window between observations, and takes in each new one', () => {
+    const clock = new ManualClock(); // starts on a minute boundary
+    const storage = new DecayingQuantiles();
+    storage.observe(9, clock.now());
+    storage.observe(0.2, clock.now() + 4 * 60_000);
+    expect(storage.window(clock.now() + 4 * 60_000)).toMatchObject({ min: 0.2, max: 9 });
+    // No observation since: the next read, a minute later, no longer overlaps minute 0.
+    expect(storage.window(clock.now() + 6 * 60_000)).toMatchObject({ min: 0.2, max: 0.2 });
+    storage.observe(0.1, clock.now() + 6 * 60_000);
+    storage.observe(5, clock.now() + 6 * 60_000);
+    expect(storage.window(clock.now() + 6 * 60_000)).toMatchObject({ min: 0.1, max: 5 });
+  });
+
   it('counts an observation stamped before the latest one as made at the latest one', () => {
     const clock = new ManualClock();
     const storage = new DecayingQuantiles();
