@@ -94,11 +94,11 @@ class LabelNode {
   private children: unknown[] = [];
   private map: Map<string, unknown> | undefined;
 
+  /** The child for `key`; a node that moved to a Map has no keys left to scan. */
   get(key: string): unknown {
-    if (this.map !== undefined) return this.map.get(key);
     const keys = this.keys;
     for (let i = 0; i < keys.length; i += 1) if (keys[i] === key) return this.children[i];
-    return undefined;
+    return this.map?.get(key);
   }
 
   /** Adds a child for a key that is not there yet. */

@@ -136,8 +136,15 @@ export abstract class Metric<C extends Cell<unknown>, L extends string = string>
     return this.cellOf(this.table.resolve(labels));
   }
 
-  /** The live cell of `entry`, reviving a removed series and counting folded observations. */
+  /**
+   * The live cell of `entry`, reviving a removed series and counting folded observations. The rare
+   * cases have their own method so that this one stays small (see checkNonNegative).
+   */
   protected cellOf(entry: SeriesEntry<C>): C {
+    return entry.isRemoved || entry.isOverflow ? this.unusualCellOf(entry) : entry.cell;
+  }
+
+  private unusualCellOf(entry: SeriesEntry<C>): C {
     const live = entry.isRemoved ? this.table.revive(entry) : entry;
     if (live.isOverflow) this.table.countFolded();
     return live.cell;
@@ -175,11 +182,14 @@ export abstract class Metric<C extends Cell<unknown>, L extends string = string>
     return series;
   }
 
-  /** @throws InvalidValueError unless `value` is a finite number >= 0. */
+  /**
+   * @throws InvalidValueError unless `value` is a finite number >= 0 (−0 included; NaN and ±Infinity
+   *   fail `value >= 0 && value < Infinity`). Why one comparison chain and the message built elsewhere:
+   *   this runs on every record, and V8 inlines a call only while the caller's inlining budget lasts
+   *   (notes/perf-round-two.md, "Inlining budget"); every bytecode byte here is one the cells lack.
+   */
   protected checkNonNegative(value: unknown, what: string): asserts value is number {
-    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-      throw new InvalidValueError(this.descriptor.name, value, `is not a valid ${what} (a finite number >= 0)`);
-    }
+    if (!(typeof value === 'number' && value >= 0 && value < Infinity)) throw this.notNonNegative(value, what);
   }
 
   /** @throws InvalidValueError unless `value` is a finite number. */
@@ -187,6 +197,10 @@ export abstract class Metric<C extends Cell<unknown>, L extends string = string>
     if (typeof value !== 'number' || !Number.isFinite(value)) {
       throw new InvalidValueError(this.descriptor.name, value, `is not a valid ${what} (a finite number)`);
     }
+  }
+
+  private notNonNegative(value: unknown, what: string): InvalidValueError {
+    return new InvalidValueError(this.descriptor.name, value, `is not a valid ${what} (a finite number >= 0)`);
   }
 
   /** The label values of `labels` for this metric's label names, constant labels dropped. */

@@ -36,7 +36,9 @@ export class Timer<L extends string = string> extends Metric<TimerCell, L> {
    */
   observe(labels: LabelValues<L>, seconds: number): void {
     this.checkNonNegative(seconds, 'duration in seconds');
-    this.cellFor(labels).record(seconds, this.context.clock.now());
+    // `cellFor` spelt out: code of this method costs V8's inlining budget nothing, a call to it does
+    // (notes/perf-round-two.md, "Inlining budget").
+    this.cellOf(this.table.resolve(labels)).record(seconds, this.context.clock.now());
   }
 
   /**

@@ -56,6 +56,8 @@ describe('Summary', () => {
     ['a negative amount', { outcome: 'success' }, -1, InvalidValueError],
     ['NaN', { outcome: 'success' }, Number.NaN, InvalidValueError],
     ['Infinity', { outcome: 'success' }, Number.POSITIVE_INFINITY, InvalidValueError],
+    ['-Infinity', { outcome: 'success' }, Number.NEGATIVE_INFINITY, InvalidValueError],
+    ['a null amount', { outcome: 'success' }, null, InvalidValueError],
     ['a string amount', { outcome: 'success' }, '1', InvalidValueError],
     ['a missing label', {}, 1, InvalidLabelError],
     ['an unknown label', { outcome: 'success', realm: 'alpha' }, 1, InvalidLabelError],
@@ -67,6 +69,13 @@ describe('Summary', () => {
     const before = await seriesOf(registry);
     expect(() => summary.record(labels as never, amount as never)).toThrow(errorClass);
     expect(await seriesOf(registry)).toEqual(before);
+  });
+
+  it('takes an amount of -0 as 0', async () => {
+    const { registry, summary } = setup();
+    summary.record({ outcome: 'success' }, -0);
+    const [series] = await seriesOf(registry);
+    expect([series?.count, series?.sum]).toEqual([1, 0]);
   });
 
   it('names the metric, the label and the value in its errors', () => {

@@ -72,10 +72,15 @@ export class CountSum {
     this.rates.mergeFrom(other.rates);
   }
 
-  /** Neumaier's step: the part of `amount` (or of the running sum) that the addition rounded away is kept. */
+  /**
+   * Neumaier's step: the part of `amount` (or of the running sum) that the addition rounded away is
+   * kept. `x < 0 ? -x : x` compares as Math.abs(x) does (it differs only on −0, which compares equal to
+   * 0) and keeps this method small enough to inline on the record path (see Metric.checkNonNegative).
+   */
   private add(amount: number): void {
-    const total = this.sum + amount;
-    this.compensation += Math.abs(this.sum) >= Math.abs(amount) ? this.sum - total + amount : amount - total + this.sum;
+    const sum = this.sum;
+    const total = sum + amount;
+    this.compensation += (sum < 0 ? -sum : sum) >= (amount < 0 ? -amount : amount) ? sum - total + amount : amount - total + sum;
     this.sum = total;
   }
 

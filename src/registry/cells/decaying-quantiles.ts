@@ -4,7 +4,7 @@
 import { DDSketch } from '@datadog/sketches-js';
 import { InvalidValueError } from '../errors.js';
 import { checkState, finiteAtLeast } from './state-check.js';
-import { keysFromTable } from './key-table.js';
+import { keysFromTable, type KeyTable } from './key-table.js';
 import { mergeSketch } from './sketch-merge.js';
 
 /** The quantiles a timer reports, in the order `DecayingQuantiles.quantiles` returns them. */
@@ -94,6 +94,8 @@ const SLOT_COUNT = WINDOW_MS / SLOT_MS + 1;
  */
 export class DecayingQuantiles {
   private readonly sketch: DDSketch;
+  /** The bucket keys of the sketch's mapping, read from a table (see `observe`). */
+  private readonly keys: KeyTable;
   private readonly relativeAccuracy: number;
   private readonly extremes = new MinuteExtremes();
   /** Where weights are e^0. Starting at −∞ makes the first observation move it to its own time. */
@@ -127,7 +129,9 @@ export class DecayingQuantiles {
     this.sketch = new DDSketch({ relativeAccuracy });
     // Every sketch of one accuracy maps values to buckets alike: sharing the (public) mapping keeps one
     // object per process instead of one per series, hot in cache across series.
-    this.sketch.mapping = sharedMapping(this.sketch.mapping, relativeAccuracy);
+    const shared = sharedMapping(this.sketch.mapping, relativeAccuracy);
+    this.sketch.mapping = shared.mapping;
+    this.keys = shared.keys;
   }
 
   /**
@@ -139,7 +143,28 @@ export class DecayingQuantiles {
   observe(value: number, nowMs: number): void {
     const timeMs = nowMs > this.latestMs ? nowMs : this.latestMs;
     if (timeMs !== this.weightMs) this.updateWeight(timeMs);
-    this.sketch.accept(value, this.weight);
+    // What the sketch's own `accept(value, weight)` and its store's `add(key, weight)` do for a value
+    // ≥ 0 and a weight > 0, field for field and in their order, so sketches stay identical; only a key
+    // outside the store's bins (the first observations of a series) goes to `add`, which grows them.
+    // Why not call them: `accept` also checks the weight and handles negative values, and with
+    // `mapping.key`, `add` and `_getIndex` behind it, it was 430 of the 920 bytecode bytes V8 inlines
+    // into one caller; past that budget calls of `timer.observe` stay calls, several ns each
+    // (notes/perf-round-two.md, "Inlining budget").
+    const sketch = this.sketch;
+    const weight = this.weight;
+    if (value > sketch.mapping.minPossible) {
+      const key = this.keys.key(value);
+      const store = sketch.store;
+      if (key >= store.minKey && key <= store.maxKey) {
+        const at = key - store.offset;
+        store.bins[at] = (store.bins[at] as number) + weight;
+        store.count += weight;
+      } else store.add(key, weight);
+    } else sketch.zeroCount += weight;
+    sketch.count += weight;
+    sketch.sum += value * weight;
+    if (value < sketch.min) sketch.min = value;
+    if (value > sketch.max) sketch.max = value;
     this.extremes.record(value, timeMs);
     this.latestMs = timeMs;
     this.cachedReads = undefined;
@@ -428,18 +453,24 @@ function maxKeySpan(relativeAccuracy: number): number {
   return Math.ceil((Math.log(Number.MAX_VALUE) - Math.log(Number.MIN_VALUE)) / Math.log(gamma)) + 2;
 }
 
-const mappings = new Map<number, DDSketch['mapping']>();
+interface SharedMapping {
+  readonly mapping: DDSketch['mapping'];
+  readonly keys: KeyTable;
+}
+
+const mappings = new Map<number, SharedMapping>();
 
 /**
- * The first mapping made for `relativeAccuracy`, shared by every later sketch of that accuracy. Its
- * `key` (a logarithm per observation) is answered from a KeyTable, which gives the same keys.
+ * The first mapping made for `relativeAccuracy`, shared by every later sketch of that accuracy, with
+ * the KeyTable its `key` (a logarithm per observation) is now answered from: the same keys.
  */
-function sharedMapping(fresh: DDSketch['mapping'], relativeAccuracy: number): DDSketch['mapping'] {
-  const shared = mappings.get(relativeAccuracy);
-  if (shared !== undefined) return shared;
-  keysFromTable(fresh);
-  mappings.set(relativeAccuracy, fresh);
-  return fresh;
+function sharedMapping(fresh: DDSketch['mapping'], relativeAccuracy: number): SharedMapping {
+  let shared = mappings.get(relativeAccuracy);
+  if (shared === undefined) {
+    shared = { mapping: fresh, keys: keysFromTable(fresh) };
+    mappings.set(relativeAccuracy, shared);
+  }
+  return shared;
 }
 
 function listOf(value: unknown, metric: string, field: string): readonly unknown[] {
@@ -466,10 +497,11 @@ class MinuteExtremes {
    * consecutive observations almost always fall in the same minute.
    */
   private minuteStartMs = Number.NaN;
+  private minuteEndMs = Number.NaN;
   private at = 0;
 
   record(value: number, timeMs: number): void {
-    if (!(timeMs >= this.minuteStartMs && timeMs < this.minuteStartMs + SLOT_MS)) this.moveTo(timeMs);
+    if (!(timeMs >= this.minuteStartMs && timeMs < this.minuteEndMs)) this.moveTo(timeMs);
     const at = this.at;
     const slots = this.slots;
     if (value < (slots[at + 1] as number)) slots[at + 1] = value;
@@ -486,6 +518,7 @@ class MinuteExtremes {
       this.slots[at + 2] = Number.NEGATIVE_INFINITY;
     }
     this.minuteStartMs = minute * SLOT_MS;
+    this.minuteEndMs = this.minuteStartMs + SLOT_MS;
     this.at = at;
   }
 

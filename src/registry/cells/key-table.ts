@@ -42,6 +42,8 @@ export class KeyTable {
    */
   private binades: Binade[] = NO_BINADES;
   private readonly cells: number;
+  /** `cells − 1`, kept so that `key` stays small enough to inline (see Metric.checkNonNegative). */
+  private readonly cellMask: number;
   private readonly shift: number;
 
   /**
@@ -55,6 +57,7 @@ export class KeyTable {
     // A cell spans a ratio of at most 1 + 2^−bits, which must stay below gamma.
     const bits = Math.ceil(Math.log2(1 / (gamma - 1))) + 1;
     this.cells = bits <= MAX_CELL_BITS ? 2 ** Math.max(bits, 0) : 0;
+    this.cellMask = this.cells - 1;
     this.shift = MAX_CELL_BITS - Math.log2(Math.max(this.cells, 1));
   }
 
@@ -62,11 +65,19 @@ export class KeyTable {
   key(value: number): number {
     scratch[0] = value;
     const high = words[HIGH] as number;
-    const table = this.binades[high >>> MAX_CELL_BITS] ?? this.build(high >>> MAX_CELL_BITS);
-    if (table === null) return this.exact(value);
-    const cell = (high >>> this.shift) & (this.cells - 1);
-    const key = table[2 * cell + 1] as number;
-    return value < (table[2 * cell] as number) ? key : key + 1;
+    const table = this.binades[high >>> MAX_CELL_BITS];
+    if (table === undefined || table === null) return this.keyOffTable(value, high >>> MAX_CELL_BITS);
+    const at = 2 * ((high >>> this.shift) & this.cellMask);
+    const key = table[at + 1] as number;
+    return value < (table[at] as number) ? key : key + 1;
+  }
+
+  /**
+   * The key of a value whose binade has no table yet (built now) or never gets one; a method of its own
+   * so that `key` stays small enough to inline (see Metric.checkNonNegative).
+   */
+  private keyOffTable(value: number, binade: number): number {
+    return (this.binades[binade] ?? this.build(binade)) === null ? this.exact(value) : this.key(value);
   }
 
   /** The table of binade `exponent` (biased), or null when `exact` must answer for it. */
@@ -111,9 +122,11 @@ function doubleOf(high: number, low: number): number {
 
 /**
  * Makes `mapping.key` answer from a KeyTable of its own key function (same keys, no logarithm per
- * call). For a mapping object shared by many sketches; call it once per mapping.
+ * call), and returns the table for callers that ask it directly. For a mapping object shared by many
+ * sketches; call it once per mapping.
  */
-export function keysFromTable(mapping: { key(value: number): number; readonly gamma: number }): void {
+export function keysFromTable(mapping: { key(value: number): number; readonly gamma: number }): KeyTable {
   const table = new KeyTable(mapping.key.bind(mapping), mapping.gamma);
   mapping.key = (value: number) => table.key(value);
+  return table;
 }

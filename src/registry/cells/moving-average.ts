@@ -95,10 +95,10 @@ export class MovingRates {
     return rates;
   }
 
-  /** Counts `events` happening at `nowMs`. */
-  mark(nowMs: number, events = 1): void {
+  /** Counts one event happening at `nowMs`. */
+  mark(nowMs: number): void {
     if (nowMs - this.lastTickMs >= TICK_MS) this.tickUntil(nowMs);
-    this.uncounted += events;
+    this.uncounted += 1;
   }
 
   /** Rates at `nowMs`, given the owner's total event count (for the mean rate). */

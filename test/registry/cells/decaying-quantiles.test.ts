@@ -1,5 +1,7 @@
+import { DDSketch } from '@datadog/sketches-js';
 import { describe, expect, it } from 'vitest';
-import { DECAY_PER_SECOND, DecayingQuantiles, QUANTILES, WINDOW_SECONDS } from '../../../src/registry/cells/decaying-quantiles.js';
+import { DECAY_PER_SECOND, DEFAULT_RELATIVE_ACCURACY, DecayingQuantiles, QUANTILES, WINDOW_SECONDS } from '../../../src/registry/cells/decaying-quantiles.js';
+import { mergeSketch } from '../../../src/registry/cells/sketch-merge.js';
 import { ManualClock } from '../../support/manual-clock.js';
 import { logNormal, seededRandom } from '../../support/random.js';
 import { AM_DECAY_PER_SECOND, exactDecayedMean, exactDecayedQuantile, exactDecayedStddev, relativeError, type Observation } from '../../support/decayed-reference.js';
@@ -259,6 +261,56 @@ describe('DecayingQuantiles', () => {
     const nowMs = new ManualClock().now();
     storage.observe(1, nowMs);
     expect(storage.quantile(q, nowMs)).toBeNaN();
+  });
+});
+
+describe('DecayingQuantiles bookkeeping', () => {
+  /** Asserts that `storage` holds what `reference` does: buckets, zero weight, count, sum, min and max. */
+  function expectSketchOf(storage: DecayingQuantiles, reference: DDSketch): void {
+    const state = storage.state();
+    const bins: [number, number][] = [];
+    reference.store.bins.forEach((weight, i) => {
+      if (weight > 0) bins.push([i + reference.store.offset, weight]);
+    });
+    expect(state.bins).toEqual(bins);
+    expect([state.zeroWeight, state.totalWeight, state.weightedSum, state.min, state.max]).toEqual([
+      reference.zeroCount,
+      reference.count,
+      reference.sum,
+      reference.min,
+      reference.max,
+    ]);
+  }
+
+  // `observe` updates the sketch's fields itself instead of calling its `accept` (see the note there);
+  // the sketch must stay what `accept` with the same weights makes, bit for bit, so that states merge
+  // with those of earlier versions. The weights are the class's own: e^(DECAY_PER_SECOND·age in s)
+  // from the first observation, which stays the landmark for the hour this runs.
+  it.each([1, 2, 3])("leaves the sketch exactly as the library's accept would, merges included (seed %i)", (seed) => {
+    const startMs = 1_700_000_000_000;
+    const random = seededRandom(seed);
+    const next = latencies(seed, 0.005, 2);
+    const storage = new DecayingQuantiles();
+    const reference = new DDSketch({ relativeAccuracy: DEFAULT_RELATIVE_ACCURACY });
+    for (let i = 0, atMs = startMs; i < 20_000; i += 1, atMs += Math.floor(random() * 300)) {
+      // Mostly latencies, so the store grows both ways now and then; some zeros and subnormal values,
+      // which count as zero; some far outliers, which grow the store by many bins at once.
+      const kind = random();
+      const value = kind < 0.05 ? 0 : kind < 0.07 ? Number.MIN_VALUE * 3 : kind < 0.08 ? 10 ** (random() * 12 - 8) : next();
+      storage.observe(value, atMs);
+      reference.accept(value, Math.exp((DECAY_PER_SECOND / 1_000) * (atMs - startMs)));
+    }
+    expect(storage.state().landmarkMs).toBe(startMs);
+    expectSketchOf(storage, reference);
+
+    // A merge reads the store's own count too (a store counting 0 is replaced, not added to).
+    const single = new DecayingQuantiles();
+    single.observe(0.3, startMs);
+    storage.mergeFrom(single);
+    const singleReference = new DDSketch({ relativeAccuracy: DEFAULT_RELATIVE_ACCURACY });
+    singleReference.accept(0.3, 1);
+    mergeSketch(reference, singleReference);
+    expectSketchOf(storage, reference);
   });
 });
 
