@@ -354,6 +354,20 @@ describe('DecayingQuantiles reads between observations (issue 13)', () => {
     expect(storage.quantiles(clock.now())[0]).toBeGreaterThan(0.9);
   });
 
+  it("sees a merged distribution's min, max and mean on the next read in the same minute", () => {
+    // Min and max are kept with the quantiles per oldest minute of the window (Reads): a merge must
+    // drop them even though the window has not moved.
+    const clock = new ManualClock();
+    const [storage, other, direct] = [new DecayingQuantiles(), new DecayingQuantiles(), new DecayingQuantiles()];
+    for (const v of [0.2, 0.3]) [storage, direct].forEach((d) => d.observe(v, clock.now()));
+    expect(storage.window(clock.now())).toMatchObject({ min: 0.2, max: 0.3 });
+    for (const v of [0.05, 0.9]) [other, direct].forEach((d) => d.observe(v, clock.now()));
+    storage.merge(other.state());
+    const merged = storage.window(clock.now());
+    expect(merged).toMatchObject({ min: 0.05, max: 0.9 });
+    expect(merged.mean).toBeCloseTo(direct.window(clock.now()).mean, 12);
+  });
+
   it('merges a distribution whose largest value is just under 1 s (bucket key 0) into one that only saw smaller values', () => {
     // @datadog/sketches-js 2.1's store merge did not grow to cover a largest key of 0: the upper
     // quantiles fell below p95 and the standard deviation became NaN (sketch-merge.ts).
