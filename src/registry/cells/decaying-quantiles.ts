@@ -105,11 +105,12 @@ export class DecayingQuantiles {
   private weight = 1;
   private weightMs = Number.NaN;
   /**
-   * The quantiles, mean and standard deviation last computed (with the window's extremes, see Reads),
-   * until the next observation, merge or landmark move. Why they stay valid: they are computed from the stored weights alone, never from the time of
-   * the read (under forward decay every weight shrinks by one common factor as time passes, and these
-   * are ratios, so reads never rescale; see the class note), and only those three change the weights.
-   * A series idle between scrapes is so read without walking its buckets again.
+   * The quantiles, mean and standard deviation last computed (with the window's extremes, see
+   * Reads), until the next observation, merge or landmark move. Why they stay valid: they are
+   * computed from the stored weights alone, never from the time of the read (under forward decay
+   * every weight shrinks by one common factor as time passes, and these are ratios, so reads never
+   * rescale; see the class note), and only those three change the weights. A series idle between
+   * scrapes is so read without walking its buckets again.
    */
   private cachedReads: Reads | undefined;
 
