@@ -1,5 +1,6 @@
 // Shared bench helpers: seeded inputs, batched tinybench runs, and one line of output per comparison.
 import { Bench } from 'tinybench';
+import { heapAfterGc } from '../test/support/heap.js';
 import { logNormal, seededRandom } from '../test/support/random.js';
 
 export { seededRandom };
@@ -118,11 +119,4 @@ export async function compareMany(title: string, ours: () => void, competitors: 
 }
 
 /** Heap in use after a full GC (needs node --expose-gc). */
-export function heapUsed(): number {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  if (gc === undefined) throw new Error('run with node --expose-gc');
-  gc();
-  gc();
-  const usage = process.memoryUsage();
-  return usage.heapUsed + usage.arrayBuffers;
-}
+export const heapUsed = heapAfterGc;

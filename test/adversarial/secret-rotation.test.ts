@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vites
 import { Registry } from '../../src/index.js';
 import { authSourceFromEnvironment } from '../../src/http/auth-environment.js';
 import { watchFiles } from '../../src/http/file-watch.js';
-import { startServer, type RunningServer } from '../../src/server.js';
+import { startServer, type RunningServer, type StartServerOptions } from '../../src/server.js';
 import { hasOpenssl, writeSelfSigned } from '../support/self-signed.js';
 import { bounded, readUntil } from './support.js';
 
@@ -39,7 +39,7 @@ function liveDirectory(name: string): string {
   return live;
 }
 
-async function startTls(cert: string, key: string, lines: string[]): Promise<RunningServer> {
+async function startTls(cert: string, key: string, lines: string[], options: Partial<StartServerOptions> = {}): Promise<RunningServer> {
   const server = await startServer({
     source: new Registry(),
     port: 0,
@@ -47,6 +47,7 @@ async function startTls(cert: string, key: string, lines: string[]): Promise<Run
     tls: { cert, key },
     filePollIntervalMs: POLL_MS,
     logger: (line) => lines.push(line),
+    ...options,
   });
   onTestFinished(() => server.close());
   return server;
@@ -159,15 +160,7 @@ describe.skipIf(!hasOpenssl)('a certificate rotated on disk', () => {
     copyFileSync(pem('a', 'cert'), cert);
     copyFileSync(pem('a', 'key'), key);
     const lines: string[] = [];
-    const server = await startServer({
-      source: new Registry(),
-      port: 0,
-      host: '127.0.0.1',
-      tls: { cert, key },
-      reloadOnFileChange: false,
-      logger: (line) => lines.push(line),
-    });
-    onTestFinished(() => server.close());
+    const server = await startTls(cert, key, lines, { reloadOnFileChange: false });
     copyFileSync(pem('b', 'key'), key);
     expect(await server.reload()).toEqual([{ what: 'TLS certificate and key', status: 'kept', error: expect.objectContaining({ setting: 'tls.key' }) }]);
     expect(await offeredFingerprint(server.port)).toBe(fingerprintOf('a'));

@@ -9,6 +9,7 @@ import { Delivery, DEFAULT_FLUSH_INTERVAL_MS } from '../../src/streams/delivery.
 import { httpTransport } from '../../src/streams/http-transport.js';
 import { DEFAULT_ENCODERS } from '../../src/streams/stream-encoders.js';
 import type { Transport } from '../../src/streams/transport.js';
+import { heapAfterGc } from '../support/heap.js';
 import { ManualClock } from '../support/manual-clock.js';
 
 /** Export attempts: each opens a connection that the timeout aborts. */
@@ -36,15 +37,6 @@ export interface SilentDestinationFigures {
   /** Heap in use after a full GC (heapUsed + arrayBuffers), after export FIRST_MEASURED_EXPORT and after the last. */
   readonly heapAtFirstMeasured: number;
   readonly heapAtLast: number;
-}
-
-function heapAfterGc(): number {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  if (gc === undefined) throw new Error('run with node --expose-gc');
-  gc();
-  gc();
-  const usage = process.memoryUsage();
-  return usage.heapUsed + usage.arrayBuffers;
 }
 
 const count = (kind: string) => process.getActiveResourcesInfo().filter((k) => k === kind).length;

@@ -1,7 +1,7 @@
 // `am-metrics serve --workers <n>`: parsing, the traffic split, and a real primary with two workers
 // (run from the sources with tsx, so this file needs no build) that serves their merged metrics and
 // takes them down with it.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { MAX_WORKERS, parseCommandLine, UsageError } from '../../src/cli/options.js';
@@ -48,39 +48,7 @@ describe('am-metrics serve --workers', () => {
   it(
     'serves the merged traffic of its workers and stops them when it stops',
     async () => {
-      const child = spawn(
-        process.execPath,
-        [
-          '--import',
-          'tsx',
-          `${ROOT}src/cli.ts`,
-          'serve',
-          '--port',
-          '0',
-          '--host',
-          '127.0.0.1',
-          '--workers',
-          '2',
-          '--simulate',
-          '--rate',
-          '40',
-          '--seed',
-          '7',
-          '--pod-name',
-          'am-cluster',
-        ],
-        {
-          cwd: ROOT,
-          stdio: ['ignore', 'pipe', 'pipe'],
-        },
-      );
-      const cli = new CliProcess(child);
-      let pids: number[] = [];
-      onTestFinished(() => {
-        for (const pid of [child.pid ?? 0, ...pids]) if (isRunning(pid)) process.kill(pid, 'SIGKILL');
-      });
-      const [, url, ...workerPids] = START_LINE.exec(await waitFor(() => START_LINE.exec(cli.stdout)?.[0], START_MS, 'the start line')) as RegExpExecArray;
-      pids = workerPids.map(Number);
+      const { child, url, pids, cli } = await startCluster(['--pod-name', 'am-cluster']);
       expect(pids.every(isRunning)).toBe(true);
 
       const text = await (await fetch(`${url}/monitoring/prometheus/am`, { signal: AbortSignal.timeout(STOP_MS) })).text();
@@ -103,15 +71,7 @@ describe('am-metrics serve --workers with metric streams', () => {
       const receiver = new OtlpReceiver();
       const receiverPort = await receiver.start();
       onTestFinished(() => receiver.stop());
-      const args = ['serve', '--port', '0', '--host', '127.0.0.1', '--workers', '2', '--simulate', '--rate', '40', '--seed', '7'];
-      const child = spawn(process.execPath, ['--import', 'tsx', `${ROOT}src/cli.ts`, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-      const cli = new CliProcess(child);
-      let pids: number[] = [];
-      onTestFinished(() => {
-        for (const pid of [child.pid ?? 0, ...pids]) if (isRunning(pid)) process.kill(pid, 'SIGKILL');
-      });
-      const [, url, ...workerPids] = START_LINE.exec(await waitFor(() => START_LINE.exec(cli.stdout)?.[0], START_MS, 'the start line')) as RegExpExecArray;
-      pids = workerPids.map(Number);
+      const { child, url, cli } = await startCluster();
       const token = await waitFor(() => /admin token for this run: (\S+)/.exec(cli.stdout)?.[1], STOP_MS, 'the admin token');
       const created = await fetch(`${url}/api/v2/metric-streams`, {
         method: 'POST',
@@ -142,6 +102,24 @@ describe('am-metrics serve --workers with metric streams', () => {
     START_MS + STREAM_FLUSH_MS + 2 * STOP_MS,
   );
 });
+
+/**
+ * Starts `am-metrics serve` from the sources with two workers and the simulator (`extra` appended to
+ * its arguments) and waits for its start line; the primary and its workers are killed when the test
+ * ends, whatever happened.
+ */
+async function startCluster(extra: readonly string[] = []): Promise<{ child: ChildProcess; cli: CliProcess; url: string; pids: number[] }> {
+  const args = ['serve', '--port', '0', '--host', '127.0.0.1', '--workers', '2', '--simulate', '--rate', '40', '--seed', '7', ...extra];
+  const child = spawn(process.execPath, ['--import', 'tsx', `${ROOT}src/cli.ts`, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const cli = new CliProcess(child);
+  let pids: number[] = [];
+  onTestFinished(() => {
+    for (const pid of [child.pid ?? 0, ...pids]) if (isRunning(pid)) process.kill(pid, 'SIGKILL');
+  });
+  const [, url, ...workerPids] = START_LINE.exec(await waitFor(() => START_LINE.exec(cli.stdout)?.[0], START_MS, 'the start line')) as RegExpExecArray;
+  pids = workerPids.map(Number);
+  return { child, cli, url: url as string, pids };
+}
 
 function isRunning(pid: number): boolean {
   if (pid <= 0) return false;

@@ -192,8 +192,7 @@ export class DecayingQuantiles {
     const reads = this.reads();
     const oldestMinute = Math.floor(nowMs / SLOT_MS) - (SLOT_COUNT - 1);
     if (reads.oldestMinute !== oldestMinute) {
-      reads.min = this.extremes.min(oldestMinute);
-      reads.max = this.extremes.max(oldestMinute);
+      this.extremes.readInto(reads, oldestMinute);
       reads.oldestMinute = oldestMinute;
     }
     return reads;
@@ -549,17 +548,20 @@ class MinuteExtremes {
     }
   }
 
-  /** Smallest value over the slots of `oldestMinute` and later; +Infinity when none has data. */
-  min(oldestMinute: number): number {
+  /**
+   * Writes the smallest and largest value over the slots of `oldestMinute` and later into `into`;
+   * +Infinity and −Infinity when none has data.
+   */
+  readInto(into: { min: number; max: number }, oldestMinute: number): void {
     let min = Number.POSITIVE_INFINITY;
-    for (let at = 0; at < this.slots.length; at += 3) if ((this.slots[at] as number) >= oldestMinute) min = Math.min(min, this.slots[at + 1] as number);
-    return min;
-  }
-
-  /** Largest value over the slots of `oldestMinute` and later; −Infinity when none has data. */
-  max(oldestMinute: number): number {
     let max = Number.NEGATIVE_INFINITY;
-    for (let at = 0; at < this.slots.length; at += 3) if ((this.slots[at] as number) >= oldestMinute) max = Math.max(max, this.slots[at + 2] as number);
-    return max;
+    for (let at = 0; at < this.slots.length; at += 3) {
+      if ((this.slots[at] as number) >= oldestMinute) {
+        min = Math.min(min, this.slots[at + 1] as number);
+        max = Math.max(max, this.slots[at + 2] as number);
+      }
+    }
+    into.min = min;
+    into.max = max;
   }
 }
