@@ -4,7 +4,7 @@
 import { DDSketch } from '@datadog/sketches-js';
 import { InvalidValueError } from '../errors.js';
 import { checkState, finiteAtLeast } from './state-check.js';
-import { keysFromTable, type KeyTable } from './key-table.js';
+import { keysFromTable, valuesFromMemo, type KeyTable } from './key-table.js';
 import { mergeSketch } from './sketch-merge.js';
 
 /** The quantiles a timer reports, in the order `DecayingQuantiles.quantiles` returns them. */
@@ -273,20 +273,24 @@ export class DecayingQuantiles {
    * its weight. Every value so moves by at most the relative accuracy α, so the result is within
    * α·√(Σw·x² / Σw) of the exact one (Minkowski's inequality); equal values give exactly 0.
    * Deviations from the exact mean (not Σw·x² / Σw − mean²) avoid cancellation. Bucket values
-   * form a geometric series (logarithmic mapping), so one power is taken and the rest are products:
-   * a 1e−13 relative drift over a thousand buckets instead of a power per bucket.
+   * form a geometric series of ratio γ (logarithmic mapping), so one is looked up and the rest are
+   * products: a 1e−13 relative drift over a thousand buckets instead of a power per bucket. Why not
+   * in the loop of `walkQuantiles`: one loop doing both measured half as fast as the two.
    */
   private stddev(mean: number): number {
     const { count, zeroCount, store, mapping, min, max } = this.sketch;
-    const bins = store.bins;
-    const ratio = mapping.value(store.offset + 1) / mapping.value(store.offset);
+    const { bins, offset } = store;
+    const ratio = mapping.gamma;
+    // Only the buckets in use (the store keeps spare ones on both sides), every one of them: an empty
+    // bucket adds exactly 0, and a test per bucket, taken at random, cost more than the sum it skipped.
+    const last = Math.min(bins.length - 1, store.maxKey - offset);
+    let i = Math.max(0, store.minKey - offset);
+    let bucketValue = mapping.value(i + offset);
     let squares = zeroCount * mean * mean;
-    let bucketValue = mapping.value(store.offset);
-    for (let i = 0; i < bins.length; i += 1, bucketValue *= ratio) {
-      const weight = bins[i] ?? 0;
-      if (weight === 0) continue;
+    for (; i <= last; i += 1) {
       const deviation = Math.min(Math.max(bucketValue, min), max) - mean;
-      squares += weight * deviation * deviation;
+      squares += (bins[i] as number) * deviation * deviation;
+      bucketValue *= ratio;
     }
     return Math.sqrt(squares / count);
   }
@@ -462,12 +466,14 @@ const mappings = new Map<number, SharedMapping>();
 
 /**
  * The first mapping made for `relativeAccuracy`, shared by every later sketch of that accuracy, with
- * the KeyTable its `key` (a logarithm per observation) is now answered from: the same keys.
+ * the KeyTable its `key` (a logarithm per observation) is now answered from, and its `value` (a power
+ * per bucket read) from a memo: the same keys and values.
  */
 function sharedMapping(fresh: DDSketch['mapping'], relativeAccuracy: number): SharedMapping {
   let shared = mappings.get(relativeAccuracy);
   if (shared === undefined) {
     shared = { mapping: fresh, keys: keysFromTable(fresh) };
+    valuesFromMemo(fresh);
     mappings.set(relativeAccuracy, shared);
   }
   return shared;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DDSketch } from '@datadog/sketches-js';
-import { KeyTable } from '../../../src/registry/cells/key-table.js';
+import { KeyTable, valuesFromMemo } from '../../../src/registry/cells/key-table.js';
 import { seededRandom } from '../../support/random.js';
 
 /** The accuracy whose γ is 2^(1/4): the timer buckets' layout (see log-buckets.ts). */
@@ -57,5 +57,20 @@ describe('KeyTable', () => {
     const random = seededRandom(12);
     const values = Array.from({ length: 200 }, () => 0.001 + random());
     expect(values.map((value) => table.key(value))).toEqual(values.map(exact));
+  });
+});
+
+describe('valuesFromMemo', () => {
+  it('gives the mapping’s own bucket values, bit for bit, on the first and every later ask, past the memo’s size too', () => {
+    const mapping = new DDSketch({ relativeAccuracy: 0.0099 }).mapping;
+    const exact = new DDSketch({ relativeAccuracy: 0.0099 }).mapping;
+    valuesFromMemo(mapping);
+    // Latency keys first (asked over and over by reads), then more keys than the memo keeps.
+    const keys = [...Array.from({ length: 2_000 }, (_, i) => i - 1_000), ...Array.from({ length: 140_000 }, (_, i) => -70_000 + 2 * i + 1)];
+    const mismatches: number[] = [];
+    for (const round of [1, 2]) {
+      for (const key of keys) if (!Object.is(mapping.value(key), exact.value(key))) mismatches.push(round * 1e7 + key);
+    }
+    expect(mismatches).toEqual([]);
   });
 });
