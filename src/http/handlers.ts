@@ -17,6 +17,7 @@ import { acceptsGzip, chooseFormat, chooseTextFormat } from './negotiate.js';
 import { isProtectedPath } from './paths.js';
 import { sendBody, sendJson, sendPlain, type Headers } from './responses.js';
 import { DEFAULT_MAX_EXPOSITION_BYTES, RenderedScrape, SharedScrape, type Collector } from './shared-scrape.js';
+import { Body } from './body.js';
 import { positiveInteger } from './errors.js';
 import { DEFAULT_MAX_UNSENT_BYTES, DEFAULT_WRITE_TIMEOUT_MS, UnsentBodies } from './unsent-bodies.js';
 
@@ -246,7 +247,7 @@ export class MetricsHandlers {
   }
 
   private async sendJsonText(req: IncomingMessage, res: ServerResponse, text: string): Promise<void> {
-    const rendered = new RenderedScrape(Buffer.from(text, 'utf8'));
+    const rendered = new RenderedScrape(Body.of(Buffer.from(text, 'utf8')));
     await this.sendEncoded(req, res, rendered, { 'Content-Type': 'application/json; charset=utf-8', Vary: 'Accept-Encoding' });
   }
 

@@ -1,7 +1,5 @@
 // One collection and one render per format and naming profile at a time, shared by every scrape that
 // arrives while it is in flight, gzip bytes included. Deciding what a request gets is the handlers' job.
-import { gzip } from 'node:zlib';
-import { promisify } from 'node:util';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Collection, FamilySnapshot } from '../registry/collection.js';
 import { RENDER_ERRORS_FAMILY } from '../registry/registry.js';
@@ -12,11 +10,10 @@ import type { ScrapeFormat } from './negotiate.js';
 import { describeError, type Logger } from './logger.js';
 import { acceptsGzip } from './negotiate.js';
 import { sendBody, type Headers } from './responses.js';
+import { Body } from './body.js';
 
 /** Largest exposition a scrape renders; a family that would pass it is left out and counted. */
 export const DEFAULT_MAX_EXPOSITION_BYTES = 64 * 1024 * 1024;
-
-const gzipAsync = promisify(gzip);
 
 /** Anything the endpoints can read: a registry, a cluster primary, a merged view. */
 export interface Collector {
@@ -25,13 +22,13 @@ export interface Collector {
 
 /** A rendered body; its gzip form is computed once, on first request, and shared. */
 export class RenderedScrape {
-  private compressed: Promise<Buffer> | undefined;
+  private compressed: Promise<Body> | undefined;
 
-  constructor(readonly body: Buffer) {}
+  constructor(readonly body: Body) {}
 
   /** The body gzip-compressed (node:zlib defaults). */
-  gzipped(): Promise<Buffer> {
-    this.compressed ??= gzipAsync(this.body);
+  gzipped(): Promise<Body> {
+    this.compressed ??= this.body.gzipped();
     return this.compressed;
   }
 }
@@ -63,7 +60,7 @@ export class SharedScrape {
    * The last body per format and profile (and its RenderedScrape, with the gzip bytes), for as long as
    * something still holds them: a response being written holds the body.
    */
-  private readonly lastRendered = new Map<string, { readonly body: WeakRef<Buffer>; readonly rendered: WeakRef<RenderedScrape> }>();
+  private readonly lastRendered = new Map<string, { readonly body: WeakRef<Body>; readonly rendered: WeakRef<RenderedScrape> }>();
   private readonly renderErrors = new Map<string, { startMs: number; count: number }>();
 
   constructor(
@@ -89,12 +86,11 @@ export class SharedScrape {
     return this.shared(key, async () => {
       const collection = await this.collection();
       if (format === 'protobuf' && hasNativeHistogram(collection)) {
-        return { format, rendered: new RenderedScrape(Buffer.from(await renderPrometheusProtobuf(collection, { profile }))) };
+        return { format, rendered: new RenderedScrape(Body.of(Buffer.from(await renderPrometheusProtobuf(collection, { profile })))) };
       }
       const textFormat = format === 'protobuf' ? fallback : format;
       const trailer = (leftOut: readonly LeftOutFamily[]): FamilySnapshot[] => this.countRenderErrors(leftOut, collection.timeMs);
-      const bytes = (await renderExpositionBytes(collection, { format: textFormat, profile, maxBytes: this.maxBytes, trailer })).body;
-      const body = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength); // a view, not a copy
+      const body = new Body((await renderExpositionBytes(collection, { format: textFormat, profile, maxBytes: this.maxBytes, trailer })).parts);
       const last = this.lastRendered.get(key);
       const lastBody = last?.body.deref();
       if (lastBody !== undefined && lastBody.equals(body)) {

@@ -2,6 +2,7 @@
 // not yet flushed, and how long one response may take to be written. Which body to send is the
 // handlers' job.
 import type { ServerResponse } from 'node:http';
+import type { Body } from './body.js';
 
 /** Body bytes held for responses not yet flushed to their sockets; beyond it new responses get 503. */
 export const DEFAULT_MAX_UNSENT_BYTES = 256 * 1024 * 1024;
@@ -14,7 +15,7 @@ export const DEFAULT_WRITE_TIMEOUT_MS = 30_000;
  * its write deadline or the client.
  */
 export class UnsentBodies {
-  private readonly holders = new Map<Buffer, number>();
+  private readonly holders = new Map<Body, number>();
   private heldBytes = 0;
 
   constructor(
@@ -31,7 +32,7 @@ export class UnsentBodies {
    * Whether `res` may send `body` now; if so, counts it until `res` closes and destroys `res` if it
    * is not written within the write timeout.
    */
-  admit(res: ServerResponse, body: Buffer): boolean {
+  admit(res: ServerResponse, body: Body): boolean {
     const holders = this.holders.get(body) ?? 0;
     if (holders === 0 && this.heldBytes > 0 && this.heldBytes + body.length > this.maxBytes) return false;
     this.holders.set(body, holders + 1);
@@ -47,7 +48,7 @@ export class UnsentBodies {
     return true;
   }
 
-  private release(body: Buffer): void {
+  private release(body: Body): void {
     const holders = (this.holders.get(body) ?? 1) - 1;
     if (holders > 0) {
       this.holders.set(body, holders);

@@ -38,7 +38,8 @@ export interface RenderResult {
 
 /** What `renderExpositionBytes` wrote (UTF-8) and what it left out. */
 export interface RenderedBytes {
-  readonly body: Uint8Array;
+  /** The exposition's UTF-8 bytes, in the order written: the parts are not copied into one buffer. */
+  readonly parts: readonly Uint8Array[];
   readonly leftOut: readonly LeftOutFamily[];
 }
 
@@ -146,7 +147,7 @@ export async function renderExposition(collection: Collection, options: RenderOp
 export async function renderExpositionBytes(collection: Collection, options: RenderOptions = {}): Promise<RenderedBytes> {
   const writer = new ExpositionWriter(collection.resource, options, options.maxBytes ?? Infinity, true);
   const leftOut = await addAllOrLeaveOut(writer, collection, options);
-  return { body: writer.finishBytes(), leftOut };
+  return { parts: writer.finishBytes(), leftOut };
 }
 
 /** Adds every family of `collection`, then the trailer, leaving out (and returning) those that fail. */
@@ -321,8 +322,8 @@ class ExpositionWriter {
     return this.format === 'openmetrics' ? text + OPENMETRICS_EOF : text;
   }
 
-  /** As `finish`, as UTF-8 bytes: the encoded chunks copied once into one buffer. */
-  finishBytes(): Buffer {
+  /** As `finish`, as UTF-8 bytes: the encoded chunks with the headers between them, not copied. */
+  finishBytes(): Buffer[] {
     const parts: Buffer[] = [];
     const bytesOf = (chunk: Chunk): Buffer => (typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk);
     for (const [name, b] of this.blocks) {
@@ -330,7 +331,7 @@ class ExpositionWriter {
       for (const chunk of b.chunks) parts.push(bytesOf(chunk));
     }
     if (this.format === 'openmetrics') parts.push(Buffer.from(OPENMETRICS_EOF, 'utf8'));
-    return Buffer.concat(parts);
+    return parts;
   }
 
   /** The `# HELP` and `# TYPE` lines of output family `name`, in the format's order. */

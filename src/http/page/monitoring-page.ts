@@ -9,6 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { sendBody } from '../responses.js';
 import { RenderedScrape, sendRendered } from '../shared-scrape.js';
+import { Body } from '../body.js';
 import type { Collection } from '../../registry/collection.js';
 
 /** A page the router serves at `/monitoring`: static files, and the JSON view it polls. */
@@ -109,7 +110,7 @@ export class MonitoringPage {
 
 function asset(body: Buffer, contentType: string): Asset {
   const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
-  return { content: new RenderedScrape(body), contentType, etag };
+  return { content: new RenderedScrape(Body.of(body)), contentType, etag };
 }
 
 /** `If-None-Match` per RFC 9110 §13.1.2: `*` or a list of tags compared weakly. */

@@ -98,8 +98,8 @@ describe('renderExpositionBytes (issue 11: serving without long synchronous step
     const { registry } = scenarioRegistry();
     registry.gauge({ name: 'am_accents', help: 'Grüße, 名前.', labelNames: ['city'] }).set({ city: 'Zürich "Ost"' }, 1);
     const collection = await registry.collect();
-    const { body } = await renderExpositionBytes(collection, { format, profile });
-    expect(Buffer.from(body).toString('utf8')).toBe(writePrometheusText(collection, { format, profile }));
+    const { parts } = await renderExpositionBytes(collection, { format, profile });
+    expect(Buffer.concat(parts).toString('utf8')).toBe(writePrometheusText(collection, { format, profile }));
   });
 
   it.each(['prometheus', 'openmetrics'] as const)('never writes more than maxBytes, HELP escapes, long TYPE lines and # EOF counted (%s)', async (format) => {
@@ -110,10 +110,10 @@ describe('renderExpositionBytes (issue 11: serving without long synchronous step
       for (let i = 0; i < 20; i += 1) gauge.set({ u: `é€😀${i}` }, i);
     }
     const collection = await registry.collect();
-    const full = (await renderExpositionBytes(collection, { format })).body.length;
+    const bytesOf = async (maxBytes?: number) => Buffer.concat((await renderExpositionBytes(collection, { format, maxBytes })).parts).length;
+    const full = await bytesOf();
     for (let maxBytes = full - 200; maxBytes <= full; maxBytes += 1) {
-      const { body } = await renderExpositionBytes(collection, { format, maxBytes });
-      expect(body.length, `maxBytes ${maxBytes}`).toBeLessThanOrEqual(maxBytes);
+      expect(await bytesOf(maxBytes), `maxBytes ${maxBytes}`).toBeLessThanOrEqual(maxBytes);
     }
   });
 
@@ -130,7 +130,7 @@ describe('renderExpositionBytes (issue 11: serving without long synchronous step
     const text = await renderExposition(collection, options);
     expect(bytes.leftOut.map((f) => f.metric)).toEqual(['am_wide']);
     expect(text.leftOut.map((f) => f.metric)).toEqual(['am_wide']);
-    expect(Buffer.from(bytes.body).toString('utf8')).toBe(text.text);
-    expect(Buffer.from(bytes.body).toString('utf8')).toContain('am_after_count 1.0');
+    expect(Buffer.concat(bytes.parts).toString('utf8')).toBe(text.text);
+    expect(Buffer.concat(bytes.parts).toString('utf8')).toContain('am_after_count 1.0');
   });
 });
