@@ -1,7 +1,15 @@
 // A response body kept as the buffers it was encoded in, so a large scrape is never copied into one
-// buffer; its gzip form is made part by part too. Writing it to a response is responses.ts's job.
+// buffer; its gzip form is made from batches of them. Writing it to a response is responses.ts's job.
 import { createGzip } from 'node:zlib';
-import { once } from 'node:events';
+import { pipeline } from 'node:stream/promises';
+
+/**
+ * Bytes handed to zlib per write, at least, unless the body ends first. Why: each write to a zlib
+ * stream is one trip to libuv's thread pool and back (tens of µs), so a body of many small parts (a
+ * registry of 5,000 one-series families is 10,000 parts of ~140 bytes) fed part by part took 0.9 s to
+ * gzip instead of 6 ms. Smaller parts are copied into batches of this size; larger ones go as they are.
+ */
+const GZIP_BATCH_BYTES = 64 * 1024;
 
 /**
  * The bytes of one response, as consecutive parts. Why not one Buffer: a scrape is encoded part by
@@ -41,15 +49,36 @@ export class Body {
     return true;
   }
 
-  /** The body gzip-compressed (node:zlib defaults), fed to zlib part by part off the main thread. */
+  /**
+   * The body gzip-compressed (node:zlib defaults) off the main thread, fed to zlib in batches of at
+   * least GZIP_BATCH_BYTES as zlib takes them, so only a batch or two is ever copied at a time.
+   */
   async gzipped(): Promise<Body> {
-    const gzip = createGzip();
     const compressed: Buffer[] = [];
-    gzip.on('data', (chunk: Buffer) => compressed.push(chunk));
-    const ended = once(gzip, 'end');
-    for (const part of this.parts) gzip.write(part);
-    gzip.end();
-    await ended;
+    await pipeline(batchesOf(this.parts, GZIP_BATCH_BYTES), createGzip(), async (output: AsyncIterable<Buffer>) => {
+      for await (const chunk of output) compressed.push(chunk);
+    });
     return new Body(compressed);
   }
+}
+
+/** `parts` in order, consecutive ones shorter than `minBytes` joined until they reach it. */
+function* batchesOf(parts: readonly Uint8Array[], minBytes: number): Generator<Uint8Array> {
+  let pending: Uint8Array[] = [];
+  let pendingBytes = 0;
+  for (const part of parts) {
+    if (part.length >= minBytes) {
+      if (pendingBytes > 0) yield Buffer.concat(pending, pendingBytes);
+      [pending, pendingBytes] = [[], 0];
+      yield part;
+      continue;
+    }
+    pending.push(part);
+    pendingBytes += part.length;
+    if (pendingBytes >= minBytes) {
+      yield Buffer.concat(pending, pendingBytes);
+      [pending, pendingBytes] = [[], 0];
+    }
+  }
+  if (pendingBytes > 0) yield Buffer.concat(pending, pendingBytes);
 }
