@@ -42,6 +42,24 @@ describe('clients that never read', () => {
     expect(served.body.length).toBeGreaterThan(7 * MIB);
   });
 
+  // Node does not emit 'close' on a response queued behind another on a connection that goes away
+  // (nodejs/node#62534), so what it held was never released and every later scrape of a new body got 503.
+  it('free what they held when they hang up with scrapes pipelined behind the one being written', async () => {
+    const registry = largeRegistry();
+    const server = await serve({ source: registry, maxUnsentBytes: 12 * MIB });
+    const socket = await openSocket(server.port);
+    socket.pause();
+    const scrape = 'GET /monitoring/prometheus/am HTTP/1.1\r\nHost: x\r\n\r\n';
+    socket.write(scrape + scrape + scrape);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    socket.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    registry.gauge({ name: 'am_changed', help: 'Changed.' }).set({}, 1); // a new body, not the one held
+    const served = await rawRequest(`${server.url}/monitoring/prometheus/am`);
+    expect(served.status).toBe(200);
+    expect(served.body.length).toBeGreaterThan(7 * MIB);
+  });
+
   it('share one body between them while the data is unchanged, so they cost one copy', async () => {
     const server = await serve({ source: largeRegistry(), maxUnsentBytes: 12 * MIB });
     const stalled = [];
