@@ -1,29 +1,35 @@
-// A response body kept as the buffers it was encoded in, so a large scrape is never copied into one
-// buffer; its gzip form is made from batches of them. Writing it to a response is responses.ts's job.
+// A response body kept as the buffers it was encoded in (small ones joined), so a large scrape is never
+// copied into one buffer; its gzip form is made from them too. Writing it is responses.ts's job.
 import { createGzip } from 'node:zlib';
 import { pipeline } from 'node:stream/promises';
 
 /**
- * Bytes handed to zlib per write, at least, unless the body ends first. Why: each write to a zlib
- * stream is one trip to libuv's thread pool and back (tens of µs), so a body of many small parts (a
- * registry of 5,000 one-series families is 10,000 parts of ~140 bytes) fed part by part took 0.9 s to
- * gzip instead of 6 ms. Smaller parts are copied into batches of this size; larger ones go as they are.
+ * Consecutive parts shorter than this are joined (copied) into one when a body is made; larger parts
+ * are kept as they are. Why: every part costs a write, to the response and to zlib, and a write has a
+ * fixed cost: to a response a trip through Node's stream machinery, to a zlib stream a trip to
+ * libuv's thread pool and back. A registry of 5,000 one-series families is 10,000 parts of ~140 bytes:
+ * written one by one, its scrape took 0.66 s plain and 0.9 s to gzip instead of ~60 ms.
  */
-const GZIP_BATCH_BYTES = 64 * 1024;
+const MIN_PART_BYTES = 16 * 1024;
 
 /**
  * The bytes of one response, as consecutive parts. Why not one Buffer: a scrape is encoded part by
  * part while it renders (renderExpositionBytes), and copying the parts into one buffer held both at
- * once, the body twice over: a 100,000-series scrape added 2.5x its body to the heap, 1.5x without the
- * copy (`npm run bench -- scrape-large`). Parts are never changed once the body exists.
+ * once, the body twice over: a 100,000-series scrape added 2.5x its body to the server's memory, 2.0x
+ * without the copy (`npm run bench -- scrape-large`), and the copy was one synchronous step of tens
+ * of ms. Parts are never changed once the body exists.
  */
 export class Body {
+  /** The bytes in order, in parts of at least MIN_PART_BYTES but where a part given was larger. */
+  readonly parts: readonly Uint8Array[];
   /** Bytes of all parts together. */
   readonly length: number;
 
-  constructor(readonly parts: readonly Uint8Array[]) {
+  /** A body of `parts` in order; small consecutive ones are joined (see MIN_PART_BYTES). */
+  constructor(parts: readonly Uint8Array[]) {
+    this.parts = [...joinSmall(parts, MIN_PART_BYTES)];
     let length = 0;
-    for (const part of parts) length += part.length;
+    for (const part of this.parts) length += part.length;
     this.length = length;
   }
 
@@ -49,13 +55,10 @@ export class Body {
     return true;
   }
 
-  /**
-   * The body gzip-compressed (node:zlib defaults) off the main thread, fed to zlib in batches of at
-   * least GZIP_BATCH_BYTES as zlib takes them, so only a batch or two is ever copied at a time.
-   */
+  /** The body gzip-compressed (node:zlib defaults) off the main thread, fed part by part as zlib takes them. */
   async gzipped(): Promise<Body> {
     const compressed: Buffer[] = [];
-    await pipeline(batchesOf(this.parts, GZIP_BATCH_BYTES), createGzip(), async (output: AsyncIterable<Buffer>) => {
+    await pipeline(this.parts, createGzip(), async (output: AsyncIterable<Buffer>) => {
       for await (const chunk of output) compressed.push(chunk);
     });
     return new Body(compressed);
@@ -63,7 +66,7 @@ export class Body {
 }
 
 /** `parts` in order, consecutive ones shorter than `minBytes` joined until they reach it. */
-function* batchesOf(parts: readonly Uint8Array[], minBytes: number): Generator<Uint8Array> {
+function* joinSmall(parts: readonly Uint8Array[], minBytes: number): Generator<Uint8Array> {
   let pending: Uint8Array[] = [];
   let pendingBytes = 0;
   for (const part of parts) {

@@ -47,6 +47,20 @@ describe('Body', () => {
     expect(gzipped.length).toBeLessThan(text.length / 3);
   });
 
+  // Every part costs a write, to the response and to zlib, each with a fixed cost: a scrape of 5,000
+  // one-series families (10,000 parts) took 0.66 s written part by part instead of ~60 ms.
+  it('joins small consecutive parts into few, and keeps a large part as it is (not copied)', () => {
+    const text = scrapeLike(20_000);
+    const cuts = Array.from({ length: 9_999 }, (_, i) => Math.floor(((i + 1) * text.length) / 10_000));
+    const joined = new Body(split(text, cuts));
+    expect(joined.parts.length).toBeLessThanOrEqual(Math.ceil(text.length / 16_384) + 1);
+    expect(Buffer.concat(joined.parts).equals(text)).toBe(true);
+    const large = text.subarray(100, 300_100);
+    const body = new Body([text.subarray(0, 10), text.subarray(10, 100), large, text.subarray(300_100)]);
+    expect(body.parts.length).toBe(3);
+    expect(body.parts[1]).toBe(large);
+  });
+
   it('gzips an empty body, and one of empty parts, to the gzip of nothing', async () => {
     for (const body of [new Body([]), new Body([Buffer.alloc(0), Buffer.alloc(0)])]) {
       expect(Buffer.concat((await body.gzipped()).parts).equals(gzipSync(Buffer.alloc(0)))).toBe(true);
@@ -63,7 +77,7 @@ describe('Body', () => {
     try {
       const gzipped = await new Body(split(text, cuts)).gzipped();
       expect(Buffer.concat(gzipped.parts).equals(gzipSync(text))).toBe(true);
-      expect(write.mock.calls.length).toBeLessThanOrEqual(Math.ceil(text.length / 65_536) + 1);
+      expect(write.mock.calls.length).toBeLessThanOrEqual(Math.ceil(text.length / 16_384) + 1);
     } finally {
       write.mockRestore();
     }
