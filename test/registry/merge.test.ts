@@ -174,6 +174,8 @@ describe('Registry.merge', () => {
     ['a negative count', (s: RegistryState) => withSeries(s, (state) => ({ ...state, counts: { ...state.counts, count: -1 } }))],
     ['a NaN sum', (s: RegistryState) => withSeries(s, (state) => ({ ...state, counts: { ...state.counts, sum: Number.NaN } }))],
     ['a sketch bin that is not a pair', (s: RegistryState) => withSeries(s, (state) => ({ ...state, sample: { ...state.sample, bins: [[1]] } }))],
+    ['a relative accuracy of 0', (s: RegistryState) => withSeries(s, (state) => ({ ...state, sample: { ...state.sample, relativeAccuracy: 0 } }))],
+    ['a relative accuracy of 1', (s: RegistryState) => withSeries(s, (state) => ({ ...state, sample: { ...state.sample, relativeAccuracy: 1 } }))],
     ['an unknown kind', (s: RegistryState) => ({ ...s, families: [...s.families, { ...s.families[0]!, kind: 'histogram' }] })],
   ])('refuses %s with InvalidValueError and changes nothing', async (_what, corrupt) => {
     const clock = new ManualClock();

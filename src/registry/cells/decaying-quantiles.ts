@@ -354,6 +354,9 @@ export class DecayingQuantiles {
   static fromState(state: DecayingQuantilesState, metric = 'timer'): DecayingQuantiles {
     const s = checkState<DecayingQuantilesState>(state, metric, 'timer sketch');
     const relativeAccuracy = finiteAtLeast(s.relativeAccuracy, 0, metric, 'relativeAccuracy');
+    if (!(relativeAccuracy > 0 && relativeAccuracy < 1)) {
+      throw new InvalidValueError(metric, relativeAccuracy, 'is not a valid relativeAccuracy in a merged state (strictly between 0 and 1)');
+    }
     const result = new DecayingQuantiles({ relativeAccuracy });
     if (s.latestMs === null) return result;
     const { sketch } = result;
