@@ -20,7 +20,7 @@ const MIN_PART_BYTES = 16 * 1024;
  * of ms. Parts are never changed once the body exists.
  */
 export class Body {
-  /** The bytes in order, in parts of at least MIN_PART_BYTES but where a part given was larger. */
+  /** The bytes in order: parts of MIN_PART_BYTES or more as given, runs of smaller ones joined. */
   readonly parts: readonly Uint8Array[];
   /** Bytes of all parts together. */
   readonly length: number;
