@@ -37,6 +37,15 @@ export interface SeriesState<State = unknown> {
  */
 const SERIES_PER_PACE = 16;
 
+/**
+ * The largest amount a summary records and the longest duration (seconds) a timer observes. No
+ * real amount or duration comes near it, and below it every sum stays finite for any count a process
+ * reaches: a summary's sum, a timer's decayed sum (each value weighed by up to e^100 ≈ 2.7e43) and
+ * its squared deviations (up to 1e200 each, times that weight). Past ~1e308 an addition gives
+ * Infinity, the compensated sum NaN, and `merge` refuses the state with everything else in it.
+ */
+export const MAX_RECORDED = 1e100;
+
 /** Base of the four metric types; `L` is the union of its label names. */
 export abstract class Metric<C extends Cell<unknown>, L extends string = string> {
   protected readonly table: SeriesTable<C>;
@@ -183,13 +192,14 @@ export abstract class Metric<C extends Cell<unknown>, L extends string = string>
   }
 
   /**
-   * @throws InvalidValueError unless `value` is a finite number >= 0 (−0 included; NaN and ±Infinity
-   *   fail `value >= 0 && value < Infinity`). Why one comparison chain and the message built elsewhere:
-   *   this runs on every record, and V8 inlines a call only while the caller's inlining budget lasts
-   *   (notes/perf-round-two.md, "Inlining budget"); every bytecode byte here is one the cells lack.
+   * @throws InvalidValueError unless `value` is a number from 0 to MAX_RECORDED (−0 included; NaN and
+   *   ±Infinity fail `value >= 0 && value <= 1e100`). Why one comparison chain and the message built
+   *   elsewhere: this runs on every record, and V8 inlines a call only while the caller's inlining
+   *   budget lasts (notes/perf-round-two.md, "Inlining budget"); every bytecode byte here is one the
+   *   cells lack. The literal is MAX_RECORDED's value: a number costs no load of a binding.
    */
   protected checkNonNegative(value: unknown, what: string): asserts value is number {
-    if (!(typeof value === 'number' && value >= 0 && value < Infinity)) throw this.notNonNegative(value, what);
+    if (!(typeof value === 'number' && value >= 0 && value <= 1e100)) throw this.notNonNegative(value, what);
   }
 
   /** @throws InvalidValueError unless `value` is a finite number. */
@@ -200,7 +210,7 @@ export abstract class Metric<C extends Cell<unknown>, L extends string = string>
   }
 
   private notNonNegative(value: unknown, what: string): InvalidValueError {
-    return new InvalidValueError(this.descriptor.name, value, `is not a valid ${what} (a finite number >= 0)`);
+    return new InvalidValueError(this.descriptor.name, value, `is not a valid ${what} (a number from 0 to ${MAX_RECORDED})`);
   }
 
   /** The label values of `labels` for this metric's label names, constant labels dropped. */

@@ -11,6 +11,7 @@ import {
   type RegistryState,
   type TimerSeries,
 } from '../../src/index.js';
+import { MAX_RECORDED } from '../../src/registry/metric.js';
 import { ManualClock } from '../support/manual-clock.js';
 import { logNormal, seededRandom } from '../support/random.js';
 import { exactDecayedQuantile, relativeError, type Observation } from '../support/decayed-reference.js';
@@ -167,6 +168,32 @@ describe('Registry.merge', () => {
     const merged = new Registry();
     merged.merge(await r.state());
     expect(family(await merged.collect(), 'gauge', 'am_pool')[0]!.value).toBe(7);
+  });
+
+  // Two amounts of 1e308 used to add up to Infinity, and the compensated sum to NaN: the exposition read
+  // `am_big_sum NaN` and the state was refused, with every other metric of its process, by `merge`.
+  it('keeps sums, quantiles and the state usable at the largest amounts and durations accepted', async () => {
+    const clock = new ManualClock();
+    const source = new Registry({ now: () => clock.now() });
+    const summary = source.summary({ name: 'am_big', help: 'B.' });
+    const timer = source.timer({ name: 'am_slow', help: 'S.' });
+    for (let i = 0; i < 1_000; i += 1) {
+      summary.record({}, MAX_RECORDED);
+      timer.observe({}, i % 2 === 0 ? MAX_RECORDED : MAX_RECORDED / 10);
+      clock.advance({ ms: 100 });
+    }
+    const merged = new Registry({ now: () => clock.now() });
+    merged.merge(JSON.parse(JSON.stringify(await source.state())) as RegistryState);
+    for (const collection of [await source.collect(), await merged.collect()]) {
+      const [sums] = family(collection, 'summary', 'am_big');
+      expect(relativeError(sums!.sum, 1_000 * MAX_RECORDED)).toBeLessThan(1e-12);
+      const [timed] = family(collection, 'timer', 'am_slow');
+      expect(timed!.count).toBe(1_000);
+      expect(relativeError(timed!.sum, 550 * MAX_RECORDED)).toBeLessThan(1e-12);
+      for (const value of [timed!.mean, timed!.stddev, ...timed!.quantiles.map((q) => q.value)]) expect(Number.isFinite(value)).toBe(true);
+      expect(relativeError(timed!.quantiles.at(-1)!.value, MAX_RECORDED)).toBeLessThan(PROMISED_RELATIVE_ERROR);
+    }
+    expect(await merged.metrics()).not.toMatch(/NaN|Inf/);
   });
 
   it.each([

@@ -57,6 +57,8 @@ describe('Summary', () => {
     ['NaN', { outcome: 'success' }, Number.NaN, InvalidValueError],
     ['Infinity', { outcome: 'success' }, Number.POSITIVE_INFINITY, InvalidValueError],
     ['-Infinity', { outcome: 'success' }, Number.NEGATIVE_INFINITY, InvalidValueError],
+    ['an amount past 1e100', { outcome: 'success' }, 2e100, InvalidValueError],
+    ['the largest double', { outcome: 'success' }, Number.MAX_VALUE, InvalidValueError],
     ['a null amount', { outcome: 'success' }, null, InvalidValueError],
     ['a string amount', { outcome: 'success' }, '1', InvalidValueError],
     ['a missing label', {}, 1, InvalidLabelError],
@@ -85,6 +87,7 @@ describe('Summary', () => {
       'am_authentication: label "realm" is not a label of this metric (allowed: outcome)',
     );
     expect(() => summary.record({ outcome: 'success' }, -2)).toThrow('am_authentication: value -2 is not a valid amount');
+    expect(() => summary.labels({ outcome: 'success' }).record(1e200)).toThrow('am_authentication: value 1e+200 is not a valid amount (a number from 0 to 1e+100)');
     try {
       summary.record({ outcome: 'success', realm: 'x' } as never);
     } catch (error) {

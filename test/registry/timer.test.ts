@@ -32,6 +32,8 @@ describe('Timer', () => {
     ['NaN', Number.NaN],
     ['Infinity', Number.POSITIVE_INFINITY],
     ['-Infinity', Number.NEGATIVE_INFINITY],
+    ['a duration past 1e100', 2e100],
+    ['the largest double', Number.MAX_VALUE],
     ['a string', '0.1'],
     ['undefined', undefined],
     ['null', null],
@@ -47,7 +49,7 @@ describe('Timer', () => {
 
   it('names the metric and the duration in its error', () => {
     const { timer } = setup();
-    expect(() => timer.observe({ outcome: 'success' }, -2)).toThrow('am_cts_task: value -2 is not a valid duration in seconds (a finite number >= 0)');
+    expect(() => timer.observe({ outcome: 'success' }, -2)).toThrow('am_cts_task: value -2 is not a valid duration in seconds (a number from 0 to 1e+100)');
     expect(() => timer.labels({ outcome: 'success' }).observe(Number.NaN)).toThrow(/^am_cts_task: value NaN is not a valid duration in seconds/);
   });
 
