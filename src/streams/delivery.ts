@@ -61,7 +61,7 @@ export const DEFAULT_SHUTDOWN_FLUSH_MS = 5_000;
  * Sends every enabled stream's metrics to its destination. Call `tick()` about once a second (the
  * service does, tests do by hand after moving a manual clock): it never sleeps, and time only comes
  * from the clock. Streams never wait on each other: a stream whose request is in flight is skipped
- * by later ticks until it settles, the others go on.
+ * by later ticks until it settles, the others go on. While no stream runs, ticks collect nothing.
  */
 export class Delivery {
   private readonly workers = new Map<string, StreamWorker>();
@@ -72,9 +72,10 @@ export class Delivery {
   constructor(private readonly options: DeliveryOptions) {}
 
   /**
-   * Starts, updates or stops a stream. A disabled stream stops and forgets what it had not sent. A
-   * change of subscriptions, tags, cap or destination restarts it from the last second (unsent points
-   * are dropped and counted); a rename or re-enable keeps everything.
+   * Starts, updates or stops a stream. A new stream counts from the last collection, taken for the
+   * streams already running, or else from its first, within a second. A disabled stream stops and
+   * forgets what it had not sent. A change of subscriptions, tags, cap or destination restarts it
+   * from the last second (unsent points are dropped and counted); a rename or re-enable keeps everything.
    * @param isFromStart true for streams loaded at start: their first frame carries the counts since
    *   each series started, not since the stream did.
    */
@@ -144,6 +145,13 @@ export class Delivery {
    * when the flushes started by this tick have settled; callers that must not wait need not await it.
    */
   async tick(): Promise<void> {
+    if (this.workers.size === 0) {
+      // Nothing to give a frame to: no collection (a cluster primary's asks every worker for its
+      // state), and no baseline kept, since it would age; a stream started now counts from its first.
+      this.lastCollection = undefined;
+      this.lastSecond = Number.NEGATIVE_INFINITY;
+      return;
+    }
     const second = Math.floor(this.options.clock.now() / 1_000);
     if (second > this.lastSecond && !this.isCollecting) {
       this.isCollecting = true;

@@ -111,8 +111,8 @@ function harness(
       await delivery.tick();
     }
   };
+  /** Starts a stream and takes its first collection, which it counts from. */
   const start = async (destination: Destination, id = 's1') => {
-    await delivery.tick();
     const stream: MetricStream = {
       id,
       name: id,
@@ -123,6 +123,7 @@ function harness(
       updated_at: '',
     };
     delivery.upsert(stream);
+    await delivery.tick();
   };
   return { clock, api, delivery, health, logged, attemptsAtMs, record, run, start, recorded: () => recorded };
 }
@@ -565,7 +566,6 @@ describe('metric streams under faults', () => {
     const server = await serve({ source: registry, streams: streams.api });
     const call = (path: string, init: RequestInit = {}) =>
       fetch(`${server.url}${path}`, { ...init, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } });
-    await streams.delivery.tick();
     for (let i = 0; i < 20; i += 1) {
       const body = {
         name: `slow-${i}`,
@@ -574,6 +574,7 @@ describe('metric streams under faults', () => {
       };
       expect((await call('/api/v2/metric-streams', { method: 'POST', body: JSON.stringify(body) })).status).toBe(201);
     }
+    await streams.delivery.tick();
     for (let s = 0; s < 10; s += 1) {
       api.record({ api: 'MANAGEMENT', operationName: 'GET /api/v2/users', operationResult: 'SUCCESS', tenant: 'acme' });
       clock.advance({ seconds: 1 });

@@ -1,6 +1,6 @@
 // The delivery loop against scripted destinations: time moves only through a ManualClock, and a fake
 // transport answers as a real receiver would (accepts, refuses, stalls), so outages take no real time.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Registry } from '../../src/index.js';
 import { apiRequestMetrics, type ApiRequest } from '../../src/metrics/api-request.js';
 import { Delivery, DEFAULT_MAX_REQUEST_BYTES } from '../../src/streams/delivery.js';
@@ -80,7 +80,7 @@ function setup(script: Answer[] = [], options: { maxBufferedPoints?: number; per
       await delivery.tick();
     }
   };
-  return { clock, api, receiver, delivery, health, logged, run };
+  return { clock, registry, api, receiver, delivery, health, logged, run };
 }
 
 describe('Delivery', () => {
@@ -88,6 +88,7 @@ describe('Delivery', () => {
     const { receiver, delivery, run } = setup();
     await run(1);
     delivery.upsert(stream('s1'));
+    await delivery.tick();
     await run(30, (s) => (s % 3 === 0 ? ['users', 'users', 'roles'] : ['users']));
     expect(receiver.attempts.map((a) => a.atMs - receiver.attempts[0]!.atMs)).toEqual([0, 10_000, 20_000]);
     const seen = new Set(receiver.accepted.map((p) => `${p.labels.operation_name}@${p.second}`));
@@ -99,11 +100,31 @@ describe('Delivery', () => {
     expect(delivery.health('s1')).toMatchObject({ points_sent: receiver.accepted.length, points_dropped: 0, last_error: null });
   });
 
+  // A cluster primary's collection asks every worker for its state: with no stream to send to, the
+  // delivery loop must not pay for one every second.
+  it('collects nothing while no stream runs; a stream started then counts from its first collection', async () => {
+    const { registry, receiver, delivery, run } = setup();
+    const collect = vi.spyOn(registry, 'collect');
+    await run(60, () => ['users']);
+    expect(collect).not.toHaveBeenCalled();
+    delivery.upsert(stream('s1'));
+    await delivery.tick();
+    expect(collect).toHaveBeenCalledTimes(1);
+    await run(20, () => ['roles']);
+    await run(10);
+    expect(receiver.totals()).toEqual({ 'GET /api/v2/roles': 20 });
+    delivery.remove('s1');
+    const calls = collect.mock.calls.length;
+    await run(30, () => ['users']);
+    expect(collect).toHaveBeenCalledTimes(calls);
+  });
+
   it('resends the delta points of failed flushes after a 503 burst, counting nothing twice', async () => {
     const unavailable: Answer = { status: 503, headers: {} };
     const { receiver, delivery, run, health } = setup([unavailable, unavailable, 'refuse', unavailable]);
     await run(1);
     delivery.upsert(stream('s1'));
+    await delivery.tick();
     await run(120, () => ['users']);
     await run(30);
     expect(receiver.totals()).toEqual({ 'GET /api/v2/users': 120 });
@@ -119,6 +140,7 @@ describe('Delivery', () => {
     ]);
     await run(1);
     delivery.upsert(stream('s1'));
+    await delivery.tick();
     await run(100, () => ['users']);
     await run(30);
     const starts = receiver.attempts.map((a) => (a.atMs - receiver.attempts[0]!.atMs) / 1000);
@@ -133,6 +155,7 @@ describe('Delivery', () => {
     ]);
     await run(1);
     delivery.upsert(stream('s1'));
+    await delivery.tick();
     await run(30, () => ['users']);
     expect(receiver.attempts).toHaveLength(3);
     expect(health.get('s1')).toMatchObject({ points_dropped: 20, points_sent: 10, last_error: expect.stringContaining('HTTP 302'), last_error_status_code: 302 });
@@ -144,6 +167,7 @@ describe('Delivery', () => {
     const { receiver, delivery, run, health } = setup([tooLarge, tooLarge]);
     await run(1);
     delivery.upsert(stream('s1'));
+    await delivery.tick();
     await run(10, () => ['users', 'roles']);
     expect(receiver.attempts.map((a) => decode(a.request.body).length)).toEqual([20, 10, 4, 6, 10]);
     expect(receiver.totals()).toEqual({ 'GET /api/v2/users': 10, 'GET /api/v2/roles': 10 });
@@ -160,6 +184,7 @@ describe('Delivery', () => {
     );
     await run(1);
     delivery.upsert(stream('s1'));
+    await delivery.tick();
     await run(20, () => ['users']);
     await run(30);
     expect(receiver.totals()).toEqual({ 'GET /api/v2/users': 20 });
@@ -171,6 +196,7 @@ describe('Delivery', () => {
     const { receiver, delivery, run, health, clock } = setup(down, { maxBufferedPoints: 50 });
     await run(1);
     delivery.upsert(stream('s1'));
+    await delivery.tick();
     await run(400, () => ['users']);
     // nine failures from second 11 (backoff 1, 2, 4 ... 120 s): the tenth attempt, at second 378,
     // finds the 50 newest seconds (329 to 378, its own tick included); frames started at second 2.
@@ -193,9 +219,9 @@ describe('Delivery', () => {
     const transport: Transport = { send: (r) => (r.url.includes(':1/') ? stalled.send(r) : healthy.send(r)) };
     const delivery = new Delivery({ clock, transport, encoders: { datadog: testEncoder() }, collect: () => registry.collect() });
     const at = (port: number) => ({ type: 'datadog' as const, configuration: { api_key: 'k', site: 'datadoghq.com', endpoint: `http://127.0.0.1:${port}` } });
-    await delivery.tick();
     delivery.upsert(stream('a', { destination: at(1) }));
     delivery.upsert(stream('b', { destination: at(2) }));
+    await delivery.tick();
     for (let s = 0; s < 30; s += 1) {
       api.record(request('users'));
       clock.advance({ seconds: 1 });
@@ -212,6 +238,7 @@ describe('Delivery', () => {
     const otlp = { type: 'otlp' as const, configuration: { endpoint: 'http://127.0.0.1:9', protocol: 'http' as const, auth_type: 'none' as const } };
     (delivery as unknown as { options: { encoders: object } }).options.encoders = { otlp: testEncoder() };
     delivery.upsert(stream('s1', { destination: otlp }));
+    await delivery.tick();
     await run(10, () => ['users']);
     await run(1);
     expect(decode(receiver.attempts[0]!.request.body).map((p) => p.value)).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
@@ -244,8 +271,8 @@ describe('Delivery with a failing encoder', () => {
         },
       },
     });
-    await delivery.tick();
     delivery.upsert(stream('s1'));
+    await delivery.tick();
     for (let s = 0; s < 20; s += 1) {
       api.record(request('users'));
       clock.advance({ seconds: 1 });
@@ -271,8 +298,8 @@ describe('Delivery and 2xx answers with a note', () => {
       logger: (line) => logged.push(line),
       encoders: { datadog: { encode: encoder.encode, inspect: ({ body = '' }) => (body.includes('partialSuccess') ? `partial success: ${body}` : undefined) } },
     });
-    await delivery.tick();
     delivery.upsert(stream('s1'));
+    await delivery.tick();
     for (let s = 0; s < 20; s += 1) {
       api.record(request('users'));
       clock.advance({ seconds: 1 });
@@ -315,8 +342,8 @@ describe('Delivery body limits', () => {
       encoders: { [destination.type]: encoder },
       ...(maxBodyBytes === undefined ? {} : { maxBodyBytes }),
     });
-    await delivery.tick();
     delivery.upsert(stream('s1', { destination }));
+    await delivery.tick();
     for (let s = 0; s < 10; s += 1) {
       api.record(request('users'));
       clock.advance({ seconds: 1 });
