@@ -163,6 +163,29 @@ describe('metric streams management API', () => {
     expect(response.status).toBe(201);
   });
 
+  it('answers a body that does not inflate with 400 invalid_body, not a 500', async () => {
+    const { server, changes } = await setup();
+    for (const encoding of ['gzip', 'deflate', 'br']) {
+      const response = await fetch(`${server.url}${PATH}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json', 'content-encoding': encoding },
+        body: JSON.stringify(DATADOG),
+      });
+      expect(response.status).toBe(400);
+      expect(await response.json()).toMatchObject({ statusCode: 400, error: 'Bad Request', errorCode: 'invalid_body' });
+    }
+    expect(changes).toHaveLength(0);
+  });
+
+  it('answers an id with a malformed percent-encoding with 400 invalid_uri, not a 500', async () => {
+    const { call } = await setup();
+    for (const method of ['GET', 'PATCH', 'DELETE']) {
+      const answer = await call(method, `${PATH}/%zz`, method === 'PATCH' ? { status: 'disabled' } : undefined);
+      expect(answer.status).toBe(400);
+      expect(answer.body).toMatchObject({ statusCode: 400, error: 'Bad Request', errorCode: 'invalid_uri' });
+    }
+  });
+
   it('answers 409 for a duplicate name, on create and on rename', async () => {
     const { call } = await setup();
     await call('POST', PATH, DATADOG);
