@@ -1,6 +1,6 @@
 // The HTTP face of the exporter: an express router a host app mounts, and a standalone server around
 // it. The only file that imports express; what each endpoint answers lives in src/http/.
-import { createServer as createHttpServer, type Server as HttpServer, type ServerResponse } from 'node:http';
+import { createServer as createHttpServer, STATUS_CODES, type Server as HttpServer, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
@@ -212,11 +212,24 @@ function createApp(options: StartServerOptions, handlers: MetricsHandlers): expr
   app.use((_req: Request, res: Response) => sendPlain(res, 404, 'Not Found'));
   const logger = options.logger ?? defaultLogger;
   app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const status = clientErrorStatus(error);
+    if (status !== undefined && !res.headersSent) return sendPlain(res, status, STATUS_CODES[status] ?? 'Bad Request');
     logger(`am-metrics: ${req.method} ${req.path} failed: ${describeError(error)}`);
     if (res.headersSent) res.destroy();
     else sendPlain(res, 500, 'Internal Server Error');
   });
   return app;
+}
+
+/**
+ * The 4xx status of a request express or its body parser refused (a path parameter whose
+ * percent-encoding does not decode, a body that does not inflate), which they raise as errors with a
+ * `status` (the http-errors convention); undefined for anything else. The client's fault, so it gets
+ * that status and no log line, not a 500.
+ */
+function clientErrorStatus(error: unknown): number | undefined {
+  const status = (error as { status?: unknown } | null | undefined)?.status;
+  return typeof status === 'number' && status >= 400 && status < 500 ? status : undefined;
 }
 
 /** Node would take a string such as `'abc'` as a Unix socket path and -1 as "any port". */
@@ -376,15 +389,23 @@ export function createMetricStreamsRouter(api: ManagementApi): Router {
   router.all(METRIC_STREAMS_PATH, parse, handle);
   router.all(`${METRIC_STREAMS_PATH}/:id`, parse, handle);
   router.use((error: unknown, _req: Request, res: Response, next: NextFunction) => {
-    const type = (error as { type?: unknown }).type;
-    if (typeof type !== 'string') return next(error);
-    const problem =
-      type === 'entity.too.large'
-        ? new StreamApiError(413, `Payload exceeds ${MAX_STREAMS_BODY}.`, 'payload_too_large')
-        : type.endsWith('unsupported')
-          ? new StreamApiError(415, 'Unsupported content encoding or charset.', 'unsupported_media_type')
-          : new StreamApiError(400, 'Invalid request payload JSON format.', 'invalid_body');
+    const problem = refusedRequest(error);
+    if (problem === undefined) return next(error);
     sendJson(res, problem.statusCode, problem.body());
   });
   return router;
+}
+
+/**
+ * Auth0's error for a request refused before the API saw it: an id whose percent-encoding does not
+ * decode, or a body too large, in an unsupported encoding or charset, that does not inflate or is
+ * not JSON. Undefined for a server fault, which the app's error handler answers.
+ */
+function refusedRequest(error: unknown): StreamApiError | undefined {
+  const status = clientErrorStatus(error);
+  if (status === undefined) return undefined;
+  if (error instanceof URIError) return new StreamApiError(400, "Path validation error: 'Malformed percent-encoding' on property id.", 'invalid_uri');
+  if (status === 413) return new StreamApiError(413, `Payload exceeds ${MAX_STREAMS_BODY}.`, 'payload_too_large');
+  if (status === 415) return new StreamApiError(415, 'Unsupported content encoding or charset.', 'unsupported_media_type');
+  return new StreamApiError(400, 'Invalid request payload JSON format.', 'invalid_body');
 }

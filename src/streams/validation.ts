@@ -36,6 +36,8 @@ const MAX_TEXT_LENGTH = 4_096;
 /** Headers the delivery sets itself, which an auth header may not replace. */
 const RESERVED_HEADERS = new Set(['host', 'content-type', 'content-length', 'content-encoding', 'transfer-encoding', 'connection', 'user-agent', 'accept-encoding']);
 const TOP_FIELDS = ['name', 'status', 'subscriptions', 'destination', 'tags', 'max_series'];
+/** The configuration fields that hold one `auth_type`'s credentials. */
+const AUTH_FIELDS = ['username', 'password', 'api_key', 'auth_header_name'];
 const CONFIG_FIELDS: Readonly<Record<DestinationType, { required: readonly string[]; optional: readonly string[] }>> = {
   datadog: { required: ['api_key', 'site'], optional: ['endpoint', 'batch_seq'] },
   otlp: { required: ['endpoint'], optional: ['protocol', 'auth_type', 'api_key', 'auth_header_name', 'temporality', 'encoding', 'max_request_bytes'] },
@@ -58,8 +60,9 @@ export function parseNewStream(body: unknown, options: ValidationOptions = {}): 
 
 /**
  * The stream after a PATCH: given fields replace stored ones; a destination of the same type merges
- * its configuration into the stored one, where SECRET_MASK keeps the stored secret; `null` resets
- * `tags` and `max_series`. The result is checked as a whole.
+ * its configuration into the stored one, where SECRET_MASK keeps the stored secret (a configuration
+ * naming another `auth_type` drops the stored credentials instead); `null` resets `tags` and
+ * `max_series`. The result is checked as a whole.
  * @throws StreamApiError 400 `invalid_body` for the first problem found.
  */
 export function applyPatch(stored: MetricStream, body: unknown, options: ValidationOptions = {}): StreamFields {
@@ -76,16 +79,25 @@ function mergeDestination(stored: Destination, patch: unknown): Json {
   const destination = object(patch, 'destination');
   only(destination, ['type', 'configuration'], 'destination');
   const type = destination.type ?? stored.type;
-  const sameType = type === stored.type;
   const given = destination.configuration === undefined ? {} : object(destination.configuration, 'destination.configuration');
-  const configuration: Json = { ...(sameType ? stored.configuration : {}), ...given };
+  const kept = type === stored.type ? keptConfiguration(stored.configuration as unknown as Json, given) : {};
+  const configuration: Json = { ...kept, ...given };
   for (const field of SECRET_FIELDS[stored.type]) {
     if (given[field] !== SECRET_MASK) continue;
-    const kept = sameType ? (stored.configuration as unknown as Json)[field] : undefined;
-    if (kept === undefined) throw invalidBody(`${SECRET_MASK} keeps a stored secret, but none is stored`, `destination.configuration.${field}`);
-    configuration[field] = kept;
+    if (kept[field] === undefined) throw invalidBody(`${SECRET_MASK} keeps a stored secret, but none is stored`, `destination.configuration.${field}`);
+    configuration[field] = kept[field];
   }
   return { type, configuration };
+}
+
+/**
+ * What a PATCH of the same destination type keeps of the stored configuration: all of it, but for the
+ * credentials of the stored `auth_type` when the patch names another one, which would be refused
+ * beside the new type and could not be removed otherwise.
+ */
+function keptConfiguration(stored: Json, given: Json): Json {
+  if (given.auth_type === undefined || given.auth_type === stored.auth_type) return stored;
+  return Object.fromEntries(Object.entries(stored).filter(([field]) => !AUTH_FIELDS.includes(field)));
 }
 
 function checkStream(fields: Json, options: ValidationOptions): StreamFields {

@@ -70,3 +70,20 @@ describe('a graceful shutdown', () => {
     expect(performance.now() - started).toBeLessThan(2_000);
   });
 });
+
+describe('a malformed percent-encoding in a path', () => {
+  it.each(['/json/metrics/api/%zz', '/json/metrics/api/%C0%AF', '/monitoring/assets/%zz'])('answers %s with 400, not a 500 and a log line per request', async (path) => {
+    const logged: string[] = [];
+    const server = await serve({ source: sampleRegistry(), page: amLivePage, logger: (line) => logged.push(line) });
+    const res = await rawRequest(server.url + path);
+    expect(res.status).toBe(400);
+    expect(res.headers['content-type']).toBe('text/plain; charset=utf-8');
+    expect(res.body.toString()).toBe('Bad Request\n');
+    expect(logged).toEqual([]);
+  });
+
+  it('still needs credentials first when auth is configured', async () => {
+    const server = await serve({ source: sampleRegistry(), auth: AUTH });
+    expect((await rawRequest(`${server.url}/json/metrics/api/%zz`)).status).toBe(401);
+  });
+});

@@ -163,6 +163,35 @@ describe('metric streams management API', () => {
     expect(response.status).toBe(201);
   });
 
+  it.each([
+    ['gzip that does not inflate', { 'content-encoding': 'gzip' }, JSON.stringify(DATADOG), 400, 'invalid_body'],
+    ['deflate that does not inflate', { 'content-encoding': 'deflate' }, JSON.stringify(DATADOG), 400, 'invalid_body'],
+    ['brotli that does not decompress', { 'content-encoding': 'br' }, JSON.stringify(DATADOG), 400, 'invalid_body'],
+    ['an unknown content encoding', { 'content-encoding': 'x-unknown' }, JSON.stringify(DATADOG), 415, 'unsupported_media_type'],
+    ['an unsupported charset', { 'content-type': 'application/json; charset=koi8-r' }, JSON.stringify(DATADOG), 415, 'unsupported_media_type'],
+    ['a body over 64 kB', {}, JSON.stringify({ ...DATADOG, name: 'x'.repeat(70_000) }), 413, 'payload_too_large'],
+    ['a body that is not JSON', {}, '{"name":', 400, 'invalid_body'],
+  ])('answers %s with Auth0 error %i, not a 500', async (_case, headers, body, status, errorCode) => {
+    const { server, changes } = await setup();
+    const response = await fetch(`${server.url}${PATH}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json', ...headers },
+      body,
+    });
+    expect(response.status).toBe(status);
+    expect(await response.json()).toMatchObject({ statusCode: status, errorCode });
+    expect(changes).toHaveLength(0);
+  });
+
+  it('answers an id with a malformed percent-encoding with 400 invalid_uri, not a 500', async () => {
+    const { call } = await setup();
+    for (const method of ['GET', 'PATCH', 'DELETE']) {
+      const answer = await call(method, `${PATH}/%zz`, method === 'PATCH' ? { status: 'disabled' } : undefined);
+      expect(answer.status).toBe(400);
+      expect(answer.body).toMatchObject({ statusCode: 400, error: 'Bad Request', errorCode: 'invalid_uri' });
+    }
+  });
+
   it('answers 409 for a duplicate name, on create and on rename', async () => {
     const { call } = await setup();
     await call('POST', PATH, DATADOG);

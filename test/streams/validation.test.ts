@@ -114,6 +114,31 @@ describe('applyPatch', () => {
     });
   });
 
+  it("switches auth_type with a PATCH naming the new one: the old type's credentials are dropped, the new ones required", () => {
+    const patch = (configuration: Record<string, unknown>) => applyPatch(stored, { destination: { configuration } }).destination.configuration;
+    expect(patch({ auth_type: 'none' })).toEqual({ endpoint: 'https://mimir/api/v1/push', auth_type: 'none' });
+    expect(patch({ auth_type: 'api_key', api_key: 'k', auth_header_name: 'X-Scope-OrgID' })).toEqual({
+      endpoint: 'https://mimir/api/v1/push',
+      auth_type: 'api_key',
+      api_key: 'k',
+      auth_header_name: 'X-Scope-OrgID',
+    });
+    expect(problem(() => patch({ auth_type: 'api_key', auth_header_name: 'X-Scope-OrgID' }))).toContain('Missing required property: api_key');
+    expect(problem(() => patch({ auth_type: 'api_key', api_key: '***', auth_header_name: 'X-Scope-OrgID' }))).toContain('none is stored');
+    const otlpStored: MetricStream = {
+      ...stored,
+      destination: {
+        type: 'otlp',
+        configuration: { endpoint: 'https://otlp.nr-data.net', protocol: 'http', auth_type: 'api_key', api_key: 'k', auth_header_name: 'api-key' },
+      },
+    };
+    expect(applyPatch(otlpStored, { destination: { configuration: { auth_type: 'none' } } }).destination.configuration).toEqual({
+      endpoint: 'https://otlp.nr-data.net',
+      protocol: 'http',
+      auth_type: 'none',
+    });
+  });
+
   it('refuses read-only and unknown fields', () => {
     expect(problem(() => applyPatch(stored, { id: 'mst_other' }))).toContain('Additional properties not allowed: id');
     expect(problem(() => applyPatch(stored, { delivery_health: {} }))).toContain('Additional properties not allowed: delivery_health');
