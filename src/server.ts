@@ -321,9 +321,11 @@ export interface ApiRequestMiddlewareOptions {
 /**
  * Express middleware counting each finished request as Auth0's `auth0.api_request.count` (see
  * apiRequestMetrics). Mount it before the host's routes. The operation name is the method and the
- * matched route template (`req.baseUrl` + `req.route.path`, e.g. `GET /api/v2/users/:id`), never the
- * raw URL, so ids in paths do not add series; requests no route matched and requests whose client
- * went away before the answer are not counted. Status codes map as `classifyStatus` says.
+ * matched route template (`req.baseUrl` + `req.route.path`, e.g. `GET /api/v2/users/:id`), so ids in
+ * route paths do not add series. `req.baseUrl` is the mount path as the request spelt it: routers
+ * mounted at a path with parameters, or matched case-insensitively (express's default), give one
+ * operation name per spelling. Requests no route matched and requests whose client went away before
+ * the answer are not counted. Status codes map as `classifyStatus` says.
  */
 export function apiRequestMiddleware(recorder: ApiRequestMetrics, options: ApiRequestMiddlewareOptions) {
   const logger = options.logger ?? defaultLogger;
