@@ -59,7 +59,7 @@ const BASIC = /^basic[ \t]+([A-Za-z0-9+/=._~-]+)[ \t]*$/i;
 const BEARER = /^bearer[ \t]+([A-Za-z0-9+/=._~-]+)[ \t]*$/i;
 
 /** @throws ServerConfigError unless `secret` is a string of at least MIN_SECRET_LENGTH characters; never says the secret. */
-function checkSecret(setting: string, secret: unknown): void {
+export function checkSecret(setting: string, secret: unknown): void {
   if (typeof secret !== 'string') throw new ServerConfigError(setting, `is missing (got ${describeSetting(secret)})`);
   const length = [...secret].length;
   if (length < MIN_SECRET_LENGTH) {

@@ -3,6 +3,7 @@
 // it on express; the body parser and the socket are its business.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../registry/clock.js';
+import { checkSecret } from '../http/auth.js';
 import { StreamApiError, invalidQuery } from './errors.js';
 import { newStreamId, streamView, type MetricStream, type StreamHealth } from './resource.js';
 import type { StreamStore } from './store.js';
@@ -37,7 +38,7 @@ export interface ManagementAnswer {
 export type StreamChange = { readonly kind: 'saved'; readonly stream: MetricStream } | { readonly kind: 'deleted'; readonly id: string };
 
 export interface ManagementApiOptions extends ValidationOptions {
-  /** The Bearer token admitting a caller; kept apart from scrape credentials. */
+  /** The Bearer token admitting a caller (at least 16 characters); kept apart from scrape credentials. */
   readonly adminToken: string;
   readonly store: StreamStore;
   /** Stamps created_at and updated_at. */
@@ -56,8 +57,9 @@ export interface ManagementApiOptions extends ValidationOptions {
 export class ManagementApi {
   private readonly tokenDigest: Buffer;
 
+  /** @throws ServerConfigError when `adminToken` is not a string of at least 16 characters. */
   constructor(private readonly options: ManagementApiOptions) {
-    if (options.adminToken === '') throw new RangeError('adminToken must not be empty');
+    checkSecret('adminToken', options.adminToken);
     this.tokenDigest = digest(options.adminToken);
   }
 

@@ -5,6 +5,7 @@ import type { Collection } from '../registry/collection.js';
 import { systemClock, type Clock } from '../registry/clock.js';
 import type { Logger } from '../http/logger.js';
 import { describeError } from '../http/logger.js';
+import { checkSecret } from '../http/auth.js';
 import { Delivery, DEFAULT_SHUTDOWN_FLUSH_MS } from './delivery.js';
 import type { Encoders } from './encoder.js';
 import { httpTransport } from './http-transport.js';
@@ -35,7 +36,7 @@ export interface MetricStreamsOptions {
   readonly source?: StreamSource;
   /** The SQLite file (see StreamStore.open); `':memory:'` forgets streams at exit. */
   readonly storeFile: string;
-  /** Bearer token of the management API. */
+  /** Bearer token of the management API, at least 16 characters. */
   readonly adminToken: string;
   /**
    * Wire formats by destination type; a type without one reports it in its streams' health.
@@ -70,10 +71,11 @@ export interface MetricStreams {
  * registers `am_metrics_stream_points_sent`, `am_metrics_stream_retries` and
  * `am_metrics_stream_points_dropped` (gauges by `stream`
  * id, dropped also by `reason`: totals since the stream was created, kept in the store; running streams only).
- * @throws StreamStoreError when the store cannot be opened; MetricConflictError when the registry
- *   holds other metrics of those names.
+ * @throws ServerConfigError when `adminToken` has fewer than 16 characters; StreamStoreError when the
+ *   store cannot be opened; MetricConflictError when the registry holds other metrics of those names.
  */
 export function createMetricStreams(options: MetricStreamsOptions): MetricStreams {
+  checkSecret('adminToken', options.adminToken); // as the management API will, but before the store opens
   const store = StreamStore.open(options.storeFile);
   const clock = options.clock ?? systemClock;
   let isStopped = false;

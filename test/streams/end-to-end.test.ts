@@ -11,7 +11,7 @@ import { ManualClock } from '../support/manual-clock.js';
 import { RestartableServer } from '../support/restartable-server.js';
 import { decode, testEncoder, type TestPoint } from './test-encoder.js';
 
-const TOKEN = 'e2e-admin-token';
+const TOKEN = 'e2e-admin-token-0123';
 
 /** A loopback receiver that can be stopped and started again on the same port. */
 class Receiver extends RestartableServer {

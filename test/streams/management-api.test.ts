@@ -1,7 +1,12 @@
 // The management API over a real socket, with the request bodies of Auth0's metric streams document.
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { Registry } from '../../src/index.js';
+import { ServerConfigError } from '../../src/http/errors.js';
 import { ManagementApi, type StreamChange } from '../../src/streams/management-api.js';
+import { createMetricStreams } from '../../src/streams/service.js';
 import { StreamStore } from '../../src/streams/store.js';
 import { serve } from '../server/helpers.js';
 import { ManualClock } from '../support/manual-clock.js';
@@ -240,6 +245,28 @@ describe('metric streams management API', () => {
     expect((await get(PATH, 'scrape-token-0123456789')).status).toBe(401);
     expect((await get('/metrics/prometheus/0.0.4', TOKEN)).status).toBe(401);
     expect((await get('/metrics/prometheus/0.0.4', 'scrape-token-0123456789')).status).toBe(200);
+  });
+
+  // The CLI's rule for METRICS_ADMIN_TOKEN, for a token set in code too: failed attempts are not
+  // throttled, so a short token could be guessed.
+  it.each([
+    ['an empty token', ''],
+    ['a token of 15 characters', 'e2e-admin-token'],
+    ['no token', undefined],
+  ])('refuses %s with ServerConfigError naming adminToken', (_case, adminToken) => {
+    const store = StreamStore.open(':memory:');
+    onTestFinished(() => store.close());
+    expect(() => new ManagementApi({ adminToken: adminToken as string, store, clock: new ManualClock() })).toThrow(ServerConfigError);
+    expect(() => new ManagementApi({ adminToken: adminToken as string, store, clock: new ManualClock() })).toThrow(/^adminToken: /);
+    expect(new ManagementApi({ adminToken: 'a'.repeat(16), store, clock: new ManualClock() })).toBeInstanceOf(ManagementApi);
+  });
+
+  it('refuses a short token in createMetricStreams before it creates the store file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'am-metrics-token-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const storeFile = join(dir, 'streams.db');
+    expect(() => createMetricStreams({ registry: new Registry(), storeFile, adminToken: 'short-token' })).toThrow(ServerConfigError);
+    expect(existsSync(storeFile)).toBe(false);
   });
 
   it('answers 404 on its paths when no streams API is configured', async () => {
