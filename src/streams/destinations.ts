@@ -18,8 +18,8 @@ export interface Target {
 }
 
 /**
- * The target of `destination`. Datadog: the site's API (`https://api.<site>`) or `endpoint`, plus
- * DATADOG_SERIES_PATH, key in `DD-API-KEY`, delta counts. OTLP: an endpoint whose path is empty,
+ * The target of `destination`. Datadog: the site's API (`https://api.<site>`) or `endpoint`, with
+ * DATADOG_SERIES_PATH after its path (a query stays a query), key in `DD-API-KEY`, delta counts. OTLP: an endpoint whose path is empty,
  * `/` or exactly `/otlp` gets OTLP_METRICS_PATH appended (New Relic's and Grafana Cloud's bases),
  * any other path is used as given (Splunk's); the key goes verbatim into `auth_header_name`;
  * cumulative unless the configuration says delta. Remote write: the endpoint as given, basic auth or
@@ -29,8 +29,9 @@ export function targetOf(destination: Destination): Target {
   switch (destination.type) {
     case 'datadog': {
       const { api_key: apiKey, site, endpoint } = destination.configuration;
-      const base = (endpoint ?? `https://api.${site}`).replace(/\/+$/, '');
-      return { url: `${base}${DATADOG_SERIES_PATH}`, headers: { 'DD-API-KEY': apiKey }, temporality: 'delta' };
+      const url = new URL(endpoint ?? `https://api.${site}`);
+      url.pathname = `${url.pathname.replace(/\/+$/, '')}${DATADOG_SERIES_PATH}`;
+      return { url: url.toString(), headers: { 'DD-API-KEY': apiKey }, temporality: 'delta' };
     }
     case 'otlp': {
       const config = destination.configuration;

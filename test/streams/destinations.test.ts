@@ -27,6 +27,10 @@ describe('targetOf', () => {
     expect(targetOf({ type: 'datadog', configuration: { api_key: 'k', site: 'datadoghq.com', endpoint: 'http://127.0.0.1:8428/datadog/' } }).url).toBe(
       'http://127.0.0.1:8428/datadog/api/v2/series',
     );
+    // The series path goes after the endpoint's path, not into its query (a proxy's token, a tenant).
+    expect(targetOf({ type: 'datadog', configuration: { api_key: 'k', site: 'datadoghq.com', endpoint: 'http://127.0.0.1:8428/dd?tenant=a' } }).url).toBe(
+      'http://127.0.0.1:8428/dd/api/v2/series?tenant=a',
+    );
   });
 
   it('authenticates remote write with basic auth or a header', () => {
