@@ -61,8 +61,9 @@ export function parseNewStream(body: unknown, options: ValidationOptions = {}): 
 /**
  * The stream after a PATCH: given fields replace stored ones; a destination of the same type merges
  * its configuration into the stored one, where SECRET_MASK keeps the stored secret (a configuration
- * naming another `auth_type` drops the stored credentials instead); `null` resets `tags` and
- * `max_series`. The result is checked as a whole.
+ * naming another `auth_type` drops the stored credentials instead, and one sending requests to
+ * another host keeps no secret: see hostOf); `null` resets `tags` and `max_series`. The result is
+ * checked as a whole.
  * @throws StreamApiError 400 `invalid_body` for the first problem found.
  */
 export function applyPatch(stored: MetricStream, body: unknown, options: ValidationOptions = {}): StreamFields {
@@ -80,14 +81,32 @@ function mergeDestination(stored: Destination, patch: unknown): Json {
   only(destination, ['type', 'configuration'], 'destination');
   const type = destination.type ?? stored.type;
   const given = destination.configuration === undefined ? {} : object(destination.configuration, 'destination.configuration');
-  const kept = type === stored.type ? keptConfiguration(stored.configuration as unknown as Json, given) : {};
+  const storedConfiguration = stored.configuration as unknown as Json;
+  const kept = type === stored.type ? keptConfiguration(storedConfiguration, given) : {};
   const configuration: Json = { ...kept, ...given };
+  const isSameHost = type === stored.type && hostOf(storedConfiguration) === hostOf(configuration);
   for (const field of SECRET_FIELDS[stored.type]) {
+    const where = `destination.configuration.${field}`;
+    if (kept[field] !== undefined && !isSameHost && (given[field] === undefined || given[field] === SECRET_MASK)) {
+      throw invalidBody('requests would go to another host, and a stored secret is kept only for its own: send it again', where);
+    }
     if (given[field] !== SECRET_MASK) continue;
-    if (kept[field] === undefined) throw invalidBody(`${SECRET_MASK} keeps a stored secret, but none is stored`, `destination.configuration.${field}`);
+    if (kept[field] === undefined) throw invalidBody(`${SECRET_MASK} keeps a stored secret, but none is stored`, where);
     configuration[field] = kept[field];
   }
   return { type, configuration };
+}
+
+/**
+ * Where a configuration's requests, and so its secrets, go: the origin of `endpoint`, or Datadog itself
+ * for its sites (all Datadog's own). Why secrets are bound to it: they are answered only as
+ * SECRET_MASK, and a PATCH moving a stream to another host while keeping them would hand them to
+ * whoever runs that host.
+ */
+function hostOf(configuration: Json): string {
+  const { endpoint } = configuration;
+  if (typeof endpoint !== 'string') return 'the Datadog site';
+  return URL.canParse(endpoint) ? new URL(endpoint).origin : endpoint;
 }
 
 /**

@@ -114,6 +114,23 @@ describe('applyPatch', () => {
     });
   });
 
+  // Secrets are answered only as ***; keeping them for another host would hand them to whoever runs it.
+  // Datadog's own sites count as one host: they are all Datadog's.
+  it('keeps stored secrets only while requests go to the same host', () => {
+    const endpointPatch = (configuration: Record<string, unknown>) => applyPatch(stored, { destination: { configuration } }).destination.configuration;
+    expect(endpointPatch({ endpoint: 'https://mimir/prom/push' })).toMatchObject({ endpoint: 'https://mimir/prom/push', password: 'secret' });
+    for (const moved of [{ endpoint: 'https://attacker.example/api/v1/push' }, { endpoint: 'https://mimir:8443/api/v1/push', password: '***' }]) {
+      expect(problem(() => endpointPatch(moved))).toMatch(/another host.*send it again.*destination\.configuration\.password/);
+    }
+    expect(endpointPatch({ endpoint: 'https://mimir.example/api/v1/push', password: 'new' })).toMatchObject({ password: 'new', username: 'u' });
+    const datadogStored: MetricStream = { ...stored, destination: { type: 'datadog', configuration: { api_key: 'dd-key', site: 'datadoghq.eu' } } };
+    const datadogPatch = (configuration: Record<string, unknown>) => applyPatch(datadogStored, { destination: { configuration } }).destination.configuration;
+    expect(datadogPatch({ site: 'app.datadoghq.eu', api_key: '***' })).toMatchObject({ api_key: 'dd-key', site: 'datadoghq.eu' });
+    expect(datadogPatch({ site: 'datadoghq.com', api_key: '***' })).toMatchObject({ api_key: 'dd-key', site: 'datadoghq.com' });
+    expect(problem(() => datadogPatch({ endpoint: 'https://attacker.example' }))).toMatch(/another host.*api_key/);
+    expect(datadogPatch({ endpoint: 'https://intake.example', api_key: 'proxy-key' })).toMatchObject({ api_key: 'proxy-key', endpoint: 'https://intake.example' });
+  });
+
   it("switches auth_type with a PATCH naming the new one: the old type's credentials are dropped, the new ones required", () => {
     const patch = (configuration: Record<string, unknown>) => applyPatch(stored, { destination: { configuration } }).destination.configuration;
     expect(patch({ auth_type: 'none' })).toEqual({ endpoint: 'https://mimir/api/v1/push', auth_type: 'none' });
