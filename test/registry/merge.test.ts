@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   DistinctSketch,
+  InvalidLabelError,
   InvalidValueError,
   MetricConflictError,
   Registry,
@@ -204,6 +205,8 @@ describe('Registry.merge', () => {
     ['a relative accuracy of 0', (s: RegistryState) => withSeries(s, (state) => ({ ...state, sample: { ...state.sample, relativeAccuracy: 0 } }))],
     ['a relative accuracy of 1', (s: RegistryState) => withSeries(s, (state) => ({ ...state, sample: { ...state.sample, relativeAccuracy: 1 } }))],
     ['an unknown kind', (s: RegistryState) => ({ ...s, families: [...s.families, { ...s.families[0]!, kind: 'histogram' }] })],
+    // Used to be taken for {} by a metric without labels, and to throw a TypeError in one with labels.
+    ['series labels of null', (s: RegistryState) => ({ ...s, families: s.families.map((f) => ({ ...f, series: f.series.map((x) => ({ ...x, labels: null })) })) })],
   ])('refuses %s with InvalidValueError and changes nothing', async (_what, corrupt) => {
     const clock = new ManualClock();
     const source = new Registry({ now: () => clock.now() });
@@ -226,6 +229,37 @@ describe('Registry.merge', () => {
     const state = await source.state();
     expect(() => target.merge(state)).toThrow(MetricConflictError);
     expect(target.getSingleMetric('am_a')).toBeUndefined();
+  });
+  // The check ran when the series was absorbed, after the families before it in the state had been
+  // merged: the merge threw with part of the state in.
+  it.each([
+    ['the summary', 'am_x', { op: '' }],
+    ['the timer', 'am_x', { user: '' }],
+  ])('refuses a series of %s with an empty value where a summary and a timer share its name here, before merging anything', async (_what, name, labels) => {
+    const source = new Registry();
+    source.summary({ name: 'am_a', help: 'A.' }).record({});
+    if ('op' in labels) source.summary({ name, help: 'X.', labelNames: ['op'] }).record(labels);
+    else source.timer({ name, help: 'X.', labelNames: ['user'] }).observe(labels, 0.5);
+    const target = new Registry();
+    target.summary({ name, help: 'X.', labelNames: ['op'] });
+    target.timer({ name, help: 'X.', labelNames: ['user'] });
+    const before = await target.metrics();
+    const state = await source.state();
+    expect(() => target.merge(state)).toThrow(InvalidLabelError);
+    expect(() => target.merge(state)).toThrow(/am_x: label "(op|user)" may not be empty/);
+    expect(target.getSingleMetric('am_a')).toBeUndefined();
+    expect(await target.metrics()).toBe(before);
+  });
+
+  it('refuses an empty value for a label the timer it would share a name with lacks, before registering anything', async () => {
+    const source = new Registry();
+    source.summary({ name: 'am_a', help: 'A.' }).record({});
+    source.timer({ name: 'am_x', help: 'X.', labelNames: ['user'] }).observe({ user: '' }, 0.5);
+    const target = new Registry();
+    target.summary({ name: 'am_x', help: 'X.', labelNames: ['op'] });
+    const state = await source.state();
+    expect(() => target.merge(state)).toThrow(InvalidLabelError);
+    expect(target.getMetrics().map((m) => m.descriptor.kind)).toEqual(['summary']);
   });
 });
 
