@@ -205,6 +205,29 @@ describe('Registry.merge', () => {
     ['a relative accuracy of 0', (s: RegistryState) => withSeries(s, (state) => ({ ...state, sample: { ...state.sample, relativeAccuracy: 0 } }))],
     ['a relative accuracy of 1', (s: RegistryState) => withSeries(s, (state) => ({ ...state, sample: { ...state.sample, relativeAccuracy: 1 } }))],
     ['an unknown kind', (s: RegistryState) => ({ ...s, families: [...s.families, { ...s.families[0]!, kind: 'histogram' }] })],
+    // Each of these was taken in, and merging it twice (or into a series holding as much) made a
+    // count, sum or weight Infinity: the exposition read NaN or +Inf (_count +Inf and quantiles -Inf,
+    // which OpenMetrics parsers refuse), and this registry's own state was refused from then on.
+    ['a count that is not a whole number', (s: RegistryState) => withSeries(s, (state) => ({ ...state, counts: { ...state.counts, count: 0.5 } }))],
+    ['a sum no process reaches', (s: RegistryState) => withSeries(s, (state) => ({ ...state, counts: { ...state.counts, sum: 1e300 } }))],
+    [
+      'an uncounted number of events that is not whole',
+      (s: RegistryState) => withSeries(s, (state) => ({ ...state, counts: { ...state.counts, rates: { ...state.counts.rates, uncounted: 1.5 } } })),
+    ],
+    [
+      'a moving rate no process reaches',
+      (s: RegistryState) => withSeries(s, (state) => ({ ...state, counts: { ...state.counts, rates: { ...state.counts.rates, averages: [1e300, 0, 0] } } })),
+    ],
+    ['a sketch weight no process reaches', (s: RegistryState) => withSeries(s, (state) => ({ ...state, sample: { ...state.sample, totalWeight: 1e300 } }))],
+    ['a zero weight no process reaches', (s: RegistryState) => withSeries(s, (state) => ({ ...state, sample: { ...state.sample, zeroWeight: 1e300 } }))],
+    ['a bin weight no process reaches', (s: RegistryState) => withSeries(s, (state) => ({ ...state, sample: { ...state.sample, bins: [[0, 1e300]] } }))],
+    ['a weighted sum no process reaches', (s: RegistryState) => withSeries(s, (state) => ({ ...state, sample: { ...state.sample, weightedSum: 1e300 } }))],
+    ['a largest duration above MAX_RECORDED', (s: RegistryState) => withSeries(s, (state) => ({ ...state, sample: { ...state.sample, max: 1e101 } }))],
+    [
+      'a minute extreme above MAX_RECORDED',
+      (s: RegistryState) => withSeries(s, (state) => ({ ...state, sample: { ...state.sample, extremes: [[state.sample.extremes[0][0], 0.5, 1e101]] } })),
+    ],
+    ['no weight in a sketch that saw observations', (s: RegistryState) => withSeries(s, (state) => ({ ...state, sample: { ...state.sample, totalWeight: 0 } }))],
     // Used to be taken for {} by a metric without labels, and to throw a TypeError in one with labels.
     ['series labels of null', (s: RegistryState) => ({ ...s, families: s.families.map((f) => ({ ...f, series: f.series.map((x) => ({ ...x, labels: null })) })) })],
   ])('refuses %s with InvalidValueError and changes nothing', async (_what, corrupt) => {
@@ -218,6 +241,16 @@ describe('Registry.merge', () => {
     const state = JSON.parse(JSON.stringify(await source.state())) as RegistryState;
     expect(() => target.merge(corrupt(state) as RegistryState)).toThrow(InvalidValueError);
     expect(await target.metrics()).toBe(before);
+  });
+
+  it("refuses a timer's bucket sum no process reaches", async () => {
+    const source = new Registry({ timerBuckets: true });
+    source.timer({ name: 'am_t', help: 'T.' }).observe({}, 0.5);
+    const state = withSeries(await source.state(), (cell) => ({ ...cell, buckets: { ...cell.buckets, sum: 1e300 } }));
+    const target = new Registry({ timerBuckets: true });
+    expect(() => target.merge(state)).toThrow(InvalidValueError);
+    expect(() => target.merge(state)).toThrow(/am_t: value 1e\+300 is not a valid bucket sum/);
+    expect(target.getSingleMetric('am_t')).toBeUndefined();
   });
 
   it('refuses a metric whose shape clashes with one registered here, before merging anything', async () => {
