@@ -253,6 +253,29 @@ describe('Registry.merge', () => {
     expect(target.getSingleMetric('am_t')).toBeUndefined();
   });
 
+  // A state's overflow series became a series of its own here, beside this registry's overflow series
+  // with the same labels: the label set was exposed twice.
+  it("merges a state's overflow series into this registry's overflow series", async () => {
+    const source = new Registry({ maxSeriesPerMetric: 1 });
+    // Room for more series here, and an overflow series of its own (from a value over 16 bytes).
+    const target = new Registry({ maxLabelValueBytes: 16 });
+    for (const [registry, users] of [
+      [source, ['a', 'b', 'c']],
+      [target, ['d', 'e'.repeat(17)]],
+    ] as const) {
+      const summary = registry.summary({ name: 'am_x', help: 'X.', labelNames: ['user'] });
+      for (const user of users) summary.record({ user });
+    }
+    target.merge(await source.state());
+    const series = family(await target.collect(), 'summary', 'am_x');
+    expect(series.map((s) => [s.labels.user, s.count])).toEqual([
+      ['d', 1],
+      ['a', 1],
+      ['__overflow__', 3],
+    ]);
+    expect(await target.metrics()).toContain('am_metrics_overflow_total{metric="am_x",} 3.0');
+  });
+
   it('refuses a metric whose shape clashes with one registered here, before merging anything', async () => {
     const source = new Registry();
     source.summary({ name: 'am_a', help: 'A.' }).record({});
