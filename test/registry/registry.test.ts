@@ -65,6 +65,10 @@ describe('Registry', () => {
     ['a duplicate label', { name: 'am_x', help: 'h', labelNames: ['a', 'a'] }],
     ['a default label as a label name', { name: 'am_x', help: 'h', labelNames: ['kubernetes_pod_name'] }],
     ['an empty help text', { name: 'am_x', help: '' }],
+    // From JavaScript or a merged state: a string was taken letter by letter (labels o and p), a
+    // number threw a TypeError.
+    ['label names given as a string', { name: 'am_x', help: 'h', labelNames: 'op' as never }],
+    ['label names given as a number', { name: 'am_x', help: 'h', labelNames: 5 as never }],
   ])('refuses %s and registers nothing', async (_case, options) => {
     const registry = new Registry({ defaultLabels: { kubernetes_pod_name: 'am-0' } });
     expect(() => registry.summary(options)).toThrow(InvalidNameError);
