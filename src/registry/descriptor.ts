@@ -42,9 +42,10 @@ const TIMER_UNIT = '_seconds';
 
 /**
  * Checks a registration and freezes it into a Descriptor.
- * @throws InvalidNameError for an invalid or reserved metric or label name, a timer name ending in
- *   `_seconds` (its samples add the unit), a duplicate label name, a label that repeats a default or
- *   constant label, an empty help text, or help or a constant label value holding a lone surrogate.
+ * @throws InvalidNameError for an invalid or reserved metric or label name, label names that are not a
+ *   list, a timer name ending in `_seconds` (its samples add the unit), a duplicate label name, a label
+ *   that repeats a default or constant label, an empty help text, or help or a constant label value
+ *   holding a lone surrogate.
  */
 export function createDescriptor(kind: MetricKind, options: MetricOptions<string>, registryLabels: Readonly<Record<string, string>>): Descriptor {
   const { name, help } = options;
@@ -69,7 +70,9 @@ export function createDescriptor(kind: MetricKind, options: MetricOptions<string
     if (Object.hasOwn(registryLabels, label)) throw new InvalidNameError(name, label, 'is already a default label of the registry');
   }
   const constLabels = Object.freeze({ ...own });
-  const labelNames: string[] = [...(options.labelNames ?? [])];
+  const given: unknown = options.labelNames ?? [];
+  if (!Array.isArray(given)) throw new InvalidNameError(name, String(given), 'is not a list of label names');
+  const labelNames: string[] = [...(given as readonly string[])];
   const seen = new Set<string>();
   for (const label of labelNames) {
     checkLabelName(name, label);

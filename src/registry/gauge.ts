@@ -3,6 +3,7 @@
 import { Metric, type MetricContext } from './metric.js';
 import { GaugeValue, type GaugeCombine, type GaugeValueState } from './cells/gauge-value.js';
 import type { Descriptor } from './descriptor.js';
+import { InvalidNameError, InvalidValueError } from './errors.js';
 import type { LabelValues, Labels } from './labels.js';
 import type { FamilySnapshot, Point } from './collection.js';
 
@@ -37,6 +38,11 @@ export class Gauge<L extends string = string> extends Metric<GaugeValue, L> {
     private readonly compute?: GaugeCollect<L>,
   ) {
     super(descriptor, context);
+    const hasSourceLabel = descriptor.labelNames.includes(SOURCE_LABEL) || Object.hasOwn(descriptor.constLabels, SOURCE_LABEL);
+    if (combine === 'per-source' && hasSourceLabel) {
+      const reason = 'is the label a per-source gauge adds when it merges: the series of one process would overwrite each other';
+      throw new InvalidNameError(descriptor.name, SOURCE_LABEL, reason);
+    }
   }
 
   /** Whether this gauge runs a callback at every scrape. */
@@ -53,16 +59,19 @@ export class Gauge<L extends string = string> extends Metric<GaugeValue, L> {
     this.cellFor(labels).value = value;
   }
 
-  /** Adds `by` (default 1); throws as `set` does. */
+  /**
+   * Adds `by` (default 1); throws as `set` does, and when the sum would pass the largest double
+   * (±1.8e308), leaving the value as it was.
+   */
   inc(labels: LabelValues<L>, by = 1): void {
     this.checkFinite(by, 'increment');
-    this.cellFor(labels).value += by;
+    this.add(this.cellFor(labels), by, by, 'increment');
   }
 
-  /** Subtracts `by` (default 1); throws as `set` does. */
+  /** Subtracts `by` (default 1); throws as `inc` does. */
   dec(labels: LabelValues<L>, by = 1): void {
     this.checkFinite(by, 'decrement');
-    this.cellFor(labels).value -= by;
+    this.add(this.cellFor(labels), -by, by, 'decrement');
   }
 
   /** The series for `labels`, checked once. */
@@ -75,11 +84,11 @@ export class Gauge<L extends string = string> extends Metric<GaugeValue, L> {
       },
       inc: (by = 1) => {
         this.checkFinite(by, 'increment');
-        this.cellOf(entry).value += by;
+        this.add(this.cellOf(entry), by, by, 'increment');
       },
       dec: (by = 1) => {
         this.checkFinite(by, 'decrement');
-        this.cellOf(entry).value -= by;
+        this.add(this.cellOf(entry), -by, by, 'decrement');
       },
     };
   }
@@ -115,6 +124,19 @@ export class Gauge<L extends string = string> extends Metric<GaugeValue, L> {
   override reset(): void {
     super.reset();
     this.sourced.clear();
+  }
+
+  /**
+   * Adds `delta` to `cell`, refusing a sum that is not finite: `set` refuses ±Infinity, and a state
+   * holding it is refused by `merge`, with every other metric of its process.
+   * @throws InvalidValueError naming `given` (the caller's increment or decrement).
+   */
+  private add(cell: GaugeValue, delta: number, given: number, what: string): void {
+    const sum = cell.value + delta;
+    if (!Number.isFinite(sum)) {
+      throw new InvalidValueError(this.descriptor.name, given, `is not a valid ${what}: the gauge holds ${cell.value} and would read ${sum}`);
+    }
+    cell.value = sum;
   }
 
   protected createCell(): GaugeValue {

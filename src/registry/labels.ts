@@ -16,7 +16,10 @@ export type LabelValues<L extends string> = [L] extends [never] ? Readonly<Recor
 /** How many label sets one metric holds before new ones fold into its overflow series. */
 export const DEFAULT_MAX_SERIES = 2_000;
 
-/** The value every label of the overflow series carries. */
+/**
+ * The value every label of the overflow series carries. A label set of this value in every label is
+ * the overflow series: observations recorded with it, and a merged state's overflow series, land there.
+ */
 export const OVERFLOW_LABEL_VALUE = '__overflow__';
 
 /**
@@ -169,7 +172,8 @@ function compileLookup(names: readonly string[]): Lookup {
  * The series of one metric, keyed by label values, at most `maxSeries` of them plus one overflow series.
  * Observations for a new label set beyond the cap, beyond the registry's budget, or with a value longer
  * than `maxLabelValueBytes` land in the overflow series and are counted as folded, so a cardinality
- * attack costs bounded memory and stays visible.
+ * attack costs bounded memory and stays visible. So do those whose every label is OVERFLOW_LABEL_VALUE:
+ * that label set is the overflow series'.
  */
 export class SeriesTable<T> {
   /** A tree with one level per label (sorted by name): no key strings are built on the hot path. */
@@ -304,8 +308,18 @@ export class SeriesTable<T> {
     for (const _name in given) count += 1;
     if (count !== this.sortedNames.length) throw this.unknownLabel(given);
     if (this.sortedNames.length === 0) return this.unlabelled ?? this.create();
-    if (isTooLong) return (this.overflow ??= this.newEntry(true));
+    if (isTooLong || this.isOverflowLabelSet()) return (this.overflow ??= this.newEntry(true));
     return (node as SeriesEntry<T> | undefined) ?? this.create();
+  }
+
+  /**
+   * Whether the checked `this.values` are the overflow series' own labels (OVERFLOW_LABEL_VALUE in
+   * every label), as a merged state's overflow series has them. A series of its own would expose that
+   * label set twice once the overflow series exists, which OpenMetrics parsers refuse.
+   */
+  private isOverflowLabelSet(): boolean {
+    for (const value of this.values) if (value !== OVERFLOW_LABEL_VALUE) return false;
+    return true;
   }
 
   /**

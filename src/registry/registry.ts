@@ -289,7 +289,10 @@ export class MetricRegistry {
     const unbounded = { maxSeriesPerMetric: Number.MAX_SAFE_INTEGER, maxSeries: Number.MAX_SAFE_INTEGER, maxLabelValueBytes: Number.MAX_SAFE_INTEGER };
     const scratch = new MetricRegistry({ ...this.options, ...unbounded }, this.reservedNames);
     const loaded = state.families.map((family) => scratch.load(family));
-    for (const { metric } of loaded) this.checkRegistration(metric.descriptor.kind as MetricKind, metric.descriptor);
+    for (const { metric } of loaded) {
+      this.checkRegistration(metric.descriptor.kind as MetricKind, metric.descriptor);
+      this.checkEmptyValues(metric);
+    }
     for (const { metric, folded } of loaded) {
       const target = this.adopt(metric);
       for (const entry of metric.entries()) target.absorb(entry.labels, entry.startMs, entry.cell as never, options.source);
@@ -334,6 +337,9 @@ export class MetricRegistry {
     if (!Array.isArray(family.series satisfies unknown)) throw new InvalidValueError(family.name, family.series, 'is not a list of series states');
     for (const series of family.series) {
       if (typeof series !== 'object' || series === null) throw new InvalidValueError(family.name, series, 'is not a series state');
+      if (typeof series.labels !== 'object' || series.labels === null) {
+        throw new InvalidValueError(family.name, series.labels, 'is not the labels of a series state (an object of label values)');
+      }
       const startMs = typeof series.startMs === 'number' && Number.isFinite(series.startMs) ? series.startMs : NaN;
       if (Number.isNaN(startMs)) throw new InvalidValueError(family.name, series.startMs, 'is not a series start time (epoch ms)');
       metric.absorb(series.labels, startMs, metric.cellFromState(series.state) as never);
@@ -444,6 +450,22 @@ export class MetricRegistry {
       }
     }
     return undefined;
+  }
+
+  /**
+   * Refuses what absorbing `other` (a metric of a state being merged) would refuse halfway through the
+   * merge: a series with an empty value for a label that the metric sharing its name here lacks (see
+   * checkSharing).
+   * @throws InvalidLabelError naming the label.
+   */
+  private checkEmptyValues(other: AnyMetric): void {
+    const { name, kind } = other.descriptor;
+    const sibling = this.metricsByName.get(name)?.find((metric) => metric.descriptor.kind !== kind);
+    if (sibling === undefined) return;
+    const label = onlyIn(other.descriptor, sibling.descriptor).find((own) => other.hasEmptyValue([own]));
+    if (label === undefined) return;
+    const reason = `may not be empty: a summary and a timer share this name here, and Prometheus reads an empty label as an absent one`;
+    throw new InvalidLabelError(name, label, '', reason);
   }
 
   /**

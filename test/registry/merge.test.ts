@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   DistinctSketch,
+  InvalidLabelError,
   InvalidValueError,
   MetricConflictError,
   Registry,
@@ -204,6 +205,31 @@ describe('Registry.merge', () => {
     ['a relative accuracy of 0', (s: RegistryState) => withSeries(s, (state) => ({ ...state, sample: { ...state.sample, relativeAccuracy: 0 } }))],
     ['a relative accuracy of 1', (s: RegistryState) => withSeries(s, (state) => ({ ...state, sample: { ...state.sample, relativeAccuracy: 1 } }))],
     ['an unknown kind', (s: RegistryState) => ({ ...s, families: [...s.families, { ...s.families[0]!, kind: 'histogram' }] })],
+    // Each of these was taken in, and merging it twice (or into a series holding as much) made a
+    // count, sum or weight Infinity: the exposition read NaN or +Inf (_count +Inf and quantiles -Inf,
+    // which OpenMetrics parsers refuse), and this registry's own state was refused from then on.
+    ['a count that is not a whole number', (s: RegistryState) => withSeries(s, (state) => ({ ...state, counts: { ...state.counts, count: 0.5 } }))],
+    ['a sum no process reaches', (s: RegistryState) => withSeries(s, (state) => ({ ...state, counts: { ...state.counts, sum: 1e300 } }))],
+    [
+      'an uncounted number of events that is not whole',
+      (s: RegistryState) => withSeries(s, (state) => ({ ...state, counts: { ...state.counts, rates: { ...state.counts.rates, uncounted: 1.5 } } })),
+    ],
+    [
+      'a moving rate no process reaches',
+      (s: RegistryState) => withSeries(s, (state) => ({ ...state, counts: { ...state.counts, rates: { ...state.counts.rates, averages: [1e300, 0, 0] } } })),
+    ],
+    ['a sketch weight no process reaches', (s: RegistryState) => withSeries(s, (state) => ({ ...state, sample: { ...state.sample, totalWeight: 1e300 } }))],
+    ['a zero weight no process reaches', (s: RegistryState) => withSeries(s, (state) => ({ ...state, sample: { ...state.sample, zeroWeight: 1e300 } }))],
+    ['a bin weight no process reaches', (s: RegistryState) => withSeries(s, (state) => ({ ...state, sample: { ...state.sample, bins: [[0, 1e300]] } }))],
+    ['a weighted sum no process reaches', (s: RegistryState) => withSeries(s, (state) => ({ ...state, sample: { ...state.sample, weightedSum: 1e300 } }))],
+    ['a largest duration above MAX_RECORDED', (s: RegistryState) => withSeries(s, (state) => ({ ...state, sample: { ...state.sample, max: 1e101 } }))],
+    [
+      'a minute extreme above MAX_RECORDED',
+      (s: RegistryState) => withSeries(s, (state) => ({ ...state, sample: { ...state.sample, extremes: [[state.sample.extremes[0][0], 0.5, 1e101]] } })),
+    ],
+    ['no weight in a sketch that saw observations', (s: RegistryState) => withSeries(s, (state) => ({ ...state, sample: { ...state.sample, totalWeight: 0 } }))],
+    // Used to be taken for {} by a metric without labels, and to throw a TypeError in one with labels.
+    ['series labels of null', (s: RegistryState) => ({ ...s, families: s.families.map((f) => ({ ...f, series: f.series.map((x) => ({ ...x, labels: null })) })) })],
   ])('refuses %s with InvalidValueError and changes nothing', async (_what, corrupt) => {
     const clock = new ManualClock();
     const source = new Registry({ now: () => clock.now() });
@@ -217,6 +243,39 @@ describe('Registry.merge', () => {
     expect(await target.metrics()).toBe(before);
   });
 
+  it("refuses a timer's bucket sum no process reaches", async () => {
+    const source = new Registry({ timerBuckets: true });
+    source.timer({ name: 'am_t', help: 'T.' }).observe({}, 0.5);
+    const state = withSeries(await source.state(), (cell) => ({ ...cell, buckets: { ...cell.buckets, sum: 1e300 } }));
+    const target = new Registry({ timerBuckets: true });
+    expect(() => target.merge(state)).toThrow(InvalidValueError);
+    expect(() => target.merge(state)).toThrow(/am_t: value 1e\+300 is not a valid bucket sum/);
+    expect(target.getSingleMetric('am_t')).toBeUndefined();
+  });
+
+  // A state's overflow series became a series of its own here, beside this registry's overflow series
+  // with the same labels: the label set was exposed twice.
+  it("merges a state's overflow series into this registry's overflow series", async () => {
+    const source = new Registry({ maxSeriesPerMetric: 1 });
+    // Room for more series here, and an overflow series of its own (from a value over 16 bytes).
+    const target = new Registry({ maxLabelValueBytes: 16 });
+    for (const [registry, users] of [
+      [source, ['a', 'b', 'c']],
+      [target, ['d', 'e'.repeat(17)]],
+    ] as const) {
+      const summary = registry.summary({ name: 'am_x', help: 'X.', labelNames: ['user'] });
+      for (const user of users) summary.record({ user });
+    }
+    target.merge(await source.state());
+    const series = family(await target.collect(), 'summary', 'am_x');
+    expect(series.map((s) => [s.labels.user, s.count])).toEqual([
+      ['d', 1],
+      ['a', 1],
+      ['__overflow__', 3],
+    ]);
+    expect(await target.metrics()).toContain('am_metrics_overflow_total{metric="am_x",} 3.0');
+  });
+
   it('refuses a metric whose shape clashes with one registered here, before merging anything', async () => {
     const source = new Registry();
     source.summary({ name: 'am_a', help: 'A.' }).record({});
@@ -226,6 +285,37 @@ describe('Registry.merge', () => {
     const state = await source.state();
     expect(() => target.merge(state)).toThrow(MetricConflictError);
     expect(target.getSingleMetric('am_a')).toBeUndefined();
+  });
+  // The check ran when the series was absorbed, after the families before it in the state had been
+  // merged: the merge threw with part of the state in.
+  it.each([
+    ['the summary', 'am_x', { op: '' }],
+    ['the timer', 'am_x', { user: '' }],
+  ])('refuses a series of %s with an empty value where a summary and a timer share its name here, before merging anything', async (_what, name, labels) => {
+    const source = new Registry();
+    source.summary({ name: 'am_a', help: 'A.' }).record({});
+    if ('op' in labels) source.summary({ name, help: 'X.', labelNames: ['op'] }).record(labels);
+    else source.timer({ name, help: 'X.', labelNames: ['user'] }).observe(labels, 0.5);
+    const target = new Registry();
+    target.summary({ name, help: 'X.', labelNames: ['op'] });
+    target.timer({ name, help: 'X.', labelNames: ['user'] });
+    const before = await target.metrics();
+    const state = await source.state();
+    expect(() => target.merge(state)).toThrow(InvalidLabelError);
+    expect(() => target.merge(state)).toThrow(/am_x: label "(op|user)" may not be empty/);
+    expect(target.getSingleMetric('am_a')).toBeUndefined();
+    expect(await target.metrics()).toBe(before);
+  });
+
+  it('refuses an empty value for a label the timer it would share a name with lacks, before registering anything', async () => {
+    const source = new Registry();
+    source.summary({ name: 'am_a', help: 'A.' }).record({});
+    source.timer({ name: 'am_x', help: 'X.', labelNames: ['user'] }).observe({ user: '' }, 0.5);
+    const target = new Registry();
+    target.summary({ name: 'am_x', help: 'X.', labelNames: ['op'] });
+    const state = await source.state();
+    expect(() => target.merge(state)).toThrow(InvalidLabelError);
+    expect(target.getMetrics().map((m) => m.descriptor.kind)).toEqual(['summary']);
   });
 });
 

@@ -65,6 +65,10 @@ describe('Registry', () => {
     ['a duplicate label', { name: 'am_x', help: 'h', labelNames: ['a', 'a'] }],
     ['a default label as a label name', { name: 'am_x', help: 'h', labelNames: ['kubernetes_pod_name'] }],
     ['an empty help text', { name: 'am_x', help: '' }],
+    // From JavaScript or a merged state: a string was taken letter by letter (labels o and p), a
+    // number threw a TypeError.
+    ['label names given as a string', { name: 'am_x', help: 'h', labelNames: 'op' as never }],
+    ['label names given as a number', { name: 'am_x', help: 'h', labelNames: 5 as never }],
   ])('refuses %s and registers nothing', async (_case, options) => {
     const registry = new Registry({ defaultLabels: { kubernetes_pod_name: 'am-0' } });
     expect(() => registry.summary(options)).toThrow(InvalidNameError);
@@ -100,6 +104,27 @@ describe('Registry', () => {
       expect(text).toContain(`am_x_count{user="${OVERFLOW_LABEL_VALUE}",} 997.0`);
       expect(text).toContain('am_x_count{user="u0",} 2.0');
       expect(text).toContain('am_metrics_overflow_total{metric="am_x",} 997.0');
+    });
+
+    // A label set of the overflow value in every label used to become a series of its own beside the
+    // overflow series, with the same labels: the exposition held that label set twice, which
+    // OpenMetrics parsers refuse ("Invalid metric grouping").
+    it('records a label set of the overflow value in every label into the overflow series, never beside it', async () => {
+      const registry = new Registry({ maxSeriesPerMetric: 2 });
+      const summary = registry.summary({ name: 'am_x', help: 'X', labelNames: ['user', 'op'] });
+      summary.record({ user: 'a', op: 'read' });
+      summary.record({ user: 'b', op: 'read' });
+      summary.record({ user: 'c', op: 'read' });
+      summary.remove({ user: 'a', op: 'read' });
+      summary.record({ user: OVERFLOW_LABEL_VALUE, op: OVERFLOW_LABEL_VALUE });
+      summary.labels({ user: OVERFLOW_LABEL_VALUE, op: OVERFLOW_LABEL_VALUE }).record();
+      summary.record({ user: OVERFLOW_LABEL_VALUE, op: 'read' });
+      const text = await registry.metrics();
+      expect(text.match(/^am_x_count\{op="__overflow__",user="__overflow__",\}/gm)).toEqual([`am_x_count{op="__overflow__",user="__overflow__",}`]);
+      // c, folded at the cap, and the two records of the overflow label set; the last one took a's room.
+      expect(text).toContain(`am_x_count{op="${OVERFLOW_LABEL_VALUE}",user="${OVERFLOW_LABEL_VALUE}",} 3.0`);
+      expect(text).toContain('am_x_count{op="read",user="__overflow__",} 1.0');
+      expect(text).toContain('am_metrics_overflow_total{metric="am_x",} 3.0');
     });
 
     it('counts a bound child that landed in overflow on every record', async () => {

@@ -1,6 +1,6 @@
 // A summary's cell: events counted, amounts summed, and their moving rates. The timer's cell wraps one.
 import { MovingRates, type MovingRatesState, type Rates } from './moving-average.js';
-import { checkState, finiteAtLeast } from './state-check.js';
+import { checkState, eventCount, finiteBetween, MAX_STATE_SUM } from './state-check.js';
 
 /** A CountSum cell as plain data. */
 export interface CountSumState {
@@ -84,13 +84,16 @@ export class CountSum {
     this.sum = total;
   }
 
-  /** @throws InvalidValueError naming the first malformed field. */
+  /**
+   * @throws InvalidValueError naming the first malformed field: a count that is not a whole number, or
+   *   a sum beyond MAX_STATE_SUM, which no process records.
+   */
   static fromState(state: CountSumState, metric: string): CountSum {
     const s = checkState<CountSumState>(state, metric, 'count/sum');
     const rates = MovingRates.fromState(s.rates as MovingRatesState, metric);
     const cell = new CountSum(0);
-    cell.count = finiteAtLeast(s.count, 0, metric, 'count');
-    cell.sum = finiteAtLeast(s.sum, 0, metric, 'sum');
+    cell.count = eventCount(s.count, metric, 'count');
+    cell.sum = finiteBetween(s.sum, 0, MAX_STATE_SUM, metric, 'sum');
     cell.rates = rates;
     return cell;
   }

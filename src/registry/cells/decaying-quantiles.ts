@@ -3,7 +3,8 @@
 // the quantile library (@datadog/sketches-js); notes/timer-storage.md says why that one.
 import { DDSketch } from '@datadog/sketches-js';
 import { InvalidValueError } from '../errors.js';
-import { checkState, finiteAtLeast } from './state-check.js';
+import { MAX_RECORDED } from '../metric.js';
+import { checkState, finiteAtLeast, finiteBetween } from './state-check.js';
 import { keysFromTable, valuesFromMemo, type KeyTable } from './key-table.js';
 import { mergeSketch } from './sketch-merge.js';
 
@@ -61,6 +62,15 @@ const WINDOW_MS = WINDOW_SECONDS * MS_PER_SECOND;
  * is reached after 100 / DECAY_PER_SECOND ≈ 1.85 h of uptime (Dropwizard rescales hourly).
  */
 const MAX_WEIGHT_EXPONENT = 100;
+/**
+ * The largest total weight a state holds: e^MAX_WEIGHT_EXPONENT for each of the most observations a
+ * count holds exactly (Number.MAX_SAFE_INTEGER), about 2.4e59; its weighted sum, at MAX_RECORDED
+ * each, about 2.4e159. No process reaches them, and below them merged weights, weighted sums and the
+ * standard deviation's weighted squares (MAX_RECORDED² each) stay finite; a state of 1e308, merged
+ * twice, made them Infinity.
+ */
+const MAX_STATE_WEIGHT = Number.MAX_SAFE_INTEGER * Math.exp(MAX_WEIGHT_EXPONENT);
+const MAX_STATE_WEIGHTED_SUM = MAX_STATE_WEIGHT * MAX_RECORDED;
 /**
  * Slack of the rank comparison, relative to the total weight: observations of equal weight (the
  * same millisecond) must tie the same way whatever order floating-point sums were taken in.
@@ -349,7 +359,8 @@ export class DecayingQuantiles {
 
   /**
    * Rebuilds a distribution from `state()` output.
-   * @throws InvalidValueError naming the first malformed field.
+   * @throws InvalidValueError naming the first malformed field, among them weights or sums no process
+   *   reaches (MAX_STATE_WEIGHT), values above MAX_RECORDED and a seen distribution that weighs nothing.
    */
   static fromState(state: DecayingQuantilesState, metric = 'timer'): DecayingQuantiles {
     const s = checkState<DecayingQuantilesState>(state, metric, 'timer sketch');
@@ -362,15 +373,18 @@ export class DecayingQuantiles {
     const { sketch } = result;
     result.landmarkMs = finiteAtLeast(s.landmarkMs, -Infinity, metric, 'landmarkMs');
     result.latestMs = finiteAtLeast(s.latestMs, result.landmarkMs, metric, 'latestMs');
-    sketch.zeroCount = finiteAtLeast(s.zeroWeight, 0, metric, 'zeroWeight');
-    sketch.count = finiteAtLeast(s.totalWeight, 0, metric, 'totalWeight');
-    sketch.sum = finiteAtLeast(s.weightedSum, 0, metric, 'weightedSum');
-    sketch.min = finiteAtLeast(s.min, 0, metric, 'min');
-    sketch.max = finiteAtLeast(s.max, sketch.min, metric, 'max');
+    sketch.zeroCount = finiteBetween(s.zeroWeight, 0, MAX_STATE_WEIGHT, metric, 'zeroWeight');
+    // The observation that set the landmark weighs 1, so a distribution that saw any weighs more than 0;
+    // one that weighs nothing has min +Infinity once merged, and its quantiles read -Infinity.
+    sketch.count = finiteBetween(s.totalWeight, Number.MIN_VALUE, MAX_STATE_WEIGHT, metric, 'totalWeight');
+    sketch.sum = finiteBetween(s.weightedSum, 0, MAX_STATE_WEIGHTED_SUM, metric, 'weightedSum');
+    sketch.min = finiteBetween(s.min, 0, MAX_RECORDED, metric, 'min');
+    sketch.max = finiteBetween(s.max, sketch.min, MAX_RECORDED, metric, 'max');
     restoreBins(sketch.store, listOf(s.bins, metric, 'bins'), maxKeySpan(relativeAccuracy), metric);
     for (const slot of listOf(s.extremes, metric, 'extremes')) {
       const [minute, min, max] = pairOf(slot, 3, metric, 'extremes');
-      result.extremes.restore(finiteAtLeast(minute, -Infinity, metric, 'minute'), finiteAtLeast(min, 0, metric, 'min'), finiteAtLeast(max, 0, metric, 'max'));
+      const checkedMinute = finiteAtLeast(minute, -Infinity, metric, 'minute');
+      result.extremes.restore(checkedMinute, finiteBetween(min, 0, MAX_RECORDED, metric, 'min'), finiteBetween(max, 0, MAX_RECORDED, metric, 'max'));
     }
     return result;
   }
@@ -434,7 +448,7 @@ function restoreBins(store: DDSketch['store'], bins: readonly unknown[], maxSpan
   for (const bin of bins) {
     const [key, weight] = pairOf(bin, 2, metric, 'bins') as [number, number];
     if (!Number.isSafeInteger(key)) throw new InvalidValueError(metric, key, 'is not a sketch key (an integer)');
-    finiteAtLeast(weight, 0, metric, 'bin weight');
+    finiteBetween(weight, 0, MAX_STATE_WEIGHT, metric, 'bin weight');
     if (key < minKey) minKey = key;
     if (key > maxKey) maxKey = key;
   }

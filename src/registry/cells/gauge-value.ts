@@ -4,7 +4,8 @@ import { checkState, finiteAtLeast } from './state-check.js';
 /**
  * How a gauge's series from several processes combine when their states merge: `sum` (in-flight
  * requests, pool sizes), `max` or `min` (a high-water mark, a free-space floor), or `per-source`,
- * which keeps one series per source under a `worker` label (SOURCE_LABEL).
+ * which keeps one series per source under a `worker` label (SOURCE_LABEL); such a gauge may not have a
+ * label or constant label of that name itself.
  */
 export type GaugeCombine = 'sum' | 'max' | 'min' | 'per-source';
 

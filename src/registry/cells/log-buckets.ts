@@ -4,7 +4,7 @@
 import { DDSketch } from '@datadog/sketches-js';
 import { InvalidValueError } from '../errors.js';
 import type { BucketCount, NativeBuckets } from '../collection.js';
-import { checkState, finiteAtLeast } from './state-check.js';
+import { checkState, eventCount, finiteBetween, MAX_STATE_SUM } from './state-check.js';
 import { keysFromTable } from './key-table.js';
 import { mergeSketch } from './sketch-merge.js';
 
@@ -115,13 +115,13 @@ export class LogBuckets {
     if (s.bucketsPerDoubling !== BUCKETS_PER_DOUBLING) {
       throw new InvalidValueError(metric, s.bucketsPerDoubling, `is not this layout's buckets per doubling (${BUCKETS_PER_DOUBLING})`);
     }
-    const zeroCount = countOf(s.zeroCount, metric, 'zero count');
-    const sum = finiteAtLeast(s.sum, 0, metric, 'bucket sum');
+    const zeroCount = eventCount(s.zeroCount, metric, 'zero count');
+    const sum = finiteBetween(s.sum, 0, MAX_STATE_SUM, metric, 'bucket sum');
     if (!Array.isArray(s.bins)) throw new InvalidValueError(metric, s.bins, 'is not a list of bucket counts');
     const bins = s.bins.map((bin: unknown) => {
       const [key, count]: readonly unknown[] = Array.isArray(bin) && bin.length === 2 ? (bin as unknown[]) : [Number.NaN, Number.NaN];
       if (!Number.isSafeInteger(key) || Math.abs(key as number) > KEY_LIMIT) throw new InvalidValueError(metric, bin, 'is not a bucket [key, count]');
-      return [key as number, countOf(count, metric, 'bucket count')] as const;
+      return [key as number, eventCount(count, metric, 'bucket count')] as const;
     });
     const cell = new LogBuckets();
     for (const [key, count] of bins) if (count > 0) cell.sketch.store.add(key, count);
@@ -156,9 +156,4 @@ function nextDouble(value: number, direction: 1 | -1): number {
   view.setFloat64(0, value);
   view.setBigUint64(0, view.getBigUint64(0) + BigInt(direction));
   return view.getFloat64(0);
-}
-
-function countOf(value: unknown, metric: string, field: string): number {
-  if (Number.isSafeInteger(value) && (value as number) >= 0) return value as number;
-  throw new InvalidValueError(metric, value, `is not a valid ${field} in a merged state (a whole number >= 0)`);
 }

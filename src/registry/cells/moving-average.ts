@@ -1,6 +1,6 @@
 // Event rates as AM shows them in its JSON view: mean rate and 1/5/15-minute exponentially weighted
 // moving averages, ticked every TICK_SECONDS. Counting the events themselves is left to the owner.
-import { checkState, finiteAtLeast } from './state-check.js';
+import { checkState, eventCount, finiteAtLeast, finiteBetween } from './state-check.js';
 
 /** How often the moving averages fold in the events counted since the last tick. */
 export const TICK_SECONDS = 5;
@@ -34,6 +34,11 @@ function alphaFor(minutes: number): number {
   return 1 - Math.exp(-TICK_SECONDS / 60 / minutes);
 }
 const ALPHAS = WINDOW_MINUTES.map(alphaFor);
+/**
+ * The largest average (events per second) a state holds: no process counts more events than a count
+ * holds exactly, so none averages more, and merged averages stay finite.
+ */
+const MAX_STATE_RATE = Number.MAX_SAFE_INTEGER;
 
 /**
  * Moving event rates driven by the caller's clock readings (epoch ms); nothing here reads a clock.
@@ -82,16 +87,17 @@ export class MovingRates {
 
   /**
    * Rebuilds rates from `state()` output, typically from another process.
-   * @throws InvalidValueError naming the field that is missing, negative or not finite.
+   * @throws InvalidValueError naming the field that is missing, negative or not finite, an uncounted
+   *   number of events that is not whole, or an average above Number.MAX_SAFE_INTEGER events per second.
    */
   static fromState(state: MovingRatesState, metric = 'rates'): MovingRates {
     const s = checkState<MovingRatesState>(state, metric, 'rates');
     const rates = new MovingRates(finiteAtLeast(s.startMs, -Infinity, metric, 'startMs'));
     rates.lastTickMs = Math.floor(finiteAtLeast(s.lastTickMs, -Infinity, metric, 'lastTickMs') / TICK_MS) * TICK_MS;
-    rates.uncounted = finiteAtLeast(s.uncounted, 0, metric, 'uncounted');
+    rates.uncounted = eventCount(s.uncounted, metric, 'uncounted');
     rates.isInitialized = s.isInitialized === true;
     const averages = Array.isArray(s.averages) && s.averages.length === 3 ? s.averages : [NaN, NaN, NaN];
-    averages.forEach((value, i) => (rates.averages[i] = finiteAtLeast(value, 0, metric, `averages[${i}]`)));
+    averages.forEach((value, i) => (rates.averages[i] = finiteBetween(value, 0, MAX_STATE_RATE, metric, `averages[${i}]`)));
     return rates;
   }
 

@@ -1,6 +1,15 @@
 // Checks of cell state read back from another process: every field is checked before a cell is built,
 // so a malformed state is refused whole with an error naming the field, and nothing is merged.
 import { InvalidValueError } from '../errors.js';
+import { MAX_RECORDED } from '../metric.js';
+
+/**
+ * The largest sum of amounts or durations a state holds: MAX_RECORDED for each of the most events a
+ * count holds exactly (Number.MAX_SAFE_INTEGER), about 9e115. No process records more, and below it
+ * sums stay finite however many states are merged (about 1e192 of them reach Number.MAX_VALUE); a
+ * state of 1e308, merged twice, made the sum Infinity and its compensation NaN.
+ */
+export const MAX_STATE_SUM = Number.MAX_SAFE_INTEGER * MAX_RECORDED;
 
 /**
  * `state` as a record to read fields from.
@@ -21,4 +30,22 @@ export function finiteAtLeast(value: unknown, min: number, metric: string, field
   if (typeof value === 'number' && Number.isFinite(value) && value >= min) return value;
   const bound = min === -Infinity ? 'a finite number' : `a finite number >= ${min}`;
   throw new InvalidValueError(metric, value, `is not a valid ${field} in a merged state (${bound})`);
+}
+
+/**
+ * `value` when it is a finite number from `min` to `max`.
+ * @throws InvalidValueError naming `field` otherwise.
+ */
+export function finiteBetween(value: unknown, min: number, max: number, metric: string, field: string): number {
+  if (typeof value === 'number' && value >= min && value <= max) return value;
+  throw new InvalidValueError(metric, value, `is not a valid ${field} in a merged state (a number from ${min} to ${max})`);
+}
+
+/**
+ * `value` when it is a count of events: a whole number from 0 to Number.MAX_SAFE_INTEGER.
+ * @throws InvalidValueError naming `field` otherwise.
+ */
+export function eventCount(value: unknown, metric: string, field: string): number {
+  if (Number.isSafeInteger(value) && (value as number) >= 0) return value as number;
+  throw new InvalidValueError(metric, value, `is not a valid ${field} in a merged state (a whole number >= 0)`);
 }
