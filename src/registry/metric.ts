@@ -6,6 +6,7 @@ import { InvalidValueError } from './errors.js';
 import { SeriesTable, type LabelValues, type Labels, type SeriesEntry, type SeriesLimits } from './labels.js';
 import type { FamilySnapshot, SeriesBase } from './collection.js';
 import type { Pace } from './time-slice.js';
+import { MAX_RECORDED } from './cells/state-check.js';
 
 /** What a registry hands each metric it creates: its clock and the bounds on its series. */
 export interface MetricContext extends SeriesLimits {
@@ -36,15 +37,6 @@ export interface SeriesState<State = unknown> {
  * take a few microseconds, nothing against a slice of milliseconds.
  */
 const SERIES_PER_PACE = 16;
-
-/**
- * The largest amount a summary records and the longest duration (seconds) a timer observes. No
- * real amount or duration comes near it, and below it every sum stays finite for any count a process
- * reaches: a summary's sum, a timer's decayed sum (each value weighed by up to e^100 ≈ 2.7e43) and
- * its squared deviations (up to 1e200 each, times that weight). Past ~1e308 an addition gives
- * Infinity, the compensated sum NaN, and `merge` refuses the state with everything else in it.
- */
-export const MAX_RECORDED = 1e100;
 
 /** Base of the four metric types; `L` is the union of its label names. */
 export abstract class Metric<C extends Cell<unknown>, L extends string = string> {

@@ -12,7 +12,7 @@ import {
   type RegistryState,
   type TimerSeries,
 } from '../../src/index.js';
-import { MAX_RECORDED } from '../../src/registry/metric.js';
+import { MAX_RECORDED } from '../../src/registry/cells/state-check.js';
 import { ManualClock } from '../support/manual-clock.js';
 import { logNormal, seededRandom } from '../support/random.js';
 import { exactDecayedQuantile, relativeError, type Observation } from '../support/decayed-reference.js';

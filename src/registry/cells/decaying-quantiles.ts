@@ -3,8 +3,7 @@
 // the quantile library (@datadog/sketches-js); notes/timer-storage.md says why that one.
 import { DDSketch } from '@datadog/sketches-js';
 import { InvalidValueError } from '../errors.js';
-import { MAX_RECORDED } from '../metric.js';
-import { checkState, finiteAtLeast, finiteBetween } from './state-check.js';
+import { checkState, finiteAtLeast, finiteBetween, MAX_RECORDED } from './state-check.js';
 import { keysFromTable, valuesFromMemo, type KeyTable } from './key-table.js';
 import { mergeSketch } from './sketch-merge.js';
 

@@ -1,7 +1,16 @@
-// Checks of cell state read back from another process: every field is checked before a cell is built,
-// so a malformed state is refused whole with an error naming the field, and nothing is merged.
+// The bound on recorded values, and the checks of cell state read back from another process: every
+// field is checked before a cell is built, so a malformed state is refused whole with an error naming
+// the field, and nothing is merged.
 import { InvalidValueError } from '../errors.js';
-import { MAX_RECORDED } from '../metric.js';
+
+/**
+ * The largest amount a summary records and the longest duration (seconds) a timer observes. No
+ * real amount or duration comes near it, and below it every sum stays finite for any count a process
+ * reaches: a summary's sum, a timer's decayed sum (each value weighed by up to e^100 ≈ 2.7e43) and
+ * its squared deviations (up to 1e200 each, times that weight). Past ~1e308 an addition gives
+ * Infinity, the compensated sum NaN, and `merge` refuses the state with everything else in it.
+ */
+export const MAX_RECORDED = 1e100;
 
 /**
  * The largest sum of amounts or durations a state holds: MAX_RECORDED for each of the most events a
