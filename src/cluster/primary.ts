@@ -1,7 +1,7 @@
 // The primary side of a host-wide scrape: one round of state requests to the workers (requests.ts),
 // then one merge (merge.ts) of the answers, the stand-ins for those that missed the round
 // (reported-states.ts) and the primary's own registry. Serving it is src/server.ts's job.
-import cluster from 'node:cluster';
+import cluster, { type Worker } from 'node:cluster';
 import type { CollectFailure, Collection, FamilySnapshot } from '../registry/collection.js';
 import type { Descriptor } from '../registry/descriptor.js';
 import type { Labels } from '../registry/labels.js';
@@ -96,6 +96,17 @@ export class ClusterPrimary {
     this.reported.retireExited();
     const round = (this.rounds += 1);
     const workers = this.requests.liveWorkers();
+    const asked = workers.map((worker) => worker.id);
+    this.reported.startAsking(asked);
+    try {
+      return await this.collectRound(round, workers);
+    } finally {
+      this.reported.doneAsking(asked);
+    }
+  }
+
+  /** Asks `workers`, merges their answers with the stand-ins and the primary's own state, and remembers the answers as of `round`. */
+  private async collectRound(round: number, workers: readonly Worker[]): Promise<Collection> {
     const failures: CollectFailure[] = [];
     const [ownState, outcomes] = await Promise.all([this.ownState(failures), this.requests.askAll(workers)]);
     const fresh = new Map<number, unknown>();

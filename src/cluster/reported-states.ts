@@ -17,6 +17,8 @@ export class ReportedStates {
   private readonly lastRound = new Map<number, number>();
   /** Workers seen to exit whose last state has not moved into `retired` yet. */
   private readonly exited = new Set<number>();
+  /** How many collections in flight asked each worker (see startAsking). */
+  private readonly asking = new Map<number, number>();
   /** Workers whose last state has moved into `retired` (cluster never reuses a worker id). */
   private readonly retiredIds = new Set<number>();
   private readonly retired: Registry;
@@ -49,6 +51,24 @@ export class ReportedStates {
   }
 
   /**
+   * Notes that a collection asks `workerIds`; call `doneAsking` with the same ids once it has merged
+   * and remembered their answers. Why: a worker may answer one collection and exit before that
+   * collection is done, while another starts; retiring its older state then would merge it beside the
+   * fresh answer (counted twice), and later collections would report the older, smaller one.
+   */
+  startAsking(workerIds: readonly number[]): void {
+    for (const workerId of workerIds) this.asking.set(workerId, (this.asking.get(workerId) ?? 0) + 1);
+  }
+
+  doneAsking(workerIds: readonly number[]): void {
+    for (const workerId of workerIds) {
+      const left = (this.asking.get(workerId) ?? 0) - 1;
+      if (left > 0) this.asking.set(workerId, left);
+      else this.asking.delete(workerId);
+    }
+  }
+
+  /**
    * Notes that a worker exited. Its last state keeps standing in until `retireExited()`, which a
    * scrape calls before it gathers states, so a state is never retired while a scrape may still
    * replace it with a fresher one.
@@ -57,16 +77,20 @@ export class ReportedStates {
     this.exited.add(workerId);
   }
 
-  /** Moves the last states (gauges apart) of the workers that exited into the retired totals, once each. */
+  /**
+   * Moves the last states (gauges apart) of the workers that exited into the retired totals, once
+   * each; a worker that a collection in flight asked waits until a later call.
+   */
   retireExited(): void {
     for (const workerId of this.exited) {
+      if (this.asking.has(workerId)) continue;
+      this.exited.delete(workerId);
       const state = this.last.get(workerId) as RegistryState | undefined;
       this.last.delete(workerId);
       this.lastRound.delete(workerId);
       this.retiredIds.add(workerId);
       if (state !== undefined) this.retire(state);
     }
-    this.exited.clear();
   }
 
   /** What exited workers reported, read now (rates and distributions decay), or undefined if none. */

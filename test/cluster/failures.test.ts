@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vites
 import { ClusterConfigError, clusterMetrics, DEFAULT_WORKER_TIMEOUT_MS, type ClusterPrimary } from '../../src/cluster.js';
 import { startServer, type RunningServer } from '../../src/express.js';
 import { renderPrometheusText, type Collection } from '../../src/index.js';
+import { STATE_ANSWER } from '../../src/cluster/protocol.js';
+import { LATENCIES_PER_OPERATION } from './observations.js';
 import { parseExposition } from '../support/prometheus-tools.js';
 import { forkWorkers, killed, stopWorkers, within, WORKER_START_MS } from './workers.js';
 
@@ -19,6 +21,12 @@ function openPrimary(options: Parameters<typeof clusterMetrics.primary>[0]): Clu
   const primary = clusterMetrics.primary(options);
   onTestFinished(() => primary.close());
   return primary;
+}
+
+/** The merged `am_test_login` count of one operation. */
+function loginCount(collection: Collection, operation: string): number | undefined {
+  const family = collection.families.find((f) => f.descriptor.name === 'am_test_login');
+  return (family?.series.find((s) => s.labels.operation === operation) as { count?: number } | undefined)?.count;
 }
 
 function valueOf(collection: Collection, name: string): number | undefined {
@@ -66,6 +74,29 @@ describe('clusterMetrics.primary() when workers die', () => {
       expect(joined.logins).toBeGreaterThanOrEqual(after.logins);
     },
     2 * WORKER_START_MS + DEFAULT_WORKER_TIMEOUT_MS * 4,
+  );
+  it(
+    'counts a worker once when it exits after answering a scrape that another scrape overtakes',
+    async () => {
+      const primary = openPrimary({ timeoutMs: TEST_TIMEOUT_MS, defaultLabels: RESOURCE });
+      const workers: Worker[] = await forkWorkers(['fixed', 'hang']);
+      onTestFinished(() => stopWorkers(workers));
+      const fixed = workers[0] as Worker;
+      const reads = (collection: Collection) => loginCount(collection, 'read');
+      expect(reads(await primary.collect())).toBe(LATENCIES_PER_OPERATION);
+
+      // The hanging worker keeps the first scrape open for TEST_TIMEOUT_MS after the fixed one answered it.
+      const answered = new Promise<void>((resolve) => fixed.on('message', (message: { type?: unknown }) => message?.type === STATE_ANSWER && resolve()));
+      const first = primary.collect();
+      await within(answered, TEST_TIMEOUT_MS, 'the fixed worker to answer');
+      await within(killed(fixed), DEFAULT_WORKER_TIMEOUT_MS, 'the fixed worker to exit');
+      const second = primary.collect(); // starts while the first still waits, after the fixed worker exited
+
+      expect(reads(await first)).toBe(LATENCIES_PER_OPERATION);
+      expect(reads(await second)).toBe(LATENCIES_PER_OPERATION);
+      expect(reads(await primary.collect())).toBe(LATENCIES_PER_OPERATION);
+    },
+    WORKER_START_MS + DEFAULT_WORKER_TIMEOUT_MS * 2,
   );
 });
 
