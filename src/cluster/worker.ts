@@ -16,7 +16,7 @@ export interface ClusterWorker {
  * Answers the cluster primary's requests with `await registry.state()`, and tells the primary at once
  * that this worker is ready, so a scrape does not wait on a worker that is still starting. Messages
  * that are not this library's (their `type` does not start with `am-metrics:cluster:`) are ignored.
- * A state that cannot be read is answered with the error's message; the primary counts it. The
+ * A state that cannot be read or sent is answered with the error's message; the primary counts it. The
  * listener keeps the IPC channel (and so the process) alive until `stop()`.
  * @throws ClusterConfigError when this process has no IPC channel (it was not forked by a primary).
  */
@@ -33,14 +33,17 @@ export function reportToPrimary(source: WorkerSource): ClusterWorker {
   return { stop: () => process.off('message', onMessage) };
 }
 
+/**
+ * Sends the registry's state, or why there is none. A state the channel cannot serialize (a BigInt or
+ * a cycle from a hand-written source) throws in `process.send`; it is answered as an error instead,
+ * since the throw would otherwise end the worker as an unhandled rejection.
+ */
 async function answer(registry: { state(): Promise<RegistryState> }, id: number): Promise<void> {
-  let reply: StateAnswer;
   try {
-    reply = { type: STATE_ANSWER, id, state: await registry.state() };
+    send({ type: STATE_ANSWER, id, state: await registry.state() });
   } catch (error) {
-    reply = { type: STATE_ANSWER, id, error: error instanceof Error ? error.message : String(error) };
+    send({ type: STATE_ANSWER, id, error: error instanceof Error ? error.message : String(error) });
   }
-  send(reply);
 }
 
 /** Sends to the primary; a channel that closed meanwhile (the primary is going) drops the message. */

@@ -145,6 +145,25 @@ describe('clusterMetrics.primary() when workers misbehave', () => {
   });
 });
 
+describe('clusterMetrics.worker() with a state that cannot cross IPC', () => {
+  it(
+    'keeps a worker running whose state cannot be sent over IPC, and counts it as an error',
+    async () => {
+      const primary = openPrimary({ timeoutMs: TEST_TIMEOUT_MS, defaultLabels: RESOURCE });
+      const [worker] = await forkWorkers(['unserializable']);
+      onTestFinished(() => stopWorkers([worker as Worker]));
+      const collection = await primary.collect();
+      expect(valueOf(collection, 'am_metrics_cluster_worker_errors')).toBe(1);
+      const failure = collection.failures.find((f) => f.metric === `worker-${worker?.id}`);
+      expect(String(failure?.error)).toMatch(/could not read its state: .*BigInt/);
+      // Still there to answer the next round: a worker that crashed would be gone, not counted again.
+      expect(valueOf(await primary.collect(), 'am_metrics_cluster_worker_errors')).toBe(2);
+      expect(worker?.isDead()).toBe(false);
+    },
+    WORKER_START_MS + 5_000,
+  );
+});
+
 describe('clusterMetrics.primary() options', () => {
   it.each([0, -1, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 31, '5000'])('refuses timeoutMs %s with ClusterConfigError', (timeoutMs) => {
     expect(() => clusterMetrics.primary({ timeoutMs: timeoutMs as number })).toThrow(ClusterConfigError);

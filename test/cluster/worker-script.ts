@@ -2,7 +2,8 @@
 // `fixed` records observationsOf(AM_TEST_WORKER_INDEX) at FIXED_MS (into prom-client too) and answers;
 // `live` records a little every few ms on the real clock and answers; `api` records the API requests
 // each TEST_RECORD message lists (real clock) and acknowledges them; `hang` answers never (its state
-// never resolves); `malformed` answers with a state that cannot be merged. It then tells the test it is
+// never resolves); `malformed` answers with a state that cannot be merged; `unserializable` with one
+// that cannot cross the IPC channel (a BigInt). It then tells the test it is
 // ready with an application message of its own (which the primary must ignore) and waits.
 import { Registry, STATE_VERSION, hashReady } from '../../src/index.js';
 import { clusterMetrics } from '../../src/cluster.js';
@@ -69,6 +70,9 @@ switch (mode) {
           ],
         }) as unknown as RegistryState,
     });
+    break;
+  case 'unserializable':
+    clusterMetrics.worker({ state: async () => ({ version: STATE_VERSION, timeMs: BigInt(FIXED_MS), families: [] }) as unknown as RegistryState });
     break;
   default:
     throw new Error(`unknown AM_TEST_WORKER_MODE ${String(mode)}`);
