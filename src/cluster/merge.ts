@@ -2,7 +2,7 @@
 // source's bad state costs only its own part. Asking for the states is primary.ts's job.
 import { Registry } from '../exposition/prometheus/registry.js';
 import type { Labels } from '../registry/labels.js';
-import type { RegistryState } from '../registry/registry.js';
+import type { MergeOptions, RegistryState } from '../registry/registry.js';
 import { forEachSliced } from '../registry/time-slice.js';
 
 /** One process's `registry.state()`, named for `per-source` gauges (`worker-3`, `primary`). */
@@ -51,4 +51,21 @@ export async function mergeStates(states: readonly SourcedState[], options: Merg
     () => registry.clock.monotonic(),
   );
   return { registry, accepted, rejected };
+}
+
+/**
+ * Merges `state` (a state this library wrote) into `registry` one family at a time, so that a family
+ * clashing with what the registry holds (a metric whose type, help or labels changed when workers were
+ * replaced by a new version of the code) costs only itself. Returns how many families were left out.
+ */
+export function mergeEachFamily(registry: Registry, state: RegistryState, options: MergeOptions = {}): number {
+  let left = 0;
+  for (const family of state.families) {
+    try {
+      registry.merge({ ...state, families: [family] }, options);
+    } catch {
+      left += 1;
+    }
+  }
+  return left;
 }

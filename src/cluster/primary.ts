@@ -8,7 +8,7 @@ import type { Labels } from '../registry/labels.js';
 import type { RegistryState } from '../registry/registry.js';
 import { DISTINCT_KEY_ENV, distinctHashSecret } from '../registry/cells/string-hash.js';
 import { ClusterConfigError } from './errors.js';
-import { mergeStates, type MergedStates, type SourcedState } from './merge.js';
+import { mergeEachFamily, mergeStates, type MergedStates, type SourcedState } from './merge.js';
 import { ReportedStates } from './reported-states.js';
 import { StateRequests, type Outcome } from './requests.js';
 import type { WorkerSource } from './worker.js';
@@ -120,7 +120,7 @@ export class ClusterPrimary {
     if (retired !== undefined) states.push({ source: RETIRED_SOURCE, state: retired });
     if (ownState !== undefined) states.push({ source: PRIMARY_SOURCE, state: ownState });
     const merged = await mergeStates(states, { defaultLabels: this.defaultLabels, now: this.options.now });
-    this.standInForRejected(merged, fresh, failures);
+    this.standInForRejected(merged, fresh, retired, failures);
     let mergedWorkers = 0;
     for (const [workerId, state] of fresh) {
       if (!merged.accepted.includes(sourceOf(workerId))) continue;
@@ -170,11 +170,16 @@ export class ClusterPrimary {
     }
   }
 
-  /** Counts each rejected state; a worker whose fresh answer was rejected gets its last one merged instead. */
-  private standInForRejected(merged: MergedStates, fresh: ReadonlyMap<number, unknown>, failures: CollectFailure[]): void {
+  /**
+   * Counts each rejected state; a worker whose fresh answer was rejected gets its last one merged
+   * instead, and the exited workers' totals merge family by family, so that a metric the live workers
+   * now register in another shape costs only that family.
+   */
+  private standInForRejected(merged: MergedStates, fresh: ReadonlyMap<number, unknown>, retired: RegistryState | undefined, failures: CollectFailure[]): void {
     for (const { source, error } of merged.rejected) {
       this.errors += 1;
       failures.push({ metric: source, error });
+      if (source === RETIRED_SOURCE && retired !== undefined) mergeEachFamily(merged.registry, retired, { source });
       const workerId = [...fresh.keys()].find((id) => sourceOf(id) === source);
       const last = workerId === undefined ? undefined : this.reported.lastOf(workerId);
       try {

@@ -2,7 +2,7 @@
 // workers that have exited, so the host's counts never go down when one worker is slow or dies.
 import { Registry } from '../exposition/prometheus/registry.js';
 import type { RegistryState } from '../registry/registry.js';
-import type { MergeStatesOptions } from './merge.js';
+import { mergeEachFamily, type MergeStatesOptions } from './merge.js';
 
 /**
  * The last state each live worker sent that merged cleanly, and one registry holding what exited
@@ -98,13 +98,9 @@ export class ReportedStates {
     return this.hasRetired ? this.retired.state() : undefined;
   }
 
+  /** Clashes between exited workers (their code changed a metric's shape) cost only the clashing family. */
   private retire(state: RegistryState): void {
-    try {
-      this.retired.merge({ ...state, families: state.families.filter((family) => family.kind !== 'gauge') });
-      this.hasRetired = true;
-    } catch {
-      // It merged into a scrape before, so only a clash with another exited worker's metric lands here;
-      // that worker's totals are then lost, as they would be without this class.
-    }
+    const families = state.families.filter((family) => family.kind !== 'gauge');
+    if (mergeEachFamily(this.retired, { ...state, families }) < families.length) this.hasRetired = true;
   }
 }

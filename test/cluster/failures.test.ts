@@ -98,6 +98,25 @@ describe('clusterMetrics.primary() when workers die', () => {
     },
     WORKER_START_MS + DEFAULT_WORKER_TIMEOUT_MS * 2,
   );
+  it(
+    "keeps an exited worker's counts when one of its metrics changed shape in the workers that replaced it",
+    async () => {
+      const primary = openPrimary({ timeoutMs: TEST_TIMEOUT_MS, defaultLabels: RESOURCE });
+      const workers: Worker[] = await forkWorkers(['fixed']);
+      onTestFinished(() => stopWorkers(workers));
+      expect(loginCount(await primary.collect(), 'read')).toBe(LATENCIES_PER_OPERATION);
+      await within(killed(workers[0] as Worker), DEFAULT_WORKER_TIMEOUT_MS, 'the old worker to exit');
+      workers.push(...(await forkWorkers(['redeployed'], 1)));
+
+      const collection = await primary.collect();
+      expect(loginCount(collection, 'read')).toBe(LATENCIES_PER_OPERATION + 1);
+      // Only the timer the new code turned into a gauge is left out of the exited worker's totals.
+      expect(collection.families.find((f) => f.descriptor.name === 'am_test_latency')?.kind).toBe('gauge');
+      expect(collection.families.find((f) => f.descriptor.name === 'am_test_users')?.series).toHaveLength(1);
+      expect(String(collection.failures.find((f) => f.metric === 'exited-workers')?.error)).toMatch(/MetricConflictError: am_test_latency/);
+    },
+    2 * WORKER_START_MS + DEFAULT_WORKER_TIMEOUT_MS,
+  );
 });
 
 describe('clusterMetrics.primary() when workers misbehave', () => {

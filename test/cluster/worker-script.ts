@@ -3,7 +3,8 @@
 // `live` records a little every few ms on the real clock and answers; `api` records the API requests
 // each TEST_RECORD message lists (real clock) and acknowledges them; `hang` answers never (its state
 // never resolves); `malformed` answers with a state that cannot be merged; `unserializable` with one
-// that cannot cross the IPC channel (a BigInt). It then tells the test it is
+// that cannot cross the IPC channel (a BigInt); `redeployed` records one `read` login and registers
+// `am_test_latency` as a gauge, as a new version of the code might. It then tells the test it is
 // ready with an application message of its own (which the primary must ignore) and waits.
 import { Registry, STATE_VERSION, hashReady } from '../../src/index.js';
 import { clusterMetrics } from '../../src/cluster.js';
@@ -71,6 +72,13 @@ switch (mode) {
         }) as unknown as RegistryState,
     });
     break;
+  case 'redeployed': {
+    const registry = new Registry({ defaultLabels: { kubernetes_pod_name: 'am-0' } });
+    registry.summary({ name: 'am_test_login', help: 'Logins', labelNames: ['operation'] }).record({ operation: 'read' });
+    registry.gauge({ name: 'am_test_latency', help: 'Latency' }).set({}, 1);
+    clusterMetrics.worker(registry);
+    break;
+  }
   case 'unserializable':
     clusterMetrics.worker({ state: async () => ({ version: STATE_VERSION, timeMs: BigInt(FIXED_MS), families: [] }) as unknown as RegistryState });
     break;
