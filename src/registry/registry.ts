@@ -290,7 +290,7 @@ export class MetricRegistry {
     const scratch = new MetricRegistry({ ...this.options, ...unbounded }, this.reservedNames);
     const loaded = state.families.map((family) => scratch.load(family));
     for (const { metric } of loaded) {
-      this.checkRegistration(metric.descriptor.kind as MetricKind, metric.descriptor);
+      checkSameCombine(this.checkRegistration(metric.descriptor.kind as MetricKind, metric.descriptor), metric);
       this.checkEmptyValues(metric);
     }
     for (const { metric, folded } of loaded) {
@@ -492,6 +492,16 @@ function familyState(metric: AnyMetric, nowMs: number): FamilyState {
   const { kind, name, help, labelNames, constLabels } = metric.descriptor;
   const combine = metric instanceof Gauge ? { combine: metric.combine } : {};
   return { kind: kind as MetricKind, name, help, labelNames, constLabels, ...combine, folded: metric.folded, series: metric.seriesStates(nowMs) };
+}
+
+/**
+ * Refuses to merge a gauge into one that combines another way: the first source's way would win
+ * silently, so the value would depend on which process merged first.
+ * @throws MetricConflictError naming both ways.
+ */
+function checkSameCombine(existing: AnyMetric | undefined, merged: AnyMetric): void {
+  if (!(existing instanceof Gauge) || !(merged instanceof Gauge) || existing.combine === merged.combine) return;
+  throw new MetricConflictError(merged.descriptor.name, `gauge(combine: ${existing.combine})`, `gauge(combine: ${merged.combine})`);
 }
 
 function checkCombine(metric: string, combine: unknown): GaugeCombine {

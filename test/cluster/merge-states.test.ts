@@ -68,4 +68,29 @@ describe('mergeStates', () => {
     expect(merged.accepted).toEqual([]);
     expect(String(merged.rejected[0]?.error)).toMatch(/InvalidValueError: am_test_latency: value 1000000000000 is not a span of sketch keys/);
   });
+
+  it('refuses a gauge that another source combines another way, whichever merges first', async () => {
+    const clock = new ManualClock();
+    const stateOf = async (combine: 'sum' | 'max', value: number) => {
+      const registry = new Registry({ now: () => clock.now() });
+      registry.gauge({ name: 'am_test_in_flight', help: 'In flight', combine }).set({}, value);
+      return registry.state();
+    };
+    const [sum, max] = [await stateOf('sum', 1), await stateOf('max', 2)];
+    for (const [first, second] of [
+      [sum, max],
+      [max, sum],
+    ]) {
+      const merged = await mergeStates(
+        [
+          { source: 'worker-1', state: first },
+          { source: 'worker-2', state: second },
+        ],
+        { now: () => clock.now() },
+      );
+      expect(merged.accepted).toEqual(['worker-1']);
+      expect(merged.rejected[0]?.error).toBeInstanceOf(MetricConflictError);
+      expect(String(merged.rejected[0]?.error)).toMatch(/am_test_in_flight: already registered as gauge\(combine: (sum|max)/);
+    }
+  });
 });
