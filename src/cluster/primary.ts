@@ -58,7 +58,8 @@ const WORKERS_FAMILY = ownFamily('gauge', 'am_metrics_cluster_workers', 'Cluster
  * deadline into a fresh Registry with source `worker-<id>` (see MetricRegistry.merge): counts and sums
  * add, timer distributions and distinct sketches take the union, gauges combine as each declares.
  * A worker forked after the primary was created is asked once it has announced itself
- * (`clusterMetrics.worker()` does), so a scrape never waits on one that is still starting.
+ * (`clusterMetrics.worker()` does), so a scrape never waits on one that is still starting. A worker
+ * that has not answered an earlier request yet is not asked again: the scrape waits for that answer.
  * A worker that misses the deadline or sends what cannot be merged is counted
  * (`am_metrics_cluster_worker_timeouts_total`, `am_metrics_cluster_worker_errors_total`) and reported
  * in the collection's `failures` (the HTTP layer logs them); what it recorded since its last answer

@@ -6,19 +6,27 @@ import { isReady, isStateAnswer, STATE_REQUEST, type StateRequest } from './prot
 /** How one worker's part of a round went. */
 export type Outcome = { readonly kind: 'answered'; readonly message: object } | { readonly kind: 'timeout' } | { readonly kind: 'gone' };
 
+/** One request to one worker, and the rounds waiting for its answer. */
 interface PendingRequest {
+  readonly id: number;
   readonly workerId: number;
-  readonly settle: (outcome: Outcome) => void;
+  /** A round leaves this set when its deadline passes; the request stays until the worker answers. */
+  readonly waiters: Set<(outcome: Outcome) => void>;
 }
 
 /**
  * Requests in flight to the workers of `node:cluster`, and which workers are worth asking: connected,
  * alive, and, if forked after this object was created, announced (see worker.ts), so a round never
- * waits on a worker that is still starting. Listens to `cluster` until `close()`.
+ * waits on a worker that is still starting. A worker has at most one request in flight: a round that
+ * finds one (its round missed the deadline, or overlaps this one) waits for that answer instead of
+ * asking again. Why: a worker whose state takes longer than the deadline to build would otherwise owe
+ * one answer per round and spend its CPU on answers nobody waits for, longer after every round.
+ * Listens to `cluster` until `close()`.
  */
 export class StateRequests {
   private nextId = 0;
-  private readonly pending = new Map<number, PendingRequest>();
+  /** The request in flight to each worker, by worker id. */
+  private readonly inFlight = new Map<number, PendingRequest>();
   /** Workers forked after this object was created that have not announced themselves yet. */
   private readonly starting = new Set<number>();
 
@@ -45,11 +53,12 @@ export class StateRequests {
     if (workers.length === 0) return Promise.resolve([]);
     return new Promise((resolve) => {
       const outcomes: Outcome[] = new Array<Outcome>(workers.length);
-      const ids = workers.map(() => (this.nextId += 1));
+      const waiting: [PendingRequest, (outcome: Outcome) => void][] = [];
       let left = workers.length;
-      const deadline = setTimeout(() => ids.forEach((id) => this.settle(id, { kind: 'timeout' })), this.timeoutMs);
+      const deadline = setTimeout(() => {
+        for (const [request, settle] of waiting) if (request.waiters.delete(settle)) settle({ kind: 'timeout' });
+      }, this.timeoutMs);
       workers.forEach((worker, i) => {
-        const id = ids[i] as number;
         const settle = (outcome: Outcome): void => {
           outcomes[i] = outcome;
           left -= 1;
@@ -57,8 +66,11 @@ export class StateRequests {
           clearTimeout(deadline);
           resolve(outcomes);
         };
-        this.pending.set(id, { workerId: worker.id, settle });
-        this.send(worker, id);
+        const existing = this.inFlight.get(worker.id);
+        const request = existing ?? this.track(worker.id);
+        request.waiters.add(settle);
+        waiting.push([request, settle]);
+        if (existing === undefined) this.send(worker, request);
       });
     });
   }
@@ -69,43 +81,50 @@ export class StateRequests {
     cluster.off('message', this.onMessage);
     cluster.off('disconnect', this.onDisconnect);
     cluster.off('exit', this.onWorkerExit);
-    for (const id of [...this.pending.keys()]) this.settle(id, { kind: 'gone' });
+    for (const request of [...this.inFlight.values()]) this.settle(request, { kind: 'gone' });
   }
 
   /** Sends one request; a channel that is closing settles it as gone instead of throwing. */
-  private send(worker: Worker, id: number): void {
-    const request: StateRequest = { type: STATE_REQUEST, id };
+  private send(worker: Worker, request: PendingRequest): void {
+    const message: StateRequest = { type: STATE_REQUEST, id: request.id };
     try {
-      worker.send(request, (error) => {
-        if (error !== null && error !== undefined) this.settle(id, { kind: 'gone' });
+      worker.send(message, (error) => {
+        if (error !== null && error !== undefined) this.settle(request, { kind: 'gone' });
       });
     } catch {
-      this.settle(id, { kind: 'gone' });
+      this.settle(request, { kind: 'gone' });
     }
   }
 
-  private settle(id: number, outcome: Outcome): void {
-    const request = this.pending.get(id);
-    if (request === undefined) return;
-    this.pending.delete(id);
-    request.settle(outcome);
+  private track(workerId: number): PendingRequest {
+    const request: PendingRequest = { id: (this.nextId += 1), workerId, waiters: new Set() };
+    this.inFlight.set(workerId, request);
+    return request;
+  }
+
+  /** Hands `outcome` to every round still waiting for `request`, once; the worker may be asked again. */
+  private settle(request: PendingRequest, outcome: Outcome): void {
+    if (this.inFlight.get(request.workerId) !== request) return;
+    this.inFlight.delete(request.workerId);
+    const waiters = [...request.waiters];
+    request.waiters.clear(); // so that a round's deadline, passing later, finds it settled
+    for (const settle of waiters) settle(outcome);
   }
 
   private settleAllOf(workerId: number): void {
-    for (const [id, request] of [...this.pending]) {
-      if (request.workerId === workerId) this.settle(id, { kind: 'gone' });
-    }
+    const request = this.inFlight.get(workerId);
+    if (request !== undefined) this.settle(request, { kind: 'gone' });
   }
 
   private readonly onFork = (worker: Worker): void => {
     this.starting.add(worker.id);
   };
 
-  /** Announcements and answers; late answers (their round is over) and other messages are ignored. */
+  /** Announcements and answers (one whose rounds are all over frees the worker to be asked again); other messages are ignored. */
   private readonly onMessage = (worker: Worker, message: unknown): void => {
     if (isReady(message)) this.starting.delete(worker.id);
-    if (!isStateAnswer(message) || typeof message.id !== 'number') return;
-    if (this.pending.get(message.id)?.workerId === worker.id) this.settle(message.id, { kind: 'answered', message });
+    const request = this.inFlight.get(worker.id);
+    if (request !== undefined && isStateAnswer(message) && message.id === request.id) this.settle(request, { kind: 'answered', message });
   };
 
   private readonly onDisconnect = (worker: Worker): void => {

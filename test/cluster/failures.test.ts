@@ -8,7 +8,7 @@ import { ClusterConfigError, clusterMetrics, DEFAULT_WORKER_TIMEOUT_MS, type Clu
 import { startServer, type RunningServer } from '../../src/express.js';
 import { renderPrometheusText, type Collection } from '../../src/index.js';
 import { STATE_ANSWER } from '../../src/cluster/protocol.js';
-import { LATENCIES_PER_OPERATION } from './observations.js';
+import { BUSY_STATE_MS, LATENCIES_PER_OPERATION } from './observations.js';
 import { parseExposition } from '../support/prometheus-tools.js';
 import { forkWorkers, killed, stopWorkers, within, WORKER_START_MS } from './workers.js';
 
@@ -162,6 +162,26 @@ describe('clusterMetrics.primary() when workers misbehave', () => {
     expect(live.isConnected()).toBe(true);
     expect(valueOf(collection, 'am_metrics_cluster_workers')).toBe(1);
   });
+});
+
+describe('clusterMetrics.primary() with a worker slower than its deadline', () => {
+  it(
+    'asks it again only once it has answered, so unanswered requests do not pile up in it',
+    async () => {
+      const primary = openPrimary({ timeoutMs: BUSY_STATE_MS / 6 });
+      const [worker] = await forkWorkers(['busy']);
+      onTestFinished(() => stopWorkers([worker as Worker]));
+      let answers = 0;
+      worker?.on('message', (message: { type?: unknown }) => (answers += message?.type === STATE_ANSWER ? 1 : 0));
+      for (let i = 0; i < 24; i += 1) await primary.collect();
+      // Six rounds last one state's worth of CPU: left alone, the worker would owe one answer a round
+      // and go on answering for seconds after the last; asked only once it answered, it owes one.
+      const answeredByThen = answers;
+      await new Promise((resolve) => setTimeout(resolve, 3 * BUSY_STATE_MS));
+      expect(answers - answeredByThen).toBeLessThanOrEqual(1);
+    },
+    WORKER_START_MS + 10_000,
+  );
 });
 
 describe('clusterMetrics.worker() with a state that cannot cross IPC', () => {

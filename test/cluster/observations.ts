@@ -17,6 +17,8 @@ export interface RecordMessage {
   readonly id: number;
   readonly requests: readonly ApiRequest[];
 }
+/** The CPU a `busy` test worker spends building each state, in ms. */
+export const BUSY_STATE_MS = 300;
 export const OPERATIONS = ['read', 'write'] as const;
 export const LATENCIES_PER_OPERATION = 2_000;
 const USERS_PER_WORKER = 1_500;

@@ -4,13 +4,14 @@
 // each TEST_RECORD message lists (real clock) and acknowledges them; `hang` answers never (its state
 // never resolves); `malformed` answers with a state that cannot be merged; `unserializable` with one
 // that cannot cross the IPC channel (a BigInt); `redeployed` records one `read` login and registers
-// `am_test_latency` as a gauge, as a new version of the code might. It then tells the test it is
+// `am_test_latency` as a gauge, as a new version of the code might; `busy` spends BUSY_STATE_MS of CPU
+// on each state it builds. It then tells the test it is
 // ready with an application message of its own (which the primary must ignore) and waits.
 import { Registry, STATE_VERSION, hashReady } from '../../src/index.js';
 import { clusterMetrics } from '../../src/cluster.js';
 import type { RegistryState } from '../../src/index.js';
 import { apiRequestMetrics } from '../../src/metrics/api-request.js';
-import { FIXED_MS, TEST_READY, TEST_RECORD, TEST_RECORDED, observationsOf, recordInto, recordIntoPromClient, type RecordMessage } from './observations.js';
+import { BUSY_STATE_MS, FIXED_MS, TEST_READY, TEST_RECORD, TEST_RECORDED, observationsOf, recordInto, recordIntoPromClient, type RecordMessage } from './observations.js';
 
 /** How often a `live` worker records, and how much. */
 const LIVE_TICK_MS = 5;
@@ -77,6 +78,17 @@ switch (mode) {
     registry.summary({ name: 'am_test_login', help: 'Logins', labelNames: ['operation'] }).record({ operation: 'read' });
     registry.gauge({ name: 'am_test_latency', help: 'Latency' }).set({}, 1);
     clusterMetrics.worker(registry);
+    break;
+  }
+  case 'busy': {
+    const registry = new Registry();
+    clusterMetrics.worker({
+      state: () => {
+        const end = performance.now() + BUSY_STATE_MS;
+        while (performance.now() < end); // a registry too large to read within the primary's deadline
+        return registry.state();
+      },
+    });
     break;
   }
   case 'unserializable':

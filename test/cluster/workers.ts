@@ -13,7 +13,7 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const WORKER_START_MS = 60_000;
 const WORKER_STOP_MS = 5_000;
 
-export type WorkerMode = 'fixed' | 'live' | 'api' | 'hang' | 'malformed' | 'unserializable' | 'redeployed';
+export type WorkerMode = 'fixed' | 'live' | 'api' | 'hang' | 'malformed' | 'unserializable' | 'redeployed' | 'busy';
 
 /** Forks one worker per mode (worker i records observationsOf(i)) and resolves once all are ready. */
 export async function forkWorkers(modes: readonly WorkerMode[], firstIndex = 0): Promise<Worker[]> {
