@@ -1,11 +1,11 @@
 // What one stream sees of a collection: the families it subscribes to, the tags it keeps, and at most
 // its series cap per family, the rest folded into an overflow series. Encoders get the result.
-import type { Collection, CountSum, FamilySnapshot, Point, TimerSeries } from '../registry/collection.js';
+import type { Collection, CountSum, FamilySnapshot, HistogramSeries, Point, TimerSeries } from '../registry/collection.js';
 import { OVERFLOW_LABEL_VALUE, type Labels } from '../registry/labels.js';
 import type { Frame } from './encoder.js';
 import { DEFAULT_STREAM_MAX_SERIES, SUBSCRIPTION_FAMILIES, type MetricStream, type TagFilter } from './resource.js';
 
-type AnySeries = CountSum | TimerSeries | Point;
+type AnySeries = CountSum | TimerSeries | HistogramSeries | Point;
 
 /** The family Auth0's opt-in `batch_seq` tag goes on. */
 const BATCH_SEQ_FAMILY = 'auth0_api_request';
@@ -86,6 +86,7 @@ function labelKey(labels: Labels): string {
 function add(a: AnySeries, b: AnySeries): AnySeries {
   const startMs = Math.min(a.startMs, b.startMs);
   if ('value' in a && 'value' in b) return { ...a, startMs, value: a.value + b.value };
+  if ('buckets' in a && 'buckets' in b) return addHistograms(a, b, startMs);
   const x = a as CountSum;
   const y = b as CountSum;
   const counts = {
@@ -104,6 +105,16 @@ function add(a: AnySeries, b: AnySeries): AnySeries {
     mean: counts.count === 0 ? Number.NaN : counts.sum / counts.count,
     quantiles: a.quantiles.map((q) => ({ quantile: q.quantile, value: Number.NaN })),
   };
+}
+
+/**
+ * Two histogram series of one family added bucket by bucket. The subscribed histograms are timers'
+ * buckets, whose series all share one fixed log-scale layout, so bucket i has the same bound in both.
+ * The native buckets are left out: no push encoder reads them.
+ */
+function addHistograms(a: HistogramSeries, b: HistogramSeries, startMs: number): HistogramSeries {
+  const buckets = a.buckets.map((bucket, i) => ({ le: bucket.le, count: bucket.count + b.buckets[i]!.count }));
+  return { labels: a.labels, startMs, count: a.count + b.count, sum: a.sum + b.sum, buckets };
 }
 
 /**

@@ -66,6 +66,23 @@ describe('StreamView', () => {
     ]);
   });
 
+  it('adds up the buckets of timer histograms that a deny list makes equal', async () => {
+    const registry = new Registry({ timerBuckets: true });
+    const am = createAmMetrics({ registry });
+    am.cts.task({ operation: 'create', tokenType: 'session' }, 0.01, 'success');
+    am.cts.task({ operation: 'read', tokenType: 'session' }, 0.01, 'success');
+    am.cts.task({ operation: 'read', tokenType: 'session' }, 2, 'success');
+    const view = new StreamView({ subscriptions: [{ metric_type: 'am.cts' }], tags: { deny: ['operation'] } });
+    const family = view.apply(await registry.collect()).families.find((f) => f.descriptor.name === 'am_cts_task_duration_seconds');
+    expect(family?.kind).toBe('histogram');
+    const [merged, ...rest] = family?.kind === 'histogram' ? family.series : [];
+    expect(rest).toEqual([]);
+    expect(merged?.count).toBe(3);
+    expect(merged?.sum).toBeCloseTo(2.02, 12);
+    const countAt = (le: number) => merged?.buckets.find((b) => b.le >= le)?.count;
+    expect([countAt(0.01), countAt(2), countAt(Number.POSITIVE_INFINITY)]).toEqual([2, 3, 3]);
+  });
+
   it('splits a frame by series', async () => {
     const { registry, login } = setup();
     for (const client of ['c1', 'c2', 'c3']) login(client);
