@@ -88,9 +88,10 @@ export class StreamView {
     for (const [key, group] of groups) {
       const last = before?.get(key);
       if (group.length < 2 && last === undefined) continue;
-      const now = new Map(group.map((s) => [labelKey(s.labels), s]));
+      const now = new Map(group.map((s) => [partKey(s.labels), s]));
       if (last !== undefined) {
-        const ended = [...last].filter(([part, s]) => !isSameRun(s, now.get(part))).map(([, s]) => s);
+        const ended: AnySeries[] = [];
+        for (const [part, s] of last) if (!isSameRun(s, now.get(part))) ended.push(s);
         if (ended.length === last.size) gone.delete(key);
         else for (const s of ended) gone.set(key, plusCounts(gone.get(key), s));
       }
@@ -140,6 +141,18 @@ function overflowLabels(labels: Labels): Labels {
 
 function labelKey(labels: Labels): string {
   return JSON.stringify(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+const partKeys = new WeakMap<Labels, string>();
+
+/**
+ * A collected series' own label key, kept per labels object: a registry series keeps one frozen labels
+ * object for life, so a merged series of thousands of parts is keyed once, not once per second.
+ */
+function partKey(labels: Labels): string {
+  let key = partKeys.get(labels);
+  if (key === undefined) partKeys.set(labels, (key = labelKey(labels)));
+  return key;
 }
 
 /** Two series of one family added together; the first one's labels stay. */
