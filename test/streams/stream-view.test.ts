@@ -66,6 +66,62 @@ describe('StreamView', () => {
     ]);
   });
 
+  it('adds up the buckets of timer histograms that a deny list makes equal', async () => {
+    const registry = new Registry({ timerBuckets: true });
+    const am = createAmMetrics({ registry });
+    am.cts.task({ operation: 'create', tokenType: 'session' }, 0.01, 'success');
+    am.cts.task({ operation: 'read', tokenType: 'session' }, 0.01, 'success');
+    am.cts.task({ operation: 'read', tokenType: 'session' }, 2, 'success');
+    const view = new StreamView({ subscriptions: [{ metric_type: 'am.cts' }], tags: { deny: ['operation'] } });
+    const family = view.apply(await registry.collect()).families.find((f) => f.descriptor.name === 'am_cts_task_duration_seconds');
+    expect(family?.kind).toBe('histogram');
+    const [merged, ...rest] = family?.kind === 'histogram' ? family.series : [];
+    expect(rest).toEqual([]);
+    expect(merged?.count).toBe(3);
+    expect(merged?.sum).toBeCloseTo(2.02, 12);
+    const countAt = (le: number) => merged?.buckets.find((b) => b.le >= le)?.count;
+    expect([countAt(0.01), countAt(2), countAt(Number.POSITIVE_INFINITY)]).toEqual([2, 3, 3]);
+  });
+
+  it('keeps counting a merged series from its total when one of the series it adds up is removed or starts over', async () => {
+    const clock = new ManualClock();
+    const registry = new Registry({ now: () => clock.now() });
+    const logins = registry.summary({ name: 'am_authentication_by_client', help: 'Logins by client.', labelNames: ['client'] });
+    const view = new StreamView({ subscriptions: [{ metric_type: 'am.authentication' }], tags: { deny: ['client'] } });
+    const merged = async () => (view.apply(await registry.collect()).families[0]?.series as CountSum[]).map((s) => [s.count, s.startMs]);
+    const start = clock.now();
+    for (const client of ['c1', 'c1', 'c2', 'c2', 'c3']) logins.record({ client });
+    expect(await merged()).toEqual([[5, start]]);
+    clock.advance({ seconds: 1 });
+    logins.remove({ client: 'c3' });
+    logins.remove({ client: 'c2' });
+    logins.record({ client: 'c2' }); // c2 starts over at 1
+    logins.record({ client: 'c1' });
+    expect(await merged()).toEqual([[7, start]]); // 5 before, 2 since: never down, so no receiver sees a reset
+    clock.advance({ seconds: 1 });
+    logins.record({ client: 'c1' });
+    expect(await merged()).toEqual([[8, start]]);
+  });
+
+  it('starts a merged series over when every series it adds up started over', async () => {
+    const clock = new ManualClock();
+    const registry = new Registry({ now: () => clock.now() });
+    const logins = registry.summary({ name: 'am_authentication_by_client', help: 'Logins by client.', labelNames: ['client'] });
+    const view = new StreamView({ subscriptions: [{ metric_type: 'am.authentication' }], tags: { deny: ['client'] } });
+    const merged = async () => (view.apply(await registry.collect()).families[0]?.series as CountSum[]).map((s) => [s.count, s.startMs]);
+    for (const client of ['c1', 'c2', 'c2']) logins.record({ client });
+    await merged();
+    clock.advance({ seconds: 1 });
+    registry.reset();
+    logins.record({ client: 'c1' });
+    expect(await merged()).toEqual([[1, clock.now()]]);
+    clock.advance({ seconds: 1 });
+    logins.remove({ client: 'c1' });
+    logins.remove({ client: 'c2' });
+    logins.record({ client: 'c2' });
+    expect(await merged()).toEqual([[1, clock.now()]]);
+  });
+
   it('splits a frame by series', async () => {
     const { registry, login } = setup();
     for (const client of ['c1', 'c2', 'c3']) login(client);
