@@ -3,7 +3,7 @@
 // buffer and health live here; wire formats (encoders) and sockets (the transport) do not.
 import type { Clock } from '../registry/clock.js';
 import type { Collection } from '../registry/collection.js';
-import type { Logger } from '../http/logger.js';
+import { describeError, type Logger } from '../http/logger.js';
 import type { Encoders } from './encoder.js';
 import { EMPTY_HEALTH, type DestinationType, type MetricStream, type StreamHealth } from './resource.js';
 import { StreamWorker } from './stream-worker.js';
@@ -159,11 +159,24 @@ export class Delivery {
         const collection = await this.options.collect();
         this.lastSecond = second;
         this.lastCollection = collection;
-        for (const worker of this.workers.values()) worker.addFrame(collection);
+        for (const [id, worker] of this.workers) this.addFrame(id, worker, collection);
       } finally {
         this.isCollecting = false;
       }
     }
     await Promise.all([...this.workers.values()].map((worker) => worker.flushIfDue()));
+  }
+
+  /**
+   * Gives `worker` this second's frame. A stream that cannot take it (a bug in its view of the
+   * collection) is logged and skips the second, and the other streams go on: its next frame still
+   * counts from its last one, so a delta destination loses nothing once the fault is gone.
+   */
+  private addFrame(id: string, worker: StreamWorker, collection: Collection): void {
+    try {
+      worker.addFrame(collection);
+    } catch (error) {
+      this.options.logger?.(`am-metrics: metric stream ${id}: frame of this second left out: ${describeError(error)}`);
+    }
   }
 }

@@ -207,6 +207,41 @@ describe('Delivery', () => {
     expect(clock.now()).toBeGreaterThan(first!.atMs);
   });
 
+  // A fault injected into one stream's frame (no real input makes one throw now; a stream view that
+  // threw used to stop every stream's frames and flushes, each second).
+  it('keeps streams independent: a stream that cannot take a frame skips it, logs, and the others go on', async () => {
+    const clock = new ManualClock();
+    const registry = new Registry({ now: () => clock.now() });
+    const api = apiRequestMetrics(registry);
+    const receivers = [new ScriptedReceiver(clock), new ScriptedReceiver(clock)] as const;
+    const transport: Transport = { send: (r) => receivers[r.url.includes(':1/') ? 0 : 1].send(r) };
+    const logged: string[] = [];
+    const delivery = new Delivery({ clock, transport, encoders: { datadog: testEncoder() }, collect: () => registry.collect(), logger: (line) => logged.push(line) });
+    const at = (port: number) => ({ type: 'datadog' as const, configuration: { api_key: 'k', site: 'datadoghq.com', endpoint: `http://127.0.0.1:${port}` } });
+    delivery.upsert(stream('faulty', { destination: at(1) }));
+    delivery.upsert(stream('fine', { destination: at(2) }));
+    await delivery.tick();
+    const worker = (delivery as unknown as { workers: Map<string, { addFrame: (c: unknown) => void }> }).workers.get('faulty')!;
+    const addFrame = worker.addFrame.bind(worker);
+    let isFaulty = true;
+    worker.addFrame = (collection) => {
+      if (isFaulty) throw new TypeError('injected fault');
+      addFrame(collection);
+    };
+    for (let s = 0; s < 40; s += 1) {
+      if (s === 15) isFaulty = false;
+      api.record(request('users'));
+      clock.advance({ seconds: 1 });
+      await delivery.tick();
+    }
+    clock.advance({ seconds: 10 });
+    await delivery.tick();
+    expect(receivers[1].totals()).toEqual({ 'GET /api/v2/users': 40 });
+    // The faulty stream's first frame after the fault counts from its last one: nothing is lost.
+    expect(receivers[0].totals()).toEqual({ 'GET /api/v2/users': 40 });
+    expect(logged).toContain('am-metrics: metric stream faulty: frame of this second left out: TypeError: injected fault');
+  });
+
   it('keeps streams independent: a stalled destination holds up no other stream', async () => {
     const clock = new ManualClock();
     const registry = new Registry({ now: () => clock.now() });
