@@ -4,6 +4,12 @@ import type { Destination, Temporality } from './resource.js';
 
 /** The path Datadog's v2 series API adds to an API base URL. */
 export const DATADOG_SERIES_PATH = '/api/v2/series';
+/**
+ * How old a point Datadog's series API still takes: points more than an hour in the past are
+ * ignored (its v2 series API documentation), while the request succeeds, so delivery drops them first
+ * and counts them (`too_old`) rather than count them as sent.
+ */
+export const DATADOG_MAX_POINT_AGE_MS = 3_600_000;
 /** The path OTLP/HTTP adds to an endpoint given as a base. */
 export const OTLP_METRICS_PATH = '/v1/metrics';
 

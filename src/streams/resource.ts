@@ -154,7 +154,7 @@ export interface StreamHealth {
  * (413); its answer was too long to read; it rejected some in an OTLP partial_success; shutdown's
  * final flush did not get them out; the stream was reconfigured or disabled; they could not be encoded.
  */
-export type DropReason = 'buffer_full' | 'rejected' | 'too_large' | 'response_too_large' | 'partial_success' | 'shutdown' | 'reconfigured' | 'encode_error';
+export type DropReason = 'buffer_full' | 'rejected' | 'too_large' | 'response_too_large' | 'partial_success' | 'shutdown' | 'reconfigured' | 'encode_error' | 'too_old';
 
 export const EMPTY_HEALTH: StreamHealth = Object.freeze({
   last_success_at: null,

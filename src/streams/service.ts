@@ -128,7 +128,7 @@ function registerSelfMetrics(registry: MetricRegistry, delivery: Delivery): void
   registry.gauge({
     name: 'am_metrics_stream_points_dropped',
     labelNames: ['stream', 'reason'] as const,
-    help: 'Points a metric stream dropped since it was created, by reason (buffer_full, rejected, too_large, response_too_large, partial_success, shutdown, reconfigured, encode_error).',
+    help: 'Points a metric stream dropped since it was created, by reason (buffer_full, rejected, too_large, response_too_large, partial_success, shutdown, reconfigured, encode_error, too_old).',
     collect: (gauge) => {
       for (const entry of [...gauge.entries()]) gauge.remove(entry.labels);
       for (const [id, health] of delivery.healths()) {

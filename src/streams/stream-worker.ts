@@ -2,7 +2,7 @@
 // that feeds every stream once a second is delivery.ts.
 import type { Collection } from '../registry/collection.js';
 import { DEFAULT_MAX_BODY_BYTES, type DeliveryOptions } from './delivery.js';
-import { targetOf } from './destinations.js';
+import { DATADOG_MAX_POINT_AGE_MS, targetOf } from './destinations.js';
 import type { DestinationEncoder, EncodedRequest, Frame } from './encoder.js';
 import { RESPONSE_TOO_LARGE } from './http-transport.js';
 import type { DropReason, MetricStream, StreamHealth, Temporality } from './resource.js';
@@ -133,6 +133,7 @@ export class StreamWorker {
       return;
     }
     const target = targetOf(this.stream.destination);
+    this.dropTooOld();
     while (this.batches.length > 0 && !this.isAbandoned) {
       const batch = this.batches[0]!;
       if (batch.requests === undefined && !this.encode(batch, encoder, target.temporality)) continue;
@@ -162,6 +163,29 @@ export class StreamWorker {
       }
       if (!this.handleFailure(batch, outcome)) return;
     }
+  }
+
+  /**
+   * Drops, oldest first, the Datadog points past DATADOG_MAX_POINT_AGE_MS, which Datadog would ignore
+   * while answering 202, and counts them (`too_old`) in one line per flush: the seconds of batches not encoded
+   * yet one by one, a batch already sent once (retries resend its very bodies) whole once its newest
+   * second is past, so such a batch may still carry points up to MAX_FRAMES_PER_BATCH seconds older.
+   */
+  private dropTooOld(): void {
+    if (this.stream.destination.type !== 'datadog') return;
+    const oldestKeptMs = this.options.clock.now() - DATADOG_MAX_POINT_AGE_MS;
+    const isOld = (frame: Frame | undefined): boolean => frame !== undefined && frame.current.timeMs < oldestKeptMs;
+    let points = 0;
+    for (let batch = this.batches[0]; batch !== undefined; batch = this.batches[0]) {
+      if (batch.requests === undefined) while (isOld(batch.frames[0])) points += pointsOf(batch.frames.shift()!);
+      else if (isOld(batch.frames.at(-1))) points += batchPoints(batch);
+      else break;
+      if (batch.requests === undefined && batch.frames.length > 0) break;
+      this.batches.shift();
+    }
+    if (points === 0) return;
+    this.update(this.dropped(points, 'too_old'));
+    this.log(`${points} points over an hour old, which Datadog ignores, dropped while the destination was failing`);
   }
 
   /** Encodes a batch once; an encoder that throws loses the batch (counted) rather than wedging the stream. */

@@ -3,7 +3,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { Registry } from '../../src/index.js';
 import { apiRequestMetrics, type ApiRequest } from '../../src/metrics/api-request.js';
-import { Delivery, DEFAULT_MAX_REQUEST_BYTES } from '../../src/streams/delivery.js';
+import { Delivery, DEFAULT_MAX_REQUEST_BYTES, MAX_FRAMES_PER_BATCH } from '../../src/streams/delivery.js';
 import type { DestinationEncoder } from '../../src/streams/encoder.js';
 import { retryAfterMs } from '../../src/streams/retry-policy.js';
 import type { MetricStream, StreamHealth } from '../../src/streams/resource.js';
@@ -240,6 +240,45 @@ describe('Delivery', () => {
     // The faulty stream's first frame after the fault counts from its last one: nothing is lost.
     expect(receivers[0].totals()).toEqual({ 'GET /api/v2/users': 40 });
     expect(logged).toContain('am-metrics: metric stream faulty: frame of this second left out: TypeError: injected fault');
+  });
+
+  // Datadog answers 202 and ignores points more than an hour old: after a longer outage they must be
+  // dropped and counted, not counted as sent.
+  it('drops and counts the Datadog points an outage made over an hour old', async () => {
+    const clock = new ManualClock();
+    const registry = new Registry({ now: () => clock.now() });
+    const api = apiRequestMetrics(registry);
+    const receiver = new ScriptedReceiver(clock);
+    const outageEndMs = clock.now() + 2 * 3_600_000;
+    const transport: Transport = { send: (r) => (clock.now() < outageEndMs ? Promise.resolve({ status: 503, headers: {} }) : receiver.send(r)) };
+    const logged: string[] = [];
+    const health = new Map<string, StreamHealth>();
+    const delivery = new Delivery({
+      clock,
+      transport,
+      encoders: { datadog: testEncoder() },
+      collect: () => registry.collect(),
+      onHealth: (id, h) => health.set(id, h),
+      logger: (line) => logged.push(line),
+      random: () => 0,
+    });
+    delivery.upsert(stream('s1'));
+    await delivery.tick();
+    const seconds = 2 * 3_600 + 300;
+    for (let s = 0; s < seconds; s += 1) {
+      api.record(request('users'));
+      clock.advance({ seconds: 1 });
+      await delivery.tick();
+    }
+    const { points_sent: sent, points_dropped_by_reason: dropped } = health.get('s1')!;
+    expect(dropped.too_old).toBeGreaterThan(3_000);
+    expect(sent + dropped.too_old! + delivery.heldPoints('s1')!).toBe(seconds); // one point a second, none lost unaccounted
+    expect(receiver.accepted.reduce((n, p) => n + p.value, 0)).toBe(sent);
+    // Over an hour old at the first send after the outage by at most the batch its retries resend whole.
+    for (const point of receiver.accepted) expect(point.second * 1_000).toBeGreaterThanOrEqual(outageEndMs - 3_600_000 - MAX_FRAMES_PER_BATCH * 1_000);
+    expect(receiver.accepted.filter((p) => p.second * 1_000 >= outageEndMs - 3_600_000)).not.toHaveLength(0);
+    const lines = logged.filter((line) => line.includes('over an hour old'));
+    expect(lines.reduce((n, line) => n + Number(/: (\d+) points over an hour old/.exec(line)![1]), 0)).toBe(dropped.too_old);
   });
 
   it('keeps streams independent: a stalled destination holds up no other stream', async () => {
