@@ -167,9 +167,10 @@ export class StreamWorker {
 
   /**
    * Drops, oldest first, the Datadog points past DATADOG_MAX_POINT_AGE_MS, which Datadog would ignore
-   * while answering 202, and counts them (`too_old`) in one line per flush: the seconds of batches not encoded
-   * yet one by one, a batch already sent once (retries resend its very bodies) whole once its newest
-   * second is past, so such a batch may still carry points up to MAX_FRAMES_PER_BATCH seconds older.
+   * while answering 202, and counts them (`too_old`) in one line per flush: the seconds of batches
+   * not encoded yet one by one, a batch already sent once (retries resend its very bodies) whole once
+   * its newest second is past, so such a batch may still carry points up to MAX_FRAMES_PER_BATCH
+   * seconds older.
    */
   private dropTooOld(): void {
     if (this.stream.destination.type !== 'datadog') return;
