@@ -178,10 +178,11 @@ export class StreamWorker {
     const isOld = (frame: Frame | undefined): boolean => frame !== undefined && frame.current.timeMs < oldestKeptMs;
     let points = 0;
     for (let batch = this.batches[0]; batch !== undefined; batch = this.batches[0]) {
-      if (batch.requests === undefined) while (isOld(batch.frames[0])) points += pointsOf(batch.frames.shift()!);
-      else if (isOld(batch.frames.at(-1))) points += batchPoints(batch);
+      if (batch.requests === undefined) {
+        while (isOld(batch.frames[0])) points += pointsOf(batch.frames.shift()!);
+        if (batch.frames.length > 0) break;
+      } else if (isOld(batch.frames.at(-1))) points += batchPoints(batch);
       else break;
-      if (batch.requests === undefined && batch.frames.length > 0) break;
       this.batches.shift();
     }
     if (points === 0) return;
