@@ -134,8 +134,16 @@ function ratioAlerts(
   }));
 }
 
+/**
+ * One AM process, whose timer quantiles cannot be combined with another's: AIC names its pod in
+ * kubernetes_pod_name; self-hosted AM writes no pod label, so the scraped `instance` tells servers apart.
+ */
+const PROCESS = ['job', 'instance', POD_LABEL];
+/** The process as an annotation names it: its pod, or its instance when it has no pod label. */
+const PROCESS_NAME = `{{ if $labels.${POD_LABEL} }}{{ $labels.${POD_LABEL} }}{{ else }}{{ $labels.instance }}{{ end }}`;
+
 const ctsP99 = (threshold: number): string =>
-  `${quantile(METRICS.ctsTasks, '0.99', RULES, JOB_POD)} > ${threshold} and on (job, ${POD_LABEL}) ${aggregate('sum', JOB_POD, ctsByOperation.record)} > 0`;
+  `${quantile(METRICS.ctsTasks, '0.99', RULES, PROCESS)} > ${threshold} and on (${PROCESS.join(', ')}) ${sumRate(METRICS.ctsTasks, RULES, PROCESS)} > 0`;
 
 /** The alerts, by the condition an AM operator is paged or warned for. */
 export const ALERTS: readonly AlertingRule[] = [
@@ -189,8 +197,8 @@ export const ALERTS: readonly AlertingRule[] = [
     for: severity === 'warning' ? '15m' : '10m',
     labels: { severity },
     annotations: {
-      summary: 'CTS p99 latency is high on {{ $labels.kubernetes_pod_name }}',
-      description: `The slowest CTS operation type on {{ $labels.kubernetes_pod_name }} has a p99 latency of {{ $value | humanizeDuration }} (${severity} above ${THRESHOLDS.ctsP99Seconds[severity]}s) while the pod is serving CTS traffic.`,
+      summary: `CTS p99 latency is high on ${PROCESS_NAME}`,
+      description: `The slowest CTS operation type on ${PROCESS_NAME} has a p99 latency of {{ $value | humanizeDuration }} (${severity} above ${THRESHOLDS.ctsP99Seconds[severity]}s) while it is serving CTS traffic.`,
     },
   })),
   ...ratioAlerts(

@@ -18,7 +18,8 @@ export interface AmMetricsOptions {
   /** The registry to install on; a new one is created when absent. */
   readonly registry?: Registry | undefined;
   /**
-   * Value of `kubernetes_pod_name`; default KUBERNETES_POD_NAME, then HOSTNAME, then the host name.
+   * Value of `kubernetes_pod_name`; default KUBERNETES_POD_NAME, then HOSTNAME (each skipped when
+   * empty), then the host name.
    * `null` leaves the label out, as self-hosted AM does (AIC adds it).
    */
   readonly podName?: string | null | undefined;
@@ -41,6 +42,11 @@ export interface AmMetrics {
 
 const installed = new WeakMap<Registry, AmMetrics>();
 
+/** An environment variable, or undefined when it is unset or empty (a pod spec may declare one without a value). */
+function fromEnv(name: string): string | undefined {
+  return process.env[name] === '' ? undefined : process.env[name];
+}
+
 /**
  * Registers the whole AM catalogue and returns its recorders. Every series carries
  * `kubernetes_pod_name`: from the registry's default labels when it has one, else `podName`; none
@@ -53,7 +59,7 @@ export function createAmMetrics(options: AmMetricsOptions = {}): AmMetrics {
   if (options.registry !== undefined && options.now !== undefined) {
     throw new InvalidNameError('createAmMetrics', 'now', 'cannot be combined with registry: pass `now` to the Registry instead');
   }
-  const podName = options.podName === null ? undefined : (options.podName ?? process.env.KUBERNETES_POD_NAME ?? process.env.HOSTNAME ?? hostname());
+  const podName = options.podName === null ? undefined : (options.podName ?? fromEnv('KUBERNETES_POD_NAME') ?? fromEnv('HOSTNAME') ?? hostname());
   const podLabel: Record<string, string> = podName === undefined ? {} : { [POD_LABEL]: podName };
   const registry = options.registry ?? new Registry({ now: options.now, defaultLabels: podLabel });
   const existing = installed.get(registry);

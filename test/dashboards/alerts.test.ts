@@ -18,9 +18,17 @@ const perMinute = (n: number): string => `0+${n}x40`;
 const EVAL_AT = '30m';
 type Labels = Record<string, string>;
 
-/** An annotation as Prometheus expands it, given the alert's labels and its value already humanized. */
+/**
+ * An annotation as Prometheus expands it, given the alert's labels and its value already humanized:
+ * `{{ if $labels.x }}A{{ else }}B{{ end }}`, then `{{ $labels.x }}` and `{{ $value | f }}`.
+ */
 function expand(template: string, labels: Labels, value: string): string {
-  return template.replace(/\{\{ \$labels\.(\w+) \}\}/g, (_m, name: string) => labels[name] ?? '').replace(/\{\{ \$value \| \w+ \}\}/g, value);
+  return template
+    .replace(/\{\{ if \$labels\.(\w+) \}\}(.*?)\{\{ else \}\}(.*?)\{\{ end \}\}/g, (_m, name: string, then: string, otherwise: string) =>
+      labels[name] ? then : otherwise,
+    )
+    .replace(/\{\{ \$labels\.(\w+) \}\}/g, (_m, name: string) => labels[name] ?? '')
+    .replace(/\{\{ \$value \| \w+ \}\}/g, value);
 }
 
 /** The alert `name` at `severity` as promtool should report it. */
@@ -73,6 +81,27 @@ const SCENARIOS: Readonly<Record<string, Scenario>> = {
     },
     alert: 'AMCtsTaskLatencyHigh',
     expected: [firing('AMCtsTaskLatencyHigh', 'warning', { job: 'am', kubernetes_pod_name: 'am-0' }, '800ms')],
+  },
+  // Self-hosted AM writes no kubernetes_pod_name: Prometheus's `instance` tells its servers apart.
+  'self-hosted AM: a slow CTS on one busy server, named by its instance': {
+    series: {
+      'am_cts_task_seconds{job="am", instance="am-a:8080", operation="read", outcome="success", token_type="session", quantile="0.99"}': '0.01x40',
+      'am_cts_task_count{job="am", instance="am-a:8080", operation="read", outcome="success", token_type="session"}': perMinute(60),
+      'am_cts_task_seconds{job="am", instance="am-b:8080", operation="read", outcome="success", token_type="session", quantile="0.99"}': '0.8x40',
+      'am_cts_task_count{job="am", instance="am-b:8080", operation="read", outcome="success", token_type="session"}': perMinute(60),
+    },
+    alert: 'AMCtsTaskLatencyHigh',
+    expected: [firing('AMCtsTaskLatencyHigh', 'warning', { job: 'am', instance: 'am-b:8080' }, '800ms')],
+  },
+  'self-hosted AM: a frozen quantile on an idle server while another serves CTS traffic': {
+    series: {
+      'am_cts_task_seconds{job="am", instance="am-a:8080", operation="read", outcome="success", token_type="session", quantile="0.99"}': '0.8x40',
+      'am_cts_task_count{job="am", instance="am-a:8080", operation="read", outcome="success", token_type="session"}': '100x40',
+      'am_cts_task_seconds{job="am", instance="am-b:8080", operation="read", outcome="success", token_type="session", quantile="0.99"}': '0.01x40',
+      'am_cts_task_count{job="am", instance="am-b:8080", operation="read", outcome="success", token_type="session"}': perMinute(60),
+    },
+    alert: 'AMCtsTaskLatencyHigh',
+    expected: [],
   },
   'one policy evaluation in ten fails': {
     series: {
