@@ -25,11 +25,12 @@ export function authorizationMetrics(catalog: InstalledCatalog): AuthorizationMe
   const evaluations = catalog.timer(METRICS.policyEvaluations);
   const actions = catalog.summary(METRICS.policyActions);
   const advices = catalog.summary(METRICS.policyAdvice);
-  const evaluation = (policySet: string, seconds: number, outcome: Outcome): void => evaluations.observe({ outcome, policy_set: policySet }, seconds);
+  const evaluationLabels = (policySet: string, outcome: Outcome) => ({ outcome, policy_set: policySet });
+  const evaluation = (policySet: string, seconds: number, outcome: Outcome): void => evaluations.observe(evaluationLabels(policySet, outcome), seconds);
   return {
     policyChange: (operation, policySet) => changes.record({ operation, policy_set: policySet }),
     evaluation,
-    timeEvaluation: (policySet, evaluate) => timeOutcome(catalog.registry.clock, evaluate, (seconds, outcome) => evaluation(policySet, seconds, outcome)),
+    timeEvaluation: (policySet, evaluate) => timeOutcome(catalog.registry.clock, evaluations, (outcome) => evaluationLabels(policySet, outcome), evaluate),
     action: (policySet, actionType, outcome) => actions.record({ action_type: actionType, outcome, policy_set: policySet }),
     advice: (policySet, adviceType) => advices.record({ advice_type: adviceType, policy_set: policySet }),
     subjectCacheSize: catalog.gauge(METRICS.subjectCacheSize),

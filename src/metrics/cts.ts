@@ -50,7 +50,8 @@ export function ctsMetrics(catalog: InstalledCatalog): CtsMetrics {
   const reaperSearches = catalog.timer(METRICS.ctsReaperSearches);
   const reaperDeletions = catalog.summary(METRICS.ctsReaperDeletions);
   const queueWait = catalog.timer(METRICS.ctsTaskQueueWait);
-  const task = ({ operation, tokenType }: CtsTask, seconds: number, outcome: Outcome): void => tasks.observe({ operation, outcome, token_type: tokenType }, seconds);
+  const taskLabels = ({ operation, tokenType }: CtsTask, outcome: Outcome) => ({ operation, outcome, token_type: tokenType });
+  const task = (which: CtsTask, seconds: number, outcome: Outcome): void => tasks.observe(taskLabels(which, outcome), seconds);
   const pending = (operation: CtsOperation): GaugeChild => pendingGauge.labels({ operation });
   return {
     task,
@@ -58,7 +59,7 @@ export function ctsMetrics(catalog: InstalledCatalog): CtsMetrics {
       const inFlight = pending(which.operation);
       inFlight.inc();
       try {
-        return await timeOutcome(catalog.registry.clock, operation, (seconds, outcome) => task(which, seconds, outcome));
+        return await timeOutcome(catalog.registry.clock, tasks, (outcome) => taskLabels(which, outcome), operation);
       } finally {
         inFlight.dec();
       }

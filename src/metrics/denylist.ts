@@ -1,7 +1,6 @@
 // Denylist family (AM's `am_blacklist_*` samples): CTS searches for denylisted tokens, the bloom
 // filter, the cache in front of it, and the checks themselves.
 import { METRICS, type CacheOutcome, type DenylistType, type Outcome } from './catalog.js';
-import { InvalidValueError } from '../registry/errors.js';
 import type { InstalledCatalog } from './install.js';
 import { timeOutcome } from './timing.js';
 
@@ -27,16 +26,12 @@ export function denylistMetrics(catalog: InstalledCatalog): DenylistMetrics {
   const bloom = catalog.summary(METRICS.denylistBloomFilterChecks);
   const cache = catalog.summary(METRICS.denylistCache);
   const checks = catalog.summary(METRICS.denylistChecks);
-  const ctsSearch = (type: DenylistType, seconds: number, outcome: Outcome): void => searches.observe({ blacklist_type: type, outcome }, seconds);
+  const searchLabels = (type: DenylistType, outcome: Outcome) => ({ blacklist_type: type, outcome });
+  const ctsSearch = (type: DenylistType, seconds: number, outcome: Outcome): void => searches.observe(searchLabels(type, outcome), seconds);
   return {
     ctsSearch,
-    timeCtsSearch: (type, search) => timeOutcome(catalog.registry.clock, search, (s, o) => ctsSearch(type, s, o)),
-    searchResults(type, entries) {
-      if (!Number.isInteger(entries) || entries < 0) {
-        throw new InvalidValueError(METRICS.denylistSearchResults.name, entries, 'is not a whole number of entries >= 0');
-      }
-      for (let i = 0; i < entries; i += 1) results.record({ blacklist_type: type });
-    },
+    timeCtsSearch: (type, search) => timeOutcome(catalog.registry.clock, searches, (outcome) => searchLabels(type, outcome), search),
+    searchResults: (type, entries) => results.recordEvents({ blacklist_type: type }, entries),
     bloomFilterCheck: (type, outcome) => bloom.record({ blacklist_type: type, outcome }),
     cache: (type, outcome) => cache.record({ blacklist_type: type, outcome }),
     check: (type, isDenylisted) => checks.record({ blacklist_type: type, outcome: isDenylisted ? 'true' : 'false' }),

@@ -39,6 +39,11 @@ export class GuardedSummary {
     this.guard.check(labels);
     this.summary.record(labels, amount);
   }
+
+  recordEvents(labels: Labels, events: number): void {
+    this.guard.check(labels);
+    this.summary.recordEvents(labels, events);
+  }
 }
 
 /** A catalogue timer that refuses undocumented label values. */
@@ -51,6 +56,12 @@ export class GuardedTimer {
   observe(labels: Labels, seconds: number): void {
     this.guard.check(labels);
     this.timer.observe(labels, seconds);
+  }
+
+  /** Checks `labels` as `observe` would, recording nothing. @throws InvalidLabelError as `observe` does. */
+  check(labels: Labels): void {
+    this.guard.check(labels);
+    this.timer.checkLabels(labels);
   }
 }
 

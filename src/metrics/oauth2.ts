@@ -32,6 +32,6 @@ export function oauth2Metrics(catalog: InstalledCatalog): OAuth2Metrics {
     tokenIssued: (tokenType) => issued.record({ token_type: tokenType }),
     tokenRevoked: (tokenType) => revoked.record({ token_type: tokenType }),
     readAsJwt,
-    timeReadAsJwt: (read) => timeOutcome(catalog.registry.clock, read, readAsJwt),
+    timeReadAsJwt: (read) => timeOutcome(catalog.registry.clock, jwtReads, (outcome) => ({ outcome }), read),
   };
 }

@@ -36,11 +36,11 @@ export function sessionMetrics(catalog: InstalledCatalog): SessionMetrics {
   const lifetimes = catalog.timer(METRICS.sessionLifetimes);
   const cache = catalog.summary(METRICS.sessionCache);
   const evictions = catalog.summary(METRICS.sessionCacheEvictions);
-  const operation = ({ operation, sessionType }: SessionOperationKind, seconds: number, outcome: Outcome): void =>
-    operations.observe({ operation, outcome, session_type: sessionType }, seconds);
+  const operationLabels = ({ operation, sessionType }: SessionOperationKind, outcome: Outcome) => ({ operation, outcome, session_type: sessionType });
+  const operation = (kind: SessionOperationKind, seconds: number, outcome: Outcome): void => operations.observe(operationLabels(kind, outcome), seconds);
   return {
     operation,
-    timeOperation: (kind, run) => timeOutcome(catalog.registry.clock, run, (seconds, outcome) => operation(kind, seconds, outcome)),
+    timeOperation: (kind, run) => timeOutcome(catalog.registry.clock, operations, (outcome) => operationLabels(kind, outcome), run),
     timeout: (timeout, sessionType) => timeouts.record({ operation: timeout, session_type: sessionType }),
     lifetime: (sessionType, seconds) => lifetimes.observe({ session_type: sessionType }, seconds),
     storeSize: catalog.gauge(METRICS.sessionStoreSize),

@@ -257,6 +257,16 @@ export class SeriesTable<T> {
     this.foldedObservations = 0;
   }
 
+  /**
+   * Checks `labels` as `resolve` would, creating nothing: for callers that must know a label set is
+   * good before doing what they will record (see timeOutcome).
+   * @throws InvalidLabelError as `resolve` does.
+   */
+  check(labels: unknown): void {
+    this.checkValues(this.checkObject(labels));
+    for (let i = 0; i < this.sortedNames.length; i += 1) this.checkText(this.sortedNames[i] as string, this.values[i] as string);
+  }
+
   /** The existing series for `labels`, if any. @throws InvalidLabelError as `resolve` does. */
   private find(labels: unknown): SeriesEntry<T> | undefined {
     this.checkValues(this.checkObject(labels));

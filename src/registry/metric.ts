@@ -74,6 +74,16 @@ export abstract class Metric<C extends Cell<unknown>, L extends string = string>
   }
 
   /**
+   * Checks `labels` as recording would, recording nothing and creating no series; for a caller that
+   * must refuse a bad label set before it runs what it measures.
+   * @throws InvalidLabelError for a missing, unknown or non-string label, or a value the series table
+   *   refuses (see SeriesTable.resolve).
+   */
+  checkLabels(labels: LabelValues<L>): void {
+    this.table.check(labels);
+  }
+
+  /**
    * Drops the series for `labels` (constant labels aside); returns whether there was one. A child bound
    * to it with `labels()` that records again starts it afresh, with a new `startMs`.
    * @throws InvalidLabelError for missing, unknown or non-string labels.

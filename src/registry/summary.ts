@@ -1,10 +1,17 @@
 // AM's summary: a count and a sum per label set, plus event rates for the JSON view. A thin facade:
 // it checks, then records into a CountSum cell.
 import { Metric } from './metric.js';
+import { InvalidValueError } from './errors.js';
 import { CountSum, type CountSumState } from './cells/count-sum.js';
 import type { LabelValues } from './labels.js';
 import type { CountSum as CountSumSeries, FamilySnapshot, SeriesBase } from './collection.js';
 import type { Pace } from './time-slice.js';
+
+/**
+ * Most events `Summary.recordEvents` counts in one call: 2^32, so that a count stays a safe integer
+ * (which `merge` requires) through two million such calls, far past any real series.
+ */
+export const MAX_EVENTS_AT_ONCE = 2 ** 32;
 
 /** A summary's series bound to one label set, for hot paths. */
 export interface SummaryChild {
@@ -26,6 +33,19 @@ export class Summary<L extends string = string> extends Metric<CountSum, L> {
   record(labels: LabelValues<L>, amount = 1): void {
     this.checkNonNegative(amount, 'amount');
     this.cellFor(labels).record(amount, this.context.clock.now());
+  }
+
+  /**
+   * Counts `events` events of amount 1 at once, as `events` calls of `record(labels)` would, in one
+   * step (a Dropwizard meter's `mark(n)`: AM counts each denylist entry a CTS search returns).
+   * @throws InvalidLabelError as `record` does; InvalidValueError when `events` is not a whole number
+   *   from 0 to MAX_EVENTS_AT_ONCE. Nothing is recorded then.
+   */
+  recordEvents(labels: LabelValues<L>, events: number): void {
+    if (!(Number.isInteger(events) && events >= 0 && events <= MAX_EVENTS_AT_ONCE)) {
+      throw new InvalidValueError(this.descriptor.name, events, `is not a valid number of events (a whole number from 0 to ${MAX_EVENTS_AT_ONCE})`);
+    }
+    this.cellFor(labels).recordEvents(events, this.context.clock.now());
   }
 
   /** The series for `labels`, checked once; its `record` only checks the amount. */

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createAmMetrics, Registry, InvalidNameError, MetricConflictError } from '../../src/index.js';
+import { createAmMetrics, Registry, InvalidLabelError, InvalidNameError, MetricConflictError, type AmMetrics } from '../../src/index.js';
 import { ManualClock } from '../support/manual-clock.js';
 
 afterEach(() => vi.unstubAllEnvs());
@@ -70,6 +70,28 @@ describe('createAmMetrics', () => {
       const text = await am.registry.metrics();
       expect(text).toContain('am_cts_task_seconds_sum{kubernetes_pod_name="am-0",operation="read",outcome="success",token_type="session",} 0.04');
       expect(text).toContain('am_cts_task_count{kubernetes_pod_name="am-0",operation="read",outcome="failure",token_type="session",} 1.0');
+    });
+
+    // A label refused only after the operation would turn its success into an error (a CTS write done,
+    // its caller told it failed) or hide its own error: a JavaScript caller can pass anything.
+    it.each([
+      ['cts.timeTask', (am: AmMetrics, run: () => string) => am.cts.timeTask({ operation: 'read', tokenType: 'sessions' as never }, run)],
+      ['session.timeOperation', (am: AmMetrics, run: () => string) => am.session.timeOperation({ operation: 'create', sessionType: 7 as never }, run)],
+      ['denylist.timeCtsSearch', (am: AmMetrics, run: () => string) => am.denylist.timeCtsSearch('tokens' as never, run)],
+      ['authorization.timeEvaluation', (am: AmMetrics, run: () => string) => am.authorization.timeEvaluation(null as never, run)],
+    ])('%s refuses a bad label before running the operation', async (_name, time) => {
+      const am = createAmMetrics({ podName: 'am-0' });
+      const run = vi.fn(() => 'done');
+      await expect(time(am, run)).rejects.toThrow(InvalidLabelError);
+      expect(run).not.toHaveBeenCalled();
+      expect(await am.registry.metrics()).not.toMatch(/_seconds_count\{/);
+    });
+
+    it('counts a search returning a million denylist entries in one step', async () => {
+      const am = createAmMetrics({ podName: 'am-0' });
+      am.denylist.searchResults('oauth2', 1_000_000);
+      expect(await am.registry.metrics()).toContain('am_blacklist_cts_search_result_count{blacklist_type="oauth2",kubernetes_pod_name="am-0",} 1000000.0');
+      expect(() => am.denylist.searchResults('oauth2', -3)).toThrow(/value -3 is not a valid number of events/);
     });
 
     it('counts a CTS operation as pending while it runs', async () => {

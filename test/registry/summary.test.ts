@@ -73,6 +73,42 @@ describe('Summary', () => {
     expect(await seriesOf(registry)).toEqual(before);
   });
 
+  it('counts many events at once as as many records would, rates and all', async () => {
+    const [one, many] = [setup(), setup()];
+    for (const { clock } of [one, many]) clock.advance({ ms: 1_000 });
+    for (let i = 0; i < 3_000; i += 1) one.summary.record({ outcome: 'success' });
+    many.summary.recordEvents({ outcome: 'success' }, 3_000);
+    for (const { clock } of [one, many]) clock.advance({ ms: 65_000 });
+    const [[a], [b]] = [await seriesOf(one.registry), await seriesOf(many.registry)];
+    expect(b).toEqual(a);
+    expect([b?.count, b?.sum]).toEqual([3_000, 3_000]);
+    expect(b?.rates.m1).toBeGreaterThan(0);
+  });
+
+  it('counts 2^32 events in one step, and refuses what is not a whole number of events from 0 to 2^32', async () => {
+    const { registry, summary } = setup();
+    summary.recordEvents({ outcome: 'success' }, 2 ** 32); // a loop of records would take minutes
+    const before = await seriesOf(registry);
+    expect([before[0]?.count, before[0]?.sum]).toEqual([2 ** 32, 2 ** 32]);
+    for (const events of [-1, 1.5, 2 ** 32 + 1, Number.NaN, Number.POSITIVE_INFINITY, '3']) {
+      expect(() => summary.recordEvents({ outcome: 'success' }, events as never)).toThrow(InvalidValueError);
+    }
+    expect(() => summary.recordEvents({ outcome: 'success' }, -1)).toThrow(
+      'am_authentication: value -1 is not a valid number of events (a whole number from 0 to 4294967296)',
+    );
+    expect(() => summary.recordEvents({ outcome: 7 } as never, 1)).toThrow(InvalidLabelError);
+    expect(await seriesOf(registry)).toEqual(before);
+  });
+
+  it('checks labels as a record would, recording nothing', async () => {
+    const { registry, summary } = setup();
+    summary.checkLabels({ outcome: 'success' });
+    expect(() => summary.checkLabels({ outcome: 7 } as never)).toThrow(/label "outcome" needs a string value, got number 7/);
+    expect(() => summary.checkLabels({ outcome: 'success', realm: 'x' } as never)).toThrow(/"realm" is not a label of this metric/);
+    expect(() => summary.checkLabels({ outcome: '\ud800' })).toThrow(/lone UTF-16 surrogate/);
+    expect(await seriesOf(registry)).toEqual([]);
+  });
+
   it('takes an amount of -0 as 0', async () => {
     const { registry, summary } = setup();
     summary.record({ outcome: 'success' }, -0);

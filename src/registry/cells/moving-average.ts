@@ -107,6 +107,12 @@ export class MovingRates {
     this.uncounted += 1;
   }
 
+  /** Counts `events` events happening at `nowMs`, as that many `mark`s would (kept apart from `mark`, the record path). */
+  markEvents(nowMs: number, events: number): void {
+    if (nowMs - this.lastTickMs >= TICK_MS) this.tickUntil(nowMs);
+    this.uncounted += events;
+  }
+
   /** Rates at `nowMs`, given the owner's total event count (for the mean rate). */
   rates(nowMs: number, totalEvents: number): Rates {
     if (nowMs - this.lastTickMs >= TICK_MS) this.tickUntil(nowMs);
