@@ -201,6 +201,11 @@ function fail(message: string, status: number): never {
   process.exit(status);
 }
 
+// A closed stdout or stderr (the reader of a pipe gone: EPIPE) must not end the exporter: there is
+// nowhere left to say anything, and serving goes on. Without a listener the stream's error would be
+// thrown as an uncaught exception, from whichever log line next found the pipe closed.
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
+
 main(process.argv.slice(2)).catch((error: unknown) => {
   if (error instanceof UsageError) fail(error.message, EXIT_USAGE);
   if (error instanceof StartError || error instanceof ServerConfigError) fail(error.message, EXIT_FAILURE);

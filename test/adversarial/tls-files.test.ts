@@ -122,4 +122,16 @@ describe('SIGHUP without TLS', () => {
     expect(cli.errorLines).toEqual(['am-metrics: SIGHUP: nothing to reload (no TLS files, no METRICS_PASSWORD_FILE)']);
     expect(cli.child.exitCode).toBeNull();
   });
+
+  it('does not end the command when stderr is gone (EPIPE), as its comment promises', async () => {
+    const cli = runCliFromSource(['serve', '--port', '0', '--host', '127.0.0.1']);
+    const url = /(http:\/\/\S+?)\/monitoring/.exec(await cli.line(/^am-metrics listening on /))?.[1] ?? '';
+    cli.child.stderr?.destroy(); // the reader of the pipe is gone: the next line on stderr fails with EPIPE
+    cli.child.kill('SIGHUP');
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(cli.child.exitCode).toBeNull();
+    expect((await fetch(`${url}/health`, { signal: AbortSignal.timeout(5_000) })).status).toBe(200);
+    cli.child.kill('SIGTERM');
+    expect(await cli.exit()).toEqual({ code: 0, signal: null });
+  });
 });
