@@ -43,8 +43,10 @@ export function workerSimulator(simulator: { readonly rate: number; readonly see
 
 /**
  * Runs this process as the worker AM_METRICS_WORKER describes: the AM catalogue, its share of the
- * simulator, answers to the primary. It leaves when the primary disconnects or sends SIGTERM; SIGINT
- * (a Ctrl-C reaching the whole process group) is left to the primary, which stops the workers itself.
+ * simulator, answers to the primary. It leaves when the primary disconnects or sends SIGTERM. SIGINT
+ * (a Ctrl-C reaching the whole process group) and SIGHUP (a reload sent to every process of the
+ * command, `pkill -HUP -f am-metrics`) are left to the primary, which stops the workers itself and
+ * reloads what it reads; a worker reads no files, and would otherwise die of SIGHUP.
  */
 export function runServeWorker(settings: ServeSettings): void {
   const share = JSON.parse(process.env[WORKER_VARIABLE] ?? '{}') as WorkerShare;
@@ -53,6 +55,7 @@ export function runServeWorker(settings: ServeSettings): void {
   clusterMetrics.worker(am.registry);
   simulator?.start();
   process.on('SIGINT', () => {});
+  process.on('SIGHUP', () => {});
   process.on('disconnect', () => process.exit(0));
 }
 

@@ -62,6 +62,19 @@ describe('am-metrics serve --workers', () => {
     },
     START_MS + 2 * STOP_MS,
   );
+
+  it(
+    'keeps its workers through a SIGHUP sent to them all (pkill -HUP -f am-metrics): they are copies of the command, which SIGHUP never ends',
+    async () => {
+      const { child, url, pids } = await startCluster();
+      for (const pid of [child.pid ?? 0, ...pids]) process.kill(pid, 'SIGHUP');
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      expect(pids.filter(isRunning)).toEqual(pids);
+      const text = await (await fetch(`${url}/monitoring/prometheus/am`, { signal: AbortSignal.timeout(STOP_MS) })).text();
+      expect(text).toMatch(/^am_metrics_cluster_workers\{[^}]*\} 2\.0$/m);
+    },
+    START_MS + STOP_MS,
+  );
 });
 
 describe('am-metrics serve --workers with metric streams', () => {
