@@ -51,6 +51,12 @@ describe('parseCommandLine', () => {
     expect(() => settings([], { METRICS_ADMIN_TOKEN: 'short-token' })).toThrow(/METRICS_ADMIN_TOKEN: must have at least 16 characters/);
   });
 
+  it.each(['', 'fifteen-chars..'])('refuses an AM_METRICS_DISTINCT_KEY of %j, which the library would silently swap for a random key', (key) => {
+    expect(() => settings([], { AM_METRICS_DISTINCT_KEY: key })).toThrow(ServerConfigError);
+    expect(() => settings([], { AM_METRICS_DISTINCT_KEY: key })).toThrow(`AM_METRICS_DISTINCT_KEY: must have at least 16 characters, got ${key.length}`);
+    expect(settings([], { AM_METRICS_DISTINCT_KEY: 'sixteen-chars...' }).port).toBe(DEFAULT_PORT);
+  });
+
   it('runs metric streams under METRICS_ADMIN_TOKEN, in ./am-metrics-streams.db unless --streams-db says otherwise', () => {
     expect(settings([], { METRICS_ADMIN_TOKEN: 'admin-token-0123456789' }).streams).toEqual({
       dbFile: 'am-metrics-streams.db',
