@@ -49,14 +49,16 @@ export function workerSimulator(simulator: { readonly rate: number; readonly see
  * reloads what it reads; a worker reads no files, and would otherwise die of SIGHUP.
  */
 export function runServeWorker(settings: ServeSettings): void {
+  // Before announcing itself: once it has, the primary may print its start line, and a signal sent
+  // then must find the handlers in place (without one, the kernel ends the process at once).
+  process.on('SIGINT', () => {});
+  process.on('SIGHUP', () => {});
+  process.on('disconnect', () => process.exit(0));
   const share = JSON.parse(process.env[WORKER_VARIABLE] ?? '{}') as WorkerShare;
   const am = createAmMetrics({ podName: settings.podName });
   const simulator: Simulator | undefined = share.simulator === undefined ? undefined : createSimulator(am, share.simulator);
   clusterMetrics.worker(am.registry);
   simulator?.start();
-  process.on('SIGINT', () => {});
-  process.on('SIGHUP', () => {});
-  process.on('disconnect', () => process.exit(0));
 }
 
 /**
