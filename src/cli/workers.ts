@@ -3,7 +3,8 @@
 // The primary's HTTP side and its signals stay in cli.ts; merging is am-metrics/cluster's job.
 import cluster, { type Worker } from 'node:cluster';
 import { clusterMetrics } from '../cluster.js';
-import { createAmMetrics } from '../metrics/am-metrics.js';
+import { createAmMetrics, POD_LABEL } from '../metrics/am-metrics.js';
+import { Registry } from '../exposition/prometheus/registry.js';
 import { createSimulator, type Simulator, type SimulatorOptions } from '../simulator/simulator.js';
 import { READY } from '../cluster/protocol.js';
 import type { ServeSettings } from './options.js';
@@ -55,10 +56,19 @@ export function runServeWorker(settings: ServeSettings): void {
   process.on('SIGHUP', () => {});
   process.on('disconnect', () => process.exit(0));
   const share = JSON.parse(process.env[WORKER_VARIABLE] ?? '{}') as WorkerShare;
-  const am = createAmMetrics({ podName: settings.podName });
+  const am = createAmMetrics({ registry: serveRegistry(settings), podName: settings.podName });
   const simulator: Simulator | undefined = share.simulator === undefined ? undefined : createSimulator(am, share.simulator);
   clusterMetrics.worker(am.registry);
   simulator?.start();
+}
+
+/**
+ * The registry a `serve` process records into, the primary's and every worker's alike: the pod label
+ * and, with `--timer-buckets`, timer buckets, which must be on in the workers for merged histograms.
+ */
+export function serveRegistry(settings: ServeSettings): Registry {
+  const defaultLabels: Record<string, string> = settings.podName === null ? {} : { [POD_LABEL]: settings.podName };
+  return new Registry({ defaultLabels, timerBuckets: settings.timerBuckets === true });
 }
 
 /**

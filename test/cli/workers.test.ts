@@ -46,14 +46,16 @@ describe('am-metrics serve --workers', () => {
   });
 
   it(
-    'serves the merged traffic of its workers and stops them when it stops',
+    'serves the merged traffic of its workers, with --timer-buckets their histograms too, and stops them when it stops',
     async () => {
-      const { child, url, pids, cli } = await startCluster(['--pod-name', 'am-cluster']);
+      const { child, url, pids, cli } = await startCluster(['--pod-name', 'am-cluster', '--timer-buckets']);
       expect(pids.every(isRunning)).toBe(true);
 
       const text = await (await fetch(`${url}/monitoring/prometheus/am`, { signal: AbortSignal.timeout(STOP_MS) })).text();
       expect(text).toMatch(/^am_metrics_cluster_workers\{kubernetes_pod_name="am-cluster",\} 2\.0$/m);
       expect(text).toMatch(/^am_authentication_count\{kubernetes_pod_name="am-cluster",outcome="success",\} [1-9]/m);
+      // The workers record every timer, so the histograms exist only if their registries keep buckets too.
+      expect(text).toMatch(/^am_cts_task_duration_seconds_bucket\{kubernetes_pod_name="am-cluster",.*le="\+Inf",\} [1-9]/m);
 
       child.kill('SIGTERM');
       expect(await waitFor(() => (child.exitCode === null ? undefined : child.exitCode), STOP_MS, 'the primary to exit')).toBe(0);
