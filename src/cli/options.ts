@@ -84,8 +84,8 @@ const FLAGS = {
 } as const;
 
 /**
- * What the command line asks for. Flags win over their environment variables; an empty variable
- * counts as unset. Scrape credentials come from the environment only (see authFromEnvironment).
+ * What the command line asks for. Flags win over their environment variables; an empty or blank
+ * variable counts as unset. Scrape credentials come from the environment only (see authFromEnvironment).
  * @throws UsageError for an unknown command or flag, a missing value or a value out of range;
  *   ServerConfigError for unusable credentials such as an unreadable password file, or an
  *   AM_METRICS_DISTINCT_KEY under 16 characters.
@@ -99,7 +99,7 @@ export function parseCommandLine(args: readonly string[], env: Environment, defa
   const { values } = parseFlags(rest);
   if (values.help === true) return { kind: 'help' };
   if (values.version === true) return { kind: 'version' };
-  const fromEnv = (name: string): string | undefined => (env[name] === '' ? undefined : env[name]);
+  const fromEnv = (name: string): string | undefined => (env[name]?.trim() === '' ? undefined : env[name]);
   if (values.simulate !== true && (values.rate !== undefined || values.seed !== undefined)) {
     throw new UsageError('--rate and --seed only apply with --simulate');
   }

@@ -35,6 +35,12 @@ describe('parseCommandLine', () => {
     expect(settings([], { PORT: '', HOST: '' })).toMatchObject({ port: DEFAULT_PORT, host: DEFAULT_HOST });
   });
 
+  it('treats blank variables as unset too: no pod label of " ", no host of " "', () => {
+    expect(settings([], { PORT: ' ', HOST: ' \t' })).toMatchObject({ port: DEFAULT_PORT, host: DEFAULT_HOST });
+    expect(settings([], { KUBERNETES_POD_NAME: ' ', HOSTNAME: 'am-1' }).podName).toBe('am-1');
+    expect(settings([], { KUBERNETES_POD_NAME: '', HOSTNAME: '  ' }).podName).toBe('host-os');
+  });
+
   it('simulates at the default rate with a random seed unless told otherwise', () => {
     expect(settings(['--simulate']).simulator).toEqual({ rate: DEFAULT_RATE, seed: 777 });
     expect(settings(['--simulate', '--rate', '2.5', '--seed', '42']).simulator).toEqual({ rate: 2.5, seed: 42 });
