@@ -81,8 +81,26 @@ export async function forkServeWorkers(settings: ServeSettings): Promise<WorkerP
     const share: WorkerShare = { ...(settings.simulator === undefined ? {} : { simulator: workerSimulator(settings.simulator, index, count) }) };
     return cluster.fork({ [WORKER_VARIABLE]: JSON.stringify(share) });
   });
+  let isStopping = false;
+  for (const worker of workers) worker.once('exit', (code, signal) => isStopping || reportExit(worker, workers, code, signal));
   await Promise.race([Promise.all(workers.map(announced)), delay(WORKER_START_MS)]);
-  return { pids: workers.map((w) => w.process.pid ?? 0), stop: () => stopAll(workers) };
+  return {
+    pids: workers.map((w) => w.process.pid ?? 0),
+    stop: () => {
+      isStopping = true;
+      return stopAll(workers);
+    },
+  };
+}
+
+/**
+ * One stderr line for a worker that exited while the primary runs (a crash, the OOM killer, a stray
+ * kill): it is not restarted, and without the line only `am_metrics_cluster_workers` would tell.
+ */
+function reportExit(worker: Worker, workers: readonly Worker[], code: number | null, signal: string | null): void {
+  const left = workers.filter((w) => w.process.exitCode === null && w.process.signalCode === null).length;
+  const how = signal ?? `code ${code ?? 'unknown'}`;
+  process.stderr.write(`am-metrics: worker ${worker.process.pid} exited (${how}); ${left} of ${workers.length} workers left, the counts it reported stay in the merge\n`);
 }
 
 function announced(worker: Worker): Promise<void> {

@@ -79,6 +79,23 @@ describe('am-metrics serve --workers', () => {
   );
 });
 
+describe('am-metrics serve --workers when a worker dies', () => {
+  it(
+    'says so in one line naming the worker and how it ended, and keeps serving',
+    async () => {
+      const { child, url, pids, cli } = await startCluster();
+      process.kill(pids[0] as number, 'SIGKILL');
+      const line = await waitFor(() => cli.errorLines.find((l) => l.includes('worker')), STOP_MS, 'a line about the worker');
+      expect(line).toBe(`am-metrics: worker ${pids[0]} exited (SIGKILL); 1 of 2 workers left, the counts it reported stay in the merge`);
+      expect((await fetch(`${url}/health`, { signal: AbortSignal.timeout(STOP_MS) })).status).toBe(200);
+      child.kill('SIGTERM');
+      expect(await waitFor(() => (child.exitCode === null ? undefined : child.exitCode), STOP_MS, 'the primary to exit')).toBe(0);
+      expect(cli.errorLines).toEqual([line]);
+    },
+    START_MS + 3 * STOP_MS,
+  );
+});
+
 describe('am-metrics serve --workers with metric streams', () => {
   it(
     "streams the workers' simulated API requests, which the primary never records itself",
