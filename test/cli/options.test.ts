@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_HOST, parseCommandLine, UsageError, type ServeSettings } from '../../src/cli/options.js';
+import { USAGE } from '../../src/cli/usage.js';
 import { ServerConfigError } from '../../src/http/errors.js';
 import { DEFAULT_PORT } from '../../src/server.js';
 import { DEFAULT_RATE } from '../../src/simulator/simulator.js';
@@ -55,6 +56,11 @@ describe('parseCommandLine', () => {
 
   it("refuses an admin token shorter than the scrape secrets' minimum", () => {
     expect(() => settings([], { METRICS_ADMIN_TOKEN: 'short-token' })).toThrow(/METRICS_ADMIN_TOKEN: must have at least 16 characters/);
+  });
+
+  it('names AM_METRICS_DISTINCT_KEY and SIGHUP in --help, as the README table does', () => {
+    expect(USAGE).toContain('AM_METRICS_DISTINCT_KEY (16+ characters)');
+    expect(USAGE).toContain('SIGHUP re-reads the TLS');
   });
 
   it.each(['', 'fifteen-chars..'])('refuses an AM_METRICS_DISTINCT_KEY of %j, which the library would silently swap for a random key', (key) => {
