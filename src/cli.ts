@@ -5,7 +5,7 @@
 import { randomInt } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { createAmMetrics, POD_LABEL, Registry } from './index.js';
+import { createAmMetrics } from './index.js';
 import { startServer, type RunningServer } from './server.js';
 import { amLivePage } from './metrics/page/live-page.js';
 import { amJsonIds } from './metrics/json-ids.js';
@@ -16,7 +16,7 @@ import { AUTH_ENVIRONMENT, authSourceFromEnvironment } from './http/auth-environ
 import { createSimulator, type Simulator } from './simulator/simulator.js';
 import { parseCommandLine, UsageError, type ServeSettings } from './cli/options.js';
 import { USAGE } from './cli/usage.js';
-import { forkServeWorkers, isServeWorker, runServeWorker, type WorkerPool } from './cli/workers.js';
+import { forkServeWorkers, isServeWorker, runServeWorker, serveRegistry, type WorkerPool } from './cli/workers.js';
 import { clusterMetrics } from './cluster.js';
 import { createMetricStreams, type MetricStreams, type MetricStreamsOptions, type StreamSource } from './streams/service.js';
 import { StreamStoreError } from './streams/errors.js';
@@ -43,8 +43,7 @@ async function main(args: readonly string[]): Promise<void> {
 }
 
 async function serve(settings: ServeSettings): Promise<void> {
-  const defaultLabels: Record<string, string> = settings.podName === null ? {} : { [POD_LABEL]: settings.podName };
-  const registry = new Registry({ defaultLabels, timerBuckets: settings.timerBuckets === true });
+  const registry = serveRegistry(settings);
   if (settings.runtimeMetrics !== false) registry.runtimeMetrics();
   const am = createAmMetrics({ registry, podName: settings.podName });
   const isCluster = settings.workers !== undefined;
@@ -200,6 +199,11 @@ function fail(message: string, status: number): never {
   process.stderr.write(`am-metrics: ${message}\n`);
   process.exit(status);
 }
+
+// A closed stdout or stderr (the reader of a pipe gone: EPIPE) must not end the exporter: there is
+// nowhere left to say anything, and serving goes on. Without a listener the stream's error would be
+// thrown as an uncaught exception, from whichever log line next found the pipe closed.
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
 
 main(process.argv.slice(2)).catch((error: unknown) => {
   if (error instanceof UsageError) fail(error.message, EXIT_USAGE);

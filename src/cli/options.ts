@@ -4,8 +4,9 @@ import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { DEFAULT_PORT } from '../server.js';
 import { authFromEnvironment } from '../http/auth-environment.js';
-import type { AuthOptions } from '../http/auth.js';
+import { checkSecret, type AuthOptions } from '../http/auth.js';
 import type { TlsOptions } from '../http/tls.js';
+import { DISTINCT_KEY_ENV } from '../registry/cells/string-hash.js';
 import { DEFAULT_RATE, MAX_RATE } from '../simulator/simulator.js';
 import { adminTokenFromEnvironment } from '../streams/admin-token.js';
 import { DEFAULT_STREAMS_DB } from '../streams/store.js';
@@ -83,10 +84,11 @@ const FLAGS = {
 } as const;
 
 /**
- * What the command line asks for. Flags win over their environment variables; an empty variable
- * counts as unset. Scrape credentials come from the environment only (see authFromEnvironment).
+ * What the command line asks for. Flags win over their environment variables; an empty or blank
+ * variable counts as unset. Scrape credentials come from the environment only (see authFromEnvironment).
  * @throws UsageError for an unknown command or flag, a missing value or a value out of range;
- *   ServerConfigError (from the auth reader) for unusable credentials such as an unreadable password file.
+ *   ServerConfigError for unusable credentials such as an unreadable password file, or an
+ *   AM_METRICS_DISTINCT_KEY under 16 characters.
  */
 export function parseCommandLine(args: readonly string[], env: Environment, defaults: CliDefaults): CliCommand {
   const [command, ...rest] = args;
@@ -97,13 +99,16 @@ export function parseCommandLine(args: readonly string[], env: Environment, defa
   const { values } = parseFlags(rest);
   if (values.help === true) return { kind: 'help' };
   if (values.version === true) return { kind: 'version' };
-  const fromEnv = (name: string): string | undefined => (env[name] === '' ? undefined : env[name]);
+  const fromEnv = (name: string): string | undefined => (env[name]?.trim() === '' ? undefined : env[name]);
   if (values.simulate !== true && (values.rate !== undefined || values.seed !== undefined)) {
     throw new UsageError('--rate and --seed only apply with --simulate');
   }
   if ((values['tls-cert'] === undefined) !== (values['tls-key'] === undefined)) {
     throw new UsageError('--tls-cert and --tls-key go together');
   }
+  // The library would take a random key in place of a short one, silently: pods meant to share a key
+  // would each get their own, and their distinct counters would refuse to merge.
+  if (env[DISTINCT_KEY_ENV] !== undefined) checkSecret(DISTINCT_KEY_ENV, env[DISTINCT_KEY_ENV]);
   const portText = values.port ?? fromEnv('PORT');
   const settings: ServeSettings = {
     port: portText === undefined ? DEFAULT_PORT : integerIn(portText, 0, MAX_PORT, values.port !== undefined ? '--port' : 'PORT'),

@@ -2,6 +2,7 @@
 import { DEFAULT_PORT } from '../server.js';
 import { AUTH_ENVIRONMENT } from '../http/auth-environment.js';
 import { AIC_PATHS, HEALTH_PATH, JSON_PATH, LEGACY_PATHS, MONITORING_PAGE_PATH } from '../http/paths.js';
+import { DISTINCT_KEY_ENV } from '../registry/cells/string-hash.js';
 import { DEFAULT_RATE, MAX_RATE } from '../simulator/simulator.js';
 import { DEFAULT_HOST, MAX_WORKERS } from './options.js';
 import { ADMIN_TOKEN_ENVIRONMENT } from '../streams/admin-token.js';
@@ -51,5 +52,9 @@ Metric streams (${METRIC_STREAMS_PATH}: push to Datadog, OTLP, remote write) run
 token is set, ${ADMIN_TOKEN_ENVIRONMENT.token} or ${ADMIN_TOKEN_ENVIRONMENT.tokenFile}; with --simulate and neither, a
 random token is made and printed. Without a token the streams API answers 404.
 
-SIGTERM or SIGINT stops the server gracefully and exits with status 0.
+${DISTINCT_KEY_ENV} (16+ characters) keys the distinct counters' hash; set it alike on every
+pod whose states merge (default: a random key per process).
+
+SIGTERM or SIGINT stops the server gracefully and exits with status 0; SIGHUP re-reads the TLS
+files and the password file (as a change of those files does).
 `;

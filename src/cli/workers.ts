@@ -3,7 +3,8 @@
 // The primary's HTTP side and its signals stay in cli.ts; merging is am-metrics/cluster's job.
 import cluster, { type Worker } from 'node:cluster';
 import { clusterMetrics } from '../cluster.js';
-import { createAmMetrics } from '../metrics/am-metrics.js';
+import { createAmMetrics, POD_LABEL } from '../metrics/am-metrics.js';
+import { Registry } from '../exposition/prometheus/registry.js';
 import { createSimulator, type Simulator, type SimulatorOptions } from '../simulator/simulator.js';
 import { READY } from '../cluster/protocol.js';
 import type { ServeSettings } from './options.js';
@@ -43,17 +44,31 @@ export function workerSimulator(simulator: { readonly rate: number; readonly see
 
 /**
  * Runs this process as the worker AM_METRICS_WORKER describes: the AM catalogue, its share of the
- * simulator, answers to the primary. It leaves when the primary disconnects or sends SIGTERM; SIGINT
- * (a Ctrl-C reaching the whole process group) is left to the primary, which stops the workers itself.
+ * simulator, answers to the primary. It leaves when the primary disconnects or sends SIGTERM. SIGINT
+ * (a Ctrl-C reaching the whole process group) and SIGHUP (a reload sent to every process of the
+ * command, `pkill -HUP -f am-metrics`) are left to the primary, which stops the workers itself and
+ * reloads what it reads; a worker reads no files, and would otherwise die of SIGHUP.
  */
 export function runServeWorker(settings: ServeSettings): void {
+  // Before announcing itself: once it has, the primary may print its start line, and a signal sent
+  // then must find the handlers in place (without one, the kernel ends the process at once).
+  process.on('SIGINT', () => {});
+  process.on('SIGHUP', () => {});
+  process.on('disconnect', () => process.exit(0));
   const share = JSON.parse(process.env[WORKER_VARIABLE] ?? '{}') as WorkerShare;
-  const am = createAmMetrics({ podName: settings.podName });
+  const am = createAmMetrics({ registry: serveRegistry(settings), podName: settings.podName });
   const simulator: Simulator | undefined = share.simulator === undefined ? undefined : createSimulator(am, share.simulator);
   clusterMetrics.worker(am.registry);
   simulator?.start();
-  process.on('SIGINT', () => {});
-  process.on('disconnect', () => process.exit(0));
+}
+
+/**
+ * The registry a `serve` process records into, the primary's and every worker's alike: the pod label
+ * and, with `--timer-buckets`, timer buckets, which must be on in the workers for merged histograms.
+ */
+export function serveRegistry(settings: ServeSettings): Registry {
+  const defaultLabels: Record<string, string> = settings.podName === null ? {} : { [POD_LABEL]: settings.podName };
+  return new Registry({ defaultLabels, timerBuckets: settings.timerBuckets === true });
 }
 
 /**
@@ -66,8 +81,26 @@ export async function forkServeWorkers(settings: ServeSettings): Promise<WorkerP
     const share: WorkerShare = { ...(settings.simulator === undefined ? {} : { simulator: workerSimulator(settings.simulator, index, count) }) };
     return cluster.fork({ [WORKER_VARIABLE]: JSON.stringify(share) });
   });
+  let isStopping = false;
+  for (const worker of workers) worker.once('exit', (code, signal) => isStopping || reportExit(worker, workers, code, signal));
   await Promise.race([Promise.all(workers.map(announced)), delay(WORKER_START_MS)]);
-  return { pids: workers.map((w) => w.process.pid ?? 0), stop: () => stopAll(workers) };
+  return {
+    pids: workers.map((w) => w.process.pid ?? 0),
+    stop: () => {
+      isStopping = true;
+      return stopAll(workers);
+    },
+  };
+}
+
+/**
+ * One stderr line for a worker that exited while the primary runs (a crash, the OOM killer, a stray
+ * kill): it is not restarted, and without the line only `am_metrics_cluster_workers` would tell.
+ */
+function reportExit(worker: Worker, workers: readonly Worker[], code: number | null, signal: string | null): void {
+  const left = workers.filter((w) => w.process.exitCode === null && w.process.signalCode === null).length;
+  const how = signal ?? `code ${code ?? 'unknown'}`;
+  process.stderr.write(`am-metrics: worker ${worker.process.pid} exited (${how}); ${left} of ${workers.length} workers left, the counts it reported stay in the merge\n`);
 }
 
 function announced(worker: Worker): Promise<void> {

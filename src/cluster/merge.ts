@@ -17,6 +17,8 @@ export interface MergeStatesOptions {
   readonly defaultLabels?: Labels | undefined;
   /** The merged registry's clock (epoch ms); default `Date.now`. */
   readonly now?: (() => number) | undefined;
+  /** Whether the merged timers keep buckets, so the sources' histograms merge (RegistryOptions.timerBuckets); default false. */
+  readonly timerBuckets?: boolean | undefined;
 }
 
 export interface MergedStates {
@@ -35,7 +37,7 @@ export interface MergedStates {
  * one costs only its own part).
  */
 export async function mergeStates(states: readonly SourcedState[], options: MergeStatesOptions = {}): Promise<MergedStates> {
-  const registry = new Registry({ defaultLabels: options.defaultLabels, now: options.now, maxSeriesPerMetric: Number.MAX_SAFE_INTEGER });
+  const registry = mergedRegistry(options);
   const accepted: string[] = [];
   const rejected: { source: string; error: unknown }[] = [];
   await forEachSliced(
@@ -51,6 +53,12 @@ export async function mergeStates(states: readonly SourcedState[], options: Merg
     () => registry.clock.monotonic(),
   );
   return { registry, accepted, rejected };
+}
+
+/** An empty registry to merge into, as `options` describe it. */
+export function mergedRegistry(options: MergeStatesOptions): Registry {
+  const { defaultLabels, now, timerBuckets } = options;
+  return new Registry({ defaultLabels, now, timerBuckets, maxSeriesPerMetric: Number.MAX_SAFE_INTEGER });
 }
 
 /**

@@ -28,7 +28,10 @@ const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 export interface ClusterPrimaryOptions {
   /** How long each scrape waits for the workers, in ms; default DEFAULT_WORKER_TIMEOUT_MS. */
   readonly timeoutMs?: number | undefined;
-  /** The primary's own metrics, merged with the workers' as source PRIMARY_SOURCE. */
+  /**
+   * The primary's own metrics, merged with the workers' as source PRIMARY_SOURCE. When it keeps timer
+   * buckets (`timerBuckets`), so do the merged timers, and the workers' histograms merge.
+   */
   readonly registry?: WorkerSource | undefined;
   /**
    * Labels every merged series carries (e.g. `kubernetes_pod_name`); default the primary registry's
@@ -72,6 +75,7 @@ export class ClusterPrimary {
   private readonly reported: ReportedStates;
   private readonly timeoutMs: number;
   private readonly defaultLabels: Labels;
+  private readonly timerBuckets: boolean;
   private readonly own: { state(): Promise<RegistryState> } | undefined;
   private readonly createdMs: number;
   private timeouts = 0;
@@ -86,9 +90,11 @@ export class ClusterPrimary {
     // Workers forked from now on inherit this process's distinct-hash secret, so their sketches merge.
     process.env[DISTINCT_KEY_ENV] = distinctHashSecret();
     this.own = options.registry === undefined ? undefined : 'state' in options.registry ? options.registry : options.registry.registry;
-    this.defaultLabels = options.defaultLabels ?? (this.own as { labels?: Labels } | undefined)?.labels ?? {};
+    const own = this.own as { labels?: Labels; timerBuckets?: boolean } | undefined;
+    this.defaultLabels = options.defaultLabels ?? own?.labels ?? {};
+    this.timerBuckets = own?.timerBuckets === true;
     this.createdMs = (options.now ?? Date.now)();
-    this.reported = new ReportedStates({ defaultLabels: this.defaultLabels, now: options.now });
+    this.reported = new ReportedStates({ defaultLabels: this.defaultLabels, now: options.now, timerBuckets: this.timerBuckets });
     this.requests = new StateRequests(this.timeoutMs, (workerId) => this.reported.markExited(workerId));
   }
 
@@ -120,7 +126,7 @@ export class ClusterPrimary {
     const retired = await this.reported.retiredState();
     if (retired !== undefined) states.push({ source: RETIRED_SOURCE, state: retired });
     if (ownState !== undefined) states.push({ source: PRIMARY_SOURCE, state: ownState });
-    const merged = await mergeStates(states, { defaultLabels: this.defaultLabels, now: this.options.now });
+    const merged = await mergeStates(states, { defaultLabels: this.defaultLabels, now: this.options.now, timerBuckets: this.timerBuckets });
     this.standInForRejected(merged, fresh, retired, failures);
     let mergedWorkers = 0;
     for (const [workerId, state] of fresh) {

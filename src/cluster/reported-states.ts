@@ -1,8 +1,8 @@
 // What the workers reported last: stand-ins for a worker that misses a round, and the totals of
 // workers that have exited, so the host's counts never go down when one worker is slow or dies.
-import { Registry } from '../exposition/prometheus/registry.js';
+import type { Registry } from '../exposition/prometheus/registry.js';
 import type { RegistryState } from '../registry/registry.js';
-import { mergeEachFamily, type MergeStatesOptions } from './merge.js';
+import { mergedRegistry, mergeEachFamily, type MergeStatesOptions } from './merge.js';
 
 /**
  * The last state each live worker sent that merged cleanly, and one registry holding what exited
@@ -25,7 +25,7 @@ export class ReportedStates {
   private hasRetired = false;
 
   constructor(options: MergeStatesOptions) {
-    this.retired = new Registry({ defaultLabels: options.defaultLabels, now: options.now, maxSeriesPerMetric: Number.MAX_SAFE_INTEGER });
+    this.retired = mergedRegistry(options);
   }
 
   /**

@@ -188,6 +188,11 @@ export class MetricRegistry {
     return this.defaultLabels;
   }
 
+  /** Whether timers also keep buckets and serve a histogram family (the `timerBuckets` option). */
+  get timerBuckets(): boolean {
+    return this.context.timerBuckets === true;
+  }
+
   /** The clock this registry reads (for callers that measure durations they record themselves). */
   get clock(): Clock {
     return this.registryClock;

@@ -29,6 +29,7 @@ beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'am-metrics-rotation-'));
   if (!hasOpenssl) return;
   for (const name of ['a', 'b', 'c']) writeSelfSigned(pem(name, 'cert'), pem(name, 'key'));
+  writeSelfSigned(pem('rsa', 'cert'), pem('rsa', 'key'), 'rsa');
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -168,6 +169,20 @@ describe.skipIf(!hasOpenssl)('a certificate rotated on disk', () => {
     expect(await server.reload('SIGHUP')).toEqual([{ what: 'TLS certificate and key', status: 'reloaded' }]);
     expect(await offeredFingerprint(server.port)).toBe(fingerprintOf('b'));
     expect(lines.at(-1)).toMatch(/^am-metrics: SIGHUP: reloaded TLS certificate and key/);
+  });
+
+  it('keeps the working certificate while the key is of another algorithm, as a rotation from ECDSA to RSA passes through', async () => {
+    const live = liveDirectory('algorithm');
+    const [cert, key] = [join(live, 'tls.crt'), join(live, 'tls.key')];
+    copyFileSync(pem('a', 'cert'), cert);
+    copyFileSync(pem('a', 'key'), key);
+    const server = await startTls(cert, key, [], { reloadOnFileChange: false });
+    copyFileSync(pem('rsa', 'key'), key);
+    expect(await server.reload()).toEqual([{ what: 'TLS certificate and key', status: 'kept', error: expect.objectContaining({ setting: 'tls.key' }) }]);
+    expect(await offeredFingerprint(server.port)).toBe(fingerprintOf('a'));
+    copyFileSync(pem('rsa', 'cert'), cert);
+    expect(await server.reload()).toEqual([{ what: 'TLS certificate and key', status: 'reloaded' }]);
+    expect(await offeredFingerprint(server.port)).toBe(fingerprintOf('rsa'));
   });
 });
 

@@ -1,5 +1,6 @@
 // TLS files that are not what they claim: a start must fail naming the file and what is wrong with
 // it, not with an OpenSSL error code.
+import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,8 +15,8 @@ import { bounded, runCliFromSource } from './support.js';
 
 let dir = '';
 
-function selfSigned(name: string): void {
-  writeSelfSigned(join(dir, `${name}-cert.pem`), join(dir, `${name}-key.pem`));
+function selfSigned(name: string, algorithm: 'ec' | 'rsa' = 'ec'): void {
+  writeSelfSigned(join(dir, `${name}-cert.pem`), join(dir, `${name}-key.pem`), algorithm);
 }
 
 beforeAll(() => {
@@ -24,6 +25,10 @@ beforeAll(() => {
   if (!hasOpenssl) return;
   selfSigned('a');
   selfSigned('b');
+  selfSigned('rsa', 'rsa');
+  // A certificate cut short mid-write: it begins like one, its end line is missing.
+  writeFileSync(join(dir, 'truncated-cert.pem'), readFileSync(join(dir, 'a-cert.pem')).subarray(0, 300));
+  execFileSync('openssl', ['pkcs8', '-topk8', '-in', join(dir, 'a-key.pem'), '-passout', 'pass:secret', '-out', join(dir, 'encrypted-key.pem')], { stdio: 'ignore' });
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -32,6 +37,16 @@ describe.skipIf(!hasOpenssl)('a start with unusable TLS files', () => {
     ['a certificate file without a PEM certificate', 'junk.pem', 'a-key.pem', /^tls\.cert: ".*junk\.pem" holds no PEM certificate$/],
     ['a key file without a PEM private key', 'a-cert.pem', 'a-cert.pem', /^tls\.key: ".*a-cert\.pem" holds no PEM private key$/],
     ['a key that does not fit the certificate', 'a-cert.pem', 'b-key.pem', /^tls\.key: ".*b-key\.pem" cannot be used with the certificate \(.+\)$/],
+    // OpenSSL keeps an RSA key and an EC certificate in separate slots and finds no mismatch: every handshake would fail.
+    ['an RSA key with an EC certificate', 'a-cert.pem', 'rsa-key.pem', /^tls\.key: ".*rsa-key\.pem" cannot be used with the certificate \(key values mismatch\)$/],
+    ['an EC key with an RSA certificate', 'rsa-cert.pem', 'a-key.pem', /^tls\.key: ".*a-key\.pem" cannot be used with the certificate \(key values mismatch\)$/],
+    [
+      'a truncated certificate (blamed on it, not on the key)',
+      'truncated-cert.pem',
+      'a-key.pem',
+      /^tls\.cert: ".*truncated-cert\.pem" holds a PEM certificate that cannot be read \(.+\)$/,
+    ],
+    ['an encrypted private key', 'a-cert.pem', 'encrypted-key.pem', /^tls\.key: ".*encrypted-key\.pem" holds an encrypted private key; give it unencrypted$/],
   ])('fails with a ServerConfigError naming the file for %s', async (_case, cert, key, message) => {
     const start = startServer({ source: new Registry(), port: 0, host: '127.0.0.1', tls: { cert: join(dir, cert), key: join(dir, key) } });
     await expect(start).rejects.toThrow(ServerConfigError);
@@ -106,5 +121,17 @@ describe('SIGHUP without TLS', () => {
     );
     expect(cli.errorLines).toEqual(['am-metrics: SIGHUP: nothing to reload (no TLS files, no METRICS_PASSWORD_FILE)']);
     expect(cli.child.exitCode).toBeNull();
+  });
+
+  it('does not end the command when stderr is gone (EPIPE), as its comment promises', async () => {
+    const cli = runCliFromSource(['serve', '--port', '0', '--host', '127.0.0.1']);
+    const url = /(http:\/\/\S+?)\/monitoring/.exec(await cli.line(/^am-metrics listening on /))?.[1] ?? '';
+    cli.child.stderr?.destroy(); // the reader of the pipe is gone: the next line on stderr fails with EPIPE
+    cli.child.kill('SIGHUP');
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(cli.child.exitCode).toBeNull();
+    expect((await fetch(`${url}/health`, { signal: AbortSignal.timeout(5_000) })).status).toBe(200);
+    cli.child.kill('SIGTERM');
+    expect(await cli.exit()).toEqual({ code: 0, signal: null });
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_HOST, parseCommandLine, UsageError, type ServeSettings } from '../../src/cli/options.js';
+import { USAGE } from '../../src/cli/usage.js';
 import { ServerConfigError } from '../../src/http/errors.js';
 import { DEFAULT_PORT } from '../../src/server.js';
 import { DEFAULT_RATE } from '../../src/simulator/simulator.js';
@@ -35,6 +36,12 @@ describe('parseCommandLine', () => {
     expect(settings([], { PORT: '', HOST: '' })).toMatchObject({ port: DEFAULT_PORT, host: DEFAULT_HOST });
   });
 
+  it('treats blank variables as unset too: no pod label of " ", no host of " "', () => {
+    expect(settings([], { PORT: ' ', HOST: ' \t' })).toMatchObject({ port: DEFAULT_PORT, host: DEFAULT_HOST });
+    expect(settings([], { KUBERNETES_POD_NAME: ' ', HOSTNAME: 'am-1' }).podName).toBe('am-1');
+    expect(settings([], { KUBERNETES_POD_NAME: '', HOSTNAME: '  ' }).podName).toBe('host-os');
+  });
+
   it('simulates at the default rate with a random seed unless told otherwise', () => {
     expect(settings(['--simulate']).simulator).toEqual({ rate: DEFAULT_RATE, seed: 777 });
     expect(settings(['--simulate', '--rate', '2.5', '--seed', '42']).simulator).toEqual({ rate: 2.5, seed: 42 });
@@ -49,6 +56,17 @@ describe('parseCommandLine', () => {
 
   it("refuses an admin token shorter than the scrape secrets' minimum", () => {
     expect(() => settings([], { METRICS_ADMIN_TOKEN: 'short-token' })).toThrow(/METRICS_ADMIN_TOKEN: must have at least 16 characters/);
+  });
+
+  it('names AM_METRICS_DISTINCT_KEY and SIGHUP in --help, as the README table does', () => {
+    expect(USAGE).toContain('AM_METRICS_DISTINCT_KEY (16+ characters)');
+    expect(USAGE).toContain('SIGHUP re-reads the TLS');
+  });
+
+  it.each(['', 'fifteen-chars..'])('refuses an AM_METRICS_DISTINCT_KEY of %j, which the library would silently swap for a random key', (key) => {
+    expect(() => settings([], { AM_METRICS_DISTINCT_KEY: key })).toThrow(ServerConfigError);
+    expect(() => settings([], { AM_METRICS_DISTINCT_KEY: key })).toThrow(`AM_METRICS_DISTINCT_KEY: must have at least 16 characters, got ${key.length}`);
+    expect(settings([], { AM_METRICS_DISTINCT_KEY: 'sixteen-chars...' }).port).toBe(DEFAULT_PORT);
   });
 
   it('runs metric streams under METRICS_ADMIN_TOKEN, in ./am-metrics-streams.db unless --streams-db says otherwise', () => {

@@ -46,14 +46,16 @@ describe('am-metrics serve --workers', () => {
   });
 
   it(
-    'serves the merged traffic of its workers and stops them when it stops',
+    'serves the merged traffic of its workers, with --timer-buckets their histograms too, and stops them when it stops',
     async () => {
-      const { child, url, pids, cli } = await startCluster(['--pod-name', 'am-cluster']);
+      const { child, url, pids, cli } = await startCluster(['--pod-name', 'am-cluster', '--timer-buckets']);
       expect(pids.every(isRunning)).toBe(true);
 
       const text = await (await fetch(`${url}/monitoring/prometheus/am`, { signal: AbortSignal.timeout(STOP_MS) })).text();
       expect(text).toMatch(/^am_metrics_cluster_workers\{kubernetes_pod_name="am-cluster",\} 2\.0$/m);
       expect(text).toMatch(/^am_authentication_count\{kubernetes_pod_name="am-cluster",outcome="success",\} [1-9]/m);
+      // The workers record every timer, so the histograms exist only if their registries keep buckets too.
+      expect(text).toMatch(/^am_cts_task_duration_seconds_bucket\{kubernetes_pod_name="am-cluster",.*le="\+Inf",\} [1-9]/m);
 
       child.kill('SIGTERM');
       expect(await waitFor(() => (child.exitCode === null ? undefined : child.exitCode), STOP_MS, 'the primary to exit')).toBe(0);
@@ -61,6 +63,36 @@ describe('am-metrics serve --workers', () => {
       await waitFor(() => (pids.some(isRunning) ? undefined : true), STOP_MS, 'the workers to exit');
     },
     START_MS + 2 * STOP_MS,
+  );
+
+  it(
+    'keeps its workers through a SIGHUP sent to them all (pkill -HUP -f am-metrics): they are copies of the command, which SIGHUP never ends',
+    async () => {
+      const { child, url, pids } = await startCluster();
+      for (const pid of [child.pid ?? 0, ...pids]) process.kill(pid, 'SIGHUP');
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      expect(pids.filter(isRunning)).toEqual(pids);
+      const text = await (await fetch(`${url}/monitoring/prometheus/am`, { signal: AbortSignal.timeout(STOP_MS) })).text();
+      expect(text).toMatch(/^am_metrics_cluster_workers\{[^}]*\} 2\.0$/m);
+    },
+    START_MS + STOP_MS,
+  );
+});
+
+describe('am-metrics serve --workers when a worker dies', () => {
+  it(
+    'says so in one line naming the worker and how it ended, and keeps serving',
+    async () => {
+      const { child, url, pids, cli } = await startCluster();
+      process.kill(pids[0] as number, 'SIGKILL');
+      const line = await waitFor(() => cli.errorLines.find((l) => l.includes('worker')), STOP_MS, 'a line about the worker');
+      expect(line).toBe(`am-metrics: worker ${pids[0]} exited (SIGKILL); 1 of 2 workers left, the counts it reported stay in the merge`);
+      expect((await fetch(`${url}/health`, { signal: AbortSignal.timeout(STOP_MS) })).status).toBe(200);
+      child.kill('SIGTERM');
+      expect(await waitFor(() => (child.exitCode === null ? undefined : child.exitCode), STOP_MS, 'the primary to exit')).toBe(0);
+      expect(cli.errorLines).toEqual([line]);
+    },
+    START_MS + 3 * STOP_MS,
   );
 });
 

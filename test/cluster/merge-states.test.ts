@@ -55,6 +55,26 @@ describe('mergeStates', () => {
     expect(loginCount(await merged.registry.collect())).toBe(7);
   });
 
+  it("keeps the workers' timer buckets with timerBuckets, so their histograms merge; without it, none", async () => {
+    const clock = new ManualClock();
+    const worker = async (seconds: number) => {
+      const registry = new Registry({ now: () => clock.now(), timerBuckets: true });
+      registry.timer({ name: 'am_test_latency', help: 'Latency' }).observe({}, seconds);
+      return registry.state();
+    };
+    const states = [
+      { source: 'worker-1', state: await worker(0.01) },
+      { source: 'worker-2', state: await worker(0.02) },
+    ];
+    const histogram = async (timerBuckets: boolean) =>
+      (await (await mergeStates(states, { now: () => clock.now(), timerBuckets })).registry.collect()).families.find((f) => f.kind === 'histogram');
+    expect(await histogram(false)).toBeUndefined();
+    const merged = await histogram(true);
+    expect(merged?.descriptor.name).toBe('am_test_latency_duration_seconds');
+    expect(merged?.series[0]).toMatchObject({ count: 2 });
+    expect((merged?.series[0] as { sum: number }).sum).toBeCloseTo(0.03, 12);
+  });
+
   it('refuses a timer state whose sketch keys span more than any values can, without allocating them', async () => {
     const clock = new ManualClock();
     const registry = new Registry({ now: () => clock.now() });
