@@ -37,6 +37,8 @@ const TRAFFIC_STEP_SECONDS = 5;
 /** Bounds on the browser's work; a healthy run needs a fraction of each. */
 const LAUNCH_TIMEOUT_MS = 30_000;
 const CHARTS_TIMEOUT_MS = 15_000;
+/** How long the page waits for a poll's answer (its REQUEST_TIMEOUT_MS), plus slack for a busy machine. */
+const STALL_TIMEOUT_MS = 10_000 + 5_000;
 
 let launched: Promise<BrowserContext> | undefined;
 let userDataDir: string | undefined;
@@ -138,6 +140,38 @@ describe('monitoring page in Chromium', () => {
     expect(existsSync(SCREENSHOT)).toBe(true);
     expect(problems).toEqual([]);
   });
+
+  it('says so when the exporter stops answering its polls, and recovers once it answers again', async () => {
+    // A host app in front of the router holds every poll while `isStalled`, as a frozen exporter or a
+    // dropped connection would: nothing refuses the request, nothing answers it.
+    let isStalled = false;
+    const app = express();
+    app.use((req, _res, next) => {
+      if (!(isStalled && req.path === '/monitoring/data')) next();
+    });
+    app.use(createMetricsRouter(liveAm(), { page: amLivePage }));
+    const host: Server = createServer(app);
+    await new Promise<void>((resolve) => host.listen(0, '127.0.0.1', resolve));
+    onTestFinished(() => {
+      host.closeAllConnections();
+      return new Promise<void>((resolve) => host.close(() => resolve()));
+    });
+    const page = await watchedPage([]);
+    await page.goto(`http://127.0.0.1:${(host.address() as AddressInfo).port}/monitoring?refresh=${REFRESH_MS}`, { timeout: CHARTS_TIMEOUT_MS });
+    await waitForCharts(page, 2);
+
+    isStalled = true;
+    const status = page.locator('#status');
+    await expect.poll(() => status.getAttribute('class'), { timeout: STALL_TIMEOUT_MS, interval: 200 }).toBe('error');
+    expect(await status.textContent()).toMatch(/did not answer within \d+ s/);
+
+    isStalled = false;
+    const refreshes = Number(await page.locator('body').getAttribute('data-refreshes'));
+    await expect
+      .poll(async () => Number(await page.locator('body').getAttribute('data-refreshes')), { timeout: CHARTS_TIMEOUT_MS, interval: 100 })
+      .toBeGreaterThan(refreshes);
+    expect(await status.getAttribute('class')).toBe('');
+  }, 60_000);
 
   it('works behind Basic auth with the router mounted under a prefix', async () => {
     const app = express();
