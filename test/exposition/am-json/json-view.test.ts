@@ -158,6 +158,9 @@ describe('JSON metrics view', () => {
     ['?prefix=am_x.f', ['am_x.failure']],
     ['?prefix=am_x&_queryFilter=_id+co+"succ"', ['am_x.success']],
     ['?prefix=zzz', []],
+    // CREST matches parameter names whatever their case, as AM does.
+    ['?_QueryFilter=_id+sw+"am_x"', ['am_x.success', 'am_x.failure']],
+    ['?_queryfilter=false', []],
   ])('filters %s', async (search, ids) => {
     const { status, body } = await query(sampleRegistry(), search);
     expect(status).toBe(200);
@@ -174,6 +177,10 @@ describe('JSON metrics view', () => {
     ['?_pagedResultsOffset=x', /^_pagedResultsOffset "x" is not a whole number/],
     ['?_totalPagedResultsPolicy=ALL', /^_totalPagedResultsPolicy "ALL" is not NONE, EXACT or ESTIMATE/],
     ['?_sortKeys=_id', /^_sortKeys is not supported here/],
+    ['?_SORTKEYS=_id', /^_sortKeys is not supported here/],
+    // CREST refuses a single-valued parameter given twice rather than pick one.
+    ['?_queryFilter=true&_queryFilter=false', /^_queryFilter is given 2 times; it takes one value/],
+    ['?_pageSize=1&_PAGESIZE=2', /^_pageSize is given 2 times; it takes one value/],
   ])('answers 400 in CREST form to %s', async (search, message) => {
     const { status, body } = await query(sampleRegistry(), search);
     expect(status).toBe(400);
@@ -186,6 +193,11 @@ describe('JSON metrics view', () => {
       { _id: 'am_x.success', count: 3, labels: { outcome: 'success' } },
       { _id: 'am_x.failure', count: 1, labels: { outcome: 'failure' } },
     ]);
+  });
+
+  it('keeps the fields of every _fields parameter, as CREST does', async () => {
+    const { body } = await query(sampleRegistry(), '?_fields=count&_Fields=labels/outcome&_queryFilter=_id+eq+"am_x.failure"');
+    expect(body.result).toEqual([{ _id: 'am_x.failure', count: 1, labels: { outcome: 'failure' } }]);
   });
 
   it('pages with _pageSize and _pagedResultsOffset, handing back a cookie while entries remain', async () => {
