@@ -40,6 +40,24 @@ const CHARTS_TIMEOUT_MS = 15_000;
 /** How long the page waits for a poll's answer (its REQUEST_TIMEOUT_MS), plus slack for a busy machine. */
 const STALL_TIMEOUT_MS = 10_000 + 5_000;
 
+/**
+ * A function run in the page on an element (source text: the tests' types know no DOM): the left
+ * edges at which its last `}` and its last `.` are drawn, whatever elements hold them.
+ */
+const LAST_BRACE_AND_STOP = `(element) => {
+  const texts = [];
+  const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node !== null; node = walker.nextNode()) texts.push(node);
+  const leftOf = (char) => {
+    const text = texts.findLast((t) => t.data.includes(char));
+    const range = document.createRange();
+    range.setStart(text, text.data.lastIndexOf(char));
+    range.setEnd(text, text.data.lastIndexOf(char) + 1);
+    return range.getBoundingClientRect().left;
+  };
+  return [leftOf('}'), leftOf('.')];
+}`;
+
 let launched: Promise<BrowserContext> | undefined;
 let userDataDir: string | undefined;
 
@@ -172,6 +190,24 @@ describe('monitoring page in Chromium', () => {
       .toBeGreaterThan(refreshes);
     expect(await status.getAttribute('class')).toBe('');
   }, 60_000);
+
+  it("keeps a label value's right-to-left override from reordering the text around it", async () => {
+    const noteSelector = 'section[data-family="authorization"] .note';
+    // A policy set name is free text: U+202E (RIGHT-TO-LEFT OVERRIDE) in it, left unisolated, runs to
+    // the end of the note and draws what follows the value ("}.") backwards, somewhere else.
+    const am = createAmMetrics({ podName: 'am-0' });
+    am.authorization.evaluation('\u202Epayments', 0.02, 'success');
+    const server = await serve({ page: amLivePage, source: am });
+    const problems: string[] = [];
+    const page = await watchedPage(problems);
+    await page.goto(`${server.url}/monitoring?refresh=${REFRESH_MS}`, { timeout: CHARTS_TIMEOUT_MS });
+    const note = page.locator(noteSelector);
+    await expect.poll(() => note.textContent(), { timeout: CHARTS_TIMEOUT_MS }).toContain('payments');
+
+    const [brace, stop] = await page.evaluate<[number, number]>(`(${LAST_BRACE_AND_STOP})(document.querySelector('${noteSelector}'))`);
+    expect(stop).toBeGreaterThan(brace);
+    expect(problems).toEqual([]);
+  });
 
   it('works behind Basic auth with the router mounted under a prefix', async () => {
     const app = express();

@@ -7,8 +7,8 @@
  * chart of the last HISTORY_SECONDS seen. Refreshes every `?refresh=` milliseconds (clamped to
  * MIN_REFRESH_MS..MAX_REFRESH_MS; default DEFAULT_REFRESH_MS); a poll unanswered within
  * REQUEST_TIMEOUT_MS is shown as failed and tried again. Data reaches the DOM only through
- * `textContent`. Each section carries `data-points` (points held) and `data-drawn-points` (points in
- * the chart's last draw) for tests and curious people.
+ * `textContent`, label values each in a `<bdi>`. Each section carries `data-points` (points held)
+ * and `data-drawn-points` (points in the chart's last draw) for tests and curious people.
  */
 export const PAGE_SCRIPT = `'use strict';
 (() => {
@@ -88,9 +88,15 @@ export const PAGE_SCRIPT = `'use strict';
     showList(panel.latency, [
       ['latency', '', true], ['p50', formatMs(latency.p50)], ['p95', formatMs(latency.p95)], ['p99', formatMs(latency.p99)],
     ]);
-    const series = Object.entries(latency.labels).map(([name, value]) => name + '=' + value).join(', ');
-    panel.note.textContent = 'Rates of ' + rates.metric + ' by ' + rates.label + '. Latency of ' + latency.metric +
-      (series ? ' {' + series + '}' : ' (no traffic yet)') + '.';
+    const labels = Object.entries(latency.labels);
+    const series = labels.length === 0 ? [' (no traffic yet)'] : [' {', ...labels.flatMap(labelParts), '}'];
+    panel.note.replaceChildren('Rates of ' + rates.metric + ' by ' + rates.label + '. Latency of ' + latency.metric, ...series, '.');
+  }
+
+  // A label value is free text: each sits in its own <bdi>, so right-to-left text or a direction
+  // override inside it cannot reorder the words around it.
+  function labelParts([name, value], i) {
+    return [(i > 0 ? ', ' : '') + name + '=', element('bdi', null, value)];
   }
 
   function record(panel, family, nowSeconds) {
