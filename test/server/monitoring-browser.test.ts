@@ -161,11 +161,14 @@ describe('monitoring page in Chromium', () => {
 
   it('says so when the exporter stops answering its polls, and recovers once it answers again', async () => {
     // A host app in front of the router holds every poll while `isStalled`, as a frozen exporter or a
-    // dropped connection would: nothing refuses the request, nothing answers it.
+    // dropped connection would: nothing refuses the request, nothing answers it. Resuming lets the
+    // held ones through (those the page gave up on find their connection closed).
     let isStalled = false;
+    const held: (() => void)[] = [];
     const app = express();
     app.use((req, _res, next) => {
-      if (!(isStalled && req.path === '/monitoring/data')) next();
+      if (isStalled && req.path === '/monitoring/data') held.push(next);
+      else next();
     });
     app.use(createMetricsRouter(liveAm(), { page: amLivePage }));
     const host: Server = createServer(app);
@@ -184,6 +187,7 @@ describe('monitoring page in Chromium', () => {
     expect(await status.textContent()).toMatch(/did not answer within \d+ s/);
 
     isStalled = false;
+    for (const next of held.splice(0)) next();
     const refreshes = Number(await page.locator('body').getAttribute('data-refreshes'));
     await expect
       .poll(async () => Number(await page.locator('body').getAttribute('data-refreshes')), { timeout: CHARTS_TIMEOUT_MS, interval: 100 })
