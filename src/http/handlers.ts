@@ -4,10 +4,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { systemClock, type Clock } from '../registry/clock.js';
 import { CONTENT_TYPES, type NamingProfile } from '../exposition/prometheus/prometheus-text.js';
 import { PROTOBUF_CONTENT_TYPE } from '../exposition/prometheus-protobuf/protobuf-exposition.js';
-import { jsonEntry, jsonView, type JsonIdOf } from '../exposition/am-json/json-view.js';
+import { jsonEntrySliced, jsonViewSliced, type JsonIdOf } from '../exposition/am-json/json-view.js';
 import { parseJsonQuery, type JsonQuery } from '../exposition/am-json/json-query.js';
 import { JsonQueryError } from '../exposition/am-json/query-filter.js';
-import { renderJson } from '../exposition/am-json/java-json.js';
+import { renderJson, renderQueryResult } from '../exposition/am-json/java-json.js';
+import { pacer } from '../registry/time-slice.js';
 import { Authenticator, type AuthOptions } from './auth.js';
 import { AuthThrottle, type AuthThrottleOptions } from './auth-throttle.js';
 import { ConcurrencyLimit } from './concurrency-limit.js';
@@ -130,15 +131,17 @@ export class MetricsHandlers {
 
   /**
    * AM's JSON view as a CREST query (`_queryFilter`, `prefix`, `_fields`, paging; see parseJsonQuery),
-   * numbers as Java writes them; 400 in CREST's error form for a query it cannot answer.
+   * numbers as Java writes them; 400 in CREST's error form for a query it cannot answer. Built and
+   * written in slices, as scrapes are, so a large registry's view never stalls other work.
    */
   async json(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (!this.isAdmitted(req, res)) return;
     const query = this.queryOf(req, res);
     if (query === undefined) return;
     await this.withSlot(req, res, async () => {
-      const view = jsonView(await this.scrape.collection(), query, { idOf: this.jsonIds });
-      await this.sendJsonText(req, res, renderJson(view));
+      const pace = pacer(() => performance.now());
+      const view = await jsonViewSliced(await this.scrape.collection(), query, { idOf: this.jsonIds }, pace);
+      await this.sendJsonText(req, res, await renderQueryResult(view, pace));
     });
   }
 
@@ -148,7 +151,7 @@ export class MetricsHandlers {
     const query = this.queryOf(req, res);
     if (query === undefined) return;
     await this.withSlot(req, res, async () => {
-      const entry = jsonEntry(await this.scrape.collection(), id, query.fields, { idOf: this.jsonIds });
+      const entry = await jsonEntrySliced(await this.scrape.collection(), id, query.fields, { idOf: this.jsonIds });
       if (entry === undefined) return sendJson(res, 404, crestError(404, 'Not Found', `Resource '${id}' not found`));
       await this.sendJsonText(req, res, renderJson(entry));
     });

@@ -283,3 +283,28 @@ describe("JSON metrics view with AM's ids (amJsonIds)", () => {
     expect(body.result.map((e) => e._id)).toEqual(['custom_logins.alpha']);
   });
 });
+
+describe('JSON metrics view of a large registry', () => {
+  it.each(['/json/metrics/api?_queryFilter=_id+eq+"am_op.c9999"', '/json/metrics/api/am_op.c9999'])(
+    'lets the exporter answer other requests while it builds %s',
+    async (path) => {
+      const registry = new Registry({ maxSeriesPerMetric: 10_000 });
+      const timer = registry.timer({ name: 'am_op', help: 'Operations.', labelNames: ['client'] });
+      for (let i = 0; i < 10_000; i += 1) timer.observe({ client: `c${i}` }, i / 10_000);
+      const collection = await registry.collect();
+      // The collection is ready at once, so what is left is building the view: /health, asked once the
+      // view's request has reached its collection, is answered first only if that work lets it in.
+      let reached = (): void => {};
+      const isReached = new Promise<void>((resolve) => (reached = resolve));
+      const server = await serve({ source: { collect: () => (reached(), Promise.resolve(collection)) } });
+      const finished: string[] = [];
+      const view = rawRequest(`${server.url}${path}`).then((res) => (finished.push('view'), res));
+      await isReached;
+      const health = rawRequest(`${server.url}/health`).then(() => finished.push('health'));
+      const [res] = await Promise.all([view, health]);
+      expect(res.status).toBe(200);
+      expect(JSON.parse(res.body.toString())).toMatchObject(path.includes('_queryFilter') ? { resultCount: 1 } : { _id: 'am_op.c9999' });
+      expect(finished).toEqual(['health', 'view']);
+    },
+  );
+});
