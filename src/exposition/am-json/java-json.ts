@@ -21,14 +21,16 @@ export function renderJson(value: unknown): string {
 /**
  * A CREST query answer as renderJson writes it, entry by entry with a yield to the event loop whenever
  * `pace` says (see time-slice.ts), so an answer of many entries never stalls other work.
+ * @throws (rejects with) `signal`'s reason once it is aborted: no more is written.
  */
-export async function renderQueryResult(view: JsonQueryResult, pace: Pace): Promise<string> {
+export async function renderQueryResult(view: JsonQueryResult, pace: Pace, signal?: AbortSignal): Promise<string> {
   const { result, ...envelope } = view;
   const entries: string[] = [];
   for (const entry of result) {
     entries.push(write(entry, ''));
     const turn = pace();
     if (turn !== undefined) await turn;
+    signal?.throwIfAborted();
   }
   // `result` leads the envelope, as renderJson writes it: `{"result":[…],` then the other fields.
   return `{"result":[${entries.join(',')}],${write(envelope, '').slice(1)}`;

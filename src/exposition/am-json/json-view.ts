@@ -124,14 +124,22 @@ const ENTRY_CHUNK_SERIES = 256;
  * As jsonEntries, a chunk of series at a time with a yield to the event loop whenever `pace` says (by
  * default every DEFAULT_SLICE_MS of work, see time-slice.ts), so that a view of many series never
  * stalls other work; `use` gets each chunk's entries and may end the walk by returning true.
+ * @throws (rejects with) `signal`'s reason once it is aborted (its client left, say): no more is built.
  */
-async function forEachEntryChunk(collection: Collection, options: JsonViewOptions, pace: Pace, use: (entries: readonly JsonEntry[]) => boolean): Promise<void> {
+async function forEachEntryChunk(
+  collection: Collection,
+  options: JsonViewOptions,
+  pace: Pace,
+  signal: AbortSignal | undefined,
+  use: (entries: readonly JsonEntry[]) => boolean,
+): Promise<void> {
   for (const family of collection.families) {
     // Once at least, as jsonEntries does, so a family of a kind this view does not know still fails.
     for (let from = 0; from === 0 || from < family.series.length; from += ENTRY_CHUNK_SERIES) {
       if (use(entriesOf(family, collection.resource, options.idOf, from, from + ENTRY_CHUNK_SERIES))) return;
       const turn = pace();
       if (turn !== undefined) await turn;
+      signal?.throwIfAborted();
     }
   }
 }
@@ -144,15 +152,19 @@ export function jsonView(collection: Collection, query: JsonQuery, options: Json
   return answer(jsonEntries(collection, options).filter(query.filter), query);
 }
 
-/** As jsonView, yielding to the event loop while it builds the entries (see forEachEntryChunk). */
+/**
+ * As jsonView, yielding to the event loop while it builds the entries (see forEachEntryChunk).
+ * @throws (rejects with) `signal`'s reason once it is aborted.
+ */
 export async function jsonViewSliced(
   collection: Collection,
   query: JsonQuery,
   options: JsonViewOptions = {},
   pace: Pace = pacer(() => performance.now()),
+  signal?: AbortSignal,
 ): Promise<JsonQueryResult> {
   const kept: JsonEntry[] = [];
-  await forEachEntryChunk(collection, options, pace, (entries) => {
+  await forEachEntryChunk(collection, options, pace, signal, (entries) => {
     for (const entry of entries) if (query.filter(entry)) kept.push(entry);
     return false;
   });
@@ -178,16 +190,20 @@ export function jsonEntry(collection: Collection, id: string, fields?: JsonQuery
   return entry === undefined ? undefined : pickFields(entry, fields);
 }
 
-/** As jsonEntry, yielding to the event loop while it looks (see forEachEntryChunk). */
+/**
+ * As jsonEntry, yielding to the event loop while it looks (see forEachEntryChunk).
+ * @throws (rejects with) `signal`'s reason once it is aborted.
+ */
 export async function jsonEntrySliced(
   collection: Collection,
   id: string,
   fields?: JsonQuery['fields'],
   options: JsonViewOptions = {},
   pace: Pace = pacer(() => performance.now()),
+  signal?: AbortSignal,
 ): Promise<JsonEntry | JsonFields | undefined> {
   let found: JsonEntry | undefined;
-  await forEachEntryChunk(collection, options, pace, (entries) => {
+  await forEachEntryChunk(collection, options, pace, signal, (entries) => {
     found = entries.find((e) => e._id === id);
     return found !== undefined;
   });

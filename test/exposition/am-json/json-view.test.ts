@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { amJsonIds, createAmMetrics, Registry, type AmMetrics } from '../../../src/index.js';
+import { amJsonIds, createAmMetrics, Registry, type AmMetrics, type Collection } from '../../../src/index.js';
 import type { StartServerOptions } from '../../../src/server.js';
 import { ManualClock } from '../../support/manual-clock.js';
 import { recordEvent } from '../../support/am-events.js';
@@ -284,14 +284,19 @@ describe("JSON metrics view with AM's ids (amJsonIds)", () => {
   });
 });
 
+/** A collection of `count` timer series `am_op{client="c<i>"}`, made once per test. */
+async function largeCollection(count: number): Promise<Collection> {
+  const registry = new Registry({ maxSeriesPerMetric: count });
+  const timer = registry.timer({ name: 'am_op', help: 'Operations.', labelNames: ['client'] });
+  for (let i = 0; i < count; i += 1) timer.observe({ client: `c${i}` }, i / count);
+  return registry.collect();
+}
+
 describe('JSON metrics view of a large registry', () => {
   it.each(['/json/metrics/api?_queryFilter=_id+eq+"am_op.c9999"', '/json/metrics/api/am_op.c9999'])(
     'lets the exporter answer other requests while it builds %s',
     async (path) => {
-      const registry = new Registry({ maxSeriesPerMetric: 10_000 });
-      const timer = registry.timer({ name: 'am_op', help: 'Operations.', labelNames: ['client'] });
-      for (let i = 0; i < 10_000; i += 1) timer.observe({ client: `c${i}` }, i / 10_000);
-      const collection = await registry.collect();
+      const collection = await largeCollection(10_000);
       // The collection is ready at once, so what is left is building the view: /health, asked once the
       // view's request has reached its collection, is answered first only if that work lets it in.
       let reached = (): void => {};
@@ -307,4 +312,30 @@ describe('JSON metrics view of a large registry', () => {
       expect(finished).toEqual(['health', 'view']);
     },
   );
+
+  it.each(['/json/metrics/api', '/json/metrics/api/am_op.nothing'])('stops building %s once its client hangs up', async (path) => {
+    const collection = await largeCollection(10_000);
+    // Every entry asks jsonIds for its id, so the calls count the entries built.
+    let built = 0;
+    let started = (): void => {};
+    const isStarted = new Promise<void>((resolve) => (started = resolve));
+    const jsonIds = (): undefined => {
+      if ((built += 1) === 1) started();
+      return undefined;
+    };
+    const logged: string[] = [];
+    const server = await serve({ source: { collect: () => Promise.resolve(collection) }, jsonIds, logger: (line) => logged.push(line) });
+    const client = new AbortController();
+    rawRequest(`${server.url}${path}`, { signal: client.signal }).catch(() => undefined);
+    await isStarted;
+    client.abort();
+    // Once the count stops moving, the build has ended, finished or not.
+    let last = -1;
+    while (built !== last) {
+      last = built;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect(built).toBeLessThan(10_000);
+    expect(logged).toEqual([]);
+  });
 });
