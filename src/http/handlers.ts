@@ -4,10 +4,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { systemClock, type Clock } from '../registry/clock.js';
 import { CONTENT_TYPES, type NamingProfile } from '../exposition/prometheus/prometheus-text.js';
 import { PROTOBUF_CONTENT_TYPE } from '../exposition/prometheus-protobuf/protobuf-exposition.js';
-import { jsonEntry, jsonView, type JsonIdOf } from '../exposition/am-json/json-view.js';
+import { jsonEntrySliced, jsonViewSliced, type JsonIdOf } from '../exposition/am-json/json-view.js';
 import { parseJsonQuery, type JsonQuery } from '../exposition/am-json/json-query.js';
 import { JsonQueryError } from '../exposition/am-json/query-filter.js';
-import { renderJson } from '../exposition/am-json/java-json.js';
+import { renderJson, renderQueryResult } from '../exposition/am-json/java-json.js';
+import { pacer } from '../registry/time-slice.js';
 import { Authenticator, type AuthOptions } from './auth.js';
 import { AuthThrottle, type AuthThrottleOptions } from './auth-throttle.js';
 import { ConcurrencyLimit } from './concurrency-limit.js';
@@ -130,15 +131,17 @@ export class MetricsHandlers {
 
   /**
    * AM's JSON view as a CREST query (`_queryFilter`, `prefix`, `_fields`, paging; see parseJsonQuery),
-   * numbers as Java writes them; 400 in CREST's error form for a query it cannot answer.
+   * numbers as Java writes them; 400 in CREST's error form for a query it cannot answer. Built and
+   * written in slices, as scrapes are, so a large registry's view never stalls other work.
    */
   async json(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (!this.isAdmitted(req, res)) return;
     const query = this.queryOf(req, res);
     if (query === undefined) return;
-    await this.withSlot(req, res, async () => {
-      const view = jsonView(await this.scrape.collection(), query, { idOf: this.jsonIds });
-      await this.sendJsonText(req, res, renderJson(view));
+    await this.withSlot(req, res, async (clientGone) => {
+      const pace = pacer(() => performance.now());
+      const view = await jsonViewSliced(await this.scrape.collection(), query, { idOf: this.jsonIds }, pace, clientGone);
+      await this.sendJsonText(req, res, await renderQueryResult(view, pace, clientGone));
     });
   }
 
@@ -147,8 +150,9 @@ export class MetricsHandlers {
     if (!this.isAdmitted(req, res)) return;
     const query = this.queryOf(req, res);
     if (query === undefined) return;
-    await this.withSlot(req, res, async () => {
-      const entry = jsonEntry(await this.scrape.collection(), id, query.fields, { idOf: this.jsonIds });
+    await this.withSlot(req, res, async (clientGone) => {
+      const pace = pacer(() => performance.now());
+      const entry = await jsonEntrySliced(await this.scrape.collection(), id, query.fields, { idOf: this.jsonIds }, pace, clientGone);
       if (entry === undefined) return sendJson(res, 404, crestError(404, 'Not Found', `Resource '${id}' not found`));
       await this.sendJsonText(req, res, renderJson(entry));
     });
@@ -224,17 +228,27 @@ export class MetricsHandlers {
     return false;
   }
 
-  /** Runs `work` within the in-flight cap (503 beyond it); a failure becomes a bare 500 and one log line. */
-  private async withSlot(req: IncomingMessage, res: ServerResponse, work: () => Promise<void>): Promise<void> {
+  /**
+   * Runs `work` within the in-flight cap (503 beyond it); a failure becomes a bare 500 and one log line.
+   * `work` is handed a signal aborted once the response closes, so work of this request alone (a JSON
+   * view) can stop when its client leaves; rejecting with the signal's reason then is no failure.
+   */
+  private async withSlot(req: IncomingMessage, res: ServerResponse, work: (clientGone: AbortSignal) => Promise<void>): Promise<void> {
     const release = this.limit.tryAcquire();
     if (release === undefined) {
       return sendPlain(res, 503, 'Service Unavailable: too many scrapes in flight', { 'Retry-After': String(BUSY_RETRY_AFTER_SECONDS) });
     }
-    // A client that hangs up frees its slot at once; the shared render carries on for the others.
-    res.once('close', release);
+    // A client that hangs up frees its slot at once; the shared render carries on for the others, and
+    // work of its own must stop too, or clients hanging up at once could start any number of them.
+    const gone = new AbortController();
+    res.once('close', () => {
+      release();
+      gone.abort();
+    });
     try {
-      await work();
+      await work(gone.signal);
     } catch (error) {
+      if (gone.signal.aborted && error === gone.signal.reason) return;
       this.logger(`am-metrics: answering ${req.method ?? 'GET'} ${pathOf(req)} failed: ${describeError(error)}`);
       sendPlain(res, 500, 'Internal Server Error');
     } finally {

@@ -64,11 +64,23 @@ export interface RawResponse {
  * One request with exactly the headers given and the path exactly as written (no `..` or `.` resolution,
  * which URL parsing would do); the body comes back as sent (no gunzip).
  */
-export function rawRequest(url: string, options: { method?: string; headers?: Record<string, string>; localAddress?: string } = {}): Promise<RawResponse> {
+export function rawRequest(
+  url: string,
+  options: { method?: string; headers?: Record<string, string>; localAddress?: string; signal?: AbortSignal } = {},
+): Promise<RawResponse> {
   const [, origin = '', path = '/'] = /^(https?:\/\/[^/:]+:\d+)(.*)$/.exec(url) ?? [];
   const { hostname, port } = new URL(origin);
   return new Promise((resolve, reject) => {
-    const target = { hostname, port, path, method: options.method ?? 'GET', headers: options.headers ?? {}, localAddress: options.localAddress, agent: false };
+    const target = {
+      hostname,
+      port,
+      path,
+      method: options.method ?? 'GET',
+      headers: options.headers ?? {},
+      localAddress: options.localAddress,
+      agent: false,
+      signal: options.signal,
+    };
     const req = httpRequest(target, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));

@@ -37,6 +37,26 @@ const TRAFFIC_STEP_SECONDS = 5;
 /** Bounds on the browser's work; a healthy run needs a fraction of each. */
 const LAUNCH_TIMEOUT_MS = 30_000;
 const CHARTS_TIMEOUT_MS = 15_000;
+/** How long the page waits for a poll's answer (its REQUEST_TIMEOUT_MS), plus slack for a busy machine. */
+const STALL_TIMEOUT_MS = 10_000 + 5_000;
+
+/**
+ * A function run in the page on an element (source text: the tests' types know no DOM): the left
+ * edges at which its last `}` and its last `.` are drawn, whatever elements hold them.
+ */
+const LAST_BRACE_AND_STOP = `(element) => {
+  const texts = [];
+  const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node !== null; node = walker.nextNode()) texts.push(node);
+  const leftOf = (char) => {
+    const text = texts.findLast((t) => t.data.includes(char));
+    const range = document.createRange();
+    range.setStart(text, text.data.lastIndexOf(char));
+    range.setEnd(text, text.data.lastIndexOf(char) + 1);
+    return range.getBoundingClientRect().left;
+  };
+  return [leftOf('}'), leftOf('.')];
+}`;
 
 let launched: Promise<BrowserContext> | undefined;
 let userDataDir: string | undefined;
@@ -136,6 +156,60 @@ describe('monitoring page in Chromium', () => {
     await mkdir('test-results', { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
     expect(existsSync(SCREENSHOT)).toBe(true);
+    expect(problems).toEqual([]);
+  });
+
+  it('says so when the exporter stops answering its polls, and recovers once it answers again', async () => {
+    // A host app in front of the router holds every poll while `isStalled`, as a frozen exporter or a
+    // dropped connection would: nothing refuses the request, nothing answers it. Resuming lets the
+    // held ones through (those the page gave up on find their connection closed).
+    let isStalled = false;
+    const held: (() => void)[] = [];
+    const app = express();
+    app.use((req, _res, next) => {
+      if (isStalled && req.path === '/monitoring/data') held.push(next);
+      else next();
+    });
+    app.use(createMetricsRouter(liveAm(), { page: amLivePage }));
+    const host: Server = createServer(app);
+    await new Promise<void>((resolve) => host.listen(0, '127.0.0.1', resolve));
+    onTestFinished(() => {
+      host.closeAllConnections();
+      return new Promise<void>((resolve) => host.close(() => resolve()));
+    });
+    const page = await watchedPage([]);
+    await page.goto(`http://127.0.0.1:${(host.address() as AddressInfo).port}/monitoring?refresh=${REFRESH_MS}`, { timeout: CHARTS_TIMEOUT_MS });
+    await waitForCharts(page, 2);
+
+    isStalled = true;
+    const status = page.locator('#status');
+    await expect.poll(() => status.getAttribute('class'), { timeout: STALL_TIMEOUT_MS, interval: 200 }).toBe('error');
+    expect(await status.textContent()).toMatch(/did not answer within \d+ s/);
+
+    isStalled = false;
+    for (const next of held.splice(0)) next();
+    const refreshes = Number(await page.locator('body').getAttribute('data-refreshes'));
+    await expect
+      .poll(async () => Number(await page.locator('body').getAttribute('data-refreshes')), { timeout: CHARTS_TIMEOUT_MS, interval: 100 })
+      .toBeGreaterThan(refreshes);
+    expect(await status.getAttribute('class')).toBe('');
+  }, 60_000);
+
+  it("keeps a label value's right-to-left override from reordering the text around it", async () => {
+    const noteSelector = 'section[data-family="authorization"] .note';
+    // A policy set name is free text: U+202E (RIGHT-TO-LEFT OVERRIDE) in it, left unisolated, runs to
+    // the end of the note and draws what follows the value ("}.") backwards, somewhere else.
+    const am = createAmMetrics({ podName: 'am-0' });
+    am.authorization.evaluation('\u202Epayments', 0.02, 'success');
+    const server = await serve({ page: amLivePage, source: am });
+    const problems: string[] = [];
+    const page = await watchedPage(problems);
+    await page.goto(`${server.url}/monitoring?refresh=${REFRESH_MS}`, { timeout: CHARTS_TIMEOUT_MS });
+    const note = page.locator(noteSelector);
+    await expect.poll(() => note.textContent(), { timeout: CHARTS_TIMEOUT_MS }).toContain('payments');
+
+    const [brace, stop] = await page.evaluate<[number, number]>(`(${LAST_BRACE_AND_STOP})(document.querySelector('${noteSelector}'))`);
+    expect(stop).toBeGreaterThan(brace);
     expect(problems).toEqual([]);
   });
 

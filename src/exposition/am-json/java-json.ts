@@ -1,6 +1,8 @@
 // JSON text as AM's CREST view writes it: Java doubles (`2.0`, `7.69764553089487E-4`) for measured
 // values, plain integers for counts and CREST's envelope numbers. What the entries hold is json-view.ts's.
 import { javaDouble } from '../java-double.js';
+import type { Pace } from '../../registry/time-slice.js';
+import type { JsonQueryResult } from './json-view.js';
 
 /** Fields AM holds as Java `long`/`int`: written as integers, never `2.0`. */
 const INTEGER_FIELDS = new Set(['count', 'resultCount', 'totalPagedResults', 'remainingPagedResults', 'code']);
@@ -14,6 +16,24 @@ const INTEGER_WHEN_WHOLE = new Set(['value']);
  */
 export function renderJson(value: unknown): string {
   return write(value, '');
+}
+
+/**
+ * A CREST query answer as renderJson writes it, entry by entry with a yield to the event loop whenever
+ * `pace` says (see time-slice.ts), so an answer of many entries never stalls other work.
+ * @throws (rejects with) `signal`'s reason once it is aborted: no more is written.
+ */
+export async function renderQueryResult(view: JsonQueryResult, pace: Pace, signal?: AbortSignal): Promise<string> {
+  const { result, ...envelope } = view;
+  const entries: string[] = [];
+  for (const entry of result) {
+    entries.push(write(entry, ''));
+    const turn = pace();
+    if (turn !== undefined) await turn;
+    signal?.throwIfAborted();
+  }
+  // `result` leads the envelope, as renderJson writes it: `{"result":[…],` then the other fields.
+  return `{"result":[${entries.join(',')}],${write(envelope, '').slice(1)}`;
 }
 
 function write(value: unknown, key: string): string {

@@ -19,10 +19,11 @@ export interface JsonQuery {
   readonly totalPolicy: TotalPagedResultsPolicy;
 }
 
-/** The query parameters a query reads; a `URLSearchParams` is one (typed here without DOM or Node globals). */
-export interface QueryParameters {
-  get(name: string): string | null;
-}
+/**
+ * A request's query parameters as name and value pairs, repeats included; a `URLSearchParams` is one
+ * (typed here without DOM or Node globals).
+ */
+export type QueryParameters = Iterable<readonly [string, string]>;
 
 /** Query parameters CREST defines that this view does not implement: a 400 names them, never silence. */
 const UNSUPPORTED = ['_sortKeys', '_queryId', '_queryExpression'];
@@ -30,10 +31,12 @@ const UNSUPPORTED = ['_sortKeys', '_queryId', '_queryExpression'];
 /**
  * The query of a JSON-view request. No `_queryFilter` keeps every entry (AM asks for
  * `_queryFilter=true`); `_pagedResultsCookie` is the cookie a previous page returned (the offset of
- * the next entry), and overrides `_pagedResultsOffset`.
+ * the next entry), and overrides `_pagedResultsOffset`. As in CREST, parameter names match whatever
+ * their case, `_fields` may be given several times, and any other parameter at most once.
  * @throws JsonQueryError (QueryFilterError for the filter) naming the parameter and its value.
  */
-export function parseJsonQuery(params: QueryParameters): JsonQuery {
+export function parseJsonQuery(parameters: QueryParameters): JsonQuery {
+  const params = new CrestParameters(parameters);
   for (const name of UNSUPPORTED) {
     if (params.get(name) !== null)
       throw new JsonQueryError(
@@ -45,7 +48,12 @@ export function parseJsonQuery(params: QueryParameters): JsonQuery {
   const prefix = params.get('prefix');
   const filter: EntryFilter = (entry) => (prefix === null || entry._id.startsWith(prefix)) && (byQuery === undefined || byQuery(entry));
   const cookie = params.get('_pagedResultsCookie');
-  const fields = fieldsOf(params.get('_fields'));
+  const fields = fieldsOf(
+    params
+      .getAll('_fields')
+      .filter((text) => text.trim() !== '')
+      .join(','),
+  );
   return {
     filter,
     ...(fields === undefined ? {} : { fields }),
@@ -55,16 +63,48 @@ export function parseJsonQuery(params: QueryParameters): JsonQuery {
   };
 }
 
-/** `_fields=a,labels/outcome` as pointer segments; empty or absent keeps every field. */
-function fieldsOf(text: string | null): string[][] | undefined {
-  if (text === null || text.trim() === '') return undefined;
+/**
+ * Query parameters looked up as CREST does (its HttpUtils.getParameter): by name whatever its case,
+ * so `_queryfilter` is `_queryFilter` rather than an unknown parameter silently ignored.
+ */
+class CrestParameters {
+  private readonly values = new Map<string, string[]>();
+
+  constructor(parameters: QueryParameters) {
+    for (const [name, value] of parameters) {
+      const key = name.toLowerCase();
+      const values = this.values.get(key);
+      if (values === undefined) this.values.set(key, [value]);
+      else values.push(value);
+    }
+  }
+
+  /** Every value of `name`, in the request's order. */
+  getAll(name: string): readonly string[] {
+    return this.values.get(name.toLowerCase()) ?? [];
+  }
+
+  /**
+   * The value of a single-valued parameter, or null when absent.
+   * @throws JsonQueryError when the request gives it more than once (CREST answers 400 too).
+   */
+  get(name: string): string | null {
+    const values = this.getAll(name);
+    if (values.length > 1) throw new JsonQueryError(`${name} is given ${values.length} times; it takes one value`);
+    return values[0] ?? null;
+  }
+}
+
+/** `_fields=a,labels/outcome` as pointer segments; empty keeps every field. */
+function fieldsOf(text: string): string[][] | undefined {
+  if (text.trim() === '') return undefined;
   return text.split(',').map((field) => {
     const body = field.trim().replace(/^\//, '');
     return body.split('/').map((segment) => segment.replace(/~1/g, '/').replace(/~0/g, '~'));
   });
 }
 
-function wholeNumber(params: QueryParameters, name: string): number {
+function wholeNumber(params: CrestParameters, name: string): number {
   const text = params.get(name);
   return text === null || text === '' ? 0 : wholeNumberOf(text, name);
 }

@@ -4,6 +4,7 @@
 import type { Labels } from '../../registry/labels.js';
 import type { Collection, CountSum, FamilySnapshot, HistogramSeries, QuantileValue, SeriesBase, TimerSeries } from '../../registry/collection.js';
 import type { JsonQuery } from './json-query.js';
+import { pacer, type Pace } from '../../registry/time-slice.js';
 
 /** JSON has no NaN or infinities: such values (an idle timer's quantiles) are written as `null`. */
 export type JsonNumber = number | null;
@@ -116,12 +117,61 @@ export function jsonEntries(collection: Collection, options: JsonViewOptions = {
   return collection.families.flatMap((family) => entriesOf(family, collection.resource, options.idOf));
 }
 
+/** Series turned into entries between two looks at the pace of a sliced view. */
+const ENTRY_CHUNK_SERIES = 256;
+
+/**
+ * As jsonEntries, a chunk of series at a time with a yield to the event loop whenever `pace` says (by
+ * default every DEFAULT_SLICE_MS of work, see time-slice.ts), so that a view of many series never
+ * stalls other work; `use` gets each chunk's entries and may end the walk by returning true.
+ * @throws (rejects with) `signal`'s reason once it is aborted (its client left, say): no more is built.
+ */
+async function forEachEntryChunk(
+  collection: Collection,
+  options: JsonViewOptions,
+  pace: Pace,
+  signal: AbortSignal | undefined,
+  use: (entries: readonly JsonEntry[]) => boolean,
+): Promise<void> {
+  for (const family of collection.families) {
+    // Once at least, as jsonEntries does, so a family of a kind this view does not know still fails.
+    for (let from = 0; from === 0 || from < family.series.length; from += ENTRY_CHUNK_SERIES) {
+      if (use(entriesOf(family, collection.resource, options.idOf, from, from + ENTRY_CHUNK_SERIES))) return;
+      const turn = pace();
+      if (turn !== undefined) await turn;
+      signal?.throwIfAborted();
+    }
+  }
+}
+
 /**
  * The CREST query answer: the entries `query.filter` keeps, paged by `pageSize` from `offset`, each
  * cut to `query.fields`. `totalPagedResults` counts every kept entry under EXACT or ESTIMATE, else -1.
  */
 export function jsonView(collection: Collection, query: JsonQuery, options: JsonViewOptions = {}): JsonQueryResult {
-  const kept = jsonEntries(collection, options).filter(query.filter);
+  return answer(jsonEntries(collection, options).filter(query.filter), query);
+}
+
+/**
+ * As jsonView, yielding to the event loop while it builds the entries (see forEachEntryChunk).
+ * @throws (rejects with) `signal`'s reason once it is aborted.
+ */
+export async function jsonViewSliced(
+  collection: Collection,
+  query: JsonQuery,
+  options: JsonViewOptions = {},
+  pace: Pace = pacer(() => performance.now()),
+  signal?: AbortSignal,
+): Promise<JsonQueryResult> {
+  const kept: JsonEntry[] = [];
+  await forEachEntryChunk(collection, options, pace, signal, (entries) => {
+    for (const entry of entries) if (query.filter(entry)) kept.push(entry);
+    return false;
+  });
+  return answer(kept, query);
+}
+
+function answer(kept: readonly JsonEntry[], query: JsonQuery): JsonQueryResult {
   const end = query.pageSize > 0 ? query.offset + query.pageSize : kept.length;
   const result = kept.slice(query.offset, end).map((entry) => pickFields(entry, query.fields));
   return {
@@ -138,6 +188,26 @@ export function jsonView(collection: Collection, query: JsonQuery, options: Json
 export function jsonEntry(collection: Collection, id: string, fields?: JsonQuery['fields'], options: JsonViewOptions = {}): JsonEntry | JsonFields | undefined {
   const entry = jsonEntries(collection, options).find((e) => e._id === id);
   return entry === undefined ? undefined : pickFields(entry, fields);
+}
+
+/**
+ * As jsonEntry, yielding to the event loop while it looks (see forEachEntryChunk).
+ * @throws (rejects with) `signal`'s reason once it is aborted.
+ */
+export async function jsonEntrySliced(
+  collection: Collection,
+  id: string,
+  fields?: JsonQuery['fields'],
+  options: JsonViewOptions = {},
+  pace: Pace = pacer(() => performance.now()),
+  signal?: AbortSignal,
+): Promise<JsonEntry | JsonFields | undefined> {
+  let found: JsonEntry | undefined;
+  await forEachEntryChunk(collection, options, pace, signal, (entries) => {
+    found = entries.find((e) => e._id === id);
+    return found !== undefined;
+  });
+  return found === undefined ? undefined : pickFields(found, fields);
 }
 
 /** CREST `_fields`: `_id` and the fields the pointers name (nested ones as nested objects), in their order. */
@@ -164,7 +234,12 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object';
 }
 
-function entriesOf(family: FamilySnapshot, resource: Labels, idOf: JsonIdOf | undefined): JsonEntry[] {
+/**
+ * The entries of `family`'s series from index `from` up to (not including) `to`. Each is the fresh
+ * head object with the rest assigned onto it, in field order: spreading three objects into a new
+ * literal per series was 4–7x slower (10k timer series, same run, shared 2-core machine).
+ */
+function entriesOf(family: FamilySnapshot, resource: Labels, idOf: JsonIdOf | undefined, from = 0, to = family.series.length): JsonEntry[] {
   const { name, labelNames } = family.descriptor;
   const head = (type: JsonEntryBase['_type'], series: SeriesBase) => ({
     _id: idOf?.(family, series) ?? jsonEntryId(name, labelNames, series.labels),
@@ -173,17 +248,17 @@ function entriesOf(family: FamilySnapshot, resource: Labels, idOf: JsonIdOf | un
   const tail = (series: SeriesBase) => ({ name, labels: { ...resource, ...series.labels } });
   switch (family.kind) {
     case 'summary':
-      return family.series.map((s) => ({ ...head('summary', s), ...counts(s, finite(s.sum)), units: 'events/second', ...tail(s) }));
+      return family.series.slice(from, to).map((s) => Object.assign(head('summary', s), counts(s, finite(s.sum)), { units: 'events/second' as const }, tail(s)));
     case 'timer':
-      return family.series.map((s) => ({ ...head('timer', s), ...timerFields(s), ...tail(s) }));
+      return family.series.slice(from, to).map((s) => Object.assign(head('timer', s), timerFields(s), tail(s)));
     case 'histogram':
-      return family.series.map((s) => ({ ...head('histogram', s), ...histogramFields(s), ...tail(s) }));
+      return family.series.slice(from, to).map((s) => Object.assign(head('histogram', s), histogramFields(s), tail(s)));
     case 'counter':
-      return family.series.map((p) => ({ ...head('counter', p), count: finite(p.value), ...tail(p) }));
+      return family.series.slice(from, to).map((p) => Object.assign(head('counter', p), { count: finite(p.value) }, tail(p)));
     case 'gauge':
     case 'distinct': {
       const type = family.kind === 'gauge' ? 'gauge' : 'distinctCounter';
-      return family.series.map((p) => ({ ...head(type, p), value: finite(p.value), ...tail(p) }));
+      return family.series.slice(from, to).map((p) => Object.assign(head(type, p), { value: finite(p.value) }, tail(p)));
     }
     default:
       return unknownKind(family);
@@ -201,22 +276,29 @@ function counts(series: CountSum, total: JsonNumber) {
 }
 
 function timerFields(s: TimerSeries): Omit<JsonTimerEntry, keyof JsonEntryBase> {
-  const { m1_rate, m5_rate, m15_rate, mean_rate, ...count } = counts(s, millis(s.sum));
-  const quantiles = Object.fromEntries(s.quantiles.map((q: QuantileValue) => [quantileField(q.quantile), millis(q.value)]));
+  const { mean, m1, m5, m15 } = s.rates;
   return {
-    ...count,
+    count: s.count,
+    total: millis(s.sum),
     min: millis(s.min),
     max: millis(s.max),
     mean: millis(s.mean),
     stddev: millis(s.stddev),
-    ...(quantiles as Record<QuantileField, JsonNumber>),
-    m1_rate,
-    m5_rate,
-    m15_rate,
-    mean_rate,
+    ...quantileFields(s.quantiles),
+    m1_rate: finite(m1),
+    m5_rate: finite(m5),
+    m15_rate: finite(m15),
+    mean_rate: finite(mean),
     duration_units: 'milliseconds',
     rate_units: 'calls/second',
   };
+}
+
+/** A timer's quantiles in milliseconds under AM's field names (`p50` … `p999`). */
+function quantileFields(quantiles: readonly QuantileValue[]): Record<QuantileField, JsonNumber> {
+  const fields: Partial<Record<QuantileField, JsonNumber>> = {};
+  for (const q of quantiles) fields[quantileField(q.quantile) as QuantileField] = millis(q.value);
+  return fields as Record<QuantileField, JsonNumber>;
 }
 
 function histogramFields(s: HistogramSeries): Omit<JsonHistogramEntry, keyof JsonEntryBase> {

@@ -5,9 +5,10 @@
 /**
  * Fills the page in: one section per family with its current rates, latency quantiles and a uPlot
  * chart of the last HISTORY_SECONDS seen. Refreshes every `?refresh=` milliseconds (clamped to
- * MIN_REFRESH_MS..MAX_REFRESH_MS; default DEFAULT_REFRESH_MS). Data reaches the DOM only through
- * `textContent`. Each section carries `data-points` (points held) and `data-drawn-points` (points in
- * the chart's last draw) for tests and curious people.
+ * MIN_REFRESH_MS..MAX_REFRESH_MS; default DEFAULT_REFRESH_MS); a poll unanswered within
+ * REQUEST_TIMEOUT_MS is shown as failed and tried again. Data reaches the DOM only through
+ * `textContent`, label values each in a `<bdi>`. Each section carries `data-points` (points held)
+ * and `data-drawn-points` (points in the chart's last draw) for tests and curious people.
  */
 export const PAGE_SCRIPT = `'use strict';
 (() => {
@@ -15,6 +16,9 @@ export const PAGE_SCRIPT = `'use strict';
   const DEFAULT_REFRESH_MS = 5000;
   const MIN_REFRESH_MS = 200;
   const MAX_REFRESH_MS = 60000;
+  // A poll still unanswered after this long (a frozen exporter, a dropped connection) is given up and
+  // shown as failed; without it the page would go on reading "Updated" over charts that stopped.
+  const REQUEST_TIMEOUT_MS = 10000;
   const CHART_HEIGHT = 200;
   const LATENCY_KEY = 'p95';
   const PALETTE = ['#2563eb', '#16a34a', '#dc2626', '#9333ea', '#ea580c', '#0891b2', '#ca8a04', '#db2777', '#4b5563', '#65a30d'];
@@ -84,9 +88,15 @@ export const PAGE_SCRIPT = `'use strict';
     showList(panel.latency, [
       ['latency', '', true], ['p50', formatMs(latency.p50)], ['p95', formatMs(latency.p95)], ['p99', formatMs(latency.p99)],
     ]);
-    const series = Object.entries(latency.labels).map(([name, value]) => name + '=' + value).join(', ');
-    panel.note.textContent = 'Rates of ' + rates.metric + ' by ' + rates.label + '. Latency of ' + latency.metric +
-      (series ? ' {' + series + '}' : ' (no traffic yet)') + '.';
+    const labels = Object.entries(latency.labels);
+    const series = labels.length === 0 ? [' (no traffic yet)'] : [' {', ...labels.flatMap(labelParts), '}'];
+    panel.note.replaceChildren('Rates of ' + rates.metric + ' by ' + rates.label + '. Latency of ' + latency.metric, ...series, '.');
+  }
+
+  // A label value is free text: each sits in its own <bdi>, so right-to-left text or a direction
+  // override inside it cannot reorder the words around it.
+  function labelParts([name, value], i) {
+    return [(i > 0 ? ', ' : '') + name + '=', element('bdi', null, value)];
   }
 
   function record(panel, family, nowSeconds) {
@@ -159,16 +169,26 @@ export const PAGE_SCRIPT = `'use strict';
 
   async function poll() {
     try {
-      const response = await fetch('monitoring/data', { cache: 'no-store', credentials: 'same-origin', headers: { Accept: 'application/json' } });
+      const response = await fetch('monitoring/data', {
+        cache: 'no-store',
+        credentials: 'same-origin',
+        headers: { Accept: 'application/json' },
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      });
       if (!response.ok) throw new Error('the exporter answered HTTP ' + response.status);
       render(await response.json());
       refreshes += 1;
       document.body.dataset.refreshes = String(refreshes);
       showStatus('Updated ' + new Date().toLocaleTimeString() + ', every ' + refreshMs / 1000 + ' s', false);
     } catch (error) {
-      showStatus('Update failed: ' + (error instanceof Error ? error.message : String(error)) + '. Retrying.', true);
+      showStatus('Update failed: ' + failureOf(error) + '. Retrying.', true);
     }
     setTimeout(poll, refreshMs);
+  }
+
+  function failureOf(error) {
+    if (error instanceof DOMException && error.name === 'TimeoutError') return 'the exporter did not answer within ' + REQUEST_TIMEOUT_MS / 1000 + ' s';
+    return error instanceof Error ? error.message : String(error);
   }
 
   addEventListener('resize', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { amJsonIds, createAmMetrics, Registry, type AmMetrics } from '../../../src/index.js';
+import { amJsonIds, createAmMetrics, Registry, type AmMetrics, type Collection } from '../../../src/index.js';
 import type { StartServerOptions } from '../../../src/server.js';
 import { ManualClock } from '../../support/manual-clock.js';
 import { recordEvent } from '../../support/am-events.js';
@@ -158,6 +158,9 @@ describe('JSON metrics view', () => {
     ['?prefix=am_x.f', ['am_x.failure']],
     ['?prefix=am_x&_queryFilter=_id+co+"succ"', ['am_x.success']],
     ['?prefix=zzz', []],
+    // CREST matches parameter names whatever their case, as AM does.
+    ['?_QueryFilter=_id+sw+"am_x"', ['am_x.success', 'am_x.failure']],
+    ['?_queryfilter=false', []],
   ])('filters %s', async (search, ids) => {
     const { status, body } = await query(sampleRegistry(), search);
     expect(status).toBe(200);
@@ -174,6 +177,10 @@ describe('JSON metrics view', () => {
     ['?_pagedResultsOffset=x', /^_pagedResultsOffset "x" is not a whole number/],
     ['?_totalPagedResultsPolicy=ALL', /^_totalPagedResultsPolicy "ALL" is not NONE, EXACT or ESTIMATE/],
     ['?_sortKeys=_id', /^_sortKeys is not supported here/],
+    ['?_SORTKEYS=_id', /^_sortKeys is not supported here/],
+    // CREST refuses a single-valued parameter given twice rather than pick one.
+    ['?_queryFilter=true&_queryFilter=false', /^_queryFilter is given 2 times; it takes one value/],
+    ['?_pageSize=1&_PAGESIZE=2', /^_pageSize is given 2 times; it takes one value/],
   ])('answers 400 in CREST form to %s', async (search, message) => {
     const { status, body } = await query(sampleRegistry(), search);
     expect(status).toBe(400);
@@ -186,6 +193,11 @@ describe('JSON metrics view', () => {
       { _id: 'am_x.success', count: 3, labels: { outcome: 'success' } },
       { _id: 'am_x.failure', count: 1, labels: { outcome: 'failure' } },
     ]);
+  });
+
+  it('keeps the fields of every _fields parameter, as CREST does', async () => {
+    const { body } = await query(sampleRegistry(), '?_fields=count&_Fields=labels/outcome&_queryFilter=_id+eq+"am_x.failure"');
+    expect(body.result).toEqual([{ _id: 'am_x.failure', count: 1, labels: { outcome: 'failure' } }]);
   });
 
   it('pages with _pageSize and _pagedResultsOffset, handing back a cookie while entries remain', async () => {
@@ -269,5 +281,61 @@ describe("JSON metrics view with AM's ids (amJsonIds)", () => {
     am.registry.summary({ name: 'custom_logins', help: 'Custom.', labelNames: ['realm'] }).record({ realm: 'alpha' });
     const { body } = await query(am, '?_queryFilter=_id+sw+%22custom%22', AM_IDS);
     expect(body.result.map((e) => e._id)).toEqual(['custom_logins.alpha']);
+  });
+});
+
+/** A collection of `count` timer series `am_op{client="c<i>"}`, made once per test. */
+async function largeCollection(count: number): Promise<Collection> {
+  const registry = new Registry({ maxSeriesPerMetric: count });
+  const timer = registry.timer({ name: 'am_op', help: 'Operations.', labelNames: ['client'] });
+  for (let i = 0; i < count; i += 1) timer.observe({ client: `c${i}` }, i / count);
+  return registry.collect();
+}
+
+describe('JSON metrics view of a large registry', () => {
+  it.each(['/json/metrics/api?_queryFilter=_id+eq+"am_op.c9999"', '/json/metrics/api/am_op.c9999'])(
+    'lets the exporter answer other requests while it builds %s',
+    async (path) => {
+      const collection = await largeCollection(10_000);
+      // The collection is ready at once, so what is left is building the view: /health, asked once the
+      // view's request has reached its collection, is answered first only if that work lets it in.
+      let reached = (): void => {};
+      const isReached = new Promise<void>((resolve) => (reached = resolve));
+      const server = await serve({ source: { collect: () => (reached(), Promise.resolve(collection)) } });
+      const finished: string[] = [];
+      const view = rawRequest(`${server.url}${path}`).then((res) => (finished.push('view'), res));
+      await isReached;
+      const health = rawRequest(`${server.url}/health`).then(() => finished.push('health'));
+      const [res] = await Promise.all([view, health]);
+      expect(res.status).toBe(200);
+      expect(JSON.parse(res.body.toString())).toMatchObject(path.includes('_queryFilter') ? { resultCount: 1 } : { _id: 'am_op.c9999' });
+      expect(finished).toEqual(['health', 'view']);
+    },
+  );
+
+  it.each(['/json/metrics/api', '/json/metrics/api/am_op.nothing'])('stops building %s once its client hangs up', async (path) => {
+    const collection = await largeCollection(10_000);
+    // Every entry asks jsonIds for its id, so the calls count the entries built.
+    let built = 0;
+    let started = (): void => {};
+    const isStarted = new Promise<void>((resolve) => (started = resolve));
+    const jsonIds = (): undefined => {
+      if ((built += 1) === 1) started();
+      return undefined;
+    };
+    const logged: string[] = [];
+    const server = await serve({ source: { collect: () => Promise.resolve(collection) }, jsonIds, logger: (line) => logged.push(line) });
+    const client = new AbortController();
+    rawRequest(`${server.url}${path}`, { signal: client.signal }).catch(() => undefined);
+    await isStarted;
+    client.abort();
+    // Once the count stops moving, the build has ended, finished or not.
+    let last = -1;
+    while (built !== last) {
+      last = built;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect(built).toBeLessThan(10_000);
+    expect(logged).toEqual([]);
   });
 });
