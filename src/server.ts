@@ -330,18 +330,49 @@ export interface ApiRequestMiddlewareOptions {
 export function apiRequestMiddleware(recorder: ApiRequestMetrics, options: ApiRequestMiddlewareOptions) {
   const logger = options.logger ?? defaultLogger;
   return (req: Request, res: Response, next: NextFunction): void => {
+    const matchedTemplate = noteRouteTemplate(req);
     res.once('finish', () => {
-      const template = (req.route as { path?: unknown } | undefined)?.path;
-      if (typeof template !== 'string') return;
+      const template = matchedTemplate();
+      if (template === undefined) return;
       try {
-        recorder.record(apiRequestOf(req, res, `${req.baseUrl}${template}`, options));
+        recorder.record(apiRequestOf(req, res, template, options));
       } catch (error) {
-        logger(`am-metrics: ${req.method} ${req.baseUrl}${template}: api request not counted: ${describeError(error)}`);
+        logger(`am-metrics: ${req.method} ${template}: api request not counted: ${describeError(error)}`);
       }
     });
     next();
   };
 }
+
+/**
+ * Notes the template of the route express matches for `req` (`req.baseUrl` + `req.route.path`) at the
+ * moment it matches, and returns a function reading it (undefined while no route with a string path
+ * has matched). Why not read both at 'finish': express restores `req.baseUrl` when the request leaves
+ * a mounted router, so an answer given outside it (an error thrown in the route, answered by the app's
+ * error handler) would lose the mount path. express sets `req.route` when the route matches, while
+ * `req.baseUrl` is still the router's mount path; an accessor on this one request sees that moment.
+ */
+function noteRouteTemplate(req: Request): () => string | undefined {
+  const noted = routeTemplates.get(req); // a second middleware on the same app shares the first's accessor
+  if (noted !== undefined) return noted;
+  let route: unknown = req.route;
+  let template: string | undefined;
+  Object.defineProperty(req, 'route', {
+    configurable: true,
+    enumerable: true,
+    get: () => route,
+    set: (value: unknown) => {
+      route = value;
+      const path = (value as { path?: unknown } | undefined)?.path;
+      template = typeof path === 'string' ? `${req.baseUrl}${path}` : undefined;
+    },
+  });
+  const read = (): string | undefined => template;
+  routeTemplates.set(req, read);
+  return read;
+}
+
+const routeTemplates = new WeakMap<Request, () => string | undefined>();
 
 function apiRequestOf(req: Request, res: Response, template: string, options: ApiRequestMiddlewareOptions): ApiRequest {
   const api = typeof options.api === 'function' ? options.api(req) : options.api;

@@ -6,9 +6,11 @@ import { Registry, type CountSum } from '../../src/index.js';
 import { apiRequestMetrics } from '../../src/metrics/api-request.js';
 import { apiRequestMiddleware } from '../../src/server.js';
 
-async function hostApp(logged: string[] = []) {
+async function hostApp(logged: string[] = [], withSecond = false) {
   const registry = new Registry();
+  const second = new Registry();
   const app = express();
+  if (withSecond) app.use(apiRequestMiddleware(apiRequestMetrics(second), { api: 'MANAGEMENT', tenant: () => 'acme' }));
   app.use(
     apiRequestMiddleware(apiRequestMetrics(registry), {
       api: (req) => (req.path.startsWith('/api/v2') ? 'MANAGEMENT' : 'AUTHENTICATION'),
@@ -20,14 +22,18 @@ async function hostApp(logged: string[] = []) {
     }),
   );
   const users = express.Router();
-  users.get('/:id', (req, res) => void res.status(req.params.id === 'slow' ? 429 : 200).send('ok'));
+  users.get('/:id', (req, res) => {
+    if (req.params.id === 'broken') throw new Error('the user store is down');
+    res.status(req.params.id === 'slow' ? 429 : 200).send('ok');
+  });
   app.use('/api/v2/users', users);
   app.post('/oauth/token', (req, res) => void res.status(req.get('x-status') === undefined ? 200 : Number(req.get('x-status'))).send('ok'));
+  app.use((_error: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => void res.status(500).send('failed'));
   const server = app.listen(0, '127.0.0.1');
   await once(server, 'listening');
   onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { registry, base };
+  return { registry, base, second };
 }
 
 async function series(registry: Registry): Promise<CountSum[]> {
@@ -45,6 +51,21 @@ describe('apiRequestMiddleware', () => {
       ['GET /api/v2/users/:id', 'FAILURE', 'RATE_LIMIT', 1],
     ]);
     expect(found[0]?.labels.client_id).toBe('');
+  });
+
+  it("names an error answered by the app's error handler after the mounted router's route, mount path included", async () => {
+    const { registry, base } = await hostApp();
+    expect((await fetch(`${base}/api/v2/users/broken`)).status).toBe(500);
+    const found = await series(registry);
+    expect(found.map((s) => [s.labels.operation_name, s.labels.operation_result, s.labels.failure_code])).toEqual([
+      ['GET /api/v2/users/:id', 'FAILURE', 'CLIENT_SERVER_ERROR'],
+    ]);
+  });
+
+  it('counts in each of two middlewares on the same app', async () => {
+    const { registry, base, second } = await hostApp([], true);
+    await fetch(`${base}/api/v2/users/u1`);
+    for (const counted of [registry, second]) expect((await series(counted)).map((s) => [s.labels.operation_name, s.count])).toEqual([['GET /api/v2/users/:id', 1]]);
   });
 
   it('maps status codes and host callbacks to tags, Authentication-only tags on that API only', async () => {
