@@ -301,9 +301,13 @@ function closeServer(server: HttpServer | HttpsServer, drain: () => void): Promi
   });
 }
 
-/** Host callbacks and settings of `apiRequestMiddleware`; each callback reads the finished request. */
+/**
+ * Host callbacks and settings of `apiRequestMiddleware`; each callback reads the finished request. There
+ * `req.path` and `req.url` may be relative to the router that answered (`/1` for `/api/v2/users/1`
+ * answered by a router mounted at `/api/v2/users`): tell requests apart by `req.originalUrl`.
+ */
 export interface ApiRequestMiddlewareOptions {
-  /** The API these routes belong to, or a function telling it per request. */
+  /** The API these routes belong to, or a function telling it per request (from `req.originalUrl`, not `req.path`). */
   readonly api: ApiKind | ((req: Request) => ApiKind);
   /** The tenant the request was routed to. */
   readonly tenant: (req: Request) => string;

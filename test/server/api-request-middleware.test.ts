@@ -13,7 +13,8 @@ async function hostApp(logged: string[] = [], withSecond = false) {
   if (withSecond) app.use(apiRequestMiddleware(apiRequestMetrics(second), { api: 'MANAGEMENT', tenant: () => 'acme' }));
   app.use(
     apiRequestMiddleware(apiRequestMetrics(registry), {
-      api: (req) => (req.path.startsWith('/api/v2') ? 'MANAGEMENT' : 'AUTHENTICATION'),
+      // As the README says: req.path is relative to the router that answered ('/u1' under /api/v2/users).
+      api: (req) => (req.originalUrl.startsWith('/api/v2/') ? 'MANAGEMENT' : 'AUTHENTICATION'),
       tenant: () => 'acme',
       clientId: (req) => req.get('x-client') ?? undefined,
       countryCode: (req) => req.get('x-country') ?? undefined,
@@ -46,9 +47,9 @@ describe('apiRequestMiddleware', () => {
     const { registry, base } = await hostApp();
     for (const id of ['u1', 'u2', 'slow']) await fetch(`${base}/api/v2/users/${id}`);
     const found = await series(registry);
-    expect(found.map((s) => [s.labels.operation_name, s.labels.operation_result, s.labels.failure_code, s.count])).toEqual([
-      ['GET /api/v2/users/:id', 'SUCCESS', '', 2],
-      ['GET /api/v2/users/:id', 'FAILURE', 'RATE_LIMIT', 1],
+    expect(found.map((s) => [s.labels.api, s.labels.operation_name, s.labels.operation_result, s.labels.failure_code, s.count])).toEqual([
+      ['MANAGEMENT', 'GET /api/v2/users/:id', 'SUCCESS', '', 2],
+      ['MANAGEMENT', 'GET /api/v2/users/:id', 'FAILURE', 'RATE_LIMIT', 1],
     ]);
     expect(found[0]?.labels.client_id).toBe('');
   });
