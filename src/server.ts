@@ -326,7 +326,8 @@ export interface ApiRequestMiddlewareOptions {
  * Express middleware counting each finished request as Auth0's `auth0.api_request.count` (see
  * apiRequestMetrics). Mount it before the host's routes. The operation name is the method and the
  * matched route template (`req.baseUrl` + `req.route.path`, e.g. `GET /api/v2/users/:id`), so ids in
- * route paths do not add series. `req.baseUrl` is the mount path as the request spelt it: routers
+ * route paths do not add series; a route given several paths or a RegExp is named after its definition
+ * (`POST /oauth/token,/token`). `req.baseUrl` is the mount path as the request spelt it: routers
  * mounted at a path with parameters, or matched case-insensitively (express's default), give one
  * operation name per spelling. Requests no route matched and requests whose client went away before
  * the answer are not counted. Status codes map as `classifyStatus` says.
@@ -367,8 +368,10 @@ function noteRouteTemplate(req: Request): () => string | undefined {
     get: () => route,
     set: (value: unknown) => {
       route = value;
+      // A route defined by several paths or a RegExp keeps its definition as text (`/a,/b`): which
+      // path matched is express's secret, and one name per route still adds no series per request.
       const path = (value as { path?: unknown } | undefined)?.path;
-      template = typeof path === 'string' ? `${req.baseUrl}${path}` : undefined;
+      template = typeof path === 'string' || path instanceof RegExp || Array.isArray(path) ? `${req.baseUrl}${String(path)}` : undefined;
     },
   });
   const read = (): string | undefined => template;

@@ -29,6 +29,8 @@ async function hostApp(logged: string[] = [], withSecond = false) {
   });
   app.use('/api/v2/users', users);
   app.post('/oauth/token', (req, res) => void res.status(req.get('x-status') === undefined ? 200 : Number(req.get('x-status'))).send('ok'));
+  app.get(['/authorize', '/oauth/authorize'], (_req, res) => void res.send('ok'));
+  app.get(/^\/userinfo\/?$/, (_req, res) => void res.send('ok'));
   app.use((_error: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => void res.status(500).send('failed'));
   const server = app.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -60,6 +62,15 @@ describe('apiRequestMiddleware', () => {
     const found = await series(registry);
     expect(found.map((s) => [s.labels.operation_name, s.labels.operation_result, s.labels.failure_code])).toEqual([
       ['GET /api/v2/users/:id', 'FAILURE', 'CLIENT_SERVER_ERROR'],
+    ]);
+  });
+
+  it('counts a route given several paths, or a RegExp, under its definition', async () => {
+    const { registry, base } = await hostApp();
+    for (const path of ['/authorize', '/oauth/authorize', '/userinfo', '/userinfo/']) expect((await fetch(`${base}${path}`)).status).toBe(200);
+    expect((await series(registry)).map((s) => [s.labels.operation_name, s.count])).toEqual([
+      ['GET /authorize,/oauth/authorize', 2],
+      ['GET /^\\/userinfo\\/?$/', 2],
     ]);
   });
 
