@@ -144,10 +144,14 @@ function runExample(kind: 'esm' | 'cjs', block: CodeBlock, name: string): Promis
   return kind === 'esm' ? runFile(projects.esm, `${name}.mjs`, block.code) : runFile(projects.cjs, `${name}.cjs`, asCommonJs(block.code));
 }
 
+/** Folders the README tells users to import from, shipped beside the build. */
+const DASHBOARD_FOLDERS = ['grafana-dashboards/', 'datadog-dashboards/'];
+
 describe('the packed tarball', () => {
-  it('holds the build, LICENSE, README and package.json, and no sources or source maps', async () => {
+  it('holds the build, the dashboards, LICENSE, README and package.json, and no sources or source maps', async () => {
     const files = (await succeed('tar', ['-tzf', tarball], work)).split('\n').filter((f) => f !== '');
-    const outside = files.filter((f) => !f.startsWith('package/dist/') && !['package/LICENSE', 'package/README.md', 'package/package.json'].includes(f));
+    const shipped = ['package/dist/', ...DASHBOARD_FOLDERS.map((folder) => `package/${folder}`)];
+    const outside = files.filter((f) => !shipped.some((folder) => f.startsWith(folder)) && !['package/LICENSE', 'package/README.md', 'package/package.json'].includes(f));
     expect(outside).toEqual([]);
     expect(files.filter((f) => f.endsWith('.map') || (f.endsWith('.ts') && !f.endsWith('.d.ts')))).toEqual([]);
     const manifest = JSON.parse(readFileSync(join(projects.esm, 'node_modules/am-metrics/package.json'), 'utf8')) as {
@@ -157,6 +161,15 @@ describe('the packed tarball', () => {
     const targets = Object.values(manifest.exports).flatMap((t) => (typeof t === 'string' ? [t] : Object.values(t as Record<string, string>)));
     for (const target of [...targets, ...Object.values(manifest.bin)]) expect(files).toContain(`package/${target.replace(/^\.\//, '')}`);
     expect(readFileSync(join(projects.esm, 'node_modules/am-metrics/LICENSE'), 'utf8')).toMatch(/^MIT License\n\nCopyright \(c\) \d{4} am-metrics contributors\n/);
+  });
+
+  it('holds every dashboard and rules file the README names, so an installed package has them', async () => {
+    const files = new Set((await succeed('tar', ['-tzf', tarball], work)).split('\n'));
+    const readme = readFileSync(join(ROOT, README_PATH), 'utf8');
+    const named = [...readme.matchAll(/`((?:grafana|datadog)-dashboards\/[^`]*)`/g)].map((m) => m[1]!);
+    expect(named.length).toBeGreaterThan(0);
+    const missing = named.filter((path) => (path.endsWith('/') ? ![...files].some((f) => f.startsWith(`package/${path}`)) : !files.has(`package/${path}`)));
+    expect(missing).toEqual([]);
   });
 
   it('installs the am-metrics command, executable, reading its own package.json', async () => {
