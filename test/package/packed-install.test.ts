@@ -69,7 +69,7 @@ void registry.collect().then(async (collection: Collection) => {
  */
 const EXPRESS_CONSUMER_TS = `import express from 'express';
 import { createAmMetrics } from 'am-metrics';
-import { amLivePage, createMetricsRouter, type MetricsRouterOptions, type StartServerOptions } from 'am-metrics/express';
+import { amLivePage, createMetricsRouter, MIN_SECRET_LENGTH, type MetricsRouterOptions, type StartServerOptions } from 'am-metrics/express';
 
 const am = createAmMetrics({ podName: 'am-0' });
 const options: MetricsRouterOptions = {
@@ -80,6 +80,7 @@ const options: MetricsRouterOptions = {
 const app = express();
 app.use(createMetricsRouter(am, options));
 export const standalone: StartServerOptions = { source: am, port: undefined, host: undefined, tls: undefined, limits: { maxConnections: undefined } };
+export const tokenLength: number = MIN_SECRET_LENGTH; // named in the README's Security section
 // @ts-expect-error: the router reads a registry, or something holding one
 createMetricsRouter({ collect: 'no' });
 `;
