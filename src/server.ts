@@ -18,7 +18,7 @@ import { positiveInteger, ServerConfigError } from './http/errors.js';
 import type { AuthOptions, AuthSource } from './http/auth.js';
 import { DEFAULT_FILE_POLL_MS } from './http/file-watch.js';
 import { Reloader, type Reloadable, type ReloadOutcome } from './http/reload.js';
-import { classifyStatus, type ApiKind, type ApiRequest, type ApiRequestMetrics, type FailureCode } from './metrics/api-request.js';
+import { API_KINDS, classifyStatus, type ApiKind, type ApiRequest, type ApiRequestMetrics, type FailureCode } from './metrics/api-request.js';
 
 /**
  * What the endpoints read: a registry (or anything that collects, such as a cluster primary), or
@@ -331,8 +331,11 @@ export interface ApiRequestMiddlewareOptions {
  * mounted at a path with parameters, or matched case-insensitively (express's default), give one
  * operation name per spelling. Requests no route matched and requests whose client went away before
  * the answer are not counted. Status codes map as `classifyStatus` says.
+ * @throws ServerConfigError naming the option when `recorder` has no `record()`, `api` is neither an
+ *   API kind nor a function, `tenant` is not a function, or another callback is given but not a function.
  */
 export function apiRequestMiddleware(recorder: ApiRequestMetrics, options: ApiRequestMiddlewareOptions) {
+  checkMiddlewareOptions(recorder, options);
   const logger = options.logger ?? defaultLogger;
   return (req: Request, res: Response, next: NextFunction): void => {
     const matchedTemplate = noteRouteTemplate(req);
@@ -347,6 +350,31 @@ export function apiRequestMiddleware(recorder: ApiRequestMetrics, options: ApiRe
     });
     next();
   };
+}
+
+/** Optional callbacks of ApiRequestMiddlewareOptions. */
+const OPTIONAL_CALLBACKS = ['countryCode', 'clientId', 'connectionId', 'grantType', 'failureCode', 'logger'] as const;
+
+/**
+ * Refuses at mount time what would otherwise fail, and be logged, at every request: a JavaScript caller
+ * passing `api: 'management'` or forgetting `tenant` would count nothing.
+ */
+function checkMiddlewareOptions(recorder: unknown, options: unknown): void {
+  if (typeof (recorder as Partial<ApiRequestMetrics> | null | undefined)?.record !== 'function') {
+    throw new ServerConfigError('recorder', `must be the recorder apiRequestMetrics(registry) returns, got ${shown(recorder)}`);
+  }
+  const given = (typeof options === 'object' && options !== null ? options : {}) as Record<string, unknown>;
+  if (typeof given.api !== 'function' && !(API_KINDS as readonly unknown[]).includes(given.api)) {
+    throw new ServerConfigError('api', `must be ${API_KINDS.join(' or ')}, or a function of the request returning one, got ${shown(given.api)}`);
+  }
+  if (typeof given.tenant !== 'function') throw new ServerConfigError('tenant', `must be a function of the request, got ${shown(given.tenant)}`);
+  for (const name of OPTIONAL_CALLBACKS) {
+    if (given[name] !== undefined && typeof given[name] !== 'function') throw new ServerConfigError(name, `must be a function when given, got ${shown(given[name])}`);
+  }
+}
+
+function shown(value: unknown): string {
+  return typeof value === 'string' ? JSON.stringify(value) : value === null || typeof value !== 'object' ? String(value) : 'an object';
 }
 
 /**

@@ -4,7 +4,8 @@ import express from 'express';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { Registry, type CountSum } from '../../src/index.js';
 import { apiRequestMetrics } from '../../src/metrics/api-request.js';
-import { apiRequestMiddleware } from '../../src/server.js';
+import { apiRequestMiddleware, type ApiRequestMiddlewareOptions } from '../../src/server.js';
+import { ServerConfigError } from '../../src/http/errors.js';
 
 async function hostApp(logged: string[] = [], withSecond = false) {
   const registry = new Registry();
@@ -102,5 +103,28 @@ describe('apiRequestMiddleware', () => {
     await new Promise((resolve) => setImmediate(resolve));
     expect(await series(registry)).toHaveLength(0);
     expect(logged.join('\n')).toMatch(/POST \/oauth\/token: api request not counted: InvalidLabelError: .*country_code/);
+  });
+
+  it.each<[string, Record<string, unknown>, RegExp]>([
+    [
+      'an api that is not an API kind',
+      { api: 'management', tenant: () => 'acme' },
+      /^api: must be AUTHENTICATION or MANAGEMENT, or a function of the request returning one, got "management"$/,
+    ],
+    ['no tenant', { api: 'MANAGEMENT' }, /^tenant: must be a function of the request, got undefined$/],
+    ['a tenant given as a string', { api: 'MANAGEMENT', tenant: 'acme' }, /^tenant: must be a function of the request, got "acme"$/],
+    ['a clientId that is not a function', { api: 'AUTHENTICATION', tenant: () => 'acme', clientId: 'c1' }, /^clientId: must be a function when given, got "c1"$/],
+    ['a logger that is not a function', { api: 'AUTHENTICATION', tenant: () => 'acme', logger: console }, /^logger: must be a function when given, got an object$/],
+  ])('refuses, when mounted, %s (which would count nothing and log at every request)', (_case, options, message) => {
+    const recorder = apiRequestMetrics(new Registry());
+    const mount = () => apiRequestMiddleware(recorder, options as unknown as ApiRequestMiddlewareOptions);
+    expect(mount).toThrow(ServerConfigError);
+    expect(mount).toThrow(message);
+  });
+
+  it('refuses, when mounted, a recorder without record()', () => {
+    expect(() => apiRequestMiddleware(new Registry() as never, { api: 'MANAGEMENT', tenant: () => 'acme' })).toThrow(
+      /^recorder: must be the recorder apiRequestMetrics\(registry\) returns, got an object$/,
+    );
   });
 });
