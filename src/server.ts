@@ -13,7 +13,7 @@ import { ManagementApi, METRIC_STREAMS_PATH } from './streams/management-api.js'
 import { StreamApiError } from './streams/errors.js';
 import { applyLimits, resolveLimits, serverOptions, type ServerLimits } from './http/server-limits.js';
 import { loadTls, tlsFiles, type TlsOptions } from './http/tls.js';
-import { defaultLogger, describeError, type Logger } from './http/logger.js';
+import { describeError, loggerOption, type Logger } from './http/logger.js';
 import { positiveInteger, ServerConfigError } from './http/errors.js';
 import type { AuthOptions, AuthSource } from './http/auth.js';
 import { DEFAULT_FILE_POLL_MS } from './http/file-watch.js';
@@ -147,7 +147,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   }
   const limits = resolveLimits(options.limits);
   const pollIntervalMs = positiveInteger('filePollIntervalMs', options.filePollIntervalMs, DEFAULT_FILE_POLL_MS);
-  const logger = options.logger ?? defaultLogger;
+  const logger = loggerOption(options.logger);
   const authSource = isAuthSource(options.auth) ? options.auth : undefined;
   // The reloader notes what the files hold before they are first read; once the watchers are up it
   // checks them again, so a change between the first read and the watchers' start is applied too.
@@ -210,7 +210,7 @@ function createApp(options: StartServerOptions, handlers: MetricsHandlers): expr
   if (options.streams !== undefined) app.use(createMetricStreamsRouter(options.streams));
   app.use(routerOf(handlers, options));
   app.use((_req: Request, res: Response) => sendPlain(res, 404, 'Not Found'));
-  const logger = options.logger ?? defaultLogger;
+  const logger = loggerOption(options.logger);
   app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
     const status = clientErrorStatus(error);
     if (status !== undefined && !res.headersSent) return sendPlain(res, status, STATUS_CODES[status] ?? 'Bad Request');
@@ -336,7 +336,7 @@ export interface ApiRequestMiddlewareOptions {
  */
 export function apiRequestMiddleware(recorder: ApiRequestMetrics, options: ApiRequestMiddlewareOptions) {
   checkMiddlewareOptions(recorder, options);
-  const logger = options.logger ?? defaultLogger;
+  const logger = loggerOption(options.logger);
   return (req: Request, res: Response, next: NextFunction): void => {
     const matchedTemplate = noteRouteTemplate(req);
     res.once('finish', () => {
@@ -353,7 +353,7 @@ export function apiRequestMiddleware(recorder: ApiRequestMetrics, options: ApiRe
 }
 
 /** Optional callbacks of ApiRequestMiddlewareOptions. */
-const OPTIONAL_CALLBACKS = ['countryCode', 'clientId', 'connectionId', 'grantType', 'failureCode', 'logger'] as const;
+const OPTIONAL_CALLBACKS = ['countryCode', 'clientId', 'connectionId', 'grantType', 'failureCode'] as const;
 
 /**
  * Refuses at mount time what would otherwise fail, and be logged, at every request: a JavaScript caller

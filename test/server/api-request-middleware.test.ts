@@ -114,7 +114,7 @@ describe('apiRequestMiddleware', () => {
     ['no tenant', { api: 'MANAGEMENT' }, /^tenant: must be a function of the request, got undefined$/],
     ['a tenant given as a string', { api: 'MANAGEMENT', tenant: 'acme' }, /^tenant: must be a function of the request, got "acme"$/],
     ['a clientId that is not a function', { api: 'AUTHENTICATION', tenant: () => 'acme', clientId: 'c1' }, /^clientId: must be a function when given, got "c1"$/],
-    ['a logger that is not a function', { api: 'AUTHENTICATION', tenant: () => 'acme', logger: console }, /^logger: must be a function when given, got an object$/],
+    ['a logger that is not a function', { api: 'AUTHENTICATION', tenant: () => 'acme', logger: console }, /^logger: must be a function taking one line, got an object$/],
   ])('refuses, when mounted, %s (which would count nothing and log at every request)', (_case, options, message) => {
     const recorder = apiRequestMetrics(new Registry());
     const mount = () => apiRequestMiddleware(recorder, options as unknown as ApiRequestMiddlewareOptions);
