@@ -386,8 +386,9 @@ function shown(value: unknown): string {
  * `req.baseUrl` is still the router's mount path; an accessor on this one request sees that moment.
  */
 function noteRouteTemplate(req: Request): () => string | undefined {
-  const noted = routeTemplates.get(req); // a second middleware on the same app shares the first's accessor
-  if (noted !== undefined) return noted;
+  // Another such middleware's accessor (a second recorder, or another copy of this package) is called
+  // on, so it keeps counting.
+  const earlier = Object.getOwnPropertyDescriptor(req, 'route');
   let route: unknown = req.route;
   let template: string | undefined;
   Object.defineProperty(req, 'route', {
@@ -395,6 +396,7 @@ function noteRouteTemplate(req: Request): () => string | undefined {
     enumerable: true,
     get: () => route,
     set: (value: unknown) => {
+      earlier?.set?.call(req, value);
       route = value;
       // A route defined by several paths or a RegExp keeps its definition as text (`/a,/b`): which
       // path matched is express's secret, and one name per route still adds no series per request.
@@ -402,12 +404,8 @@ function noteRouteTemplate(req: Request): () => string | undefined {
       template = typeof path === 'string' || path instanceof RegExp || Array.isArray(path) ? `${req.baseUrl}${String(path)}` : undefined;
     },
   });
-  const read = (): string | undefined => template;
-  routeTemplates.set(req, read);
-  return read;
+  return () => template;
 }
-
-const routeTemplates = new WeakMap<Request, () => string | undefined>();
 
 function apiRequestOf(req: Request, res: Response, template: string, options: ApiRequestMiddlewareOptions): ApiRequest {
   const api = typeof options.api === 'function' ? options.api(req) : options.api;
