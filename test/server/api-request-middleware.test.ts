@@ -1,17 +1,18 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { Registry, type CountSum } from '../../src/index.js';
 import { apiRequestMetrics } from '../../src/metrics/api-request.js';
 import { apiRequestMiddleware, type ApiRequestMiddlewareOptions } from '../../src/server.js';
 import { ServerConfigError } from '../../src/http/errors.js';
 
-async function hostApp(logged: string[] = [], withSecond = false) {
+/** A host app with the middleware; `first`, when given, is mounted before it, counting into `second`. */
+async function hostApp(logged: string[] = [], first?: typeof apiRequestMiddleware) {
   const registry = new Registry();
   const second = new Registry();
   const app = express();
-  if (withSecond) app.use(apiRequestMiddleware(apiRequestMetrics(second), { api: 'MANAGEMENT', tenant: () => 'acme' }));
+  if (first !== undefined) app.use(first(apiRequestMetrics(second), { api: 'MANAGEMENT', tenant: () => 'acme' }));
   app.use(
     apiRequestMiddleware(apiRequestMetrics(registry), {
       // As the README says: req.path is relative to the router that answered ('/u1' under /api/v2/users).
@@ -76,8 +77,17 @@ describe('apiRequestMiddleware', () => {
   });
 
   it('counts in each of two middlewares on the same app', async () => {
-    const { registry, base, second } = await hostApp([], true);
-    await fetch(`${base}/api/v2/users/u1`);
+    const { registry, base, second } = await hostApp([], apiRequestMiddleware);
+    await fetch(`${base}/api/v2/users/broken`);
+    for (const counted of [registry, second]) expect((await series(counted)).map((s) => [s.labels.operation_name, s.count])).toEqual([['GET /api/v2/users/:id', 1]]);
+  });
+
+  it('counts in each of two middlewares from two copies of the package on the same app', async () => {
+    vi.resetModules();
+    const copy = (await import('../../src/server.js')).apiRequestMiddleware;
+    expect(copy).not.toBe(apiRequestMiddleware);
+    const { registry, base, second } = await hostApp([], copy);
+    await fetch(`${base}/api/v2/users/broken`);
     for (const counted of [registry, second]) expect((await series(counted)).map((s) => [s.labels.operation_name, s.count])).toEqual([['GET /api/v2/users/:id', 1]]);
   });
 
