@@ -285,7 +285,47 @@ describe.each([
   }, 120_000);
 });
 
+/** Every entry, compiled the way older tsconfigs resolve modules (`"module": "commonjs"` alone implies node10). */
+const NODE10_CONSUMER_TS = `import { Registry } from 'am-metrics';
+import { createMetricsRouter } from 'am-metrics/express';
+import { clusterMetrics } from 'am-metrics/cluster';
+import { createSimulator } from 'am-metrics/simulator';
+
+export const router = createMetricsRouter(new Registry());
+export const entries = [clusterMetrics.primary, createSimulator];
+`;
+
 describe('a TypeScript express app using am-metrics/express, in a CommonJS project with @types/express', () => {
+  it('finds the types of every entry under moduleResolution node10, which reads typesVersions, not exports', async () => {
+    const project = projects.cjs;
+    writeFileSync(join(project, 'node10-consumer.ts'), NODE10_CONSUMER_TS);
+    const config = {
+      compilerOptions: {
+        strict: true,
+        module: 'commonjs',
+        moduleResolution: 'node10',
+        target: 'ES2022',
+        esModuleInterop: true,
+        types: ['node'],
+        skipLibCheck: false,
+        noEmit: true,
+      },
+      files: ['node10-consumer.ts'],
+    };
+    writeFileSync(join(project, 'tsconfig.node10.json'), JSON.stringify(config, null, 2));
+    const compiled = await tsc(project, 'tsconfig.node10.json');
+    expect(compiled.stdout + compiled.stderr).toBe('');
+    expect(compiled.code).toBe(0);
+    const manifest = JSON.parse(readFileSync(join(project, 'node_modules/am-metrics/package.json'), 'utf8')) as {
+      exports: Record<string, { types?: string } | string>;
+      typesVersions: Record<string, Record<string, string[]>>;
+    };
+    const subpathTypes = Object.entries(manifest.exports).flatMap(([path, target]) =>
+      typeof target === 'string' || path === '.' ? [] : [[path.slice(2), [target.types]]],
+    );
+    expect(manifest.typesVersions).toEqual({ '*': Object.fromEntries(subpathTypes) });
+  }, 120_000);
+
   it('compiles under strict, exactOptionalPropertyTypes and NodeNext, optional options passed as undefined', async () => {
     const project = projects.cjs;
     writeFileSync(join(project, 'express-consumer.ts'), EXPRESS_CONSUMER_TS);
