@@ -11,7 +11,7 @@ export { createMetricsRouter, startServer, DEFAULT_PORT, type MetricsSource, typ
 export type { MetricsRouterOptions } from './http/handlers.js';
 export { DEFAULT_MAX_EXPOSITION_BYTES, type Collector } from './http/shared-scrape.js';
 export { DEFAULT_MAX_UNSENT_BYTES, DEFAULT_WRITE_TIMEOUT_MS } from './http/unsent-bodies.js';
-export type { AuthOptions, AuthSource, BasicCredentials } from './http/auth.js';
+export { MIN_SECRET_LENGTH, type AuthOptions, type AuthSource, type BasicCredentials } from './http/auth.js';
 export { authFromEnvironment, authSourceFromEnvironment } from './http/auth-environment.js';
 export type { ReloadOutcome } from './http/reload.js';
 export { DEFAULT_FILE_POLL_MS } from './http/file-watch.js';

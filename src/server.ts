@@ -13,12 +13,12 @@ import { ManagementApi, METRIC_STREAMS_PATH } from './streams/management-api.js'
 import { StreamApiError } from './streams/errors.js';
 import { applyLimits, resolveLimits, serverOptions, type ServerLimits } from './http/server-limits.js';
 import { loadTls, tlsFiles, type TlsOptions } from './http/tls.js';
-import { defaultLogger, describeError, type Logger } from './http/logger.js';
+import { describeError, loggerOption, type Logger } from './http/logger.js';
 import { positiveInteger, ServerConfigError } from './http/errors.js';
 import type { AuthOptions, AuthSource } from './http/auth.js';
 import { DEFAULT_FILE_POLL_MS } from './http/file-watch.js';
 import { Reloader, type Reloadable, type ReloadOutcome } from './http/reload.js';
-import { classifyStatus, type ApiKind, type ApiRequest, type ApiRequestMetrics, type FailureCode } from './metrics/api-request.js';
+import { API_KINDS, classifyStatus, type ApiKind, type ApiRequest, type ApiRequestMetrics, type FailureCode } from './metrics/api-request.js';
 
 /**
  * What the endpoints read: a registry (or anything that collects, such as a cluster primary), or
@@ -147,7 +147,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   }
   const limits = resolveLimits(options.limits);
   const pollIntervalMs = positiveInteger('filePollIntervalMs', options.filePollIntervalMs, DEFAULT_FILE_POLL_MS);
-  const logger = options.logger ?? defaultLogger;
+  const logger = loggerOption(options.logger);
   const authSource = isAuthSource(options.auth) ? options.auth : undefined;
   // The reloader notes what the files hold before they are first read; once the watchers are up it
   // checks them again, so a change between the first read and the watchers' start is applied too.
@@ -210,7 +210,7 @@ function createApp(options: StartServerOptions, handlers: MetricsHandlers): expr
   if (options.streams !== undefined) app.use(createMetricStreamsRouter(options.streams));
   app.use(routerOf(handlers, options));
   app.use((_req: Request, res: Response) => sendPlain(res, 404, 'Not Found'));
-  const logger = options.logger ?? defaultLogger;
+  const logger = loggerOption(options.logger);
   app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
     const status = clientErrorStatus(error);
     if (status !== undefined && !res.headersSent) return sendPlain(res, status, STATUS_CODES[status] ?? 'Bad Request');
@@ -301,9 +301,13 @@ function closeServer(server: HttpServer | HttpsServer, drain: () => void): Promi
   });
 }
 
-/** Host callbacks and settings of `apiRequestMiddleware`; each callback reads the finished request. */
+/**
+ * Host callbacks and settings of `apiRequestMiddleware`; each callback reads the finished request. There
+ * `req.path` and `req.url` may be relative to the router that answered (`/1` for `/api/v2/users/1`
+ * answered by a router mounted at `/api/v2/users`): tell requests apart by `req.originalUrl`.
+ */
 export interface ApiRequestMiddlewareOptions {
-  /** The API these routes belong to, or a function telling it per request. */
+  /** The API these routes belong to, or a function telling it per request (from `req.originalUrl`, not `req.path`). */
   readonly api: ApiKind | ((req: Request) => ApiKind);
   /** The tenant the request was routed to. */
   readonly tenant: (req: Request) => string;
@@ -322,25 +326,110 @@ export interface ApiRequestMiddlewareOptions {
  * Express middleware counting each finished request as Auth0's `auth0.api_request.count` (see
  * apiRequestMetrics). Mount it before the host's routes. The operation name is the method and the
  * matched route template (`req.baseUrl` + `req.route.path`, e.g. `GET /api/v2/users/:id`), so ids in
- * route paths do not add series. `req.baseUrl` is the mount path as the request spelt it: routers
+ * route paths do not add series; a route given several paths or a RegExp is named after its definition
+ * (`POST /oauth/token,/token`). `req.baseUrl` is the mount path as the request spelt it: routers
  * mounted at a path with parameters, or matched case-insensitively (express's default), give one
  * operation name per spelling. Requests no route matched and requests whose client went away before
  * the answer are not counted. Status codes map as `classifyStatus` says.
+ * @throws ServerConfigError naming the option when `recorder` has no `record()`, `api` is neither an
+ *   API kind nor a function, `tenant` is not a function, or another callback is given but not a function.
  */
 export function apiRequestMiddleware(recorder: ApiRequestMetrics, options: ApiRequestMiddlewareOptions) {
-  const logger = options.logger ?? defaultLogger;
+  checkMiddlewareOptions(recorder, options);
+  const logger = loggerOption(options.logger);
   return (req: Request, res: Response, next: NextFunction): void => {
+    const matchedTemplate = noteRouteTemplate(req);
     res.once('finish', () => {
-      const template = (req.route as { path?: unknown } | undefined)?.path;
-      if (typeof template !== 'string') return;
+      const template = matchedTemplate();
+      if (template === undefined) return;
       try {
-        recorder.record(apiRequestOf(req, res, `${req.baseUrl}${template}`, options));
+        recorder.record(apiRequestOf(req, res, template, options));
       } catch (error) {
-        logger(`am-metrics: ${req.method} ${req.baseUrl}${template}: api request not counted: ${describeError(error)}`);
+        logger(`am-metrics: ${req.method} ${template}: api request not counted: ${describeError(error)}`);
       }
     });
     next();
   };
+}
+
+/** Optional callbacks of ApiRequestMiddlewareOptions. */
+const OPTIONAL_CALLBACKS = ['countryCode', 'clientId', 'connectionId', 'grantType', 'failureCode'] as const;
+
+/**
+ * Refuses at mount time what would otherwise fail, and be logged, at every request: a JavaScript caller
+ * passing `api: 'management'` or forgetting `tenant` would count nothing.
+ */
+function checkMiddlewareOptions(recorder: unknown, options: unknown): void {
+  if (typeof (recorder as Partial<ApiRequestMetrics> | null | undefined)?.record !== 'function') {
+    throw new ServerConfigError('recorder', `must be the recorder apiRequestMetrics(registry) returns, got ${shown(recorder)}`);
+  }
+  const given = (typeof options === 'object' && options !== null ? options : {}) as Record<string, unknown>;
+  if (typeof given.api !== 'function' && !(API_KINDS as readonly unknown[]).includes(given.api)) {
+    throw new ServerConfigError('api', `must be ${API_KINDS.join(' or ')}, or a function of the request returning one, got ${shown(given.api)}`);
+  }
+  if (typeof given.tenant !== 'function') throw new ServerConfigError('tenant', `must be a function of the request, got ${shown(given.tenant)}`);
+  for (const name of OPTIONAL_CALLBACKS) {
+    if (given[name] !== undefined && typeof given[name] !== 'function') throw new ServerConfigError(name, `must be a function when given, got ${shown(given[name])}`);
+  }
+}
+
+function shown(value: unknown): string {
+  return typeof value === 'string' ? JSON.stringify(value) : value === null || typeof value !== 'object' ? String(value) : 'an object';
+}
+
+/** Where ROUTE_ACCESSOR keeps what it noted on a request. */
+const MATCHED = Symbol('am-metrics: matched route');
+interface MatchedRoute {
+  route: unknown;
+  template: string | undefined;
+  /** Another such middleware's accessor (another copy of this package), called on so it keeps counting. */
+  readonly earlier: PropertyDescriptor | undefined;
+}
+type NotedRequest = Request & { [MATCHED]?: MatchedRoute };
+
+/**
+ * `req.route` on a request the middleware watches: stores the route and notes its template
+ * (`req.baseUrl` + path) as express sets it. One pair of functions serves every request, so V8 gives
+ * the requests a shared hidden class: with closures made per request, defining the accessor cost 5 to
+ * 15 µs a request; this way it costs about 1 µs (a loop defining it on 100,000 fresh IncomingMessages,
+ * a loaded 2-core machine, so only the ratio means much).
+ */
+const ROUTE_ACCESSOR = {
+  configurable: true,
+  enumerable: true,
+  get(this: NotedRequest): unknown {
+    return this[MATCHED]?.route;
+  },
+  set(this: NotedRequest, value: unknown): void {
+    const matched = this[MATCHED];
+    if (matched === undefined) return; // never: noteRouteTemplate sets both
+    matched.earlier?.set?.call(this, value);
+    matched.route = value;
+    // A route defined by several paths or a RegExp keeps its definition as text (`/a,/b`): which
+    // path matched is express's secret, and one name per route still adds no series per request.
+    const path = (value as { path?: unknown } | undefined)?.path;
+    matched.template = typeof path === 'string' || path instanceof RegExp || Array.isArray(path) ? `${this.baseUrl}${String(path)}` : undefined;
+  },
+};
+
+/**
+ * Notes the template of the route express matches for `req` (`req.baseUrl` + `req.route.path`) at the
+ * moment it matches, and returns a function reading it (undefined while no route has matched). Why
+ * not read both at 'finish': express restores `req.baseUrl` when the request leaves a mounted router,
+ * so an answer given outside it (an error thrown in the route, answered by the app's error handler)
+ * would lose the mount path. express sets `req.route` when the route matches, while `req.baseUrl` is
+ * still the router's mount path; an accessor on this one request (ROUTE_ACCESSOR) sees that moment.
+ * A second middleware on the same request shares the first one's notes.
+ */
+function noteRouteTemplate(req: NotedRequest): () => string | undefined {
+  let matched = req[MATCHED];
+  if (matched === undefined) {
+    matched = { route: req.route, template: undefined, earlier: Object.getOwnPropertyDescriptor(req, 'route') };
+    req[MATCHED] = matched;
+    Object.defineProperty(req, 'route', ROUTE_ACCESSOR);
+  }
+  const noted = matched;
+  return () => noted.template;
 }
 
 function apiRequestOf(req: Request, res: Response, template: string, options: ApiRequestMiddlewareOptions): ApiRequest {

@@ -13,7 +13,7 @@ import { Authenticator, type AuthOptions } from './auth.js';
 import { AuthThrottle, type AuthThrottleOptions } from './auth-throttle.js';
 import { ConcurrencyLimit } from './concurrency-limit.js';
 import type { LivePage } from './page/monitoring-page.js';
-import { defaultLogger, describeError, type Logger } from './logger.js';
+import { describeError, loggerOption, type Logger } from './logger.js';
 import { acceptsGzip, chooseFormat, chooseTextFormat } from './negotiate.js';
 import { isProtectedPath } from './paths.js';
 import { sendBody, sendJson, sendPlain, type Headers } from './responses.js';
@@ -79,7 +79,7 @@ export class MetricsHandlers {
   /** @throws ServerConfigError for unusable auth, throttle or limit settings. */
   constructor(source: Collector, options: MetricsRouterOptions = {}) {
     const clock = options.clock ?? systemClock;
-    this.logger = options.logger ?? defaultLogger;
+    this.logger = loggerOption(options.logger);
     this.jsonIds = options.jsonIds;
     this.scrape = new SharedScrape(source, this.logger, positiveInteger('maxExpositionBytes', options.maxExpositionBytes, DEFAULT_MAX_EXPOSITION_BYTES));
     this.auth = new Authenticator(options.auth);

@@ -6,6 +6,7 @@ import type { FamilyCollector } from '../registry/registry.js';
 import type { BucketCount, FamilySnapshot, HistogramSeries, Point } from '../registry/collection.js';
 import type { Descriptor } from '../registry/descriptor.js';
 import type { Labels } from '../registry/labels.js';
+import { InvalidOptionError } from '../registry/errors.js';
 
 /** The collector's name in a collection's `failures` and in `am_metrics_collect_errors_total`. */
 export const RUNTIME_COLLECTOR_NAME = 'nodejs_runtime';
@@ -23,7 +24,7 @@ export const LEFT_OUT_RUNTIME_METRICS: readonly string[] = Object.freeze([
 export interface RuntimeMetricsOptions {
   /** Wall-clock epoch ms for the series' start times; default `Date.now`. */
   readonly now?: (() => number) | undefined;
-  /** GC duration buckets in seconds; default prom-client's (0.001, 0.01, 0.1, 1, 2, 5). */
+  /** GC duration buckets in seconds, increasing, each finite and above 0; default prom-client's (0.001, 0.01, 0.1, 1, 2, 5). */
   readonly gcDurationBuckets?: readonly number[] | undefined;
 }
 
@@ -36,13 +37,17 @@ type PromValue = PromMetric['values'][number] & { metricName?: string };
  * gauges (`process_resident_memory_bytes`, `nodejs_eventloop_lag_seconds`, `nodejs_heap_size_used_bytes`,
  * `nodejs_active_handles`, …) and the `nodejs_gc_duration_seconds` histogram, under prom-client's names.
  * Event-loop and GC monitoring run from the call on, for the life of the process.
+ * @throws InvalidOptionError for `gcDurationBuckets` that are not increasing positive finite numbers
+ *   (prom-client would serve `le="NaN"` or the same `le` twice), or a `now` that is not a function;
+ *   nothing is started then.
  */
 export function nodeRuntimeCollector(options: RuntimeMetricsOptions = {}): FamilyCollector {
+  const gcDurationBuckets = options.gcDurationBuckets === undefined ? {} : { gcDurationBuckets: checkedBuckets(options.gcDurationBuckets) };
+  const now = options.now ?? Date.now;
+  if (typeof now !== 'function') throw new InvalidOptionError(RUNTIME_COLLECTOR_NAME, 'now', now, 'must be a function returning epoch milliseconds');
+  const converter = new FamilyConverter(now());
   const register = new client.Registry();
-  const gcDurationBuckets = options.gcDurationBuckets === undefined ? {} : { gcDurationBuckets: [...options.gcDurationBuckets] };
   client.collectDefaultMetrics({ register, ...gcDurationBuckets });
-  const startMs = (options.now ?? Date.now)();
-  const converter = new FamilyConverter(startMs);
   return {
     name: RUNTIME_COLLECTOR_NAME,
     async collect() {
@@ -50,6 +55,13 @@ export function nodeRuntimeCollector(options: RuntimeMetricsOptions = {}): Famil
       return metrics.filter((m) => !LEFT_OUT_RUNTIME_METRICS.includes(m.name)).flatMap((m) => converter.family(m));
     },
   };
+}
+
+function checkedBuckets(buckets: unknown): number[] {
+  const isIncreasing =
+    Array.isArray(buckets) && buckets.every((le, i) => typeof le === 'number' && Number.isFinite(le) && le > (i === 0 ? 0 : (buckets[i - 1] as number)));
+  if (!isIncreasing) throw new InvalidOptionError(RUNTIME_COLLECTOR_NAME, 'gcDurationBuckets', buckets, 'must be a list of increasing finite numbers above 0 (seconds)');
+  return [...(buckets as readonly number[])];
 }
 
 /** Turns prom-client's JSON into families; keeps descriptors and label objects stable across scrapes. */

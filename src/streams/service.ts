@@ -4,7 +4,7 @@ import type { MetricRegistry } from '../registry/registry.js';
 import type { Collection } from '../registry/collection.js';
 import { systemClock, type Clock } from '../registry/clock.js';
 import type { Logger } from '../http/logger.js';
-import { describeError } from '../http/logger.js';
+import { describeError, loggerOption } from '../http/logger.js';
 import { checkSecret } from '../http/auth.js';
 import { Delivery, DEFAULT_SHUTDOWN_FLUSH_MS } from './delivery.js';
 import type { Encoders } from './encoder.js';
@@ -71,11 +71,12 @@ export interface MetricStreams {
  * registers `am_metrics_stream_points_sent`, `am_metrics_stream_retries` and
  * `am_metrics_stream_points_dropped` (gauges by `stream`
  * id, dropped also by `reason`: totals since the stream was created, kept in the store; running streams only).
- * @throws ServerConfigError when `adminToken` has fewer than 16 characters; StreamStoreError when the
+ * @throws ServerConfigError when `adminToken` has fewer than 16 characters or `logger` is not a function; StreamStoreError when the
  *   store cannot be opened; MetricConflictError when the registry holds other metrics of those names.
  */
 export function createMetricStreams(options: MetricStreamsOptions): MetricStreams {
   checkSecret('adminToken', options.adminToken); // as the management API will, but before the store opens
+  if (options.logger !== undefined) loggerOption(options.logger);
   const store = StreamStore.open(options.storeFile);
   const clock = options.clock ?? systemClock;
   let isStopped = false;

@@ -69,7 +69,7 @@ void registry.collect().then(async (collection: Collection) => {
  */
 const EXPRESS_CONSUMER_TS = `import express from 'express';
 import { createAmMetrics } from 'am-metrics';
-import { amLivePage, createMetricsRouter, type MetricsRouterOptions, type StartServerOptions } from 'am-metrics/express';
+import { amLivePage, createMetricsRouter, MIN_SECRET_LENGTH, type MetricsRouterOptions, type StartServerOptions } from 'am-metrics/express';
 
 const am = createAmMetrics({ podName: 'am-0' });
 const options: MetricsRouterOptions = {
@@ -80,6 +80,7 @@ const options: MetricsRouterOptions = {
 const app = express();
 app.use(createMetricsRouter(am, options));
 export const standalone: StartServerOptions = { source: am, port: undefined, host: undefined, tls: undefined, limits: { maxConnections: undefined } };
+export const tokenLength: number = MIN_SECRET_LENGTH; // named in the README's Security section
 // @ts-expect-error: the router reads a registry, or something holding one
 createMetricsRouter({ collect: 'no' });
 `;
@@ -144,10 +145,14 @@ function runExample(kind: 'esm' | 'cjs', block: CodeBlock, name: string): Promis
   return kind === 'esm' ? runFile(projects.esm, `${name}.mjs`, block.code) : runFile(projects.cjs, `${name}.cjs`, asCommonJs(block.code));
 }
 
+/** Folders the README tells users to import from, shipped beside the build. */
+const DASHBOARD_FOLDERS = ['grafana-dashboards/', 'datadog-dashboards/'];
+
 describe('the packed tarball', () => {
-  it('holds the build, LICENSE, README and package.json, and no sources or source maps', async () => {
+  it('holds the build, the dashboards, LICENSE, README and package.json, and no sources or source maps', async () => {
     const files = (await succeed('tar', ['-tzf', tarball], work)).split('\n').filter((f) => f !== '');
-    const outside = files.filter((f) => !f.startsWith('package/dist/') && !['package/LICENSE', 'package/README.md', 'package/package.json'].includes(f));
+    const shipped = ['package/dist/', ...DASHBOARD_FOLDERS.map((folder) => `package/${folder}`)];
+    const outside = files.filter((f) => !shipped.some((folder) => f.startsWith(folder)) && !['package/LICENSE', 'package/README.md', 'package/package.json'].includes(f));
     expect(outside).toEqual([]);
     expect(files.filter((f) => f.endsWith('.map') || (f.endsWith('.ts') && !f.endsWith('.d.ts')))).toEqual([]);
     const manifest = JSON.parse(readFileSync(join(projects.esm, 'node_modules/am-metrics/package.json'), 'utf8')) as {
@@ -157,6 +162,15 @@ describe('the packed tarball', () => {
     const targets = Object.values(manifest.exports).flatMap((t) => (typeof t === 'string' ? [t] : Object.values(t as Record<string, string>)));
     for (const target of [...targets, ...Object.values(manifest.bin)]) expect(files).toContain(`package/${target.replace(/^\.\//, '')}`);
     expect(readFileSync(join(projects.esm, 'node_modules/am-metrics/LICENSE'), 'utf8')).toMatch(/^MIT License\n\nCopyright \(c\) \d{4} am-metrics contributors\n/);
+  });
+
+  it('holds every dashboard and rules file the README names, so an installed package has them', async () => {
+    const files = new Set((await succeed('tar', ['-tzf', tarball], work)).split('\n'));
+    const readme = readFileSync(join(ROOT, README_PATH), 'utf8');
+    const named = [...readme.matchAll(/`((?:grafana|datadog)-dashboards\/[^`]*)`/g)].map((m) => m[1]!);
+    expect(named.length).toBeGreaterThan(0);
+    const missing = named.filter((path) => (path.endsWith('/') ? ![...files].some((f) => f.startsWith(`package/${path}`)) : !files.has(`package/${path}`)));
+    expect(missing).toEqual([]);
   });
 
   it('installs the am-metrics command, executable, reading its own package.json', async () => {
@@ -271,7 +285,47 @@ describe.each([
   }, 120_000);
 });
 
+/** Every entry, compiled the way older tsconfigs resolve modules (`"module": "commonjs"` alone implies node10). */
+const NODE10_CONSUMER_TS = `import { Registry } from 'am-metrics';
+import { createMetricsRouter } from 'am-metrics/express';
+import { clusterMetrics } from 'am-metrics/cluster';
+import { createSimulator } from 'am-metrics/simulator';
+
+export const router = createMetricsRouter(new Registry());
+export const entries = [clusterMetrics.primary, createSimulator];
+`;
+
 describe('a TypeScript express app using am-metrics/express, in a CommonJS project with @types/express', () => {
+  it('finds the types of every entry under moduleResolution node10, which reads typesVersions, not exports', async () => {
+    const project = projects.cjs;
+    writeFileSync(join(project, 'node10-consumer.ts'), NODE10_CONSUMER_TS);
+    const config = {
+      compilerOptions: {
+        strict: true,
+        module: 'commonjs',
+        moduleResolution: 'node10',
+        target: 'ES2022',
+        esModuleInterop: true,
+        types: ['node'],
+        skipLibCheck: false,
+        noEmit: true,
+      },
+      files: ['node10-consumer.ts'],
+    };
+    writeFileSync(join(project, 'tsconfig.node10.json'), JSON.stringify(config, null, 2));
+    const compiled = await tsc(project, 'tsconfig.node10.json');
+    expect(compiled.stdout + compiled.stderr).toBe('');
+    expect(compiled.code).toBe(0);
+    const manifest = JSON.parse(readFileSync(join(project, 'node_modules/am-metrics/package.json'), 'utf8')) as {
+      exports: Record<string, { types?: string } | string>;
+      typesVersions: Record<string, Record<string, string[]>>;
+    };
+    const subpathTypes = Object.entries(manifest.exports).flatMap(([path, target]) =>
+      typeof target === 'string' || path === '.' ? [] : [[path.slice(2), [target.types]]],
+    );
+    expect(manifest.typesVersions).toEqual({ '*': Object.fromEntries(subpathTypes) });
+  }, 120_000);
+
   it('compiles under strict, exactOptionalPropertyTypes and NodeNext, optional options passed as undefined', async () => {
     const project = projects.cjs;
     writeFileSync(join(project, 'express-consumer.ts'), EXPRESS_CONSUMER_TS);

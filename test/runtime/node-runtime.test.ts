@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { parseJsonQuery } from '../../src/exposition/am-json/json-query.js';
-import { createAmMetrics, jsonView, LEFT_OUT_RUNTIME_METRICS, Registry } from '../../src/index.js';
+import { createAmMetrics, InvalidOptionError, jsonView, LEFT_OUT_RUNTIME_METRICS, nodeRuntimeCollector, Registry } from '../../src/index.js';
 import { parseExposition, promtoolCheckMetrics } from '../support/prometheus-tools.js';
 import { PROMETHEUS_ACCEPT, PROMETHEUS_PATHS, serve } from '../server/helpers.js';
 
@@ -80,6 +80,34 @@ describe('Registry.runtimeMetrics (prom-client default collectors)', () => {
     }
     const ids = jsonView(collection, parseJsonQuery(new URLSearchParams())).result.map((e) => e._id);
     expect(ids).toContain('nodejs_heap_size_used_bytes');
+  });
+
+  it.each([
+    ['a repeated bound, which prom-client would serve twice', [0.1, 0.1, 1]],
+    ['bounds out of order', [1, 0.1]],
+    ['NaN, which prom-client would serve as le="NaN"', [Number.NaN]],
+    ['a bound that is not a number', ['0.1']],
+    ['zero', [0, 1]],
+    ['infinity, which +Inf already is', [1, Number.POSITIVE_INFINITY]],
+    ['not a list', 0.5],
+  ])('refuses gcDurationBuckets with %s, naming the option and the value', (_case, buckets) => {
+    const call = () => nodeRuntimeCollector({ gcDurationBuckets: buckets as number[] });
+    expect(call).toThrow(InvalidOptionError);
+    expect(call).toThrow(/option gcDurationBuckets must be a list of increasing finite numbers above 0 \(seconds\), got /);
+  });
+
+  it('refuses a now that is not a function, naming the option', () => {
+    expect(() => nodeRuntimeCollector({ now: 5 as unknown as () => number })).toThrow(
+      /nodejs_runtime: option now must be a function returning epoch milliseconds, got 5/,
+    );
+  });
+
+  it('takes its own increasing gcDurationBuckets', async () => {
+    const registry = new Registry();
+    registry.addCollector(nodeRuntimeCollector({ gcDurationBuckets: [0.0005, 0.5] }));
+    await causeGarbageCollection();
+    const gc = (await registry.collect()).families.find((f) => f.descriptor.name === 'nodejs_gc_duration_seconds');
+    expect(gc?.kind === 'histogram' ? gc.series[0]?.buckets.map((b) => b.le) : undefined).toEqual([0.0005, 0.5, Number.POSITIVE_INFINITY]);
   });
 
   it('stays out of registries that do not ask for it, and out of state()', async () => {

@@ -1,17 +1,22 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { Registry, type CountSum } from '../../src/index.js';
 import { apiRequestMetrics } from '../../src/metrics/api-request.js';
-import { apiRequestMiddleware } from '../../src/server.js';
+import { apiRequestMiddleware, type ApiRequestMiddlewareOptions } from '../../src/server.js';
+import { ServerConfigError } from '../../src/http/errors.js';
 
-async function hostApp(logged: string[] = []) {
+/** A host app with the middleware; `first`, when given, is mounted before it, counting into `second`. */
+async function hostApp(logged: string[] = [], first?: typeof apiRequestMiddleware) {
   const registry = new Registry();
+  const second = new Registry();
   const app = express();
+  if (first !== undefined) app.use(first(apiRequestMetrics(second), { api: 'MANAGEMENT', tenant: () => 'acme' }));
   app.use(
     apiRequestMiddleware(apiRequestMetrics(registry), {
-      api: (req) => (req.path.startsWith('/api/v2') ? 'MANAGEMENT' : 'AUTHENTICATION'),
+      // As the README says: req.path is relative to the router that answered ('/u1' under /api/v2/users).
+      api: (req) => (req.originalUrl.startsWith('/api/v2/') ? 'MANAGEMENT' : 'AUTHENTICATION'),
       tenant: () => 'acme',
       clientId: (req) => req.get('x-client') ?? undefined,
       countryCode: (req) => req.get('x-country') ?? undefined,
@@ -20,14 +25,20 @@ async function hostApp(logged: string[] = []) {
     }),
   );
   const users = express.Router();
-  users.get('/:id', (req, res) => void res.status(req.params.id === 'slow' ? 429 : 200).send('ok'));
+  users.get('/:id', (req, res) => {
+    if (req.params.id === 'broken') throw new Error('the user store is down');
+    res.status(req.params.id === 'slow' ? 429 : 200).send('ok');
+  });
   app.use('/api/v2/users', users);
   app.post('/oauth/token', (req, res) => void res.status(req.get('x-status') === undefined ? 200 : Number(req.get('x-status'))).send('ok'));
+  app.get(['/authorize', '/oauth/authorize'], (_req, res) => void res.send('ok'));
+  app.get(/^\/userinfo\/?$/, (_req, res) => void res.send('ok'));
+  app.use((_error: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => void res.status(500).send('failed'));
   const server = app.listen(0, '127.0.0.1');
   await once(server, 'listening');
   onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { registry, base };
+  return { registry, base, second };
 }
 
 async function series(registry: Registry): Promise<CountSum[]> {
@@ -40,11 +51,44 @@ describe('apiRequestMiddleware', () => {
     const { registry, base } = await hostApp();
     for (const id of ['u1', 'u2', 'slow']) await fetch(`${base}/api/v2/users/${id}`);
     const found = await series(registry);
-    expect(found.map((s) => [s.labels.operation_name, s.labels.operation_result, s.labels.failure_code, s.count])).toEqual([
-      ['GET /api/v2/users/:id', 'SUCCESS', '', 2],
-      ['GET /api/v2/users/:id', 'FAILURE', 'RATE_LIMIT', 1],
+    expect(found.map((s) => [s.labels.api, s.labels.operation_name, s.labels.operation_result, s.labels.failure_code, s.count])).toEqual([
+      ['MANAGEMENT', 'GET /api/v2/users/:id', 'SUCCESS', '', 2],
+      ['MANAGEMENT', 'GET /api/v2/users/:id', 'FAILURE', 'RATE_LIMIT', 1],
     ]);
     expect(found[0]?.labels.client_id).toBe('');
+  });
+
+  it("names an error answered by the app's error handler after the mounted router's route, mount path included", async () => {
+    const { registry, base } = await hostApp();
+    expect((await fetch(`${base}/api/v2/users/broken`)).status).toBe(500);
+    const found = await series(registry);
+    expect(found.map((s) => [s.labels.operation_name, s.labels.operation_result, s.labels.failure_code])).toEqual([
+      ['GET /api/v2/users/:id', 'FAILURE', 'CLIENT_SERVER_ERROR'],
+    ]);
+  });
+
+  it('counts a route given several paths, or a RegExp, under its definition', async () => {
+    const { registry, base } = await hostApp();
+    for (const path of ['/authorize', '/oauth/authorize', '/userinfo', '/userinfo/']) expect((await fetch(`${base}${path}`)).status).toBe(200);
+    expect((await series(registry)).map((s) => [s.labels.operation_name, s.count])).toEqual([
+      ['GET /authorize,/oauth/authorize', 2],
+      ['GET /^\\/userinfo\\/?$/', 2],
+    ]);
+  });
+
+  it('counts in each of two middlewares on the same app', async () => {
+    const { registry, base, second } = await hostApp([], apiRequestMiddleware);
+    await fetch(`${base}/api/v2/users/broken`);
+    for (const counted of [registry, second]) expect((await series(counted)).map((s) => [s.labels.operation_name, s.count])).toEqual([['GET /api/v2/users/:id', 1]]);
+  });
+
+  it('counts in each of two middlewares from two copies of the package on the same app', async () => {
+    vi.resetModules();
+    const copy = (await import('../../src/server.js')).apiRequestMiddleware;
+    expect(copy).not.toBe(apiRequestMiddleware);
+    const { registry, base, second } = await hostApp([], copy);
+    await fetch(`${base}/api/v2/users/broken`);
+    for (const counted of [registry, second]) expect((await series(counted)).map((s) => [s.labels.operation_name, s.count])).toEqual([['GET /api/v2/users/:id', 1]]);
   });
 
   it('maps status codes and host callbacks to tags, Authentication-only tags on that API only', async () => {
@@ -69,5 +113,28 @@ describe('apiRequestMiddleware', () => {
     await new Promise((resolve) => setImmediate(resolve));
     expect(await series(registry)).toHaveLength(0);
     expect(logged.join('\n')).toMatch(/POST \/oauth\/token: api request not counted: InvalidLabelError: .*country_code/);
+  });
+
+  it.each<[string, Record<string, unknown>, RegExp]>([
+    [
+      'an api that is not an API kind',
+      { api: 'management', tenant: () => 'acme' },
+      /^api: must be AUTHENTICATION or MANAGEMENT, or a function of the request returning one, got "management"$/,
+    ],
+    ['no tenant', { api: 'MANAGEMENT' }, /^tenant: must be a function of the request, got undefined$/],
+    ['a tenant given as a string', { api: 'MANAGEMENT', tenant: 'acme' }, /^tenant: must be a function of the request, got "acme"$/],
+    ['a clientId that is not a function', { api: 'AUTHENTICATION', tenant: () => 'acme', clientId: 'c1' }, /^clientId: must be a function when given, got "c1"$/],
+    ['a logger that is not a function', { api: 'AUTHENTICATION', tenant: () => 'acme', logger: console }, /^logger: must be a function taking one line, got an object$/],
+  ])('refuses, when mounted, %s (which would count nothing and log at every request)', (_case, options, message) => {
+    const recorder = apiRequestMetrics(new Registry());
+    const mount = () => apiRequestMiddleware(recorder, options as unknown as ApiRequestMiddlewareOptions);
+    expect(mount).toThrow(ServerConfigError);
+    expect(mount).toThrow(message);
+  });
+
+  it('refuses, when mounted, a recorder without record()', () => {
+    expect(() => apiRequestMiddleware(new Registry() as never, { api: 'MANAGEMENT', tenant: () => 'acme' })).toThrow(
+      /^recorder: must be the recorder apiRequestMetrics\(registry\) returns, got an object$/,
+    );
   });
 });

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { ServerConfigError } from '../../src/http/errors.js';
-import { startServer, type RunningServer } from '../../src/server.js';
+import { createMetricsRouter, startServer, type RunningServer } from '../../src/server.js';
 import { rawRequest, sampleRegistry, serve } from './helpers.js';
 import { hasOpenssl, writeSelfSigned } from '../support/self-signed.js';
 
@@ -74,10 +74,16 @@ describe('startServer', () => {
     [{ limits: { idleTimeoutMs: 1.5 } }, 'limits.idleTimeoutMs'],
     [{ maxConcurrentScrapes: 0 }, 'maxConcurrentScrapes'],
     [{ authThrottle: { windowMs: -1 } }, 'authThrottle.windowMs'],
+    [{ logger: console as never }, 'logger'],
   ])('refuses %j with a ServerConfigError naming %s', async (options, setting) => {
     const start = startServer({ source: sampleRegistry(), port: 0, host: '127.0.0.1', ...options });
     await expect(start).rejects.toBeInstanceOf(ServerConfigError);
     await expect(start).rejects.toMatchObject({ setting });
+  });
+
+  it('refuses a router logger that is not a function, which failed every scrape that had something to log', () => {
+    expect(() => createMetricsRouter(sampleRegistry(), { logger: console as never })).toThrow(ServerConfigError);
+    expect(() => createMetricsRouter(sampleRegistry(), { logger: console as never })).toThrow(/^logger: must be a function taking one line, got an object$/);
   });
 
   it('closes a connection that sends nothing once the idle timeout passes', async () => {

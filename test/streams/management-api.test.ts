@@ -269,6 +269,16 @@ describe('metric streams management API', () => {
     expect(existsSync(storeFile)).toBe(false);
   });
 
+  it('refuses a logger that is not a function before the store opens, since a failed tick would reject unhandled', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'am-metrics-logger-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const storeFile = join(dir, 'streams.db');
+    expect(() => createMetricStreams({ registry: new Registry(), storeFile, adminToken: TOKEN, logger: console as never })).toThrow(
+      /^logger: must be a function taking one line, got an object$/,
+    );
+    expect(existsSync(storeFile)).toBe(false);
+  });
+
   it('answers 404 on its paths when no streams API is configured', async () => {
     const server = await serve({ source: new Registry() });
     expect((await fetch(`${server.url}${PATH}`, { headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(404);
