@@ -90,8 +90,8 @@ export class Delivery {
       existing.rename(stream);
       return;
     }
+    existing?.abandon(); // first: the new worker takes over the health with the points this drops
     const worker = new StreamWorker(stream, existing?.health ?? health, this.options, this.lastCollection, isFromStart);
-    existing?.abandon();
     this.workers.set(stream.id, worker);
   }
 

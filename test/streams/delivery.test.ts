@@ -207,6 +207,22 @@ describe('Delivery', () => {
     expect(clock.now()).toBeGreaterThan(first!.atMs);
   });
 
+  it('counts the points a reconfiguration drops, and keeps counting from there', async () => {
+    const down = Array.from({ length: 3 }, (): Answer => ({ status: 503, headers: {} }));
+    const { receiver, delivery, run, health } = setup(down);
+    await run(1);
+    delivery.upsert(stream('s1'));
+    await delivery.tick();
+    await run(14, () => ['users']);
+    const held = delivery.heldPoints('s1')!;
+    expect(held).toBeGreaterThan(0);
+    delivery.upsert(stream('s1', { max_series: 10 }));
+    expect(delivery.health('s1')).toMatchObject({ points_dropped: held, points_dropped_by_reason: { reconfigured: held } });
+    await run(60, () => ['users']);
+    expect(receiver.accepted.length).toBeGreaterThan(0);
+    expect(health.get('s1')).toMatchObject({ points_sent: receiver.accepted.length, points_dropped: held, points_dropped_by_reason: { reconfigured: held } });
+  });
+
   // A fault injected into one stream's frame (no real input makes one throw now; a stream view that
   // threw used to stop every stream's frames and flushes, each second).
   it('keeps streams independent: a stream that cannot take a frame skips it, logs, and the others go on', async () => {
