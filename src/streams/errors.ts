@@ -40,7 +40,8 @@ export function invalidQuery(reason: string, parameter: string): StreamApiError 
 
 /**
  * The stream store cannot be used: a file that is not a SQLite database or fails its integrity
- * check, a file another process holds, a schema from a newer version. The file is never reset.
+ * check, another application's database, a file another process holds, a schema from a newer
+ * version. The file is never reset.
  */
 export class StreamStoreError extends Error {
   constructor(
