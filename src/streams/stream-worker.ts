@@ -156,9 +156,14 @@ export class StreamWorker {
         const note = encoder.inspect?.(outcome.response);
         const rejected = typeof note === 'object' ? Math.min(note.rejectedPoints, request.points) : 0;
         this.update({ last_success_at: this.iso(), last_status_code: status, points_sent: this.health.points_sent + request.points - rejected });
-        if (typeof note === 'string') this.log(note);
+        if (typeof note === 'string') this.log(destinationText(note));
         else if (note !== undefined)
-          this.fail(`${rejected} points rejected by ${new URL(target.url).host} (partial_success: ${note.message}); not retried`, status, rejected, 'partial_success');
+          this.fail(
+            `${rejected} points rejected by ${new URL(target.url).host} (partial_success: ${destinationText(note.message)}); not retried`,
+            status,
+            rejected,
+            'partial_success',
+          );
         continue;
       }
       if (!this.handleFailure(batch, outcome)) return;
@@ -356,6 +361,19 @@ export class StreamWorker {
 }
 
 type SendOutcome = { readonly kind: 'sent' | 'refused'; readonly response: TransportResponse } | { readonly kind: 'unreachable'; readonly reason: string };
+
+/** The most of a destination's own words (an OTLP error_message) a log line or `last_error` quotes. */
+const MAX_DESTINATION_TEXT_LENGTH = 500;
+
+/**
+ * What a destination wrote, fit to quote in one log line and in `last_error`: control characters and
+ * line separators (a newline would start a forged log line) become spaces, and the text is cut at
+ * MAX_DESTINATION_TEXT_LENGTH characters (an answer may carry 16 KiB of it).
+ */
+function destinationText(text: string): string {
+  const line = text.replace(/[\p{Cc}\p{Zl}\p{Zp}]+/gu, ' ');
+  return line.length <= MAX_DESTINATION_TEXT_LENGTH ? line : `${line.slice(0, MAX_DESTINATION_TEXT_LENGTH)}…`;
+}
 
 /** Series in a frame: the points it adds to a destination. */
 export function pointsOf(frame: Frame): number {

@@ -5,6 +5,7 @@ import { Registry } from '../../src/index.js';
 import { apiRequestMetrics, type ApiRequest } from '../../src/metrics/api-request.js';
 import { Delivery, DEFAULT_MAX_REQUEST_BYTES, MAX_FRAMES_PER_BATCH } from '../../src/streams/delivery.js';
 import type { DestinationEncoder } from '../../src/streams/encoder.js';
+import { DEFAULT_ENCODERS } from '../../src/streams/stream-encoders.js';
 import { retryAfterMs } from '../../src/streams/retry-policy.js';
 import type { MetricStream, StreamHealth } from '../../src/streams/resource.js';
 import type { OutgoingRequest, Transport, TransportResponse } from '../../src/streams/transport.js';
@@ -397,6 +398,33 @@ describe('Delivery and 2xx answers with a note', () => {
     }
     expect(receiver.attempts).toHaveLength(2);
     expect(logged).toEqual(['am-metrics: metric stream "s1" (s1): partial success: {"partialSuccess":{"rejectedDataPoints":"2"}}']);
+  });
+
+  // The destination writes error_message: a newline in it must not forge a log line of its own, and
+  // 16 KiB of it must not become the stream's last_error.
+  it("keeps an OTLP destination's partial_success message to one bounded line in the log and last_error", async () => {
+    const clock = new ManualClock();
+    const registry = new Registry({ now: () => clock.now() });
+    const api = apiRequestMetrics(registry);
+    const errorMessage = `bad point\nam-metrics: metric stream "forged" (mst_x): HTTP 401\r\n${'x'.repeat(16_000)}`;
+    const body = JSON.stringify({ partialSuccess: { rejectedDataPoints: '1', errorMessage } });
+    const receiver: Transport = { send: () => Promise.resolve({ status: 200, headers: { 'content-type': 'application/json' }, body }) };
+    const logged: string[] = [];
+    const delivery = new Delivery({ clock, transport: receiver, collect: () => registry.collect(), logger: (line) => logged.push(line), encoders: DEFAULT_ENCODERS });
+    delivery.upsert(stream('s1', { destination: { type: 'otlp', configuration: { endpoint: 'http://127.0.0.1:9/otlp', protocol: 'http', auth_type: 'none' } } }));
+    await delivery.tick();
+    for (let s = 0; s < 11; s += 1) {
+      api.record(request('users'));
+      clock.advance({ seconds: 1 });
+      await delivery.tick();
+    }
+    const lastError = delivery.health('s1')?.last_error ?? '';
+    expect(lastError).toMatch(
+      /^1 points rejected by 127\.0\.0\.1:9 \(partial_success: bad point am-metrics: metric stream "forged" \(mst_x\): HTTP 401 x+…\); not retried$/,
+    );
+    expect(lastError.length).toBeLessThan(1_200);
+    expect(logged.length).toBeGreaterThan(0); // one per request: a request per second of data
+    for (const line of logged) expect(line).toBe(`am-metrics: metric stream "s1" (s1): ${lastError}`);
   });
 });
 
