@@ -375,6 +375,7 @@ export function createMetricStreamsRouter(api: ManagementApi): Router {
       query: req.query,
       body: req.body,
       authorization: req.get('authorization'),
+      client: req.socket.remoteAddress,
     });
     if (answer.body === undefined) {
       res
