@@ -60,7 +60,7 @@ export interface ManagementApiOptions extends ValidationOptions {
  * paths do (AuthThrottle's defaults, timed by the clock's `monotonic()`); the right token is always served.
  */
 export class ManagementApi {
-  private readonly tokenDigest: Buffer;
+  private tokenDigest: Buffer;
   private readonly throttle: AuthThrottle;
 
   /** @throws ServerConfigError when `adminToken` is not a string of at least 16 characters. */
@@ -68,6 +68,15 @@ export class ManagementApi {
     checkSecret('adminToken', options.adminToken);
     this.tokenDigest = digest(options.adminToken);
     this.throttle = new AuthThrottle({}, () => options.clock.monotonic());
+  }
+
+  /**
+   * Admits `adminToken` from now on, and the old token no more (a rotated token file).
+   * @throws ServerConfigError when it is not a string of at least 16 characters; the old token stays.
+   */
+  setAdminToken(adminToken: string): void {
+    checkSecret('adminToken', adminToken);
+    this.tokenDigest = digest(adminToken);
   }
 
   /** Answers one request; never throws for anything the request contains. */
