@@ -36,6 +36,8 @@ export class StreamWorker {
   private retryAtMs = 0;
   private attempts = 0;
   private isSending = false;
+  /** The send under way, while isSending. */
+  private sending: Promise<void> | undefined;
   private isAbandoned = false;
   health: StreamHealth;
 
@@ -79,8 +81,12 @@ export class StreamWorker {
     return this.frames.reduce((n, f) => n + pointsOf(f), 0) + this.batches.reduce((n, b) => n + batchPoints(b), 0);
   }
 
-  /** Sends whatever is held now, ignoring the flush interval and backoff (shutdown's final flush). */
+  /**
+   * Sends whatever is held now, ignoring the flush interval and backoff (shutdown's final flush). A send
+   * under way settles first, so a slow destination's answer counts and what came after it still goes.
+   */
   async flushNow(): Promise<void> {
+    await this.sending?.catch(() => undefined);
     this.nextFlushMs = 0;
     this.retryAtMs = 0;
     await this.flushIfDue();
@@ -118,11 +124,11 @@ export class StreamWorker {
     while (this.frames.length > 0) this.batches.push({ frames: this.frames.splice(0, MAX_FRAMES_PER_BATCH), sent: 0 });
     if (this.batches.length === 0) return;
     this.isSending = true;
-    try {
-      await this.sendBatches();
-    } finally {
+    this.sending = this.sendBatches().finally(() => {
       this.isSending = false;
-    }
+      this.sending = undefined;
+    });
+    await this.sending;
   }
 
   /** Sends batches oldest first until they are gone or one fails. */

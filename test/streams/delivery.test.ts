@@ -298,6 +298,35 @@ describe('Delivery', () => {
     expect(lines.reduce((n, line) => n + Number(/: (\d+) points over an hour old/.exec(line)![1]), 0)).toBe(dropped.too_old);
   });
 
+  // A slow destination (seconds per answer) is often mid-request when SIGTERM comes: its answer and
+  // the seconds after it still fit in the shutdown budget.
+  it('waits at shutdown for a request in flight, then sends what is left: nothing lost to a slow destination', async () => {
+    const { clock, registry, api, receiver } = setup();
+    let answerFirst: (answer: TransportResponse) => void = () => {};
+    let sends = 0;
+    const slow: Transport = {
+      send: (r) => {
+        sends += 1;
+        if (sends > 1) return receiver.send(r);
+        return new Promise<TransportResponse>((resolve) => (answerFirst = resolve)).then((answer) => (receiver.accepted.push(...decode(r.body)), answer));
+      },
+    };
+    const delivery = new Delivery({ clock, transport: slow, encoders: { datadog: testEncoder() }, collect: () => registry.collect() });
+    delivery.upsert(stream('s1'));
+    await delivery.tick();
+    for (let s = 0; s < 13; s += 1) {
+      api.record(request('users'));
+      clock.advance({ seconds: 1 });
+      void delivery.tick();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    const shutdown = delivery.shutdown(5_000);
+    await new Promise((resolve) => setImmediate(resolve));
+    answerFirst({ status: 202, headers: {} });
+    expect(await shutdown).toBe(0);
+    expect(receiver.totals()).toEqual({ 'GET /api/v2/users': 13 });
+  });
+
   it('keeps streams independent: a stalled destination holds up no other stream', async () => {
     const clock = new ManualClock();
     const registry = new Registry({ now: () => clock.now() });
