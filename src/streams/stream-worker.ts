@@ -172,7 +172,7 @@ export class StreamWorker {
           );
         continue;
       }
-      if (!this.handleFailure(batch, outcome)) return;
+      if (!this.handleFailure(batch, request, outcome)) return;
     }
   }
 
@@ -229,7 +229,7 @@ export class StreamWorker {
   }
 
   /** Records a failed request and decides what follows; true when sending may go on at once (after a split). */
-  private handleFailure(batch: Batch, outcome: Exclude<SendOutcome, { kind: 'sent' }>): boolean {
+  private handleFailure(batch: Batch, request: EncodedRequest, outcome: Exclude<SendOutcome, { kind: 'sent' }>): boolean {
     const host = new URL(targetOf(this.stream.destination).url).host;
     if (outcome.kind === 'unreachable' && outcome.reason === RESPONSE_TOO_LARGE) {
       this.batches.shift();
@@ -248,6 +248,11 @@ export class StreamWorker {
       this.fail(`HTTP ${status} from ${host}; retrying`, status, 0);
     } else if (status === 413 && batch.sent === 0 && this.split(batch)) {
       this.fail(`HTTP 413 from ${host}; sending the batch in halves`, status, 0);
+      return true;
+    } else if (status === 413 && batch.sent > 0) {
+      // Part of the batch went out, so it cannot be encoded again in halves; only this request is over.
+      batch.sent += 1;
+      this.fail(`HTTP 413 from ${host}; a request of ${request.points} points dropped, not retried`, status, request.points, 'too_large');
       return true;
     } else {
       this.batches.shift();

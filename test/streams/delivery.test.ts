@@ -175,6 +175,24 @@ describe('Delivery', () => {
     expect(health.get('s1')?.points_dropped).toBe(0);
   });
 
+  // A batch already partly delivered cannot be split again; its other requests are not over any limit.
+  it('drops only the request refused with 413 when others of its batch went out, and sends the rest', async () => {
+    const { receiver, delivery, run, health } = setup(
+      [
+        { status: 202, headers: {} },
+        { status: 413, headers: {} },
+      ],
+      { perRequest: 4 },
+    );
+    await run(1);
+    delivery.upsert(stream('s1'));
+    await delivery.tick();
+    await run(10, () => ['users', 'roles']);
+    expect(receiver.attempts.map((a) => decode(a.request.body).length)).toEqual([4, 4, 4, 4, 4]);
+    expect(health.get('s1')).toMatchObject({ points_sent: 16, points_dropped: 4, points_dropped_by_reason: { too_large: 4 } });
+    expect(receiver.accepted).toHaveLength(16);
+  });
+
   it('resends only the requests of a batch that failed', async () => {
     const { receiver, delivery, run } = setup(
       [
