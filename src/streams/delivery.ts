@@ -90,8 +90,11 @@ export class Delivery {
       existing.rename(stream);
       return;
     }
-    existing?.abandon(); // first: the new worker takes over the health with the points this drops
     const worker = new StreamWorker(stream, existing?.health ?? health, this.options, this.lastCollection, isFromStart);
+    if (existing !== undefined) {
+      existing.abandon();
+      worker.health = existing.health; // with the unsent points the abandon counted as dropped
+    }
     this.workers.set(stream.id, worker);
   }
 
