@@ -5,7 +5,7 @@ import { DEFAULT_MAX_BODY_BYTES, type DeliveryOptions } from './delivery.js';
 import { DATADOG_MAX_POINT_AGE_MS, targetOf } from './destinations.js';
 import type { DestinationEncoder, EncodedRequest, Frame } from './encoder.js';
 import { RESPONSE_TOO_LARGE } from './http-transport.js';
-import type { DropReason, MetricStream, StreamHealth, Temporality } from './resource.js';
+import { CREDENTIAL_FIELDS, type DropReason, type MetricStream, type StreamHealth, type Temporality } from './resource.js';
 import { backoffMs, isRetryable, retryAfterMs } from './retry-policy.js';
 import { splitFrame, StreamView } from './stream-view.js';
 import type { TransportResponse } from './transport.js';
@@ -59,13 +59,20 @@ export class StreamWorker {
     return this.options.flushIntervalMs ?? DEFAULT_FLUSH_INTERVAL_MS;
   }
 
-  /** Whether `stream` differs from this worker's only in name or timestamps. */
+  /**
+   * Whether `stream` differs from this worker's only in name, timestamps or credentials (a rotated key):
+   * what it holds is encoded the same, and requests take their headers from the stream when sent.
+   */
   canAdopt(stream: MetricStream): boolean {
-    const shape = (s: MetricStream) => JSON.stringify([s.subscriptions, s.tags, s.max_series, s.destination]);
+    const shape = (s: MetricStream) => {
+      const configuration = Object.entries(s.destination.configuration).filter(([field]) => !CREDENTIAL_FIELDS.includes(field));
+      return JSON.stringify([s.subscriptions, s.tags, s.max_series, s.destination.type, configuration]);
+    };
     return shape(stream) === shape(this.stream);
   }
 
-  rename(stream: MetricStream): void {
+  /** Takes `stream`'s name and credentials (see canAdopt). */
+  adopt(stream: MetricStream): void {
     this.stream = stream;
   }
 
@@ -153,7 +160,9 @@ export class StreamWorker {
         continue;
       }
       if (this.attempts > 0) this.update({ retries: this.health.retries + 1 });
-      const outcome = await this.send(target.url, { ...request.headers, ...target.headers }, request.body);
+      // Credentials as they are now: a key rotated during this flush (see adopt) goes with the next request.
+      const { headers } = targetOf(this.stream.destination);
+      const outcome = await this.send(target.url, { ...request.headers, ...headers }, request.body);
       if (this.isAbandoned) return;
       if (outcome.kind === 'sent') {
         batch.sent += 1;

@@ -226,6 +226,26 @@ describe('Delivery', () => {
     expect(clock.now()).toBeGreaterThan(first!.atMs);
   });
 
+  // Rotating a destination's key is routine; it changes a header, not a body, so nothing held is lost.
+  it('keeps what it holds when only the credentials change, and sends it with the new key', async () => {
+    const down = Array.from({ length: 2 }, (): Answer => ({ status: 503, headers: {} }));
+    const { receiver, delivery, run, health } = setup(down);
+    await run(1);
+    delivery.upsert(stream('s1'));
+    await delivery.tick();
+    await run(12, () => ['users']);
+    const held = delivery.heldPoints('s1')!;
+    expect(held).toBeGreaterThan(0);
+    const rotated = stream('s1', { destination: { type: 'datadog', configuration: { api_key: 'rotated', site: 'datadoghq.com', endpoint: 'http://127.0.0.1:9' } } });
+    delivery.upsert(rotated);
+    expect(delivery.heldPoints('s1')).toBe(held);
+    await run(30, () => ['users']);
+    await run(10);
+    expect(receiver.totals()).toEqual({ 'GET /api/v2/users': 42 });
+    expect(health.get('s1')?.points_dropped).toBe(0);
+    expect(receiver.attempts.at(-1)?.request.headers).toMatchObject({ 'DD-API-KEY': 'rotated' });
+  });
+
   it('counts the points a reconfiguration drops, and keeps counting from there', async () => {
     const down = Array.from({ length: 3 }, (): Answer => ({ status: 503, headers: {} }));
     const { receiver, delivery, run, health } = setup(down);
