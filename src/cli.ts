@@ -21,6 +21,7 @@ import { clusterMetrics } from './cluster.js';
 import { createMetricStreams, type MetricStreams, type MetricStreamsOptions, type StreamSource } from './streams/service.js';
 import { StreamStoreError } from './streams/errors.js';
 import { METRIC_STREAMS_PATH } from './streams/management-api.js';
+import { ADMIN_TOKEN_ENVIRONMENT, adminTokenSourceFromEnvironment } from './streams/admin-token.js';
 
 /** Exit status of a command line that cannot be run (as most Unix tools use it). */
 const EXIT_USAGE = 2;
@@ -60,6 +61,7 @@ async function serve(settings: ServeSettings): Promise<void> {
     jsonIds: amJsonIds,
     ...(settings.tls === undefined ? {} : { tls: settings.tls }),
     ...(streams === undefined ? {} : { streams: streams.api }),
+    ...(settings.streams?.isGeneratedToken === false ? { streamsAdminToken: adminTokenSourceFromEnvironment(process.env) } : {}),
   }).catch((error: unknown) => {
     streams?.stop();
     throw new StartError(describeStartError(error, settings));
@@ -161,7 +163,8 @@ function reloadOnHangup(server: RunningServer): void {
     server
       .reload('SIGHUP')
       .then((outcomes) => {
-        if (outcomes.length === 0) process.stderr.write(`am-metrics: SIGHUP: nothing to reload (no TLS files, no ${AUTH_ENVIRONMENT.passwordFile})\n`);
+        if (outcomes.length === 0)
+          process.stderr.write(`am-metrics: SIGHUP: nothing to reload (no TLS files, no ${AUTH_ENVIRONMENT.passwordFile}, no ${ADMIN_TOKEN_ENVIRONMENT.tokenFile})\n`);
       })
       .catch(() => {});
   });

@@ -3,6 +3,7 @@
 export { apiRequestMiddleware, createMetricStreamsRouter, type ApiRequestMiddlewareOptions } from './server.js';
 export { createMetricStreams, type MetricStreams, type MetricStreamsOptions, type StreamSource } from './streams/service.js';
 export { ManagementApi, METRIC_STREAMS_PATH } from './streams/management-api.js';
+export { adminTokenSourceFromEnvironment, type AdminTokenSource } from './streams/admin-token.js';
 export type { DestinationEncoder, EncodedRequest, EncodeOptions, Encoders, Frame } from './streams/encoder.js';
 export { framewise } from './streams/encoder.js';
 export type { Transport, OutgoingRequest, TransportResponse } from './streams/transport.js';

@@ -11,6 +11,7 @@ import { AIC_PATHS, HEALTH_PATH, JSON_PATH, LEGACY_PATHS, MONITORING_ASSETS_PATH
 import { sendJson, sendPlain } from './http/responses.js';
 import { ManagementApi, METRIC_STREAMS_PATH } from './streams/management-api.js';
 import { StreamApiError } from './streams/errors.js';
+import type { AdminTokenSource } from './streams/admin-token.js';
 import { applyLimits, resolveLimits, serverOptions, type ServerLimits } from './http/server-limits.js';
 import { loadTls, tlsFiles, type TlsOptions } from './http/tls.js';
 import { describeError, loggerOption, type Logger } from './http/logger.js';
@@ -101,7 +102,12 @@ export interface StartServerOptions extends Omit<MetricsRouterOptions, 'auth'> {
   readonly limits?: ServerLimits | undefined;
   /** Serves the metric streams management API (see createMetricStreamsRouter); absent, its paths are 404. */
   readonly streams?: ManagementApi | undefined;
-  /** Reload (see RunningServer.reload) when a TLS file or a file of an AuthSource changes; default true. */
+  /**
+   * Where the `streams` API's admin token is read again when its files change or on reload, such as
+   * `adminTokenSourceFromEnvironment()` with `METRICS_ADMIN_TOKEN_FILE`; an unusable new token keeps the current one.
+   */
+  readonly streamsAdminToken?: AdminTokenSource | undefined;
+  /** Reload (see RunningServer.reload) when a TLS file, a file of an AuthSource or of `streamsAdminToken` changes; default true. */
   readonly reloadOnFileChange?: boolean | undefined;
   /** How often those files are also polled, in ms; default DEFAULT_FILE_POLL_MS. */
   readonly filePollIntervalMs?: number | undefined;
@@ -122,9 +128,9 @@ export interface RunningServer {
    */
   close(): Promise<void>;
   /**
-   * Reads the TLS certificate and key files and the AuthSource's files again: new connections get
-   * the new certificate (open ones keep their TLS session), new requests are checked against the new
-   * credentials. A setting whose new files are unusable (no PEM, a key that does not fit, a blank
+   * Reads the TLS certificate and key files, the AuthSource's files and the streams admin token's
+   * (`streamsAdminToken`) again: new connections get the new certificate (open ones keep their TLS
+   * session), new requests are checked against the new credentials. A setting whose new files are unusable (no PEM, a key that does not fit, a blank
    * password file) keeps its current value. Logs one line per setting, naming `trigger` (default
    * `reload`), its files and, when refused, why. The same reload runs on file change (see
    * `reloadOnFileChange`). Resolves with each setting's outcome, none when the server reads no
@@ -192,14 +198,17 @@ function isAuthSource(auth: AuthOptions | AuthSource | undefined): auth is AuthS
   return typeof (auth as Partial<AuthSource> | undefined)?.read === 'function';
 }
 
-/** The settings read from files: the TLS pair when given as paths, and the AuthSource's credentials. */
+/** The settings read from files: the TLS pair when given as paths, the AuthSource's credentials, the streams admin token. */
 function reloadablesOf(options: StartServerOptions, auth: AuthSource | undefined, server: () => HttpsServer, handlers: () => MetricsHandlers): Reloadable[] {
-  const { tls } = options;
+  const { tls, streams, streamsAdminToken: token } = options;
   const files = tls === undefined ? [] : tlsFiles(tls);
   return [
     ...(tls !== undefined && files.length > 0 ? [{ what: 'TLS certificate and key', files, apply: async () => server().setSecureContext(await loadTls(tls)) }] : []),
     ...(auth !== undefined && auth.files.length > 0
       ? [{ what: 'scrape credentials', files: auth.files, apply: () => Promise.resolve().then(() => handlers().setAuth(auth.read())) }]
+      : []),
+    ...(streams !== undefined && token !== undefined && token.files.length > 0
+      ? [{ what: 'metric streams admin token', files: token.files, apply: () => Promise.resolve().then(() => streams.setAdminToken(token.read())) }]
       : []),
   ];
 }
@@ -464,6 +473,7 @@ export function createMetricStreamsRouter(api: ManagementApi): Router {
       query: req.query,
       body: req.body,
       authorization: req.get('authorization'),
+      client: req.socket.remoteAddress,
     });
     if (answer.body === undefined) {
       res

@@ -46,3 +46,27 @@ function readTokenFile(file: string): string {
   if (trimmed === '') throw new ServerConfigError(ADMIN_TOKEN_ENVIRONMENT.tokenFile, `${JSON.stringify(file)} is empty`);
   return trimmed;
 }
+
+/**
+ * The admin token as a setting the standalone server reads again when `files` change or on reload
+ * (startServer's `streamsAdminToken`), so that rotating `METRICS_ADMIN_TOKEN_FILE` retires the old token
+ * as rotating the password file retires the old password.
+ */
+export interface AdminTokenSource {
+  /** @throws ServerConfigError as adminTokenFromEnvironment does, or when no token is set any more. */
+  read(): string;
+  readonly files: readonly string[];
+}
+
+/** The admin token of `env`, followed through `METRICS_ADMIN_TOKEN_FILE` when that is how it is given. */
+export function adminTokenSourceFromEnvironment(env: Readonly<Record<string, string | undefined>>): AdminTokenSource {
+  const file = env[ADMIN_TOKEN_ENVIRONMENT.tokenFile];
+  return {
+    read: () => {
+      const token = adminTokenFromEnvironment(env);
+      if (token === undefined) throw new ServerConfigError(ADMIN_TOKEN_ENVIRONMENT.tokenFile, 'is no longer set');
+      return token;
+    },
+    files: file === undefined || file === '' ? [] : [file],
+  };
+}

@@ -75,7 +75,9 @@ export class Delivery {
    * Starts, updates or stops a stream. A new stream counts from the last collection, taken for the
    * streams already running, or else from its first, within a second. A disabled stream stops and
    * forgets what it had not sent. A change of subscriptions, tags, cap or destination restarts it
-   * from the last second (unsent points are dropped and counted); a rename or re-enable keeps everything.
+   * from the last second (unsent points are dropped and counted); a rename or new credentials (a
+   * rotated key) keep everything, and the next request carries them. A stream enabled again goes on
+   * from `health`.
    * @param isFromStart true for streams loaded at start: their first frame carries the counts since
    *   each series started, not since the stream did.
    */
@@ -87,11 +89,14 @@ export class Delivery {
       return;
     }
     if (existing !== undefined && existing.canAdopt(stream)) {
-      existing.rename(stream);
+      existing.adopt(stream);
       return;
     }
     const worker = new StreamWorker(stream, existing?.health ?? health, this.options, this.lastCollection, isFromStart);
-    existing?.abandon();
+    if (existing !== undefined) {
+      existing.abandon();
+      worker.health = existing.health; // with the unsent points the abandon counted as dropped
+    }
     this.workers.set(stream.id, worker);
   }
 

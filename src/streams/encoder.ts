@@ -54,6 +54,13 @@ export interface EncodedRequest {
 export interface DestinationEncoder {
   encode(frames: readonly Frame[], options: EncodeOptions): EncodedRequest[];
   /**
+   * The requests of one frame, for an encoder that writes each frame on its own (`encode` is then
+   * these, frame after frame). Delivery then encodes a batch a frame at a time, giving the event loop
+   * a turn before each, so a long batch (a minute of frames of a thousand series) does not stall the
+   * process; without it, a batch is encoded in one call.
+   */
+  readonly encodeFrame?: (frame: Frame, options: EncodeOptions) => EncodedRequest[];
+  /**
    * A note worth logging about a 2xx answer, or undefined; with the points the destination rejected
    * (OTLP's `partial_success.rejected_data_points`), which count as dropped. Such answers are never retried.
    */
@@ -83,7 +90,7 @@ export function splitToFit(
     if (parts !== undefined) return parts.flatMap((part) => fit(part, options));
     return [{ ...finish(body, options), points: seriesIn(frame.current), uncompressedBytes: body.length }];
   };
-  return { encode: (frames, options) => frames.flatMap((frame) => fit(frame, options)) };
+  return { encode: (frames, options) => frames.flatMap((frame) => fit(frame, options)), encodeFrame: fit };
 }
 
 /**
@@ -105,5 +112,6 @@ function seriesIn(collection: Collection): number {
 
 /** An encoder from a function of one frame (current and previous collection), one request list per frame. */
 export function framewise(encodeOne: (current: Collection, previous: Collection | undefined, options: EncodeOptions) => EncodedRequest[]): DestinationEncoder {
-  return { encode: (frames, options) => frames.flatMap((frame) => encodeOne(frame.current, frame.previous, options)) };
+  const encodeFrame = (frame: Frame, options: EncodeOptions): EncodedRequest[] => encodeOne(frame.current, frame.previous, options);
+  return { encode: (frames, options) => frames.flatMap((frame) => encodeFrame(frame, options)), encodeFrame };
 }

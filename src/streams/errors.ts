@@ -8,14 +8,16 @@ const REASONS: Readonly<Record<number, string>> = {
   409: 'Conflict',
   413: 'Payload Too Large',
   415: 'Unsupported Media Type',
+  429: 'Too Many Requests',
 };
 
-/** A management API request that cannot be served; `body()` is Auth0's error body for it. */
+/** A management API request that cannot be served; `body()` is Auth0's error body for it, `headers` go with it. */
 export class StreamApiError extends Error {
   constructor(
-    readonly statusCode: 400 | 401 | 404 | 409 | 413 | 415,
+    readonly statusCode: 400 | 401 | 404 | 409 | 413 | 415 | 429,
     message: string,
     readonly errorCode: string,
+    readonly headers: Readonly<Record<string, string>> = {},
   ) {
     super(message);
     this.name = new.target.name;
@@ -40,7 +42,8 @@ export function invalidQuery(reason: string, parameter: string): StreamApiError 
 
 /**
  * The stream store cannot be used: a file that is not a SQLite database or fails its integrity
- * check, a file another process holds, a schema from a newer version. The file is never reset.
+ * check, another application's database, a file another process holds, a schema from a newer
+ * version. The file is never reset.
  */
 export class StreamStoreError extends Error {
   constructor(

@@ -4,6 +4,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../registry/clock.js';
 import { checkSecret } from '../http/auth.js';
+import { AuthThrottle } from '../http/auth-throttle.js';
 import { StreamApiError, invalidQuery } from './errors.js';
 import { newStreamId, streamView, type MetricStream, type StreamHealth } from './resource.js';
 import type { StreamStore } from './store.js';
@@ -25,6 +26,8 @@ export interface ManagementRequest {
   /** The parsed JSON body; undefined when there was none. */
   readonly body?: unknown;
   readonly authorization?: string | undefined;
+  /** The caller's address, by which failed tokens are counted (see AuthThrottle). */
+  readonly client?: string | undefined;
 }
 
 export interface ManagementAnswer {
@@ -53,25 +56,37 @@ export interface ManagementApiOptions extends ValidationOptions {
  * Auth0's metric streams resource (`POST`, `GET` list, and `GET`, `PATCH`, `DELETE` of one stream) over
  * a StreamStore. Every answer but 204 carries JSON; errors carry Auth0's body `{statusCode, error,
  * message, errorCode}` (see StreamApiError). Secrets are answered as `***` and never written to a log.
+ * An address that sent a wrong token too often gets 429 for the rest of the window, as the scrape
+ * paths do (AuthThrottle's defaults, timed by the clock's `monotonic()`); the right token is always served.
  */
 export class ManagementApi {
-  private readonly tokenDigest: Buffer;
+  private tokenDigest: Buffer;
+  private readonly throttle: AuthThrottle;
 
   /** @throws ServerConfigError when `adminToken` is not a string of at least 16 characters. */
   constructor(private readonly options: ManagementApiOptions) {
     checkSecret('adminToken', options.adminToken);
     this.tokenDigest = digest(options.adminToken);
+    this.throttle = new AuthThrottle({}, () => options.clock.monotonic());
+  }
+
+  /**
+   * Admits `adminToken` from now on, and the old token no more (a rotated token file).
+   * @throws ServerConfigError when it is not a string of at least 16 characters; the old token stays.
+   */
+  setAdminToken(adminToken: string): void {
+    checkSecret('adminToken', adminToken);
+    this.tokenDigest = digest(adminToken);
   }
 
   /** Answers one request; never throws for anything the request contains. */
   handle(request: ManagementRequest): ManagementAnswer {
     try {
-      this.authorize(request.authorization);
+      this.authorize(request.authorization, request.client ?? 'unknown');
       return this.route(request);
     } catch (error) {
       if (!(error instanceof StreamApiError)) throw error;
-      const headers = error.statusCode === 401 ? { 'WWW-Authenticate': 'Bearer realm="am-metrics streams"' } : undefined;
-      return { status: error.statusCode, body: error.body(), ...(headers === undefined ? {} : { headers }) };
+      return { status: error.statusCode, body: error.body(), ...(Object.keys(error.headers).length === 0 ? {} : { headers: error.headers }) };
     }
   }
 
@@ -133,13 +148,24 @@ export class ManagementApi {
     return streamView(stream, (this.options.healthOf ?? ((id: string) => this.options.store.health(id)))(stream.id));
   }
 
-  /** Compares digests in constant time, so neither the token nor its length leaks through timing. */
-  private authorize(header: string | undefined): void {
+  /**
+   * Compares digests in constant time, so neither the token nor its length leaks through timing. A
+   * wrong token counts against `client`, who gets 429 once it had too many.
+   */
+  private authorize(header: string | undefined, client: string): void {
     const match = /^Bearer +(\S+) *$/i.exec(header ?? '');
-    if (match === null) throw new StreamApiError(401, 'Missing authentication', 'missing_authentication');
-    if (!timingSafeEqual(digest(match[1] ?? ''), this.tokenDigest)) throw new StreamApiError(401, 'Invalid token', 'invalid_token');
+    if (match === null) throw new StreamApiError(401, 'Missing authentication', 'missing_authentication', CHALLENGE);
+    if (timingSafeEqual(digest(match[1] ?? ''), this.tokenDigest)) return;
+    const retryAfter = this.throttle.retryAfterSeconds(client);
+    if (retryAfter !== undefined) {
+      throw new StreamApiError(429, 'Too many failed authentications; try again later.', 'too_many_requests', { 'Retry-After': String(retryAfter) });
+    }
+    this.throttle.recordFailure(client);
+    throw new StreamApiError(401, 'Invalid token', 'invalid_token', CHALLENGE);
   }
 }
+
+const CHALLENGE = { 'WWW-Authenticate': 'Bearer realm="am-metrics streams"' };
 
 function digest(text: string): Buffer {
   return createHash('sha256').update(text, 'utf8').digest();

@@ -109,6 +109,8 @@ export const SECRET_FIELDS: Readonly<Record<DestinationType, readonly string[]>>
   prometheus_remote_write: ['password', 'api_key'],
 };
 export const SECRET_MASK = '***';
+/** Configuration fields that only say how requests authenticate (their headers), not where they go or what they carry. */
+export const CREDENTIAL_FIELDS: readonly string[] = ['auth_type', 'username', 'password', 'api_key', 'auth_header_name'];
 
 /** Which tags a stream keeps: only those listed (`allow`) or all but those (`deny`). */
 export type TagFilter = { readonly allow: readonly string[] } | { readonly deny: readonly string[] };

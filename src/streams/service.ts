@@ -95,7 +95,8 @@ export function createMetricStreams(options: MetricStreamsOptions): MetricStream
     store,
     clock,
     allowInsecureHttp: options.allowInsecureHttp ?? false,
-    onChange: (change) => (change.kind === 'saved' ? delivery.upsert(change.stream) : delivery.remove(change.id)),
+    // A stream enabled again starts a new worker: it goes on from the health kept while it was off.
+    onChange: (change) => (change.kind === 'saved' ? delivery.upsert(change.stream, store.health(change.stream.id)) : delivery.remove(change.id)),
     healthOf: (id) => delivery.health(id) ?? store.health(id),
   });
   registerSelfMetrics(options.registry, delivery);

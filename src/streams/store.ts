@@ -24,6 +24,9 @@ const SCHEMA = `
     body TEXT NOT NULL
   );`;
 
+/** The tables SCHEMA creates; a file holding any other belongs to another application. */
+const TABLES = ['metric_streams', 'stream_health'];
+
 /** One page of streams in creation order, and the id starting the next page, if any. */
 export interface StreamPage {
   readonly streams: readonly MetricStream[];
@@ -41,7 +44,8 @@ export class StreamStore {
    * Opens `file`, creating it (mode 0600) and its tables when absent. `':memory:'` keeps streams in
    * memory only.
    * @throws StreamStoreError when the file cannot be created or read, is not a SQLite database, fails
-   *   its integrity check, is held by another process, or carries a newer schema. Nothing is reset.
+   *   its integrity check, holds another application's tables, is held by another process, or carries
+   *   a newer schema. Nothing is reset or added to.
    */
   static open(file: string): StreamStore {
     if (file !== ':memory:') createPrivately(file);
@@ -143,6 +147,9 @@ function checkIntegrity(db: Database.Database, file: string): void {
   if (version > SCHEMA_VERSION) throw new StreamStoreError(file, `was written by a newer am-metrics (schema ${version}, this one reads ${SCHEMA_VERSION})`);
   const check = db.pragma('quick_check', { simple: true });
   if (check !== 'ok') throw new StreamStoreError(file, `is corrupt (SQLite quick_check: ${String(check)}); restore it from a backup or move it away`);
+  const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").pluck().all() as string[];
+  const foreign = tables.filter((table) => !TABLES.includes(table));
+  if (foreign.length > 0) throw new StreamStoreError(file, `holds another application's tables (${foreign.join(', ')}); give the metric streams a file of their own`);
 }
 
 function explain(error: unknown): string {

@@ -1,11 +1,12 @@
 // One stream's side of delivery: its frames, the batches they become, retries and health. The loop
 // that feeds every stream once a second is delivery.ts.
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Collection } from '../registry/collection.js';
 import { DEFAULT_MAX_BODY_BYTES, type DeliveryOptions } from './delivery.js';
 import { DATADOG_MAX_POINT_AGE_MS, targetOf } from './destinations.js';
 import type { DestinationEncoder, EncodedRequest, Frame } from './encoder.js';
 import { RESPONSE_TOO_LARGE } from './http-transport.js';
-import type { DropReason, MetricStream, StreamHealth, Temporality } from './resource.js';
+import { CREDENTIAL_FIELDS, type DropReason, type MetricStream, type StreamHealth, type Temporality } from './resource.js';
 import { backoffMs, isRetryable, retryAfterMs } from './retry-policy.js';
 import { splitFrame, StreamView } from './stream-view.js';
 import type { TransportResponse } from './transport.js';
@@ -36,6 +37,8 @@ export class StreamWorker {
   private retryAtMs = 0;
   private attempts = 0;
   private isSending = false;
+  /** The send under way, while isSending. */
+  private sending: Promise<void> | undefined;
   private isAbandoned = false;
   health: StreamHealth;
 
@@ -57,13 +60,20 @@ export class StreamWorker {
     return this.options.flushIntervalMs ?? DEFAULT_FLUSH_INTERVAL_MS;
   }
 
-  /** Whether `stream` differs from this worker's only in name or timestamps. */
+  /**
+   * Whether `stream` differs from this worker's only in name, timestamps or credentials (a rotated key):
+   * what it holds is encoded the same, and requests take their headers from the stream when sent.
+   */
   canAdopt(stream: MetricStream): boolean {
-    const shape = (s: MetricStream) => JSON.stringify([s.subscriptions, s.tags, s.max_series, s.destination]);
+    const shape = (s: MetricStream) => {
+      const configuration = Object.entries(s.destination.configuration).filter(([field]) => !CREDENTIAL_FIELDS.includes(field));
+      return JSON.stringify([s.subscriptions, s.tags, s.max_series, s.destination.type, configuration]);
+    };
     return shape(stream) === shape(this.stream);
   }
 
-  rename(stream: MetricStream): void {
+  /** Takes `stream`'s name and credentials (see canAdopt). */
+  adopt(stream: MetricStream): void {
     this.stream = stream;
   }
 
@@ -79,8 +89,12 @@ export class StreamWorker {
     return this.frames.reduce((n, f) => n + pointsOf(f), 0) + this.batches.reduce((n, b) => n + batchPoints(b), 0);
   }
 
-  /** Sends whatever is held now, ignoring the flush interval and backoff (shutdown's final flush). */
+  /**
+   * Sends whatever is held now, ignoring the flush interval and backoff (shutdown's final flush). A send
+   * under way settles first, so a slow destination's answer counts and what came after it still goes.
+   */
   async flushNow(): Promise<void> {
+    await this.sending?.catch(() => undefined);
     this.nextFlushMs = 0;
     this.retryAtMs = 0;
     await this.flushIfDue();
@@ -118,11 +132,11 @@ export class StreamWorker {
     while (this.frames.length > 0) this.batches.push({ frames: this.frames.splice(0, MAX_FRAMES_PER_BATCH), sent: 0 });
     if (this.batches.length === 0) return;
     this.isSending = true;
-    try {
-      await this.sendBatches();
-    } finally {
+    this.sending = this.sendBatches().finally(() => {
       this.isSending = false;
-    }
+      this.sending = undefined;
+    });
+    await this.sending;
   }
 
   /** Sends batches oldest first until they are gone or one fails. */
@@ -136,7 +150,7 @@ export class StreamWorker {
     this.dropTooOld();
     while (this.batches.length > 0 && !this.isAbandoned) {
       const batch = this.batches[0]!;
-      if (batch.requests === undefined && !this.encode(batch, encoder, target.temporality)) continue;
+      if (batch.requests === undefined && !(await this.encode(batch, encoder, target.temporality))) continue;
       const request = batch.requests![batch.sent];
       if (request === undefined) {
         this.batches.shift();
@@ -147,7 +161,9 @@ export class StreamWorker {
         continue;
       }
       if (this.attempts > 0) this.update({ retries: this.health.retries + 1 });
-      const outcome = await this.send(target.url, { ...request.headers, ...target.headers }, request.body);
+      // Credentials as they are now: a key rotated during this flush (see adopt) goes with the next request.
+      const { headers } = targetOf(this.stream.destination);
+      const outcome = await this.send(target.url, { ...request.headers, ...headers }, request.body);
       if (this.isAbandoned) return;
       if (outcome.kind === 'sent') {
         batch.sent += 1;
@@ -156,12 +172,17 @@ export class StreamWorker {
         const note = encoder.inspect?.(outcome.response);
         const rejected = typeof note === 'object' ? Math.min(note.rejectedPoints, request.points) : 0;
         this.update({ last_success_at: this.iso(), last_status_code: status, points_sent: this.health.points_sent + request.points - rejected });
-        if (typeof note === 'string') this.log(note);
+        if (typeof note === 'string') this.log(destinationText(note));
         else if (note !== undefined)
-          this.fail(`${rejected} points rejected by ${new URL(target.url).host} (partial_success: ${note.message}); not retried`, status, rejected, 'partial_success');
+          this.fail(
+            `${rejected} points rejected by ${new URL(target.url).host} (partial_success: ${destinationText(note.message)}); not retried`,
+            status,
+            rejected,
+            'partial_success',
+          );
         continue;
       }
-      if (!this.handleFailure(batch, outcome)) return;
+      if (!this.handleFailure(batch, request, outcome)) return;
     }
   }
 
@@ -190,10 +211,29 @@ export class StreamWorker {
     this.log(`${points} points over an hour old, which Datadog ignores, dropped while the destination was failing`);
   }
 
-  /** Encodes a batch once; an encoder that throws loses the batch (counted) rather than wedging the stream. */
-  private encode(batch: Batch, encoder: DestinationEncoder, temporality: Temporality): boolean {
+  /**
+   * Encodes a batch once. With an encoder that has `encodeFrame` (the built-in ones) it goes a frame at
+   * a time, after a turn of the event loop each: encoders are synchronous, and a frame of 1,000
+   * Datadog api_request series took 15-30 ms here, so a batch of 10 to MAX_FRAMES_PER_BATCH frames in
+   * one go stalled the host's requests and scrapes for 0.3 s to over a second. An encoder that throws
+   * loses the batch (counted) rather than wedging the stream. False when the batch was not encoded
+   * (dropped, or the stream abandoned meanwhile).
+   */
+  private async encode(batch: Batch, encoder: DestinationEncoder, temporality: Temporality): Promise<boolean> {
+    const options = { temporality, destination: this.stream.destination, maxRequestBytes: this.maxBodyBytes };
+    const { encodeFrame } = encoder;
     try {
-      batch.requests = encoder.encode(batch.frames, { temporality, destination: this.stream.destination, maxRequestBytes: this.maxBodyBytes });
+      if (encodeFrame === undefined) {
+        batch.requests = encoder.encode(batch.frames, options);
+        return true;
+      }
+      const requests: EncodedRequest[] = [];
+      for (const frame of batch.frames) {
+        await nextTurn();
+        if (this.isAbandoned) return false;
+        requests.push(...encodeFrame(frame, options));
+      }
+      batch.requests = requests;
       return true;
     } catch (error) {
       this.batches.shift();
@@ -218,7 +258,7 @@ export class StreamWorker {
   }
 
   /** Records a failed request and decides what follows; true when sending may go on at once (after a split). */
-  private handleFailure(batch: Batch, outcome: Exclude<SendOutcome, { kind: 'sent' }>): boolean {
+  private handleFailure(batch: Batch, request: EncodedRequest, outcome: Exclude<SendOutcome, { kind: 'sent' }>): boolean {
     const host = new URL(targetOf(this.stream.destination).url).host;
     if (outcome.kind === 'unreachable' && outcome.reason === RESPONSE_TOO_LARGE) {
       this.batches.shift();
@@ -237,6 +277,11 @@ export class StreamWorker {
       this.fail(`HTTP ${status} from ${host}; retrying`, status, 0);
     } else if (status === 413 && batch.sent === 0 && this.split(batch)) {
       this.fail(`HTTP 413 from ${host}; sending the batch in halves`, status, 0);
+      return true;
+    } else if (status === 413 && batch.sent > 0) {
+      // Part of the batch went out, so it cannot be encoded again in halves; only this request is over.
+      batch.sent += 1;
+      this.fail(`HTTP 413 from ${host}; a request of ${request.points} points dropped, not retried`, status, request.points, 'too_large');
       return true;
     } else {
       this.batches.shift();
@@ -356,6 +401,19 @@ export class StreamWorker {
 }
 
 type SendOutcome = { readonly kind: 'sent' | 'refused'; readonly response: TransportResponse } | { readonly kind: 'unreachable'; readonly reason: string };
+
+/** The most of a destination's own words (an OTLP error_message) a log line or `last_error` quotes. */
+const MAX_DESTINATION_TEXT_LENGTH = 500;
+
+/**
+ * What a destination wrote, fit to quote in one log line and in `last_error`: control characters and
+ * line separators (a newline would start a forged log line) become spaces, and the text is cut at
+ * MAX_DESTINATION_TEXT_LENGTH characters (an answer may carry 16 KiB of it).
+ */
+function destinationText(text: string): string {
+  const line = text.replace(/[\p{Cc}\p{Zl}\p{Zp}]+/gu, ' ');
+  return line.length <= MAX_DESTINATION_TEXT_LENGTH ? line : `${line.slice(0, MAX_DESTINATION_TEXT_LENGTH)}…`;
+}
 
 /** Series in a frame: the points it adds to a destination. */
 export function pointsOf(frame: Frame): number {

@@ -62,8 +62,8 @@ export function parseNewStream(body: unknown, options: ValidationOptions = {}): 
  * The stream after a PATCH: given fields replace stored ones; a destination of the same type merges
  * its configuration into the stored one, where SECRET_MASK keeps the stored secret (a configuration
  * naming another `auth_type` drops the stored credentials instead, and one sending requests to
- * another host keeps no secret: see hostOf); `null` resets `tags` and `max_series`. The result is
- * checked as a whole.
+ * another host keeps no secret: see hostOf); `null` resets `tags` and `max_series`, and removes a
+ * configuration field (a Datadog `endpoint`, say). The result is checked as a whole.
  * @throws StreamApiError 400 `invalid_body` for the first problem found.
  */
 export function applyPatch(stored: MetricStream, body: unknown, options: ValidationOptions = {}): StreamFields {
@@ -83,7 +83,8 @@ function mergeDestination(stored: Destination, patch: unknown): Json {
   const given = destination.configuration === undefined ? {} : object(destination.configuration, 'destination.configuration');
   const storedConfiguration = stored.configuration as unknown as Json;
   const kept = type === stored.type ? keptConfiguration(storedConfiguration, given) : {};
-  const configuration: Json = { ...kept, ...given };
+  // `null` removes a field, as in JSON Merge Patch (RFC 7396); a required one is then missing.
+  const configuration: Json = Object.fromEntries(Object.entries({ ...kept, ...given }).filter(([, value]) => value !== null));
   const isSameHost = type === stored.type && hostOf(storedConfiguration) === hostOf(configuration);
   for (const field of SECRET_FIELDS[stored.type]) {
     const where = `destination.configuration.${field}`;

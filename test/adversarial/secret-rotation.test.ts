@@ -13,6 +13,10 @@ import { Registry } from '../../src/index.js';
 import { authSourceFromEnvironment } from '../../src/http/auth-environment.js';
 import { watchFiles } from '../../src/http/file-watch.js';
 import { startServer, type RunningServer, type StartServerOptions } from '../../src/server.js';
+import { adminTokenSourceFromEnvironment } from '../../src/streams/admin-token.js';
+import { ManagementApi, METRIC_STREAMS_PATH } from '../../src/streams/management-api.js';
+import { StreamStore } from '../../src/streams/store.js';
+import { ManualClock } from '../support/manual-clock.js';
 import { hasOpenssl, writeSelfSigned } from '../support/self-signed.js';
 import { bounded, readUntil } from './support.js';
 
@@ -325,5 +329,48 @@ describe.skipIf(!hasOpenssl)('a process serving TLS from watched files', () => {
     const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     // Bounded generously: starting tsx alone takes over a second on a loaded machine.
     expect(await bounded(exit, 'the process to exit', 15_000)).toBe(0);
+  });
+});
+
+describe('a metric streams admin token file rotated on disk', () => {
+  const status = async (server: RunningServer, token: string): Promise<number> => {
+    const response = await fetch(`${server.url}${METRIC_STREAMS_PATH}`, { headers: { Authorization: `Bearer ${token}` } });
+    await response.arrayBuffer();
+    return response.status;
+  };
+
+  // A leaked admin token is retired by rotating its secret; it must not stay valid until a restart.
+  it('lets the new token in and the old one no more, and keeps it when the new one is too short', async () => {
+    const file = join(liveDirectory('admin-token'), 'token');
+    writeFileSync(file, 'first-admin-token-0123456789\n');
+    const env = { METRICS_ADMIN_TOKEN_FILE: file };
+    const tokens = adminTokenSourceFromEnvironment(env);
+    const store = StreamStore.open(':memory:');
+    onTestFinished(() => store.close());
+    const streams = new ManagementApi({ adminToken: tokens.read(), store, clock: new ManualClock() });
+    const lines: string[] = [];
+    const server = await startServer({
+      source: new Registry(),
+      port: 0,
+      host: '127.0.0.1',
+      streams,
+      streamsAdminToken: tokens,
+      filePollIntervalMs: POLL_MS,
+      logger: (line) => lines.push(line),
+    });
+    onTestFinished(() => server.close());
+    expect(await status(server, 'first-admin-token-0123456789')).toBe(200);
+
+    writeFileSync(file, 'second-admin-token-0123456789\n');
+    await eventually('the new token is accepted', async () => (await status(server, 'second-admin-token-0123456789')) === 200);
+    expect(await status(server, 'first-admin-token-0123456789')).toBe(401);
+
+    writeFileSync(file, 'short\n');
+    await eventually('a log line about the short token', () => lines.some((line) => line.includes('keeping')));
+    expect(lines.filter((line) => line.includes('keeping'))).toEqual([
+      expect.stringMatching(/^am-metrics: file change: keeping the current metric streams admin token: METRICS_ADMIN_TOKEN_FILE: must have at least 16 characters$/),
+    ]);
+    expect(lines.join('\n')).not.toContain('admin-token-0123456789');
+    expect(await status(server, 'second-admin-token-0123456789')).toBe(200);
   });
 });

@@ -119,7 +119,7 @@ describe('SIGHUP without TLS', () => {
       }),
       'the SIGHUP line',
     );
-    expect(cli.errorLines).toEqual(['am-metrics: SIGHUP: nothing to reload (no TLS files, no METRICS_PASSWORD_FILE)']);
+    expect(cli.errorLines).toEqual(['am-metrics: SIGHUP: nothing to reload (no TLS files, no METRICS_PASSWORD_FILE, no METRICS_ADMIN_TOKEN_FILE)']);
     expect(cli.child.exitCode).toBeNull();
   });
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { expectedSamples, referenceCatalogue } from '../support/reference.js';
 import { promtoolCheckMetrics } from '../support/prometheus-tools.js';
-import { build, runCli, type CliProcess } from './child.js';
+import { build, CHILD_TIMEOUT_MS, runCli, type CliProcess } from './child.js';
 import { hasOpenssl, writeSelfSigned } from '../support/self-signed.js';
 
 const START_LINE = /^am-metrics listening on (https?:\/\/\S+?)\/monitoring\/prometheus\/am /;
@@ -227,6 +227,25 @@ describe('am-metrics metric streams', () => {
       name: string;
     }[];
     expect(listed.map((s) => s.name)).toEqual(['my-datadog-stream']);
+  });
+
+  it('follows a rotated METRICS_ADMIN_TOKEN_FILE: the new token in, the old one out', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'am-metrics-cli-streams-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const tokenFile = join(dir, 'token');
+    writeFileSync(tokenFile, 'first-token-0123456789\n');
+    const { cli, url } = await serve([], { METRICS_ADMIN_TOKEN_FILE: tokenFile });
+    const list = async (token: string) => (await fetch(`${url}/api/v2/metric-streams`, { headers: { authorization: `Bearer ${token}` } })).status;
+    expect(await list('first-token-0123456789')).toBe(200);
+    writeFileSync(tokenFile, 'second-token-0123456789\n');
+    cli.child.kill('SIGHUP'); // the file watch would see it within a second or so anyway
+    const start = performance.now();
+    while ((await list('second-token-0123456789')) !== 200) {
+      if (performance.now() - start > CHILD_TIMEOUT_MS) throw new Error(`the new token is not accepted; stderr: ${cli.stderr}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(await list('first-token-0123456789')).toBe(401);
+    expect(cli.stderr).not.toContain('token-0123456789');
   });
 
   it('fails to start, in one line, on a streams file another exporter holds', async () => {

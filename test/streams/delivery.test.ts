@@ -5,6 +5,7 @@ import { Registry } from '../../src/index.js';
 import { apiRequestMetrics, type ApiRequest } from '../../src/metrics/api-request.js';
 import { Delivery, DEFAULT_MAX_REQUEST_BYTES, MAX_FRAMES_PER_BATCH } from '../../src/streams/delivery.js';
 import type { DestinationEncoder } from '../../src/streams/encoder.js';
+import { DEFAULT_ENCODERS } from '../../src/streams/stream-encoders.js';
 import { retryAfterMs } from '../../src/streams/retry-policy.js';
 import type { MetricStream, StreamHealth } from '../../src/streams/resource.js';
 import type { OutgoingRequest, Transport, TransportResponse } from '../../src/streams/transport.js';
@@ -174,6 +175,24 @@ describe('Delivery', () => {
     expect(health.get('s1')?.points_dropped).toBe(0);
   });
 
+  // A batch already partly delivered cannot be split again; its other requests are not over any limit.
+  it('drops only the request refused with 413 when others of its batch went out, and sends the rest', async () => {
+    const { receiver, delivery, run, health } = setup(
+      [
+        { status: 202, headers: {} },
+        { status: 413, headers: {} },
+      ],
+      { perRequest: 4 },
+    );
+    await run(1);
+    delivery.upsert(stream('s1'));
+    await delivery.tick();
+    await run(10, () => ['users', 'roles']);
+    expect(receiver.attempts.map((a) => decode(a.request.body).length)).toEqual([4, 4, 4, 4, 4]);
+    expect(health.get('s1')).toMatchObject({ points_sent: 16, points_dropped: 4, points_dropped_by_reason: { too_large: 4 } });
+    expect(receiver.accepted).toHaveLength(16);
+  });
+
   it('resends only the requests of a batch that failed', async () => {
     const { receiver, delivery, run } = setup(
       [
@@ -205,6 +224,42 @@ describe('Delivery', () => {
     expect(seconds).toEqual(Array.from({ length: 50 }, (_, i) => 329 + i));
     expect(health.get('s1')?.points_dropped).toBe(378 - 1 - 50);
     expect(clock.now()).toBeGreaterThan(first!.atMs);
+  });
+
+  // Rotating a destination's key is routine; it changes a header, not a body, so nothing held is lost.
+  it('keeps what it holds when only the credentials change, and sends it with the new key', async () => {
+    const down = Array.from({ length: 2 }, (): Answer => ({ status: 503, headers: {} }));
+    const { receiver, delivery, run, health } = setup(down);
+    await run(1);
+    delivery.upsert(stream('s1'));
+    await delivery.tick();
+    await run(12, () => ['users']);
+    const held = delivery.heldPoints('s1')!;
+    expect(held).toBeGreaterThan(0);
+    const rotated = stream('s1', { destination: { type: 'datadog', configuration: { api_key: 'rotated', site: 'datadoghq.com', endpoint: 'http://127.0.0.1:9' } } });
+    delivery.upsert(rotated);
+    expect(delivery.heldPoints('s1')).toBe(held);
+    await run(30, () => ['users']);
+    await run(10);
+    expect(receiver.totals()).toEqual({ 'GET /api/v2/users': 42 });
+    expect(health.get('s1')?.points_dropped).toBe(0);
+    expect(receiver.attempts.at(-1)?.request.headers).toMatchObject({ 'DD-API-KEY': 'rotated' });
+  });
+
+  it('counts the points a reconfiguration drops, and keeps counting from there', async () => {
+    const down = Array.from({ length: 3 }, (): Answer => ({ status: 503, headers: {} }));
+    const { receiver, delivery, run, health } = setup(down);
+    await run(1);
+    delivery.upsert(stream('s1'));
+    await delivery.tick();
+    await run(14, () => ['users']);
+    const held = delivery.heldPoints('s1')!;
+    expect(held).toBeGreaterThan(0);
+    delivery.upsert(stream('s1', { max_series: 10 }));
+    expect(delivery.health('s1')).toMatchObject({ points_dropped: held, points_dropped_by_reason: { reconfigured: held } });
+    await run(60, () => ['users']);
+    expect(receiver.accepted.length).toBeGreaterThan(0);
+    expect(health.get('s1')).toMatchObject({ points_sent: receiver.accepted.length, points_dropped: held, points_dropped_by_reason: { reconfigured: held } });
   });
 
   // A fault injected into one stream's frame (no real input makes one throw now; a stream view that
@@ -279,6 +334,35 @@ describe('Delivery', () => {
     expect(receiver.accepted.filter((p) => p.second * 1_000 >= outageEndMs - 3_600_000)).not.toHaveLength(0);
     const lines = logged.filter((line) => line.includes('over an hour old'));
     expect(lines.reduce((n, line) => n + Number(/: (\d+) points over an hour old/.exec(line)![1]), 0)).toBe(dropped.too_old);
+  });
+
+  // A slow destination (seconds per answer) is often mid-request when SIGTERM comes: its answer and
+  // the seconds after it still fit in the shutdown budget.
+  it('waits at shutdown for a request in flight, then sends what is left: nothing lost to a slow destination', async () => {
+    const { clock, registry, api, receiver } = setup();
+    let answerFirst: (answer: TransportResponse) => void = () => {};
+    let sends = 0;
+    const slow: Transport = {
+      send: (r) => {
+        sends += 1;
+        if (sends > 1) return receiver.send(r);
+        return new Promise<TransportResponse>((resolve) => (answerFirst = resolve)).then((answer) => (receiver.accepted.push(...decode(r.body)), answer));
+      },
+    };
+    const delivery = new Delivery({ clock, transport: slow, encoders: { datadog: testEncoder() }, collect: () => registry.collect() });
+    delivery.upsert(stream('s1'));
+    await delivery.tick();
+    for (let s = 0; s < 13; s += 1) {
+      api.record(request('users'));
+      clock.advance({ seconds: 1 });
+      void delivery.tick();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    const shutdown = delivery.shutdown(5_000);
+    await new Promise((resolve) => setImmediate(resolve));
+    answerFirst({ status: 202, headers: {} });
+    expect(await shutdown).toBe(0);
+    expect(receiver.totals()).toEqual({ 'GET /api/v2/users': 13 });
   });
 
   it('keeps streams independent: a stalled destination holds up no other stream', async () => {
@@ -382,6 +466,33 @@ describe('Delivery and 2xx answers with a note', () => {
     expect(receiver.attempts).toHaveLength(2);
     expect(logged).toEqual(['am-metrics: metric stream "s1" (s1): partial success: {"partialSuccess":{"rejectedDataPoints":"2"}}']);
   });
+
+  // The destination writes error_message: a newline in it must not forge a log line of its own, and
+  // 16 KiB of it must not become the stream's last_error.
+  it("keeps an OTLP destination's partial_success message to one bounded line in the log and last_error", async () => {
+    const clock = new ManualClock();
+    const registry = new Registry({ now: () => clock.now() });
+    const api = apiRequestMetrics(registry);
+    const errorMessage = `bad point\nam-metrics: metric stream "forged" (mst_x): HTTP 401\r\n${'x'.repeat(16_000)}`;
+    const body = JSON.stringify({ partialSuccess: { rejectedDataPoints: '1', errorMessage } });
+    const receiver: Transport = { send: () => Promise.resolve({ status: 200, headers: { 'content-type': 'application/json' }, body }) };
+    const logged: string[] = [];
+    const delivery = new Delivery({ clock, transport: receiver, collect: () => registry.collect(), logger: (line) => logged.push(line), encoders: DEFAULT_ENCODERS });
+    delivery.upsert(stream('s1', { destination: { type: 'otlp', configuration: { endpoint: 'http://127.0.0.1:9/otlp', protocol: 'http', auth_type: 'none' } } }));
+    await delivery.tick();
+    for (let s = 0; s < 11; s += 1) {
+      api.record(request('users'));
+      clock.advance({ seconds: 1 });
+      await delivery.tick();
+    }
+    const lastError = delivery.health('s1')?.last_error ?? '';
+    expect(lastError).toMatch(
+      /^1 points rejected by 127\.0\.0\.1:9 \(partial_success: bad point am-metrics: metric stream "forged" \(mst_x\): HTTP 401 x+…\); not retried$/,
+    );
+    expect(lastError.length).toBeLessThan(1_200);
+    expect(logged.length).toBeGreaterThan(0); // one per request: a request per second of data
+    for (const line of logged) expect(line).toBe(`am-metrics: metric stream "s1" (s1): ${lastError}`);
+  });
 });
 
 describe('Delivery body limits', () => {
@@ -437,5 +548,48 @@ describe('retryAfterMs', () => {
     [{}, undefined],
   ])('reads %o as %s ms', (headers, expected) => {
     expect(retryAfterMs(headers, Date.UTC(2026, 0, 1))).toBe(expected);
+  });
+});
+
+describe('Delivery and the event loop', () => {
+  // Encoding is synchronous: a Datadog frame of 1,000 api_request series took 15-30 ms here, so a
+  // batch of 10 to 60 such frames encoded in one go stalled the host's requests and scrapes for
+  // 0.3-1.5 s. Between two frames, other work must get its turn.
+  it('encodes a batch a frame at a time, with a turn of the event loop before each frame', async () => {
+    const clock = new ManualClock();
+    const registry = new Registry({ now: () => clock.now() });
+    const api = apiRequestMetrics(registry);
+    let turns = 0;
+    let isSpinning = true;
+    const spin = (): void => {
+      turns += 1;
+      if (isSpinning) setImmediate(spin);
+    };
+    const calls: { frames: number; turns: number }[] = [];
+    const inner = testEncoder();
+    const receiver = new ScriptedReceiver(clock);
+    const delivery = new Delivery({
+      clock,
+      transport: receiver,
+      collect: () => registry.collect(),
+      encoders: {
+        datadog: {
+          encode: (frames, options) => (calls.push({ frames: frames.length, turns }), inner.encode(frames, options)),
+          encodeFrame: (frame, options) => (calls.push({ frames: 1, turns }), inner.encode([frame], options)),
+        },
+      },
+    });
+    delivery.upsert(stream('s1'));
+    await delivery.tick();
+    setImmediate(spin);
+    for (let s = 0; s < 10; s += 1) {
+      api.record(request('users'));
+      clock.advance({ seconds: 1 });
+      await delivery.tick();
+    }
+    isSpinning = false;
+    expect(receiver.totals()).toEqual({ 'GET /api/v2/users': 10 });
+    expect(calls.map((c) => c.frames)).toEqual(Array.from({ length: 10 }, () => 1));
+    for (let i = 1; i < calls.length; i += 1) expect(calls[i]!.turns).toBeGreaterThan(calls[i - 1]!.turns);
   });
 });

@@ -114,4 +114,35 @@ describe('metric streams end to end', () => {
     await fetch(`${server.url}/api/v2/metric-streams/${id}`, { method: 'DELETE', headers: { authorization: `Bearer ${TOKEN}` } });
     expect(await (await fetch(`${server.url}/metrics/prometheus/0.0.4`)).text()).not.toContain(`stream="${id}"`);
   });
+
+  it('keeps delivery_health totals when a stream is disabled and enabled again', async () => {
+    const { streams, server, receiver, seconds } = await setup();
+    const call = async (method: string, path = '', body?: unknown) => {
+      const response = await fetch(`${server.url}/api/v2/metric-streams${path}`, {
+        method,
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      return (await response.json()) as { id: string; delivery_health: { points_sent: number; last_success_at: string | null } };
+    };
+    const { id } = await call('POST', '', {
+      name: 'paused',
+      subscriptions: [{ metric_type: 'metrics_bridge.api_request' }],
+      destination: { type: 'otlp', configuration: { endpoint: `http://127.0.0.1:${receiver.port}/otlp`, temporality: 'delta' } },
+    });
+    await streams.delivery.tick();
+    await seconds(25, 1);
+    const before = (await call('GET', `/${id}`)).delivery_health;
+    expect(before.points_sent).toBe(receiver.points.length);
+    expect(before.points_sent).toBeGreaterThan(0);
+
+    await call('PATCH', `/${id}`, { status: 'disabled' });
+    await seconds(10, 1);
+    expect((await call('PATCH', `/${id}`, { status: 'enabled' })).delivery_health).toMatchObject({
+      points_sent: before.points_sent,
+      last_success_at: before.last_success_at,
+    });
+    await seconds(20, 1);
+    expect((await call('GET', `/${id}`)).delivery_health.points_sent).toBe(receiver.points.length);
+  });
 });

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { Registry } from '../../src/index.js';
+import { DEFAULT_MAX_AUTH_FAILURES } from '../../src/http/auth-throttle.js';
 import { ServerConfigError } from '../../src/http/errors.js';
 import { ManagementApi, type StreamChange } from '../../src/streams/management-api.js';
 import { createMetricStreams } from '../../src/streams/service.js';
@@ -233,6 +234,25 @@ describe('metric streams management API', () => {
     expect((await call('GET', PATH, undefined, 'wrong')).body).toMatchObject({ statusCode: 401, errorCode: 'invalid_token' });
     expect((await call('PATCH', `${PATH}/mst_1111111111111111111111`, { status: 'disabled' })).status).toBe(404);
     expect((await call('DELETE', `${PATH}/mst_1111111111111111111111`)).status).toBe(404);
+  });
+
+  // As the scrape paths do: a token guessed from one address is refused after DEFAULT_MAX_AUTH_FAILURES
+  // failures a window, while the right token is always served.
+  it('answers 429 with Retry-After to an address that sent wrong tokens too often, and still serves the right one', async () => {
+    const { call, clock } = await setup();
+    for (let i = 0; i < DEFAULT_MAX_AUTH_FAILURES; i += 1) expect((await call('GET', PATH, undefined, `guess-${i}`)).status).toBe(401);
+    const refused = await call('GET', PATH, undefined, 'one-more-guess');
+    expect(refused.status).toBe(429);
+    expect(refused.body).toEqual({
+      statusCode: 429,
+      error: 'Too Many Requests',
+      message: 'Too many failed authentications; try again later.',
+      errorCode: 'too_many_requests',
+    });
+    expect(refused.headers.get('retry-after')).toBe('60');
+    expect((await call('GET', PATH)).status).toBe(200);
+    clock.advance({ seconds: 60 });
+    expect((await call('GET', PATH, undefined, 'another-guess')).status).toBe(401);
   });
 
   it('keeps the admin token apart from the scrape credentials', async () => {

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, statSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { EMPTY_HEALTH } from '../../src/streams/resource.js';
 import { StreamStore } from '../../src/streams/store.js';
@@ -77,6 +78,19 @@ describe('StreamStore', () => {
     writeFileSync(file, bytes);
     expect(() => StreamStore.open(file)).toThrow(/corrupt|not a usable/);
     expect(readFileSync(file)).toEqual(bytes);
+  });
+
+  // `--streams-db app.db` pointed at another program's database by mistake: adding tables to it and
+  // overwriting its user_version (which many programs keep their schema migrations in) would harm it.
+  it("fails to open another application's SQLite database, and leaves it as it was", () => {
+    const file = tempFile();
+    const other = new Database(file);
+    other.exec("CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT); INSERT INTO users (email) VALUES ('a@example.com'); PRAGMA user_version = 1;");
+    other.close();
+    const before = readFileSync(file);
+    expect(() => StreamStore.open(file)).toThrow(StreamStoreError);
+    expect(() => StreamStore.open(file)).toThrow(/another application's tables \(users\)/);
+    expect(readFileSync(file)).toEqual(before);
   });
 
   it('fails to open a file another store holds', () => {

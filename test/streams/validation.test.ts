@@ -156,6 +156,28 @@ describe('applyPatch', () => {
     });
   });
 
+  // Without it a Datadog stream once pointed at a proxy could never go back to its site, short of
+  // deleting it (and losing its id and health).
+  it('removes an optional configuration field given as null, as JSON Merge Patch does', () => {
+    const datadogStored: MetricStream = {
+      ...stored,
+      destination: { type: 'datadog', configuration: { api_key: 'proxy-key', site: 'datadoghq.eu', endpoint: 'https://intake.example' } },
+    };
+    const datadogPatch = (configuration: Record<string, unknown>) => applyPatch(datadogStored, { destination: { configuration } }).destination.configuration;
+    expect(datadogPatch({ endpoint: null, api_key: 'dd-key' })).toEqual({ api_key: 'dd-key', site: 'datadoghq.eu' });
+    expect(problem(() => datadogPatch({ endpoint: null }))).toMatch(/another host.*api_key/);
+    expect(problem(() => datadogPatch({ site: null }))).toContain('Missing required property: site');
+    const otlpStored: MetricStream = {
+      ...stored,
+      destination: { type: 'otlp', configuration: { endpoint: 'https://otlp.nr-data.net', protocol: 'http', auth_type: 'none', temporality: 'delta' } },
+    };
+    expect(applyPatch(otlpStored, { destination: { configuration: { temporality: null } } }).destination.configuration).toEqual({
+      endpoint: 'https://otlp.nr-data.net',
+      protocol: 'http',
+      auth_type: 'none',
+    });
+  });
+
   it('refuses read-only and unknown fields', () => {
     expect(problem(() => applyPatch(stored, { id: 'mst_other' }))).toContain('Additional properties not allowed: id');
     expect(problem(() => applyPatch(stored, { delivery_health: {} }))).toContain('Additional properties not allowed: delivery_health');
