@@ -2,7 +2,7 @@
 // values, plain integers for counts and CREST's envelope numbers. What the entries hold is json-view.ts's.
 import { javaDouble } from '../java-double.js';
 import type { Pace } from '../../registry/time-slice.js';
-import type { JsonQueryResult } from './json-view.js';
+import type { JsonQueryResult, StopSignal } from './json-view.js';
 
 /** Fields AM holds as Java `long`/`int`: written as integers, never `2.0`. */
 const INTEGER_FIELDS = new Set(['count', 'resultCount', 'totalPagedResults', 'remainingPagedResults', 'code']);
@@ -23,7 +23,7 @@ export function renderJson(value: unknown): string {
  * `pace` says (see time-slice.ts), so an answer of many entries never stalls other work.
  * @throws (rejects with) `signal`'s reason once it is aborted: no more is written.
  */
-export async function renderQueryResult(view: JsonQueryResult, pace: Pace, signal?: AbortSignal): Promise<string> {
+export async function renderQueryResult(view: JsonQueryResult, pace: Pace, signal?: StopSignal): Promise<string> {
   const { result, ...envelope } = view;
   const entries: string[] = [];
   for (const entry of result) {

@@ -6,6 +6,15 @@ import type { Collection, CountSum, FamilySnapshot, HistogramSeries, QuantileVal
 import type { JsonQuery } from './json-query.js';
 import { pacer, type Pace } from '../../registry/time-slice.js';
 
+/**
+ * What the view's builders need of an AbortSignal: a way to stop. Structural, so that the root
+ * entry's types name no DOM or @types/node global (an AbortSignal is one).
+ */
+export interface StopSignal {
+  /** Throws (the abort reason) once the work should stop. */
+  throwIfAborted(): void;
+}
+
 /** JSON has no NaN or infinities: such values (an idle timer's quantiles) are written as `null`. */
 export type JsonNumber = number | null;
 
@@ -130,7 +139,7 @@ async function forEachEntryChunk(
   collection: Collection,
   options: JsonViewOptions,
   pace: Pace,
-  signal: AbortSignal | undefined,
+  signal: StopSignal | undefined,
   use: (entries: readonly JsonEntry[]) => boolean,
 ): Promise<void> {
   for (const family of collection.families) {
@@ -161,7 +170,7 @@ export async function jsonViewSliced(
   query: JsonQuery,
   options: JsonViewOptions = {},
   pace: Pace = pacer(() => performance.now()),
-  signal?: AbortSignal,
+  signal?: StopSignal,
 ): Promise<JsonQueryResult> {
   const kept: JsonEntry[] = [];
   await forEachEntryChunk(collection, options, pace, signal, (entries) => {
@@ -200,7 +209,7 @@ export async function jsonEntrySliced(
   fields?: JsonQuery['fields'],
   options: JsonViewOptions = {},
   pace: Pace = pacer(() => performance.now()),
-  signal?: AbortSignal,
+  signal?: StopSignal,
 ): Promise<JsonEntry | JsonFields | undefined> {
   let found: JsonEntry | undefined;
   await forEachEntryChunk(collection, options, pace, signal, (entries) => {
