@@ -32,10 +32,21 @@ export const THRESHOLDS = {
   minLoginRate: 0.1,
   /** Share of CTS operations that failed. */
   ctsFailureRatio: { warning: 0.01, critical: 0.1 },
+  /**
+   * CTS operations per second below which the failure ratio is too noisy to alert on. At this rate
+   * one failure in a RULE_WINDOW is 1/150 of the operations, under the 1% warning, so a lone failure
+   * never fires; a healthy AM does far more (every session and token lookup is one).
+   */
+  minCtsRate: 0.5,
   /** p99 latency of CTS operations on one pod (or self-hosted server), in seconds. */
   ctsP99Seconds: { warning: 0.5, critical: 2 },
   /** Share of policy evaluations that failed (errors, not denials). */
   policyFailureRatio: { warning: 0.05, critical: 0.2 },
+  /**
+   * Policy evaluations per second below which the failure ratio is too noisy to alert on, as for
+   * logins: one failure in a RULE_WINDOW at this rate is 1/30 of the evaluations, under the 5% warning.
+   */
+  minPolicyEvaluationRate: 0.1,
 } as const;
 
 const RULES: Scope = { window: RULE_WINDOW, variables: {} };
@@ -74,10 +85,12 @@ const logins = rateRecord(METRICS.authentication, ['outcome']);
 const jobLogins = jobRateRecord(METRICS.authentication, logins);
 const loginFailureRatio = ratioRecord(logins, ['job'], 'am_authentication_failure', FAILURE);
 const evaluations = rateRecord(METRICS.policyEvaluations, ['policy_set', 'outcome']);
+const jobEvaluations = jobRateRecord(METRICS.policyEvaluations, evaluations);
 const evaluationFailureRatio = ratioRecord(evaluations, ['job'], 'am_authorization_policy_set_evaluate_failure', FAILURE);
 const denylistSearches = rateRecord(METRICS.denylistSearches, ['blacklist_type', 'outcome']);
 const denylistCache = rateRecord(METRICS.denylistCache, ['blacklist_type', 'outcome']);
 const ctsByOperation = rateRecord(METRICS.ctsTasks, ['operation', 'outcome']);
+const jobCts = jobRateRecord(METRICS.ctsTasks, ctsByOperation);
 const ctsFailureRatio = ratioRecord(ctsByOperation, ['job'], 'am_cts_task_failure', FAILURE);
 const sessionCache = rateRecord(METRICS.sessionCache, ['outcome']);
 
@@ -86,7 +99,7 @@ export const RECORDING_GROUPS = [
   { name: 'am-authentication.rules', rules: [logins, jobLogins, loginFailureRatio] },
   {
     name: 'am-authorization.rules',
-    rules: [evaluations, evaluationFailureRatio, meanRecord(METRICS.policyEvaluations, ['policy_set'])],
+    rules: [evaluations, jobEvaluations, evaluationFailureRatio, meanRecord(METRICS.policyEvaluations, ['policy_set'])],
   },
   {
     name: 'am-denylist.rules',
@@ -94,7 +107,7 @@ export const RECORDING_GROUPS = [
   },
   {
     name: 'am-cts.rules',
-    rules: [ctsByOperation, rateRecord(METRICS.ctsTasks, ['token_type', 'outcome']), ctsFailureRatio, meanRecord(METRICS.ctsTasks, ['operation'])],
+    rules: [ctsByOperation, rateRecord(METRICS.ctsTasks, ['token_type', 'outcome']), jobCts, ctsFailureRatio, meanRecord(METRICS.ctsTasks, ['operation'])],
   },
   {
     name: 'am-oauth2.rules',
@@ -198,7 +211,7 @@ export const ALERTS: readonly AlertingRule[] = [
   ),
   ...ratioAlerts(
     'AMCtsTaskFailureRatioHigh',
-    (t) => `${ctsFailureRatio.record} > ${t}`,
+    guardedRatio(ctsFailureRatio, jobCts, THRESHOLDS.minCtsRate),
     THRESHOLDS.ctsFailureRatio,
     { subject: 'CTS operation failure ratio', counted: 'CTS operations failed' },
     ['10m', '5m'],
@@ -215,7 +228,7 @@ export const ALERTS: readonly AlertingRule[] = [
   })),
   ...ratioAlerts(
     'AMPolicyEvaluationFailureRatioHigh',
-    (t) => `${evaluationFailureRatio.record} > ${t}`,
+    guardedRatio(evaluationFailureRatio, jobEvaluations, THRESHOLDS.minPolicyEvaluationRate),
     THRESHOLDS.policyFailureRatio,
     { subject: 'Policy evaluation failure ratio', counted: 'policy evaluations failed' },
     ['10m', '5m'],

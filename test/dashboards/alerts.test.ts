@@ -17,6 +17,8 @@ afterAll(() => rmSync(TMP, { recursive: true, force: true }));
 const POD = 'job="am", kubernetes_pod_name="am-0"';
 /** A counter rising by `perMinute` each minute for 40 minutes: a rate of perMinute/60 per second. */
 const perMinute = (n: number): string => `0+${n}x40`;
+/** A counter rising by one every `n` minutes for 40 minutes: a failure now and then. */
+const oncePer = (n: number): string => Array.from({ length: 41 }, (_, minute) => Math.floor(minute / n)).join(' ');
 const EVAL_AT = '30m';
 /** Two self-hosted AM servers of one job: no kubernetes_pod_name, told apart by Prometheus's instance. */
 const SERVER_A = 'job="am", instance="am-a:8080"';
@@ -121,6 +123,64 @@ const SCENARIOS: Readonly<Record<string, Scenario>> = {
       firing('AMCtsTaskLatencyHigh', 'warning', { job: 'am', instance: 'am-b:8080' }, '900ms'),
     ],
   },
+  // At one operation a minute, each 5-minute window holds one failure among six operations: a 17% ratio
+  // that says nothing about the CTS. Before the minimum-traffic guard this fired warning and critical.
+  'a quiet server: one CTS failure every five minutes at one operation a minute: too little traffic to alert': {
+    series: {
+      [`am_cts_task_count{${POD}, operation="read", outcome="success", token_type="session"}`]: perMinute(1),
+      [`am_cts_task_count{${POD}, operation="read", outcome="failure", token_type="session"}`]: oncePer(5),
+    },
+    alert: 'AMCtsTaskFailureRatioHigh',
+    expected: [],
+  },
+  'one CTS operation in five fails at one operation a second: warning and critical': {
+    series: {
+      [`am_cts_task_count{${POD}, operation="read", outcome="success", token_type="session"}`]: perMinute(48),
+      [`am_cts_task_count{${POD}, operation="read", outcome="failure", token_type="session"}`]: perMinute(12),
+    },
+    alert: 'AMCtsTaskFailureRatioHigh',
+    expected: [firing('AMCtsTaskFailureRatioHigh', 'warning', { job: 'am' }, '20%'), firing('AMCtsTaskFailureRatioHigh', 'critical', { job: 'am' }, '20%')],
+  },
+  'CTS traffic just under the minimum, one operation in eight failing: silent': {
+    series: {
+      [`am_cts_task_count{${POD}, operation="read", outcome="success", token_type="session"}`]: perMinute(21),
+      [`am_cts_task_count{${POD}, operation="read", outcome="failure", token_type="session"}`]: perMinute(3),
+    },
+    alert: 'AMCtsTaskFailureRatioHigh',
+    expected: [],
+  },
+  'CTS traffic just over the minimum, one operation in eight failing: warning and critical': {
+    series: {
+      [`am_cts_task_count{${POD}, operation="read", outcome="success", token_type="session"}`]: perMinute(35),
+      [`am_cts_task_count{${POD}, operation="read", outcome="failure", token_type="session"}`]: perMinute(5),
+    },
+    alert: 'AMCtsTaskFailureRatioHigh',
+    expected: [firing('AMCtsTaskFailureRatioHigh', 'warning', { job: 'am' }, '12.5%'), firing('AMCtsTaskFailureRatioHigh', 'critical', { job: 'am' }, '12.5%')],
+  },
+  'a quiet server: one policy evaluation failure every five minutes at one a minute: too little traffic to alert': {
+    series: {
+      [`am_authorization_policy_set_evaluate_count{${POD}, outcome="success", policy_set="oauth2Scopes"}`]: perMinute(1),
+      [`am_authorization_policy_set_evaluate_count{${POD}, outcome="failure", policy_set="oauth2Scopes"}`]: oncePer(5),
+    },
+    alert: 'AMPolicyEvaluationFailureRatioHigh',
+    expected: [],
+  },
+  'policy evaluations just under the minimum, one in five failing: silent': {
+    series: {
+      [`am_authorization_policy_set_evaluate_count{${POD}, outcome="success", policy_set="oauth2Scopes"}`]: perMinute(4),
+      [`am_authorization_policy_set_evaluate_count{${POD}, outcome="failure", policy_set="oauth2Scopes"}`]: perMinute(1),
+    },
+    alert: 'AMPolicyEvaluationFailureRatioHigh',
+    expected: [],
+  },
+  'policy evaluations just over the minimum, one in eight failing: warning': {
+    series: {
+      [`am_authorization_policy_set_evaluate_count{${POD}, outcome="success", policy_set="oauth2Scopes"}`]: perMinute(7),
+      [`am_authorization_policy_set_evaluate_count{${POD}, outcome="failure", policy_set="oauth2Scopes"}`]: perMinute(1),
+    },
+    alert: 'AMPolicyEvaluationFailureRatioHigh',
+    expected: [firing('AMPolicyEvaluationFailureRatioHigh', 'warning', { job: 'am' }, '12.5%')],
+  },
   'one policy evaluation in ten fails': {
     series: {
       [`am_authorization_policy_set_evaluate_count{${POD}, outcome="success", policy_set="oauth2Scopes"}`]: perMinute(54),
@@ -213,6 +273,24 @@ const RECORDED: readonly { name: string; series: Readonly<Record<string, string>
       { labels: `{${SERVER_A}}`, value: 100 },
       { labels: `{${SERVER_B}}`, value: 25 },
     ],
+  },
+  {
+    name: 'the job CTS rate that guards the failure ratio alert adds up every server of the job',
+    series: {
+      [`am_cts_task_count{${SERVER_A}, operation="read", outcome="success", token_type="session"}`]: perMinute(60),
+      [`am_cts_task_count{${SERVER_B}, operation="read", outcome="failure", token_type="session"}`]: perMinute(120),
+    },
+    expr: 'round(job:am_cts_task_count:rate5m)',
+    samples: [{ labels: '{job="am"}', value: 3 }],
+  },
+  {
+    name: 'the job policy evaluation rate that guards the failure ratio alert adds up every server of the job',
+    series: {
+      [`am_authorization_policy_set_evaluate_count{${SERVER_A}, outcome="success", policy_set="oauth2Scopes"}`]: perMinute(30),
+      [`am_authorization_policy_set_evaluate_count{${SERVER_B}, outcome="failure", policy_set="oauth2Scopes"}`]: perMinute(90),
+    },
+    expr: 'round(job:am_authorization_policy_set_evaluate_count:rate5m)',
+    samples: [{ labels: '{job="am"}', value: 2 }],
   },
   {
     name: 'session operation rates leave out the timeouts that share am_session_count',

@@ -123,10 +123,11 @@ describe('the AM catalogue scraped by Prometheus', () => {
     expect(merged).toEqual([]);
   });
 
-  it('records per-process rates for each self-hosted server', async () => {
+  it('records per-process rates for each self-hosted server, and the job total once', async () => {
     await vi.waitFor(async () => {
       const perServer = await prometheus!.query(`count by (instance) (job_instance_pod_operation_outcome:am_cts_task_count:rate5m{job="${SELF_HOSTED_JOB}"})`);
       expect(perServer.map((s) => s.metric.instance).sort()).toEqual(selfHosted.map((s) => `127.0.0.1:${s.exporter.port}`).sort());
+      expect(await prometheus!.query(`job:am_cts_task_count:rate5m{job="${SELF_HOSTED_JOB}"}`)).toHaveLength(1);
     }, WAIT);
   });
 
