@@ -199,7 +199,7 @@ export const ALERTS: readonly AlertingRule[] = [
     labels: { severity: 'warning' },
     annotations: {
       summary: 'No AM authentication metrics',
-      description: `Prometheus has no ${countSample(METRICS.authentication)} series for 15 minutes: AM is not scraped, the scrape reads the wrong endpoint, or nobody has logged in since every pod started.`,
+      description: `Prometheus has no ${countSample(METRICS.authentication)} series for 15 minutes: AM is not scraped or the scrape reads the wrong endpoint. am-metrics serves the authentication series from the start; an exporter that creates them at the first login has none before it.`,
     },
   },
   ...ratioAlerts(
