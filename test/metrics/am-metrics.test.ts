@@ -10,6 +10,8 @@ describe('createAmMetrics', () => {
     [{ KUBERNETES_POD_NAME: undefined, HOSTNAME: 'host-1' }, 'host-1'],
     // Declared but empty (`env: - name: KUBERNETES_POD_NAME` without a value): skipped, as the CLI does.
     [{ KUBERNETES_POD_NAME: '', HOSTNAME: 'host-1' }, 'host-1'],
+    // Blank counts as unset, as in the CLI.
+    [{ KUBERNETES_POD_NAME: ' ', HOSTNAME: 'host-1' }, 'host-1'],
   ])('takes kubernetes_pod_name from the environment (%j)', async (env, expected) => {
     for (const [key, value] of Object.entries(env)) vi.stubEnv(key, value);
     const am = createAmMetrics();
