@@ -109,15 +109,19 @@ export class ManagementApi {
     return { status: 201, body: this.view(stream) };
   }
 
-  /** Without `from` and `take`, every stream as an array; with either, `{metric_streams, next}`. */
+  /**
+   * Without `from` and `take`, every stream as an array; with either, `{metric_streams, next}`, where
+   * `next` is an opaque cursor that stays valid when streams are deleted (see StreamStore.page).
+   */
   private list(query: Readonly<Record<string, unknown>>): ManagementAnswer {
     const unknown = Object.keys(query).filter((key) => key !== 'from' && key !== 'take');
     if (unknown.length > 0) throw invalidQuery(`Additional properties not allowed: ${unknown.join(',')}`, unknown[0] ?? '');
     if (query.from === undefined && query.take === undefined) return { status: 200, body: this.options.store.all().map((s) => this.view(s)) };
     const take = takeOf(query.take);
-    if (query.from !== undefined && (typeof query.from !== 'string' || query.from === '')) throw invalidQuery('Expected a stream id', 'from');
+    if (query.from !== undefined && (typeof query.from !== 'string' || query.from === ''))
+      throw invalidQuery('Expected the next cursor of a page or the id of a stream', 'from');
     const page = this.options.store.page(take, query.from);
-    if (page === undefined) throw invalidQuery('No stream has this id', 'from');
+    if (page === undefined) throw invalidQuery('Expected the next cursor of a page or the id of a stream', 'from');
     return { status: 200, body: { metric_streams: page.streams.map((s) => this.view(s)), ...(page.next === undefined ? {} : { next: page.next }) } };
   }
 

@@ -117,6 +117,18 @@ describe('metric streams management API', () => {
     expect((await call('GET', `${PATH}?from=mst_unknown`)).status).toBe(400);
   });
 
+  it('goes on paging after the stream that would start the next page was deleted', async () => {
+    const { call } = await setup();
+    const ids: Record<string, string> = {};
+    for (const name of ['a', 'b', 'c', 'd']) ids[name] = (await call('POST', PATH, { ...DATADOG, name })).body.id;
+    const first = await call('GET', `${PATH}?take=2`);
+    expect((await call('DELETE', `${PATH}/${ids.c}`)).status).toBe(204);
+    const second = await call('GET', `${PATH}?take=2&from=${first.body.next}`);
+    expect(second.status).toBe(200);
+    expect(second.body.metric_streams.map((s: Json) => s.name)).toEqual(['d']);
+    expect(second.body.next).toBeUndefined();
+  });
+
   it.each([
     ['an unknown field', { ...DATADOG, colour: 'red' }, "Payload validation error: 'Additional properties not allowed: colour'."],
     [
