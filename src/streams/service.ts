@@ -6,10 +6,11 @@ import { systemClock, type Clock } from '../registry/clock.js';
 import type { Logger } from '../http/logger.js';
 import { describeError, loggerOption } from '../http/logger.js';
 import { checkSecret } from '../http/auth.js';
+import { positiveInteger } from '../http/errors.js';
 import { Delivery, DEFAULT_SHUTDOWN_FLUSH_MS } from './delivery.js';
 import type { Encoders } from './encoder.js';
 import { httpTransport } from './http-transport.js';
-import { ManagementApi } from './management-api.js';
+import { DEFAULT_MAX_STREAMS, ManagementApi } from './management-api.js';
 import { StreamStore } from './store.js';
 import { DEFAULT_ENCODERS } from './stream-encoders.js';
 import type { Transport } from './transport.js';
@@ -45,6 +46,12 @@ export interface MetricStreamsOptions {
   readonly encoders?: Encoders;
   /** Accept `http://` endpoints on non-loopback hosts. */
   readonly allowInsecureHttp?: boolean;
+  /**
+   * Most streams the store may hold, enabled or not; creating one more is answered 403
+   * `too_many_metric_streams`. Default DEFAULT_MAX_STREAMS. Streams already stored beyond it (from
+   * a run with a higher limit) keep running.
+   */
+  readonly maxStreams?: number;
   readonly clock?: Clock;
   readonly transport?: Transport;
   readonly logger?: Logger;
@@ -71,11 +78,13 @@ export interface MetricStreams {
  * registers `am_metrics_stream_points_sent`, `am_metrics_stream_retries` and
  * `am_metrics_stream_points_dropped` (gauges by `stream`
  * id, dropped also by `reason`: totals since the stream was created, kept in the store; running streams only).
- * @throws ServerConfigError when `adminToken` has fewer than 16 characters or `logger` is not a function; StreamStoreError when the
+ * @throws ServerConfigError when `adminToken` has fewer than 16 characters, `maxStreams` is not a whole
+ *   number of at least 1, or `logger` is not a function; StreamStoreError when the
  *   store cannot be opened; MetricConflictError when the registry holds other metrics of those names.
  */
 export function createMetricStreams(options: MetricStreamsOptions): MetricStreams {
   checkSecret('adminToken', options.adminToken); // as the management API will, but before the store opens
+  positiveInteger('maxStreams', options.maxStreams, DEFAULT_MAX_STREAMS);
   if (options.logger !== undefined) loggerOption(options.logger);
   const store = StreamStore.open(options.storeFile);
   const clock = options.clock ?? systemClock;
@@ -95,6 +104,7 @@ export function createMetricStreams(options: MetricStreamsOptions): MetricStream
     store,
     clock,
     allowInsecureHttp: options.allowInsecureHttp ?? false,
+    ...(options.maxStreams === undefined ? {} : { maxStreams: options.maxStreams }),
     // A stream enabled again starts a new worker: it goes on from the health kept while it was off.
     onChange: (change) => (change.kind === 'saved' ? delivery.upsert(change.stream, store.health(change.stream.id)) : delivery.remove(change.id)),
     healthOf: (id) => delivery.health(id) ?? store.health(id),
