@@ -12,7 +12,10 @@ import type { Transport } from './transport.js';
 export { DEFAULT_FLUSH_INTERVAL_MS, DEFAULT_MAX_BUFFERED_POINTS, MAX_FRAMES_PER_BATCH } from './stream-worker.js';
 
 export interface DeliveryOptions {
-  /** Times frames (whole seconds of `now()`), flushes, backoff and health. */
+  /**
+   * Frames are stamped and health is dated with its wall time, `now()`; when frames, flushes and
+   * retries are due is measured on its `monotonic()`, so a wall clock stepped back never pauses sending.
+   */
   readonly clock: Clock;
   readonly transport: Transport;
   readonly encoders: Encoders;
@@ -65,7 +68,9 @@ export const DEFAULT_SHUTDOWN_FLUSH_MS = 5_000;
  */
 export class Delivery {
   private readonly workers = new Map<string, StreamWorker>();
+  /** The wall-clock second of the last frame, and when (on the monotonic clock) it was taken. */
   private lastSecond = Number.NEGATIVE_INFINITY;
+  private lastFrameMonotonicMs = Number.NEGATIVE_INFINITY;
   private lastCollection: Collection | undefined;
   private isCollecting = false;
 
@@ -155,14 +160,17 @@ export class Delivery {
       // state), and no baseline kept, since it would age; a stream started now counts from its first.
       this.lastCollection = undefined;
       this.lastSecond = Number.NEGATIVE_INFINITY;
+      this.lastFrameMonotonicMs = Number.NEGATIVE_INFINITY;
       return;
     }
     const second = Math.floor(this.options.clock.now() / 1_000);
-    if (second > this.lastSecond && !this.isCollecting) {
+    const monotonicMs = this.options.clock.monotonic();
+    if (this.isFrameDue(second, monotonicMs) && !this.isCollecting) {
       this.isCollecting = true;
       try {
         const collection = await this.options.collect();
         this.lastSecond = second;
+        this.lastFrameMonotonicMs = monotonicMs;
         this.lastCollection = collection;
         for (const [id, worker] of this.workers) this.addFrame(id, worker, collection);
       } finally {
@@ -170,6 +178,16 @@ export class Delivery {
       }
     }
     await Promise.all([...this.workers.values()].map((worker) => worker.flushIfDue()));
+  }
+
+  /**
+   * One frame per second of the wall clock, whose seconds stamp the points. Once the wall clock was
+   * stepped back (NTP, a VM resumed) its seconds come again: waiting for them to pass the last frame's
+   * would stop every stream for as long as the step, so a frame is then due each monotonic second,
+   * stamped with the wall clock's (earlier) second, as a scrape at that moment would be.
+   */
+  private isFrameDue(second: number, monotonicMs: number): boolean {
+    return second > this.lastSecond || (second < this.lastSecond && monotonicMs - this.lastFrameMonotonicMs >= 1_000);
   }
 
   /**
