@@ -72,7 +72,8 @@ export class Delivery {
   private lastSecond = Number.NEGATIVE_INFINITY;
   private lastFrameMonotonicMs = Number.NEGATIVE_INFINITY;
   private lastCollection: Collection | undefined;
-  private isCollecting = false;
+  /** The collection under way, while one is. */
+  private collecting: Promise<void> | undefined;
 
   constructor(private readonly options: DeliveryOptions) {}
 
@@ -129,15 +130,16 @@ export class Delivery {
   }
 
   /**
-   * Shutdown's final flush: takes one last frame, sends everything every stream holds, and waits at
-   * most `timeoutMs` (real time, default DEFAULT_SHUTDOWN_FLUSH_MS). What is still held then counts as
+   * Shutdown's final flush: takes one last frame (after a collection under way, and even within the
+   * second of the last one, see finalFrame), sends everything every stream holds, and waits at most
+   * `timeoutMs` (real time, default DEFAULT_SHUTDOWN_FLUSH_MS). What is still held then counts as
    * dropped (reason `shutdown`) and every stream stops; resolves with the points lost.
    */
   async shutdown(timeoutMs = DEFAULT_SHUTDOWN_FLUSH_MS): Promise<number> {
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
     const flush = (async () => {
-      await this.tick();
+      await this.finalFrame();
       await Promise.all([...this.workers.values()].map((worker) => worker.flushNow()));
     })();
     await Promise.race([flush.catch(() => undefined), deadline]).finally(() => clearTimeout(timer));
@@ -165,19 +167,36 @@ export class Delivery {
     }
     const second = Math.floor(this.options.clock.now() / 1_000);
     const monotonicMs = this.options.clock.monotonic();
-    if (this.isFrameDue(second, monotonicMs) && !this.isCollecting) {
-      this.isCollecting = true;
-      try {
-        const collection = await this.options.collect();
-        this.lastSecond = second;
-        this.lastFrameMonotonicMs = monotonicMs;
-        this.lastCollection = collection;
-        for (const [id, worker] of this.workers) this.addFrame(id, worker, collection);
-      } finally {
-        this.isCollecting = false;
-      }
-    }
+    if (this.collecting === undefined && this.isFrameDue(second, monotonicMs)) await this.takeFrame(second, monotonicMs);
     await Promise.all([...this.workers.values()].map((worker) => worker.flushIfDue()));
+  }
+
+  /**
+   * Shutdown's frame, so that what was recorded since the last one goes out too (in a cluster, the
+   * workers' final states). Within the second of the last frame it is stamped with the start of the
+   * next second: a second point of a series in one second would overwrite the first at Datadog, whose
+   * timestamps are whole seconds, so that point is dated less than a second ahead instead.
+   */
+  private async finalFrame(): Promise<void> {
+    if (this.workers.size === 0) return;
+    await this.collecting?.catch(() => undefined);
+    const second = Math.floor(this.options.clock.now() / 1_000);
+    const isSameSecond = second === this.lastSecond;
+    await this.takeFrame(isSameSecond ? second + 1 : second, this.options.clock.monotonic(), isSameSecond ? (second + 1) * 1_000 : undefined);
+  }
+
+  /** Collects once and gives every stream its frame; `stampMs` replaces the collection's earlier time. */
+  private takeFrame(second: number, monotonicMs: number, stampMs?: number): Promise<void> {
+    const collecting = (async () => {
+      const collected = await this.options.collect();
+      const collection = stampMs === undefined || collected.timeMs >= stampMs ? collected : { ...collected, timeMs: stampMs };
+      this.lastSecond = second;
+      this.lastFrameMonotonicMs = monotonicMs;
+      this.lastCollection = collection;
+      for (const [id, worker] of this.workers) this.addFrame(id, worker, collection);
+    })().finally(() => (this.collecting = undefined));
+    this.collecting = collecting;
+    return collecting;
   }
 
   /**

@@ -146,6 +146,21 @@ describe('Delivery', () => {
     expect(delivery.health('s1')).toMatchObject({ points_sent: receiver.accepted.length, points_dropped: 0, last_error: null });
   });
 
+  // A shutdown usually comes within the second of the last frame: what was recorded since (in a
+  // cluster, the workers' final states) must still go out, without a second point for that second.
+  it('sends at shutdown what was recorded since the last frame, within its second, stamped with the next second', async () => {
+    const { receiver, delivery, run, api } = setup();
+    delivery.upsert(stream('s1'));
+    await delivery.tick();
+    await run(3, () => ['users']);
+    for (let i = 0; i < 5; i += 1) api.record(request('users'));
+    expect(await delivery.shutdown(5_000)).toBe(0);
+    expect(receiver.totals()).toEqual({ 'GET /api/v2/users': 3 + 5 });
+    const seconds = receiver.accepted.map((p) => p.second);
+    expect(seconds.slice(1).map((second, i) => second - seconds[i]!)).toEqual([1, 1, 1]);
+    expect(receiver.accepted.at(-1)?.value).toBe(5);
+  });
+
   // A cluster primary's collection asks every worker for its state: with no stream to send to, the
   // delivery loop must not pay for one every second.
   it('collects nothing while no stream runs; a stream started then counts from its first collection', async () => {
