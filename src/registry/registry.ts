@@ -12,6 +12,7 @@ import { Timer } from './timer.js';
 import { Gauge, type GaugeCollect } from './gauge.js';
 import { GAUGE_COMBINES, type GaugeCombine } from './cells/gauge-value.js';
 import { DistinctCounter } from './distinct-counter.js';
+import { distinctHashSeed } from './cells/string-hash.js';
 import { DEFAULT_SLICE_MS, forEachSliced, pacer, type Pace } from './time-slice.js';
 import type { CollectFailure, Collection, FamilySnapshot, Point } from './collection.js';
 
@@ -178,9 +179,16 @@ export class MetricRegistry {
     return this.register('gauge', options, (d) => new Gauge<L>(d, this.context, combine, options.collect));
   }
 
-  /** Estimated count of distinct values, exposed as a gauge. @throws InvalidNameError, MetricConflictError */
+  /**
+   * Estimated count of distinct values, exposed as a gauge.
+   * @throws InvalidNameError, MetricConflictError; ServerConfigError when AM_METRICS_DISTINCT_KEY is
+   *   set but shorter than MIN_SECRET_LENGTH (see distinctKeyFromEnvironment).
+   */
   distinctCounter<L extends string = never>(options: MetricOptions<L>): DistinctCounter<L> {
-    return this.register('distinct', options, (d) => new DistinctCounter<L>(d, this.context));
+    return this.register('distinct', options, (d) => {
+      distinctHashSeed(); // chooses the hash key now, so a bad AM_METRICS_DISTINCT_KEY is refused here
+      return new DistinctCounter<L>(d, this.context);
+    });
   }
 
   /** The default labels every series carries: the resource of every collection. */
