@@ -290,8 +290,10 @@ export class MetricRegistry {
    * Adds another registry's `state()` into this one: metrics are created as needed, counts and sums
    * add, moving rates add, timer distributions and distinct sketches merge, gauges combine as each
    * declares. Everything is checked before anything changes.
-   * @throws InvalidValueError for a malformed state or cell, InvalidNameError or InvalidLabelError for
-   *   bad names or labels, MetricConflictError when a metric clashes with one registered here.
+   * @throws InvalidValueError for a malformed state or cell, a time in it more than MAX_STATE_AHEAD_MS
+   *   ahead of this registry's clock, or a `sum` gauge whose merged value would overflow;
+   *   InvalidNameError or InvalidLabelError for bad names or labels, MetricConflictError when a metric
+   *   clashes with one registered here.
    */
   merge(state: RegistryState, options: MergeOptions = {}): void {
     // `satisfies unknown` keeps Array.isArray from narrowing the readonly list to any[].
@@ -300,10 +302,14 @@ export class MetricRegistry {
       throw new InvalidValueError('registry', version, `is not a registry state of version ${STATE_VERSION}`);
     }
     const unbounded = { maxSeriesPerMetric: Number.MAX_SAFE_INTEGER, maxSeries: Number.MAX_SAFE_INTEGER, maxLabelValueBytes: Number.MAX_SAFE_INTEGER };
+    const notAfterMs = this.registryClock.now() + MAX_STATE_AHEAD_MS;
+    if (typeof state.timeMs === 'number') checkNotAhead('registry', state.timeMs, notAfterMs);
     const scratch = new MetricRegistry({ ...this.options, ...unbounded }, this.reservedNames);
-    const loaded = state.families.map((family) => scratch.load(family));
+    const loaded = state.families.map((family) => scratch.load(family, notAfterMs));
     for (const { metric } of loaded) {
-      checkSameCombine(this.checkRegistration(metric.descriptor.kind as MetricKind, metric.descriptor), metric);
+      const existing = this.checkRegistration(metric.descriptor.kind as MetricKind, metric.descriptor);
+      checkSameCombine(existing, metric);
+      if (existing instanceof Gauge && metric instanceof Gauge) existing.checkAbsorb(metric);
       this.checkEmptyValues(metric);
     }
     for (const { metric, folded } of loaded) {
@@ -341,8 +347,8 @@ export class MetricRegistry {
     this.reserveOwnCounters();
   }
 
-  /** Registers one family of a state (on a scratch registry) and absorbs its series. */
-  private load(family: FamilyState): { metric: AnyMetric; folded: number } {
+  /** Registers one family of a state (on a scratch registry) and absorbs its series; see checkNotAhead for `notAfterMs`. */
+  private load(family: FamilyState, notAfterMs: number): { metric: AnyMetric; folded: number } {
     if (typeof family !== 'object' || family === null) throw new InvalidValueError('registry', family, 'is not a metric state');
     const options = { name: family.name, help: family.help, labelNames: family.labelNames, constLabels: family.constLabels };
     const metric = this.registerKind(family.kind, options, family.combine);
@@ -355,7 +361,10 @@ export class MetricRegistry {
       }
       const startMs = typeof series.startMs === 'number' && Number.isFinite(series.startMs) ? series.startMs : NaN;
       if (Number.isNaN(startMs)) throw new InvalidValueError(family.name, series.startMs, 'is not a series start time (epoch ms)');
-      metric.absorb(series.labels, startMs, metric.cellFromState(series.state) as never);
+      checkNotAhead(family.name, startMs, notAfterMs);
+      const cell = metric.cellFromState(series.state);
+      if ('latestTimeMs' in cell) checkNotAhead(family.name, cell.latestTimeMs(), notAfterMs);
+      metric.absorb(series.labels, startMs, cell as never);
     }
     const folded = family.folded ?? 0;
     if (!Number.isSafeInteger(folded) || folded < 0) throw new InvalidValueError(family.name, folded, 'is not a count of folded observations');
@@ -512,6 +521,25 @@ function familyState(metric: AnyMetric, nowMs: number): FamilyState {
  * silently, so the value would depend on which process merged first.
  * @throws MetricConflictError naming both ways.
  */
+/**
+ * How far ahead of the merging registry's clock a state's times may be: hosts kept by NTP differ by
+ * milliseconds, and a few ticks of the rates (5 s each) ahead cost nothing visible. Why refuse beyond:
+ * merging moves this registry's rates and decayed weights to the state's time, so a worker whose
+ * clock says next year froze every one-minute rate here at 0 until then.
+ */
+export const MAX_STATE_AHEAD_MS = 60_000;
+
+/** @throws InvalidValueError naming `timeMs` when it is after `notAfterMs` (see MAX_STATE_AHEAD_MS). */
+function checkNotAhead(metric: string, timeMs: number, notAfterMs: number): void {
+  if (timeMs <= notAfterMs) return;
+  const aheadSeconds = Math.round((timeMs - notAfterMs + MAX_STATE_AHEAD_MS) / 1_000);
+  throw new InvalidValueError(
+    metric,
+    timeMs,
+    `is a time ${aheadSeconds} s ahead of this registry's clock (at most ${MAX_STATE_AHEAD_MS / 1_000} s allowed): a clock set wrong, or a made-up state`,
+  );
+}
+
 function checkSameCombine(existing: AnyMetric | undefined, merged: AnyMetric): void {
   if (!(existing instanceof Gauge) || !(merged instanceof Gauge) || existing.combine === merged.combine) return;
   throw new MetricConflictError(merged.descriptor.name, `gauge(combine: ${existing.combine})`, `gauge(combine: ${merged.combine})`);
