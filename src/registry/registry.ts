@@ -2,7 +2,17 @@
 // collect them into a Collection, and save or merge their state. It writes no format: the Registry the
 // package exports (src/exposition/prometheus/registry.ts) adds `metrics()` on top.
 import { clockFrom, type Clock } from './clock.js';
-import { createDescriptor, describeShape, isSameShape, sameLabelNames, checkLabelName, type Descriptor, type MetricKind, type MetricOptions } from './descriptor.js';
+import {
+  createDescriptor,
+  describeShape,
+  isSameShape,
+  sameLabelNames,
+  checkLabelName,
+  type Descriptor,
+  type FamilyKind,
+  type MetricKind,
+  type MetricOptions,
+} from './descriptor.js';
 import { InvalidLabelError, InvalidOptionError, InvalidValueError, MetricConflictError } from './errors.js';
 import { DEFAULT_MAX_LABEL_VALUE_BYTES, DEFAULT_MAX_REGISTRY_SERIES, DEFAULT_MAX_SERIES, SeriesBudget, type Labels } from './labels.js';
 import { isWellFormed } from './well-formed.js';
@@ -46,7 +56,7 @@ export interface RegistryOptions {
 }
 
 /** The names a metric of `kind` called `name` writes; registrations may not overlap in them. */
-export type ReservedNames = (kind: MetricKind | 'counter', name: string) => readonly string[];
+export type ReservedNames = (kind: FamilyKind, name: string) => readonly string[];
 
 export interface GaugeOptions<L extends string = string> extends MetricOptions<L> {
   /** Computes the gauge at each scrape (see GaugeCollect). */
@@ -62,6 +72,11 @@ export interface GaugeOptions<L extends string = string> extends MetricOptions<L
 export interface FamilyCollector {
   /** Names the collector in a collection's `failures` and in `am_metrics_collect_errors_total`. */
   readonly name: string;
+  /**
+   * The families it writes, when known before it runs: `addCollector` reserves their names as a
+   * metric's, so a metric of the same name is refused instead of served twice in one exposition.
+   */
+  readonly families?: readonly { readonly kind: FamilyKind; readonly name: string }[];
   collect(): Promise<readonly FamilySnapshot[]> | readonly FamilySnapshot[];
 }
 
@@ -322,9 +337,20 @@ export class MetricRegistry {
   /**
    * Adds families that `collect` reads from `collector` after the registry's metrics, each time, with
    * the same time bound and failure handling as a computed gauge. Adding the same collector twice
-   * adds it once. Their names are not reserved: a collector must not write a registered metric's names.
+   * adds it once. The names of the families it declares (`families`) are reserved as a metric's;
+   * a collector must not write any other name a metric holds.
+   * @throws MetricConflictError when a declared family's names overlap those of a registered metric or
+   *   of another collector's families; nothing is added then.
    */
   addCollector(collector: FamilyCollector): void {
+    if (this.collectors.has(collector)) return;
+    const owner = (family: { name: string }) => `${family.name} of collector ${collector.name}`;
+    const claims = (collector.families ?? []).flatMap((family) => this.reservedNames(family.kind, family.name).map((sample) => ({ sample, family })));
+    for (const { sample, family } of claims) {
+      const holder = this.reservedBy.get(sample);
+      if (holder !== undefined) throw new MetricConflictError(family.name, `the owner of "${sample}" (${holder})`, owner(family));
+    }
+    for (const { sample, family } of claims) this.reservedBy.set(sample, owner(family));
     this.collectors.add(collector);
   }
 
