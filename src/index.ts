@@ -50,6 +50,7 @@ export {
   jsonEntries,
   jsonEntryId,
   idSegment,
+  jsonEntryIdOfPath,
   type JsonEntry,
   type JsonHistogramEntry,
   type JsonFields,

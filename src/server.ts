@@ -16,6 +16,7 @@ import { applyLimits, resolveLimits, serverOptions, type ServerLimits } from './
 import { loadTls, tlsFiles, type TlsOptions } from './http/tls.js';
 import { describeError, loggerOption, type Logger } from './http/logger.js';
 import { noteRouteTemplate } from './http/route-template.js';
+import { jsonEntryIdOfPath } from './exposition/am-json/json-view.js';
 import { positiveInteger, ServerConfigError } from './http/errors.js';
 import type { AuthOptions, AuthSource } from './http/auth.js';
 import { DEFAULT_FILE_POLL_MS } from './http/file-watch.js';
@@ -64,7 +65,9 @@ function routerOf(handlers: MetricsHandlers, options: Pick<MetricsRouterOptions,
   for (const path of AIC_PATHS) addRoute(router, path, (req, res) => handlers.prometheus('aic', req, res), refuse);
   for (const path of LEGACY_PATHS) addRoute(router, path, (req, res) => handlers.prometheus('legacy', req, res), refuse);
   addRoute(router, JSON_PATH, (req, res) => handlers.json(req, res), refuse);
-  addRoute(router, `${JSON_PATH}/:id`, (req, res) => handlers.jsonEntry(String(req.params.id), req, res), refuse);
+  // The id from the segment as sent (req.path, not req.params, which express has decoded already).
+  const entryId = (req: Request) => jsonEntryIdOfPath(req.path.slice(JSON_PATH.length + 1)) ?? String(req.params.id);
+  addRoute(router, `${JSON_PATH}/:id`, (req, res) => handlers.jsonEntry(entryId(req), req, res), refuse);
   addRoute(router, HEALTH_PATH, (req, res) => handlers.health(req, res), refuse);
   if (options.page !== undefined) addPage(router, handlers, options.page, refuse);
   return router;
