@@ -124,8 +124,8 @@ function simulatorNote(settings: ServeSettings, simulator: Simulator | undefined
 }
 
 /**
- * SIGTERM or SIGINT: stop the simulator, close the server, stop the workers and the stream delivery,
- * exit 0. A second signal exits at once.
+ * SIGTERM or SIGINT: stop the simulator, close the server, stop the workers and then the stream
+ * delivery (its final flush after the workers' final reports), exit 0. A second signal exits at once.
  */
 function stopOnSignals(server: RunningServer, simulator: Simulator | undefined, workers: WorkerPool | undefined, streams: MetricStreams | undefined): void {
   let isStopping = false;
@@ -133,7 +133,14 @@ function stopOnSignals(server: RunningServer, simulator: Simulator | undefined, 
     if (isStopping) process.exit(EXIT_FAILURE);
     isStopping = true;
     simulator?.stop();
-    Promise.all([server.close(), workers?.stop(), streams?.flushAndStop()]).then(
+    // The workers first: each sends its final state as it stops, and the streams' final flush then
+    // takes one last collection holding everything they recorded (bounded by WORKER_STOP_MS, then
+    // the flush's own DEFAULT_SHUTDOWN_FLUSH_MS).
+    const workersThenStreams = async (): Promise<void> => {
+      await workers?.stop();
+      await streams?.flushAndStop();
+    };
+    Promise.all([server.close(), workersThenStreams()]).then(
       () => {
         process.stdout.write(`am-metrics stopped (${signal})\n`);
         process.exit(0);

@@ -2,7 +2,7 @@
 // AM live page and JSON ids to mount on them. Re-exports only.
 export { apiRequestMiddleware, createMetricStreamsRouter, type ApiRequestMiddlewareOptions } from './server.js';
 export { createMetricStreams, type MetricStreams, type MetricStreamsOptions, type StreamSource } from './streams/service.js';
-export { ManagementApi, METRIC_STREAMS_PATH } from './streams/management-api.js';
+export { DEFAULT_MAX_STREAMS, ManagementApi, METRIC_STREAMS_PATH } from './streams/management-api.js';
 export { adminTokenSourceFromEnvironment, type AdminTokenSource } from './streams/admin-token.js';
 export type { DestinationEncoder, EncodedRequest, EncodeOptions, Encoders, Frame } from './streams/encoder.js';
 export { framewise } from './streams/encoder.js';

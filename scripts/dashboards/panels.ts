@@ -4,6 +4,7 @@ import type { MetricSpec } from '../../src/metrics/catalog.js';
 import type { PanelSpec, Target, Unit, VariableSpec } from './grafana.js';
 import {
   POD_LABEL,
+  SERVER_LABELS,
   countSample,
   fleetQuantile,
   matchersFor,
@@ -33,7 +34,10 @@ export function dashboardScope(labels: readonly string[] = []): Scope {
   return { window: DASHBOARD_WINDOW, variables: Object.fromEntries<string>([[POD_LABEL, POD_VARIABLE], ...labels.map((l) => [l, l] as const)]) };
 }
 
-/** `{{a}} {{b}}`: a legend naming each series by `labels`, or `otherwise` for a single series. */
+/**
+ * `{{a}} {{b}}`: a legend naming each series by `labels`, or `otherwise` for a single series. A label a
+ * series lacks prints as nothing, so a server reads as its pod on Kubernetes and its instance when self-hosted.
+ */
 export function legendOf(labels: readonly string[], otherwise = ''): string {
   return labels.length === 0 ? otherwise : labels.map((label) => `{{${label}}}`).join(' ');
 }
@@ -74,12 +78,12 @@ export function ratioPanel(text: Text, metric: CountedSpec, scope: Scope, by: re
   return { type: 'timeseries', ...text, unit: 'percentunit', targets };
 }
 
-/** A timer's p50, p95 and p99, the largest by `by` (the pod at least: quantiles are per instance). */
+/** A timer's p50, p95 and p99, the largest by `by` (the server at least: quantiles are per process). */
 export function quantilePanel(
   text: Text,
   metric: TimerSpec,
   scope: Scope,
-  by: readonly string[] = [POD_LABEL],
+  by: readonly string[] = SERVER_LABELS,
   quantiles: readonly string[] = PANEL_QUANTILES,
 ): PanelSpec {
   const targets = quantiles.map((q): Target => ({ expr: quantile(metric, q, scope, by), legend: `${legendOf(by)} p${q.slice(2).padEnd(2, '0')}`.trim() }));
@@ -97,9 +101,9 @@ export function meanPanel(text: Text, metric: TimerSpec, scope: Scope, by: reado
   return { type: 'timeseries', ...text, unit: 's', targets: [{ expr: meanDuration(metric, scope, by, extra), legend: legendOf(by, 'mean') }] };
 }
 
-/** A gauge or distinct counter per pod (and `by`), never added across pods. */
+/** A gauge or distinct counter per server (and `by`), never added across servers. */
 export function gaugePanel(text: Text, metric: ValueSpec, scope: Scope, by: readonly string[] = [], unit: Unit = 'short'): PanelSpec {
-  const groups = [POD_LABEL, ...by];
+  const groups = [...SERVER_LABELS, ...by];
   return { type: 'timeseries', ...text, unit, targets: [{ expr: value(metric, scope, 'max', groups), legend: legendOf(groups) }] };
 }
 

@@ -7,8 +7,17 @@ export type CountedSpec = MetricSpec & { readonly kind: 'summary' | 'timer' };
 export type TimerSpec = MetricSpec & { readonly kind: 'timer' };
 export type ValueSpec = MetricSpec & { readonly kind: 'gauge' | 'distinct' };
 
-/** The label every AM series carries, naming the pod (AIC) or instance that wrote it. */
+/** The label AIC (and the exporter, unless told otherwise) puts on every AM series, naming the pod that wrote it. */
 export const POD_LABEL = 'kubernetes_pod_name';
+/** The label Prometheus gives every scraped series, naming the target (`host:port`) it came from. */
+export const INSTANCE_LABEL = 'instance';
+/**
+ * The labels that tell one AM server from another, for per-server views: self-hosted AM writes no
+ * pod label, so only the scraped instance keeps its servers apart. On Kubernetes each pod is one scrape
+ * target (its own address), so grouping by the instance as well adds no series; when AIC's whole tenant
+ * is one target, the pod label still splits it.
+ */
+export const SERVER_LABELS: readonly string[] = [POD_LABEL, INSTANCE_LABEL];
 
 /**
  * Where a query runs: the range of its rates (`$__rate_interval` in Grafana, `5m` in rules) and,
@@ -146,8 +155,8 @@ export function meanDuration(metric: TimerSpec, scope: Scope, by: readonly strin
 }
 
 /**
- * One quantile of a timer, the largest by `by`. Quantiles are per instance and cannot be added up;
- * `by` should keep the pod label unless the worst pod is what is wanted.
+ * One quantile of a timer, the largest by `by`. Quantiles are per process and cannot be added up;
+ * `by` should keep SERVER_LABELS unless the worst server is what is wanted.
  */
 export function quantile(metric: TimerSpec, q: string, scope: Scope, by: readonly string[], extra: readonly string[] = []): string {
   const sample = quantileSample(metric);

@@ -2,6 +2,7 @@
 // alerts built on them, every name taken from the catalogue. YAML writing is rule-file.ts's job.
 import { METRICS } from '../../src/metrics/catalog.js';
 import {
+  INSTANCE_LABEL,
   POD_LABEL,
   aggregate,
   countSample,
@@ -31,14 +32,29 @@ export const THRESHOLDS = {
   minLoginRate: 0.1,
   /** Share of CTS operations that failed. */
   ctsFailureRatio: { warning: 0.01, critical: 0.1 },
-  /** p99 latency of CTS operations on one pod, in seconds. */
+  /**
+   * CTS operations per second below which the failure ratio is too noisy to alert on. At this rate
+   * one failure in a RULE_WINDOW is 1/150 of the operations, under the 1% warning, so a lone failure
+   * never fires; a healthy AM does far more (every session and token lookup is one).
+   */
+  minCtsRate: 0.5,
+  /** p99 latency of CTS operations on one pod (or self-hosted server), in seconds. */
   ctsP99Seconds: { warning: 0.5, critical: 2 },
   /** Share of policy evaluations that failed (errors, not denials). */
   policyFailureRatio: { warning: 0.05, critical: 0.2 },
+  /**
+   * Policy evaluations per second below which the failure ratio is too noisy to alert on, as for
+   * logins: one failure in a RULE_WINDOW at this rate is 1/30 of the evaluations, under the 5% warning.
+   */
+  minPolicyEvaluationRate: 0.1,
 } as const;
 
 const RULES: Scope = { window: RULE_WINDOW, variables: {} };
-const JOB_POD = ['job', POD_LABEL];
+/**
+ * One AM process of a job: its pod on Kubernetes, its scraped instance for self-hosted AM (which writes
+ * no pod label). Each pod is one scrape target, so on Kubernetes the instance adds no series.
+ */
+const PROCESS = ['job', INSTANCE_LABEL, POD_LABEL];
 const FAILURE = [eq('outcome', 'failure')];
 
 /** `level:metric:operations`; the level lists the labels kept, `pod` standing for kubernetes_pod_name. */
@@ -47,7 +63,7 @@ function recordName(by: readonly string[], metric: string, operation: string): s
 }
 
 function rateRecord(metric: CountedSpec, labels: readonly string[]): RecordingRule {
-  const by = [...JOB_POD, ...labels];
+  const by = [...PROCESS, ...labels];
   return { record: recordName(by, countSample(metric), `rate${RULE_WINDOW}`), expr: sumRate(metric, RULES, by) };
 }
 
@@ -56,35 +72,42 @@ function ratioRecord(source: RecordingRule, by: readonly string[], metric: strin
 }
 
 function meanRecord(metric: TimerSpec, labels: readonly string[]): RecordingRule {
-  const by = [...JOB_POD, ...labels];
+  const by = [...PROCESS, ...labels];
   return { record: recordName(by, quantileSample(metric), `mean${RULE_WINDOW}`), expr: multiline(meanDuration(metric, RULES, by)) };
 }
 
+/** A job's whole traffic from a per-process rate: what a ratio alert's minimum-traffic guard reads. */
+function jobRateRecord(metric: CountedSpec, source: RecordingRule): RecordingRule {
+  return { record: recordName(['job'], countSample(metric), `rate${RULE_WINDOW}`), expr: aggregate('sum', ['job'], source.record) };
+}
+
 const logins = rateRecord(METRICS.authentication, ['outcome']);
-const jobLogins: RecordingRule = {
-  record: recordName(['job'], countSample(METRICS.authentication), `rate${RULE_WINDOW}`),
-  expr: aggregate('sum', ['job'], logins.record),
-};
+const jobLogins = jobRateRecord(METRICS.authentication, logins);
 const loginFailureRatio = ratioRecord(logins, ['job'], 'am_authentication_failure', FAILURE);
 const evaluations = rateRecord(METRICS.policyEvaluations, ['policy_set', 'outcome']);
+const jobEvaluations = jobRateRecord(METRICS.policyEvaluations, evaluations);
 const evaluationFailureRatio = ratioRecord(evaluations, ['job'], 'am_authorization_policy_set_evaluate_failure', FAILURE);
 const denylistSearches = rateRecord(METRICS.denylistSearches, ['blacklist_type', 'outcome']);
 const denylistCache = rateRecord(METRICS.denylistCache, ['blacklist_type', 'outcome']);
 const ctsByOperation = rateRecord(METRICS.ctsTasks, ['operation', 'outcome']);
+const jobCts = jobRateRecord(METRICS.ctsTasks, ctsByOperation);
 const ctsFailureRatio = ratioRecord(ctsByOperation, ['job'], 'am_cts_task_failure', FAILURE);
 const sessionCache = rateRecord(METRICS.sessionCache, ['outcome']);
 
 /** Every recording rule, by family: the names the alerts below and any long-range view can read. */
 export const RECORDING_GROUPS = [
   { name: 'am-authentication.rules', rules: [logins, jobLogins, loginFailureRatio] },
-  { name: 'am-authorization.rules', rules: [evaluations, evaluationFailureRatio, meanRecord(METRICS.policyEvaluations, ['policy_set'])] },
+  {
+    name: 'am-authorization.rules',
+    rules: [evaluations, jobEvaluations, evaluationFailureRatio, meanRecord(METRICS.policyEvaluations, ['policy_set'])],
+  },
   {
     name: 'am-denylist.rules',
     rules: [denylistSearches, denylistCache, ratioRecord(denylistCache, ['job', 'blacklist_type'], 'am_blacklist_cache_hit', [eq('outcome', 'hit')])],
   },
   {
     name: 'am-cts.rules',
-    rules: [ctsByOperation, rateRecord(METRICS.ctsTasks, ['token_type', 'outcome']), ctsFailureRatio, meanRecord(METRICS.ctsTasks, ['operation'])],
+    rules: [ctsByOperation, rateRecord(METRICS.ctsTasks, ['token_type', 'outcome']), jobCts, ctsFailureRatio, meanRecord(METRICS.ctsTasks, ['operation'])],
   },
   {
     name: 'am-oauth2.rules',
@@ -99,7 +122,7 @@ export const RECORDING_GROUPS = [
     rules: [
       rateRecord(METRICS.sessionOperations, ['operation', 'outcome']),
       sessionCache,
-      ratioRecord(sessionCache, JOB_POD, 'am_session_cts_based_cache_hit', [eq('outcome', 'hit')]),
+      ratioRecord(sessionCache, PROCESS, 'am_session_cts_based_cache_hit', [eq('outcome', 'hit')]),
       meanRecord(METRICS.sessionLifetimes, ['session_type']),
     ],
   },
@@ -134,16 +157,18 @@ function ratioAlerts(
   }));
 }
 
-/**
- * One AM process, whose timer quantiles cannot be combined with another's: AIC names its pod in
- * kubernetes_pod_name; self-hosted AM writes no pod label, so the scraped `instance` tells servers apart.
- */
-const PROCESS = ['job', 'instance', POD_LABEL];
 /** The process as an annotation names it: its pod, or its instance when it has no pod label. */
-const PROCESS_NAME = `{{ if $labels.${POD_LABEL} }}{{ $labels.${POD_LABEL} }}{{ else }}{{ $labels.instance }}{{ end }}`;
+const PROCESS_NAME = `{{ if $labels.${POD_LABEL} }}{{ $labels.${POD_LABEL} }}{{ else }}{{ $labels.${INSTANCE_LABEL} }}{{ end }}`;
 
+/** Timer quantiles are per process and cannot be combined: the slowest operation of one process, while it has traffic. */
 const ctsP99 = (threshold: number): string =>
-  `${quantile(METRICS.ctsTasks, '0.99', RULES, PROCESS)} > ${threshold} and on (${PROCESS.join(', ')}) ${sumRate(METRICS.ctsTasks, RULES, PROCESS)} > 0`;
+  `${quantile(METRICS.ctsTasks, '0.99', RULES, PROCESS)} > ${threshold} and on (${PROCESS.join(', ')}) ${aggregate('sum', PROCESS, ctsByOperation.record)} > 0`;
+
+/** A job's ratio above `threshold`, only while the job has at least `minRate` events per second. */
+const guardedRatio =
+  (ratio: RecordingRule, jobRate: RecordingRule, minRate: number) =>
+  (threshold: number): string =>
+    `${ratio.record} > ${threshold} and on (job) ${jobRate.record} > ${minRate}`;
 
 /** The alerts, by the condition an AM operator is paged or warned for. */
 export const ALERTS: readonly AlertingRule[] = [
@@ -174,19 +199,19 @@ export const ALERTS: readonly AlertingRule[] = [
     labels: { severity: 'warning' },
     annotations: {
       summary: 'No AM authentication metrics',
-      description: `Prometheus has no ${countSample(METRICS.authentication)} series for 15 minutes: AM is not scraped, the scrape reads the wrong endpoint, or nobody has logged in since every pod started.`,
+      description: `Prometheus has no ${countSample(METRICS.authentication)} series for 15 minutes: AM is not scraped or the scrape reads the wrong endpoint. am-metrics serves the authentication series from the start; an exporter that creates them at the first login has none before it.`,
     },
   },
   ...ratioAlerts(
     'AMAuthenticationFailureRatioHigh',
-    (t) => `${loginFailureRatio.record} > ${t} and on (job) ${jobLogins.record} > ${THRESHOLDS.minLoginRate}`,
+    guardedRatio(loginFailureRatio, jobLogins, THRESHOLDS.minLoginRate),
     THRESHOLDS.loginFailureRatio,
     { subject: 'Authentication failure ratio', counted: 'authentication journeys failed' },
     ['15m', '5m'],
   ),
   ...ratioAlerts(
     'AMCtsTaskFailureRatioHigh',
-    (t) => `${ctsFailureRatio.record} > ${t}`,
+    guardedRatio(ctsFailureRatio, jobCts, THRESHOLDS.minCtsRate),
     THRESHOLDS.ctsFailureRatio,
     { subject: 'CTS operation failure ratio', counted: 'CTS operations failed' },
     ['10m', '5m'],
@@ -203,7 +228,7 @@ export const ALERTS: readonly AlertingRule[] = [
   })),
   ...ratioAlerts(
     'AMPolicyEvaluationFailureRatioHigh',
-    (t) => `${evaluationFailureRatio.record} > ${t}`,
+    guardedRatio(evaluationFailureRatio, jobEvaluations, THRESHOLDS.minPolicyEvaluationRate),
     THRESHOLDS.policyFailureRatio,
     { subject: 'Policy evaluation failure ratio', counted: 'policy evaluations failed' },
     ['10m', '5m'],
@@ -228,7 +253,7 @@ export function ruleFiles(): readonly RuleFile[] {
   return [
     {
       path: 'grafana-dashboards/rules/am-recording.rules.yml',
-      comment: `${HEADER}\nRecording rules for AM: level:metric:operations, where the level lists the labels kept ("pod" is\nkubernetes_pod_name) and every rate is over ${RULE_WINDOW}. The alerts in am-alerts.rules.yml read these.`,
+      comment: `${HEADER}\nRecording rules for AM: level:metric:operations, where the level lists the labels kept ("pod" is\nkubernetes_pod_name; "instance" tells self-hosted servers apart) and every rate is over ${RULE_WINDOW}.\nThe alerts in am-alerts.rules.yml read these.`,
       groups: RECORDING_GROUPS,
     },
     {

@@ -6,6 +6,7 @@ import { DEFAULT_PORT } from '../server.js';
 import { authFromEnvironment } from '../http/auth-environment.js';
 import type { AuthOptions } from '../http/auth.js';
 import type { TlsOptions } from '../http/tls.js';
+import { podNameFromEnvironment } from '../metrics/am-metrics.js';
 import { distinctKeyFromEnvironment } from '../registry/cells/string-hash.js';
 import { DEFAULT_RATE, MAX_RATE } from '../simulator/simulator.js';
 import { adminTokenFromEnvironment } from '../streams/admin-token.js';
@@ -113,8 +114,7 @@ export function parseCommandLine(args: readonly string[], env: Environment, defa
   const settings: ServeSettings = {
     port: portText === undefined ? DEFAULT_PORT : integerIn(portText, 0, MAX_PORT, values.port !== undefined ? '--port' : 'PORT'),
     host: nonEmpty(values.host, '--host') ?? fromEnv('HOST') ?? DEFAULT_HOST,
-    podName:
-      values['pod-name'] === '' ? null : (nonEmpty(values['pod-name'], '--pod-name') ?? fromEnv('KUBERNETES_POD_NAME') ?? fromEnv('HOSTNAME') ?? defaults.hostname()),
+    podName: values['pod-name'] === '' ? null : (nonEmpty(values['pod-name'], '--pod-name') ?? podNameFromEnvironment(env) ?? defaults.hostname()),
     auth: authFromEnvironment(env),
     ...(values.simulate === true
       ? { simulator: { rate: rateOf(values.rate), seed: values.seed === undefined ? defaults.randomSeed() : integerIn(values.seed, 0, MAX_SEED, '--seed') } }

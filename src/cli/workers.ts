@@ -16,14 +16,18 @@ import type { ServeSettings } from './options.js';
 const WORKER_VARIABLE = 'AM_METRICS_WORKER';
 /** How long the primary waits for its workers to answer before it serves anyway. */
 const WORKER_START_MS = 10_000;
-/** How long stopping waits for workers to exit after SIGTERM before it kills them. */
+/** How long stopping waits for workers to report and exit after SIGTERM before it kills them. */
 const WORKER_STOP_MS = 5_000;
 const SEED_MODULUS = 2 ** 32;
 
 /** The workers a primary forked: their process ids, and how to stop them all. */
 export interface WorkerPool {
   readonly pids: readonly number[];
-  /** SIGTERM to every worker, SIGKILL to those still running after WORKER_STOP_MS; resolves once all exited. */
+  /**
+   * SIGTERM to every worker, SIGKILL to those still running after WORKER_STOP_MS; resolves once all
+   * exited and their IPC channels closed, so the final states they sent (runServeWorker) have been
+   * read by the primary.
+   */
   stop(): Promise<void>;
 }
 
@@ -44,21 +48,28 @@ export function workerSimulator(simulator: { readonly rate: number; readonly see
 
 /**
  * Runs this process as the worker AM_METRICS_WORKER describes: the AM catalogue, its share of the
- * simulator, answers to the primary. It leaves when the primary disconnects or sends SIGTERM. SIGINT
+ * simulator, answers to the primary. It leaves when the primary disconnects, or on SIGTERM after it
+ * stopped its simulator and sent the primary its final state (ClusterWorker.reportFinal), so the
+ * primary's last stream flush carries every count it recorded; a second SIGTERM ends it at once. SIGINT
  * (a Ctrl-C reaching the whole process group) and SIGHUP (a reload sent to every process of the
  * command, `pkill -HUP -f am-metrics`) are left to the primary, which stops the workers itself and
  * reloads what it reads; a worker reads no files, and would otherwise die of SIGHUP.
  */
 export function runServeWorker(settings: ServeSettings): void {
+  const share = JSON.parse(process.env[WORKER_VARIABLE] ?? '{}') as WorkerShare;
+  const am = createAmMetrics({ registry: serveRegistry(settings), podName: settings.podName });
+  const simulator: Simulator | undefined = share.simulator === undefined ? undefined : createSimulator(am, share.simulator);
   // Before announcing itself: once it has, the primary may print its start line, and a signal sent
   // then must find the handlers in place (without one, the kernel ends the process at once).
   process.on('SIGINT', () => {});
   process.on('SIGHUP', () => {});
   process.on('disconnect', () => process.exit(0));
-  const share = JSON.parse(process.env[WORKER_VARIABLE] ?? '{}') as WorkerShare;
-  const am = createAmMetrics({ registry: serveRegistry(settings), podName: settings.podName });
-  const simulator: Simulator | undefined = share.simulator === undefined ? undefined : createSimulator(am, share.simulator);
-  clusterMetrics.worker(am.registry);
+  // Handlers run on a later turn of the event loop, once `reporter` below exists.
+  process.once('SIGTERM', () => {
+    simulator?.stop();
+    void reporter.reportFinal().finally(() => process.exit(0));
+  });
+  const reporter = clusterMetrics.worker(am.registry);
   simulator?.start();
 }
 
@@ -117,7 +128,10 @@ function announced(worker: Worker): Promise<void> {
 
 async function stopAll(workers: readonly Worker[]): Promise<void> {
   const running = workers.filter((w) => w.process.exitCode === null && w.process.signalCode === null);
-  const exited = Promise.all(running.map((w) => new Promise<void>((resolve) => w.process.once('exit', () => resolve()))));
+  // The channel's end comes after every message the worker wrote; its exit may be seen before them.
+  const closed = (w: Worker) => (w.isConnected() ? new Promise<void>((resolve) => w.once('disconnect', () => resolve())) : Promise.resolve());
+  const gone = (w: Worker) => new Promise<void>((resolve) => w.process.once('exit', () => resolve()));
+  const exited = Promise.all(running.map((w) => Promise.all([gone(w), closed(w)])));
   for (const worker of running) worker.process.kill('SIGTERM');
   const timer = setTimeout(() => running.forEach((w) => w.process.kill('SIGKILL')), WORKER_STOP_MS);
   await exited;

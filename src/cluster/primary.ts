@@ -8,7 +8,7 @@ import type { Labels } from '../registry/labels.js';
 import type { RegistryState } from '../registry/registry.js';
 import { DISTINCT_KEY_ENV, distinctHashSecret } from '../registry/cells/string-hash.js';
 import { ClusterConfigError } from './errors.js';
-import { mergeEachFamily, mergeStates, type MergedStates, type SourcedState } from './merge.js';
+import { mergedRegistry, mergeEachFamily, mergeStates, type MergedStates, type SourcedState } from './merge.js';
 import { ReportedStates } from './reported-states.js';
 import { StateRequests, type Outcome } from './requests.js';
 import type { WorkerSource } from './worker.js';
@@ -98,7 +98,11 @@ export class ClusterPrimary {
     this.timerBuckets = own?.timerBuckets === true;
     this.createdMs = (options.now ?? Date.now)();
     this.reported = new ReportedStates({ defaultLabels: this.defaultLabels, now: options.now, timerBuckets: this.timerBuckets });
-    this.requests = new StateRequests(this.timeoutMs, (workerId) => this.reported.markExited(workerId));
+    this.requests = new StateRequests(
+      this.timeoutMs,
+      (workerId) => this.reported.markExited(workerId),
+      (workerId, state) => this.acceptFinal(workerId, state),
+    );
   }
 
   /** The merged collection of the primary's registry and every worker's answer (or stand-in). */
@@ -147,6 +151,24 @@ export class ClusterPrimary {
    */
   close(): void {
     this.requests.close();
+  }
+
+  /**
+   * A worker's final state (ClusterWorker.reportFinal) stands in for it from now on, ahead of any
+   * older answer still on its way, and goes into the exited workers' totals once it exits; so a
+   * shutdown that waits for the workers to exit before its last collection (`am-metrics serve
+   * --workers`) sends what they recorded up to their end. One that does not merge is counted
+   * (`am_metrics_cluster_worker_errors_total`), and the worker's last answer stays.
+   */
+  private acceptFinal(workerId: number, state: unknown): void {
+    try {
+      const check = mergedRegistry({ defaultLabels: this.defaultLabels, now: this.options.now, timerBuckets: this.timerBuckets });
+      check.merge(state as RegistryState, { source: sourceOf(workerId) });
+    } catch {
+      this.errors += 1;
+      return;
+    }
+    this.reported.remember(workerId, state, Number.POSITIVE_INFINITY);
   }
 
   /** The primary's own state; one that cannot be read is left out, and counted, like a worker's. */

@@ -7,6 +7,7 @@ export const MESSAGE_PREFIX = 'am-metrics:cluster:';
 export const READY = `${MESSAGE_PREFIX}ready`;
 export const STATE_REQUEST = `${MESSAGE_PREFIX}state-request`;
 export const STATE_ANSWER = `${MESSAGE_PREFIX}state`;
+export const FINAL_STATE = `${MESSAGE_PREFIX}final-state`;
 
 /** A worker announces that it answers state requests. */
 export interface ReadyMessage {
@@ -23,6 +24,17 @@ export interface StateRequest {
 export type StateAnswer =
   | { readonly type: typeof STATE_ANSWER; readonly id: number; readonly state: RegistryState }
   | { readonly type: typeof STATE_ANSWER; readonly id: number; readonly error: string };
+
+/** A worker's last state, sent unasked as it stops (see ClusterWorker.reportFinal). */
+export interface FinalState {
+  readonly type: typeof FINAL_STATE;
+  readonly state: RegistryState;
+}
+
+/** Whether `message` is tagged as a final state; its contents are checked by the primary, not here. */
+export function isFinalState(message: unknown): message is { readonly type: typeof FINAL_STATE; readonly state: unknown } {
+  return typeOf(message) === FINAL_STATE;
+}
 
 export function isReady(message: unknown): message is ReadyMessage {
   return typeOf(message) === READY;

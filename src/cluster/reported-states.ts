@@ -33,7 +33,8 @@ export class ReportedStates {
    * retired or a later round's answer is already kept. Rounds overlap when a scrape and the metric
    * streams collect at once, and may finish out of order; keeping the older answer would let a later
    * stand-in report less than a collection already sent, which a delta push takes for a reset.
-   * @param round increases with each collection's requests (the order the worker answers them in).
+   * @param round increases with each collection's requests (the order the worker answers them in);
+   *   Number.POSITIVE_INFINITY for a worker's final state, which no answer replaces.
    */
   remember(workerId: number, state: unknown, round: number): void {
     if (this.retiredIds.has(workerId) || round < (this.lastRound.get(workerId) ?? Number.NEGATIVE_INFINITY)) return;

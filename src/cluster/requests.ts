@@ -1,7 +1,7 @@
 // Asking cluster workers for their state: one tagged request per worker, answers matched by id, a
 // deadline per round. What the answers mean and how they merge is primary.ts's business.
 import cluster, { type Worker } from 'node:cluster';
-import { isReady, isStateAnswer, STATE_REQUEST, type StateRequest } from './protocol.js';
+import { isFinalState, isReady, isStateAnswer, STATE_REQUEST, type StateRequest } from './protocol.js';
 
 /** How one worker's part of a round went. */
 export type Outcome = { readonly kind: 'answered'; readonly message: object } | { readonly kind: 'timeout' } | { readonly kind: 'gone' };
@@ -29,11 +29,15 @@ export class StateRequests {
   private readonly inFlight = new Map<number, PendingRequest>();
   /** Workers forked after this object was created that have not announced themselves yet. */
   private readonly starting = new Set<number>();
+  /** Workers that sent their final state (ClusterWorker.reportFinal): asked no more. */
+  private readonly finished = new Set<number>();
 
   constructor(
     private readonly timeoutMs: number,
     /** Called once a worker has exited (after its pending request settled as gone). */
     private readonly onExit: (workerId: number) => void,
+    /** Called with a worker's final state, as received (before its pending request settles as gone). */
+    private readonly onFinal: (workerId: number, state: unknown) => void = () => {},
   ) {
     cluster.on('fork', this.onFork);
     cluster.on('message', this.onMessage);
@@ -44,7 +48,7 @@ export class StateRequests {
   /** The workers a round asks now: read from `cluster.workers` each time, so new ones join. */
   liveWorkers(): Worker[] {
     return Object.values(cluster.workers ?? {}).filter(
-      (worker): worker is Worker => worker !== undefined && worker.isConnected() && !worker.isDead() && !this.starting.has(worker.id),
+      (worker): worker is Worker => worker !== undefined && worker.isConnected() && !worker.isDead() && !this.starting.has(worker.id) && !this.finished.has(worker.id),
     );
   }
 
@@ -120,9 +124,19 @@ export class StateRequests {
     this.starting.add(worker.id);
   };
 
-  /** Announcements and answers (one whose rounds are all over frees the worker to be asked again); other messages are ignored. */
+  /**
+   * Announcements, answers (one whose rounds are all over frees the worker to be asked again) and final
+   * states (the worker answers no more: a round waiting on it goes on with that state standing in);
+   * other messages are ignored.
+   */
   private readonly onMessage = (worker: Worker, message: unknown): void => {
     if (isReady(message)) this.starting.delete(worker.id);
+    if (isFinalState(message)) {
+      this.finished.add(worker.id);
+      this.onFinal(worker.id, message.state);
+      this.settleAllOf(worker.id);
+      return;
+    }
     const request = this.inFlight.get(worker.id);
     if (request !== undefined && isStateAnswer(message) && message.id === request.id) this.settle(request, { kind: 'answered', message });
   };
@@ -134,6 +148,7 @@ export class StateRequests {
 
   private readonly onWorkerExit = (worker: Worker): void => {
     this.onDisconnect(worker);
+    this.finished.delete(worker.id);
     this.onExit(worker.id);
   };
 }

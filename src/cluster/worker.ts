@@ -2,7 +2,7 @@
 // with this process's registry state. Merging and serving are the primary's job (primary.ts).
 import type { RegistryState } from '../registry/registry.js';
 import { ClusterConfigError } from './errors.js';
-import { isStateRequest, READY, STATE_ANSWER, type ReadyMessage, type StateAnswer } from './protocol.js';
+import { FINAL_STATE, isStateRequest, READY, STATE_ANSWER, type FinalState, type ReadyMessage, type StateAnswer } from './protocol.js';
 
 /** What a worker reports: a registry (anything with `state()`), or something holding one (`createAmMetrics()`'s result). */
 export type WorkerSource = { state(): Promise<RegistryState> } | { readonly registry: { state(): Promise<RegistryState> } };
@@ -10,6 +10,14 @@ export type WorkerSource = { state(): Promise<RegistryState> } | { readonly regi
 /** A worker answering its primary; `stop()` stops answering (the primary then counts timeouts). */
 export interface ClusterWorker {
   stop(): void;
+  /**
+   * Sends this worker's state one last time, unasked, and stops answering. Call it once the worker
+   * records nothing more (on SIGTERM, after its server closed), just before it exits: the primary
+   * takes it as the worker's last word, so what was recorded since the primary last asked still
+   * reaches the scrape and the metric streams' final flush. Resolves once the message is handed to
+   * the IPC channel, or at once when the channel is gone or the state cannot be read; never rejects.
+   */
+  reportFinal(): Promise<void>;
 }
 
 /**
@@ -30,7 +38,26 @@ export function reportToPrimary(source: WorkerSource): ClusterWorker {
   };
   process.on('message', onMessage);
   send({ type: READY } satisfies ReadyMessage);
-  return { stop: () => process.off('message', onMessage) };
+  return {
+    stop: () => process.off('message', onMessage),
+    reportFinal: async () => {
+      process.off('message', onMessage);
+      const state = await registry.state().catch(() => undefined);
+      if (state !== undefined) await sent({ type: FINAL_STATE, state } satisfies FinalState);
+    },
+  };
+}
+
+/** Sends to the primary and resolves once the channel took the message (or refused it); never rejects. */
+function sent(message: FinalState): Promise<void> {
+  return new Promise((resolve) => {
+    if (!process.connected) return resolve();
+    try {
+      process.send?.(message, undefined, {}, () => resolve());
+    } catch {
+      resolve(); // a state the channel cannot serialize: the primary keeps the worker's last answer
+    }
+  });
 }
 
 /**

@@ -19,7 +19,7 @@ export interface AmMetricsOptions {
   readonly registry?: Registry | undefined;
   /**
    * Value of `kubernetes_pod_name`; default KUBERNETES_POD_NAME, then HOSTNAME (each skipped when
-   * empty), then the host name.
+   * empty or blank), then the host name.
    * `null` leaves the label out, as self-hosted AM does (AIC adds it).
    */
   readonly podName?: string | null | undefined;
@@ -43,8 +43,14 @@ export interface AmMetrics {
 const installed = new WeakMap<Registry, AmMetrics>();
 
 /** An environment variable, or undefined when it is unset or empty (a pod spec may declare one without a value). */
-function fromEnv(name: string): string | undefined {
-  return process.env[name] === '' ? undefined : process.env[name];
+/**
+ * The pod name the environment gives: KUBERNETES_POD_NAME, else HOSTNAME, each skipped when empty or
+ * blank (a Kubernetes `env:` entry declared without a value); undefined when neither holds one. The
+ * CLI's `--pod-name` default reads it too.
+ */
+export function podNameFromEnvironment(env: Readonly<Record<string, string | undefined>> = process.env): string | undefined {
+  const value = (name: string): string | undefined => (env[name]?.trim() === '' ? undefined : env[name]);
+  return value('KUBERNETES_POD_NAME') ?? value('HOSTNAME');
 }
 
 /**
@@ -59,7 +65,7 @@ export function createAmMetrics(options: AmMetricsOptions = {}): AmMetrics {
   if (options.registry !== undefined && options.now !== undefined) {
     throw new InvalidNameError('createAmMetrics', 'now', 'cannot be combined with registry: pass `now` to the Registry instead');
   }
-  const podName = options.podName === null ? undefined : (options.podName ?? fromEnv('KUBERNETES_POD_NAME') ?? fromEnv('HOSTNAME') ?? hostname());
+  const podName = options.podName === null ? undefined : (options.podName ?? podNameFromEnvironment() ?? hostname());
   const podLabel: Record<string, string> = podName === undefined ? {} : { [POD_LABEL]: podName };
   const registry = options.registry ?? new Registry({ now: options.now, defaultLabels: podLabel });
   const existing = installed.get(registry);

@@ -1,5 +1,5 @@
 // Authentication family: journeys completed by outcome, and unique identities that logged in.
-import { METRICS, type AuthenticationOutcome } from './catalog.js';
+import { AUTHENTICATION_OUTCOMES, METRICS, type AuthenticationOutcome } from './catalog.js';
 import type { InstalledCatalog } from './install.js';
 
 /** Records what AM's authentication journeys do. */
@@ -14,6 +14,10 @@ export interface AuthenticationMetrics {
 
 export function authenticationMetrics(catalog: InstalledCatalog): AuthenticationMetrics {
   const outcomes = catalog.summary(METRICS.authentication);
+  // Every outcome's series exists from the start at 0, as AIC serves `am_authentication_count{outcome="failure"} 0.0`
+  // before the first failure: without it the first failure after a restart is a new series, which
+  // rate() and increase() cannot see, and the failure-ratio alerts would miss it.
+  for (const outcome of AUTHENTICATION_OUTCOMES) outcomes.declare({ outcome });
   const users = catalog.distinct(METRICS.authenticationUniqueUsers);
   const uniqueUser = (outcome: 'success', universalId: string): void => users.add({ outcome }, universalId);
   return {

@@ -44,6 +44,12 @@ export class GuardedSummary {
     this.guard.check(labels);
     this.summary.recordEvents(labels, events);
   }
+
+  /** Creates the series for `labels` at 0 without recording, so it is served before its first event. */
+  declare(labels: Labels): void {
+    this.guard.check(labels);
+    this.summary.labels(labels);
+  }
 }
 
 /** A catalogue timer that refuses undocumented label values. */

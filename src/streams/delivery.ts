@@ -12,7 +12,10 @@ import type { Transport } from './transport.js';
 export { DEFAULT_FLUSH_INTERVAL_MS, DEFAULT_MAX_BUFFERED_POINTS, MAX_FRAMES_PER_BATCH } from './stream-worker.js';
 
 export interface DeliveryOptions {
-  /** Times frames (whole seconds of `now()`), flushes, backoff and health. */
+  /**
+   * Frames are stamped and health is dated with its wall time, `now()`; when frames, flushes and
+   * retries are due is measured on its `monotonic()`, so a wall clock stepped back never pauses sending.
+   */
   readonly clock: Clock;
   readonly transport: Transport;
   readonly encoders: Encoders;
@@ -65,9 +68,12 @@ export const DEFAULT_SHUTDOWN_FLUSH_MS = 5_000;
  */
 export class Delivery {
   private readonly workers = new Map<string, StreamWorker>();
+  /** The wall-clock second of the last frame, and when (on the monotonic clock) it was taken. */
   private lastSecond = Number.NEGATIVE_INFINITY;
+  private lastFrameMonotonicMs = Number.NEGATIVE_INFINITY;
   private lastCollection: Collection | undefined;
-  private isCollecting = false;
+  /** The collection under way, while one is. */
+  private collecting: Promise<void> | undefined;
 
   constructor(private readonly options: DeliveryOptions) {}
 
@@ -124,15 +130,16 @@ export class Delivery {
   }
 
   /**
-   * Shutdown's final flush: takes one last frame, sends everything every stream holds, and waits at
-   * most `timeoutMs` (real time, default DEFAULT_SHUTDOWN_FLUSH_MS). What is still held then counts as
+   * Shutdown's final flush: takes one last frame (after a collection under way, and even within the
+   * second of the last one, see finalFrame), sends everything every stream holds, and waits at most
+   * `timeoutMs` (real time, default DEFAULT_SHUTDOWN_FLUSH_MS). What is still held then counts as
    * dropped (reason `shutdown`) and every stream stops; resolves with the points lost.
    */
   async shutdown(timeoutMs = DEFAULT_SHUTDOWN_FLUSH_MS): Promise<number> {
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
     const flush = (async () => {
-      await this.tick();
+      await this.finalFrame();
       await Promise.all([...this.workers.values()].map((worker) => worker.flushNow()));
     })();
     await Promise.race([flush.catch(() => undefined), deadline]).finally(() => clearTimeout(timer));
@@ -155,21 +162,51 @@ export class Delivery {
       // state), and no baseline kept, since it would age; a stream started now counts from its first.
       this.lastCollection = undefined;
       this.lastSecond = Number.NEGATIVE_INFINITY;
+      this.lastFrameMonotonicMs = Number.NEGATIVE_INFINITY;
       return;
     }
     const second = Math.floor(this.options.clock.now() / 1_000);
-    if (second > this.lastSecond && !this.isCollecting) {
-      this.isCollecting = true;
-      try {
-        const collection = await this.options.collect();
-        this.lastSecond = second;
-        this.lastCollection = collection;
-        for (const [id, worker] of this.workers) this.addFrame(id, worker, collection);
-      } finally {
-        this.isCollecting = false;
-      }
-    }
+    const monotonicMs = this.options.clock.monotonic();
+    if (this.collecting === undefined && this.isFrameDue(second, monotonicMs)) await this.takeFrame(second, monotonicMs);
     await Promise.all([...this.workers.values()].map((worker) => worker.flushIfDue()));
+  }
+
+  /**
+   * Shutdown's frame, so that what was recorded since the last one goes out too (in a cluster, the
+   * workers' final states). Within the second of the last frame it is stamped with the start of the
+   * next second: a second point of a series in one second would overwrite the first at Datadog, whose
+   * timestamps are whole seconds, so that point is dated less than a second ahead instead.
+   */
+  private async finalFrame(): Promise<void> {
+    if (this.workers.size === 0) return;
+    await this.collecting?.catch(() => undefined);
+    const second = Math.floor(this.options.clock.now() / 1_000);
+    const isSameSecond = second === this.lastSecond;
+    await this.takeFrame(isSameSecond ? second + 1 : second, this.options.clock.monotonic(), isSameSecond ? (second + 1) * 1_000 : undefined);
+  }
+
+  /** Collects once and gives every stream its frame; `stampMs` replaces the collection's earlier time. */
+  private takeFrame(second: number, monotonicMs: number, stampMs?: number): Promise<void> {
+    const collecting = (async () => {
+      const collected = await this.options.collect();
+      const collection = stampMs === undefined || collected.timeMs >= stampMs ? collected : { ...collected, timeMs: stampMs };
+      this.lastSecond = second;
+      this.lastFrameMonotonicMs = monotonicMs;
+      this.lastCollection = collection;
+      for (const [id, worker] of this.workers) this.addFrame(id, worker, collection);
+    })().finally(() => (this.collecting = undefined));
+    this.collecting = collecting;
+    return collecting;
+  }
+
+  /**
+   * One frame per second of the wall clock, whose seconds stamp the points. Once the wall clock was
+   * stepped back (NTP, a VM resumed) its seconds come again: waiting for them to pass the last frame's
+   * would stop every stream for as long as the step, so a frame is then due each monotonic second,
+   * stamped with the wall clock's (earlier) second, as a scrape at that moment would be.
+   */
+  private isFrameDue(second: number, monotonicMs: number): boolean {
+    return second > this.lastSecond || (second < this.lastSecond && monotonicMs - this.lastFrameMonotonicMs >= 1_000);
   }
 
   /**

@@ -4,6 +4,7 @@
 const REASONS: Readonly<Record<number, string>> = {
   400: 'Bad Request',
   401: 'Unauthorized',
+  403: 'Forbidden',
   404: 'Not Found',
   409: 'Conflict',
   413: 'Payload Too Large',
@@ -14,7 +15,7 @@ const REASONS: Readonly<Record<number, string>> = {
 /** A management API request that cannot be served; `body()` is Auth0's error body for it, `headers` go with it. */
 export class StreamApiError extends Error {
   constructor(
-    readonly statusCode: 400 | 401 | 404 | 409 | 413 | 415 | 429,
+    readonly statusCode: 400 | 401 | 403 | 404 | 409 | 413 | 415 | 429,
     message: string,
     readonly errorCode: string,
     readonly headers: Readonly<Record<string, string>> = {},

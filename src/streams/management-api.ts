@@ -4,6 +4,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../registry/clock.js';
 import { checkSecret } from '../http/auth.js';
+import { positiveInteger } from '../http/errors.js';
 import { AuthThrottle } from '../http/auth-throttle.js';
 import { StreamApiError, invalidQuery } from './errors.js';
 import { newStreamId, streamView, type MetricStream, type StreamHealth } from './resource.js';
@@ -16,6 +17,13 @@ export const METRIC_STREAMS_PATH = '/api/v2/metric-streams';
 export const DEFAULT_TAKE = 50;
 /** Most streams one page may hold. */
 export const MAX_TAKE = 100;
+/**
+ * Most streams a store may hold, enabled or not (a disabled one may be enabled by a PATCH). Each
+ * enabled stream costs a worker with its own view of every second's collection, a buffer of up to
+ * DEFAULT_MAX_BUFFERED_POINTS points while its destination is down, and a request per flush; a
+ * few destinations per host is the use, so a script creating streams in a loop stops here.
+ */
+export const DEFAULT_MAX_STREAMS = 20;
 
 /** One request, as the adapter parsed it. */
 export interface ManagementRequest {
@@ -50,6 +58,11 @@ export interface ManagementApiOptions extends ValidationOptions {
   readonly onChange?: (change: StreamChange) => void;
   /** A stream's live health; default what the store last saved. */
   readonly healthOf?: (id: string) => StreamHealth;
+  /**
+   * Most streams the store may hold, counted in the store (streams kept from earlier runs count);
+   * a create beyond it is answered 403 `too_many_metric_streams`. Default DEFAULT_MAX_STREAMS.
+   */
+  readonly maxStreams?: number;
 }
 
 /**
@@ -62,10 +75,15 @@ export interface ManagementApiOptions extends ValidationOptions {
 export class ManagementApi {
   private tokenDigest: Buffer;
   private readonly throttle: AuthThrottle;
+  private readonly maxStreams: number;
 
-  /** @throws ServerConfigError when `adminToken` is not a string of at least 16 characters. */
+  /**
+   * @throws ServerConfigError when `adminToken` is not a string of at least 16 characters, or
+   *   `maxStreams` is not a whole number of at least 1.
+   */
   constructor(private readonly options: ManagementApiOptions) {
     checkSecret('adminToken', options.adminToken);
+    this.maxStreams = positiveInteger('maxStreams', options.maxStreams, DEFAULT_MAX_STREAMS);
     this.tokenDigest = digest(options.adminToken);
     this.throttle = new AuthThrottle({}, () => options.clock.monotonic());
   }
@@ -102,6 +120,7 @@ export class ManagementApi {
 
   private create(body: unknown): ManagementAnswer {
     const fields = parseNewStream(body, this.options);
+    if (this.options.store.count() >= this.maxStreams) throw tooManyStreams(this.maxStreams);
     const at = new Date(this.options.clock.now()).toISOString();
     const stream: MetricStream = { id: newStreamId(), ...fields, created_at: at, updated_at: at };
     if (!this.options.store.insert(stream)) throw duplicateName(stream.name);
@@ -109,15 +128,19 @@ export class ManagementApi {
     return { status: 201, body: this.view(stream) };
   }
 
-  /** Without `from` and `take`, every stream as an array; with either, `{metric_streams, next}`. */
+  /**
+   * Without `from` and `take`, every stream as an array; with either, `{metric_streams, next}`, where
+   * `next` is an opaque cursor that stays valid when streams are deleted (see StreamStore.page).
+   */
   private list(query: Readonly<Record<string, unknown>>): ManagementAnswer {
     const unknown = Object.keys(query).filter((key) => key !== 'from' && key !== 'take');
     if (unknown.length > 0) throw invalidQuery(`Additional properties not allowed: ${unknown.join(',')}`, unknown[0] ?? '');
     if (query.from === undefined && query.take === undefined) return { status: 200, body: this.options.store.all().map((s) => this.view(s)) };
     const take = takeOf(query.take);
-    if (query.from !== undefined && (typeof query.from !== 'string' || query.from === '')) throw invalidQuery('Expected a stream id', 'from');
+    if (query.from !== undefined && (typeof query.from !== 'string' || query.from === ''))
+      throw invalidQuery('Expected the next cursor of a page or the id of a stream', 'from');
     const page = this.options.store.page(take, query.from);
-    if (page === undefined) throw invalidQuery('No stream has this id', 'from');
+    if (page === undefined) throw invalidQuery('Expected the next cursor of a page or the id of a stream', 'from');
     return { status: 200, body: { metric_streams: page.streams.map((s) => this.view(s)), ...(page.next === undefined ? {} : { next: page.next }) } };
   }
 
@@ -180,6 +203,11 @@ function takeOf(value: unknown): number {
 
 function notFound(): StreamApiError {
   return new StreamApiError(404, 'The metric stream does not exist.', 'inexistent_metric_stream');
+}
+
+/** Auth0 answers a tenant's entity limit with 403 Forbidden and its error body. */
+function tooManyStreams(max: number): StreamApiError {
+  return new StreamApiError(403, `No more than ${max} metric streams may exist; delete one first.`, 'too_many_metric_streams');
 }
 
 function duplicateName(name: string): StreamApiError {

@@ -6,10 +6,12 @@ import { systemClock, type Clock } from '../registry/clock.js';
 import type { Logger } from '../http/logger.js';
 import { describeError, loggerOption } from '../http/logger.js';
 import { checkSecret } from '../http/auth.js';
+import { positiveInteger } from '../http/errors.js';
 import { Delivery, DEFAULT_SHUTDOWN_FLUSH_MS } from './delivery.js';
 import type { Encoders } from './encoder.js';
 import { httpTransport } from './http-transport.js';
-import { ManagementApi } from './management-api.js';
+import { DEFAULT_MAX_STREAMS, ManagementApi } from './management-api.js';
+import type { StreamHealth } from './resource.js';
 import { StreamStore } from './store.js';
 import { DEFAULT_ENCODERS } from './stream-encoders.js';
 import type { Transport } from './transport.js';
@@ -45,6 +47,12 @@ export interface MetricStreamsOptions {
   readonly encoders?: Encoders;
   /** Accept `http://` endpoints on non-loopback hosts. */
   readonly allowInsecureHttp?: boolean;
+  /**
+   * Most streams the store may hold, enabled or not; creating one more is answered 403
+   * `too_many_metric_streams`. Default DEFAULT_MAX_STREAMS. Streams already stored beyond it (from
+   * a run with a higher limit) keep running.
+   */
+  readonly maxStreams?: number;
   readonly clock?: Clock;
   readonly transport?: Transport;
   readonly logger?: Logger;
@@ -71,11 +79,15 @@ export interface MetricStreams {
  * registers `am_metrics_stream_points_sent`, `am_metrics_stream_retries` and
  * `am_metrics_stream_points_dropped` (gauges by `stream`
  * id, dropped also by `reason`: totals since the stream was created, kept in the store; running streams only).
- * @throws ServerConfigError when `adminToken` has fewer than 16 characters or `logger` is not a function; StreamStoreError when the
+ * They report the streams of every instance running on the registry, so a second createMetricStreams on
+ * it (after stopping the first) is reported, and a stopped instance's streams leave them.
+ * @throws ServerConfigError when `adminToken` has fewer than 16 characters, `maxStreams` is not a whole
+ *   number of at least 1, or `logger` is not a function; StreamStoreError when the
  *   store cannot be opened; MetricConflictError when the registry holds other metrics of those names.
  */
 export function createMetricStreams(options: MetricStreamsOptions): MetricStreams {
   checkSecret('adminToken', options.adminToken); // as the management API will, but before the store opens
+  positiveInteger('maxStreams', options.maxStreams, DEFAULT_MAX_STREAMS);
   if (options.logger !== undefined) loggerOption(options.logger);
   const store = StreamStore.open(options.storeFile);
   const clock = options.clock ?? systemClock;
@@ -95,11 +107,12 @@ export function createMetricStreams(options: MetricStreamsOptions): MetricStream
     store,
     clock,
     allowInsecureHttp: options.allowInsecureHttp ?? false,
+    ...(options.maxStreams === undefined ? {} : { maxStreams: options.maxStreams }),
     // A stream enabled again starts a new worker: it goes on from the health kept while it was off.
     onChange: (change) => (change.kind === 'saved' ? delivery.upsert(change.stream, store.health(change.stream.id)) : delivery.remove(change.id)),
     healthOf: (id) => delivery.health(id) ?? store.health(id),
   });
-  registerSelfMetrics(options.registry, delivery);
+  const stopCounting = registerSelfMetrics(options.registry, delivery);
   let ticker: NodeJS.Timeout | undefined;
   return {
     api,
@@ -121,19 +134,35 @@ export function createMetricStreams(options: MetricStreamsOptions): MetricStream
       if (isStopped) return;
       isStopped = true;
       clearInterval(ticker);
+      stopCounting();
       store.close();
     },
   };
 }
 
-function registerSelfMetrics(registry: MetricRegistry, delivery: Delivery): void {
+/**
+ * The deliveries of the metric streams running on each registry. Why not close over one delivery: a
+ * registry hands back the gauge first registered under a name (get-or-create), collect callback and
+ * all, so a second createMetricStreams on the registry (a host that restarts its streams, a reload)
+ * would keep reading the first instance, stopped or not. The gauges read this set instead: every
+ * running instance (stream ids never repeat), none once stopped.
+ */
+const runningDeliveries = new WeakMap<MetricRegistry, Set<Delivery>>();
+
+/** Every running stream's id and live health, over the instances running on `registry`. */
+function runningHealths(registry: MetricRegistry): [string, StreamHealth][] {
+  return [...(runningDeliveries.get(registry) ?? [])].flatMap((delivery) => delivery.healths());
+}
+
+/** Registers the self-metrics (once per registry) and counts `delivery` in them; the function returned stops counting it. */
+function registerSelfMetrics(registry: MetricRegistry, delivery: Delivery): () => void {
   registry.gauge({
     name: 'am_metrics_stream_points_dropped',
     labelNames: ['stream', 'reason'] as const,
     help: 'Points a metric stream dropped since it was created, by reason (buffer_full, rejected, too_large, response_too_large, partial_success, shutdown, reconfigured, encode_error, too_old).',
     collect: (gauge) => {
       for (const entry of [...gauge.entries()]) gauge.remove(entry.labels);
-      for (const [id, health] of delivery.healths()) {
+      for (const [id, health] of runningHealths(registry)) {
         for (const [reason, points] of Object.entries(health.points_dropped_by_reason)) gauge.set({ stream: id, reason }, points ?? 0);
       }
     },
@@ -147,11 +176,15 @@ function registerSelfMetrics(registry: MetricRegistry, delivery: Delivery): void
       help,
       labelNames: ['stream'] as const,
       collect: (gauge) => {
-        const healths = delivery.healths();
-        const running = new Set(healths.map(([id]) => id));
-        for (const entry of [...gauge.entries()]) if (!running.has(entry.labels.stream ?? '')) gauge.remove(entry.labels);
+        const healths = runningHealths(registry);
+        const ids = new Set(healths.map(([id]) => id));
+        for (const entry of [...gauge.entries()]) if (!ids.has(entry.labels.stream ?? '')) gauge.remove(entry.labels);
         for (const [id, health] of healths) gauge.set({ stream: id }, health[field]);
       },
     });
   }
+  const running = runningDeliveries.get(registry) ?? new Set<Delivery>();
+  runningDeliveries.set(registry, running);
+  running.add(delivery);
+  return () => running.delete(delivery);
 }

@@ -27,10 +27,25 @@ const SCHEMA = `
 /** The tables SCHEMA creates; a file holding any other belongs to another application. */
 const TABLES = ['metric_streams', 'stream_health'];
 
-/** One page of streams in creation order, and the id starting the next page, if any. */
+/** One page of streams in creation order, and the cursor of the next page, if any (see StreamStore.page). */
 export interface StreamPage {
   readonly streams: readonly MetricStream[];
   readonly next: string | undefined;
+}
+
+/** What a page cursor says before base64url: `seq:` and the place in creation order the next page starts at. */
+const CURSOR_PATTERN = /^seq:([1-9]\d{0,14})$/;
+
+/** The opaque cursor of the page starting at creation place `seq`. */
+function cursorOf(seq: number): string {
+  return Buffer.from(`seq:${seq}`, 'utf8').toString('base64url');
+}
+
+/** The creation place a cursor names; undefined for anything else (a stream id, garbage). */
+function seqOfCursor(cursor: string): number | undefined {
+  const match = CURSOR_PATTERN.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  // Node's base64url decoder skips characters outside the alphabet; only the canonical spelling counts.
+  return match === null || cursorOf(Number(match[1])) !== cursor ? undefined : Number(match[1]);
 }
 
 /**
@@ -65,17 +80,31 @@ export class StreamStore {
     }
   }
 
-  /** Up to `take` streams in creation order, from the stream `from` (an id) on; undefined when `from` is unknown. */
+  /**
+   * Up to `take` streams in creation order, from `from` on: a `next` cursor of an earlier page, or a
+   * stream id. Undefined when `from` is neither a cursor nor the id of a stored stream.
+   * Why a cursor and not the next stream's id: a client pages at its own pace, and the stream that
+   * would start its next page may be deleted meanwhile. The cursor holds that stream's place in
+   * creation order (its `seq`, which SQLite's AUTOINCREMENT never hands out twice), so the next page
+   * starts at the first stream created at or after that place: none still stored is skipped or
+   * repeated, whatever was deleted in between, and streams created meanwhile come at the end.
+   */
   page(take: number, from?: string): StreamPage | undefined {
     let start = 0;
     if (from !== undefined) {
-      const row = this.db.prepare('SELECT seq FROM metric_streams WHERE id = ?').get(from) as { seq: number } | undefined;
-      if (row === undefined) return undefined;
-      start = row.seq;
+      const seq = seqOfCursor(from) ?? (this.db.prepare('SELECT seq FROM metric_streams WHERE id = ?').get(from) as { seq: number } | undefined)?.seq;
+      if (seq === undefined) return undefined;
+      start = seq;
     }
-    const rows = this.db.prepare('SELECT id, body FROM metric_streams WHERE seq >= ? ORDER BY seq LIMIT ?').all(start, take + 1) as { id: string; body: string }[];
+    const rows = this.db.prepare('SELECT seq, body FROM metric_streams WHERE seq >= ? ORDER BY seq LIMIT ?').all(start, take + 1) as { seq: number; body: string }[];
     const streams = rows.slice(0, take).map((row) => JSON.parse(row.body) as MetricStream);
-    return { streams, next: rows[take]?.id };
+    const next = rows[take];
+    return { streams, next: next === undefined ? undefined : cursorOf(next.seq) };
+  }
+
+  /** How many streams are stored, enabled or not. */
+  count(): number {
+    return this.db.prepare('SELECT COUNT(*) FROM metric_streams').pluck().get() as number;
   }
 
   /** Every stream, in creation order. */

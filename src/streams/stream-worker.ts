@@ -33,8 +33,9 @@ export class StreamWorker {
   private readonly batches: Batch[] = [];
   private previous: Collection | undefined;
   private hasBaseline: boolean;
+  /** When the next flush and the next retry are due, on the clock's `monotonic()`, which a wall clock stepped back does not hold up. */
   private nextFlushMs: number;
-  private retryAtMs = 0;
+  private retryAtMs = Number.NEGATIVE_INFINITY;
   private attempts = 0;
   private isSending = false;
   /** The send under way, while isSending. */
@@ -53,7 +54,7 @@ export class StreamWorker {
     this.health = health;
     this.hasBaseline = isFromStart || lastCollection !== undefined;
     this.previous = lastCollection === undefined || isFromStart ? undefined : this.view.apply(lastCollection);
-    this.nextFlushMs = options.clock.now() + this.flushIntervalMs;
+    this.nextFlushMs = options.clock.monotonic() + this.flushIntervalMs;
   }
 
   private get flushIntervalMs(): number {
@@ -95,8 +96,8 @@ export class StreamWorker {
    */
   async flushNow(): Promise<void> {
     await this.sending?.catch(() => undefined);
-    this.nextFlushMs = 0;
-    this.retryAtMs = 0;
+    this.nextFlushMs = Number.NEGATIVE_INFINITY;
+    this.retryAtMs = Number.NEGATIVE_INFINITY;
     await this.flushIfDue();
   }
 
@@ -126,7 +127,7 @@ export class StreamWorker {
   }
 
   async flushIfDue(): Promise<void> {
-    const now = this.options.clock.now();
+    const now = this.options.clock.monotonic();
     if (this.isSending || this.isAbandoned || now < this.nextFlushMs || now < this.retryAtMs) return;
     this.nextFlushMs = now + this.flushIntervalMs;
     while (this.frames.length > 0) this.batches.push({ frames: this.frames.splice(0, MAX_FRAMES_PER_BATCH), sent: 0 });
@@ -329,7 +330,7 @@ export class StreamWorker {
 
   private retryLater(askedMs: number | undefined): void {
     this.attempts += 1;
-    this.retryAtMs = this.options.clock.now() + (askedMs ?? backoffMs(this.attempts, this.options.random));
+    this.retryAtMs = this.options.clock.monotonic() + (askedMs ?? backoffMs(this.attempts, this.options.random));
     this.nextFlushMs = Math.min(this.nextFlushMs, this.retryAtMs);
   }
 

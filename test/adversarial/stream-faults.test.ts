@@ -595,7 +595,7 @@ describe('metric streams under faults', () => {
     expect(listed.status).toBe(200);
     expect(performance.now() - startedMs).toBeLessThan(500); // 20 answers are still 2 s away
     const lost = await bounded(streams.flushAndStop(300), 'shutdown');
-    expect(lost).toBe(20 * 10); // one series, ten seconds, each stream's send still in flight
+    expect(lost).toBe(20 * 11); // one series, ten seconds and shutdown's own frame, each stream's send still in flight
   });
 });
 

@@ -42,6 +42,25 @@ async function recordIn(index: number, requests: readonly ApiRequest[]): Promise
 
 const times = (n: number, request: ApiRequest): ApiRequest[] => Array.from({ length: n }, () => request);
 
+/** Creates a delta OTLP stream of api requests to `port` through the streams' API. */
+function createStream(streams: ReturnType<typeof createMetricStreams>, port: number): void {
+  const created = streams.api.handle({
+    method: 'POST',
+    id: undefined,
+    query: {},
+    authorization: `Bearer ${TOKEN}`,
+    body: {
+      name: 'cluster',
+      subscriptions: [{ metric_type: 'auth0.api_request.count' }],
+      destination: {
+        type: 'otlp',
+        configuration: { endpoint: `http://127.0.0.1:${port}`, protocol: 'http', auth_type: 'api_key', api_key: 'k', auth_header_name: 'x-key', temporality: 'delta' },
+      },
+    },
+  });
+  expect(created.status).toBe(201);
+}
+
 describe('metric streams in a cluster primary', () => {
   it("send what the workers record, from the merged collection the scrape serves, with each second's exact counts", async () => {
     const clock = new ManualClock(Math.floor(Date.now() / 1_000) * 1_000);
@@ -99,4 +118,48 @@ describe('metric streams in a cluster primary', () => {
     expect(Object.fromEntries(scrapedCounts)).toEqual({ 'POST /oauth/token': 13, 'GET /api/v2/users': 2 });
     expect(streams.delivery.health((created.body as { id: string }).id)).toMatchObject({ points_dropped: 0 });
   });
+
+  // Shutdown of `am-metrics serve --workers`: the workers stop first, each sending its final state,
+  // then the streams' final flush collects. What a worker recorded after the primary last asked it
+  // (up to a second of counts) must be in that flush, not lost with the worker.
+  it(
+    "sends, in shutdown's final flush, what a worker recorded after its last answer, from the final state it sent as it stopped",
+    async () => {
+      const [worker] = await forkWorkers(['api'], 10);
+      onTestFinished(() => stopWorkers([worker!]));
+      const index = workers.push(worker!) - 1; // so that recordIn reaches it
+      const clock = new ManualClock(Math.floor(Date.now() / 1_000) * 1_000);
+      const registry = new Registry({ defaultLabels: RESOURCE });
+      const primary = clusterMetrics.primary({ registry, now: () => clock.now() });
+      onTestFinished(() => primary.close());
+      const logged: string[] = [];
+      const streams = createMetricStreams({ registry, source: primary, storeFile: ':memory:', adminToken: TOKEN, clock, logger: (line) => logged.push(line) });
+      onTestFinished(() => streams.stop());
+      const receiver = new OtlpReceiver();
+      const port = await receiver.start();
+      onTestFinished(() => receiver.stop());
+      createStream(streams, port);
+      const second = async (): Promise<void> => {
+        clock.advance({ seconds: 1 });
+        await streams.delivery.tick();
+      };
+      await second(); // the stream's baseline
+      const CLOSING: ApiRequest = { ...TOKEN_REQUEST, operationName: 'POST /oauth/revoke' };
+      await recordIn(index, times(6, CLOSING));
+      await second(); // the primary collects: 6
+      await recordIn(index, times(4, CLOSING)); // recorded after the primary's last request
+
+      const exited = new Promise<void>((resolve) => worker!.once('exit', () => resolve()));
+      const disconnected = worker!.isConnected() ? new Promise<void>((resolve) => worker!.once('disconnect', () => resolve())) : Promise.resolve();
+      worker!.process.kill('SIGTERM');
+      await within(Promise.all([exited, disconnected]), 10_000, 'the worker to report and exit');
+      // Within the second of the last frame, as a shutdown usually is.
+      expect(await streams.flushAndStop()).toBe(0);
+
+      expect(receiver.total('POST /oauth/revoke')).toBe(6 + 4);
+      expect(worker!.process.exitCode).toBe(0);
+      expect(logged).toEqual([]);
+    },
+    WORKER_START_MS + 20_000,
+  );
 });

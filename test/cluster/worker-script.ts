@@ -1,7 +1,8 @@
 // A cluster worker for the tests, run with tsx. AM_TEST_WORKER_MODE says how it behaves:
 // `fixed` records observationsOf(AM_TEST_WORKER_INDEX) at FIXED_MS (into prom-client too) and answers;
 // `live` records a little every few ms on the real clock and answers; `api` records the API requests
-// each TEST_RECORD message lists (real clock) and acknowledges them; `hang` answers never (its state
+// each TEST_RECORD message lists (real clock) and acknowledges them, and on SIGTERM sends its final
+// state and exits, as `am-metrics serve --workers` does; `hang` answers never (its state
 // never resolves); `malformed` answers with a state that cannot be merged; `unserializable` with one
 // that cannot cross the IPC channel (a BigInt); `redeployed` records one `read` login and registers
 // `am_test_latency` as a gauge, as a new version of the code might; `busy` spends BUSY_STATE_MS of CPU
@@ -47,7 +48,8 @@ switch (mode) {
       for (const request of message.requests) api.record(request);
       process.send?.({ type: TEST_RECORDED, id: message.id });
     });
-    clusterMetrics.worker(registry);
+    const reporter = clusterMetrics.worker(registry);
+    process.once('SIGTERM', () => void reporter.reportFinal().finally(() => process.exit(0)));
     break;
   }
   case 'hang':

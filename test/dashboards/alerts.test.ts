@@ -2,9 +2,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { liveQueries } from '../../scripts/dashboards.js';
 import { ALERTS } from '../../scripts/dashboards/rules.js';
 import { run } from '../support/prometheus-tools.js';
 import { ROOT, RULES_DIR, filesIn } from './committed.js';
+import { analyse } from './promql-analysis.js';
 
 // The alerts' behaviour on made-up series, checked by `promtool test rules` against the committed rule
 // files: recording rules and alerts evaluated together, every minute, as Prometheus would.
@@ -15,7 +17,12 @@ afterAll(() => rmSync(TMP, { recursive: true, force: true }));
 const POD = 'job="am", kubernetes_pod_name="am-0"';
 /** A counter rising by `perMinute` each minute for 40 minutes: a rate of perMinute/60 per second. */
 const perMinute = (n: number): string => `0+${n}x40`;
+/** A counter rising by one every `n` minutes for 40 minutes: a failure now and then. */
+const oncePer = (n: number): string => Array.from({ length: 41 }, (_, minute) => Math.floor(minute / n)).join(' ');
 const EVAL_AT = '30m';
+/** Two self-hosted AM servers of one job: no kubernetes_pod_name, told apart by Prometheus's instance. */
+const SERVER_A = 'job="am", instance="am-a:8080"';
+const SERVER_B = 'job="am", instance="am-b:8080"';
 type Labels = Record<string, string>;
 
 /**
@@ -103,6 +110,77 @@ const SCENARIOS: Readonly<Record<string, Scenario>> = {
     alert: 'AMCtsTaskLatencyHigh',
     expected: [],
   },
+  'self-hosted AM: two slow servers of one job raise one alert each': {
+    series: {
+      [`am_cts_task_seconds{${SERVER_A}, operation="read", outcome="success", token_type="session", quantile="0.99"}`]: '0.8x40',
+      [`am_cts_task_count{${SERVER_A}, operation="read", outcome="success", token_type="session"}`]: perMinute(60),
+      [`am_cts_task_seconds{${SERVER_B}, operation="read", outcome="success", token_type="session", quantile="0.99"}`]: '0.9x40',
+      [`am_cts_task_count{${SERVER_B}, operation="read", outcome="success", token_type="session"}`]: perMinute(60),
+    },
+    alert: 'AMCtsTaskLatencyHigh',
+    expected: [
+      firing('AMCtsTaskLatencyHigh', 'warning', { job: 'am', instance: 'am-a:8080' }, '800ms'),
+      firing('AMCtsTaskLatencyHigh', 'warning', { job: 'am', instance: 'am-b:8080' }, '900ms'),
+    ],
+  },
+  // At one operation a minute, each 5-minute window holds one failure among six operations: a 17% ratio
+  // that says nothing about the CTS. Before the minimum-traffic guard this fired warning and critical.
+  'a quiet server: one CTS failure every five minutes at one operation a minute: too little traffic to alert': {
+    series: {
+      [`am_cts_task_count{${POD}, operation="read", outcome="success", token_type="session"}`]: perMinute(1),
+      [`am_cts_task_count{${POD}, operation="read", outcome="failure", token_type="session"}`]: oncePer(5),
+    },
+    alert: 'AMCtsTaskFailureRatioHigh',
+    expected: [],
+  },
+  'one CTS operation in five fails at one operation a second: warning and critical': {
+    series: {
+      [`am_cts_task_count{${POD}, operation="read", outcome="success", token_type="session"}`]: perMinute(48),
+      [`am_cts_task_count{${POD}, operation="read", outcome="failure", token_type="session"}`]: perMinute(12),
+    },
+    alert: 'AMCtsTaskFailureRatioHigh',
+    expected: [firing('AMCtsTaskFailureRatioHigh', 'warning', { job: 'am' }, '20%'), firing('AMCtsTaskFailureRatioHigh', 'critical', { job: 'am' }, '20%')],
+  },
+  'CTS traffic just under the minimum, one operation in eight failing: silent': {
+    series: {
+      [`am_cts_task_count{${POD}, operation="read", outcome="success", token_type="session"}`]: perMinute(21),
+      [`am_cts_task_count{${POD}, operation="read", outcome="failure", token_type="session"}`]: perMinute(3),
+    },
+    alert: 'AMCtsTaskFailureRatioHigh',
+    expected: [],
+  },
+  'CTS traffic just over the minimum, one operation in eight failing: warning and critical': {
+    series: {
+      [`am_cts_task_count{${POD}, operation="read", outcome="success", token_type="session"}`]: perMinute(35),
+      [`am_cts_task_count{${POD}, operation="read", outcome="failure", token_type="session"}`]: perMinute(5),
+    },
+    alert: 'AMCtsTaskFailureRatioHigh',
+    expected: [firing('AMCtsTaskFailureRatioHigh', 'warning', { job: 'am' }, '12.5%'), firing('AMCtsTaskFailureRatioHigh', 'critical', { job: 'am' }, '12.5%')],
+  },
+  'a quiet server: one policy evaluation failure every five minutes at one a minute: too little traffic to alert': {
+    series: {
+      [`am_authorization_policy_set_evaluate_count{${POD}, outcome="success", policy_set="oauth2Scopes"}`]: perMinute(1),
+      [`am_authorization_policy_set_evaluate_count{${POD}, outcome="failure", policy_set="oauth2Scopes"}`]: oncePer(5),
+    },
+    alert: 'AMPolicyEvaluationFailureRatioHigh',
+    expected: [],
+  },
+  'policy evaluations just under the minimum, one in five failing: silent': {
+    series: {
+      [`am_authorization_policy_set_evaluate_count{${POD}, outcome="success", policy_set="oauth2Scopes"}`]: perMinute(4),
+      [`am_authorization_policy_set_evaluate_count{${POD}, outcome="failure", policy_set="oauth2Scopes"}`]: perMinute(1),
+    },
+    alert: 'AMPolicyEvaluationFailureRatioHigh',
+    expected: [],
+  },
+  'policy evaluations just over the minimum, one in eight failing: warning': {
+    series: {
+      [`am_authorization_policy_set_evaluate_count{${POD}, outcome="success", policy_set="oauth2Scopes"}`]: perMinute(7),
+      [`am_authorization_policy_set_evaluate_count{${POD}, outcome="failure", policy_set="oauth2Scopes"}`]: perMinute(1),
+    },
+    alert: 'AMPolicyEvaluationFailureRatioHigh',
+    expected: [firing('AMPolicyEvaluationFailureRatioHigh', 'warning', { job: 'am' }, '12.5%')],
+  },
   'one policy evaluation in ten fails': {
     series: {
       [`am_authorization_policy_set_evaluate_count{${POD}, outcome="success", policy_set="oauth2Scopes"}`]: perMinute(54),
@@ -149,11 +227,70 @@ const RECORDED: readonly { name: string; series: Readonly<Record<string, string>
       'am_cts_task_seconds_total{job="am", kubernetes_pod_name="am-1", operation="read", outcome="success", token_type="session"}': perMinute(12),
       'am_cts_task_count{job="am", kubernetes_pod_name="am-1", operation="read", outcome="success", token_type="session"}': perMinute(60),
     },
-    expr: 'round(job_pod_operation:am_cts_task_seconds:mean5m * 1000)',
+    expr: 'round(job_instance_pod_operation:am_cts_task_seconds:mean5m * 1000)',
     samples: [
       { labels: `{${POD}, operation="read"}`, value: 100 },
       { labels: '{job="am", kubernetes_pod_name="am-1", operation="read"}', value: 200 },
     ],
+  },
+  {
+    name: 'self-hosted AM: two servers of one job keep one login rate each',
+    series: {
+      [`am_authentication_count{${SERVER_A}, outcome="success"}`]: perMinute(60),
+      [`am_authentication_count{${SERVER_B}, outcome="success"}`]: perMinute(120),
+    },
+    expr: 'round(job_instance_pod_outcome:am_authentication_count:rate5m)',
+    samples: [
+      { labels: `{${SERVER_A}, outcome="success"}`, value: 1 },
+      { labels: `{${SERVER_B}, outcome="success"}`, value: 2 },
+    ],
+  },
+  {
+    name: 'self-hosted AM: two servers of one job keep one CTS rate and one mean latency each',
+    series: {
+      [`am_cts_task_count{${SERVER_A}, operation="read", outcome="success", token_type="session"}`]: perMinute(60),
+      [`am_cts_task_seconds_sum{${SERVER_A}, operation="read", outcome="success", token_type="session"}`]: perMinute(6),
+      [`am_cts_task_count{${SERVER_B}, operation="read", outcome="success", token_type="session"}`]: perMinute(120),
+      [`am_cts_task_seconds_sum{${SERVER_B}, operation="read", outcome="success", token_type="session"}`]: perMinute(36),
+    },
+    expr: 'round(job_instance_pod_operation_outcome:am_cts_task_count:rate5m) or round(job_instance_pod_operation:am_cts_task_seconds:mean5m * 1000)',
+    samples: [
+      { labels: `{${SERVER_A}, operation="read", outcome="success"}`, value: 1 },
+      { labels: `{${SERVER_B}, operation="read", outcome="success"}`, value: 2 },
+      { labels: `{${SERVER_A}, operation="read"}`, value: 100 },
+      { labels: `{${SERVER_B}, operation="read"}`, value: 300 },
+    ],
+  },
+  {
+    name: 'self-hosted AM: two servers of one job keep one session cache hit ratio each',
+    series: {
+      [`am_session_cts_based_cache_count{${SERVER_A}, outcome="hit"}`]: perMinute(60),
+      [`am_session_cts_based_cache_count{${SERVER_B}, outcome="hit"}`]: perMinute(15),
+      [`am_session_cts_based_cache_count{${SERVER_B}, outcome="miss"}`]: perMinute(45),
+    },
+    expr: 'round(job_instance_pod:am_session_cts_based_cache_hit:ratio_rate5m * 100)',
+    samples: [
+      { labels: `{${SERVER_A}}`, value: 100 },
+      { labels: `{${SERVER_B}}`, value: 25 },
+    ],
+  },
+  {
+    name: 'the job CTS rate that guards the failure ratio alert adds up every server of the job',
+    series: {
+      [`am_cts_task_count{${SERVER_A}, operation="read", outcome="success", token_type="session"}`]: perMinute(60),
+      [`am_cts_task_count{${SERVER_B}, operation="read", outcome="failure", token_type="session"}`]: perMinute(120),
+    },
+    expr: 'round(job:am_cts_task_count:rate5m)',
+    samples: [{ labels: '{job="am"}', value: 3 }],
+  },
+  {
+    name: 'the job policy evaluation rate that guards the failure ratio alert adds up every server of the job',
+    series: {
+      [`am_authorization_policy_set_evaluate_count{${SERVER_A}, outcome="success", policy_set="oauth2Scopes"}`]: perMinute(30),
+      [`am_authorization_policy_set_evaluate_count{${SERVER_B}, outcome="failure", policy_set="oauth2Scopes"}`]: perMinute(90),
+    },
+    expr: 'round(job:am_authorization_policy_set_evaluate_count:rate5m)',
+    samples: [{ labels: '{job="am"}', value: 2 }],
   },
   {
     name: 'session operation rates leave out the timeouts that share am_session_count',
@@ -161,7 +298,7 @@ const RECORDED: readonly { name: string; series: Readonly<Record<string, string>
       [`am_session_count{${POD}, operation="create", outcome="success", session_type="cts-based"}`]: perMinute(60),
       [`am_session_count{${POD}, operation="idle-timeout", session_type="cts-based"}`]: perMinute(60),
     },
-    expr: 'round(job_pod_operation_outcome:am_session_count:rate5m)',
+    expr: 'round(job_instance_pod_operation_outcome:am_session_count:rate5m)',
     samples: [{ labels: `{${POD}, operation="create", outcome="success"}`, value: 1 }],
   },
 ];
@@ -198,5 +335,18 @@ describe('the AM alerts, under promtool test rules', () => {
 
   it('covers every alert', () => {
     expect(new Set(Object.values(SCENARIOS).map((s) => s.alert))).toEqual(new Set(ALERTS.map((a) => a.alert)));
+  });
+});
+
+describe('the AM rules', () => {
+  it('group by instance wherever they group by pod, so self-hosted servers (no pod label) stay apart', () => {
+    const rules = liveQueries().filter((q) => q.kind === 'recording' || q.kind === 'alert');
+    const merging = rules.flatMap((q) =>
+      analyse(q.promql)
+        .aggregations.filter((a) => a.by?.includes('kubernetes_pod_name') === true && !a.by.includes('instance'))
+        .map((a) => `${q.name}: ${a.op} by (${a.by?.join(', ') ?? ''})`),
+    );
+    expect(rules.some((q) => q.promql.includes('by (job, instance, kubernetes_pod_name'))).toBe(true);
+    expect(merging).toEqual([]);
   });
 });

@@ -98,7 +98,22 @@ describe.each(cases)('%s', (_path, dashboard) => {
     }
   });
 
-  it('never adds up quantiles or unique-user counts, and shows them per pod on graphs', () => {
+  it('keeps self-hosted servers apart: every per-pod aggregation also groups by instance, and its legend names both', () => {
+    // Self-hosted AM writes no kubernetes_pod_name, so a panel grouped by the pod alone draws all of a
+    // job's servers as one line; the scraped instance is what tells them apart.
+    for (const panel of plotted(dashboard)) {
+      for (const target of panel.targets ?? []) {
+        const perPod = analyse(toPromQL(target.expr)).aggregations.filter((a) => a.by?.includes('kubernetes_pod_name'));
+        expect(
+          perPod.filter((a) => !a.by?.includes('instance')),
+          `${panel.title}: ${target.expr}`,
+        ).toEqual([]);
+        if (perPod.length > 0) expect(target.legendFormat, panel.title).toMatch(/\{\{kubernetes_pod_name\}\} \{\{instance\}\}/);
+      }
+    }
+  });
+
+  it('never adds up quantiles or unique-user counts, and shows them per server on graphs', () => {
     for (const panel of plotted(dashboard)) {
       for (const expr of exprsOf(panel)) {
         const analysis = analyse(toPromQL(expr));
@@ -111,7 +126,7 @@ describe.each(cases)('%s', (_path, dashboard) => {
         ).toEqual([]);
         if (panel.type === 'timeseries')
           expect(
-            over.filter((a) => !a.by?.includes('kubernetes_pod_name')),
+            over.filter((a) => !a.by?.includes('kubernetes_pod_name') || !a.by.includes('instance')),
             `${panel.title}: ${expr}`,
           ).toEqual([]);
       }

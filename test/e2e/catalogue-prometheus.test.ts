@@ -1,5 +1,6 @@
 // The full AM catalogue, driven by the simulator, scraped by a real Prometheus 2.42 on loopback through
-// both naming profiles, with the dashboards' queries and the alerting and recording rules evaluated.
+// both naming profiles, with the dashboards' queries and the alerting and recording rules evaluated; and
+// two self-hosted servers (no kubernetes_pod_name) of one job, which per-server views must keep apart.
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createAmMetrics, Registry } from '../../src/index.js';
@@ -10,6 +11,10 @@ import { PrometheusServer } from '../support/prometheus-server.js';
 import { promtoolCheckMetrics } from '../support/prometheus-tools.js';
 
 const JOBS = { aic: { name: 'am', path: '/monitoring/prometheus/am' }, legacy: { name: 'am-legacy', path: '/json/metrics/prometheus' } };
+const SELF_HOSTED_JOB = 'am-self-hosted';
+const POD = 'kubernetes_pod_name';
+/** Panel queries meant per server: one line per pod, which must also be one per self-hosted server. */
+const PER_SERVER_PANELS = liveQueries().filter((q) => q.kind === 'panel' && /by \([^)]*kubernetes_pod_name/.test(q.expr));
 const RULE_FILES = ['am-recording.rules.yml', 'am-alerts.rules.yml'].map((f) => fileURLToPath(new URL(`../../grafana-dashboards/rules/${f}`, import.meta.url)));
 const WAIT = { timeout: 30_000, interval: 500 };
 
@@ -33,6 +38,7 @@ describe('the AM catalogue scraped by Prometheus', () => {
   let simulator: Simulator | undefined;
   let exporter: RunningServer | undefined;
   let prometheus: PrometheusServer | undefined;
+  const selfHosted: { simulator: Simulator; exporter: RunningServer }[] = [];
 
   beforeAll(async () => {
     // As `am-metrics serve --timer-buckets` runs it: timer buckets and runtime metrics feed dashboard panels too.
@@ -42,8 +48,18 @@ describe('the AM catalogue scraped by Prometheus', () => {
     simulator.start();
     exporter = await startServer({ source: am, port: 0, host: '127.0.0.1' });
     const target = `127.0.0.1:${exporter.port}`;
+    // Self-hosted AM writes no pod label (`--pod-name ''`): two such servers, one job.
+    for (const seed of [11, 13]) {
+      const server = createAmMetrics({ registry: new Registry({ timerBuckets: true }).runtimeMetrics(), podName: null });
+      const serverSimulator = createSimulator(server, { rate: 50, seed });
+      serverSimulator.start();
+      selfHosted.push({ simulator: serverSimulator, exporter: await startServer({ source: server, port: 0, host: '127.0.0.1' }) });
+    }
     prometheus = await PrometheusServer.start({
-      jobs: Object.values(JOBS).map((job) => ({ name: job.name, targets: [target], metricsPath: job.path })),
+      jobs: [
+        ...Object.values(JOBS).map((job) => ({ name: job.name, targets: [target], metricsPath: job.path })),
+        { name: SELF_HOSTED_JOB, targets: selfHosted.map((s) => `127.0.0.1:${s.exporter.port}`), metricsPath: JOBS.aic.path },
+      ],
       ruleFiles: RULE_FILES,
     });
     // Enough scrapes for every rate() and every rule evaluation to have two points.
@@ -55,8 +71,10 @@ describe('the AM catalogue scraped by Prometheus', () => {
 
   afterAll(async () => {
     simulator?.stop();
+    for (const s of selfHosted) s.simulator.stop();
     await prometheus?.stop();
     await exporter?.close();
+    for (const s of selfHosted) await s.exporter.close();
   });
 
   it('scrapes both paths with every target up and no scrape error', async () => {
@@ -64,6 +82,8 @@ describe('the AM catalogue scraped by Prometheus', () => {
     expect(targets.map((t) => [t.scrapePool, t.health, t.lastError]).sort()).toEqual([
       ['am', 'up', ''],
       ['am-legacy', 'up', ''],
+      [SELF_HOSTED_JOB, 'up', ''],
+      [SELF_HOSTED_JOB, 'up', ''],
     ]);
   });
 
@@ -78,6 +98,37 @@ describe('the AM catalogue scraped by Prometheus', () => {
       if ((await prometheus!.query(query.promql)).length === 0) empty.push(`${query.file}: ${query.name}: ${query.promql}`);
     }
     expect(empty).toEqual([]);
+  });
+
+  it('draws one line per pod on every per-server panel: the instance splits no pod', async () => {
+    expect(PER_SERVER_PANELS.length).toBeGreaterThan(20);
+    const split: string[] = [];
+    for (const query of PER_SERVER_PANELS) {
+      const pods = (await prometheus!.query(query.promql)).filter((s) => s.metric[POD] !== undefined);
+      // The same series with its instance left out: a duplicate would be one pod drawn as two lines.
+      const keys = pods.map((s) => JSON.stringify(Object.entries(s.metric).filter(([label]) => label !== 'instance')));
+      if (pods.length === 0 || new Set(keys).size !== keys.length) split.push(`${query.name}: ${pods.length} series, ${new Set(keys).size} pods`);
+    }
+    expect(split).toEqual([]);
+  });
+
+  it('draws each self-hosted server as its own line on every per-server panel', async () => {
+    const instances = selfHosted.map((s) => `127.0.0.1:${s.exporter.port}`).sort();
+    const merged: string[] = [];
+    for (const query of PER_SERVER_PANELS) {
+      const servers = (await prometheus!.query(query.promql)).filter((s) => s.metric[POD] === undefined);
+      const seen = [...new Set(servers.map((s) => s.metric.instance))].sort();
+      if (JSON.stringify(seen) !== JSON.stringify(instances)) merged.push(`${query.name}: instances ${seen.join(', ')}`);
+    }
+    expect(merged).toEqual([]);
+  });
+
+  it('records per-process rates for each self-hosted server, and the job total once', async () => {
+    await vi.waitFor(async () => {
+      const perServer = await prometheus!.query(`count by (instance) (job_instance_pod_operation_outcome:am_cts_task_count:rate5m{job="${SELF_HOSTED_JOB}"})`);
+      expect(perServer.map((s) => s.metric.instance).sort()).toEqual(selfHosted.map((s) => `127.0.0.1:${s.exporter.port}`).sort());
+      expect(await prometheus!.query(`job:am_cts_task_count:rate5m{job="${SELF_HOSTED_JOB}"}`)).toHaveLength(1);
+    }, WAIT);
   });
 
   it('evaluates every recording and alerting rule without error', async () => {

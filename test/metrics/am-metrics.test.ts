@@ -10,6 +10,8 @@ describe('createAmMetrics', () => {
     [{ KUBERNETES_POD_NAME: undefined, HOSTNAME: 'host-1' }, 'host-1'],
     // Declared but empty (`env: - name: KUBERNETES_POD_NAME` without a value): skipped, as the CLI does.
     [{ KUBERNETES_POD_NAME: '', HOSTNAME: 'host-1' }, 'host-1'],
+    // Blank counts as unset, as in the CLI.
+    [{ KUBERNETES_POD_NAME: ' ', HOSTNAME: 'host-1' }, 'host-1'],
   ])('takes kubernetes_pod_name from the environment (%j)', async (env, expected) => {
     for (const [key, value] of Object.entries(env)) vi.stubEnv(key, value);
     const am = createAmMetrics();
@@ -122,5 +124,17 @@ describe('createAmMetrics', () => {
     const text = await am.registry.metrics();
     expect(text).toContain('am_authentication_unique_uuid{kubernetes_pod_name="am-0",outcome="success",} 2.0');
     expect(text).toContain('am_authentication_count{kubernetes_pod_name="am-0",outcome="success",} 4.0');
+  });
+
+  // AIC serves the failure series at 0.0 before any failure; a series that first appears with the first
+  // failure after a restart is invisible to rate() and increase(), and so to the failure-ratio alerts.
+  it('serves every authentication outcome at 0 before its first journey, and after a reset', async () => {
+    const am = createAmMetrics({ podName: 'am-0' });
+    const zeros = ['success', 'failure', 'timeout'].map((outcome) => `am_authentication_count{kubernetes_pod_name="am-0",outcome="${outcome}",} 0.0`);
+    for (const line of zeros) expect(await am.registry.metrics()).toContain(line);
+    am.authentication.outcome('failure');
+    expect(await am.registry.metrics()).toContain('am_authentication_count{kubernetes_pod_name="am-0",outcome="failure",} 1.0');
+    am.registry.reset();
+    for (const line of zeros) expect(await am.registry.metrics()).toContain(line);
   });
 });

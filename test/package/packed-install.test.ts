@@ -218,6 +218,10 @@ describe.each([
       [
         'am_authentication_sum{kubernetes_pod_name="am-0",outcome="success",} 1.0',
         'am_authentication_count{kubernetes_pod_name="am-0",outcome="success",} 1.0',
+        'am_authentication_sum{kubernetes_pod_name="am-0",outcome="failure",} 0.0',
+        'am_authentication_count{kubernetes_pod_name="am-0",outcome="failure",} 0.0',
+        'am_authentication_sum{kubernetes_pod_name="am-0",outcome="timeout",} 0.0',
+        'am_authentication_count{kubernetes_pod_name="am-0",outcome="timeout",} 0.0',
         'am_authentication_unique_uuid{kubernetes_pod_name="am-0",outcome="success",} 1.0',
         '',
       ].join('\n'),

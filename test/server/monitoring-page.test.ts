@@ -135,6 +135,7 @@ describe('monitoring page', () => {
         groups: [
           { value: 'success', perSecond: 0.2 },
           { value: 'failure', perSecond: 0.2 },
+          { value: 'timeout', perSecond: 0 },
         ],
       },
       latency: null,

@@ -27,7 +27,14 @@ describe('monitoringView', () => {
     expect(await familyOf(am, 'authentication')).toEqual({
       family: 'authentication',
       title: 'Authentication',
-      rates: { metric: 'am_authentication', label: 'outcome', unit: 'logins/s', total: 0, groups: [] },
+      // Every outcome's series exists from the start (as in AIC), at 0.
+      rates: {
+        metric: 'am_authentication',
+        label: 'outcome',
+        unit: 'logins/s',
+        total: 0,
+        groups: ['success', 'failure', 'timeout'].map((value) => ({ value, perSecond: 0 })),
+      },
       latency: null,
     });
     expect((await familyOf(am, 'cts')).latency).toEqual({ metric: 'am_cts_task', labels: {}, p50: null, p95: null, p99: null });

@@ -84,7 +84,52 @@ function setup(script: Answer[] = [], options: { maxBufferedPoints?: number; per
   return { clock, registry, api, receiver, delivery, health, logged, run };
 }
 
+/** A clock whose wall time can be stepped (NTP, a VM resumed) while its monotonic reading only moves forward. */
+class SteppedClock extends ManualClock {
+  private offsetMs = 0;
+
+  override now(): number {
+    return super.now() + this.offsetMs;
+  }
+
+  stepWall(byMs: number): void {
+    this.offsetMs += byMs;
+  }
+}
+
 describe('Delivery', () => {
+  it('keeps taking frames and sending, retries included, after the wall clock is stepped back an hour', async () => {
+    const clock = new SteppedClock();
+    const registry = new Registry({ now: () => clock.now() });
+    const api = apiRequestMetrics(registry);
+    const receiver = new ScriptedReceiver(clock, [
+      { status: 202, headers: {} },
+      { status: 503, headers: {} },
+    ]);
+    const delivery = new Delivery({ clock, transport: receiver, encoders: { datadog: testEncoder() }, collect: () => registry.collect(), random: () => 0 });
+    const run = async (seconds: number, operation?: string) => {
+      for (let s = 0; s < seconds; s += 1) {
+        if (operation !== undefined) api.record(request(operation));
+        clock.advance({ seconds: 1 });
+        await delivery.tick();
+      }
+    };
+    delivery.upsert(stream('s1'));
+    await delivery.tick();
+    await run(10, 'users');
+    expect(receiver.accepted.map((p) => p.value)).toEqual(Array.from({ length: 10 }, () => 1));
+    const lastSecondBefore = receiver.accepted.at(-1)!.second;
+
+    clock.stepWall(-3_600_000);
+    await run(10, 'roles'); // flushes once 10 s have passed on the monotonic clock: answered 503
+    expect(receiver.attempts).toHaveLength(2);
+    await run(12); // retried after the backoff, then flushed again
+    expect(receiver.totals()).toEqual({ 'GET /api/v2/users': 10, 'GET /api/v2/roles': 10 });
+    // The points carry the wall clock's seconds, one per second, an hour before those sent before the step.
+    const roles = receiver.accepted.filter((p) => p.labels.operation_name === 'GET /api/v2/roles').map((p) => p.second);
+    expect(roles).toEqual(Array.from({ length: 10 }, (_, i) => lastSecondBefore - 3_600 + 1 + i));
+  });
+
   it('sends one point per series and second, every 10 s, and exactly the recorded counts', async () => {
     const { receiver, delivery, run } = setup();
     await run(1);
@@ -99,6 +144,21 @@ describe('Delivery', () => {
     expect(receiver.totals()).toEqual({ 'GET /api/v2/users': 40, 'GET /api/v2/roles': 10 });
     expect(receiver.accepted[0]?.labels).toEqual({ api: 'MANAGEMENT', operation_name: 'GET /api/v2/users', operation_result: 'SUCCESS', tenant: 'acme' });
     expect(delivery.health('s1')).toMatchObject({ points_sent: receiver.accepted.length, points_dropped: 0, last_error: null });
+  });
+
+  // A shutdown usually comes within the second of the last frame: what was recorded since (in a
+  // cluster, the workers' final states) must still go out, without a second point for that second.
+  it('sends at shutdown what was recorded since the last frame, within its second, stamped with the next second', async () => {
+    const { receiver, delivery, run, api } = setup();
+    delivery.upsert(stream('s1'));
+    await delivery.tick();
+    await run(3, () => ['users']);
+    for (let i = 0; i < 5; i += 1) api.record(request('users'));
+    expect(await delivery.shutdown(5_000)).toBe(0);
+    expect(receiver.totals()).toEqual({ 'GET /api/v2/users': 3 + 5 });
+    const seconds = receiver.accepted.map((p) => p.second);
+    expect(seconds.slice(1).map((second, i) => second - seconds[i]!)).toEqual([1, 1, 1]);
+    expect(receiver.accepted.at(-1)?.value).toBe(5);
   });
 
   // A cluster primary's collection asks every worker for its state: with no stream to send to, the

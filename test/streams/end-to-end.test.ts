@@ -29,9 +29,9 @@ class Receiver extends RestartableServer {
   }
 }
 
-async function setup() {
-  const clock = new ManualClock();
-  const registry = new Registry({ now: () => clock.now() });
+async function setup(shared?: { registry: Registry; clock: ManualClock }) {
+  const clock = shared?.clock ?? new ManualClock();
+  const registry = shared?.registry ?? new Registry({ now: () => clock.now() });
   const api = apiRequestMetrics(registry);
   const logged: string[] = [];
   const streams = createMetricStreams({
@@ -57,7 +57,23 @@ async function setup() {
       await streams.delivery.tick();
     }
   };
-  return { streams, server, receiver, seconds, recorded: () => recorded, registry, logged };
+  return { streams, server, receiver, seconds, recorded: () => recorded, registry, logged, clock };
+}
+
+/** Creates an OTLP stream over the management API and ticks once, so it counts from now; its id. */
+async function createStream(server: { url: string }, receiver: Receiver, name: string, streams: { delivery: { tick(): Promise<void> } }): Promise<string> {
+  const response = await fetch(`${server.url}/api/v2/metric-streams`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      name,
+      subscriptions: [{ metric_type: 'metrics_bridge.api_request' }],
+      destination: { type: 'otlp', configuration: { endpoint: `http://127.0.0.1:${receiver.port}/otlp`, temporality: 'delta' } },
+    }),
+  });
+  expect(response.status).toBe(201);
+  await streams.delivery.tick();
+  return ((await response.json()) as { id: string }).id;
 }
 
 describe('metric streams end to end', () => {
@@ -113,6 +129,27 @@ describe('metric streams end to end', () => {
 
     await fetch(`${server.url}/api/v2/metric-streams/${id}`, { method: 'DELETE', headers: { authorization: `Bearer ${TOKEN}` } });
     expect(await (await fetch(`${server.url}/metrics/prometheus/0.0.4`)).text()).not.toContain(`stream="${id}"`);
+  });
+
+  // A host that stops its metric streams and creates them again on the same registry (a restart of
+  // that part, a reload) must see the new instance's streams on the scrape, not the old one's.
+  it('reports the self-metrics of the instance running on the registry, not of an earlier one stopped', async () => {
+    const first = await setup();
+    const firstId = await createStream(first.server, first.receiver, 'first', first.streams);
+    await first.seconds(12, 1);
+    expect(first.receiver.points.length).toBeGreaterThan(0);
+    first.streams.stop();
+
+    const second = await setup({ registry: first.registry, clock: first.clock });
+    const secondId = await createStream(second.server, second.receiver, 'second', second.streams);
+    await second.seconds(12, 2);
+    expect(second.receiver.points.length).toBeGreaterThan(0);
+    const text = await (await fetch(`${second.server.url}/metrics/prometheus/0.0.4`)).text();
+    expect(text).toContain(`am_metrics_stream_points_sent{stream="${secondId}",} ${second.receiver.points.length}`);
+    expect(text).not.toContain(`stream="${firstId}"`);
+
+    second.streams.stop();
+    expect(await (await fetch(`${second.server.url}/metrics/prometheus/0.0.4`)).text()).not.toContain('stream="mst_');
   });
 
   it('keeps delivery_health totals when a stream is disabled and enabled again', async () => {

@@ -6,7 +6,7 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { Registry } from '../../src/index.js';
 import { DEFAULT_MAX_AUTH_FAILURES } from '../../src/http/auth-throttle.js';
 import { ServerConfigError } from '../../src/http/errors.js';
-import { ManagementApi, type StreamChange } from '../../src/streams/management-api.js';
+import { DEFAULT_MAX_STREAMS, ManagementApi, type StreamChange } from '../../src/streams/management-api.js';
 import { createMetricStreams } from '../../src/streams/service.js';
 import { StreamStore } from '../../src/streams/store.js';
 import { serve } from '../server/helpers.js';
@@ -35,7 +35,7 @@ const OTLP = [
   destination: { type: 'otlp', configuration: { endpoint, protocol: 'http', auth_type: 'api_key', api_key: apiKey, auth_header_name: header } },
 }));
 
-async function setup(options: { allowInsecureHttp?: boolean } = {}) {
+async function setup(options: { allowInsecureHttp?: boolean; maxStreams?: number } = {}) {
   const clock = new ManualClock();
   const store = StreamStore.open(':memory:');
   onTestFinished(() => store.close());
@@ -117,6 +117,18 @@ describe('metric streams management API', () => {
     expect((await call('GET', `${PATH}?from=mst_unknown`)).status).toBe(400);
   });
 
+  it('goes on paging after the stream that would start the next page was deleted', async () => {
+    const { call } = await setup();
+    const ids: Record<string, string> = {};
+    for (const name of ['a', 'b', 'c', 'd']) ids[name] = (await call('POST', PATH, { ...DATADOG, name })).body.id;
+    const first = await call('GET', `${PATH}?take=2`);
+    expect((await call('DELETE', `${PATH}/${ids.c}`)).status).toBe(204);
+    const second = await call('GET', `${PATH}?take=2&from=${first.body.next}`);
+    expect(second.status).toBe(200);
+    expect(second.body.metric_streams.map((s: Json) => s.name)).toEqual(['d']);
+    expect(second.body.next).toBeUndefined();
+  });
+
   it.each([
     ['an unknown field', { ...DATADOG, colour: 'red' }, "Payload validation error: 'Additional properties not allowed: colour'."],
     [
@@ -196,6 +208,52 @@ describe('metric streams management API', () => {
       expect(answer.status).toBe(400);
       expect(answer.body).toMatchObject({ statusCode: 400, error: 'Bad Request', errorCode: 'invalid_uri' });
     }
+  });
+
+  it("refuses a stream beyond maxStreams with 403 and Auth0's error body, and takes one again after a delete", async () => {
+    const { call, changes } = await setup({ maxStreams: 2 });
+    const ids: string[] = [];
+    for (const name of ['a', 'b']) ids.push((await call('POST', PATH, { ...DATADOG, name })).body.id);
+    await call('PATCH', `${PATH}/${ids[1]}`, { status: 'disabled' }); // a disabled stream counts: a PATCH may enable it
+    const refused = await call('POST', PATH, { ...DATADOG, name: 'c' });
+    expect(refused.status).toBe(403);
+    expect(refused.body).toEqual({
+      statusCode: 403,
+      error: 'Forbidden',
+      message: 'No more than 2 metric streams may exist; delete one first.',
+      errorCode: 'too_many_metric_streams',
+    });
+    expect((await call('GET', PATH)).body.map((s: Json) => s.name)).toEqual(['a', 'b']);
+    expect(changes.filter((c) => c.kind === 'saved' && c.stream.name === 'c')).toEqual([]);
+    // A body that breaks the schema is still told so, rather than about the limit.
+    expect((await call('POST', PATH, { ...DATADOG, name: 'c', colour: 'red' })).status).toBe(400);
+    expect((await call('DELETE', `${PATH}/${ids[0]}`)).status).toBe(204);
+    expect((await call('POST', PATH, { ...DATADOG, name: 'c' })).status).toBe(201);
+  });
+
+  it('counts the streams a store kept from an earlier run against maxStreams, and has a default', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'am-metrics-max-streams-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const storeFile = join(dir, 'streams.db');
+    const create = (streams: ReturnType<typeof createMetricStreams>, name: string) =>
+      streams.api.handle({ method: 'POST', query: {}, authorization: `Bearer ${TOKEN}`, body: { ...DATADOG, name } }).status;
+    const first = createMetricStreams({ registry: new Registry(), storeFile, adminToken: TOKEN });
+    const created = Array.from({ length: DEFAULT_MAX_STREAMS + 1 }, (_, i) => create(first, `s${i}`));
+    expect(created.filter((status) => status === 201)).toHaveLength(DEFAULT_MAX_STREAMS);
+    expect(created.at(-1)).toBe(403);
+    first.stop();
+    const second = createMetricStreams({ registry: new Registry(), storeFile, adminToken: TOKEN, maxStreams: DEFAULT_MAX_STREAMS + 1 });
+    onTestFinished(() => second.stop());
+    expect(create(second, 'one-more')).toBe(201);
+    expect(create(second, 'two-more')).toBe(403);
+  });
+
+  it.each([[0], [1.5], [Number.NaN]])('refuses maxStreams %s with ServerConfigError naming it, before the store opens', (maxStreams) => {
+    const dir = mkdtempSync(join(tmpdir(), 'am-metrics-max-streams-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const storeFile = join(dir, 'streams.db');
+    expect(() => createMetricStreams({ registry: new Registry(), storeFile, adminToken: TOKEN, maxStreams })).toThrow(/^maxStreams: must be a whole number >= 1/);
+    expect(existsSync(storeFile)).toBe(false);
   });
 
   it('answers 409 for a duplicate name, on create and on rename', async () => {

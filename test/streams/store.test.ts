@@ -33,6 +33,34 @@ function openFor(file: string): StreamStore {
 }
 
 describe('StreamStore', () => {
+  // A paging client holds `next` while others delete streams: the stream it named, or every stream
+  // up to the last one, may be gone by the time it asks.
+  it.each([
+    ['the stream the cursor starts at', ['c']],
+    ['that stream and the one after it', ['c', 'd']],
+    ['every stream the next page would hold', ['c', 'd', 'e']],
+  ])('goes on paging when %s was deleted, skipping and repeating no stream still stored', (_case, deleted) => {
+    const store = openFor(':memory:');
+    const streams = ['a', 'b', 'c', 'd', 'e'].map(stream);
+    for (const s of streams) store.insert(s);
+    const first = store.page(2);
+    for (const name of deleted) store.delete(streams.find((s) => s.name === name)!.id);
+    const late = stream('f');
+    store.insert(late);
+    const names: string[] = [];
+    for (let page = store.page(2, first?.next); page !== undefined; page = page.next === undefined ? undefined : store.page(2, page.next)) {
+      names.push(...page.streams.map((s) => s.name));
+      if (page.next === undefined) break;
+    }
+    expect(names).toEqual(['c', 'd', 'e', 'f'].filter((name) => !deleted.includes(name)));
+  });
+
+  it.each([['not base64 at all'], ['c2VxOjA'], ['c2VxOi0x'], ['c2VxOjE='], ['']])('takes %j for neither a cursor nor a stream id', (from) => {
+    const store = openFor(':memory:');
+    store.insert(stream('a'));
+    expect(store.page(2, from)).toBeUndefined();
+  });
+
   it('creates its file with mode 0600 and keeps streams and health across reopening', () => {
     const file = tempFile();
     const first = StreamStore.open(file);
@@ -46,14 +74,17 @@ describe('StreamStore', () => {
     expect(second.health(a.id).points_sent).toBe(7);
   });
 
-  it('refuses a duplicate name and pages in creation order with a next id', () => {
+  it('refuses a duplicate name and pages in creation order with a next cursor, or from a stream id', () => {
     const store = openFor(':memory:');
     const streams = ['a', 'b', 'c'].map(stream);
     for (const s of streams) store.insert(s);
     expect(store.insert({ ...stream('b') })).toBe(false);
-    expect(store.page(2)).toEqual({ streams: streams.slice(0, 2), next: streams[2]?.id });
-    expect(store.page(2, streams[2]?.id)).toEqual({ streams: streams.slice(2), next: undefined });
+    const first = store.page(2);
+    expect(first?.streams).toEqual(streams.slice(0, 2));
+    expect(store.page(2, first?.next)).toEqual({ streams: streams.slice(2), next: undefined });
+    expect(store.page(2, streams[1]?.id)).toEqual({ streams: streams.slice(1), next: undefined });
     expect(store.page(2, newStreamId())).toBeUndefined();
+    expect(store.count()).toBe(3);
     expect(store.update({ ...streams[0]!, name: 'b' })).toBe(false);
     expect(store.delete(streams[1]!.id)).toBe(true);
     expect(store.update({ ...streams[0]!, name: 'b' })).toBe(true);

@@ -1,7 +1,7 @@
 // The authentication dashboard: login journeys by outcome, failure ratios and unique users per pod.
 import { METRICS } from '../../../src/metrics/catalog.js';
 import type { DashboardSpec, PanelSpec, SectionSpec } from '../grafana.js';
-import { POD_LABEL, eq, type Scope } from '../promql.js';
+import { SERVER_LABELS, eq, type Scope } from '../promql.js';
 import { dashboardScope, gaugePanel, podVariable, ratePanel, ratioPanel } from '../panels.js';
 
 const FAILURE = ['failure', [eq('outcome', 'failure')]] as const;
@@ -52,7 +52,7 @@ export function authenticationDashboard(): DashboardSpec {
           },
           METRICS.authentication,
           scope,
-          [POD_LABEL, 'outcome'],
+          [...SERVER_LABELS, 'outcome'],
         ),
         ratioPanel(
           {
@@ -62,7 +62,7 @@ export function authenticationDashboard(): DashboardSpec {
           },
           METRICS.authentication,
           scope,
-          [POD_LABEL],
+          SERVER_LABELS,
           [FAILURE],
         ),
         { ...uniqueUsersPanel(scope), width: 24 },

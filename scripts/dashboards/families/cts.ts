@@ -2,7 +2,7 @@
 // the reaper and (AM 7.2 and earlier) the task queue.
 import { METRICS } from '../../../src/metrics/catalog.js';
 import type { DashboardSpec, PanelSpec, SectionSpec } from '../grafana.js';
-import { POD_LABEL, eq, type Scope } from '../promql.js';
+import { SERVER_LABELS, eq, type Scope } from '../promql.js';
 import { dashboardScope, fleetQuantilePanel, gaugePanel, labelVariable, meanPanel, partRatePanel, podVariable, quantilePanel, ratePanel, ratioPanel } from '../panels.js';
 
 const FAILURE = [eq('outcome', 'failure')];
@@ -59,7 +59,7 @@ function latency(scope: Scope): SectionSpec {
         },
         METRICS.ctsTasks,
         scope,
-        [POD_LABEL, 'operation'],
+        [...SERVER_LABELS, 'operation'],
         ['0.99'],
       ),
       meanPanel(

@@ -2,7 +2,7 @@
 // `am-metrics serve` and by registries with `runtimeMetrics()`), one line per pod. Their names are
 // prom-client's, not the AM catalogue's.
 import type { PanelSpec, SectionSpec, Unit } from '../grafana.js';
-import { POD_LABEL, aggregate, selector, type Scope } from '../promql.js';
+import { POD_LABEL, SERVER_LABELS, aggregate, selector, type Scope } from '../promql.js';
 import { legendOf } from '../panels.js';
 
 /** The runtime samples the row reads. */
@@ -20,13 +20,13 @@ function podSelector(sample: string, scope: Scope): string {
   return selector(sample, pod === undefined ? [] : [`${POD_LABEL}=~"$${pod}"`]);
 }
 
-/** `max by (pod, …by)`: one process per pod; max keeps a pod scraped by two jobs from counting twice. */
+/** `max by (server, …by)`: one process per server; max keeps a server scraped by two jobs from counting twice. */
 function perPod(expr: string, by: readonly string[] = []): string {
-  return aggregate('max', [POD_LABEL, ...by], expr);
+  return aggregate('max', [...SERVER_LABELS, ...by], expr);
 }
 
 function panel(title: string, description: string, unit: Unit, expr: string, by: readonly string[] = []): PanelSpec {
-  return { type: 'timeseries', title, description, unit, targets: [{ expr, legend: legendOf([POD_LABEL, ...by]) }] };
+  return { type: 'timeseries', title, description, unit, targets: [{ expr, legend: legendOf([...SERVER_LABELS, ...by]) }] };
 }
 
 const rate = (sample: string, scope: Scope): string => `rate(${podSelector(sample, scope)}[${scope.window}])`;
@@ -67,7 +67,7 @@ export function runtimeSection(scope: Scope): SectionSpec {
         'Active handles by pod',
         "Open handles (sockets, timers, files) keeping each pod's event loop alive. A steady climb points to leaked connections or timers.",
         'short',
-        aggregate('max', [POD_LABEL], aggregate('sum', [POD_LABEL, 'job'], podSelector(s.activeHandles, scope))),
+        aggregate('max', SERVER_LABELS, aggregate('sum', [...SERVER_LABELS, 'job'], podSelector(s.activeHandles, scope))),
       ),
     ],
   };

@@ -2,7 +2,7 @@
 // session cache and the in-memory journey session store.
 import { METRICS } from '../../../src/metrics/catalog.js';
 import type { DashboardSpec, PanelSpec, SectionSpec } from '../grafana.js';
-import { POD_LABEL, eq, type Scope } from '../promql.js';
+import { SERVER_LABELS, eq, type Scope } from '../promql.js';
 import { dashboardScope, gaugePanel, labelVariable, meanPanel, partRatePanel, podVariable, quantilePanel, ratePanel, ratioPanel } from '../panels.js';
 
 /** Session operations per second by `by`. */
@@ -75,7 +75,7 @@ function lifetimes(scope: Scope): SectionSpec {
         },
         METRICS.sessionLifetimes,
         scope,
-        [POD_LABEL],
+        SERVER_LABELS,
         ['0.5', '0.95'],
       ),
       meanPanel(
