@@ -543,11 +543,6 @@ function familyState(metric: AnyMetric, nowMs: number): FamilyState {
 }
 
 /**
- * Refuses to merge a gauge into one that combines another way: the first source's way would win
- * silently, so the value would depend on which process merged first.
- * @throws MetricConflictError naming both ways.
- */
-/**
  * How far ahead of the merging registry's clock a state's times may be: hosts kept by NTP differ by
  * milliseconds, and a few ticks of the rates (5 s each) ahead cost nothing visible. Why refuse beyond:
  * merging moves this registry's rates and decayed weights to the state's time, so a worker whose
@@ -566,6 +561,11 @@ function checkNotAhead(metric: string, timeMs: number, notAfterMs: number): void
   );
 }
 
+/**
+ * Refuses to merge a gauge into one that combines another way: the first source's way would win
+ * silently, so the value would depend on which process merged first.
+ * @throws MetricConflictError naming both ways.
+ */
 function checkSameCombine(existing: AnyMetric | undefined, merged: AnyMetric): void {
   if (!(existing instanceof Gauge) || !(merged instanceof Gauge) || existing.combine === merged.combine) return;
   throw new MetricConflictError(merged.descriptor.name, `gauge(combine: ${existing.combine})`, `gauge(combine: ${merged.combine})`);
