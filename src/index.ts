@@ -15,7 +15,7 @@ export { DistinctSketch, type DistinctSketchJson } from './registry/cells/distin
 export { hashReady, setDistinctHashKey } from './registry/cells/string-hash.js';
 export { DEFAULT_MAX_SERIES, OVERFLOW_LABEL_VALUE, type Labels, type LabelValues } from './registry/labels.js';
 export { DEFAULT_MAX_LABEL_VALUE_BYTES, DEFAULT_MAX_REGISTRY_SERIES } from './registry/labels.js';
-export { MetricsError, InvalidNameError, InvalidLabelError, InvalidValueError, MetricConflictError, InvalidOptionError } from './registry/errors.js';
+export { MetricsError, InvalidNameError, InvalidLabelError, InvalidValueError, MetricConflictError, InvalidOptionError, ServerConfigError } from './registry/errors.js';
 export type { Clock } from './registry/clock.js';
 export { TIMER_QUANTILES } from './registry/collection.js';
 export type {
@@ -50,6 +50,7 @@ export {
   jsonEntries,
   jsonEntryId,
   idSegment,
+  jsonEntryIdOfPath,
   type JsonEntry,
   type JsonHistogramEntry,
   type JsonFields,

@@ -15,6 +15,8 @@ import type { AdminTokenSource } from './streams/admin-token.js';
 import { applyLimits, resolveLimits, serverOptions, type ServerLimits } from './http/server-limits.js';
 import { loadTls, tlsFiles, type TlsOptions } from './http/tls.js';
 import { describeError, loggerOption, type Logger } from './http/logger.js';
+import { noteRouteTemplate } from './http/route-template.js';
+import { jsonEntryIdOfPath } from './exposition/am-json/json-view.js';
 import { positiveInteger, ServerConfigError } from './http/errors.js';
 import type { AuthOptions, AuthSource } from './http/auth.js';
 import { DEFAULT_FILE_POLL_MS } from './http/file-watch.js';
@@ -63,7 +65,9 @@ function routerOf(handlers: MetricsHandlers, options: Pick<MetricsRouterOptions,
   for (const path of AIC_PATHS) addRoute(router, path, (req, res) => handlers.prometheus('aic', req, res), refuse);
   for (const path of LEGACY_PATHS) addRoute(router, path, (req, res) => handlers.prometheus('legacy', req, res), refuse);
   addRoute(router, JSON_PATH, (req, res) => handlers.json(req, res), refuse);
-  addRoute(router, `${JSON_PATH}/:id`, (req, res) => handlers.jsonEntry(String(req.params.id), req, res), refuse);
+  // The id from the segment as sent (req.path, not req.params, which express has decoded already).
+  const entryId = (req: Request) => jsonEntryIdOfPath(req.path.slice(JSON_PATH.length + 1)) ?? String(req.params.id);
+  addRoute(router, `${JSON_PATH}/:id`, (req, res) => handlers.jsonEntry(entryId(req), req, res), refuse);
   addRoute(router, HEALTH_PATH, (req, res) => handlers.health(req, res), refuse);
   if (options.page !== undefined) addPage(router, handlers, options.page, refuse);
   return router;
@@ -334,12 +338,14 @@ export interface ApiRequestMiddlewareOptions {
 /**
  * Express middleware counting each finished request as Auth0's `auth0.api_request.count` (see
  * apiRequestMetrics). Mount it before the host's routes. The operation name is the method and the
- * matched route template (`req.baseUrl` + `req.route.path`, e.g. `GET /api/v2/users/:id`), so ids in
- * route paths do not add series; a route given several paths or a RegExp is named after its definition
- * (`POST /oauth/token,/token`). `req.baseUrl` is the mount path as the request spelt it: routers
- * mounted at a path with parameters, or matched case-insensitively (express's default), give one
- * operation name per spelling. Requests no route matched and requests whose client went away before
- * the answer are not counted. Status codes map as `classifyStatus` says.
+ * matched route template: the paths the routers it passed were mounted at, then the route's path
+ * (`GET /tenants/:tenant/api/users/:id` for `app.use('/tenants/:tenant/api', router)`), so ids in
+ * mount and route paths do not add series (see noteRouteTemplate); a route given several paths or a
+ * RegExp is named after its definition (`POST /oauth/token,/token`). Where the mount template cannot
+ * be known (express's router before 2.3, sub-apps, routers entered before this middleware ran), the
+ * mount path is taken as the request spelt it (`req.baseUrl`): one name per spelling. Requests no route matched and
+ * requests whose client went away before the answer are not counted. Status codes map as
+ * `classifyStatus` says.
  * @throws ServerConfigError naming the option when `recorder` has no `record()`, `api` is neither an
  *   API kind nor a function, `tenant` is not a function, or another callback is given but not a function.
  */
@@ -384,61 +390,6 @@ function checkMiddlewareOptions(recorder: unknown, options: unknown): void {
 
 function shown(value: unknown): string {
   return typeof value === 'string' ? JSON.stringify(value) : value === null || typeof value !== 'object' ? String(value) : 'an object';
-}
-
-/** Where ROUTE_ACCESSOR keeps what it noted on a request. */
-const MATCHED = Symbol('am-metrics: matched route');
-interface MatchedRoute {
-  route: unknown;
-  template: string | undefined;
-  /** Another such middleware's accessor (another copy of this package), called on so it keeps counting. */
-  readonly earlier: PropertyDescriptor | undefined;
-}
-type NotedRequest = Request & { [MATCHED]?: MatchedRoute };
-
-/**
- * `req.route` on a request the middleware watches: stores the route and notes its template
- * (`req.baseUrl` + path) as express sets it. One pair of functions serves every request, so V8 gives
- * the requests a shared hidden class: with closures made per request, defining the accessor cost 5 to
- * 15 µs a request; this way it costs about 1 µs (a loop defining it on 100,000 fresh IncomingMessages,
- * a loaded 2-core machine, so only the ratio means much).
- */
-const ROUTE_ACCESSOR = {
-  configurable: true,
-  enumerable: true,
-  get(this: NotedRequest): unknown {
-    return this[MATCHED]?.route;
-  },
-  set(this: NotedRequest, value: unknown): void {
-    const matched = this[MATCHED];
-    if (matched === undefined) return; // never: noteRouteTemplate sets both
-    matched.earlier?.set?.call(this, value);
-    matched.route = value;
-    // A route defined by several paths or a RegExp keeps its definition as text (`/a,/b`): which
-    // path matched is express's secret, and one name per route still adds no series per request.
-    const path = (value as { path?: unknown } | undefined)?.path;
-    matched.template = typeof path === 'string' || path instanceof RegExp || Array.isArray(path) ? `${this.baseUrl}${String(path)}` : undefined;
-  },
-};
-
-/**
- * Notes the template of the route express matches for `req` (`req.baseUrl` + `req.route.path`) at the
- * moment it matches, and returns a function reading it (undefined while no route has matched). Why
- * not read both at 'finish': express restores `req.baseUrl` when the request leaves a mounted router,
- * so an answer given outside it (an error thrown in the route, answered by the app's error handler)
- * would lose the mount path. express sets `req.route` when the route matches, while `req.baseUrl` is
- * still the router's mount path; an accessor on this one request (ROUTE_ACCESSOR) sees that moment.
- * A second middleware on the same request shares the first one's notes.
- */
-function noteRouteTemplate(req: NotedRequest): () => string | undefined {
-  let matched = req[MATCHED];
-  if (matched === undefined) {
-    matched = { route: req.route, template: undefined, earlier: Object.getOwnPropertyDescriptor(req, 'route') };
-    req[MATCHED] = matched;
-    Object.defineProperty(req, 'route', ROUTE_ACCESSOR);
-  }
-  const noted = matched;
-  return () => noted.template;
 }
 
 function apiRequestOf(req: Request, res: Response, template: string, options: ApiRequestMiddlewareOptions): ApiRequest {

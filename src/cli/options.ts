@@ -4,10 +4,10 @@ import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { DEFAULT_PORT } from '../server.js';
 import { authFromEnvironment } from '../http/auth-environment.js';
-import { checkSecret, type AuthOptions } from '../http/auth.js';
+import type { AuthOptions } from '../http/auth.js';
 import type { TlsOptions } from '../http/tls.js';
 import { podNameFromEnvironment } from '../metrics/am-metrics.js';
-import { DISTINCT_KEY_ENV } from '../registry/cells/string-hash.js';
+import { distinctKeyFromEnvironment } from '../registry/cells/string-hash.js';
 import { DEFAULT_RATE, MAX_RATE } from '../simulator/simulator.js';
 import { adminTokenFromEnvironment } from '../streams/admin-token.js';
 import { DEFAULT_STREAMS_DB } from '../streams/store.js';
@@ -113,9 +113,9 @@ export function parseCommandLine(args: readonly string[], env: Environment, defa
   if ((values['tls-cert'] === undefined) !== (values['tls-key'] === undefined)) {
     throw new UsageError('--tls-cert and --tls-key go together');
   }
-  // The library would take a random key in place of a short one, silently: pods meant to share a key
-  // would each get their own, and their distinct counters would refuse to merge.
-  if (env[DISTINCT_KEY_ENV] !== undefined) checkSecret(DISTINCT_KEY_ENV, env[DISTINCT_KEY_ENV]);
+  // The library refuses a short key only when the first distinct counter registers; refuse it before
+  // anything starts, with the library's own check.
+  distinctKeyFromEnvironment(env);
   const portText = values.port ?? fromEnv('PORT');
   const settings: ServeSettings = {
     port: portText === undefined ? DEFAULT_PORT : integerIn(portText, 0, MAX_PORT, values.port !== undefined ? '--port' : 'PORT'),

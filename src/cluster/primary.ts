@@ -83,7 +83,10 @@ export class ClusterPrimary {
   /** Collections started so far: orders the answers of overlapping collections (see ReportedStates.remember). */
   private rounds = 0;
 
-  /** @throws ClusterConfigError outside the cluster primary, or for a timeout that is not a positive number of ms. */
+  /**
+   * @throws ClusterConfigError outside the cluster primary, or for a timeout that is not a positive number of ms;
+   *   ServerConfigError for an AM_METRICS_DISTINCT_KEY under MIN_SECRET_LENGTH characters (see distinctKeyFromEnvironment).
+   */
   constructor(private readonly options: ClusterPrimaryOptions = {}) {
     if (!cluster.isPrimary) throw new ClusterConfigError('clusterMetrics.primary() runs in the cluster primary, not in a worker');
     this.timeoutMs = checkTimeout(options.timeoutMs);

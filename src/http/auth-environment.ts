@@ -1,8 +1,8 @@
 // Reads scrape credentials from the environment, as containers receive them (a Kubernetes secret as a
 // variable or a mounted file). Checking requests against them is auth.ts's job.
-import { readFileSync } from 'node:fs';
 import type { AuthOptions, AuthSource } from './auth.js';
 import { ServerConfigError } from './errors.js';
+import { readSecretFile } from './secret-file.js';
 
 /** The variables `authFromEnvironment` reads. */
 export const AUTH_ENVIRONMENT = {
@@ -16,7 +16,7 @@ export const AUTH_ENVIRONMENT = {
  * Auth options from `METRICS_USERNAME` with `METRICS_PASSWORD` or `METRICS_PASSWORD_FILE` (HTTP Basic)
  * and `METRICS_BEARER_TOKEN`. No auth only when none of these variables is set at all: a variable
  * that is set but empty (a Kubernetes secret that resolved empty) fails closed.
- * A password file loses one trailing line break (as `echo` and most secret mounts add one).
+ * A password file loses one trailing line break (see readSecretFile).
  * @throws ServerConfigError naming the variable when one is set but empty or blank, when a username
  *   has no password or a password no username, when both password variables are set, or when the
  *   password file is unreadable or blank. Messages name variables and paths, never a secret.
@@ -60,14 +60,5 @@ function passwordFrom(password: string | undefined, file: string | undefined): s
   if (password !== undefined) {
     throw new ServerConfigError(AUTH_ENVIRONMENT.passwordFile, `and ${AUTH_ENVIRONMENT.password} are both set; set one`);
   }
-  let content: string;
-  try {
-    content = readFileSync(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'unknown error';
-    throw new ServerConfigError(AUTH_ENVIRONMENT.passwordFile, `cannot read ${JSON.stringify(file)} (${code})`);
-  }
-  const trimmed = content.replace(/\r?\n$/, '');
-  if (trimmed.trim() === '') throw new ServerConfigError(AUTH_ENVIRONMENT.passwordFile, `${JSON.stringify(file)} is empty or blank`);
-  return trimmed;
+  return readSecretFile(AUTH_ENVIRONMENT.passwordFile, file);
 }

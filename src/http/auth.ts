@@ -2,7 +2,10 @@
 // Basic credentials or a bearer token.
 // Throttling repeated failures and choosing the response are left to auth-throttle.ts and the handlers.
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { checkSecret, describeSetting } from '../registry/secret.js';
 import { ServerConfigError } from './errors.js';
+
+export { checkSecret, MIN_SECRET_LENGTH } from '../registry/secret.js';
 
 /** A username and password, as AIC's Prometheus scrape configuration sends them. */
 export interface BasicCredentials {
@@ -36,13 +39,6 @@ export interface AuthSource {
   readonly files: readonly string[];
 }
 
-/**
- * Fewest characters a password or bearer token may have. At 16 characters from even a 36-letter
- * alphabet a guess succeeds with odds below 1 in 10^24, so throttling failures is a courtesy, not the
- * defence, and valid credentials are never refused because someone else guessed wrong.
- */
-export const MIN_SECRET_LENGTH = 16;
-
 /** Realm of the `WWW-Authenticate` challenges when the options name none. */
 export const DEFAULT_REALM = 'am-metrics';
 
@@ -57,19 +53,6 @@ export type AuthOutcome = 'open' | 'granted' | 'missing' | 'denied';
 
 const BASIC = /^basic[ \t]+([A-Za-z0-9+/=._~-]+)[ \t]*$/i;
 const BEARER = /^bearer[ \t]+([A-Za-z0-9+/=._~-]+)[ \t]*$/i;
-
-/** @throws ServerConfigError unless `secret` is a string of at least MIN_SECRET_LENGTH characters; never says the secret. */
-export function checkSecret(setting: string, secret: unknown): void {
-  if (typeof secret !== 'string') throw new ServerConfigError(setting, `is missing (got ${describeSetting(secret)})`);
-  const length = [...secret].length;
-  if (length < MIN_SECRET_LENGTH) {
-    throw new ServerConfigError(setting, `must have at least ${MIN_SECRET_LENGTH} characters, got ${length}`);
-  }
-}
-
-function describeSetting(value: unknown): string {
-  return value === undefined || value === null ? String(value) : typeof value === 'string' ? JSON.stringify(value) : typeof value;
-}
 
 /** SHA-256 of a secret: a fixed-length value that timingSafeEqual can compare whatever the input's length. */
 function digest(secret: string): Buffer {

@@ -1,17 +1,8 @@
-// Errors the HTTP layer throws on bad configuration. They concern a setting, not a metric, so they
-// stand apart from MetricsError and its family in src/registry/errors.ts.
+// Checks of the HTTP layer's settings. Their error, ServerConfigError, lives in src/registry/errors.ts
+// because the registry refuses a setting too (the distinct-hash key).
+import { ServerConfigError } from '../registry/errors.js';
 
-/** A server or router setting that cannot be used: a missing password, an unreadable file, a bad limit. */
-export class ServerConfigError extends Error {
-  constructor(
-    /** The option or environment variable concerned, e.g. `METRICS_PASSWORD_FILE` or `tls.cert`. */
-    readonly setting: string,
-    reason: string,
-  ) {
-    super(`${setting}: ${reason}`);
-    this.name = new.target.name;
-  }
-}
+export { ServerConfigError };
 
 /**
  * `value` when it is a whole number of at least 1, else `fallback` when `value` is undefined.

@@ -73,3 +73,18 @@ export class InvalidOptionError extends MetricsError {
     super(`${metric}: option ${option} ${reason}, got ${describe(value)}`, metric);
   }
 }
+
+/**
+ * A setting that cannot be used: a missing password, an unreadable file, a bad limit, a distinct-hash
+ * key that is too short. It concerns a setting, not a metric, so it stands apart from MetricsError.
+ */
+export class ServerConfigError extends Error {
+  constructor(
+    /** The option or environment variable concerned, e.g. `METRICS_PASSWORD_FILE` or `tls.cert`. */
+    readonly setting: string,
+    reason: string,
+  ) {
+    super(`${setting}: ${reason}`);
+    this.name = new.target.name;
+  }
+}

@@ -121,6 +121,26 @@ export class Gauge<L extends string = string> extends Metric<GaugeValue, L> {
     this.sourced.set(JSON.stringify(Object.entries(withSource).sort()), { labels: withSource, startMs, value: cell.value });
   }
 
+  /**
+   * Refuses, before anything is absorbed, series of `other` (a gauge of a state being merged) whose
+   * sum with this gauge's value for the same labels would not be finite: the merge would leave
+   * ±Infinity here, and every later merge of this registry's state would be refused.
+   * @throws InvalidValueError naming the value merged and its labels.
+   */
+  checkAbsorb(other: Gauge): void {
+    if (this.combine !== 'sum') return; // max and min pick a finite value; per-source keeps each apart
+    const own = new Map<string, number>();
+    for (const entry of this.entries()) own.set(labelKey(entry.labels, this.descriptor.labelNames), entry.cell.value);
+    for (const entry of other.entries()) {
+      const key = labelKey(entry.labels, this.descriptor.labelNames);
+      const sum = (own.get(key) ?? 0) + entry.cell.value;
+      if (!Number.isFinite(sum)) {
+        throw new InvalidValueError(this.descriptor.name, entry.cell.value, `would make the merged sum of {${key}} overflow to ${sum}`);
+      }
+      own.set(key, sum);
+    }
+  }
+
   override reset(): void {
     super.reset();
     this.sourced.clear();
@@ -142,4 +162,9 @@ export class Gauge<L extends string = string> extends Metric<GaugeValue, L> {
   protected createCell(): GaugeValue {
     return new GaugeValue(this.combine);
   }
+}
+
+/** The label values of `names` as they read in an error message: `pool="a",zone="b"`. */
+function labelKey(labels: Labels, names: readonly string[]): string {
+  return names.map((name) => `${name}=${JSON.stringify(labels[name] ?? '')}`).join(',');
 }

@@ -22,6 +22,11 @@ export interface MetricContext extends SeriesLimits {
 export interface Cell<State> {
   state(nowMs: number): State;
   mergeFrom(other: this): void;
+  /**
+   * The latest time the cell holds (epoch ms), for cells whose merge moves their clock forward (rates
+   * tick to it, decayed weights rescale to it); `merge` refuses a state whose cells are far ahead.
+   */
+  latestTimeMs?(): number;
 }
 
 /** One series of a metric's state: label values and constant labels, start time and cell state. */

@@ -2,7 +2,17 @@
 // collect them into a Collection, and save or merge their state. It writes no format: the Registry the
 // package exports (src/exposition/prometheus/registry.ts) adds `metrics()` on top.
 import { clockFrom, type Clock } from './clock.js';
-import { createDescriptor, describeShape, isSameShape, sameLabelNames, checkLabelName, type Descriptor, type MetricKind, type MetricOptions } from './descriptor.js';
+import {
+  createDescriptor,
+  describeShape,
+  isSameShape,
+  sameLabelNames,
+  checkLabelName,
+  type Descriptor,
+  type FamilyKind,
+  type MetricKind,
+  type MetricOptions,
+} from './descriptor.js';
 import { InvalidLabelError, InvalidOptionError, InvalidValueError, MetricConflictError } from './errors.js';
 import { DEFAULT_MAX_LABEL_VALUE_BYTES, DEFAULT_MAX_REGISTRY_SERIES, DEFAULT_MAX_SERIES, SeriesBudget, type Labels } from './labels.js';
 import { isWellFormed } from './well-formed.js';
@@ -12,6 +22,7 @@ import { Timer } from './timer.js';
 import { Gauge, type GaugeCollect } from './gauge.js';
 import { GAUGE_COMBINES, type GaugeCombine } from './cells/gauge-value.js';
 import { DistinctCounter } from './distinct-counter.js';
+import { distinctHashSeed } from './cells/string-hash.js';
 import { DEFAULT_SLICE_MS, forEachSliced, pacer, type Pace } from './time-slice.js';
 import type { CollectFailure, Collection, FamilySnapshot, Point } from './collection.js';
 
@@ -45,7 +56,7 @@ export interface RegistryOptions {
 }
 
 /** The names a metric of `kind` called `name` writes; registrations may not overlap in them. */
-export type ReservedNames = (kind: MetricKind | 'counter', name: string) => readonly string[];
+export type ReservedNames = (kind: FamilyKind, name: string) => readonly string[];
 
 export interface GaugeOptions<L extends string = string> extends MetricOptions<L> {
   /** Computes the gauge at each scrape (see GaugeCollect). */
@@ -61,6 +72,11 @@ export interface GaugeOptions<L extends string = string> extends MetricOptions<L
 export interface FamilyCollector {
   /** Names the collector in a collection's `failures` and in `am_metrics_collect_errors_total`. */
   readonly name: string;
+  /**
+   * The families it writes, when known before it runs: `addCollector` reserves their names as a
+   * metric's, so a metric of the same name is refused instead of served twice in one exposition.
+   */
+  readonly families?: readonly { readonly kind: FamilyKind; readonly name: string }[];
   collect(): Promise<readonly FamilySnapshot[]> | readonly FamilySnapshot[];
 }
 
@@ -178,9 +194,16 @@ export class MetricRegistry {
     return this.register('gauge', options, (d) => new Gauge<L>(d, this.context, combine, options.collect));
   }
 
-  /** Estimated count of distinct values, exposed as a gauge. @throws InvalidNameError, MetricConflictError */
+  /**
+   * Estimated count of distinct values, exposed as a gauge.
+   * @throws InvalidNameError, MetricConflictError; ServerConfigError when AM_METRICS_DISTINCT_KEY is
+   *   set but shorter than MIN_SECRET_LENGTH (see distinctKeyFromEnvironment).
+   */
   distinctCounter<L extends string = never>(options: MetricOptions<L>): DistinctCounter<L> {
-    return this.register('distinct', options, (d) => new DistinctCounter<L>(d, this.context));
+    return this.register('distinct', options, (d) => {
+      distinctHashSeed(); // chooses the hash key now, so a bad AM_METRICS_DISTINCT_KEY is refused here
+      return new DistinctCounter<L>(d, this.context);
+    });
   }
 
   /** The default labels every series carries: the resource of every collection. */
@@ -282,8 +305,10 @@ export class MetricRegistry {
    * Adds another registry's `state()` into this one: metrics are created as needed, counts and sums
    * add, moving rates add, timer distributions and distinct sketches merge, gauges combine as each
    * declares. Everything is checked before anything changes.
-   * @throws InvalidValueError for a malformed state or cell, InvalidNameError or InvalidLabelError for
-   *   bad names or labels, MetricConflictError when a metric clashes with one registered here.
+   * @throws InvalidValueError for a malformed state or cell, a time in it more than MAX_STATE_AHEAD_MS
+   *   ahead of this registry's clock, or a `sum` gauge whose merged value would overflow;
+   *   InvalidNameError or InvalidLabelError for bad names or labels, MetricConflictError when a metric
+   *   clashes with one registered here.
    */
   merge(state: RegistryState, options: MergeOptions = {}): void {
     // `satisfies unknown` keeps Array.isArray from narrowing the readonly list to any[].
@@ -292,10 +317,14 @@ export class MetricRegistry {
       throw new InvalidValueError('registry', version, `is not a registry state of version ${STATE_VERSION}`);
     }
     const unbounded = { maxSeriesPerMetric: Number.MAX_SAFE_INTEGER, maxSeries: Number.MAX_SAFE_INTEGER, maxLabelValueBytes: Number.MAX_SAFE_INTEGER };
+    const notAfterMs = this.registryClock.now() + MAX_STATE_AHEAD_MS;
+    if (typeof state.timeMs === 'number') checkNotAhead('registry', state.timeMs, notAfterMs);
     const scratch = new MetricRegistry({ ...this.options, ...unbounded }, this.reservedNames);
-    const loaded = state.families.map((family) => scratch.load(family));
+    const loaded = state.families.map((family) => scratch.load(family, notAfterMs));
     for (const { metric } of loaded) {
-      checkSameCombine(this.checkRegistration(metric.descriptor.kind as MetricKind, metric.descriptor), metric);
+      const existing = this.checkRegistration(metric.descriptor.kind as MetricKind, metric.descriptor);
+      checkSameCombine(existing, metric);
+      if (existing instanceof Gauge && metric instanceof Gauge) existing.checkAbsorb(metric);
       this.checkEmptyValues(metric);
     }
     for (const { metric, folded } of loaded) {
@@ -308,9 +337,20 @@ export class MetricRegistry {
   /**
    * Adds families that `collect` reads from `collector` after the registry's metrics, each time, with
    * the same time bound and failure handling as a computed gauge. Adding the same collector twice
-   * adds it once. Their names are not reserved: a collector must not write a registered metric's names.
+   * adds it once. The names of the families it declares (`families`) are reserved as a metric's;
+   * a collector must not write any other name a metric holds.
+   * @throws MetricConflictError when a declared family's names overlap those of a registered metric or
+   *   of another collector's families; nothing is added then.
    */
   addCollector(collector: FamilyCollector): void {
+    if (this.collectors.has(collector)) return;
+    const owner = (family: { name: string }) => `${family.name} of collector ${collector.name}`;
+    const claims = (collector.families ?? []).flatMap((family) => this.reservedNames(family.kind, family.name).map((sample) => ({ sample, family })));
+    for (const { sample, family } of claims) {
+      const holder = this.reservedBy.get(sample);
+      if (holder !== undefined) throw new MetricConflictError(family.name, `the owner of "${sample}" (${holder})`, owner(family));
+    }
+    for (const { sample, family } of claims) this.reservedBy.set(sample, owner(family));
     this.collectors.add(collector);
   }
 
@@ -333,8 +373,8 @@ export class MetricRegistry {
     this.reserveOwnCounters();
   }
 
-  /** Registers one family of a state (on a scratch registry) and absorbs its series. */
-  private load(family: FamilyState): { metric: AnyMetric; folded: number } {
+  /** Registers one family of a state (on a scratch registry) and absorbs its series; see checkNotAhead for `notAfterMs`. */
+  private load(family: FamilyState, notAfterMs: number): { metric: AnyMetric; folded: number } {
     if (typeof family !== 'object' || family === null) throw new InvalidValueError('registry', family, 'is not a metric state');
     const options = { name: family.name, help: family.help, labelNames: family.labelNames, constLabels: family.constLabels };
     const metric = this.registerKind(family.kind, options, family.combine);
@@ -347,7 +387,10 @@ export class MetricRegistry {
       }
       const startMs = typeof series.startMs === 'number' && Number.isFinite(series.startMs) ? series.startMs : NaN;
       if (Number.isNaN(startMs)) throw new InvalidValueError(family.name, series.startMs, 'is not a series start time (epoch ms)');
-      metric.absorb(series.labels, startMs, metric.cellFromState(series.state) as never);
+      checkNotAhead(family.name, startMs, notAfterMs);
+      const cell = metric.cellFromState(series.state);
+      if ('latestTimeMs' in cell) checkNotAhead(family.name, cell.latestTimeMs(), notAfterMs);
+      metric.absorb(series.labels, startMs, cell as never);
     }
     const folded = family.folded ?? 0;
     if (!Number.isSafeInteger(folded) || folded < 0) throw new InvalidValueError(family.name, folded, 'is not a count of folded observations');
@@ -497,6 +540,25 @@ function familyState(metric: AnyMetric, nowMs: number): FamilyState {
   const { kind, name, help, labelNames, constLabels } = metric.descriptor;
   const combine = metric instanceof Gauge ? { combine: metric.combine } : {};
   return { kind: kind as MetricKind, name, help, labelNames, constLabels, ...combine, folded: metric.folded, series: metric.seriesStates(nowMs) };
+}
+
+/**
+ * How far ahead of the merging registry's clock a state's times may be: hosts kept by NTP differ by
+ * milliseconds, and a few ticks of the rates (5 s each) ahead cost nothing visible. Why refuse beyond:
+ * merging moves this registry's rates and decayed weights to the state's time, so a worker whose
+ * clock says next year froze every one-minute rate here at 0 until then.
+ */
+export const MAX_STATE_AHEAD_MS = 60_000;
+
+/** @throws InvalidValueError naming `timeMs` when it is after `notAfterMs` (see MAX_STATE_AHEAD_MS). */
+function checkNotAhead(metric: string, timeMs: number, notAfterMs: number): void {
+  if (timeMs <= notAfterMs) return;
+  const aheadSeconds = Math.round((timeMs - notAfterMs + MAX_STATE_AHEAD_MS) / 1_000);
+  throw new InvalidValueError(
+    metric,
+    timeMs,
+    `is a time ${aheadSeconds} s ahead of this registry's clock (at most ${MAX_STATE_AHEAD_MS / 1_000} s allowed): a clock set wrong, or a made-up state`,
+  );
 }
 
 /**

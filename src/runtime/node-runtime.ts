@@ -32,11 +32,14 @@ type PromMetric = Awaited<ReturnType<client.Registry['getMetricsAsJSON']>>[numbe
 type PromValue = PromMetric['values'][number] & { metricName?: string };
 
 /**
- * Starts prom-client's default collectors on a private prom-client registry (so nothing else shares
- * them) and returns a collector that reads them at each collection: counters (`process_cpu_seconds_total`),
- * gauges (`process_resident_memory_bytes`, `nodejs_eventloop_lag_seconds`, `nodejs_heap_size_used_bytes`,
- * `nodejs_active_handles`, …) and the `nodejs_gc_duration_seconds` histogram, under prom-client's names.
- * Event-loop and GC monitoring run from the call on, for the life of the process.
+ * A collector reading prom-client's default collectors at each collection: counters
+ * (`process_cpu_seconds_total`), gauges (`process_resident_memory_bytes`, `nodejs_eventloop_lag_seconds`,
+ * `nodejs_heap_size_used_bytes`, `nodejs_active_handles`, …) and the `nodejs_gc_duration_seconds`
+ * histogram, under prom-client's names, which it declares (`families`) so a registry refuses a metric
+ * of the same name. The collectors run on a prom-client registry of this module's (nothing else
+ * writes to it), started at the first call with given `gcDurationBuckets` and shared by every later
+ * call with the same buckets (see startedRegisters): event-loop and GC monitoring run from then on,
+ * for the life of the process, however many registries ask.
  * @throws InvalidOptionError for `gcDurationBuckets` that are not increasing positive finite numbers
  *   (prom-client would serve `le="NaN"` or the same `le` twice), or a `now` that is not a function;
  *   nothing is started then.
@@ -46,15 +49,39 @@ export function nodeRuntimeCollector(options: RuntimeMetricsOptions = {}): Famil
   const now = options.now ?? Date.now;
   if (typeof now !== 'function') throw new InvalidOptionError(RUNTIME_COLLECTOR_NAME, 'now', now, 'must be a function returning epoch milliseconds');
   const converter = new FamilyConverter(now());
-  const register = new client.Registry();
-  client.collectDefaultMetrics({ register, ...gcDurationBuckets });
+  const register = defaultMetricsRegister(gcDurationBuckets.gcDurationBuckets);
   return {
     name: RUNTIME_COLLECTOR_NAME,
+    families: register
+      .getMetricsAsArray()
+      .filter((m) => !LEFT_OUT_RUNTIME_METRICS.includes(m.name))
+      .map((m) =>
+        String(m.type) === 'counter' ? { kind: 'counter', name: m.name.replace(/_total$/, '') } : { kind: String(m.type) as 'gauge' | 'histogram', name: m.name },
+      ),
     async collect() {
       const metrics = await register.getMetricsAsJSON();
       return metrics.filter((m) => !LEFT_OUT_RUNTIME_METRICS.includes(m.name)).flatMap((m) => converter.family(m));
     },
   };
+}
+
+/**
+ * prom-client registers with the default collectors running, one per GC bucket list (JSON, or `null`
+ * for prom-client's). Why shared: prom-client gives no way to stop what `collectDefaultMetrics`
+ * starts (an event-loop delay monitor and a GC PerformanceObserver), so a collector started per call
+ * leaked both for every registry or test that asked; sharing bounds them to one per bucket list.
+ */
+const startedRegisters = new Map<string, client.Registry>();
+
+function defaultMetricsRegister(gcDurationBuckets: number[] | undefined): client.Registry {
+  const key = JSON.stringify(gcDurationBuckets ?? null);
+  let register = startedRegisters.get(key);
+  if (register === undefined) {
+    register = new client.Registry();
+    client.collectDefaultMetrics({ register, ...(gcDurationBuckets === undefined ? {} : { gcDurationBuckets }) });
+    startedRegisters.set(key, register);
+  }
+  return register;
 }
 
 function checkedBuckets(buckets: unknown): number[] {

@@ -1,25 +1,26 @@
 // Reads the management API's admin token from the environment, as a variable or a mounted secret
 // file; apart from the scrape credentials (src/http/auth-environment.ts).
-import { readFileSync } from 'node:fs';
 import { ServerConfigError } from '../http/errors.js';
 import { MIN_SECRET_LENGTH } from '../http/auth.js';
+import { readSecretFile } from '../http/secret-file.js';
 
 export const ADMIN_TOKEN_ENVIRONMENT = { token: 'METRICS_ADMIN_TOKEN', tokenFile: 'METRICS_ADMIN_TOKEN_FILE' } as const;
 
 /**
- * The admin token from `METRICS_ADMIN_TOKEN` or the file `METRICS_ADMIN_TOKEN_FILE` names (one
- * trailing line break dropped); undefined when neither is set (empty counts as unset).
- * @throws ServerConfigError when both are set, the file is unreadable, empty or holds whitespace, or
+ * The admin token from `METRICS_ADMIN_TOKEN` or the file `METRICS_ADMIN_TOKEN_FILE` names (read as
+ * readSecretFile reads it); undefined when neither is set (empty or blank counts as unset).
+ * @throws ServerConfigError when both are set, the file is unreadable, empty or blank, the token holds
+ *   anything but printable ASCII, or
  *   the token is shorter than MIN_SECRET_LENGTH (the scrape secrets' minimum).
  *   Messages name variables and paths, never the token.
  */
 export function adminTokenFromEnvironment(env: Readonly<Record<string, string | undefined>>): string | undefined {
-  const read = (name: string): string | undefined => (env[name] === '' ? undefined : env[name]);
+  const read = (name: string): string | undefined => (env[name]?.trim() === '' ? undefined : env[name]);
   const token = read(ADMIN_TOKEN_ENVIRONMENT.token);
   const file = read(ADMIN_TOKEN_ENVIRONMENT.tokenFile);
   if (token !== undefined && file !== undefined)
     throw new ServerConfigError(ADMIN_TOKEN_ENVIRONMENT.tokenFile, `and ${ADMIN_TOKEN_ENVIRONMENT.token} are both set; set one`);
-  const value = file === undefined ? token : readTokenFile(file);
+  const value = file === undefined ? token : readSecretFile(ADMIN_TOKEN_ENVIRONMENT.tokenFile, file);
   if (value !== undefined && !/^[\x21-\x7e]+$/.test(value)) {
     throw new ServerConfigError(
       file === undefined ? ADMIN_TOKEN_ENVIRONMENT.token : ADMIN_TOKEN_ENVIRONMENT.tokenFile,
@@ -33,18 +34,6 @@ export function adminTokenFromEnvironment(env: Readonly<Record<string, string | 
     );
   }
   return value;
-}
-
-function readTokenFile(file: string): string {
-  let content: string;
-  try {
-    content = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new ServerConfigError(ADMIN_TOKEN_ENVIRONMENT.tokenFile, `cannot read ${JSON.stringify(file)} (${(error as NodeJS.ErrnoException).code ?? 'unknown error'})`);
-  }
-  const trimmed = content.replace(/\r?\n$/, '');
-  if (trimmed === '') throw new ServerConfigError(ADMIN_TOKEN_ENVIRONMENT.tokenFile, `${JSON.stringify(file)} is empty`);
-  return trimmed;
 }
 
 /**
@@ -67,6 +56,6 @@ export function adminTokenSourceFromEnvironment(env: Readonly<Record<string, str
       if (token === undefined) throw new ServerConfigError(ADMIN_TOKEN_ENVIRONMENT.tokenFile, 'is no longer set');
       return token;
     },
-    files: file === undefined || file === '' ? [] : [file],
+    files: file === undefined || file.trim() === '' ? [] : [file],
   };
 }

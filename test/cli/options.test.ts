@@ -63,10 +63,14 @@ describe('parseCommandLine', () => {
     expect(USAGE).toContain('SIGHUP re-reads the TLS');
   });
 
-  it.each(['', 'fifteen-chars..'])('refuses an AM_METRICS_DISTINCT_KEY of %j, which the library would silently swap for a random key', (key) => {
+  it.each(['x', 'fifteen-chars..'])('refuses an AM_METRICS_DISTINCT_KEY of %j before starting, as the library refuses it', (key) => {
     expect(() => settings([], { AM_METRICS_DISTINCT_KEY: key })).toThrow(ServerConfigError);
     expect(() => settings([], { AM_METRICS_DISTINCT_KEY: key })).toThrow(`AM_METRICS_DISTINCT_KEY: must have at least 16 characters, got ${key.length}`);
     expect(settings([], { AM_METRICS_DISTINCT_KEY: 'sixteen-chars...' }).port).toBe(DEFAULT_PORT);
+  });
+
+  it.each(['', '  '])('treats an AM_METRICS_DISTINCT_KEY of %j as unset, as the other variables', (key) => {
+    expect(settings([], { AM_METRICS_DISTINCT_KEY: key }).port).toBe(DEFAULT_PORT);
   });
 
   it('runs metric streams under METRICS_ADMIN_TOKEN, in ./am-metrics-streams.db unless --streams-db says otherwise', () => {

@@ -55,6 +55,34 @@ describe('mergeStates', () => {
     expect(loginCount(await merged.registry.collect())).toBe(7);
   });
 
+  it("leaves out a worker whose clock runs a year ahead, so the other workers' rates still move", async () => {
+    const clock = new ManualClock();
+    const ahead = new ManualClock(clock.now() + 365 * 24 * 3_600_000);
+    const worker = async (at: ManualClock) => {
+      const registry = new Registry({ now: () => at.now() });
+      const summary = registry.summary({ name: 'am_test_login', help: 'Logins', labelNames: ['outcome'] });
+      for (let i = 0; i < 600; i += 1) {
+        at.advance({ ms: 100 });
+        summary.record({ outcome: 'success' });
+      }
+      return registry.state();
+    };
+    const skewed = await worker(ahead);
+    const merged = await mergeStates(
+      [
+        { source: 'worker-1', state: skewed },
+        { source: 'worker-2', state: await worker(clock) },
+      ],
+      { now: () => clock.now() },
+    );
+    expect(merged.accepted).toEqual(['worker-2']);
+    expect(merged.rejected.map(({ source, error }) => [source, (error as Error).message])).toEqual([
+      ['worker-1', expect.stringMatching(/^registry: value \d+ is a time 31536\d\d\d s ahead of this registry's clock/)],
+    ]);
+    const series = (await merged.registry.collect()).families[0]?.series[0] as { rates: { m1: number } };
+    expect(series.rates.m1).toBeGreaterThan(1);
+  });
+
   it("keeps the workers' timer buckets with timerBuckets, so their histograms merge; without it, none", async () => {
     const clock = new ManualClock();
     const worker = async (seconds: number) => {

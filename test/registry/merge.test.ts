@@ -253,6 +253,55 @@ describe('Registry.merge', () => {
     expect(target.getSingleMetric('am_t')).toBeUndefined();
   });
 
+  // A worker with a clock a year ahead (or a hand-made state) ticked this registry's rates to its
+  // time: they read 0 for every event recorded here until the year had passed.
+  it.each([
+    ['state time', { years: 1 }, 0],
+    ['series start time', { years: 0 }, 1],
+  ])('refuses a state whose %s is ahead of this clock by more than the skew allowed, and keeps its own rates', async (_what, ahead, byStart) => {
+    const clock = new ManualClock();
+    const target = new Registry({ now: () => clock.now() });
+    const own = target.summary({ name: 'am_x', help: 'X.' });
+    const yearMs = 365 * 24 * 3_600_000;
+    const skewed = new ManualClock(clock.now() + ahead.years * yearMs);
+    const source = new Registry({ now: () => skewed.now() });
+    source.summary({ name: 'am_x', help: 'X.' }).record({});
+    const state = await source.state();
+    const hostile = byStart === 0 ? state : withSeriesStart(state, clock.now() + yearMs);
+    expect(() => target.merge(hostile)).toThrow(InvalidValueError);
+    expect(() => target.merge(hostile)).toThrow(/ahead of this registry's clock/);
+    for (let i = 0; i < 600; i += 1) {
+      clock.advance({ ms: 100 });
+      own.record({});
+    }
+    expect(family(await target.collect(), 'summary', 'am_x')[0]!.rates.m1).toBeGreaterThan(1);
+  });
+
+  it('accepts a state from a clock a few seconds ahead, as NTP leaves hosts', async () => {
+    const clock = new ManualClock();
+    const source = new Registry({ now: () => clock.now() + 5_000 });
+    source.summary({ name: 'am_x', help: 'X.' }).record({});
+    const target = new Registry({ now: () => clock.now() });
+    target.merge(await source.state());
+    expect(family(await target.collect(), 'summary', 'am_x')[0]!.count).toBe(1);
+  });
+
+  // Two hand-made states of 1.5e308 summed to Infinity: the scrape read +Inf and this registry's own
+  // state was refused by every merge after.
+  it('refuses a gauge state whose sum with this value would overflow, and keeps the value', async () => {
+    const target = new Registry();
+    target.gauge({ name: 'am_g', help: 'G.', labelNames: ['pool'], combine: 'sum' }).set({ pool: 'a' }, 1.5e308);
+    const source = new Registry();
+    source.gauge({ name: 'am_g', help: 'G.', labelNames: ['pool'], combine: 'sum' }).set({ pool: 'a' }, 1.5e308);
+    const state = await source.state();
+    expect(() => target.merge(state)).toThrow(InvalidValueError);
+    expect(() => target.merge(state)).toThrow('am_g: value 1.5e+308 would make the merged sum of {pool="a"} overflow to Infinity');
+    expect(family(await target.collect(), 'gauge', 'am_g').map((p) => p.value)).toEqual([1.5e308]);
+    // Its own state still saves a finite value, so another registry can merge it.
+    const saved = JSON.parse(JSON.stringify(await target.state())) as RegistryState;
+    expect(() => new Registry().merge(saved)).not.toThrow();
+  });
+
   // A state's overflow series became a series of its own here, beside this registry's overflow series
   // with the same labels: the label set was exposed twice.
   it("merges a state's overflow series into this registry's overflow series", async () => {
@@ -392,4 +441,9 @@ function withSeries(state: RegistryState, change: (cell: any) => unknown): Regis
   const [first, ...rest] = state.families;
   const series = first!.series.map((s) => ({ ...s, state: change(s.state) }));
   return { ...state, families: [{ ...first!, series }, ...rest] };
+}
+
+/** `state` with every series starting at `startMs`. */
+function withSeriesStart(state: RegistryState, startMs: number): RegistryState {
+  return { ...state, families: state.families.map((f) => ({ ...f, series: f.series.map((series) => ({ ...series, startMs })) })) };
 }

@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { describe, expect, it } from 'vitest';
+import client from 'prom-client';
+import { describe, expect, it, vi } from 'vitest';
 import { parseJsonQuery } from '../../src/exposition/am-json/json-query.js';
-import { createAmMetrics, InvalidOptionError, jsonView, LEFT_OUT_RUNTIME_METRICS, nodeRuntimeCollector, Registry } from '../../src/index.js';
+import { createAmMetrics, InvalidOptionError, jsonView, LEFT_OUT_RUNTIME_METRICS, MetricConflictError, nodeRuntimeCollector, Registry } from '../../src/index.js';
 import { parseExposition, promtoolCheckMetrics } from '../support/prometheus-tools.js';
 import { PROMETHEUS_ACCEPT, PROMETHEUS_PATHS, serve } from '../server/helpers.js';
 
@@ -114,5 +115,45 @@ describe('Registry.runtimeMetrics (prom-client default collectors)', () => {
     expect(await new Registry().metrics()).toBe('');
     const registry = new Registry().runtimeMetrics();
     expect((await registry.state()).families).toEqual([]);
+  });
+
+  // prom-client cannot stop the event-loop monitor and GC observer it starts: one set per registry
+  // (or per test) piled up for the life of the process.
+  it("starts prom-client's collectors once, however many registries ask", async () => {
+    const start = vi.spyOn(client, 'collectDefaultMetrics');
+    try {
+      const registries = Array.from({ length: 5 }, () => {
+        const registry = new Registry();
+        registry.addCollector(nodeRuntimeCollector({ gcDurationBuckets: [0.125, 1.5] }));
+        return registry;
+      });
+      expect(start).toHaveBeenCalledTimes(1);
+      for (const registry of registries) expect(await registry.metrics()).toContain('# TYPE process_cpu_seconds_total counter');
+    } finally {
+      start.mockRestore();
+    }
+  });
+
+  // Prometheus refuses an exposition that has a family twice; the scrape failed whole.
+  it('refuses a metric named as a runtime metric, registered after them, naming the name', () => {
+    const registry = new Registry().runtimeMetrics();
+    const register = () => registry.gauge({ name: 'nodejs_heap_size_used_bytes', help: 'Mine.' });
+    expect(register).toThrow(MetricConflictError);
+    expect(register).toThrow(
+      'nodejs_heap_size_used_bytes: already registered as the owner of "nodejs_heap_size_used_bytes" (nodejs_heap_size_used_bytes of collector nodejs_runtime)',
+    );
+    expect(() => registry.summary({ name: 'process_cpu_seconds', help: 'Mine.' })).toThrow(MetricConflictError);
+  });
+
+  it('refuses the runtime metrics when a registered metric has one of their names, and serves that metric once', async () => {
+    const registry = new Registry();
+    registry.gauge({ name: 'nodejs_eventloop_lag_seconds', help: 'Mine.' }).set({}, 1);
+    expect(() => registry.runtimeMetrics()).toThrow(MetricConflictError);
+    expect(() => registry.runtimeMetrics()).toThrow(
+      'nodejs_eventloop_lag_seconds: already registered as the owner of "nodejs_eventloop_lag_seconds" (nodejs_eventloop_lag_seconds)',
+    );
+    const text = await registry.metrics();
+    expect(text.match(/^# TYPE nodejs_eventloop_lag_seconds /gm)).toHaveLength(1);
+    expect(text).not.toContain('process_cpu_seconds_total');
   });
 });

@@ -30,6 +30,16 @@ async function hostApp(logged: string[] = [], first?: typeof apiRequestMiddlewar
     res.status(req.params.id === 'slow' ? 429 : 200).send('ok');
   });
   app.use('/api/v2/users', users);
+  // Mounted at paths with parameters, one router inside another.
+  const tenantApi = express.Router();
+  tenantApi.get('/users/:id', (req, res) => {
+    if (req.params.id === 'broken') throw new Error('the user store is down');
+    res.send('ok');
+  });
+  const projects = express.Router();
+  projects.get('/:project', (_req, res) => void res.send('ok'));
+  tenantApi.use('/orgs/:org/projects', projects);
+  app.use('/tenants/:tenant/api', tenantApi);
   app.post('/oauth/token', (req, res) => void res.status(req.get('x-status') === undefined ? 200 : Number(req.get('x-status'))).send('ok'));
   app.get(['/authorize', '/oauth/authorize'], (_req, res) => void res.send('ok'));
   app.get(/^\/userinfo\/?$/, (_req, res) => void res.send('ok'));
@@ -65,6 +75,29 @@ describe('apiRequestMiddleware', () => {
     expect(found.map((s) => [s.labels.operation_name, s.labels.operation_result, s.labels.failure_code])).toEqual([
       ['GET /api/v2/users/:id', 'FAILURE', 'CLIENT_SERVER_ERROR'],
     ]);
+  });
+
+  // Each tenant's requests had an operation name of their own (`GET /tenants/acme/api/users/:id`).
+  it('names a route under mount paths with parameters by their templates, one name for every tenant', async () => {
+    const { registry, base } = await hostApp();
+    const paths = [
+      '/tenants/acme/api/users/u1',
+      '/tenants/globex/api/users/u2',
+      '/TENANTS/Acme/api/users/u3',
+      '/tenants/acme/api/orgs/o1/projects/p1',
+      '/tenants/initech/api/orgs/o2/projects/p2',
+    ];
+    for (const path of paths) expect((await fetch(`${base}${path}`)).status).toBe(200);
+    expect((await series(registry)).map((s) => [s.labels.operation_name, s.count])).toEqual([
+      ['GET /tenants/:tenant/api/users/:id', 3],
+      ['GET /tenants/:tenant/api/orgs/:org/projects/:project', 2],
+    ]);
+  });
+
+  it("names an error thrown under a mount path with parameters, answered by the app's error handler, by the templates", async () => {
+    const { registry, base } = await hostApp();
+    expect((await fetch(`${base}/tenants/acme/api/users/broken`)).status).toBe(500);
+    expect((await series(registry)).map((s) => [s.labels.operation_name, s.labels.operation_result])).toEqual([['GET /tenants/:tenant/api/users/:id', 'FAILURE']]);
   });
 
   it('counts a route given several paths, or a RegExp, under its definition', async () => {

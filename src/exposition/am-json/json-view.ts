@@ -111,6 +111,27 @@ export function idSegment(value: string): string {
 }
 
 /**
+ * The `_id` that one URL path segment (as the request spelt it, not yet decoded) addresses, read as
+ * CREST reads a resource path: percent-decoded once. Why piece by piece: an `_id` keeps a label's own
+ * dots as `%2E` (see idSegment), so the segment is split at its literal dots first, each piece is
+ * decoded once and written back as idSegment writes it. The `_id` as this view writes it therefore
+ * addresses its entry pasted into the URL as it is (`am_grant.a%2Eb.refresh` is the entry whose label
+ * value is `a.b`), as does any other spelling of the same pieces (`%2e`, `%61` for `a`), while
+ * `am_grant.a.b.refresh` stays another id. An id a JsonIdOf made without idSegment, holding `%`, `.`
+ * or `/` in a piece, cannot be addressed. Undefined when a piece is not valid percent-encoding.
+ */
+export function jsonEntryIdOfPath(segment: string): string | undefined {
+  try {
+    return segment
+      .split('.')
+      .map((piece) => idSegment(decodeURIComponent(piece)))
+      .join('.');
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * The default `_id` of a series: the metric name, then each of its own label values in the order the
  * metric declared its label names (see idSegment), joined by dots (`am_cts_task.create.success.session`).
  * Default labels such as `kubernetes_pod_name` are the same on every series of an instance and are left out.

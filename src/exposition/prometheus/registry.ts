@@ -24,7 +24,9 @@ export class Registry extends MetricRegistry {
    * Adds the Node.js process and runtime metrics (CPU, memory, heap, event-loop lag, GC, handles) from
    * prom-client's default collectors to every collection, under prom-client's names (see
    * nodeRuntimeCollector). Off until called; calling again changes nothing (after `clear()`, it adds
-   * them back). Returns the registry.
+   * them back). Returns the registry. Every registry of the process reads the same running collectors.
+   * @throws MetricConflictError when a registered metric writes one of their names; a metric
+   *   registered after them with such a name is refused the same way.
    */
   runtimeMetrics(): this {
     this.runtime ??= nodeRuntimeCollector({ now: () => this.clock.now() });

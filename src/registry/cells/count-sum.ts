@@ -34,6 +34,11 @@ export class CountSum {
     this.rates = new MovingRates(startMs);
   }
 
+  /** The latest time this cell holds (epoch ms), see MovingRates.latestTimeMs. */
+  latestTimeMs(): number {
+    return this.rates.latestTimeMs();
+  }
+
   record(amount: number, nowMs: number): void {
     this.count += 1;
     this.add(amount);

@@ -304,6 +304,11 @@ export class DecayingQuantiles {
     return Math.sqrt(squares / count);
   }
 
+  /** The latest time the weights refer to (epoch ms): the landmark or the last observation; -Infinity when empty. */
+  latestTimeMs(): number {
+    return Math.max(this.landmarkMs, this.latestMs);
+  }
+
   /** The distribution as plain data for `fromState` or `merge` in another process. */
   state(): DecayingQuantilesState {
     const { store, zeroCount, count, sum, min, max } = this.sketch;

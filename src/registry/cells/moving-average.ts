@@ -59,6 +59,11 @@ export class MovingRates {
     this.lastTickMs = Math.floor(startMs / TICK_MS) * TICK_MS;
   }
 
+  /** The latest time these rates hold (epoch ms): their start or their last tick. */
+  latestTimeMs(): number {
+    return Math.max(this.startMs, this.lastTickMs);
+  }
+
   /** The rates as plain, JSON-safe data, ticked up to `nowMs` first. */
   state(nowMs: number): MovingRatesState {
     if (nowMs - this.lastTickMs >= TICK_MS) this.tickUntil(nowMs);

@@ -42,6 +42,11 @@ export class TimerCell {
     return new TimerCell(new CountSum(startMs), new DecayingQuantiles(), hasBuckets ? new LogBuckets() : undefined);
   }
 
+  /** The latest time this cell holds (epoch ms): its rates' or its sample's. */
+  latestTimeMs(): number {
+    return Math.max(this.counts.latestTimeMs(), this.sample.latestTimeMs());
+  }
+
   record(seconds: number, nowMs: number): void {
     this.counts.record(seconds, nowMs);
     this.sample.observe(seconds, nowMs);

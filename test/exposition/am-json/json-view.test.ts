@@ -214,6 +214,29 @@ describe('JSON metrics view', () => {
     expect((await query(registry, '?_pagedResultsOffset=3')).body.result.map((e) => e._id)).toEqual(['am_g', 'am_u.success']);
   });
 
+  // Reaching `am_grant.a%2Eb%25c%2Fd.refresh` took `a%252Eb%2525c%252Fd`: the id encoded again.
+  it.each([
+    ['the _id as the view writes it', 'am_grant.a%2Eb%25c%2Fd.refresh', 'am_grant.a%2Eb%25c%2Fd.refresh'],
+    ['another spelling of the same pieces', '%61m_grant.a%2eb%25c%2fd.refresh', 'am_grant.a%2Eb%25c%2Fd.refresh'],
+    ['literal dots, which separate pieces', 'am_grant.a.b%2Erefresh', 'am_grant.a.b%2Erefresh'],
+  ])('answers GET /json/metrics/api/<id> for %s, decoding the segment once as CREST does', async (_spelling, segment, id) => {
+    const registry = new Registry();
+    const grants = registry.summary({ name: 'am_grant', help: 'Grants.', labelNames: ['realm', 'grant_type'] });
+    grants.record({ realm: 'a.b%c/d', grant_type: 'refresh' });
+    grants.record({ realm: 'a', grant_type: 'b.refresh' });
+    const { status, body } = await get(registry, `/json/metrics/api/${segment}`);
+    expect(status).toBe(200);
+    expect(body._id).toBe(id);
+  });
+
+  it('answers 404 for an _id encoded twice, which names label values holding percent signs', async () => {
+    const registry = new Registry();
+    registry.summary({ name: 'am_grant', help: 'Grants.', labelNames: ['realm'] }).record({ realm: 'a.b' });
+    const { status, body } = await get(registry, `/json/metrics/api/${encodeURIComponent('am_grant.a%2Eb')}`);
+    expect(status).toBe(404);
+    expect(body).toMatchObject({ message: "Resource 'am_grant.a%252Eb' not found" });
+  });
+
   it('answers GET /json/metrics/api/<id> with that entry, and _fields', async () => {
     const { status, body } = await get(sampleRegistry(), '/json/metrics/api/am_t.create.success');
     expect(status).toBe(200);
