@@ -61,7 +61,7 @@ async function serve(settings: ServeSettings): Promise<void> {
     jsonIds: amJsonIds,
     ...(settings.tls === undefined ? {} : { tls: settings.tls }),
     ...(streams === undefined ? {} : { streams: streams.api }),
-    ...(settings.streams?.isGeneratedToken === false ? { streamsAdminToken: adminTokenSourceFromEnvironment(process.env) } : {}),
+    ...(streams !== undefined && settings.streams?.isGeneratedToken === false ? { streamsAdminToken: adminTokenSourceFromEnvironment(process.env) } : {}),
   }).catch((error: unknown) => {
     streams?.stop();
     throw new StartError(describeStartError(error, settings));
@@ -72,12 +72,17 @@ async function serve(settings: ServeSettings): Promise<void> {
   stopOnSignals(server, simulator, workers, streams);
   reloadOnHangup(server);
   process.stdout.write(`${startLine(server, settings, simulator, workers)}\n`);
-  if (settings.streams?.isGeneratedToken === true) {
+  if (streams !== undefined && settings.streams?.isGeneratedToken === true) {
     process.stdout.write(`metric streams: ${server.url}${METRIC_STREAMS_PATH}, admin token for this run: ${settings.streams.adminToken}\n`);
   }
 }
 
-/** Opens the stream store and its delivery when the settings ask for them. @throws StartError */
+/**
+ * Opens the stream store and its delivery when the settings ask for them. Without SQLite (better-sqlite3
+ * is an optional dependency) streams only `--simulate` turned on are left off with one line on stderr,
+ * and serving goes on; streams the operator asked for stop the start.
+ * @throws StartError
+ */
 function startStreams(registry: MetricStreamsOptions['registry'], source: StreamSource, settings: ServeSettings): MetricStreams | undefined {
   if (settings.streams === undefined) return undefined;
   try {
@@ -90,8 +95,10 @@ function startStreams(registry: MetricStreamsOptions['registry'], source: Stream
       logger: (line) => process.stderr.write(`${line}\n`),
     });
   } catch (error) {
-    if (error instanceof StreamStoreError) throw new StartError(`cannot start: ${error.message}`);
-    throw error;
+    if (!(error instanceof StreamStoreError)) throw error;
+    if (error.missingPackage === undefined || settings.streams.isRequested) throw new StartError(`cannot start: ${error.message}`);
+    process.stderr.write(`am-metrics: metric streams are off: ${error.reason}\n`);
+    return undefined;
   }
 }
 

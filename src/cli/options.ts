@@ -50,6 +50,12 @@ export interface StreamsSettings {
   readonly adminToken: string;
   /** True when `--simulate` made the token up: the CLI prints it. */
   readonly isGeneratedToken: boolean;
+  /**
+   * True when the operator asked for streams (an admin token, `--streams-db`, `--streams-allow-http`):
+   * without SQLite the exporter then refuses to start. False when only `--simulate` turned them on:
+   * it then serves without them, saying why.
+   */
+  readonly isRequested: boolean;
   readonly allowInsecureHttp: boolean;
 }
 
@@ -144,7 +150,9 @@ function streamsSettings(values: ReturnType<typeof parseFlags>['values'], env: E
   }
   // A made-up token dies with the process, and so would access to its streams: keep them in memory.
   const dbFile = nonEmpty(values['streams-db'], '--streams-db') ?? (configured === undefined ? ':memory:' : DEFAULT_STREAMS_DB);
-  return { streams: { dbFile, adminToken: token, isGeneratedToken: configured === undefined, allowInsecureHttp: values['streams-allow-http'] === true } };
+  const allowInsecureHttp = values['streams-allow-http'] === true;
+  const isRequested = configured !== undefined || values['streams-db'] !== undefined || allowInsecureHttp;
+  return { streams: { dbFile, adminToken: token, isGeneratedToken: configured === undefined, isRequested, allowInsecureHttp } };
 }
 
 function randomToken(): string {

@@ -50,7 +50,9 @@ Scrape credentials, from the environment only (none set: anyone may scrape):
 
 Metric streams (${METRIC_STREAMS_PATH}: push to Datadog, OTLP, remote write) run when an admin
 token is set, ${ADMIN_TOKEN_ENVIRONMENT.token} or ${ADMIN_TOKEN_ENVIRONMENT.tokenFile}; with --simulate and neither, a
-random token is made and printed. Without a token the streams API answers 404.
+random token is made and printed. Without a token the streams API answers 404. Streams are kept
+with better-sqlite3, an optional dependency: where it is not installed, --simulate alone serves
+with streams off (saying so on stderr), and a token or --streams-db stops the start.
 
 ${DISTINCT_KEY_ENV} (16+ characters) keys the distinct counters' hash; set it alike on every
 pod whose states merge (default: a random key per process).

@@ -44,12 +44,19 @@ export function invalidQuery(reason: string, parameter: string): StreamApiError 
 /**
  * The stream store cannot be used: a file that is not a SQLite database or fails its integrity
  * check, another application's database, a file another process holds, a schema from a newer
- * version. The file is never reset.
+ * version, or SQLite itself missing (`missingPackage`). The file is never reset.
  */
 export class StreamStoreError extends Error {
   constructor(
     readonly file: string,
-    reason: string,
+    /** What is wrong, without the file's name: the message says both. */
+    readonly reason: string,
+    /**
+     * The package to install (or rebuild) when the store cannot open any file at all because it is
+     * absent or its native addon does not load: `better-sqlite3`, an optional dependency. Undefined
+     * when the trouble is this file.
+     */
+    readonly missingPackage: string | undefined = undefined,
   ) {
     super(`stream store ${JSON.stringify(file)}: ${reason}`);
     this.name = new.target.name;

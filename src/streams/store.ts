@@ -1,7 +1,8 @@
-// Metric streams on disk: one SQLite file (better-sqlite3, imported nowhere else) holding each stream
+// Metric streams on disk: one SQLite file (better-sqlite3, loaded nowhere else) holding each stream
 // and its delivery health. What a stream may contain is validation.ts's business.
 import { chmodSync, closeSync, openSync } from 'node:fs';
-import Database from 'better-sqlite3';
+import { createRequire } from 'node:module';
+import type Database from 'better-sqlite3';
 import { StreamStoreError } from './errors.js';
 import { EMPTY_HEALTH, type MetricStream, type StreamHealth } from './resource.js';
 
@@ -33,6 +34,48 @@ export interface StreamPage {
   readonly next: string | undefined;
 }
 
+/** The SQLite driver: an optional dependency of the package, loaded by the first open (see loadSqlite). */
+const SQLITE_PACKAGE = 'better-sqlite3';
+let sqlite: typeof Database | undefined;
+
+/**
+ * better-sqlite3, loaded on the first open. Why lazily: it is a native addon, so an optional
+ * dependency (npm leaves it out where it cannot be built, or under `--omit=optional`), and the root
+ * entry, `am-metrics/express` and `am-metrics serve` without streams must work without it. Why
+ * `require` and not `await import()`: `open` stays synchronous, and createRequire works whether this
+ * module was imported or `require()`d. Opening an in-memory database once tells a missing native
+ * addon (install scripts skipped, built for another Node) from trouble with the caller's file.
+ * @throws StreamStoreError naming the package, about `file`, when it is not installed or does not load.
+ */
+function loadSqlite(file: string): typeof Database {
+  if (sqlite !== undefined) return sqlite;
+  const require = createRequire(import.meta.url);
+  let main: string;
+  try {
+    // Spelt out, not SQLITE_PACKAGE: the packed-install test finds the packages the build loads by reading it.
+    main = require.resolve('better-sqlite3');
+  } catch {
+    throw new StreamStoreError(
+      file,
+      `${SQLITE_PACKAGE} is not installed (an optional dependency of am-metrics, which metric streams need: npm install ${SQLITE_PACKAGE})`,
+      SQLITE_PACKAGE,
+    );
+  }
+  try {
+    const loaded = require(main) as typeof Database;
+    new loaded(':memory:').close();
+    sqlite = loaded;
+    return loaded;
+  } catch (error) {
+    const why = (error instanceof Error ? error.message : String(error)).split('\n')[0];
+    throw new StreamStoreError(
+      file,
+      `${SQLITE_PACKAGE} is installed but does not load (${why}); rebuild it for this Node.js: npm rebuild ${SQLITE_PACKAGE}`,
+      SQLITE_PACKAGE,
+    );
+  }
+}
+
 /** What a page cursor says before base64url: `seq:` and the place in creation order the next page starts at. */
 const CURSOR_PATTERN = /^seq:([1-9]\d{0,14})$/;
 
@@ -60,13 +103,15 @@ export class StreamStore {
    * memory only.
    * @throws StreamStoreError when the file cannot be created or read, is not a SQLite database, fails
    *   its integrity check, holds another application's tables, is held by another process, or carries
-   *   a newer schema. Nothing is reset or added to.
+   *   a newer schema. Nothing is reset or added to. Also, with `missingPackage` set and no file
+   *   created, when better-sqlite3 is not installed or does not load (see loadSqlite).
    */
   static open(file: string): StreamStore {
+    const Sqlite = loadSqlite(file);
     if (file !== ':memory:') createPrivately(file);
     let db: Database.Database | undefined;
     try {
-      db = new Database(file, { timeout: LOCK_WAIT_MS });
+      db = new Sqlite(file, { timeout: LOCK_WAIT_MS });
       db.pragma('locking_mode = EXCLUSIVE');
       db.pragma('foreign_keys = ON');
       checkIntegrity(db, file);

@@ -73,11 +73,19 @@ export class CliProcess {
   }
 }
 
+/** Which `am-metrics` runs, and where. */
+export interface CliLocation {
+  /** The command's file; default this checkout's dist/cli.js (CLI). */
+  readonly cli?: string;
+  /** The working directory; default the test's. */
+  readonly cwd?: string;
+}
+
 /** Starts `am-metrics ...args` with only `env` set of the variables it reads; killed after the test. */
-export function runCli(args: readonly string[], env: Readonly<Record<string, string>> = {}): CliProcess {
+export function runCli(args: readonly string[], env: Readonly<Record<string, string>> = {}, { cli = CLI, cwd }: CliLocation = {}): CliProcess {
   const base = { ...process.env };
   for (const name of CLI_VARIABLES) delete base[name];
-  const child = spawn(process.execPath, [CLI, ...args], { env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [cli, ...args], { env: { ...base, ...env }, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   onTestFinished(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   });

@@ -78,6 +78,7 @@ describe('parseCommandLine', () => {
       dbFile: 'am-metrics-streams.db',
       adminToken: 'admin-token-0123456789',
       isGeneratedToken: false,
+      isRequested: true,
       allowInsecureHttp: false,
     });
     expect(settings(['--streams-db', '/var/lib/s.db', '--streams-allow-http'], { METRICS_ADMIN_TOKEN: 'admin-token-0123456789' }).streams).toMatchObject({
@@ -93,6 +94,13 @@ describe('parseCommandLine', () => {
     expect(() => settings(['--streams-db', 'x.db'])).toThrow(UsageError);
     expect(() => settings([], { METRICS_ADMIN_TOKEN: 'a', METRICS_ADMIN_TOKEN_FILE: '/nonexistent' })).toThrow(ServerConfigError);
     expect(() => settings([], { METRICS_ADMIN_TOKEN: 'two words' })).toThrow(ServerConfigError);
+  });
+
+  it('counts streams as requested by the operator unless only --simulate turned them on, which may serve without SQLite', () => {
+    expect(settings(['--simulate']).streams?.isRequested).toBe(false);
+    expect(settings(['--simulate', '--streams-db', 'x.db']).streams?.isRequested).toBe(true);
+    expect(settings(['--simulate', '--streams-allow-http']).streams?.isRequested).toBe(true);
+    expect(settings(['--simulate'], { METRICS_ADMIN_TOKEN: 'admin-token-0123456789' }).streams?.isRequested).toBe(true);
   });
 
   it('passes the TLS files on as paths', () => {

@@ -1,11 +1,13 @@
 // The package as a user gets it: `npm pack`, installed offline into a fresh ES-module project and a
-// fresh CommonJS project, running the README's examples and compiling a strict TypeScript consumer.
-import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+// fresh CommonJS project (the latter with `--omit=optional`, so without better-sqlite3), running the
+// README's examples and the command, and compiling a strict TypeScript consumer.
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, asCommonJs, codeBlocks, command, installInto, packCheckout, succeed, type CodeBlock } from './packed-project.js';
+import { runCli } from '../cli/child.js';
 
 /** The README text whose examples run here. */
 const README_PATH = 'README.md';
@@ -107,7 +109,10 @@ let tarball = '';
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'am-metrics-pack-'));
   tarball = await packCheckout(work);
-  [projects.esm, projects.cjs] = await Promise.all([installInto(work, 'esm', 'module', tarball), installInto(work, 'cjs', 'commonjs', tarball, ['@types/express'])]);
+  [projects.esm, projects.cjs] = await Promise.all([
+    installInto(work, 'esm', 'module', tarball),
+    installInto(work, 'cjs', 'commonjs', tarball, { devDependencies: ['@types/express'], omitOptional: true }),
+  ]);
 }, 240_000);
 
 afterAll(() => {
@@ -117,6 +122,21 @@ afterAll(() => {
 /** Runs the repo's TypeScript compiler on `project`'s `tsconfig`. */
 function tsc(project: string, tsconfig: string) {
   return command(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', tsconfig], project);
+}
+
+/**
+ * Writes CONSUMER_TS and the README's ts blocks into `project` and compiles them with no @types package
+ * installed, under CONSUMER_TSCONFIG's options with `compilerOptions` over them (as tsconfig.`name`.json).
+ */
+function compileConsumer(project: string, name: string, compilerOptions: Readonly<Record<string, unknown>> = {}) {
+  const tsconfig = `tsconfig.${name}.json`;
+  writeFileSync(
+    join(project, tsconfig),
+    JSON.stringify({ ...CONSUMER_TSCONFIG, compilerOptions: { ...CONSUMER_TSCONFIG.compilerOptions, ...compilerOptions } }, null, 2),
+  );
+  writeFileSync(join(project, 'consumer.ts'), CONSUMER_TS);
+  tsBlocks.forEach((block, i) => writeFileSync(join(project, `readme-${i}.ts`), block.code));
+  return withoutTypesPackages(project, () => tsc(project, tsconfig));
 }
 
 /** Runs `work` with `project`'s node_modules/@types moved aside, so nothing can resolve to them. */
@@ -178,7 +198,7 @@ describe('the packed tarball', () => {
     expect(await succeed(join(projects.esm, 'node_modules/.bin/am-metrics'), ['--version'], projects.esm)).toBe(`${own.version}\n`);
   });
 
-  it('declares as dependencies exactly the packages its built code imports', async () => {
+  it('declares as dependencies or optional dependencies exactly the packages its built code imports', async () => {
     const imported = new Set<string>();
     const listing = await succeed('tar', ['-xzOf', tarball, '--wildcards', 'package/dist/*.js'], work);
     // Import and export statements (tsc writes one per line), dynamic imports, createRequire
@@ -195,8 +215,8 @@ describe('the packed tarball', () => {
       const name = specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : specifier.split('/')[0]!;
       if (!specifier.startsWith('node:') && !builtinModules.includes(name)) imported.add(name);
     }
-    const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
-    expect([...imported].sort()).toEqual(Object.keys(manifest.dependencies).sort());
+    const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as Record<'dependencies' | 'optionalDependencies', Record<string, string>>;
+    expect([...imported].sort()).toEqual([...Object.keys(manifest.dependencies), ...Object.keys(manifest.optionalDependencies)].sort());
   });
 });
 
@@ -268,6 +288,94 @@ describe('the root entry without express installed', () => {
   });
 });
 
+/** What the stream store says when better-sqlite3, an optional dependency, is not installed. */
+const SQLITE_NOT_INSTALLED = 'better-sqlite3 is not installed (an optional dependency of am-metrics, which metric streams need: npm install better-sqlite3)';
+const ADMIN_TOKEN = 'admin-token-0123456789';
+
+/** Code creating metric streams kept in `storeFile`, and printing the StreamStoreError it throws, if any. */
+function createStreamsProbe(storeFile: string): string {
+  return `try {
+  createMetricStreams({ registry: new Registry(), storeFile: ${JSON.stringify(storeFile)}, adminToken: '${ADMIN_TOKEN}' }).stop();
+  console.log('opened');
+} catch (error) {
+  console.log(error instanceof StreamStoreError, error.missingPackage);
+  console.log(error.message);
+}
+`;
+}
+
+describe('better-sqlite3 in an ES-module project, installed with it (its install script skipped)', () => {
+  it('is loaded by creating metric streams, not by importing the root entry or am-metrics/express', async () => {
+    // The install skipped better-sqlite3's build: our own build of the same version stands in for it.
+    const release = join(projects.esm, 'node_modules/better-sqlite3/build/Release');
+    mkdirSync(release, { recursive: true });
+    copyFileSync(join(ROOT, 'node_modules/better-sqlite3/build/Release/better_sqlite3.node'), join(release, 'better_sqlite3.node'));
+    const probe = `import { createRequire } from 'node:module';
+const cache = createRequire(import.meta.url).cache;
+const isLoaded = () => Object.keys(cache).some((path) => path.includes('/node_modules/better-sqlite3/'));
+const { Registry } = await import('am-metrics');
+const root = isLoaded();
+const { createMetricStreams, StreamStoreError } = await import('am-metrics/express');
+console.log(root, isLoaded());
+${createStreamsProbe(':memory:')}console.log(isLoaded());
+`;
+    try {
+      expect(await runFile(projects.esm, 'sqlite-probe.mjs', probe)).toBe('false false\nopened\ntrue\n');
+    } finally {
+      rmSync(join(projects.esm, 'node_modules/better-sqlite3/build'), { recursive: true, force: true });
+    }
+  });
+
+  it('without its native addon, makes createMetricStreams throw StreamStoreError saying to rebuild it', async () => {
+    const probe = `import { Registry } from 'am-metrics';\nimport { createMetricStreams, StreamStoreError } from 'am-metrics/express';\n${createStreamsProbe('streams.db')}`;
+    const [kind, message] = (await runFile(projects.esm, 'sqlite-addon-probe.mjs', probe)).split('\n');
+    expect(kind).toBe('true better-sqlite3');
+    expect(message).toMatch(
+      /^stream store "streams\.db": better-sqlite3 is installed but does not load \(.+\); rebuild it for this Node\.js: npm rebuild better-sqlite3$/,
+    );
+    expect(existsSync(join(projects.esm, 'streams.db'))).toBe(false);
+  });
+});
+
+describe('a CommonJS project installed with --omit=optional, so without better-sqlite3', () => {
+  const START_LINE = /^am-metrics listening on (http:\/\/\S+?)\/monitoring\/prometheus\/am /;
+  const installed = () => ({ cli: join(projects.cjs, 'node_modules/am-metrics/dist/cli.js'), cwd: projects.cjs });
+
+  it("has no better-sqlite3, and runs the README's registry and express router examples", async () => {
+    expect(existsSync(join(projects.cjs, 'node_modules/better-sqlite3'))).toBe(false);
+    expect(await runExample('cjs', example('new Registry('), 'registry-no-sqlite')).toContain('am_cts_task_count{');
+    expect(await runExample('cjs', example('createMetricsRouter('), 'express-no-sqlite')).toContain('am_authentication_count{');
+  });
+
+  it('makes createMetricStreams throw StreamStoreError naming better-sqlite3 and how to install it, creating no file', async () => {
+    const probe = `const { Registry } = require('am-metrics');\nconst { createMetricStreams, StreamStoreError } = require('am-metrics/express');\n${createStreamsProbe('streams.db')}`;
+    expect(await runFile(projects.cjs, 'sqlite-missing-probe.cjs', probe)).toBe(`true better-sqlite3\nstream store "streams.db": ${SQLITE_NOT_INSTALLED}\n`);
+    expect(existsSync(join(projects.cjs, 'streams.db'))).toBe(false);
+  });
+
+  it('lets am-metrics serve --simulate serve metrics, saying in one line that metric streams are off and why', async () => {
+    const cli = runCli(['serve', '--port', '0', '--host', '127.0.0.1', '--simulate'], {}, installed());
+    const url = START_LINE.exec(await cli.line(START_LINE))?.[1] ?? '';
+    const scrape = await fetch(`${url}/monitoring/prometheus/am`);
+    expect(scrape.status).toBe(200);
+    expect(await scrape.text()).toContain('am_authentication_count{');
+    expect((await fetch(`${url}/api/v2/metric-streams`)).status).toBe(404);
+    expect(cli.errorLines).toEqual([`am-metrics: metric streams are off: ${SQLITE_NOT_INSTALLED}`]);
+    expect(cli.stdout).not.toMatch(/^metric streams: /m);
+  });
+
+  it.each([
+    ['an admin token is set', [], { METRICS_ADMIN_TOKEN: ADMIN_TOKEN }, 'am-metrics-streams.db'],
+    ['--streams-db is given', ['--simulate', '--streams-db', 'streams.db'], {}, 'streams.db'],
+  ])('stops am-metrics serve at start, in one line naming better-sqlite3, when %s', async (_case, args, env, file) => {
+    const cli = runCli(['serve', '--port', '0', '--host', '127.0.0.1', ...args], env, installed());
+    expect(await cli.exit()).toEqual({ code: 1, signal: null });
+    expect(cli.errorLines).toEqual([`am-metrics: cannot start: stream store "${file}": ${SQLITE_NOT_INSTALLED}`]);
+    expect(cli.stdout).toBe('');
+    expect(existsSync(join(projects.cjs, file))).toBe(false);
+  });
+});
+
 describe.each([
   ['an ES-module project', 'esm'],
   ['a CommonJS project', 'cjs'],
@@ -275,10 +383,7 @@ describe.each([
   it("compiles with no @types package installed (the README's ts blocks included), refuses misspelt labels, and runs", async () => {
     expect(tsBlocks.length).toBeGreaterThan(0);
     const project = projects[kind];
-    writeFileSync(join(project, 'tsconfig.json'), JSON.stringify(CONSUMER_TSCONFIG, null, 2));
-    writeFileSync(join(project, 'consumer.ts'), CONSUMER_TS);
-    tsBlocks.forEach((block, i) => writeFileSync(join(project, `readme-${i}.ts`), block.code));
-    const compiled = await withoutTypesPackages(project, () => tsc(project, 'tsconfig.json'));
+    const compiled = await compileConsumer(project, 'nodenext');
     expect(compiled.stdout + compiled.stderr).toBe('');
     expect(compiled.code).toBe(0);
     const emitted = readFileSync(join(project, 'out/consumer.js'), 'utf8');
@@ -287,6 +392,32 @@ describe.each([
     expect(result.stderr).toBe('');
     expect(result.stdout).toBe([`${CONTENT_TYPE} true true 1`, 'app_op_count{kubernetes_pod_name="am-0",op="read",outcome="success",} 1.0', '""', ''].join('\n'));
   }, 120_000);
+});
+
+/**
+ * The module resolutions besides NodeNext under which the README's Installing section says the types
+ * work: the strict consumer above compiles under each (type-checked only), in the project its users have.
+ */
+const OTHER_RESOLUTIONS = [
+  ['bundler', 'esm', { module: 'ESNext' }],
+  ['node', 'cjs', { module: 'commonjs' }],
+] as const;
+
+describe('the strict TypeScript consumer under the other module resolutions', () => {
+  it('covers each moduleResolution the README names', () => {
+    const named = [...readFileSync(join(ROOT, README_PATH), 'utf8').matchAll(/"moduleResolution": "(\w+)"/g)].map((m) => m[1]);
+    expect(named.sort()).toEqual(OTHER_RESOLUTIONS.map(([resolution]) => resolution).sort());
+  });
+
+  it.each(OTHER_RESOLUTIONS)(
+    'compiles under "moduleResolution": "%s" with strict and exactOptionalPropertyTypes, in the %s project',
+    async (resolution, kind, options) => {
+      const compiled = await compileConsumer(projects[kind], resolution, { ...options, moduleResolution: resolution, noEmit: true });
+      expect(compiled.stdout + compiled.stderr).toBe('');
+      expect(compiled.code).toBe(0);
+    },
+    120_000,
+  );
 });
 
 /** Every entry, compiled the way older tsconfigs resolve modules (`"module": "commonjs"` alone implies node10). */
@@ -306,6 +437,7 @@ describe('a TypeScript express app using am-metrics/express, in a CommonJS proje
     const config = {
       compilerOptions: {
         strict: true,
+        exactOptionalPropertyTypes: true,
         module: 'commonjs',
         moduleResolution: 'node10',
         target: 'ES2022',

@@ -90,23 +90,37 @@ function lockClosure(names: readonly string[]): Record<string, LockEntry> {
   return found;
 }
 
+/** How a consumer project is installed. */
+export interface InstallOptions {
+  /** Names of our own dev dependencies (e.g. `@types/express`) the consumer adds, at our versions. */
+  readonly devDependencies?: readonly string[];
+  /** `npm install --omit=optional`: our optional dependencies (better-sqlite3) are left out. */
+  readonly omitOptional?: boolean;
+}
+
 /**
  * Creates `work/<name>` as a project of module `type` and installs `tarball` into it with
- * `npm install --offline`, plus `devDependencies` (names of our own dev dependencies, e.g.
- * `@types/express`) at our versions. The project's lockfile holds our versions of everything.
+ * `npm install --offline`. The project's lockfile holds our versions of everything.
  */
-export async function installInto(work: string, name: string, type: 'module' | 'commonjs', tarball: string, devDependencies: readonly string[] = []): Promise<string> {
+export async function installInto(work: string, name: string, type: 'module' | 'commonjs', tarball: string, options: InstallOptions = {}): Promise<string> {
   const project = join(work, name);
   mkdirSync(project);
-  const own = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies?: Record<string, string>; devDependencies?: Record<string, string> };
+  const own = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as Record<
+    'dependencies' | 'optionalDependencies' | 'devDependencies',
+    Record<string, string> | undefined
+  >;
+  const devDependencies = options.devDependencies ?? [];
   const dev = Object.fromEntries(devDependencies.map((dependency) => [dependency, own.devDependencies?.[dependency] ?? '*']));
   writeFileSync(join(project, 'package.json'), `${JSON.stringify({ name: `consumer-${name}`, private: true, type, devDependencies: dev }, null, 2)}\n`);
-  const packages = { '': { name: `consumer-${name}`, devDependencies: dev }, ...lockClosure([...Object.keys(own.dependencies ?? {}), ...devDependencies]) };
+  const runtime = [...Object.keys(own.dependencies ?? {}), ...Object.keys(own.optionalDependencies ?? {})];
+  const packages = { '': { name: `consumer-${name}`, devDependencies: dev }, ...lockClosure([...runtime, ...devDependencies]) };
   writeFileSync(join(project, 'package-lock.json'), JSON.stringify({ name: `consumer-${name}`, lockfileVersion: 3, requires: true, packages }, null, 2));
   // Install scripts are skipped: the one our dependencies have is better-sqlite3's native build, which
-  // compiles SQLite from source (minutes on 2 cores) and which nothing here loads: better-sqlite3 loads
-  // its addon only when a database opens, and the stream store opens one only when metric streams run.
-  await succeed('npm', ['install', '--offline', '--ignore-scripts', '--no-audit', '--no-fund', '--include=dev', tarball], project);
+  // compiles SQLite from source (minutes on 2 cores). better-sqlite3 loads its addon only when a
+  // database opens, and the stream store opens one only when metric streams are created; the test
+  // that creates them copies in our own build of the same version.
+  const omit = options.omitOptional === true ? ['--omit=optional'] : [];
+  await succeed('npm', ['install', '--offline', '--ignore-scripts', '--no-audit', '--no-fund', '--include=dev', ...omit, tarball], project);
   return project;
 }
 
