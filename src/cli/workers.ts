@@ -50,7 +50,7 @@ export function workerSimulator(simulator: { readonly rate: number; readonly see
  * Runs this process as the worker AM_METRICS_WORKER describes: the AM catalogue, its share of the
  * simulator, answers to the primary. It leaves when the primary disconnects, or on SIGTERM after it
  * stopped its simulator and sent the primary its final state (ClusterWorker.reportFinal), so the
- * primary's last stream flush carries every count it recorded; a second SIGTERM ends it at once. SIGINT
+ * primary's last stream flush carries every count it recorded (see exitOnTerm). SIGINT
  * (a Ctrl-C reaching the whole process group) and SIGHUP (a reload sent to every process of the
  * command, `pkill -HUP -f am-metrics`) are left to the primary, which stops the workers itself and
  * reloads what it reads; a worker reads no files, and would otherwise die of SIGHUP.
@@ -65,12 +65,29 @@ export function runServeWorker(settings: ServeSettings): void {
   process.on('SIGHUP', () => {});
   process.on('disconnect', () => process.exit(0));
   // Handlers run on a later turn of the event loop, once `reporter` below exists.
-  process.once('SIGTERM', () => {
+  exitOnTerm(() => {
     simulator?.stop();
-    void reporter.reportFinal().finally(() => process.exit(0));
+    return reporter.reportFinal();
   });
   const reporter = clusterMetrics.worker(am.registry);
   simulator?.start();
+}
+
+/**
+ * A worker's SIGTERM: `report` (stop recording, send the final state), then exit 0. A SIGTERM that
+ * comes while it reports is ignored. Why: `pkill -f am-metrics`, or systemd stopping the unit's whole
+ * control group, sends SIGTERM to the primary and to every worker (they are copies of the command),
+ * and the primary sends its own to each worker a few ms later as it stops them; ending on that second
+ * signal lost the counts recorded since the primary last asked. A report that hangs is bounded by the
+ * primary's SIGKILL after WORKER_STOP_MS, and a worker whose primary is gone leaves on `disconnect`.
+ */
+export function exitOnTerm(report: () => Promise<void>): void {
+  let isReporting = false;
+  process.on('SIGTERM', () => {
+    if (isReporting) return;
+    isReporting = true;
+    void report().finally(() => process.exit(0));
+  });
 }
 
 /**

@@ -139,7 +139,8 @@ export class Delivery {
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
     const flush = (async () => {
-      await this.finalFrame();
+      // A final collection that fails costs only its own frame: the frames taken before still go out.
+      await this.finalFrame().catch((error: unknown) => this.options.logger?.(`am-metrics: metric streams: final frame left out: ${describeError(error)}`));
       await Promise.all([...this.workers.values()].map((worker) => worker.flushNow()));
     })();
     await Promise.race([flush.catch(() => undefined), deadline]).finally(() => clearTimeout(timer));

@@ -112,7 +112,13 @@ export function createMetricStreams(options: MetricStreamsOptions): MetricStream
     onChange: (change) => (change.kind === 'saved' ? delivery.upsert(change.stream, store.health(change.stream.id)) : delivery.remove(change.id)),
     healthOf: (id) => delivery.health(id) ?? store.health(id),
   });
-  const stopCounting = registerSelfMetrics(options.registry, delivery);
+  let stopCounting: () => void;
+  try {
+    stopCounting = registerSelfMetrics(options.registry, delivery);
+  } catch (error) {
+    store.close(); // else its lock holds the file, and the host's next try is told another process has it
+    throw error;
+  }
   let ticker: NodeJS.Timeout | undefined;
   return {
     api,

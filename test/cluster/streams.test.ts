@@ -162,4 +162,43 @@ describe('metric streams in a cluster primary', () => {
     },
     WORKER_START_MS + 20_000,
   );
+
+  // `pkill -f am-metrics` (or systemd stopping the unit's whole control group) sends SIGTERM to the
+  // primary and to its workers, which are copies of the command; the primary then sends its own
+  // SIGTERM to each worker as it stops them. That second signal must not cut the final report short.
+  it(
+    'keeps a worker reporting its final state through the second SIGTERM the primary sends after a SIGTERM to every process',
+    async () => {
+      const [worker] = await forkWorkers(['api'], 20);
+      onTestFinished(() => stopWorkers([worker!]));
+      const index = workers.push(worker!) - 1;
+      const clock = new ManualClock(Math.floor(Date.now() / 1_000) * 1_000);
+      const registry = new Registry({ defaultLabels: RESOURCE });
+      const primary = clusterMetrics.primary({ registry, now: () => clock.now() });
+      onTestFinished(() => primary.close());
+      const streams = createMetricStreams({ registry, source: primary, storeFile: ':memory:', adminToken: TOKEN, clock });
+      onTestFinished(() => streams.stop());
+      const receiver = new OtlpReceiver();
+      const port = await receiver.start();
+      onTestFinished(() => receiver.stop());
+      createStream(streams, port);
+      clock.advance({ seconds: 1 });
+      await streams.delivery.tick(); // the stream's baseline
+      const CLOSING: ApiRequest = { ...TOKEN_REQUEST, operationName: 'POST /oauth/logout' };
+      await recordIn(index, times(7, CLOSING)); // never asked for: only the final state carries them
+
+      const exited = new Promise<number | null>((resolve) => worker!.once('exit', (code) => resolve(code)));
+      const disconnected = new Promise<void>((resolve) => worker!.once('disconnect', () => resolve()));
+      worker!.process.kill('SIGTERM');
+      await new Promise((resolve) => setTimeout(resolve, 1)); // two signals sent at once would merge into one
+      worker!.process.kill('SIGTERM');
+      const [code] = await within(Promise.all([exited, disconnected]), 10_000, 'the worker to report and exit');
+      expect(await streams.flushAndStop()).toBe(0);
+
+      expect(code).toBe(0);
+      expect(worker!.process.signalCode).toBeNull();
+      expect(receiver.total('POST /oauth/logout')).toBe(7);
+    },
+    WORKER_START_MS + 20_000,
+  );
 });

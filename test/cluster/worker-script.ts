@@ -12,6 +12,7 @@ import { Registry, STATE_VERSION, hashReady } from '../../src/index.js';
 import { clusterMetrics } from '../../src/cluster.js';
 import type { RegistryState } from '../../src/index.js';
 import { apiRequestMetrics } from '../../src/metrics/api-request.js';
+import { exitOnTerm } from '../../src/cli/workers.js';
 import { BUSY_STATE_MS, FIXED_MS, TEST_READY, TEST_RECORD, TEST_RECORDED, observationsOf, recordInto, recordIntoPromClient, type RecordMessage } from './observations.js';
 
 /** How often a `live` worker records, and how much. */
@@ -49,7 +50,7 @@ switch (mode) {
       process.send?.({ type: TEST_RECORDED, id: message.id });
     });
     const reporter = clusterMetrics.worker(registry);
-    process.once('SIGTERM', () => void reporter.reportFinal().finally(() => process.exit(0)));
+    exitOnTerm(() => reporter.reportFinal()); // as `am-metrics serve --workers` does
     break;
   }
   case 'hang':

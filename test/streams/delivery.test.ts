@@ -161,6 +161,19 @@ describe('Delivery', () => {
     expect(receiver.accepted.at(-1)?.value).toBe(5);
   });
 
+  // The final collection can fail (a collector's bug, a source that rejects): the frames already
+  // taken, up to a flush interval of seconds, must still be sent rather than dropped with it.
+  it('sends the frames it holds at shutdown when the final collection fails, and says why that frame is missing', async () => {
+    const { receiver, delivery, run, registry, logged } = setup();
+    delivery.upsert(stream('s1'));
+    await delivery.tick();
+    await run(4, () => ['users']);
+    vi.spyOn(registry, 'collect').mockRejectedValueOnce(new Error('collector broke'));
+    expect(await delivery.shutdown(5_000)).toBe(0);
+    expect(receiver.totals()).toEqual({ 'GET /api/v2/users': 4 });
+    expect(logged.some((line) => line.includes('collector broke'))).toBe(true);
+  });
+
   // A cluster primary's collection asks every worker for its state: with no stream to send to, the
   // delivery loop must not pay for one every second.
   it('collects nothing while no stream runs; a stream started then counts from its first collection', async () => {

@@ -2,8 +2,11 @@
 // sockets, exactly the requests recorded, also when its receiver is down for 30 s. Time moves by
 // hand: the test ticks the delivery loop after each simulated second instead of waiting.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { Registry } from '../../src/index.js';
+import { MetricConflictError, Registry } from '../../src/index.js';
 import { apiRequestMetrics } from '../../src/metrics/api-request.js';
 import { createMetricStreams } from '../../src/streams/service.js';
 import { serve } from '../server/helpers.js';
@@ -181,5 +184,17 @@ describe('metric streams end to end', () => {
     });
     await seconds(20, 1);
     expect((await call('GET', `/${id}`)).delivery_health.points_sent).toBe(receiver.points.length);
+  });
+
+  it('leaves the store file free when the registry refuses its self-metrics, so the host can try again', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'streams-conflict-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const storeFile = join(dir, 'streams.db');
+    const taken = new Registry();
+    taken.summary({ name: 'am_metrics_stream_points_sent', help: 'Something else of the host' });
+    expect(() => createMetricStreams({ registry: taken, storeFile, adminToken: TOKEN })).toThrow(MetricConflictError);
+
+    const streams = createMetricStreams({ registry: new Registry(), storeFile, adminToken: TOKEN });
+    streams.stop();
   });
 });
