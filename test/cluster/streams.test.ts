@@ -42,8 +42,8 @@ async function recordIn(index: number, requests: readonly ApiRequest[]): Promise
 
 const times = (n: number, request: ApiRequest): ApiRequest[] => Array.from({ length: n }, () => request);
 
-/** Creates a delta OTLP stream of api requests to `port` through the streams' API. */
-function createStream(streams: ReturnType<typeof createMetricStreams>, port: number): void {
+/** Creates a delta OTLP stream of api requests to `port` through the streams' API; returns its id. */
+function createStream(streams: ReturnType<typeof createMetricStreams>, port: number): string {
   const created = streams.api.handle({
     method: 'POST',
     id: undefined,
@@ -59,39 +59,36 @@ function createStream(streams: ReturnType<typeof createMetricStreams>, port: num
     },
   });
   expect(created.status).toBe(201);
+  return (created.body as { id: string }).id;
+}
+
+/**
+ * A cluster primary on a manual clock with metric streams and one delta OTLP stream of api requests to
+ * a real receiver; `second()` moves the clock a second on and lets delivery tick. Stops it all at the
+ * end of the test.
+ */
+async function primaryWithStream() {
+  const clock = new ManualClock(Math.floor(Date.now() / 1_000) * 1_000);
+  const registry = new Registry({ defaultLabels: RESOURCE });
+  const primary = clusterMetrics.primary({ registry, now: () => clock.now() });
+  onTestFinished(() => primary.close());
+  const logged: string[] = [];
+  const streams = createMetricStreams({ registry, source: primary, storeFile: ':memory:', adminToken: TOKEN, clock, logger: (line) => logged.push(line) });
+  onTestFinished(() => streams.stop());
+  const receiver = new OtlpReceiver();
+  const port = await receiver.start();
+  onTestFinished(() => receiver.stop());
+  const id = createStream(streams, port);
+  const second = async (): Promise<void> => {
+    clock.advance({ seconds: 1 });
+    await streams.delivery.tick();
+  };
+  return { clock, registry, primary, streams, receiver, id, logged, second };
 }
 
 describe('metric streams in a cluster primary', () => {
   it("send what the workers record, from the merged collection the scrape serves, with each second's exact counts", async () => {
-    const clock = new ManualClock(Math.floor(Date.now() / 1_000) * 1_000);
-    const registry = new Registry({ defaultLabels: RESOURCE });
-    const primary = clusterMetrics.primary({ registry, now: () => clock.now() });
-    onTestFinished(() => primary.close());
-    const logged: string[] = [];
-    const streams = createMetricStreams({ registry, source: primary, storeFile: ':memory:', adminToken: TOKEN, clock, logger: (line) => logged.push(line) });
-    onTestFinished(() => streams.stop());
-    const receiver = new OtlpReceiver();
-    const port = await receiver.start();
-    onTestFinished(() => receiver.stop());
-    const created = streams.api.handle({
-      method: 'POST',
-      id: undefined,
-      query: {},
-      authorization: `Bearer ${TOKEN}`,
-      body: {
-        name: 'cluster',
-        subscriptions: [{ metric_type: 'auth0.api_request.count' }],
-        destination: {
-          type: 'otlp',
-          configuration: { endpoint: `http://127.0.0.1:${port}`, protocol: 'http', auth_type: 'api_key', api_key: 'k', auth_header_name: 'x-key', temporality: 'delta' },
-        },
-      },
-    });
-    expect(created.status).toBe(201);
-    const second = async (): Promise<void> => {
-      clock.advance({ seconds: 1 });
-      await streams.delivery.tick();
-    };
+    const { clock, registry, primary, streams, receiver, id, logged, second } = await primaryWithStream();
     await second(); // the stream's baseline: nothing recorded yet
 
     await recordIn(0, times(3, TOKEN_REQUEST));
@@ -116,7 +113,7 @@ describe('metric streams in a cluster primary', () => {
     const scraped = (await primary.collect()).families.find((f) => f.descriptor.name === 'auth0_api_request');
     const scrapedCounts = (scraped?.series ?? []).map((s) => [s.labels.operation_name, (s as { count: number }).count]);
     expect(Object.fromEntries(scrapedCounts)).toEqual({ 'POST /oauth/token': 13, 'GET /api/v2/users': 2 });
-    expect(streams.delivery.health((created.body as { id: string }).id)).toMatchObject({ points_dropped: 0 });
+    expect(streams.delivery.health(id)).toMatchObject({ points_dropped: 0 });
   });
 
   // Shutdown of `am-metrics serve --workers`: the workers stop first, each sending its final state,
@@ -128,21 +125,7 @@ describe('metric streams in a cluster primary', () => {
       const [worker] = await forkWorkers(['api'], 10);
       onTestFinished(() => stopWorkers([worker!]));
       const index = workers.push(worker!) - 1; // so that recordIn reaches it
-      const clock = new ManualClock(Math.floor(Date.now() / 1_000) * 1_000);
-      const registry = new Registry({ defaultLabels: RESOURCE });
-      const primary = clusterMetrics.primary({ registry, now: () => clock.now() });
-      onTestFinished(() => primary.close());
-      const logged: string[] = [];
-      const streams = createMetricStreams({ registry, source: primary, storeFile: ':memory:', adminToken: TOKEN, clock, logger: (line) => logged.push(line) });
-      onTestFinished(() => streams.stop());
-      const receiver = new OtlpReceiver();
-      const port = await receiver.start();
-      onTestFinished(() => receiver.stop());
-      createStream(streams, port);
-      const second = async (): Promise<void> => {
-        clock.advance({ seconds: 1 });
-        await streams.delivery.tick();
-      };
+      const { streams, receiver, logged, second } = await primaryWithStream();
       await second(); // the stream's baseline
       const CLOSING: ApiRequest = { ...TOKEN_REQUEST, operationName: 'POST /oauth/revoke' };
       await recordIn(index, times(6, CLOSING));
@@ -172,18 +155,8 @@ describe('metric streams in a cluster primary', () => {
       const [worker] = await forkWorkers(['api'], 20);
       onTestFinished(() => stopWorkers([worker!]));
       const index = workers.push(worker!) - 1;
-      const clock = new ManualClock(Math.floor(Date.now() / 1_000) * 1_000);
-      const registry = new Registry({ defaultLabels: RESOURCE });
-      const primary = clusterMetrics.primary({ registry, now: () => clock.now() });
-      onTestFinished(() => primary.close());
-      const streams = createMetricStreams({ registry, source: primary, storeFile: ':memory:', adminToken: TOKEN, clock });
-      onTestFinished(() => streams.stop());
-      const receiver = new OtlpReceiver();
-      const port = await receiver.start();
-      onTestFinished(() => receiver.stop());
-      createStream(streams, port);
-      clock.advance({ seconds: 1 });
-      await streams.delivery.tick(); // the stream's baseline
+      const { streams, receiver, second } = await primaryWithStream();
+      await second(); // the stream's baseline
       const CLOSING: ApiRequest = { ...TOKEN_REQUEST, operationName: 'POST /oauth/logout' };
       await recordIn(index, times(7, CLOSING)); // never asked for: only the final state carries them
 
