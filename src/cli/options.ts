@@ -8,6 +8,7 @@ import type { AuthOptions } from '../http/auth.js';
 import type { TlsOptions } from '../http/tls.js';
 import { podNameFromEnvironment } from '../metrics/am-metrics.js';
 import { distinctKeyFromEnvironment } from '../registry/cells/string-hash.js';
+import { environmentValue, type Environment } from '../registry/environment.js';
 import { DEFAULT_RATE, MAX_RATE } from '../simulator/simulator.js';
 import { adminTokenFromEnvironment } from '../streams/admin-token.js';
 import { DEFAULT_STREAMS_DB } from '../streams/store.js';
@@ -70,8 +71,6 @@ export interface CliDefaults {
   readonly randomToken?: () => string;
 }
 
-type Environment = Readonly<Record<string, string | undefined>>;
-
 const FLAGS = {
   port: { type: 'string' },
   host: { type: 'string' },
@@ -106,7 +105,6 @@ export function parseCommandLine(args: readonly string[], env: Environment, defa
   const { values } = parseFlags(rest);
   if (values.help === true) return { kind: 'help' };
   if (values.version === true) return { kind: 'version' };
-  const fromEnv = (name: string): string | undefined => (env[name]?.trim() === '' ? undefined : env[name]);
   if (values.simulate !== true && (values.rate !== undefined || values.seed !== undefined)) {
     throw new UsageError('--rate and --seed only apply with --simulate');
   }
@@ -116,10 +114,10 @@ export function parseCommandLine(args: readonly string[], env: Environment, defa
   // The library refuses a short key only when the first distinct counter registers; refuse it before
   // anything starts, with the library's own check.
   distinctKeyFromEnvironment(env);
-  const portText = values.port ?? fromEnv('PORT');
+  const portText = values.port ?? environmentValue(env, 'PORT');
   const settings: ServeSettings = {
     port: portText === undefined ? DEFAULT_PORT : integerIn(portText, 0, MAX_PORT, values.port !== undefined ? '--port' : 'PORT'),
-    host: nonEmpty(values.host, '--host') ?? fromEnv('HOST') ?? DEFAULT_HOST,
+    host: nonEmpty(values.host, '--host') ?? environmentValue(env, 'HOST') ?? DEFAULT_HOST,
     podName: values['pod-name'] === '' ? null : (nonEmpty(values['pod-name'], '--pod-name') ?? podNameFromEnvironment(env) ?? defaults.hostname()),
     auth: authFromEnvironment(env),
     ...(values.simulate === true

@@ -2,6 +2,7 @@
 import { hostname } from 'node:os';
 import { Registry } from '../exposition/prometheus/registry.js';
 import { InvalidNameError } from '../registry/errors.js';
+import { environmentValue, type Environment } from '../registry/environment.js';
 import { InstalledCatalog } from './install.js';
 import { authenticationMetrics, type AuthenticationMetrics } from './authentication.js';
 import { authorizationMetrics, type AuthorizationMetrics } from './authorization.js';
@@ -42,15 +43,13 @@ export interface AmMetrics {
 
 const installed = new WeakMap<Registry, AmMetrics>();
 
-/** An environment variable, or undefined when it is unset or empty (a pod spec may declare one without a value). */
 /**
  * The pod name the environment gives: KUBERNETES_POD_NAME, else HOSTNAME, each skipped when empty or
  * blank (a Kubernetes `env:` entry declared without a value); undefined when neither holds one. The
  * CLI's `--pod-name` default reads it too.
  */
-export function podNameFromEnvironment(env: Readonly<Record<string, string | undefined>> = process.env): string | undefined {
-  const value = (name: string): string | undefined => (env[name]?.trim() === '' ? undefined : env[name]);
-  return value('KUBERNETES_POD_NAME') ?? value('HOSTNAME');
+export function podNameFromEnvironment(env: Environment = process.env): string | undefined {
+  return environmentValue(env, 'KUBERNETES_POD_NAME') ?? environmentValue(env, 'HOSTNAME');
 }
 
 /**

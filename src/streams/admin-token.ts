@@ -3,6 +3,7 @@
 import { ServerConfigError } from '../http/errors.js';
 import { MIN_SECRET_LENGTH } from '../http/auth.js';
 import { readSecretFile } from '../http/secret-file.js';
+import { environmentValue, type Environment } from '../registry/environment.js';
 
 export const ADMIN_TOKEN_ENVIRONMENT = { token: 'METRICS_ADMIN_TOKEN', tokenFile: 'METRICS_ADMIN_TOKEN_FILE' } as const;
 
@@ -14,10 +15,9 @@ export const ADMIN_TOKEN_ENVIRONMENT = { token: 'METRICS_ADMIN_TOKEN', tokenFile
  *   the token is shorter than MIN_SECRET_LENGTH (the scrape secrets' minimum).
  *   Messages name variables and paths, never the token.
  */
-export function adminTokenFromEnvironment(env: Readonly<Record<string, string | undefined>>): string | undefined {
-  const read = (name: string): string | undefined => (env[name]?.trim() === '' ? undefined : env[name]);
-  const token = read(ADMIN_TOKEN_ENVIRONMENT.token);
-  const file = read(ADMIN_TOKEN_ENVIRONMENT.tokenFile);
+export function adminTokenFromEnvironment(env: Environment): string | undefined {
+  const token = environmentValue(env, ADMIN_TOKEN_ENVIRONMENT.token);
+  const file = environmentValue(env, ADMIN_TOKEN_ENVIRONMENT.tokenFile);
   if (token !== undefined && file !== undefined)
     throw new ServerConfigError(ADMIN_TOKEN_ENVIRONMENT.tokenFile, `and ${ADMIN_TOKEN_ENVIRONMENT.token} are both set; set one`);
   const value = file === undefined ? token : readSecretFile(ADMIN_TOKEN_ENVIRONMENT.tokenFile, file);
@@ -48,14 +48,14 @@ export interface AdminTokenSource {
 }
 
 /** The admin token of `env`, followed through `METRICS_ADMIN_TOKEN_FILE` when that is how it is given. */
-export function adminTokenSourceFromEnvironment(env: Readonly<Record<string, string | undefined>>): AdminTokenSource {
-  const file = env[ADMIN_TOKEN_ENVIRONMENT.tokenFile];
+export function adminTokenSourceFromEnvironment(env: Environment): AdminTokenSource {
+  const file = environmentValue(env, ADMIN_TOKEN_ENVIRONMENT.tokenFile);
   return {
     read: () => {
       const token = adminTokenFromEnvironment(env);
       if (token === undefined) throw new ServerConfigError(ADMIN_TOKEN_ENVIRONMENT.tokenFile, 'is no longer set');
       return token;
     },
-    files: file === undefined || file.trim() === '' ? [] : [file],
+    files: file === undefined ? [] : [file],
   };
 }

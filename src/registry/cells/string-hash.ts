@@ -3,6 +3,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import xxhash from 'xxhash-wasm';
 import { MetricsError } from '../errors.js';
+import { environmentValue, type Environment } from '../environment.js';
 import { checkSecret, MIN_SECRET_LENGTH } from '../secret.js';
 
 type Hash64 = (input: string, seed: bigint) => bigint;
@@ -36,9 +37,9 @@ let hasHashed = false;
  *   characters. Why not a random key then, as for an unset one: pods meant to share the key would each
  *   get their own, and their distinct counters would refuse each other's states.
  */
-export function distinctKeyFromEnvironment(env: Readonly<Record<string, string | undefined>>): string | undefined {
-  const value = env[DISTINCT_KEY_ENV];
-  if (value === undefined || value.trim() === '') return undefined;
+export function distinctKeyFromEnvironment(env: Environment): string | undefined {
+  const value = environmentValue(env, DISTINCT_KEY_ENV);
+  if (value === undefined) return undefined;
   checkSecret(DISTINCT_KEY_ENV, value);
   return value;
 }
