@@ -156,6 +156,7 @@ export class Delivery {
   /**
    * Takes this second's frame (once per second of the clock) and starts every due flush. Resolves
    * when the flushes started by this tick have settled; callers that must not wait need not await it.
+   * When the collection fails, the due flushes still run, and the tick then rejects with its error.
    */
   async tick(): Promise<void> {
     if (this.workers.size === 0) {
@@ -168,8 +169,13 @@ export class Delivery {
     }
     const second = Math.floor(this.options.clock.now() / 1_000);
     const monotonicMs = this.options.clock.monotonic();
-    if (this.collecting === undefined && this.isFrameDue(second, monotonicMs)) await this.takeFrame(second, monotonicMs);
-    await Promise.all([...this.workers.values()].map((worker) => worker.flushIfDue()));
+    try {
+      if (this.collecting === undefined && this.isFrameDue(second, monotonicMs)) await this.takeFrame(second, monotonicMs);
+    } finally {
+      // A failed collection costs only this second's frame: the frames taken before and the retries
+      // due still go out, and the tick rejects after them, for its caller to report.
+      await Promise.all([...this.workers.values()].map((worker) => worker.flushIfDue()));
+    }
   }
 
   /**

@@ -174,6 +174,28 @@ describe('Delivery', () => {
     expect(logged.some((line) => line.includes('collector broke'))).toBe(true);
   });
 
+  // A collection can fail every second for a while (a collector's bug, a source that rejects): that
+  // costs each such second its frame, not the sending of what was taken before, nor the retries due.
+  it('sends the frames it holds and the retries that fall due while every collection fails, and each of those ticks rejects', async () => {
+    const { receiver, delivery, run, registry, clock } = setup([{ status: 503, headers: {} }]);
+    delivery.upsert(stream('s1'));
+    await delivery.tick();
+    await run(6, () => ['users']); // six frames held; the first flush is due at 10 s
+    const collect = vi.spyOn(registry, 'collect').mockRejectedValue(new Error('collector broke'));
+    const failingSeconds = async (seconds: number) => {
+      for (let s = 0; s < seconds; s += 1) {
+        clock.advance({ seconds: 1 });
+        await expect(delivery.tick()).rejects.toThrow('collector broke'); // for the caller to report
+      }
+    };
+    await failingSeconds(4); // 10 s: the flush is due, answered 503
+    expect(receiver.attempts).toHaveLength(1);
+    await failingSeconds(1); // 11 s: the retry is due after 1 s of backoff
+    expect(receiver.attempts).toHaveLength(2);
+    expect(receiver.totals()).toEqual({ 'GET /api/v2/users': 6 });
+    expect(collect).toHaveBeenCalledTimes(5);
+  });
+
   // A cluster primary's collection asks every worker for its state: with no stream to send to, the
   // delivery loop must not pay for one every second.
   it('collects nothing while no stream runs; a stream started then counts from its first collection', async () => {
