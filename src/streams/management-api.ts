@@ -60,7 +60,8 @@ export interface ManagementApiOptions extends ValidationOptions {
   readonly healthOf?: (id: string) => StreamHealth;
   /**
    * Most streams the store may hold, counted in the store (streams kept from earlier runs count);
-   * a create beyond it is answered 403 `too_many_metric_streams`. Default DEFAULT_MAX_STREAMS.
+   * a create beyond it is answered 403 `too_many_metric_streams`, after a body that fails validation
+   * (400) and a name already taken (409) are told so. Default DEFAULT_MAX_STREAMS.
    */
   readonly maxStreams?: number;
 }
@@ -120,6 +121,9 @@ export class ManagementApi {
 
   private create(body: unknown): ManagementAnswer {
     const fields = parseNewStream(body, this.options);
+    // A body that is wrong (400), then a name taken (409), then the cap (403): a duplicate at the cap
+    // is told about its name, which it can change, since deleting a stream would not let it in.
+    if (this.options.store.idByName(fields.name) !== undefined) throw duplicateName(fields.name);
     if (this.options.store.count() >= this.maxStreams) throw tooManyStreams(this.maxStreams);
     const at = new Date(this.options.clock.now()).toISOString();
     const stream: MetricStream = { id: newStreamId(), ...fields, created_at: at, updated_at: at };

@@ -266,6 +266,20 @@ describe('metric streams management API', () => {
     expect((await call('PATCH', `${PATH}/${id}`, { name: DATADOG.name })).status).toBe(409);
   });
 
+  // Deleting a stream would not let a duplicate in: the client is told about the name, which it can fix.
+  it('answers 409 for a duplicate name at the stream cap, where other creates get 403', async () => {
+    const { call } = await setup({ maxStreams: 1 });
+    expect((await call('POST', PATH, DATADOG)).status).toBe(201);
+    expect((await call('POST', PATH, DATADOG)).body).toEqual({
+      statusCode: 409,
+      error: 'Conflict',
+      message: `A metric stream named "${DATADOG.name}" already exists.`,
+      errorCode: 'metric_stream_conflict',
+    });
+    expect((await call('POST', PATH, { ...DATADOG, name: 'other' })).body).toMatchObject({ statusCode: 403, errorCode: 'too_many_metric_streams' });
+    expect((await call('POST', PATH, { ...DATADOG, colour: 'red' })).status).toBe(400); // validation first
+  });
+
   it('accepts http:// to loopback always and to other hosts only when allowed; the aliases of api_request', async () => {
     const loopback = {
       name: 'rw',
