@@ -7,6 +7,7 @@ import type { Descriptor } from '../registry/descriptor.js';
 import type { Labels } from '../registry/labels.js';
 import type { RegistryState } from '../registry/registry.js';
 import { DISTINCT_KEY_ENV, distinctHashSecret } from '../registry/cells/string-hash.js';
+import { describeError, loggerOption, type Logger } from '../http/logger.js';
 import { ClusterConfigError } from './errors.js';
 import { mergedRegistry, mergeEachFamily, mergeStates, type MergedStates, type SourcedState } from './merge.js';
 import { ReportedStates } from './reported-states.js';
@@ -40,6 +41,12 @@ export interface ClusterPrimaryOptions {
   readonly defaultLabels?: Labels | undefined;
   /** Wall-clock time in epoch ms of the merged registry (quantiles are read at this time); default `Date.now`. */
   readonly now?: (() => number) | undefined;
+  /**
+   * Told, one line each, of what arrives outside a collection and cannot be merged: a worker's final
+   * state (see ClusterWorker.reportFinal). What a collection leaves out is in its `failures`, which
+   * the scrape logs. Default `console.error`.
+   */
+  readonly logger?: Logger | undefined;
 }
 
 const TIMEOUTS_FAMILY = ownFamily(
@@ -78,6 +85,7 @@ export class ClusterPrimary {
   private readonly timerBuckets: boolean;
   private readonly own: { state(): Promise<RegistryState> } | undefined;
   private readonly createdMs: number;
+  private readonly logger: Logger;
   private timeouts = 0;
   private errors = 0;
   /** Collections started so far: orders the answers of overlapping collections (see ReportedStates.remember). */
@@ -85,11 +93,13 @@ export class ClusterPrimary {
 
   /**
    * @throws ClusterConfigError outside the cluster primary, or for a timeout that is not a positive number of ms;
-   *   ServerConfigError for an AM_METRICS_DISTINCT_KEY under MIN_SECRET_LENGTH characters (see distinctKeyFromEnvironment).
+   *   ServerConfigError for an AM_METRICS_DISTINCT_KEY under MIN_SECRET_LENGTH characters (see distinctKeyFromEnvironment),
+   *   or a `logger` that is not a function.
    */
   constructor(private readonly options: ClusterPrimaryOptions = {}) {
     if (!cluster.isPrimary) throw new ClusterConfigError('clusterMetrics.primary() runs in the cluster primary, not in a worker');
     this.timeoutMs = checkTimeout(options.timeoutMs);
+    this.logger = loggerOption(options.logger);
     // Workers forked from now on inherit this process's distinct-hash secret, so their sketches merge.
     process.env[DISTINCT_KEY_ENV] = distinctHashSecret();
     this.own = options.registry === undefined ? undefined : 'state' in options.registry ? options.registry : options.registry.registry;
@@ -158,14 +168,17 @@ export class ClusterPrimary {
    * older answer still on its way, and goes into the exited workers' totals once it exits; so a
    * shutdown that waits for the workers to exit before its last collection (`am-metrics serve
    * --workers`) sends what they recorded up to their end. One that does not merge is counted
-   * (`am_metrics_cluster_worker_errors_total`), and the worker's last answer stays.
+   * (`am_metrics_cluster_worker_errors_total`) and logged, and the worker's last answer stays. Why
+   * logged here: it comes with no collection whose `failures` could carry it, and at shutdown no
+   * scrape follows to log them.
    */
   private acceptFinal(workerId: number, state: unknown): void {
     try {
       const check = mergedRegistry({ defaultLabels: this.defaultLabels, now: this.options.now, timerBuckets: this.timerBuckets });
       check.merge(state as RegistryState, { source: sourceOf(workerId) });
-    } catch {
+    } catch (error) {
       this.errors += 1;
+      this.logger(`am-metrics: cluster ${sourceOf(workerId)}: final state not merged, its last answer stands in: ${describeError(error)}`);
       return;
     }
     this.reported.remember(workerId, state, Number.POSITIVE_INFINITY);

@@ -8,6 +8,7 @@ import { ClusterConfigError, clusterMetrics, DEFAULT_WORKER_TIMEOUT_MS, type Clu
 import { startServer, type RunningServer } from '../../src/express.js';
 import { renderPrometheusText, type Collection } from '../../src/index.js';
 import { STATE_ANSWER } from '../../src/cluster/protocol.js';
+import { ServerConfigError } from '../../src/http/errors.js';
 import { BUSY_STATE_MS, LATENCIES_PER_OPERATION } from './observations.js';
 import { parseExposition } from '../support/prometheus-tools.js';
 import { forkWorkers, killed, stopWorkers, within, WORKER_START_MS } from './workers.js';
@@ -119,6 +120,36 @@ describe('clusterMetrics.primary() when workers die', () => {
   );
 });
 
+describe('clusterMetrics.primary() with a final state it cannot merge', () => {
+  // The counter alone tells an operator that something was refused, not what or why: the line does.
+  it(
+    'logs one line naming the worker and the reason, and counts it',
+    async () => {
+      let nowMs = Date.now();
+      const logged: string[] = [];
+      const primary = openPrimary({ defaultLabels: RESOURCE, now: () => nowMs, logger: (line) => logged.push(line) });
+      const [worker] = await forkWorkers(['api']);
+      onTestFinished(() => stopWorkers([worker!]));
+      expect(valueOf(await primary.collect(), 'am_metrics_cluster_workers')).toBe(1);
+
+      nowMs -= 3_600_000; // the primary's clock set an hour back: the final state is too far ahead to merge
+      const exited = new Promise<void>((resolve) => worker!.once('exit', () => resolve()));
+      const disconnected = worker!.isConnected() ? new Promise<void>((resolve) => worker!.once('disconnect', () => resolve())) : Promise.resolve();
+      worker!.process.kill('SIGTERM'); // the `api` worker sends its final state, then exits
+      await within(Promise.all([exited, disconnected]), 10_000, 'the worker to report and exit');
+
+      expect(logged).toHaveLength(1);
+      expect(logged[0]).toMatch(
+        new RegExp(
+          `^am-metrics: cluster worker-${worker!.id}: final state not merged, its last answer stands in: InvalidValueError: registry: value \\d+ is a time \\d+ s ahead`,
+        ),
+      );
+      expect(valueOf(await primary.collect(), 'am_metrics_cluster_worker_errors')).toBe(1);
+    },
+    WORKER_START_MS + 20_000,
+  );
+});
+
 describe('clusterMetrics.primary() when workers misbehave', () => {
   let workers: Worker[] = [];
   beforeAll(async () => {
@@ -206,6 +237,11 @@ describe('clusterMetrics.worker() with a state that cannot cross IPC', () => {
 describe('clusterMetrics.primary() options', () => {
   it.each([0, -1, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 31, '5000'])('refuses timeoutMs %s with ClusterConfigError', (timeoutMs) => {
     expect(() => clusterMetrics.primary({ timeoutMs: timeoutMs as number })).toThrow(ClusterConfigError);
+  });
+
+  it('refuses a logger that is not a function (`logger: console`) with ServerConfigError naming it', () => {
+    expect(() => clusterMetrics.primary({ logger: console as unknown as (line: string) => void })).toThrow(ServerConfigError);
+    expect(() => clusterMetrics.primary({ logger: console as unknown as (line: string) => void })).toThrow(/^logger: must be a function/);
   });
 
   it(
