@@ -3,8 +3,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { systemClock, type Clock } from '../registry/clock.js';
 import { CONTENT_TYPES, type NamingProfile } from '../exposition/prometheus/prometheus-text.js';
-import type { ExpositionFormat } from '../exposition/prometheus/format.js';
-import type { Collection } from '../registry/collection.js';
 import { PROTOBUF_CONTENT_TYPE } from '../exposition/prometheus-protobuf/protobuf-exposition.js';
 import { jsonEntrySliced, jsonViewSliced, type JsonIdOf } from '../exposition/am-json/json-view.js';
 import { parseJsonQuery, type JsonQuery } from '../exposition/am-json/json-query.js';
@@ -21,7 +19,6 @@ import { isProtectedPath } from './paths.js';
 import { sendBody, sendJson, sendPlain, type Headers } from './responses.js';
 import { DEFAULT_MAX_EXPOSITION_BYTES, RenderedScrape, SharedScrape, type Collector } from './shared-scrape.js';
 import { Body } from './body.js';
-import { StreamedResponse } from './streamed-response.js';
 import { positiveInteger } from './errors.js';
 import { DEFAULT_MAX_UNSENT_BYTES, DEFAULT_WRITE_TIMEOUT_MS, UnsentBodies } from './unsent-bodies.js';
 
@@ -76,8 +73,6 @@ export class MetricsHandlers {
   private readonly unsent: UnsentBodies;
   private readonly logger: Logger;
   private readonly jsonIds: JsonIdOf | undefined;
-  /** Bytes of the last text exposition written per format and profile: what the next is expected to take. */
-  private readonly lastTextBytes = new Map<string, number>();
   /** Requests that passed authentication, so the route handler does not count them twice. */
   private readonly admitted = new WeakSet<IncomingMessage>();
 
@@ -116,54 +111,22 @@ export class MetricsHandlers {
   }
 
   /**
-   * A Prometheus scrape in `profile` names, in the format `Accept` prefers, gzipped if allowed. Text
-   * is written while it renders (see StreamedResponse). With `X-Prometheus-Scrape-Timeout-Seconds`, a
-   * scrape not collected within that budget (less SCRAPE_TIMEOUT_MARGIN_MS) gets 503 in time; the
-   * shared collection carries on for later scrapes.
+   * A Prometheus scrape in `profile` names, in the format `Accept` prefers, gzipped if allowed. With
+   * `X-Prometheus-Scrape-Timeout-Seconds`, a scrape not ready within that budget (less
+   * SCRAPE_TIMEOUT_MARGIN_MS) gets 503 in time; the shared render carries on for later scrapes.
    */
   async prometheus(profile: NamingProfile, req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (!this.isAdmitted(req, res)) return;
     const format = chooseFormat(req.headers.accept);
     const budgetMs = scrapeBudgetMs(req.headers['x-prometheus-scrape-timeout-seconds']);
-    await this.withSlot(req, res, async (clientGone) => {
+    await this.withSlot(req, res, async () => {
       const exposition = await withinBudget(this.scrape.exposition(format, profile, chooseTextFormat(req.headers.accept)), budgetMs);
       if (exposition === undefined) {
         return sendPlain(res, 503, 'Service Unavailable: not collected within the scrape timeout', { 'Retry-After': String(BUSY_RETRY_AFTER_SECONDS) });
       }
-      const headers = { 'Content-Type': exposition.format === 'protobuf' ? PROTOBUF_CONTENT_TYPE : CONTENT_TYPES[exposition.format], Vary: PROMETHEUS_VARY };
-      if ('rendered' in exposition) return this.sendEncoded(req, res, exposition.rendered, headers);
-      await this.streamText(req, res, exposition.collection, exposition.format, profile, headers, clientGone);
+      const contentType = exposition.format === 'protobuf' ? PROTOBUF_CONTENT_TYPE : CONTENT_TYPES[exposition.format];
+      await this.sendEncoded(req, res, exposition.rendered, { 'Content-Type': contentType, Vary: PROMETHEUS_VARY });
     });
-  }
-
-  /**
-   * Writes the text exposition of `collection` while it renders, or 503 when clients that stopped
-   * reading already hold maxUnsentBytes (counting on a body the size of the last one of its kind).
-   */
-  private async streamText(
-    req: IncomingMessage,
-    res: ServerResponse,
-    collection: Collection,
-    format: ExpositionFormat,
-    profile: NamingProfile,
-    headers: Headers,
-    clientGone: AbortSignal,
-  ): Promise<void> {
-    if (res.destroyed) return;
-    const kind = `${format}:${profile}`;
-    const count = this.unsent.admitStreamed(res, this.lastTextBytes.get(kind) ?? 0);
-    if (count === undefined) {
-      return sendPlain(res, 503, 'Service Unavailable: too many responses still unread', { 'Retry-After': String(BUSY_RETRY_AFTER_SECONDS) });
-    }
-    const response = new StreamedResponse(res, headers, acceptsGzip(req.headers['accept-encoding']), count, clientGone);
-    if (!response.isWanted) return response.end();
-    try {
-      this.lastTextBytes.set(kind, await this.scrape.writeText(collection, format, profile, (part) => response.write(part)));
-      await response.end();
-    } catch (error) {
-      response.abort();
-      throw error;
-    }
   }
 
   /**

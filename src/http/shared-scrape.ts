@@ -1,11 +1,10 @@
-// One collection at a time, shared by every scrape that arrives while it is in flight; each scrape
-// writes its text exposition from it (a protobuf one is rendered once and shared). Deciding what a
-// request gets is the handlers' job.
+// One collection and one render per format and naming profile at a time, shared by every scrape that
+// arrives while it is in flight, gzip bytes included. Deciding what a request gets is the handlers' job.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Collection, FamilySnapshot } from '../registry/collection.js';
 import { RENDER_ERRORS_FAMILY } from '../registry/registry.js';
 import type { ExpositionFormat } from '../exposition/prometheus/format.js';
-import { writeExposition, type ExpositionSink, type LeftOutFamily, type NamingProfile } from '../exposition/prometheus/prometheus-text.js';
+import { renderExpositionBytes, type LeftOutFamily, type NamingProfile } from '../exposition/prometheus/prometheus-text.js';
 import { renderPrometheusProtobuf } from '../exposition/prometheus-protobuf/protobuf-exposition.js';
 import type { ScrapeFormat } from './negotiate.js';
 import { describeError, type Logger } from './logger.js';
@@ -43,20 +42,25 @@ export async function sendRendered(req: IncomingMessage, res: ServerResponse, re
   }
 }
 
-/**
- * What a scrape is answered with: a protobuf exposition rendered once and shared, or the collection
- * to write as text in `format` while it renders (see `SharedScrape.writeText`).
- */
-export type Exposition = { readonly format: 'protobuf'; readonly rendered: RenderedScrape } | { readonly format: ExpositionFormat; readonly collection: Collection };
+/** A rendered exposition and the format it is in. */
+export interface RenderedExposition {
+  readonly format: ScrapeFormat;
+  readonly rendered: RenderedScrape;
+}
 
 /**
- * Collects on behalf of concurrent requests. A computed gauge that fails is left out of the collection
- * and logged once per collection (one line each), not once per request. A family that fails to
- * render, or would take an exposition past `maxBytes`, is left out of that exposition, logged, and
- * counted in `am_metrics_render_errors_total{metric}`; every other family is served.
+ * Collects and renders on behalf of concurrent requests. A computed gauge that fails is left out of
+ * the collection and logged once per collection (one line each), not once per request. A family that
+ * fails to render, or would take the exposition past `maxBytes`, is left out of that exposition,
+ * logged, and counted in `am_metrics_render_errors_total{metric}`; every other family is served.
  */
 export class SharedScrape {
   private readonly inFlight = new Map<string, Promise<unknown>>();
+  /**
+   * The last body per format and profile (and its RenderedScrape, with the gzip bytes), for as long as
+   * something still holds them: a response being written holds the body.
+   */
+  private readonly lastRendered = new Map<string, { readonly body: WeakRef<Body>; readonly rendered: WeakRef<RenderedScrape> }>();
   private readonly renderErrors = new Map<string, { startMs: number; count: number }>();
 
   constructor(
@@ -71,38 +75,31 @@ export class SharedScrape {
   }
 
   /**
-   * What to answer a scrape for `format` with, from the collection in flight or a new one. The
-   * protobuf exposition is written only when the collection holds a native histogram (timer
-   * buckets), rendered once for every scrape asking at the same time; otherwise the scrape gets the
-   * text format `fallback`, so AM's paths answer exactly as before unless the option is on. Rejects
-   * when collecting or the protobuf render does.
+   * The exposition in flight for `format` and `profile`, or a new one. The protobuf exposition is
+   * written only when the collection holds a native histogram (timer buckets); otherwise the scrape
+   * gets `fallback`, so AM's paths answer exactly as before unless the option is on. Closely spaced
+   * scrapes of unchanged data get the very body (and gzip bytes) an earlier scrape still holds, so
+   * clients slow to read it hold one copy between them, not one each. Rejects when rendering throws.
    */
-  async exposition(format: ScrapeFormat, profile: NamingProfile, fallback: ExpositionFormat = 'prometheus'): Promise<Exposition> {
-    const collection = await this.collection();
-    if (format === 'protobuf' && hasNativeHistogram(collection)) {
-      const rendered = this.shared(`protobuf:${profile}`, async () => new RenderedScrape(Body.of(Buffer.from(await renderPrometheusProtobuf(collection, { profile })))));
-      return { format, rendered: await rendered };
-    }
-    return { format: format === 'protobuf' ? fallback : format, collection };
-  }
-
-  /**
-   * Writes `collection` to `sink` as `format` text in `profile` names while it renders (see
-   * writeExposition), then the render-error counter if any family failed so far. Resolves to the
-   * bytes written. Rejects only when `sink` does.
-   */
-  async writeText(collection: Collection, format: ExpositionFormat, profile: NamingProfile, sink: ExpositionSink): Promise<number> {
-    let bytes = 0;
-    const trailer = (leftOut: readonly LeftOutFamily[]): FamilySnapshot[] => this.countRenderErrors(leftOut, collection.timeMs);
-    await writeExposition(
-      collection,
-      (part) => {
-        bytes += part.length;
-        return sink(part);
-      },
-      { format, profile, maxBytes: this.maxBytes, trailer },
-    );
-    return bytes;
+  exposition(format: ScrapeFormat, profile: NamingProfile, fallback: ExpositionFormat = 'prometheus'): Promise<RenderedExposition> {
+    const key = `${format}:${fallback}:${profile}`;
+    return this.shared(key, async () => {
+      const collection = await this.collection();
+      if (format === 'protobuf' && hasNativeHistogram(collection)) {
+        return { format, rendered: new RenderedScrape(Body.of(Buffer.from(await renderPrometheusProtobuf(collection, { profile })))) };
+      }
+      const textFormat = format === 'protobuf' ? fallback : format;
+      const trailer = (leftOut: readonly LeftOutFamily[]): FamilySnapshot[] => this.countRenderErrors(leftOut, collection.timeMs);
+      const body = new Body((await renderExpositionBytes(collection, { format: textFormat, profile, maxBytes: this.maxBytes, trailer })).parts);
+      const last = this.lastRendered.get(key);
+      const lastBody = last?.body.deref();
+      if (lastBody !== undefined && lastBody.equals(body)) {
+        const lastRendered = last?.rendered.deref();
+        if (lastRendered !== undefined) return { format: textFormat, rendered: lastRendered };
+        return { format: textFormat, rendered: this.remember(key, new RenderedScrape(lastBody)) };
+      }
+      return { format: textFormat, rendered: this.remember(key, new RenderedScrape(body)) };
+    });
   }
 
   /** The promise in flight under `key`, or `start()`'s, forgotten once it settles. */
@@ -118,6 +115,11 @@ export class SharedScrape {
       started.then(forget, forget);
     }
     return running;
+  }
+
+  private remember(key: string, rendered: RenderedScrape): RenderedScrape {
+    this.lastRendered.set(key, { body: new WeakRef(rendered.body), rendered: new WeakRef(rendered) });
+    return rendered;
   }
 
   /** Logs and counts the families left out of one render; the counter family, if any failed yet. */

@@ -11,9 +11,9 @@ export const DEFAULT_MAX_UNSENT_BYTES = 256 * 1024 * 1024;
 export const DEFAULT_WRITE_TIMEOUT_MS = 30_000;
 
 /**
- * Bodies in flight to clients: a Body counted once however many responses share it, a body written
- * while it is produced by the bytes written so far. A response counts from its admission until it or
- * its connection closes: flushed, or destroyed by its write deadline or the client.
+ * Bodies in flight to clients, each counted once however many responses share it (concurrent scrapes
+ * share one rendered buffer). A response counts from `admit` until it or its connection closes: flushed,
+ * or destroyed by its write deadline or the client.
  */
 export class UnsentBodies {
   private readonly holders = new Map<Body, number>();
@@ -37,41 +37,9 @@ export class UnsentBodies {
    */
   admit(res: ServerResponse, body: Body): boolean {
     const holders = this.holders.get(body) ?? 0;
-    if (holders === 0 && this.isFull(body.length)) return false;
+    if (holders === 0 && this.heldBytes > 0 && this.heldBytes + body.length > this.maxBytes) return false;
     this.holders.set(body, holders + 1);
     if (holders === 0) this.heldBytes += body.length;
-    this.holdUntilClosed(res, () => this.release(body));
-    return true;
-  }
-
-  /**
-   * Whether `res` may start a body written while it is produced, whose size is not known yet
-   * (`expectedBytes`: a guess, such as the last such body's size). If so, returns the function that
-   * counts each part as it is written, until `res` or its connection closes; the write timeout
-   * applies as for `admit`.
-   */
-  admitStreamed(res: ServerResponse, expectedBytes: number): ((bytes: number) => void) | undefined {
-    if (this.isFull(expectedBytes)) return undefined;
-    let counted = 0;
-    let isReleased = false;
-    this.holdUntilClosed(res, () => {
-      isReleased = true;
-      this.heldBytes -= counted;
-    });
-    return (bytes) => {
-      if (isReleased) return;
-      counted += bytes;
-      this.heldBytes += bytes;
-    };
-  }
-
-  /** Whether `bytes` more would pass the bound; a first body is always let through, however large. */
-  private isFull(bytes: number): boolean {
-    return this.heldBytes > 0 && this.heldBytes + bytes > this.maxBytes;
-  }
-
-  /** Calls `release` once `res` or its connection closes, and destroys `res` at the write timeout. */
-  private holdUntilClosed(res: ServerResponse, release: () => void): void {
     const deadline = setTimeout(() => {
       if (!res.writableFinished) res.destroy();
     }, this.writeTimeoutMs);
@@ -86,11 +54,12 @@ export class UnsentBodies {
       isReleased = true;
       clearTimeout(deadline);
       this.onClose.get(socket)?.delete(closed);
-      release();
+      this.release(body);
     };
     res.once('close', closed);
     if (socket.destroyed) closed();
     else this.releasesOnClose(socket).add(closed);
+    return true;
   }
 
   /**
