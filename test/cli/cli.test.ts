@@ -234,7 +234,8 @@ describe('am-metrics metric streams', () => {
     onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const tokenFile = join(dir, 'token');
     writeFileSync(tokenFile, 'first-token-0123456789\n');
-    const { cli, url } = await serve([], { METRICS_ADMIN_TOKEN_FILE: tokenFile });
+    // Its own stream store, not ./am-metrics-streams.db in the checkout.
+    const { cli, url } = await serve(['--streams-db', join(dir, 'streams.db')], { METRICS_ADMIN_TOKEN_FILE: tokenFile });
     const list = async (token: string) => (await fetch(`${url}/api/v2/metric-streams`, { headers: { authorization: `Bearer ${token}` } })).status;
     expect(await list('first-token-0123456789')).toBe(200);
     writeFileSync(tokenFile, 'second-token-0123456789\n');
