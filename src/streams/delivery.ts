@@ -5,6 +5,7 @@ import type { Clock } from '../registry/clock.js';
 import type { Collection } from '../registry/collection.js';
 import { describeError, type Logger } from '../http/logger.js';
 import type { Encoders } from './encoder.js';
+import { LeftOutLog } from './left-out-log.js';
 import { EMPTY_HEALTH, type DestinationType, type MetricStream, type StreamHealth } from './resource.js';
 import { StreamWorker } from './stream-worker.js';
 import type { Transport } from './transport.js';
@@ -25,7 +26,10 @@ export interface DeliveryOptions {
   readonly maxBufferedPoints?: number;
   /** Told whenever a stream's health changes (for the store and self-metrics). */
   readonly onHealth?: (id: string, health: StreamHealth) => void;
-  /** One line per delivery problem; never given a secret. */
+  /**
+   * One line per delivery problem, and per family left out of the collections (at most one a minute
+   * per family, see LeftOutLog); never given a secret.
+   */
   readonly logger?: Logger;
   /**
    * Largest request body per destination type (default DEFAULT_MAX_BODY_BYTES), in bytes as sent and,
@@ -74,8 +78,11 @@ export class Delivery {
   private lastCollection: Collection | undefined;
   /** The collection under way, while one is. */
   private collecting: Promise<void> | undefined;
+  private readonly leftOutLog: LeftOutLog;
 
-  constructor(private readonly options: DeliveryOptions) {}
+  constructor(private readonly options: DeliveryOptions) {
+    this.leftOutLog = new LeftOutLog(options.logger);
+  }
 
   /**
    * Starts, updates or stops a stream. A new stream counts from the last collection, taken for the
@@ -192,7 +199,11 @@ export class Delivery {
     await this.takeFrame(isSameSecond ? second + 1 : second, this.options.clock.monotonic(), isSameSecond ? (second + 1) * 1_000 : undefined);
   }
 
-  /** Collects once and gives every stream its frame; `stampMs` replaces the collection's earlier time. */
+  /**
+   * Collects once, gives every stream its frame, then logs the families the collection left out (see
+   * LeftOutLog): with nobody scraping, no other log line would tell of them.
+   * `stampMs` replaces the collection's earlier time.
+   */
   private takeFrame(second: number, monotonicMs: number, stampMs?: number): Promise<void> {
     const collecting = (async () => {
       const collected = await this.options.collect();
@@ -201,6 +212,7 @@ export class Delivery {
       this.lastFrameMonotonicMs = monotonicMs;
       this.lastCollection = collection;
       for (const [id, worker] of this.workers) this.addFrame(id, worker, collection);
+      this.leftOutLog.note(collected.failures, monotonicMs);
     })().finally(() => (this.collecting = undefined));
     this.collecting = collecting;
     return collecting;

@@ -55,6 +55,11 @@ export interface MetricStreamsOptions {
   readonly maxStreams?: number;
   readonly clock?: Clock;
   readonly transport?: Transport;
+  /**
+   * Where the streams report problems, one line each: failed deliveries, and families their
+   * once-a-second collections leave out (when it starts, then at most once a minute per family, see
+   * LeftOutLog). Absent, nothing is logged.
+   */
   readonly logger?: Logger;
 }
 

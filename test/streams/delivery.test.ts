@@ -536,6 +536,69 @@ describe('Delivery with a failing encoder', () => {
   });
 });
 
+// Nobody may scrape (an exporter that only pushes to Datadog, OTLP or remote write): the streams' own
+// collections are then the only ones, so a family they leave out must reach the log from them. They
+// collect every second, so a family that keeps failing must not write a line every second.
+describe('Delivery and families left out of its collections', () => {
+  /** A computed gauge that throws `failure.error` while it is set. */
+  function failingGauge(registry: Registry, name: string): { error: Error | undefined } {
+    const failure: { error: Error | undefined } = { error: undefined };
+    registry.gauge({
+      name,
+      help: 'A gauge read from a store that can be offline.',
+      collect: () => {
+        if (failure.error !== undefined) throw failure.error;
+        return 1;
+      },
+    });
+    return failure;
+  }
+
+  it('logs a family when it starts being left out, then once a minute with how many collections left it out, nothing once it recovers', async () => {
+    const { delivery, registry, receiver, logged, run } = setup();
+    const storeSize = failingGauge(registry, 'am_store_size');
+    storeSize.error = new Error('store offline');
+    delivery.upsert(stream('s1'));
+    await delivery.tick(); // 0 s: the first collection that leaves it out
+    await run(70, () => ['users']); // 1 s to 70 s
+    expect(logged).toEqual([
+      'am-metrics: metric streams left out am_store_size: Error: store offline',
+      'am-metrics: metric streams left out am_store_size (60 times since the last line): Error: store offline',
+    ]);
+    // The other families went out every second all along.
+    expect(receiver.totals()).toEqual({ 'GET /api/v2/users': 70 });
+
+    storeSize.error = undefined;
+    await run(120, () => ['roles']); // recovered: nothing to say, and a minute later nothing remembered
+    expect(logged).toHaveLength(2);
+    storeSize.error = new Error('store gone');
+    await run(1);
+    expect(logged.at(-1)).toBe('am-metrics: metric streams left out am_store_size: Error: store gone');
+    expect(receiver.totals()).toEqual({ 'GET /api/v2/users': 70, 'GET /api/v2/roles': 120 });
+  });
+
+  it('logs a family that fails every other second at most once a minute, and each family on its own', async () => {
+    const { delivery, registry, logged, run } = setup();
+    const flapping = failingGauge(registry, 'am_flapping');
+    const other = failingGauge(registry, 'am_other');
+    delivery.upsert(stream('s1'));
+    await delivery.tick(); // 0 s
+    let second = 0;
+    await run(130, () => {
+      second += 1;
+      flapping.error = second % 2 === 1 ? new Error(`odd second ${second}`) : undefined; // 1 s, 3 s, 5 s...
+      other.error = second === 30 ? new Error('once') : undefined;
+      return [];
+    });
+    expect(logged).toEqual([
+      'am-metrics: metric streams left out am_flapping: Error: odd second 1',
+      'am-metrics: metric streams left out am_other: Error: once',
+      'am-metrics: metric streams left out am_flapping (30 times since the last line): Error: odd second 61',
+      'am-metrics: metric streams left out am_flapping (30 times since the last line): Error: odd second 121',
+    ]);
+  });
+});
+
 describe('Delivery and 2xx answers with a note', () => {
   it("logs what the encoder finds in a 2xx answer (OTLP's partial_success) and does not retry it", async () => {
     const clock = new ManualClock();

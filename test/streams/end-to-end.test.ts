@@ -186,6 +186,26 @@ describe('metric streams end to end', () => {
     expect((await call('GET', `/${id}`)).delivery_health.points_sent).toBe(receiver.points.length);
   });
 
+  // An exporter that only pushes has no scrape to log what its collections leave out: the streams'
+  // logger must say it, once a minute at most, while the other families keep going out.
+  it('logs through its logger a gauge that fails every second, nobody scraping, and keeps sending the rest', async () => {
+    const { streams, server, receiver, seconds, recorded, registry, logged } = await setup();
+    registry.gauge({
+      name: 'am_store_size',
+      help: 'Entries in a store that is offline.',
+      collect: () => {
+        throw new Error('store offline');
+      },
+    });
+    await createStream(server, receiver, 'pushed', streams);
+    await seconds(70, 2);
+    expect(logged.filter((line) => line.includes('left out'))).toEqual([
+      'am-metrics: metric streams left out am_store_size: Error: store offline',
+      'am-metrics: metric streams left out am_store_size (60 times since the last line): Error: store offline',
+    ]);
+    expect(receiver.total()).toBe(recorded());
+  });
+
   it('leaves the store file free when the registry refuses its self-metrics, so the host can try again', () => {
     const dir = mkdtempSync(join(tmpdir(), 'streams-conflict-'));
     onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
