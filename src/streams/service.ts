@@ -58,7 +58,7 @@ export interface MetricStreamsOptions {
   /**
    * Where the streams report problems, one line each: failed deliveries, and families their
    * once-a-second collections leave out (when it starts, then at most once a minute per family, see
-   * LeftOutLog). Absent, nothing is logged.
+   * LeftOutLog). Default `console.error`, as every other `logger` option.
    */
   readonly logger?: Logger;
 }
@@ -93,7 +93,7 @@ export interface MetricStreams {
 export function createMetricStreams(options: MetricStreamsOptions): MetricStreams {
   checkSecret('adminToken', options.adminToken); // as the management API will, but before the store opens
   positiveInteger('maxStreams', options.maxStreams, DEFAULT_MAX_STREAMS);
-  if (options.logger !== undefined) loggerOption(options.logger);
+  const logger = loggerOption(options.logger);
   const store = StreamStore.open(options.storeFile);
   const clock = options.clock ?? systemClock;
   let isStopped = false;
@@ -104,7 +104,7 @@ export function createMetricStreams(options: MetricStreamsOptions): MetricStream
     collect: () => (options.source ?? options.registry).collect(),
     // A send still in flight at stop() settles after the store closed: its health is not kept.
     onHealth: (id, health) => (isStopped ? undefined : store.saveHealth(id, health)),
-    ...(options.logger === undefined ? {} : { logger: options.logger }),
+    logger,
   });
   for (const stream of store.all()) delivery.upsert(stream, store.health(stream.id), true);
   const api = new ManagementApi({
@@ -130,14 +130,14 @@ export function createMetricStreams(options: MetricStreamsOptions): MetricStream
     delivery,
     start() {
       ticker ??= setInterval(() => {
-        delivery.tick().catch((error: unknown) => options.logger?.(`am-metrics: metric streams: ${describeError(error)}`));
+        delivery.tick().catch((error: unknown) => logger(`am-metrics: metric streams: ${describeError(error)}`));
       }, TICK_INTERVAL_MS);
     },
     async flushAndStop(timeoutMs = DEFAULT_SHUTDOWN_FLUSH_MS) {
       if (isStopped) return 0;
       clearInterval(ticker);
       const lost = await delivery.shutdown(timeoutMs).catch(() => 0);
-      if (lost > 0) options.logger?.(`am-metrics: metric streams: ${lost} points not delivered at shutdown`);
+      if (lost > 0) logger(`am-metrics: metric streams: ${lost} points not delivered at shutdown`);
       this.stop();
       return lost;
     },

@@ -5,7 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { MetricConflictError, Registry } from '../../src/index.js';
 import { apiRequestMetrics } from '../../src/metrics/api-request.js';
 import { createMetricStreams } from '../../src/streams/service.js';
@@ -32,7 +32,7 @@ class Receiver extends RestartableServer {
   }
 }
 
-async function setup(shared?: { registry: Registry; clock: ManualClock }) {
+async function setup(shared?: { registry: Registry; clock: ManualClock }, { isLoggerGiven = true } = {}) {
   const clock = shared?.clock ?? new ManualClock();
   const registry = shared?.registry ?? new Registry({ now: () => clock.now() });
   const api = apiRequestMetrics(registry);
@@ -43,7 +43,7 @@ async function setup(shared?: { registry: Registry; clock: ManualClock }) {
     adminToken: TOKEN,
     encoders: { otlp: testEncoder() },
     clock,
-    logger: (line) => logged.push(line),
+    ...(isLoggerGiven ? { logger: (line: string) => logged.push(line) } : {}),
   });
   onTestFinished(() => streams.stop());
   const server = await serve({ source: registry, streams: streams.api });
@@ -204,6 +204,22 @@ describe('metric streams end to end', () => {
       'am-metrics: metric streams left out am_store_size (60 times since the last line): Error: store offline',
     ]);
     expect(receiver.total()).toBe(recorded());
+  });
+
+  it('logs to console.error when given no logger, as every other logger option', async () => {
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    onTestFinished(() => errors.mockRestore());
+    const { streams, server, receiver, seconds, registry } = await setup(undefined, { isLoggerGiven: false });
+    registry.gauge({
+      name: 'am_store_size',
+      help: 'Entries in a store that is offline.',
+      collect: () => {
+        throw new Error('store offline');
+      },
+    });
+    await createStream(server, receiver, 'pushed', streams);
+    await seconds(2);
+    expect(errors).toHaveBeenCalledWith('am-metrics: metric streams left out am_store_size: Error: store offline');
   });
 
   it('leaves the store file free when the registry refuses its self-metrics, so the host can try again', () => {
