@@ -3,6 +3,8 @@
 import type { MetricSpec } from '../../src/metrics/catalog.js';
 import type { PanelSpec, Target, Unit, VariableSpec } from './grafana.js';
 import {
+  INSTANCE_LABEL,
+  JOB_LABEL,
   POD_LABEL,
   SERVER_LABELS,
   countSample,
@@ -20,18 +22,40 @@ import {
   type Scope,
   type TimerSpec,
   type ValueSpec,
+  variableMatchers,
 } from './promql.js';
 
 /** The range of every dashboard rate: Grafana's, at least four scrape intervals. */
 export const DASHBOARD_WINDOW = '$__rate_interval';
-/** The template variable holding the selected pods. */
-export const POD_VARIABLE = 'pod';
 /** Quantiles the latency panels draw, of the six every AM timer exports. */
 const PANEL_QUANTILES = ['0.5', '0.95', '0.99'] as const;
 
-/** A dashboard's scope: its rates over `$__rate_interval`, filtered by the pod and the `labels` variables. */
+/** The job, instance and pod variables, widest first as in SOURCE_LABELS: the label each filters, its name and its text. */
+const SOURCES: readonly Omit<VariableSpec, 'selector'>[] = [
+  {
+    labelName: JOB_LABEL,
+    name: 'job',
+    label: 'Job',
+    description: 'Prometheus scrape jobs to show: an AM environment each, as your scrape configuration names them.',
+  },
+  {
+    labelName: INSTANCE_LABEL,
+    name: 'instance',
+    label: 'Instance',
+    description: 'Scrape targets (host:port) to show, within the selected jobs: a self-hosted AM server each; on Kubernetes, a pod each.',
+  },
+  {
+    labelName: POD_LABEL,
+    name: 'pod',
+    label: 'Pod',
+    description: 'AM pods (kubernetes_pod_name) to show, within the selected jobs and instances. Self-hosted AM writes no pod label: All still shows its servers.',
+  },
+];
+
+/** A dashboard's scope: its rates over `$__rate_interval`, filtered by the job, instance and pod variables and the `labels` ones. */
 export function dashboardScope(labels: readonly string[] = []): Scope {
-  return { window: DASHBOARD_WINDOW, variables: Object.fromEntries<string>([[POD_LABEL, POD_VARIABLE], ...labels.map((l) => [l, l] as const)]) };
+  const variables = [...SOURCES.map((s) => [s.labelName, s.name] as const), ...labels.map((l) => [l, l] as const)];
+  return { window: DASHBOARD_WINDOW, variables: Object.fromEntries(variables) };
 }
 
 /**
@@ -46,12 +70,24 @@ function sampleFor(metric: MetricSpec): string {
   return metric.kind === 'gauge' || metric.kind === 'distinct' ? valueSample(metric as ValueSpec) : countSample(metric as CountedSpec);
 }
 
-/** The pod selector, listing the pods that have written `metric`. */
-export function podVariable(metric: MetricSpec): VariableSpec {
-  return { name: POD_VARIABLE, label: 'Pod', description: 'AM pods (kubernetes_pod_name) to show.', selector: sampleFor(metric), labelName: POD_LABEL };
+/**
+ * The job, instance and pod selectors, in that order, each listing the values `metric` has within the
+ * selections before it: a job's instances, then those instances' pods. Pod follows instance because
+ * an AIC tenant scraped as one target has many pods behind one instance, and on Kubernetes, where each
+ * pod is its own target, a picked instance leaves exactly its pod; a pod outside the picked instances
+ * would only draw nothing. Every dashboard lists what its own family's metric has, so a job without
+ * that family's data is not offered.
+ */
+export function sourceVariables(metric: MetricSpec): VariableSpec[] {
+  const sample = sampleFor(metric);
+  const scope = dashboardScope();
+  return SOURCES.map((source, i) => {
+    const wider = SOURCES.slice(0, i).map((s) => s.labelName);
+    return { ...source, selector: selector(sample, variableMatchers(scope, wider)) };
+  });
 }
 
-/** A selector over the values of `labelName` that `metric` has on the selected pods. */
+/** A selector over the values of `labelName` that `metric` has on the selected jobs, instances and pods. */
 export function labelVariable(metric: MetricSpec, labelName: string, label: string, description: string): VariableSpec {
   const sample = sampleFor(metric);
   return { name: labelName, label, description, selector: selector(sample, matchersFor(metric, sample, dashboardScope())), labelName };

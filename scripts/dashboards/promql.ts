@@ -7,6 +7,8 @@ export type CountedSpec = MetricSpec & { readonly kind: 'summary' | 'timer' };
 export type TimerSpec = MetricSpec & { readonly kind: 'timer' };
 export type ValueSpec = MetricSpec & { readonly kind: 'gauge' | 'distinct' };
 
+/** The label Prometheus gives every scraped series, naming the scrape job: an AM environment, typically. */
+export const JOB_LABEL = 'job';
 /** The label AIC (and the exporter, unless told otherwise) puts on every AM series, naming the pod that wrote it. */
 export const POD_LABEL = 'kubernetes_pod_name';
 /** The label Prometheus gives every scraped series, naming the target (`host:port`) it came from. */
@@ -18,6 +20,11 @@ export const INSTANCE_LABEL = 'instance';
  * is one target, the pod label still splits it.
  */
 export const SERVER_LABELS: readonly string[] = [POD_LABEL, INSTANCE_LABEL];
+/**
+ * The labels that say where a series comes from, widest first: the scrape job, the target, the pod.
+ * Every scraped series has the first two; self-hosted AM writes no pod label.
+ */
+export const SOURCE_LABELS: readonly string[] = [JOB_LABEL, INSTANCE_LABEL, POD_LABEL];
 
 /**
  * Where a query runs: the range of its rates (`$__rate_interval` in Grafana, `5m` in rules) and,
@@ -87,11 +94,18 @@ export function ownSeries(metric: MetricSpec, sample: string): string[] {
   });
 }
 
-/** The matchers for `sample` of `metric` in `scope`: own-series filters, then variables, then `extra`. */
+/**
+ * `label=~"$variable"` for each of `labels` that `scope` has a variable for, in the order given. Only
+ * regex matchers take a variable: Grafana's All value `.*` then also matches a series without the label
+ * (self-hosted AM has no pod), and several picked values arrive as `(a|b)`.
+ */
+export function variableMatchers(scope: Scope, labels: readonly string[]): string[] {
+  return labels.filter((label) => scope.variables[label] !== undefined).map((label) => `${label}=~"$${scope.variables[label]}"`);
+}
+
+/** The matchers for `sample` of `metric` in `scope`: own-series filters, then variables (SOURCE_LABELS first), then `extra`. */
 export function matchersFor(metric: MetricSpec, sample: string, scope: Scope, extra: readonly string[] = []): string[] {
-  const variables = [POD_LABEL, ...metric.labels.map((l) => l.name)]
-    .filter((label) => scope.variables[label] !== undefined)
-    .map((label) => `${label}=~"$${scope.variables[label]}"`);
+  const variables = variableMatchers(scope, [...SOURCE_LABELS, ...metric.labels.map((l) => l.name)]);
   return [...ownSeries(metric, sample), ...variables, ...extra];
 }
 

@@ -24,19 +24,42 @@ export interface LiveQuery {
 export interface PromQLOptions {
   /** What `$__rate_interval` and `$__interval` become; `1m` unless given. */
   readonly rateInterval?: string;
+  /**
+   * The values picked in dashboard variables, by variable name (`{ job: ['am-eu'] }`). A variable not
+   * listed here, or listed with no value, is All: `.*`.
+   */
+  readonly values?: Readonly<Record<string, readonly string[]>>;
 }
 
 const BUILT_IN = /\$(?:\{__(rate_interval|interval|range)\}|__(rate_interval|interval|range)\b)/g;
-const USER_VARIABLE = /\$\{\w+(?::\w+)?\}|\$\w+|\[\[\w+(?::\w+)?\]\]/g;
+const USER_VARIABLE = /\$\{(\w+)(?::\w+)?\}|\$(\w+)|\[\[(\w+)(?::\w+)?\]\]/g;
+/** What Grafana's Prometheus data source escapes in a multi-value or All variable's values (its classic escaping). */
+const GRAFANA_REGEX_SPECIAL = /[$^*{}[\]+?.()|]/g;
+
+/**
+ * `values` as Grafana writes the selection of a multi-value variable (every dashboard variable is one) into a query: each value's regex
+ * metacharacters escaped with a backslash that PromQL's string quoting doubles (`10.0.0.1` →
+ * `10\\.0\\.0\\.1`), several values as `(a|b)`; no value is the All value `.*`.
+ */
+export function grafanaRegexValue(values: readonly string[]): string {
+  const escaped = values.map((v) => v.replaceAll('\\', '\\\\\\\\').replace(GRAFANA_REGEX_SPECIAL, '\\\\$&'));
+  if (escaped.length === 0) return '.*';
+  return escaped.length === 1 ? (escaped[0] ?? '') : `(${escaped.join('|')})`;
+}
 
 /**
  * `expr` with Grafana's variables replaced as Prometheus needs them: `$__rate_interval`, `$__interval`
  * and `$__range` become a duration; a dashboard variable (`$pod`, `${pod}`, `${pod:regex}`, `[[pod]]`)
- * becomes `.*`, which means "All" inside the `=~` matchers where the dashboards use them.
+ * becomes its values in `options.values` as Grafana writes them (see `grafanaRegexValue`), or `.*`,
+ * which means "All" inside the `=~` matchers where the dashboards use them.
  */
 export function toPromQL(expr: string, options: PromQLOptions = {}): string {
   const interval = options.rateInterval ?? '1m';
-  return expr.replace(BUILT_IN, interval).replace(USER_VARIABLE, '.*');
+  return expr
+    .replace(BUILT_IN, interval)
+    .replace(USER_VARIABLE, (_match, braced?: string, plain?: string, bracketed?: string) =>
+      grafanaRegexValue(options.values?.[braced ?? plain ?? bracketed ?? ''] ?? []),
+    );
 }
 
 /** `label_values(selector, label)` → `selector`, which Prometheus can evaluate; undefined otherwise. */

@@ -39,6 +39,7 @@ export interface VariableJson {
   readonly datasource: { type: string; uid: string };
   readonly multi: boolean;
   readonly includeAll: boolean;
+  readonly allValue?: string;
 }
 export interface DashboardJson {
   readonly uid: string;

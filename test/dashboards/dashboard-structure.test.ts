@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { toPromQL } from '../../scripts/dashboards.js';
+import { labelValuesSelector } from '../../scripts/dashboards/queries.js';
 import { allPanels, committedDashboards, perInstanceSamples, type DashboardJson, type PanelJson } from './committed.js';
 import { analyse } from './promql-analysis.js';
 
@@ -10,6 +11,8 @@ const PER_INSTANCE = perInstanceSamples();
 /** Aggregations that pick one instance's value rather than combining several. */
 const PICKING = ['max', 'min', 'topk', 'bottomk'];
 const GRID_COLUMNS = 24;
+/** The variables naming where series come from, chained widest first; every other variable is a family's label. */
+const SOURCE_VARIABLES = ['job', 'instance', 'pod'];
 
 const plotted = (d: DashboardJson): PanelJson[] => allPanels(d).filter((p) => p.type !== 'row');
 const exprsOf = (p: PanelJson): string[] => (p.targets ?? []).map((t) => t.expr);
@@ -59,13 +62,17 @@ describe.each(cases)('%s', (_path, dashboard) => {
     expect(timed.filter((p) => p.fieldConfig?.defaults?.unit !== 's').map((p) => p.title)).toEqual([]);
   });
 
-  it('offers a multi-select pod variable with All, and defines every variable it uses', () => {
-    const pod = dashboard.templating.list.find((v) => v.name === 'pod');
-    expect(pod).toMatchObject({ type: 'query', multi: true, includeAll: true });
-    expect(pod?.definition).toMatch(/^label_values\(am_\w+, kubernetes_pod_name\)$/);
+  it('offers job, instance and pod variables first, each multi-select with All, chained in that order on one AM sample', () => {
+    const [job, instance, pod] = dashboard.templating.list;
+    expect(job).toMatchObject({ name: 'job', type: 'query' });
+    expect(job?.definition).toMatch(/^label_values\((am_\w+), job\)$/);
+    const sample = labelValuesSelector(job?.definition ?? '');
+    expect(instance).toMatchObject({ name: 'instance', definition: `label_values(${sample}{job=~"$job"}, instance)` });
+    expect(pod).toMatchObject({ name: 'pod', definition: `label_values(${sample}{job=~"$job", instance=~"$instance"}, kubernetes_pod_name)` });
     for (const v of dashboard.templating.list) {
       expect(v.query.query).toBe(v.definition);
-      expect(v).toMatchObject({ multi: true, includeAll: true });
+      // All is `.*`, which also matches a series without the label: self-hosted AM writes no pod.
+      expect(v).toMatchObject({ multi: true, includeAll: true, allValue: '.*' });
     }
     const defined = new Set(dashboard.templating.list.map((v) => v.name));
     const texts = [...plotted(dashboard).flatMap(exprsOf), ...dashboard.templating.list.map((v) => v.definition)];
@@ -73,12 +80,20 @@ describe.each(cases)('%s', (_path, dashboard) => {
     expect([...new Set(used)].filter((name) => !defined.has(name))).toEqual([]);
   });
 
-  it('filters by pod in every query and puts variables only inside regex matchers', () => {
-    for (const expr of [...plotted(dashboard).flatMap(exprsOf), ...dashboard.templating.list.filter((v) => v.name !== 'pod').map((v) => v.definition)]) {
+  it('filters by job, instance and pod in every panel query and family variable, and puts variables only inside regex matchers', () => {
+    // Without the job and instance matchers, a fleet of several environments (jobs) adds them all up,
+    // and self-hosted AM, which has no pod label, cannot be narrowed to one server.
+    const family = dashboard.templating.list.filter((v) => !SOURCE_VARIABLES.includes(v.name));
+    for (const expr of [...plotted(dashboard).flatMap(exprsOf), ...family.map((v) => v.definition)]) {
       const analysis = analyse(expr.replaceAll('$__rate_interval', '1m').replace(/^label_values\((.*),\s*\w+\)$/s, '$1'));
       expect(analysis.errors, expr).toEqual([]);
       for (const selector of analysis.selectors) {
-        expect(selector.matchers, expr).toContainEqual({ label: 'kubernetes_pod_name', op: '=~', value: '$pod' });
+        for (const [label, variable] of [
+          ['job', '$job'],
+          ['instance', '$instance'],
+          ['kubernetes_pod_name', '$pod'],
+        ])
+          expect(selector.matchers, expr).toContainEqual({ label, op: '=~', value: variable });
         expect(
           selector.matchers.filter((m) => m.value.includes('$') && m.op !== '=~' && m.op !== '!~'),
           expr,

@@ -21,6 +21,13 @@ describe('toPromQL', () => {
     expect(toPromQL(expr)).toBe(promql);
   });
 
+  it('writes the values picked in a variable as Grafana does, and All for a variable with none', () => {
+    const expr = 'x{job=~"$job", instance=~"${instance}", kubernetes_pod_name=~"$pod"}';
+    expect(toPromQL(expr, { values: { job: ['am-eu', 'am-us'], instance: ['10.0.0.1:8080'] } })).toBe(
+      'x{job=~"(am-eu|am-us)", instance=~"10\\\\.0\\\\.0\\\\.1:8080", kubernetes_pod_name=~".*"}',
+    );
+  });
+
   it('uses the rate interval it is given', () => {
     expect(toPromQL('rate(x{a=~"$a"}[$__rate_interval])', { rateInterval: '30s' })).toBe('rate(x{a=~".*"}[30s])');
   });

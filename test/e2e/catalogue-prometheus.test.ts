@@ -6,15 +6,16 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createAmMetrics, Registry } from '../../src/index.js';
 import { startServer, type RunningServer } from '../../src/express.js';
 import { createSimulator, type Simulator } from '../../src/simulator/simulator.js';
-import { liveQueries } from '../../scripts/dashboards.js';
+import { liveQueries, type LiveQuery } from '../../scripts/dashboards.js';
 import { PrometheusServer } from '../support/prometheus-server.js';
 import { promtoolCheckMetrics } from '../support/prometheus-tools.js';
 
 const JOBS = { aic: { name: 'am', path: '/monitoring/prometheus/am' }, legacy: { name: 'am-legacy', path: '/json/metrics/prometheus' } };
 const SELF_HOSTED_JOB = 'am-self-hosted';
 const POD = 'kubernetes_pod_name';
+const isPerServer = (q: LiveQuery): boolean => q.kind === 'panel' && /by \([^)]*kubernetes_pod_name/.test(q.expr);
 /** Panel queries meant per server: one line per pod, which must also be one per self-hosted server. */
-const PER_SERVER_PANELS = liveQueries().filter((q) => q.kind === 'panel' && /by \([^)]*kubernetes_pod_name/.test(q.expr));
+const PER_SERVER_PANELS = liveQueries().filter(isPerServer);
 const RULE_FILES = ['am-recording.rules.yml', 'am-alerts.rules.yml'].map((f) => fileURLToPath(new URL(`../../grafana-dashboards/rules/${f}`, import.meta.url)));
 const WAIT = { timeout: 30_000, interval: 500 };
 
@@ -121,6 +122,30 @@ describe('the AM catalogue scraped by Prometheus', () => {
       if (JSON.stringify(seen) !== JSON.stringify(instances)) merged.push(`${query.name}: instances ${seen.join(', ')}`);
     }
     expect(merged).toEqual([]);
+  });
+
+  it('answers every panel and variable query for one self-hosted server alone, picked by its job and instance', async () => {
+    const instance = `127.0.0.1:${selfHosted[0]!.exporter.port}`;
+    const queries = liveQueries({ values: { job: [SELF_HOSTED_JOB], instance: [instance] } }).filter((q) => q.kind === 'panel' || q.kind === 'variable');
+    const empty: string[] = [];
+    const others: string[] = [];
+    for (const query of queries) {
+      const result = await prometheus!.query(query.promql);
+      if (result.length === 0) empty.push(`${query.file}: ${query.name}: ${query.promql}`);
+      // A per-server panel draws that one server: its instance, no pod.
+      if (isPerServer(query) && result.some((s) => s.metric.instance !== instance || s.metric[POD] !== undefined)) others.push(`${query.file}: ${query.name}`);
+    }
+    expect(empty).toEqual([]);
+    expect(others).toEqual([]);
+  });
+
+  it('leaves the self-hosted servers out of every per-server panel when the Kubernetes job is picked', async () => {
+    const mixed: string[] = [];
+    for (const query of liveQueries({ values: { job: [JOBS.aic.name] } }).filter(isPerServer)) {
+      const result = await prometheus!.query(query.promql);
+      if (result.length === 0 || result.some((s) => s.metric[POD] !== 'am-e2e-0')) mixed.push(`${query.name}: ${result.map((s) => s.metric.instance).join(', ')}`);
+    }
+    expect(mixed).toEqual([]);
   });
 
   it('records per-process rates for each self-hosted server, and the job total once', async () => {

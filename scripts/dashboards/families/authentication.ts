@@ -2,7 +2,7 @@
 import { METRICS } from '../../../src/metrics/catalog.js';
 import type { DashboardSpec, PanelSpec, SectionSpec } from '../grafana.js';
 import { SERVER_LABELS, eq, type Scope } from '../promql.js';
-import { dashboardScope, gaugePanel, podVariable, ratePanel, ratioPanel } from '../panels.js';
+import { dashboardScope, gaugePanel, ratePanel, ratioPanel, sourceVariables } from '../panels.js';
 
 const FAILURE = ['failure', [eq('outcome', 'failure')]] as const;
 const TIMEOUT = ['timeout', [eq('outcome', 'timeout')]] as const;
@@ -74,7 +74,7 @@ export function authenticationDashboard(): DashboardSpec {
     title: 'AM / Authentication',
     description: 'ForgeRock AM and PingOne AIC authentication: login journeys by outcome, failure ratios and unique users per pod.',
     tags: ['authentication'],
-    variables: [podVariable(METRICS.authentication)],
+    variables: sourceVariables(METRICS.authentication),
     sections,
   };
 }

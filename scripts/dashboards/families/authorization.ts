@@ -2,7 +2,7 @@
 import { METRICS } from '../../../src/metrics/catalog.js';
 import type { DashboardSpec, PanelSpec } from '../grafana.js';
 import { eq, type Scope } from '../promql.js';
-import { dashboardScope, gaugePanel, labelVariable, meanPanel, podVariable, quantilePanel, ratePanel, ratioPanel } from '../panels.js';
+import { dashboardScope, gaugePanel, labelVariable, meanPanel, quantilePanel, ratePanel, ratioPanel, sourceVariables } from '../panels.js';
 
 /** Policy evaluations per second by outcome. */
 export function evaluationsPanel(scope: Scope): PanelSpec {
@@ -26,7 +26,10 @@ export function authorizationDashboard(): DashboardSpec {
     title: 'AM / Authorization',
     description: 'ForgeRock AM and PingOne AIC authorization: policy evaluation rate, failures and latency, decisions and advice, policy changes and the subject cache.',
     tags: ['authorization'],
-    variables: [podVariable(METRICS.policyEvaluations), labelVariable(METRICS.policyEvaluations, 'policy_set', 'Policy set', 'Policy sets (applications) to show.')],
+    variables: [
+      ...sourceVariables(METRICS.policyEvaluations),
+      labelVariable(METRICS.policyEvaluations, 'policy_set', 'Policy set', 'Policy sets (applications) to show.'),
+    ],
     sections: [
       {
         title: 'Policy evaluations',

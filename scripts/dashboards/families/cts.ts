@@ -3,7 +3,18 @@
 import { METRICS } from '../../../src/metrics/catalog.js';
 import type { DashboardSpec, PanelSpec, SectionSpec } from '../grafana.js';
 import { SERVER_LABELS, eq, type Scope } from '../promql.js';
-import { dashboardScope, fleetQuantilePanel, gaugePanel, labelVariable, meanPanel, partRatePanel, podVariable, quantilePanel, ratePanel, ratioPanel } from '../panels.js';
+import {
+  dashboardScope,
+  fleetQuantilePanel,
+  gaugePanel,
+  labelVariable,
+  meanPanel,
+  partRatePanel,
+  quantilePanel,
+  ratePanel,
+  ratioPanel,
+  sourceVariables,
+} from '../panels.js';
 
 const FAILURE = [eq('outcome', 'failure')];
 
@@ -177,7 +188,7 @@ export function ctsDashboard(): DashboardSpec {
     description: 'ForgeRock AM and PingOne AIC Core Token Service: operations, failures, latency, pending work, connections, the reaper and the task queue.',
     tags: ['cts'],
     variables: [
-      podVariable(METRICS.ctsTasks),
+      ...sourceVariables(METRICS.ctsTasks),
       labelVariable(METRICS.ctsTasks, 'operation', 'Operation', 'CTS operations to show.'),
       labelVariable(METRICS.ctsTasks, 'token_type', 'Token type', 'CTS token types to show.'),
     ],

@@ -3,7 +3,7 @@
 import { METRICS } from '../../../src/metrics/catalog.js';
 import type { DashboardSpec, PanelSpec } from '../grafana.js';
 import { eq, type Scope } from '../promql.js';
-import { dashboardScope, labelVariable, meanPanel, partRatePanel, podVariable, quantilePanel, ratePanel, ratioPanel } from '../panels.js';
+import { dashboardScope, labelVariable, meanPanel, partRatePanel, quantilePanel, ratePanel, ratioPanel, sourceVariables } from '../panels.js';
 
 const HIT = ['hit', [eq('outcome', 'hit')]] as const;
 
@@ -31,7 +31,7 @@ export function denylistDashboard(): DashboardSpec {
       'ForgeRock AM and PingOne AIC token denylist (am_blacklist_*): checks, the cache and bloom filter in front of the CTS, and CTS searches for denylisted tokens.',
     tags: ['denylist'],
     variables: [
-      podVariable(METRICS.denylistChecks),
+      ...sourceVariables(METRICS.denylistChecks),
       labelVariable(METRICS.denylistChecks, 'blacklist_type', 'Denylist type', 'Denylists to show: client-based sessions, OAuth 2.0 tokens.'),
     ],
     sections: [

@@ -2,7 +2,7 @@
 import { METRICS } from '../../../src/metrics/catalog.js';
 import type { DashboardSpec, PanelSpec } from '../grafana.js';
 import type { Scope } from '../promql.js';
-import { dashboardScope, labelVariable, meanPanel, podVariable, quantilePanel, ratePanel } from '../panels.js';
+import { dashboardScope, labelVariable, meanPanel, quantilePanel, ratePanel, sourceVariables } from '../panels.js';
 
 /** Grants per second by grant type. */
 export function grantsPanel(scope: Scope): PanelSpec {
@@ -25,7 +25,7 @@ export function oauth2Dashboard(): DashboardSpec {
     description: 'ForgeRock AM and PingOne AIC OAuth 2.0: grants, tokens issued and revoked by type, and tokens read as JWTs.',
     tags: ['oauth2'],
     variables: [
-      podVariable(METRICS.oauth2Grants),
+      ...sourceVariables(METRICS.oauth2Grants),
       labelVariable(METRICS.oauth2Grants, 'grant_type', 'Grant type', 'OAuth 2.0 grant types to show. AM records every grant revocation with grant type "unknown".'),
     ],
     sections: [

@@ -1,9 +1,9 @@
 // The overview dashboard: headline numbers coloured by the alert thresholds, then two panels per family
-// taken from the family dashboards, all filtered by pod only.
+// taken from the family dashboards, all filtered by job, instance and pod only.
 import { METRICS } from '../../../src/metrics/catalog.js';
 import type { DashboardSpec, PanelSpec } from '../grafana.js';
 import { eq, quantile, rateRatio, sumRate, type Scope } from '../promql.js';
-import { dashboardScope, fleetQuantilePanel, podVariable, statPanel } from '../panels.js';
+import { dashboardScope, fleetQuantilePanel, sourceVariables, statPanel } from '../panels.js';
 import { THRESHOLDS } from '../rules.js';
 import { loginsPanel, uniqueUsersPanel } from './authentication.js';
 import { evaluationLatencyPanel, evaluationsPanel } from './authorization.js';
@@ -15,7 +15,8 @@ import { runtimeSection } from './runtime.js';
 
 /** Latency of the selected pods' combined traffic, from the timer buckets `--timer-buckets` adds. */
 function fleetLatency(scope: Scope): PanelSpec[] {
-  const needs = 'From the timer buckets (am-metrics serve --timer-buckets); empty without them. The pod variable chooses the fleet: All is every pod.';
+  const needs =
+    'From the timer buckets (am-metrics serve --timer-buckets); empty without them. The job, instance and pod variables choose the fleet: All of each is every server.';
   return [
     fleetQuantilePanel(
       {
@@ -107,7 +108,7 @@ export function overviewDashboard(): DashboardSpec {
     description:
       'ForgeRock AM and PingOne AIC at a glance: logins, authorization, denylist, CTS, OAuth 2.0 and sessions. Each section links to its family dashboard through the AM dashboards menu.',
     tags: ['overview'],
-    variables: [podVariable(METRICS.authentication)],
+    variables: sourceVariables(METRICS.authentication),
     sections: [
       { title: 'At a glance', panels: headlines(scope) },
       { title: 'Authentication', panels: [loginsPanel(scope), uniqueUsersPanel(scope)] },

@@ -2,7 +2,7 @@
 // `am-metrics serve` and by registries with `runtimeMetrics()`), one line per pod. Their names are
 // prom-client's, not the AM catalogue's.
 import type { PanelSpec, SectionSpec, Unit } from '../grafana.js';
-import { POD_LABEL, SERVER_LABELS, aggregate, selector, type Scope } from '../promql.js';
+import { SERVER_LABELS, SOURCE_LABELS, aggregate, selector, variableMatchers, type Scope } from '../promql.js';
 import { legendOf } from '../panels.js';
 
 /** The runtime samples the row reads. */
@@ -15,9 +15,9 @@ export const RUNTIME_SAMPLES = {
   activeHandles: 'nodejs_active_handles',
 } as const;
 
-function podSelector(sample: string, scope: Scope): string {
-  const pod = scope.variables[POD_LABEL];
-  return selector(sample, pod === undefined ? [] : [`${POD_LABEL}=~"$${pod}"`]);
+/** `sample` on the selected jobs, instances and pods, as the AM panels read theirs. */
+function sourceSelector(sample: string, scope: Scope): string {
+  return selector(sample, variableMatchers(scope, SOURCE_LABELS));
 }
 
 /** `max by (server, …by)`: one process per server; max keeps a server scraped by two jobs from counting twice. */
@@ -29,7 +29,7 @@ function panel(title: string, description: string, unit: Unit, expr: string, by:
   return { type: 'timeseries', title, description, unit, targets: [{ expr, legend: legendOf([...SERVER_LABELS, ...by]) }] };
 }
 
-const rate = (sample: string, scope: Scope): string => `rate(${podSelector(sample, scope)}[${scope.window}])`;
+const rate = (sample: string, scope: Scope): string => `rate(${sourceSelector(sample, scope)}[${scope.window}])`;
 
 /** CPU, memory, heap, event-loop lag, GC and handles of each selected pod's Node.js process. */
 export function runtimeSection(scope: Scope): SectionSpec {
@@ -42,19 +42,19 @@ export function runtimeSection(scope: Scope): SectionSpec {
         'Resident memory by pod',
         "Memory the operating system holds for each pod's process (RSS), heap and native memory together.",
         'bytes',
-        perPod(podSelector(s.residentMemory, scope)),
+        perPod(sourceSelector(s.residentMemory, scope)),
       ),
       panel(
         'Heap used by pod',
         'V8 heap in use by live and not-yet-collected objects on each pod. A climb that garbage collection never brings down suggests a leak.',
         'bytes',
-        perPod(podSelector(s.heapUsed, scope)),
+        perPod(sourceSelector(s.heapUsed, scope)),
       ),
       panel(
         'Event-loop lag p99 by pod',
         "p99 delay of the event loop on each pod, as sampled by the runtime: how long a ready callback waits. Lag adds to every request's latency.",
         's',
-        perPod(podSelector(s.eventLoopLagP99, scope)),
+        perPod(sourceSelector(s.eventLoopLagP99, scope)),
       ),
       panel(
         'Garbage collections by pod and kind',
@@ -67,7 +67,7 @@ export function runtimeSection(scope: Scope): SectionSpec {
         'Active handles by pod',
         "Open handles (sockets, timers, files) keeping each pod's event loop alive. A steady climb points to leaked connections or timers.",
         'short',
-        aggregate('max', SERVER_LABELS, aggregate('sum', [...SERVER_LABELS, 'job'], podSelector(s.activeHandles, scope))),
+        aggregate('max', SERVER_LABELS, aggregate('sum', [...SERVER_LABELS, 'job'], sourceSelector(s.activeHandles, scope))),
       ),
     ],
   };

@@ -3,7 +3,7 @@
 import { METRICS } from '../../../src/metrics/catalog.js';
 import type { DashboardSpec, SectionSpec } from '../grafana.js';
 import type { Scope } from '../promql.js';
-import { dashboardScope, gaugePanel, labelVariable, podVariable } from '../panels.js';
+import { dashboardScope, gaugePanel, labelVariable, sourceVariables } from '../panels.js';
 
 /** Each panel shows one series per pod, realm and cache. */
 const BY = ['realm', 'cache_name'] as const;
@@ -99,7 +99,7 @@ export function scriptCacheDashboard(): DashboardSpec {
       'PingOne AIC script caches (the cacheManager binding of scripted decision nodes): entries, memory, hits, misses, loads and removals, per realm and cache.',
     tags: ['script'],
     variables: [
-      podVariable(METRICS.scriptCacheSize),
+      ...sourceVariables(METRICS.scriptCacheSize),
       labelVariable(METRICS.scriptCacheSize, 'realm', 'Realm', 'Realms to show.'),
       labelVariable(METRICS.scriptCacheSize, 'cache_name', 'Cache', 'Script caches to show.'),
     ],

@@ -3,7 +3,7 @@
 import { METRICS } from '../../../src/metrics/catalog.js';
 import type { DashboardSpec, PanelSpec, SectionSpec } from '../grafana.js';
 import { SERVER_LABELS, eq, type Scope } from '../promql.js';
-import { dashboardScope, gaugePanel, labelVariable, meanPanel, partRatePanel, podVariable, quantilePanel, ratePanel, ratioPanel } from '../panels.js';
+import { dashboardScope, gaugePanel, labelVariable, meanPanel, partRatePanel, quantilePanel, ratePanel, ratioPanel, sourceVariables } from '../panels.js';
 
 /** Session operations per second by `by`. */
 export function sessionOperationsPanel(scope: Scope, by: readonly string[]): PanelSpec {
@@ -129,7 +129,7 @@ export function sessionDashboard(): DashboardSpec {
     description:
       'ForgeRock AM and PingOne AIC sessions: operations, failures and latency, timeouts, lifetimes, the CTS-based session cache and the in-memory journey session store.',
     tags: ['session'],
-    variables: [podVariable(METRICS.sessionOperations), labelVariable(METRICS.sessionOperations, 'session_type', 'Session type', 'Session types to show.')],
+    variables: [...sourceVariables(METRICS.sessionOperations), labelVariable(METRICS.sessionOperations, 'session_type', 'Session type', 'Session types to show.')],
     sections: [operations(scope), lifetimes(scope), stores(scope)],
   };
 }
