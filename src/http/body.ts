@@ -1,5 +1,5 @@
-// A response body kept as the buffers it was encoded in (small ones joined), so a large scrape is never
-// copied into one buffer; its gzip form is made from them too. Writing it is responses.ts's job.
+// A response body kept as the buffers it was encoded in (small ones joined), so it is never copied into
+// one buffer; its gzip form is made from them too. Writing it is responses.ts's job.
 import { createGzip } from 'node:zlib';
 import { pipeline } from 'node:stream/promises';
 
@@ -13,11 +13,10 @@ import { pipeline } from 'node:stream/promises';
 const MIN_PART_BYTES = 16 * 1024;
 
 /**
- * The bytes of one response, as consecutive parts. Why not one Buffer: a scrape is encoded part by
- * part while it renders (renderExpositionBytes), and copying the parts into one buffer held both at
- * once, the body twice over: a 100,000-series scrape added 2.5x its body to the server's memory, 2.0x
- * without the copy (`npm run bench -- scrape-large`), and the copy was one synchronous step of tens
- * of ms. Parts are never changed once the body exists.
+ * The bytes of one response, as consecutive parts (a JSON view, a protobuf exposition). Why not one
+ * Buffer: copying parts encoded one by one into one buffer holds both at once, the body twice over,
+ * and the copy is one synchronous step of tens of ms for a large body. Parts are never changed once
+ * the body exists.
  */
 export class Body {
   /** The bytes in order: parts of MIN_PART_BYTES or more as given, runs of smaller ones joined. */
@@ -27,7 +26,8 @@ export class Body {
 
   /** A body of `parts` in order; small consecutive ones are joined (see MIN_PART_BYTES). */
   constructor(parts: readonly Uint8Array[]) {
-    this.parts = [...joinSmall(parts, MIN_PART_BYTES)];
+    const joiner = new PartJoiner();
+    this.parts = [...parts.flatMap((part) => joiner.push(part)), ...joiner.flush()];
     let length = 0;
     for (const part of this.parts) length += part.length;
     this.length = length;
@@ -36,23 +36,6 @@ export class Body {
   /** A body of one buffer. */
   static of(bytes: Uint8Array): Body {
     return new Body([bytes]);
-  }
-
-  /** Whether `other` holds the same bytes, however either is split into parts. */
-  equals(other: Body): boolean {
-    if (other.length !== this.length) return false;
-    const [mine, theirs] = [this.parts, other.parts];
-    let [i, j, at, theirAt] = [0, 0, 0, 0];
-    while (i < mine.length && j < theirs.length) {
-      const [part, theirPart] = [mine[i] as Uint8Array, theirs[j] as Uint8Array];
-      const n = Math.min(part.length - at, theirPart.length - theirAt);
-      if (Buffer.compare(part.subarray(at, at + n), theirPart.subarray(theirAt, theirAt + n)) !== 0) return false;
-      at += n;
-      theirAt += n;
-      if (at === part.length) [i, at] = [i + 1, 0];
-      if (theirAt === theirPart.length) [j, theirAt] = [j + 1, 0];
-    }
-    return true;
   }
 
   /** The body gzip-compressed (node:zlib defaults) off the main thread, fed part by part as zlib takes them. */
@@ -65,23 +48,84 @@ export class Body {
   }
 }
 
-/** `parts` in order, consecutive ones shorter than `minBytes` joined until they reach it. */
-function* joinSmall(parts: readonly Uint8Array[], minBytes: number): Generator<Uint8Array> {
-  let pending: Uint8Array[] = [];
-  let pendingBytes = 0;
-  for (const part of parts) {
-    if (part.length >= minBytes) {
-      if (pendingBytes > 0) yield Buffer.concat(pending, pendingBytes);
-      [pending, pendingBytes] = [[], 0];
-      yield part;
-      continue;
-    }
-    pending.push(part);
-    pendingBytes += part.length;
-    if (pendingBytes >= minBytes) {
-      yield Buffer.concat(pending, pendingBytes);
-      [pending, pendingBytes] = [[], 0];
+/**
+ * Joins consecutive parts shorter than MIN_PART_BYTES as they come, for a body made whole (Body) or
+ * written while it is produced (StreamedResponse).
+ */
+export class PartJoiner {
+  private pending: Uint8Array[] = [];
+  private pendingBytes = 0;
+
+  /** The parts ready to write once `part` has come: none (it waits to be joined), one or two. */
+  push(part: Uint8Array): Uint8Array[] {
+    if (part.length >= MIN_PART_BYTES) return [...this.flush(), part];
+    this.pending.push(part);
+    this.pendingBytes += part.length;
+    return this.pendingBytes >= MIN_PART_BYTES ? this.flush() : [];
+  }
+
+  /** What is waiting, joined into one part (none if nothing waits). */
+  flush(): Uint8Array[] {
+    if (this.pendingBytes === 0) return [];
+    const joined = this.pending.length === 1 ? (this.pending[0] as Uint8Array) : Buffer.concat(this.pending, this.pendingBytes);
+    [this.pending, this.pendingBytes] = [[], 0];
+    return [joined];
+  }
+}
+
+/**
+ * The parts of the last body of one kind (a format and naming profile) that clients still hold, to
+ * write again where the next body repeats them. Why: clients that read slowly or never hold what was
+ * written to them; a body written as it is produced is not kept whole anywhere, so without this each
+ * scrape of unchanged data would be held once more by each such client. Handed the same part
+ * objects, every socket's queue holds one copy between them (UnsentBodies counts it once).
+ *
+ * Only parts some response still holds (`isHeld`, asked of UnsentBodies) are kept: the others are let
+ * go as soon as they are seen flushed, so a body read promptly is not kept whole here either.
+ */
+export class PartReuse {
+  private last: (Uint8Array | undefined)[] = [];
+  private current: (Uint8Array | undefined)[] = [];
+  /** Where in `current` to look next for parts no response holds any more. */
+  private unchecked = 0;
+
+  constructor(private readonly isHeld: (part: Uint8Array) => boolean) {}
+
+  /** `part`, or the part at the same place of the last body when a client still holds it and it has the same bytes. */
+  reuse(part: Uint8Array): Uint8Array {
+    const at = this.current.length;
+    let earlier = this.last[at];
+    if (earlier !== undefined && !this.isHeld(earlier)) earlier = this.last[at] = undefined;
+    const chosen = earlier !== undefined && Buffer.compare(earlier, part) === 0 ? earlier : part;
+    this.letGoOfFlushed();
+    this.current.push(chosen);
+    return chosen;
+  }
+
+  /** Ends the body being written: the next one is compared with what clients still hold of it. */
+  finish(): void {
+    this.letGoOfFlushed();
+    this.last = this.current.map((part) => (part !== undefined && this.isHeld(part) ? part : undefined));
+    this.current = [];
+    this.unchecked = 0;
+  }
+
+  /** Forgets the body being written (it was cut short); the next one is compared with the last whole one. */
+  discard(): void {
+    this.current = [];
+    this.unchecked = 0;
+  }
+
+  /**
+   * Lets go of the parts written so far that no response holds, from the oldest until one that is
+   * still held: parts are flushed in order, so each is looked at about once.
+   */
+  private letGoOfFlushed(): void {
+    while (this.unchecked < this.current.length) {
+      const part = this.current[this.unchecked];
+      if (part !== undefined && this.isHeld(part)) return;
+      this.current[this.unchecked] = undefined;
+      this.unchecked += 1;
     }
   }
-  if (pendingBytes > 0) yield Buffer.concat(pending, pendingBytes);
 }

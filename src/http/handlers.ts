@@ -3,6 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { systemClock, type Clock } from '../registry/clock.js';
 import { CONTENT_TYPES, type NamingProfile } from '../exposition/prometheus/prometheus-text.js';
+import type { ExpositionFormat } from '../exposition/prometheus/format.js';
 import { PROTOBUF_CONTENT_TYPE } from '../exposition/prometheus-protobuf/protobuf-exposition.js';
 import { jsonEntrySliced, jsonViewSliced, type JsonIdOf } from '../exposition/am-json/json-view.js';
 import { parseJsonQuery, type JsonQuery } from '../exposition/am-json/json-query.js';
@@ -19,6 +20,7 @@ import { isProtectedPath } from './paths.js';
 import { sendBody, sendJson, sendPlain, type Headers } from './responses.js';
 import { DEFAULT_MAX_EXPOSITION_BYTES, RenderedScrape, SharedScrape, type Collector } from './shared-scrape.js';
 import { Body } from './body.js';
+import { StreamedResponse } from './streamed-response.js';
 import { positiveInteger } from './errors.js';
 import { DEFAULT_MAX_UNSENT_BYTES, DEFAULT_WRITE_TIMEOUT_MS, UnsentBodies } from './unsent-bodies.js';
 
@@ -81,7 +83,7 @@ export class MetricsHandlers {
     const clock = options.clock ?? systemClock;
     this.logger = loggerOption(options.logger);
     this.jsonIds = options.jsonIds;
-    this.scrape = new SharedScrape(source, this.logger, positiveInteger('maxExpositionBytes', options.maxExpositionBytes, DEFAULT_MAX_EXPOSITION_BYTES));
+
     this.auth = new Authenticator(options.auth);
     this.throttle = new AuthThrottle(options.authThrottle ?? {}, () => clock.monotonic());
     this.limit = new ConcurrencyLimit(options.maxConcurrentScrapes ?? DEFAULT_MAX_CONCURRENT_SCRAPES, 'maxConcurrentScrapes');
@@ -89,6 +91,8 @@ export class MetricsHandlers {
       positiveInteger('maxUnsentBytes', options.maxUnsentBytes, DEFAULT_MAX_UNSENT_BYTES),
       positiveInteger('writeTimeoutMs', options.writeTimeoutMs, DEFAULT_WRITE_TIMEOUT_MS),
     );
+    const maxExpositionBytes = positiveInteger('maxExpositionBytes', options.maxExpositionBytes, DEFAULT_MAX_EXPOSITION_BYTES);
+    this.scrape = new SharedScrape(source, this.logger, maxExpositionBytes, (part) => this.unsent.holds(part));
   }
 
   /**
@@ -111,9 +115,10 @@ export class MetricsHandlers {
   }
 
   /**
-   * A Prometheus scrape in `profile` names, in the format `Accept` prefers, gzipped if allowed. With
-   * `X-Prometheus-Scrape-Timeout-Seconds`, a scrape not ready within that budget (less
-   * SCRAPE_TIMEOUT_MARGIN_MS) gets 503 in time; the shared render carries on for later scrapes.
+   * A Prometheus scrape in `profile` names, in the format `Accept` prefers, gzipped if allowed. Text
+   * is written while it renders, shared with the scrapes that arrive meanwhile (see TextBroadcast).
+   * With `X-Prometheus-Scrape-Timeout-Seconds`, a scrape whose answer has not begun within that
+   * budget (less SCRAPE_TIMEOUT_MARGIN_MS) gets 503 in time; the work carries on for the others.
    */
   async prometheus(profile: NamingProfile, req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (!this.isAdmitted(req, res)) return;
@@ -121,12 +126,42 @@ export class MetricsHandlers {
     const budgetMs = scrapeBudgetMs(req.headers['x-prometheus-scrape-timeout-seconds']);
     await this.withSlot(req, res, async () => {
       const exposition = await withinBudget(this.scrape.exposition(format, profile, chooseTextFormat(req.headers.accept)), budgetMs);
-      if (exposition === undefined) {
-        return sendPlain(res, 503, 'Service Unavailable: not collected within the scrape timeout', { 'Retry-After': String(BUSY_RETRY_AFTER_SECONDS) });
-      }
-      const contentType = exposition.format === 'protobuf' ? PROTOBUF_CONTENT_TYPE : CONTENT_TYPES[exposition.format];
-      await this.sendEncoded(req, res, exposition.rendered, { 'Content-Type': contentType, Vary: PROMETHEUS_VARY });
+      if (exposition === undefined) return sendTooLate(res);
+      const headers = { 'Content-Type': exposition.format === 'protobuf' ? PROTOBUF_CONTENT_TYPE : CONTENT_TYPES[exposition.format], Vary: PROMETHEUS_VARY };
+      if ('rendered' in exposition) return this.sendEncoded(req, res, exposition.rendered, headers);
+      await this.sendText(req, res, exposition.format, profile, headers, budgetMs);
     });
+  }
+
+  /**
+   * Joins `res` to the text exposition being prepared, or answers 503 when clients that stopped
+   * reading already hold maxUnsentBytes, or when it has not begun within `budgetMs`. HEAD waits for
+   * the collection, then gets the headers alone.
+   */
+  private async sendText(
+    req: IncomingMessage,
+    res: ServerResponse,
+    format: ExpositionFormat,
+    profile: NamingProfile,
+    headers: Headers,
+    budgetMs: number | undefined,
+  ): Promise<void> {
+    if (res.destroyed) return;
+    const hold = this.unsent.admitStreamed(res);
+    if (hold === undefined) return sendTooMuchUnread(res);
+    const response = new StreamedResponse(res, headers, acceptsGzip(req.headers['accept-encoding']), hold);
+    if (req.method === 'HEAD') {
+      if ((await withinBudget(this.scrape.collection(), budgetMs)) === undefined) return sendTooLate(res);
+      return response.start();
+    }
+    const { broadcast, written } = this.scrape.text(format, profile);
+    broadcast.join(response);
+    const hasBegun = await withinBudget(
+      Promise.race([broadcast.begun, written]).then(() => true),
+      budgetMs,
+    );
+    if (hasBegun === undefined && broadcast.leave(response)) return sendTooLate(res);
+    await written;
   }
 
   /**
@@ -270,11 +305,19 @@ export class MetricsHandlers {
     const isGzip = acceptsGzip(req.headers['accept-encoding']);
     const body = isGzip ? await rendered.gzipped() : rendered.body;
     if (res.destroyed) return;
-    if (!this.unsent.admit(res, body)) {
-      return sendPlain(res, 503, 'Service Unavailable: too many responses still unread', { 'Retry-After': String(BUSY_RETRY_AFTER_SECONDS) });
-    }
+    if (!this.unsent.admit(res, body)) return sendTooMuchUnread(res);
     sendBody(res, 200, body, isGzip ? { ...headers, 'Content-Encoding': 'gzip' } : headers);
   }
+}
+
+/** 503 for a scrape while clients that stopped reading hold maxUnsentBytes. */
+function sendTooMuchUnread(res: ServerResponse): void {
+  sendPlain(res, 503, 'Service Unavailable: too many responses still unread', { 'Retry-After': String(BUSY_RETRY_AFTER_SECONDS) });
+}
+
+/** 503 for a scrape not answered within Prometheus's scrape timeout. */
+function sendTooLate(res: ServerResponse): void {
+  sendPlain(res, 503, 'Service Unavailable: not collected within the scrape timeout', { 'Retry-After': String(BUSY_RETRY_AFTER_SECONDS) });
 }
 
 /** Milliseconds a scrape may take by Prometheus's timeout header, or undefined without a usable one. */

@@ -7,7 +7,7 @@ import type { Body } from './body.js';
 export type Headers = Readonly<Record<string, string | readonly string[]>>;
 
 /** Headers on every answer: never cached by proxies, never sniffed as HTML by browsers. */
-const COMMON_HEADERS: Headers = { 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' };
+export const COMMON_HEADERS: Headers = { 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' };
 
 /**
  * Sends `body` with `status` and `headers`, unless the client is already gone. HEAD gets no body. A

@@ -1,16 +1,18 @@
-// One collection and one render per format and naming profile at a time, shared by every scrape that
-// arrives while it is in flight, gzip bytes included. Deciding what a request gets is the handlers' job.
+// One collection at a time, and one text render per format and naming profile, shared by the scrapes
+// that arrive while they are under way (see TextBroadcast). Deciding what a request gets is the
+// handlers' job.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Collection, FamilySnapshot } from '../registry/collection.js';
 import { RENDER_ERRORS_FAMILY } from '../registry/registry.js';
 import type { ExpositionFormat } from '../exposition/prometheus/format.js';
-import { renderExpositionBytes, type LeftOutFamily, type NamingProfile } from '../exposition/prometheus/prometheus-text.js';
+import { writeExposition, type ExpositionSink, type LeftOutFamily, type NamingProfile } from '../exposition/prometheus/prometheus-text.js';
 import { renderPrometheusProtobuf } from '../exposition/prometheus-protobuf/protobuf-exposition.js';
 import type { ScrapeFormat } from './negotiate.js';
 import { describeError, type Logger } from './logger.js';
 import { acceptsGzip } from './negotiate.js';
 import { sendBody, type Headers } from './responses.js';
-import { Body } from './body.js';
+import { Body, PartReuse } from './body.js';
+import { TextBroadcast, type LastBodies } from './text-broadcast.js';
 
 /** Largest exposition a scrape renders; a family that would pass it is left out and counted. */
 export const DEFAULT_MAX_EXPOSITION_BYTES = 64 * 1024 * 1024;
@@ -42,10 +44,13 @@ export async function sendRendered(req: IncomingMessage, res: ServerResponse, re
   }
 }
 
-/** A rendered exposition and the format it is in. */
-export interface RenderedExposition {
-  readonly format: ScrapeFormat;
-  readonly rendered: RenderedScrape;
+/** What a scrape gets: a protobuf exposition rendered once and shared, or text in `format` (see `text`). */
+export type Exposition = { readonly format: 'protobuf'; readonly rendered: RenderedScrape } | { readonly format: ExpositionFormat };
+
+/** A text exposition a scrape has joined, and its being written: settles once written, not read. */
+export interface JoinedText {
+  readonly broadcast: TextBroadcast;
+  readonly written: Promise<void>;
 }
 
 /**
@@ -56,17 +61,22 @@ export interface RenderedExposition {
  */
 export class SharedScrape {
   private readonly inFlight = new Map<string, Promise<unknown>>();
-  /**
-   * The last body per format and profile (and its RenderedScrape, with the gzip bytes), for as long as
-   * something still holds them: a response being written holds the body.
-   */
-  private readonly lastRendered = new Map<string, { readonly body: WeakRef<Body>; readonly rendered: WeakRef<RenderedScrape> }>();
+  /** Per format and profile, the broadcast scrapes join now: it begins once the one being written has ended. */
+  private readonly joinable = new Map<string, JoinedText>();
+  /** Per format and profile, the broadcast being written, if any. */
+  private readonly writing = new Map<string, Promise<void>>();
+  private readonly lastBodies = new Map<string, LastBodies>();
   private readonly renderErrors = new Map<string, { startMs: number; count: number }>();
 
+  /**
+   * @param isHeld whether a response still holds a part unflushed (UnsentBodies.holds): what a text
+   *   exposition may write again where the next one repeats it (see PartReuse).
+   */
   constructor(
     private readonly source: Collector,
     private readonly logger: Logger,
     private readonly maxBytes: number = DEFAULT_MAX_EXPOSITION_BYTES,
+    private readonly isHeld: (part: Uint8Array) => boolean = () => false,
   ) {}
 
   /** The collection in flight, or a new one. Rejects only if `collect` itself does. */
@@ -75,31 +85,58 @@ export class SharedScrape {
   }
 
   /**
-   * The exposition in flight for `format` and `profile`, or a new one. The protobuf exposition is
-   * written only when the collection holds a native histogram (timer buckets); otherwise the scrape
-   * gets `fallback`, so AM's paths answer exactly as before unless the option is on. Closely spaced
-   * scrapes of unchanged data get the very body (and gzip bytes) an earlier scrape still holds, so
-   * clients slow to read it hold one copy between them, not one each. Rejects when rendering throws.
+   * The format a scrape asking for `format` gets. The protobuf exposition is written only when the
+   * collection holds a native histogram (timer buckets), rendered once for the scrapes asking at the
+   * same time; otherwise the scrape gets the text format `fallback`, so AM's paths answer exactly as
+   * before unless the option is on. Rejects when collecting or the protobuf render does.
    */
-  exposition(format: ScrapeFormat, profile: NamingProfile, fallback: ExpositionFormat = 'prometheus'): Promise<RenderedExposition> {
-    const key = `${format}:${fallback}:${profile}`;
-    return this.shared(key, async () => {
-      const collection = await this.collection();
-      if (format === 'protobuf' && hasNativeHistogram(collection)) {
-        return { format, rendered: new RenderedScrape(Body.of(Buffer.from(await renderPrometheusProtobuf(collection, { profile })))) };
-      }
-      const textFormat = format === 'protobuf' ? fallback : format;
-      const trailer = (leftOut: readonly LeftOutFamily[]): FamilySnapshot[] => this.countRenderErrors(leftOut, collection.timeMs);
-      const body = new Body((await renderExpositionBytes(collection, { format: textFormat, profile, maxBytes: this.maxBytes, trailer })).parts);
-      const last = this.lastRendered.get(key);
-      const lastBody = last?.body.deref();
-      if (lastBody !== undefined && lastBody.equals(body)) {
-        const lastRendered = last?.rendered.deref();
-        if (lastRendered !== undefined) return { format: textFormat, rendered: lastRendered };
-        return { format: textFormat, rendered: this.remember(key, new RenderedScrape(lastBody)) };
-      }
-      return { format: textFormat, rendered: this.remember(key, new RenderedScrape(body)) };
+  async exposition(format: ScrapeFormat, profile: NamingProfile, fallback: ExpositionFormat = 'prometheus'): Promise<Exposition> {
+    if (format !== 'protobuf') return { format };
+    const collection = await this.collection();
+    if (!hasNativeHistogram(collection)) return { format: fallback };
+    const rendered = this.shared(`protobuf:${profile}`, async () => new RenderedScrape(Body.of(Buffer.from(await renderPrometheusProtobuf(collection, { profile })))));
+    return { format, rendered: await rendered };
+  }
+
+  /**
+   * The `format` text in `profile` names for a scrape arriving now: the broadcast it joins (see
+   * TextBroadcast), which begins as soon as the one of this kind being written has ended and its
+   * collection is in; scrapes arriving until then join it too. `written` rejects when collecting or
+   * rendering fails.
+   */
+  text(format: ExpositionFormat, profile: NamingProfile): JoinedText {
+    const key = `${format}:${profile}`;
+    const found = this.joinable.get(key);
+    if (found !== undefined) return found;
+    const broadcast = new TextBroadcast();
+    const last = this.lastBodiesOf(key);
+    const written = (this.writing.get(key) ?? Promise.resolve()).then(async () => {
+      const collection = await this.collection().finally(() => this.joinable.delete(key));
+      await broadcast.run((sink) => this.writeText(collection, format, profile, sink), last);
     });
+    const joined = { broadcast, written };
+    this.joinable.set(key, joined);
+    const settled = written.catch(() => undefined);
+    this.writing.set(key, settled);
+    void settled.then(() => {
+      if (this.writing.get(key) === settled) this.writing.delete(key);
+    });
+    return joined;
+  }
+
+  /** Renders `collection` to `sink`, leaving out (logged, counted) the families that fail. */
+  private async writeText(collection: Collection, format: ExpositionFormat, profile: NamingProfile, sink: ExpositionSink): Promise<void> {
+    const trailer = (leftOut: readonly LeftOutFamily[]): FamilySnapshot[] => this.countRenderErrors(leftOut, collection.timeMs);
+    await writeExposition(collection, sink, { format, profile, maxBytes: this.maxBytes, trailer });
+  }
+
+  private lastBodiesOf(key: string): LastBodies {
+    let last = this.lastBodies.get(key);
+    if (last === undefined) {
+      last = { plain: new PartReuse(this.isHeld), gzipped: new PartReuse(this.isHeld) };
+      this.lastBodies.set(key, last);
+    }
+    return last;
   }
 
   /** The promise in flight under `key`, or `start()`'s, forgotten once it settles. */
@@ -115,11 +152,6 @@ export class SharedScrape {
       started.then(forget, forget);
     }
     return running;
-  }
-
-  private remember(key: string, rendered: RenderedScrape): RenderedScrape {
-    this.lastRendered.set(key, { body: new WeakRef(rendered.body), rendered: new WeakRef(rendered) });
-    return rendered;
   }
 
   /** Logs and counts the families left out of one render; the counter family, if any failed yet. */

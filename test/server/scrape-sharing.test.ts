@@ -61,6 +61,27 @@ describe('shared scrapes', () => {
     expect(bodies[0]).toContain('am_slow 1.0');
   });
 
+  // The text is written to every scrape of the render as it comes, so one client leaving mid-body
+  // must take nothing from the others.
+  it('writes the whole exposition to the other scrapes of a render when one hangs up mid-body', async () => {
+    const { registry, open } = gatedRegistry();
+    const wide = registry.gauge({ name: 'am_wide', help: 'Wide.', labelNames: ['k'] });
+    for (let i = 0; i < 1_500; i += 1) wide.set({ k: `${'x'.repeat(1_000)}${i}` }, i); // 1.5 MB: many parts
+    const { url, arrived } = await hostRouter(registry);
+    const leaving = new AbortController();
+    const left = rawRequest(`${url}/monitoring/prometheus/am`, { signal: leaving.signal }).catch((error: unknown) => error);
+    const staying = rawRequest(`${url}/monitoring/prometheus/am`, { headers: { 'accept-encoding': 'gzip' } });
+    await vi.waitFor(() => expect(arrived()).toBe(2));
+    open();
+    leaving.abort();
+    expect(await left).toBeInstanceOf(Error);
+    const res = await staying;
+    expect(res.status).toBe(200);
+    const text = gunzipSync(res.body).toString();
+    expect(text).toContain(`am_wide{k="${'x'.repeat(1_000)}1499",} 1499.0`);
+    expect(text).toContain('am_slow 1.0');
+  });
+
   it('shares one collection between the AIC, legacy and JSON endpoints', async () => {
     const { registry, calls, open } = gatedRegistry();
     const { url, arrived } = await hostRouter(registry);

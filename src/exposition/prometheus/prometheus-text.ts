@@ -4,7 +4,7 @@ import type { Collection, FamilySnapshot, HistogramSeries, Point } from '../../r
 import type { Labels } from '../../registry/labels.js';
 import { pacer, type Pace } from '../../registry/time-slice.js';
 import { formatValue, labelBlock, labelPairs, escapeHelp, type ExpositionFormat } from './format.js';
-import { histogramSampleNames, sumName, TIMER_UNIT_SUFFIX, type NamingProfile } from './sample-names.js';
+import { histogramSampleNames, prometheusNames, sumName, TIMER_UNIT_SUFFIX, type NamingProfile } from './sample-names.js';
 
 export type { NamingProfile };
 
@@ -36,12 +36,11 @@ export interface RenderResult {
   readonly leftOut: readonly LeftOutFamily[];
 }
 
-/** What `renderExpositionBytes` wrote (UTF-8) and what it left out. */
-export interface RenderedBytes {
-  /** The exposition's UTF-8 bytes, in the order written: the parts are not copied into one buffer. */
-  readonly parts: readonly Uint8Array[];
-  readonly leftOut: readonly LeftOutFamily[];
-}
+/**
+ * Where `writeExposition` puts the exposition's UTF-8 bytes, part after part in order; rendering goes
+ * on once what it returns has settled (a server's backpressure).
+ */
+export type ExpositionSink = (part: Uint8Array) => void | Promise<void>;
 
 /** A family left out because the exposition would have passed its `maxBytes`. */
 export class ExpositionTooLargeError extends Error {
@@ -140,18 +139,49 @@ export async function renderExposition(collection: Collection, options: RenderOp
 }
 
 /**
- * As `renderExposition`, as UTF-8 bytes encoded part by part while rendering: the text never lies
- * whole on the JavaScript heap and is never encoded in one go, which is what a server sending it
- * wants (see `ExpositionWriter` for why).
+ * As `renderExposition`, written to `sink` as UTF-8 bytes while it renders: each output family goes
+ * out once no later family of the collection can write into it (see ExpositionWriter's `emitDone`),
+ * so a large exposition never lies whole in memory, as text or as bytes. Returns the families left out.
  */
-export async function renderExpositionBytes(collection: Collection, options: RenderOptions = {}): Promise<RenderedBytes> {
+export async function writeExposition(collection: Collection, sink: ExpositionSink, options: RenderOptions = {}): Promise<LeftOutFamily[]> {
   const writer = new ExpositionWriter(collection.resource, options, options.maxBytes ?? Infinity, true);
-  const leftOut = await addAllOrLeaveOut(writer, collection, options);
-  return { parts: writer.finishBytes(), leftOut };
+  const lastWriters = lastWriterOfEachName(collection.families);
+  const leftOut = await addAllOrLeaveOut(writer, collection, options, (index) => writer.emitDone(sink, (name) => (lastWriters.get(name) ?? -1) > index));
+  await writer.end(sink);
+  return leftOut;
 }
 
-/** Adds every family of `collection`, then the trailer, leaving out (and returning) those that fail. */
-async function addAllOrLeaveOut(writer: ExpositionWriter, collection: Collection, options: RenderOptions): Promise<LeftOutFamily[]> {
+/**
+ * The index of the last family in `families` that may write each output family name. Which names a
+ * family writes depends on the format and profile; `prometheusNames` lists every name it may write in
+ * any of them (the names the registry reserves), so a name is never taken for finished too early.
+ */
+function lastWriterOfEachName(families: readonly FamilySnapshot[]): Map<string, number> {
+  const lastWriters = new Map<string, number>();
+  families.forEach((family, index) => {
+    for (const name of namesOf(family)) lastWriters.set(name, index);
+  });
+  return lastWriters;
+}
+
+/** `prometheusNames` of `family`; none for one too malformed to name (from another process), which the writer leaves out. */
+function namesOf(family: FamilySnapshot): readonly string[] {
+  const name: unknown = (family as { descriptor?: { name?: unknown } }).descriptor?.name;
+  // A kind of no known shape gets undefined from prometheusNames' exhaustive switch.
+  const names: readonly string[] | undefined = typeof name === 'string' ? prometheusNames(family.kind, name) : undefined;
+  return names ?? [];
+}
+
+/**
+ * Adds every family of `collection`, then the trailer, leaving out (and returning) those that fail;
+ * `added(index)` is awaited after each family of the collection.
+ */
+async function addAllOrLeaveOut(
+  writer: ExpositionWriter,
+  collection: Collection,
+  options: RenderOptions,
+  added: (index: number) => Promise<void> | void = () => undefined,
+): Promise<LeftOutFamily[]> {
   const leftOut: LeftOutFamily[] = [];
   const pace = pacer(() => performance.now());
   const add = async (family: FamilySnapshot): Promise<void> => {
@@ -161,7 +191,10 @@ async function addAllOrLeaveOut(writer: ExpositionWriter, collection: Collection
       leftOut.push({ metric: family.descriptor.name, error });
     }
   };
-  for (const family of collection.families) await add(family);
+  for (const [index, family] of collection.families.entries()) {
+    await add(family);
+    await added(index);
+  }
   for (const family of options.trailer?.(leftOut) ?? []) await add(family);
   return leftOut;
 }
@@ -178,6 +211,8 @@ async function addAllOrLeaveOut(writer: ExpositionWriter, collection: Collection
  */
 class ExpositionWriter {
   private readonly blocks = new Map<string, Block>();
+  /** Output families already given to a sink (see `emitDone`). */
+  private readonly written = new Set<string>();
   private staged = new Map<string, StagedBlock>();
   /** UTF-16 units of the staged lines `checkRoom` has counted. */
   private stagedChars = 0;
@@ -322,16 +357,27 @@ class ExpositionWriter {
     return this.format === 'openmetrics' ? text + OPENMETRICS_EOF : text;
   }
 
-  /** As `finish`, as UTF-8 bytes: the encoded chunks with the headers between them, not copied. */
-  finishBytes(): Buffer[] {
-    const parts: Buffer[] = [];
-    const bytesOf = (chunk: Chunk): Buffer => (typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk);
-    for (const [name, b] of this.blocks) {
-      parts.push(Buffer.from(this.header(name, b), 'utf8'));
-      for (const chunk of b.chunks) parts.push(bytesOf(chunk));
+  /**
+   * Writes to `sink`, in order, the leading output families that are finished (`isOpen` false for
+   * their name): each one's header and encoded chunks, not copied. A family is written whole or not
+   * at all, and the order stays the one `finish` writes: an open family holds back those after it.
+   * A family written out is forgotten; a later
+   * family writing into it again is refused (see `block`), since its header is already out.
+   */
+  async emitDone(sink: ExpositionSink, isOpen: (name: string) => boolean): Promise<void> {
+    for (const [name, block] of this.blocks) {
+      if (isOpen(name)) return;
+      this.blocks.delete(name);
+      this.written.add(name);
+      await sink(Buffer.from(this.header(name, block), 'utf8'));
+      for (const chunk of block.chunks) await sink(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk);
     }
-    if (this.format === 'openmetrics') parts.push(Buffer.from(OPENMETRICS_EOF, 'utf8'));
-    return parts;
+  }
+
+  /** Writes every family not written yet, then OpenMetrics' `# EOF`: the end of the exposition. */
+  async end(sink: ExpositionSink): Promise<void> {
+    await this.emitDone(sink, () => false);
+    if (this.format === 'openmetrics') await sink(Buffer.from(OPENMETRICS_EOF, 'utf8'));
   }
 
   /** The `# HELP` and `# TYPE` lines of output family `name`, in the format's order. */
@@ -351,6 +397,7 @@ class ExpositionWriter {
    * what is committed under that name.
    */
   private block(name: string, type: BlockType, help: string): string[] {
+    if (this.written.has(name)) throw new Error(`exposition family ${name} was already written out`);
     const committed = this.blocks.get(name);
     if (committed !== undefined && committed.type !== type) {
       throw new Error(`exposition family ${name} would be both ${committed.type} and ${type}`);

@@ -1,10 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Registry, renderExposition, writePrometheusText, type ExpositionFormat, type NamingProfile } from '../../../src/index.js';
-import { renderExpositionBytes } from '../../../src/exposition/prometheus/prometheus-text.js';
+import { writeExposition, type RenderOptions } from '../../../src/exposition/prometheus/prometheus-text.js';
+import type { Collection } from '../../../src/registry/collection.js';
 import { ManualClock } from '../../support/manual-clock.js';
 import { expectToMatchFixture } from '../../support/fixtures.js';
 import { parseExposition, promtoolCheckMetrics } from '../../support/prometheus-tools.js';
+
+/** What writeExposition gives its sink, part by part, and the families it left out. */
+async function renderExpositionBytes(collection: Collection, options: RenderOptions = {}) {
+  const parts: Uint8Array[] = [];
+  const leftOut = await writeExposition(collection, (part) => void parts.push(part), options);
+  return { parts, leftOut };
+}
 
 /** One of each metric type with a few fixed observations, on a fixed clock. */
 function scenarioRegistry(): { registry: Registry; clock: ManualClock } {
@@ -93,7 +101,7 @@ describe('metrics() rendered family by family (issue 13)', () => {
   });
 });
 
-describe('renderExpositionBytes (issue 11: serving without long synchronous steps)', () => {
+describe('writeExposition (issue 11: serving without long synchronous steps)', () => {
   it.each(VARIANTS)('writes the UTF-8 bytes of the %s text with %s names', async (format, profile) => {
     const { registry } = scenarioRegistry();
     registry.gauge({ name: 'am_accents', help: 'Grüße, 名前.', labelNames: ['city'] }).set({ city: 'Zürich "Ost"' }, 1);
@@ -115,6 +123,52 @@ describe('renderExpositionBytes (issue 11: serving without long synchronous step
     for (let maxBytes = full - 200; maxBytes <= full; maxBytes += 1) {
       expect(await bytesOf(maxBytes), `maxBytes ${maxBytes}`).toBeLessThanOrEqual(maxBytes);
     }
+  });
+
+  it.each(VARIANTS)('writes finished families before the render ends, holding back one that a later family adds to (%s, %s)', async (format, profile) => {
+    const registry = new Registry();
+    // AM's am_session: a timer and a summary share the count family am_x, far apart in the collection.
+    registry.timer({ name: 'am_x', help: 'X timed.', labelNames: ['op', 'outcome'] }).observe({ op: 'a', outcome: 'success' }, 0.01);
+    registry.gauge({ name: 'am_between', help: 'Between.' }).set({}, 2);
+    registry.summary({ name: 'am_x', help: 'X counted.', labelNames: ['op'] }).record({ op: 'b' });
+    registry.gauge({ name: 'am_last', help: 'Last.' }).set({}, 3);
+    const collection = await registry.collect();
+    const parts: Uint8Array[] = [];
+    let writtenBeforeTrailer = '';
+    const trailer = () => {
+      writtenBeforeTrailer = Buffer.concat(parts).toString('utf8');
+      return [];
+    };
+    const leftOut = await writeExposition(collection, (part) => void parts.push(part), { format, profile, trailer });
+    expect(leftOut).toEqual([]);
+    expect(Buffer.concat(parts).toString('utf8')).toBe(writePrometheusText(collection, { format, profile }));
+    expect(writtenBeforeTrailer).toContain('am_last 3');
+    expect(writtenBeforeTrailer.endsWith('# EOF\n')).toBe(false);
+  });
+
+  it('leaves out a family that would add to an output family already written, and writes the others', async () => {
+    const registry = new Registry();
+    registry.gauge({ name: 'am_first', help: 'First.' }).set({}, 1);
+    const collection = await registry.collect();
+    const again = collection.families[0]!;
+    const { parts, leftOut } = await renderExpositionBytes(collection, { trailer: () => [again] });
+    expect(leftOut.map((f) => f.metric)).toEqual(['am_first']);
+    expect(String(leftOut[0]?.error)).toContain('am_first was already written out');
+    expect(Buffer.concat(parts).toString('utf8')).toBe(writePrometheusText(collection));
+  });
+
+  it('stops rendering when the sink rejects, with its error', async () => {
+    const registry = new Registry();
+    for (const name of ['am_a', 'am_b', 'am_c']) registry.gauge({ name, help: 'G.' }).set({}, 1);
+    const collection = await registry.collect();
+    let calls = 0;
+    const gone = new Error('client gone');
+    const sink = () => {
+      calls += 1;
+      throw gone;
+    };
+    await expect(writeExposition(collection, sink)).rejects.toBe(gone);
+    expect(calls).toBe(1);
   });
 
   it('leaves out the family that would pass maxBytes, and only it, as the text render does', async () => {
