@@ -83,7 +83,6 @@ export class MetricsHandlers {
     const clock = options.clock ?? systemClock;
     this.logger = loggerOption(options.logger);
     this.jsonIds = options.jsonIds;
-
     this.auth = new Authenticator(options.auth);
     this.throttle = new AuthThrottle(options.authThrottle ?? {}, () => clock.monotonic());
     this.limit = new ConcurrencyLimit(options.maxConcurrentScrapes ?? DEFAULT_MAX_CONCURRENT_SCRAPES, 'maxConcurrentScrapes');

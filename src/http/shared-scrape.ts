@@ -75,8 +75,8 @@ export class SharedScrape {
   constructor(
     private readonly source: Collector,
     private readonly logger: Logger,
-    private readonly maxBytes: number = DEFAULT_MAX_EXPOSITION_BYTES,
-    private readonly isHeld: (part: Uint8Array) => boolean = () => false,
+    private readonly maxBytes: number,
+    private readonly isHeld: (part: Uint8Array) => boolean,
   ) {}
 
   /** The collection in flight, or a new one. Rejects only if `collect` itself does. */
