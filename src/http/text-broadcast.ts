@@ -2,7 +2,7 @@
 // which broadcast is SharedScrape's job; each answer's bytes and limits are StreamedResponse's.
 import { once } from 'node:events';
 import { createGzip } from 'node:zlib';
-import type { ExpositionSink } from '../exposition/prometheus/prometheus-text.js';
+import { writeEach, type ExpositionSink } from '../exposition/prometheus/prometheus-text.js';
 import { PartJoiner, type PartReuse } from './body.js';
 import type { StreamedResponse } from './streamed-response.js';
 
@@ -62,38 +62,20 @@ export class TextBroadcast {
     this.hasBegun = true;
     this.markBegun();
     for (const response of this.audience) response.start();
-    const gzip = [...this.audience].some((r) => r.isGzip) ? createGzip({ chunkSize: GZIP_CHUNK_BYTES }) : undefined;
-    gzip?.on('data', (chunk: Buffer) => this.writeTo(true, last.gzipped.reuse(chunk)));
-    // A compressor that fails is destroyed and emits 'close'; its error is thrown at the next step.
-    let gzipFailure: Error | undefined;
-    gzip?.on('error', (error: Error) => (gzipFailure = error));
-    const settled = async (event: string): Promise<void> => {
-      if (gzip === undefined) return;
-      const done = new AbortController(); // takes the other listener off
-      try {
-        await Promise.race([once(gzip, event, { signal: done.signal }), once(gzip, 'close', { signal: done.signal })]);
-      } finally {
-        done.abort();
-      }
-      if (gzipFailure !== undefined) throw gzipFailure;
-    };
+    const gzip = [...this.audience].some((r) => r.isGzip) ? new Compressor((chunk) => this.writeTo(true, last.gzipped.reuse(chunk))) : undefined;
     const joiner = new PartJoiner();
-    const send = async (part: Uint8Array): Promise<void> => {
+    const send = (part: Uint8Array): Promise<void> | undefined => {
       this.writeTo(false, last.plain.reuse(part));
-      if (gzip !== undefined && !gzip.write(part)) await settled('drain');
-      if (gzipFailure !== undefined) throw gzipFailure;
+      return gzip?.write(part);
     };
     try {
-      await render(async (part) => {
-        if (![...this.audience].some((r) => !r.isGone)) throw NOBODY_LEFT;
-        for (const ready of joiner.push(part)) await send(ready);
+      // The sink returns a promise only when the compressor asks to wait (see ExpositionWriter.emitDone).
+      await render((part) => {
+        if (this.isDeserted()) throw NOBODY_LEFT;
+        return writeEach(send, joiner.push(part));
       });
-      for (const ready of joiner.flush()) await send(ready);
-      if (gzip !== undefined) {
-        const ended = settled('end');
-        gzip.end();
-        await ended;
-      }
+      await writeEach(send, joiner.flush());
+      await gzip?.end();
       last.plain.finish();
       last.gzipped.finish();
       for (const response of this.audience) response.end();
@@ -106,8 +88,54 @@ export class TextBroadcast {
     }
   }
 
+  /** Whether every scrape of the broadcast has gone. */
+  private isDeserted(): boolean {
+    for (const response of this.audience) if (!response.isGone) return false;
+    return true;
+  }
+
   /** Writes `part` to every scrape that asked for the body gzipped (`isGzip`) or not. */
   private writeTo(isGzip: boolean, part: Uint8Array): void {
     for (const response of this.audience) if (response.isGzip === isGzip) response.write(part);
+  }
+}
+
+/** One gzip stream (node:zlib defaults but GZIP_CHUNK_BYTES) whose output goes to `output` as it comes. */
+class Compressor {
+  private readonly gzip = createGzip({ chunkSize: GZIP_CHUNK_BYTES });
+  /** Set once zlib failed; it then destroys the stream, which emits 'close'. */
+  private failure: Error | undefined;
+
+  constructor(output: (chunk: Buffer) => void) {
+    this.gzip.on('data', output);
+    this.gzip.on('error', (error: Error) => (this.failure = error));
+  }
+
+  /** Feeds `part`; a promise to wait for when zlib asks to. @throws zlib's error once it failed. */
+  write(part: Uint8Array): Promise<void> | undefined {
+    if (this.failure !== undefined) throw this.failure;
+    return this.gzip.write(part) ? undefined : this.settled('drain');
+  }
+
+  /** Ends the input; resolves once the last output was handed out. */
+  async end(): Promise<void> {
+    const ended = this.settled('end');
+    this.gzip.end();
+    await ended;
+  }
+
+  destroy(): void {
+    this.gzip.destroy();
+  }
+
+  /** Waits for `event`, or for 'close' should zlib fail first. @throws zlib's error. */
+  private async settled(event: string): Promise<void> {
+    const done = new AbortController(); // takes the other listener off
+    try {
+      await Promise.race([once(this.gzip, event, { signal: done.signal }), once(this.gzip, 'close', { signal: done.signal })]);
+    } finally {
+      done.abort();
+    }
+    if (this.failure !== undefined) throw this.failure;
   }
 }

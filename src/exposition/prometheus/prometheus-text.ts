@@ -40,7 +40,7 @@ export interface RenderResult {
  * Where `writeExposition` puts the exposition's UTF-8 bytes, part after part in order; rendering goes
  * on once what it returns has settled (a server's backpressure).
  */
-export type ExpositionSink = (part: Uint8Array) => void | Promise<void>;
+export type ExpositionSink = (part: Uint8Array) => Promise<void> | undefined;
 
 /** A family left out because the exposition would have passed its `maxBytes`. */
 export class ExpositionTooLargeError extends Error {
@@ -180,7 +180,7 @@ async function addAllOrLeaveOut(
   writer: ExpositionWriter,
   collection: Collection,
   options: RenderOptions,
-  added: (index: number) => Promise<void> | void = () => undefined,
+  added: (index: number) => Promise<void> | undefined = () => undefined,
 ): Promise<LeftOutFamily[]> {
   const leftOut: LeftOutFamily[] = [];
   const pace = pacer(() => performance.now());
@@ -193,7 +193,8 @@ async function addAllOrLeaveOut(
   };
   for (const [index, family] of collection.families.entries()) {
     await add(family);
-    await added(index);
+    const waiting = added(index);
+    if (waiting !== undefined) await waiting;
   }
   for (const family of options.trailer?.(leftOut) ?? []) await add(family);
   return leftOut;
@@ -361,17 +362,20 @@ class ExpositionWriter {
    * Writes to `sink`, in order, the leading output families that are finished (`isOpen` false for
    * their name): each one's header and encoded chunks, not copied. A family is written whole or not
    * at all, and the order stays the one `finish` writes: an open family holds back those after it.
-   * A family written out is forgotten; a later
-   * family writing into it again is refused (see `block`), since its header is already out.
+   * A family written out is forgotten; a later family writing into it again is refused (see `block`),
+   * since its header is already out. Returns a promise only when the sink did: a render of many small
+   * families would otherwise wait a turn of the microtask queue for each part.
    */
-  async emitDone(sink: ExpositionSink, isOpen: (name: string) => boolean): Promise<void> {
+  emitDone(sink: ExpositionSink, isOpen: (name: string) => boolean): Promise<void> | undefined {
     for (const [name, block] of this.blocks) {
-      if (isOpen(name)) return;
+      if (isOpen(name)) return undefined;
       this.blocks.delete(name);
       this.written.add(name);
-      await sink(Buffer.from(this.header(name, block), 'utf8'));
-      for (const chunk of block.chunks) await sink(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk);
+      const parts = [Buffer.from(this.header(name, block), 'utf8'), ...block.chunks.map((chunk) => (typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk))];
+      const waiting = writeEach(sink, parts);
+      if (waiting !== undefined) return waiting.then(() => this.emitDone(sink, isOpen));
     }
+    return undefined;
   }
 
   /** Writes every family not written yet, then OpenMetrics' `# EOF`: the end of the exposition. */
@@ -477,6 +481,18 @@ function chunksOf(family: FamilySnapshot): FamilySnapshot[] {
     parts.push({ ...family, series: family.series.slice(i, i + RENDER_CHUNK_SERIES) });
   }
   return parts;
+}
+
+/**
+ * Gives `sink` each of `parts` in turn, waiting only where it returns a promise; returns one only if
+ * something is still to wait for.
+ */
+export function writeEach(sink: ExpositionSink, parts: readonly Uint8Array[], from = 0): Promise<void> | undefined {
+  for (let i = from; i < parts.length; i += 1) {
+    const waiting = sink(parts[i] as Uint8Array);
+    if (waiting !== undefined) return waiting.then(() => writeEach(sink, parts, i + 1));
+  }
+  return undefined;
 }
 
 /** The line that ends an OpenMetrics exposition. */
