@@ -63,6 +63,17 @@ async function setup(shared?: { registry: Registry; clock: ManualClock }, { isLo
   return { streams, server, receiver, seconds, recorded: () => recorded, registry, logged, clock };
 }
 
+/** A computed gauge whose callback always throws `Error: store offline`, as a store that went away. */
+function offlineStoreGauge(registry: Registry): void {
+  registry.gauge({
+    name: 'am_store_size',
+    help: 'Entries in a store that is offline.',
+    collect: () => {
+      throw new Error('store offline');
+    },
+  });
+}
+
 /** Creates an OTLP stream over the management API and ticks once, so it counts from now; its id. */
 async function createStream(server: { url: string }, receiver: Receiver, name: string, streams: { delivery: { tick(): Promise<void> } }): Promise<string> {
   const response = await fetch(`${server.url}/api/v2/metric-streams`, {
@@ -190,13 +201,7 @@ describe('metric streams end to end', () => {
   // logger must say it, once a minute at most, while the other families keep going out.
   it('logs through its logger a gauge that fails every second, nobody scraping, and keeps sending the rest', async () => {
     const { streams, server, receiver, seconds, recorded, registry, logged } = await setup();
-    registry.gauge({
-      name: 'am_store_size',
-      help: 'Entries in a store that is offline.',
-      collect: () => {
-        throw new Error('store offline');
-      },
-    });
+    offlineStoreGauge(registry);
     await createStream(server, receiver, 'pushed', streams);
     await seconds(70, 2);
     expect(logged.filter((line) => line.includes('left out'))).toEqual([
@@ -210,13 +215,7 @@ describe('metric streams end to end', () => {
     const errors = vi.spyOn(console, 'error').mockImplementation(() => undefined);
     onTestFinished(() => errors.mockRestore());
     const { streams, server, receiver, seconds, registry } = await setup(undefined, { isLoggerGiven: false });
-    registry.gauge({
-      name: 'am_store_size',
-      help: 'Entries in a store that is offline.',
-      collect: () => {
-        throw new Error('store offline');
-      },
-    });
+    offlineStoreGauge(registry);
     await createStream(server, receiver, 'pushed', streams);
     await seconds(2);
     expect(errors).toHaveBeenCalledWith('am-metrics: metric streams left out am_store_size: Error: store offline');
