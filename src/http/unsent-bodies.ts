@@ -54,7 +54,7 @@ export class UnsentBodies {
   admit(res: ServerResponse, body: Body): boolean {
     if (!this.holders.has(body) && this.heldBytes > 0 && this.heldBytes + body.length > this.maxBytes) return false;
     this.hold(body, body.length);
-    this.holdUntilClosed(res, () => this.release(body, body.length));
+    this.holdUntilClosed(res, () => this.release(body, body.length))();
     return true;
   }
 
@@ -66,7 +66,9 @@ export class UnsentBodies {
    * flushed (`writableLength`, looked at on each later write) or the response or connection closes.
    * Why not a callback per write: with one, a 100,000-series scrape read promptly kept its whole
    * body alive in about half the scrapes (2.0x its size added to memory, against 1.25x; measured as
-   * bench `scrape-large` does). The write timeout applies as for `admit`.
+   * bench `scrape-large` does). The write timeout applies as for `admit`, from the first part written:
+   * the scrape may wait for a collection, or for the render under way to end, before anything is
+   * written to it, and that wait is not its client's doing.
    */
   admitStreamed(res: ServerResponse): ((part: Uint8Array) => boolean) | undefined {
     if (this.heldBytes > 0 && this.heldBytes >= this.maxBytes) return undefined;
@@ -79,12 +81,13 @@ export class UnsentBodies {
       while (n < unflushed.length && (unflushed[n] as { end: number }).end <= flushed) n += 1;
       for (const { part } of unflushed.splice(0, n)) this.release(part, part.length);
     };
-    this.holdUntilClosed(res, () => {
+    const startDeadline = this.holdUntilClosed(res, () => {
       isClosed = true;
       releaseUntil(Number.POSITIVE_INFINITY);
     });
     return (part) => {
       if (isClosed) return false;
+      if (written === 0) startDeadline();
       // writableLength also counts chunk framing and headers: what is released is flushed for sure.
       releaseUntil(written - res.writableLength);
       if (!this.holders.has(part) && this.heldBytes > 0 && this.heldBytes + part.length > this.maxBytes) return false;
@@ -95,17 +98,24 @@ export class UnsentBodies {
     };
   }
 
-  /** Calls `release` once `res` or its connection closes, and destroys `res` at the write timeout. */
-  private holdUntilClosed(res: ServerResponse, release: () => void): void {
-    const deadline = setTimeout(() => {
-      if (!res.writableFinished) res.destroy();
-    }, this.writeTimeoutMs);
-    deadline.unref();
+  /**
+   * Calls `release` once `res` or its connection closes; returns what starts the write timeout, at
+   * which `res` is destroyed if not written by then.
+   */
+  private holdUntilClosed(res: ServerResponse, release: () => void): () => void {
+    let deadline: NodeJS.Timeout | undefined;
+    let isReleased = false;
+    const startDeadline = (): void => {
+      if (isReleased || deadline !== undefined) return;
+      deadline = setTimeout(() => {
+        if (!res.writableFinished) res.destroy();
+      }, this.writeTimeoutMs);
+      deadline.unref();
+    };
     // The connection's close too: Node emits no 'close' on a response queued behind another on a
     // connection that goes away (nodejs/node#62534), and counting it for ever would refuse every
     // later new body.
     const socket = res.req.socket;
-    let isReleased = false;
     const closed = (): void => {
       if (isReleased) return;
       isReleased = true;
@@ -116,6 +126,7 @@ export class UnsentBodies {
     res.once('close', closed);
     if (socket.destroyed) closed();
     else this.releasesOnClose(socket).add(closed);
+    return startDeadline;
   }
 
   /**

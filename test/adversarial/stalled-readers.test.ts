@@ -111,3 +111,16 @@ describe('clients that never read', () => {
     expect((await rawRequest(`${server.url}/health`)).status).toBe(200);
   });
 });
+
+describe('clients that read', () => {
+  // The write deadline once started when the scrape arrived, so a collection slower than
+  // writeTimeoutMs (a cluster primary asking its workers) cut off every text scrape before its headers.
+  it('are not cut off by writeTimeoutMs while the collection is slower than it', async () => {
+    const registry = new Registry();
+    registry.gauge({ name: 'am_slow', help: 'Slow.', collect: () => new Promise((resolve) => setTimeout(resolve, 600, 1)) });
+    const server = await serve({ source: registry, writeTimeoutMs: 300 });
+    const served = await rawRequest(`${server.url}/monitoring/prometheus/am`);
+    expect(served.status).toBe(200);
+    expect(served.body.toString('utf8')).toContain('am_slow 1');
+  });
+});
