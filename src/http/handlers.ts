@@ -2,6 +2,7 @@
 // negotiation, the in-flight cap and failure handling. Which path reaches which handler is server.ts's job.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { systemClock, type Clock } from '../registry/clock.js';
+import type { Collection } from '../registry/collection.js';
 import { CONTENT_TYPES, type NamingProfile } from '../exposition/prometheus/prometheus-text.js';
 import type { ExpositionFormat } from '../exposition/prometheus/format.js';
 import { PROTOBUF_CONTENT_TYPE } from '../exposition/prometheus-protobuf/protobuf-exposition.js';
@@ -128,32 +129,27 @@ export class MetricsHandlers {
       if (exposition === undefined) return sendTooLate(res);
       const headers = { 'Content-Type': exposition.format === 'protobuf' ? PROTOBUF_CONTENT_TYPE : CONTENT_TYPES[exposition.format], Vary: PROMETHEUS_VARY };
       if ('rendered' in exposition) return this.sendEncoded(req, res, exposition.rendered, headers);
-      await this.sendText(req, res, exposition.format, profile, headers, budgetMs);
+      await this.sendText(req, res, { ...exposition, profile, headers }, budgetMs);
     });
   }
 
   /**
    * Joins `res` to the text exposition being prepared, or answers 503 when clients that stopped
    * reading already hold maxUnsentBytes, or when it has not begun within `budgetMs`. HEAD waits for
-   * the collection, then gets the headers alone.
+   * the collection, then gets the headers alone. `text.collection`, taken for this scrape, spares it
+   * a second one (see SharedScrape.text).
    */
-  private async sendText(
-    req: IncomingMessage,
-    res: ServerResponse,
-    format: ExpositionFormat,
-    profile: NamingProfile,
-    headers: Headers,
-    budgetMs: number | undefined,
-  ): Promise<void> {
+  private async sendText(req: IncomingMessage, res: ServerResponse, text: TextAnswer, budgetMs: number | undefined): Promise<void> {
+    const { format, profile, headers, collection } = text;
     if (res.destroyed) return;
     const hold = this.unsent.admitStreamed(res);
     if (hold === undefined) return sendTooMuchUnread(res);
     const response = new StreamedResponse(res, headers, acceptsGzip(req.headers['accept-encoding']), hold);
     if (req.method === 'HEAD') {
-      if ((await withinBudget(this.scrape.collection(), budgetMs)) === undefined) return sendTooLate(res);
+      if (collection === undefined && (await withinBudget(this.scrape.collection(), budgetMs)) === undefined) return sendTooLate(res);
       return response.start();
     }
-    const { broadcast, written } = this.scrape.text(format, profile);
+    const { broadcast, written } = this.scrape.text(format, profile, collection);
     broadcast.join(response);
     const hasBegun = await withinBudget(
       Promise.race([broadcast.begun, written]).then(() => true),
@@ -307,6 +303,14 @@ export class MetricsHandlers {
     if (!this.unsent.admit(res, body)) return sendTooMuchUnread(res);
     sendBody(res, 200, body, isGzip ? { ...headers, 'Content-Encoding': 'gzip' } : headers);
   }
+}
+
+/** A text scrape's answer: its format and naming, its headers, and a collection taken for it, if any. */
+interface TextAnswer {
+  readonly format: ExpositionFormat;
+  readonly profile: NamingProfile;
+  readonly headers: Headers;
+  readonly collection?: Collection | undefined;
 }
 
 /** 503 for a scrape while clients that stopped reading hold maxUnsentBytes. */

@@ -44,8 +44,12 @@ export async function sendRendered(req: IncomingMessage, res: ServerResponse, re
   }
 }
 
-/** What a scrape gets: a protobuf exposition rendered once and shared, or text in `format` (see `text`). */
-export type Exposition = { readonly format: 'protobuf'; readonly rendered: RenderedScrape } | { readonly format: ExpositionFormat };
+/**
+ * What a scrape gets: a protobuf exposition rendered once and shared, or text in `format` (see
+ * `text`), with the collection the protobuf check took, if it took one.
+ */
+export type Exposition =
+  { readonly format: 'protobuf'; readonly rendered: RenderedScrape } | { readonly format: ExpositionFormat; readonly collection?: Collection | undefined };
 
 /** A text exposition a scrape has joined, and its being written: settles once written, not read. */
 export interface JoinedText {
@@ -93,7 +97,7 @@ export class SharedScrape {
   async exposition(format: ScrapeFormat, profile: NamingProfile, fallback: ExpositionFormat = 'prometheus'): Promise<Exposition> {
     if (format !== 'protobuf') return { format };
     const collection = await this.collection();
-    if (!hasNativeHistogram(collection)) return { format: fallback };
+    if (!hasNativeHistogram(collection)) return { format: fallback, collection };
     const rendered = this.shared(`protobuf:${profile}`, async () => new RenderedScrape(Body.of(Buffer.from(await renderPrometheusProtobuf(collection, { profile })))));
     return { format, rendered: await rendered };
   }
@@ -103,15 +107,20 @@ export class SharedScrape {
    * TextBroadcast), which begins as soon as the one of this kind being written has ended and its
    * collection is in; scrapes arriving until then join it too. `written` rejects when collecting or
    * rendering fails.
+   * @param collected a collection taken for this scrape (the protobuf check's), used when the
+   *   broadcast it starts can begin at once, so the scrape collects once; not when it would wait for
+   *   the one being written, as scrapes joining it meanwhile must not get data older than they are.
    */
-  text(format: ExpositionFormat, profile: NamingProfile): JoinedText {
+  text(format: ExpositionFormat, profile: NamingProfile, collected?: Collection): JoinedText {
     const key = `${format}:${profile}`;
     const found = this.joinable.get(key);
     if (found !== undefined) return found;
     const broadcast = new TextBroadcast();
     const last = this.lastBodiesOf(key);
-    const written = (this.writing.get(key) ?? Promise.resolve()).then(async () => {
-      const collection = await this.collection().finally(() => this.joinable.delete(key));
+    const before = this.writing.get(key);
+    const collect = before === undefined && collected !== undefined ? () => Promise.resolve(collected) : () => this.collection();
+    const written = (before ?? Promise.resolve()).then(async () => {
+      const collection = await collect().finally(() => this.joinable.delete(key));
       await broadcast.run((sink) => this.writeText(collection, format, profile, sink), last);
     });
     const joined = { broadcast, written };

@@ -41,6 +41,19 @@ describe('protobuf exposition negotiation', () => {
     expect(res.body.toString()).toBe(plain.body.toString());
   });
 
+  // The protobuf check collects to look for timer buckets; the text answer must use that collection,
+  // or every such scrape collects twice (gauge callbacks called twice, collection time doubled).
+  it('collects once for a scrape it answers with text', async () => {
+    const registry = sampleRegistry();
+    let calls = 0;
+    registry.gauge({ name: 'am_calls', help: 'Collections.', collect: () => (calls += 1) });
+    const server = await serve({ source: registry });
+    const res = await rawRequest(`${server.url}/monitoring/prometheus/am`, { headers: { accept: NATIVE_ACCEPT } });
+    expect(res.headers['content-type']).toBe(CONTENT_TYPES.openmetrics);
+    expect(res.body.toString()).toContain('am_calls{kubernetes_pod_name="am-0"} 1.0');
+    expect(calls).toBe(1);
+  });
+
   it.each([
     ['a wildcard', '*/*'],
     ['application/*', 'application/*'],
