@@ -137,11 +137,16 @@ export class MetricsHandlers {
    * Joins `res` to the text exposition being prepared, or answers 503 when clients that stopped
    * reading already hold maxUnsentBytes, or when it has not begun within `budgetMs`. HEAD waits for
    * the collection, then gets the headers alone. `text.collection`, taken for this scrape, spares it
-   * a second one (see SharedScrape.text).
+   * a second one (see SharedScrape.text). HTTP/1.0 gets the text rendered whole, with its length
+   * (see SharedScrape.textBody).
    */
   private async sendText(req: IncomingMessage, res: ServerResponse, text: TextAnswer, budgetMs: number | undefined): Promise<void> {
     const { format, profile, headers, collection } = text;
     if (res.destroyed) return;
+    if (req.httpVersion === '1.0') {
+      const rendered = await withinBudget(this.scrape.textBody(format, profile, collection), budgetMs);
+      return rendered === undefined ? sendTooLate(res) : this.sendEncoded(req, res, rendered, headers);
+    }
     const hold = this.unsent.admitStreamed(res);
     if (hold === undefined) return sendTooMuchUnread(res);
     const response = new StreamedResponse(res, headers, acceptsGzip(req.headers['accept-encoding']), hold);

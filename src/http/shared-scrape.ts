@@ -133,6 +133,21 @@ export class SharedScrape {
     return joined;
   }
 
+  /**
+   * The `format` text in `profile` names rendered whole, for a client a body written while it renders
+   * does not suit: over HTTP/1.0, which has no chunked encoding, such a body ends when the connection
+   * closes, so one cut short would look whole; this one goes out with its Content-Length. Shared by the
+   * scrapes asking at the same time; `collected` as for `text`. Rejects when collecting does.
+   */
+  textBody(format: ExpositionFormat, profile: NamingProfile, collected?: Collection): Promise<RenderedScrape> {
+    return this.shared(`whole:${format}:${profile}`, async () => {
+      const collection = collected ?? (await this.collection());
+      const parts: Uint8Array[] = [];
+      await this.writeText(collection, format, profile, (part) => void parts.push(part));
+      return new RenderedScrape(new Body(parts));
+    });
+  }
+
   /** Renders `collection` to `sink`, leaving out (logged, counted) the families that fail. */
   private async writeText(collection: Collection, format: ExpositionFormat, profile: NamingProfile, sink: ExpositionSink): Promise<void> {
     const trailer = (leftOut: readonly LeftOutFamily[]): FamilySnapshot[] => this.countRenderErrors(leftOut, collection.timeMs);

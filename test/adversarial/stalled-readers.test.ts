@@ -110,6 +110,24 @@ describe('clients that never read', () => {
     expect(ms).toBeLessThan(2_000); // the server had already closed it: only buffered bytes were left to read
     expect((await rawRequest(`${server.url}/health`)).status).toBe(200);
   });
+
+  // HTTP/1.0 has no chunked encoding: a body without Content-Length ends when the connection closes,
+  // so a body cut short (write timeout, maxUnsentBytes, a failed render) looked whole to the client.
+  it('are cut off with a Content-Length the cut body falls short of when they speak HTTP/1.0', async () => {
+    const server = await serve({ source: largeRegistry(), writeTimeoutMs: 300 });
+    const stalled = await openSocket(server.port);
+    stalled.pause();
+    stalled.write('GET /monitoring/prometheus/am HTTP/1.0\r\n\r\n');
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const closed = readUntilClosed(stalled);
+    stalled.resume();
+    const { text } = await closed;
+    expect(text).toMatch(/^HTTP\/1\.1 200 /);
+    const [head = '', body = ''] = text.split('\r\n\r\n', 2);
+    const length = Number(/\r\ncontent-length: (\d+)/i.exec(head)?.[1]);
+    expect(length).toBeGreaterThan(7 * MIB);
+    expect(body.length).toBeLessThan(length);
+  });
 });
 
 describe('clients that read', () => {
