@@ -123,42 +123,42 @@ export class MetricsHandlers {
   async prometheus(profile: NamingProfile, req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (!this.isAdmitted(req, res)) return;
     const format = chooseFormat(req.headers.accept);
-    const budgetMs = scrapeBudgetMs(req.headers['x-prometheus-scrape-timeout-seconds']);
+    const deadline = scrapeDeadline(req.headers['x-prometheus-scrape-timeout-seconds']);
     await this.withSlot(req, res, async () => {
-      const exposition = await withinBudget(this.scrape.exposition(format, profile, chooseTextFormat(req.headers.accept)), budgetMs);
+      const exposition = await withinBudget(this.scrape.exposition(format, profile, chooseTextFormat(req.headers.accept)), deadline);
       if (exposition === undefined) return sendTooLate(res);
       const headers = { 'Content-Type': exposition.format === 'protobuf' ? PROTOBUF_CONTENT_TYPE : CONTENT_TYPES[exposition.format], Vary: PROMETHEUS_VARY };
       if ('rendered' in exposition) return this.sendEncoded(req, res, exposition.rendered, headers);
-      await this.sendText(req, res, { ...exposition, profile, headers }, budgetMs);
+      await this.sendText(req, res, { ...exposition, profile, headers }, deadline);
     });
   }
 
   /**
    * Joins `res` to the text exposition being prepared, or answers 503 when clients that stopped
-   * reading already hold maxUnsentBytes, or when it has not begun within `budgetMs`. HEAD waits for
+   * reading already hold maxUnsentBytes, or when it has not begun by `deadline` (see scrapeDeadline). HEAD waits for
    * the collection, then gets the headers alone. `text.collection`, taken for this scrape, spares it
    * a second one (see SharedScrape.text). HTTP/1.0 gets the text rendered whole, with its length
    * (see SharedScrape.textBody).
    */
-  private async sendText(req: IncomingMessage, res: ServerResponse, text: TextAnswer, budgetMs: number | undefined): Promise<void> {
+  private async sendText(req: IncomingMessage, res: ServerResponse, text: TextAnswer, deadline: number | undefined): Promise<void> {
     const { format, profile, headers, collection } = text;
     if (res.destroyed) return;
     if (req.httpVersion === '1.0') {
-      const rendered = await withinBudget(this.scrape.textBody(format, profile, collection), budgetMs);
+      const rendered = await withinBudget(this.scrape.textBody(format, profile, collection), deadline);
       return rendered === undefined ? sendTooLate(res) : this.sendEncoded(req, res, rendered, headers);
     }
     const hold = this.unsent.admitStreamed(res);
     if (hold === undefined) return sendTooMuchUnread(res);
     const response = new StreamedResponse(res, headers, acceptsGzip(req.headers['accept-encoding']), hold);
     if (req.method === 'HEAD') {
-      if (collection === undefined && (await withinBudget(this.scrape.collection(), budgetMs)) === undefined) return sendTooLate(res);
+      if (collection === undefined && (await withinBudget(this.scrape.collection(), deadline)) === undefined) return sendTooLate(res);
       return response.start();
     }
     const { broadcast, written } = this.scrape.text(format, profile, collection);
     broadcast.join(response);
     const hasBegun = await withinBudget(
       Promise.race([broadcast.begun, written]).then(() => true),
-      budgetMs,
+      deadline,
     );
     if (hasBegun === undefined && broadcast.leave(response)) return sendTooLate(res);
     await written;
@@ -328,19 +328,23 @@ function sendTooLate(res: ServerResponse): void {
   sendPlain(res, 503, 'Service Unavailable: not collected within the scrape timeout', { 'Retry-After': String(BUSY_RETRY_AFTER_SECONDS) });
 }
 
-/** Milliseconds a scrape may take by Prometheus's timeout header, or undefined without a usable one. */
-function scrapeBudgetMs(header: string | string[] | undefined): number | undefined {
+/**
+ * When (a `performance.now()` time) a scrape arriving now must be answered by Prometheus's timeout
+ * header, or undefined without a usable one. A deadline, not a duration: a scrape waits in steps (the
+ * protobuf check's collection, then its text's turn), and each step gets only what is left.
+ */
+function scrapeDeadline(header: string | string[] | undefined): number | undefined {
   const seconds = typeof header === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(header) ? Number(header) : Number.NaN;
   if (!(seconds > 0)) return undefined;
   const ms = Math.min(seconds * 1_000, 2_147_483_647);
-  return ms - Math.min(SCRAPE_TIMEOUT_MARGIN_MS, ms / 4);
+  return performance.now() + ms - Math.min(SCRAPE_TIMEOUT_MARGIN_MS, ms / 4);
 }
 
-/** `work`'s result, or undefined once `budgetMs` passed first; `work` itself is not cancelled. */
-async function withinBudget<T>(work: Promise<T>, budgetMs: number | undefined): Promise<T | undefined> {
-  if (budgetMs === undefined) return work;
+/** `work`'s result, or undefined once `deadline` passed first; `work` itself is not cancelled. */
+async function withinBudget<T>(work: Promise<T>, deadline: number | undefined): Promise<T | undefined> {
+  if (deadline === undefined) return work;
   let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<undefined>((resolve) => (timer = setTimeout(resolve, budgetMs, undefined)));
+  const expired = new Promise<undefined>((resolve) => (timer = setTimeout(resolve, Math.max(0, deadline - performance.now()), undefined)));
   try {
     return await Promise.race([work, expired]);
   } finally {
