@@ -81,10 +81,12 @@ export class PartJoiner {
  * objects, every socket's queue holds one copy between them (UnsentBodies counts it once).
  *
  * Only parts some response still holds (`isHeld`, asked of UnsentBodies) are kept: the others are let
- * go as soon as they are seen flushed, so a body read promptly is not kept whole here either.
+ * go as soon as they are seen flushed, so a body read promptly is not kept whole here either. The last
+ * body's parts are kept by WeakRef: what keeps one alive is the response buffers holding it, never
+ * this, so once its clients have read it or left it goes, even if no body of the kind follows.
  */
 export class PartReuse {
-  private last: (Uint8Array | undefined)[] = [];
+  private last: (WeakRef<Uint8Array> | undefined)[] = [];
   private current: (Uint8Array | undefined)[] = [];
   /** Where in `current` to look next for parts no response holds any more. */
   private unchecked = 0;
@@ -94,7 +96,7 @@ export class PartReuse {
   /** `part`, or the part at the same place of the last body when a client still holds it and it has the same bytes. */
   reuse(part: Uint8Array): Uint8Array {
     const at = this.current.length;
-    let earlier = this.last[at];
+    let earlier = this.last[at]?.deref();
     if (earlier !== undefined && !this.isHeld(earlier)) earlier = this.last[at] = undefined;
     const chosen = earlier !== undefined && Buffer.compare(earlier, part) === 0 ? earlier : part;
     this.letGoOfFlushed();
@@ -105,7 +107,7 @@ export class PartReuse {
   /** Ends the body being written: the next one is compared with what clients still hold of it. */
   finish(): void {
     this.letGoOfFlushed();
-    this.last = this.current.map((part) => (part !== undefined && this.isHeld(part) ? part : undefined));
+    this.last = this.current.map((part) => (part !== undefined && this.isHeld(part) ? new WeakRef(part) : undefined));
     this.current = [];
     this.unchecked = 0;
   }

@@ -1,5 +1,7 @@
 import { createServer, request, type Server } from 'node:http';
 import { once } from 'node:events';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { Gzip, gunzipSync, gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Body, PartReuse } from '../../src/http/body.js';
@@ -131,6 +133,25 @@ describe('PartReuse', () => {
     held.delete(first); // flushed
     const again = part('am_x 1\n');
     expect(reuse.reuse(again)).toBe(again);
+  });
+
+  // It once kept the last body's parts that were held when it ended, after their clients had read
+  // them or left, until the next body of the kind: up to a whole body per format, profile and encoding.
+  it('keeps no part alive once no client holds it', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const held = new Set<Uint8Array>();
+    const reuse = new PartReuse((p) => held.has(p));
+    const written = ((): WeakRef<Uint8Array> => {
+      const p = Buffer.alloc(64 * 1024, 'a');
+      held.add(reuse.reuse(p));
+      return new WeakRef(p);
+    })();
+    reuse.finish();
+    held.clear(); // its client read it, or left
+    await new Promise((resolve) => setImmediate(resolve)); // a WeakRef holds its target until the job ends
+    gc();
+    expect(written.deref()).toBeUndefined();
   });
 
   it('compares a body cut short by discard with the last whole one, not with the one cut short', () => {
