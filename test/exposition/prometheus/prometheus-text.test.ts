@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Registry, renderExposition, writePrometheusText, type ExpositionFormat, type NamingProfile } from '../../../src/index.js';
 import { writeExposition, type RenderOptions } from '../../../src/exposition/prometheus/prometheus-text.js';
-import type { Collection } from '../../../src/registry/collection.js';
+import type { Collection, FamilySnapshot } from '../../../src/registry/collection.js';
 import { ManualClock } from '../../support/manual-clock.js';
 import { expectToMatchFixture } from '../../support/fixtures.js';
 import { parseExposition, promtoolCheckMetrics } from '../../support/prometheus-tools.js';
@@ -12,6 +12,25 @@ async function renderExpositionBytes(collection: Collection, options: RenderOpti
   const parts: Uint8Array[] = [];
   const leftOut = await writeExposition(collection, (part) => void parts.push(part), options);
   return { parts, leftOut };
+}
+
+/** A family of `kind` named `name` with one series labelled k=`value`, as a collection holds it. */
+function snapshotOf(kind: FamilySnapshot['kind'], name: string, value: string): FamilySnapshot {
+  const descriptor = { kind, name, help: `Help of ${name}.`, labelNames: ['k'], constLabels: {} };
+  const base = { labels: { k: value }, startMs: 0 };
+  const counted = { ...base, count: 1, sum: 2, rates: { mean: 0, m1: 0, m5: 0, m15: 0 } };
+  switch (kind) {
+    case 'summary':
+      return { kind, descriptor, series: [counted] };
+    case 'timer':
+      return { kind, descriptor, series: [{ ...counted, quantiles: [{ quantile: 0.5, value: 1 }], min: 1, max: 1, mean: 1, stddev: 0 }] };
+    case 'histogram':
+      return { kind, descriptor, series: [{ ...base, count: 1, sum: 1, buckets: [{ le: 1, count: 1 }] }] };
+    case 'counter':
+    case 'gauge':
+    case 'distinct':
+      return { kind, descriptor, series: [{ ...base, value: 3 }] };
+  }
 }
 
 /** One of each metric type with a few fixed observations, on a fixed clock. */
@@ -144,6 +163,30 @@ describe('writeExposition (issue 11: serving without long synchronous steps)', (
     expect(Buffer.concat(parts).toString('utf8')).toBe(writePrometheusText(collection, { format, profile }));
     expect(writtenBeforeTrailer).toContain('am_last 3');
     expect(writtenBeforeTrailer.endsWith('# EOF\n')).toBe(false);
+  });
+
+  // The lookahead (prometheusNames) must hold back every output family a later family can add to,
+  // whatever the order: families named so that their output families collide, in any order and size.
+  it('writes what renderExposition writes for families sharing output names in any order', async () => {
+    const names = ['am_a', 'am_a_total', 'am_a_seconds', 'am_a_seconds_total', 'am_a_count', 'am_a_sum', 'am_b'];
+    const family = fc.record({ kind: fc.constantFrom('summary', 'timer', 'counter', 'gauge', 'histogram', 'distinct'), name: fc.constantFrom(...names) });
+    const variant = fc.record({ format: fc.constantFrom<ExpositionFormat>('prometheus', 'openmetrics'), profile: fc.constantFrom<NamingProfile>('aic', 'legacy') });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(family, { minLength: 1, maxLength: 6 }),
+        variant,
+        fc.option(fc.integer({ min: 100, max: 800 })),
+        async (families, { format, profile }, maxBytes) => {
+          const collection: Collection = { timeMs: 1_000, resource: {}, failures: [], families: families.map((f, i) => snapshotOf(f.kind, f.name, String(i))) };
+          const options = { format, profile, maxBytes: maxBytes ?? undefined };
+          const text = await renderExposition(collection, options);
+          const bytes = await renderExpositionBytes(collection, options);
+          expect(Buffer.concat(bytes.parts).toString('utf8')).toBe(text.text);
+          expect(bytes.leftOut.map((f) => f.metric)).toEqual(text.leftOut.map((f) => f.metric));
+        },
+      ),
+      { seed: 11, numRuns: 2_000 },
+    );
   });
 
   it('leaves out a family that would add to an output family already written, and writes the others', async () => {
