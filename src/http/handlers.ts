@@ -58,7 +58,10 @@ export interface MetricsRouterOptions {
   readonly maxExpositionBytes?: number | undefined;
   /** Body bytes held for clients that have not read them yet, before new scrapes get 503. Default DEFAULT_MAX_UNSENT_BYTES. */
   readonly maxUnsentBytes?: number | undefined;
-  /** Time a response has to be written before its connection is cut. Default DEFAULT_WRITE_TIMEOUT_MS. */
+  /**
+   * Time a response has to be written before its connection is cut; a text scrape's counts from its
+   * first part written, not from its wait for the collection. Default DEFAULT_WRITE_TIMEOUT_MS.
+   */
   readonly writeTimeoutMs?: number | undefined;
 }
 
@@ -125,7 +128,7 @@ export class MetricsHandlers {
     const format = chooseFormat(req.headers.accept);
     const deadline = scrapeDeadline(req.headers['x-prometheus-scrape-timeout-seconds']);
     await this.withSlot(req, res, async () => {
-      const exposition = await withinBudget(this.scrape.exposition(format, profile, chooseTextFormat(req.headers.accept)), deadline);
+      const exposition = await beforeDeadline(this.scrape.exposition(format, profile, chooseTextFormat(req.headers.accept)), deadline);
       if (exposition === undefined) return sendTooLate(res);
       const headers = { 'Content-Type': exposition.format === 'protobuf' ? PROTOBUF_CONTENT_TYPE : CONTENT_TYPES[exposition.format], Vary: PROMETHEUS_VARY };
       if ('rendered' in exposition) return this.sendEncoded(req, res, exposition.rendered, headers);
@@ -135,28 +138,28 @@ export class MetricsHandlers {
 
   /**
    * Joins `res` to the text exposition being prepared, or answers 503 when clients that stopped
-   * reading already hold maxUnsentBytes, or when it has not begun by `deadline` (see scrapeDeadline). HEAD waits for
-   * the collection, then gets the headers alone. `text.collection`, taken for this scrape, spares it
-   * a second one (see SharedScrape.text). HTTP/1.0 gets the text rendered whole, with its length
-   * (see SharedScrape.textBody).
+   * reading already hold maxUnsentBytes, or when it has not begun by `deadline` (see scrapeDeadline).
+   * HEAD waits for the collection, then gets the headers alone. `text.collection`, taken for this
+   * scrape, spares it a second one (see SharedScrape.text). HTTP/1.0 gets the text rendered whole,
+   * with its length (see SharedScrape.textBody).
    */
   private async sendText(req: IncomingMessage, res: ServerResponse, text: TextAnswer, deadline: number | undefined): Promise<void> {
     const { format, profile, headers, collection } = text;
     if (res.destroyed) return;
     if (req.httpVersion === '1.0') {
-      const rendered = await withinBudget(this.scrape.textBody(format, profile, collection), deadline);
+      const rendered = await beforeDeadline(this.scrape.textBody(format, profile, collection), deadline);
       return rendered === undefined ? sendTooLate(res) : this.sendEncoded(req, res, rendered, headers);
     }
     const hold = this.unsent.admitStreamed(res);
     if (hold === undefined) return sendTooMuchUnread(res);
     const response = new StreamedResponse(res, headers, acceptsGzip(req.headers['accept-encoding']), hold);
     if (req.method === 'HEAD') {
-      if (collection === undefined && (await withinBudget(this.scrape.collection(), deadline)) === undefined) return sendTooLate(res);
+      if (collection === undefined && (await beforeDeadline(this.scrape.collection(), deadline)) === undefined) return sendTooLate(res);
       return response.start();
     }
     const { broadcast, written } = this.scrape.text(format, profile, collection);
     broadcast.join(response);
-    const hasBegun = await withinBudget(
+    const hasBegun = await beforeDeadline(
       Promise.race([broadcast.begun, written]).then(() => true),
       deadline,
     );
@@ -341,7 +344,7 @@ function scrapeDeadline(header: string | string[] | undefined): number | undefin
 }
 
 /** `work`'s result, or undefined once `deadline` passed first; `work` itself is not cancelled. */
-async function withinBudget<T>(work: Promise<T>, deadline: number | undefined): Promise<T | undefined> {
+async function beforeDeadline<T>(work: Promise<T>, deadline: number | undefined): Promise<T | undefined> {
   if (deadline === undefined) return work;
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<undefined>((resolve) => (timer = setTimeout(resolve, Math.max(0, deadline - performance.now()), undefined)));
