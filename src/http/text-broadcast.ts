@@ -32,7 +32,7 @@ export class TextBroadcast {
   private readonly audience = new Set<StreamedResponse>();
   private hasBegun = false;
   private markBegun: () => void = () => undefined;
-  /** Settles when the broadcast begins writing, or has failed before. */
+  /** Resolves when the broadcast begins writing; never if it fails before (collecting): wait on its `written` too. */
   readonly begun: Promise<void>;
 
   constructor() {
