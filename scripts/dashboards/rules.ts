@@ -4,6 +4,7 @@ import { METRICS } from '../../src/metrics/catalog.js';
 import {
   INSTANCE_LABEL,
   POD_LABEL,
+  SOURCE_LABELS,
   aggregate,
   countSample,
   eq,
@@ -54,7 +55,7 @@ const RULES: Scope = { window: RULE_WINDOW, variables: {} };
  * One AM process of a job: its pod on Kubernetes, its scraped instance for self-hosted AM (which writes
  * no pod label). Each pod is one scrape target, so on Kubernetes the instance adds no series.
  */
-const PROCESS = ['job', INSTANCE_LABEL, POD_LABEL];
+const PROCESS = SOURCE_LABELS;
 const FAILURE = [eq('outcome', 'failure')];
 
 /** `level:metric:operations`; the level lists the labels kept, `pod` standing for kubernetes_pod_name. */
