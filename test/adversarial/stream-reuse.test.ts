@@ -12,7 +12,7 @@ import type { NamingProfile } from '../../src/exposition/prometheus/prometheus-t
 import { MetricsHandlers, type MetricsRouterOptions } from '../../src/http/handlers.js';
 import type { UnsentBodies } from '../../src/http/unsent-bodies.js';
 import type { SharedScrape } from '../../src/http/shared-scrape.js';
-import { bounded } from './support.js';
+import { bounded, openSocket } from './support.js';
 
 const KINDS = ['prometheus', 'openmetrics'].flatMap((format) =>
   (['aic', 'legacy'] as const).flatMap((profile) => [false, true].map((gzip) => ({ format: format as ExpositionFormat, profile, gzip }))),
@@ -41,6 +41,8 @@ interface Scrape {
   readonly body: Promise<Buffer>;
   /** Reads on; a scrape starts stalled or reading. */
   resume(): void;
+  /** Stops reading. */
+  pause(): void;
   destroy(): void;
 }
 
@@ -72,6 +74,10 @@ function scrape(port: number, kind: Kind, stalled: boolean): Scrape {
       isPaused = false;
       res?.resume();
     },
+    pause: () => {
+      isPaused = true;
+      res?.pause();
+    },
     destroy: () => req.destroy(),
   };
 }
@@ -86,6 +92,12 @@ function firstDifference(actual: string, expected: string): string | undefined {
   return `at ${at} of ${expected.length} (got ${actual.length}): ${JSON.stringify(actual.slice(at, at + 60))} for ${JSON.stringify(expected.slice(at, at + 60))}`;
 }
 const MIB = 1024 * 1024;
+
+/** Keeps the event loop busy for `ms`. */
+function busy(ms: number): void {
+  const until = performance.now() + ms;
+  while (performance.now() < until);
+}
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** About 8 MiB of text per scrape: more than loopback buffers take, so stalled scrapes hold parts. */
@@ -133,7 +145,13 @@ describe('text scrapes written while they render, reusing the parts stalled clie
         const collection = await registry.collect();
         const families = collection.families.map((family) => {
           const copy = { ...family };
-          Object.defineProperty(copy, 'series', { get: () => (reached.add(family.descriptor.name), family.series) });
+          Object.defineProperty(copy, 'series', {
+            get: () => {
+              if (!reached.has(family.descriptor.name)) busy(5); // a render of ~200 ms, whatever the machine
+              reached.add(family.descriptor.name);
+              return family.series;
+            },
+          });
           return copy;
         });
         return { ...collection, families };
@@ -172,4 +190,102 @@ describe('text scrapes written while they render, reusing the parts stalled clie
     await pause(50);
     expect(server2.unsent.size).toBe(0);
   }, 60_000);
+
+  it('cut a client reading at a trickle at writeTimeoutMs from its first part, and release what it held', async () => {
+    const registry = wideRegistry();
+    const { port, unsent } = await scrapeServer(registry, { writeTimeoutMs: 1_000 });
+    const plain = KINDS[0] as Kind;
+    const trickle = await openSocket(port);
+    trickle.pause();
+    trickle.write('GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n');
+    const prompt = scrape(port, plain, false);
+    const started = performance.now();
+    let received = 0;
+    let ending = '';
+    // 16 KiB every 100 ms: the ~8 MiB body would take over 50 s.
+    const reading = setInterval(() => {
+      const chunk = trickle.read(16 * 1024) as Buffer | null;
+      if (chunk === null) return;
+      received += chunk.length;
+      ending = chunk.subarray(-5).toString('latin1');
+    }, 100);
+    onTestFinished(() => clearInterval(reading));
+    expect(firstDifference(text(plain, await bounded(prompt.body, 'the prompt scrape', 20_000)), await registry.metrics(plain))).toBeUndefined();
+    // The trickling client still holds parts; the server cuts it, releasing them, at the write timeout.
+    expect(unsent.size).toBeGreaterThan(0);
+    while (unsent.size > 0 && performance.now() - started < 10_000) await pause(20);
+    const ms = performance.now() - started;
+    expect(unsent.size).toBe(0);
+    expect(ms).toBeGreaterThan(900);
+    expect(ms).toBeLessThan(3_000);
+    // What the kernel still had for it arrives, and then the connection ends without the last chunk.
+    clearInterval(reading);
+    trickle.on('data', (chunk: Buffer) => {
+      received += chunk.length;
+      ending = chunk.subarray(-5).toString('latin1');
+    });
+    trickle.resume();
+    await bounded(new Promise((resolve) => trickle.once('close', resolve)), 'the trickling connection to close');
+    expect(received).toBeLessThan(8 * MIB);
+    expect(ending).not.toBe('0\r\n\r\n');
+  }, 30_000);
+
+  it('keep their maps and held bytes bounded over 200 scrapes of changing data, some gzipped, some stalled then gone', async () => {
+    const registry = new Registry({ maxSeriesPerMetric: 100_000 });
+    const gauge = registry.gauge({ name: 'am_changing', help: 'Changing.', labelNames: ['k'] });
+    for (let i = 0; i < 2_000; i += 1) gauge.set({ k: `${'y'.repeat(400)}${i}` }, i);
+    const { port, unsent, scrape: shared } = await scrapeServer(registry);
+    const stalled: Scrape[] = [];
+    for (let n = 0; n < 200; n += 1) {
+      gauge.set({ k: `${'y'.repeat(400)}${n % 2_000}` }, -n);
+      if (n % 20 === 0) registry.gauge({ name: `am_new_${n}`, help: 'New.' }).set({}, n);
+      const kind = KINDS[n % KINDS.length] as Kind;
+      if (n % 3 === 0) {
+        stalled.push(scrape(port, kind, true));
+        if (stalled.length > 8) stalled.shift()?.destroy();
+        continue;
+      }
+      const expected = await registry.metrics(kind);
+      const s = scrape(port, kind, false);
+      expect(firstDifference(text(kind, await bounded(s.body, 'a scrape', 20_000)), expected)).toBeUndefined();
+    }
+    for (const s of stalled) s.destroy();
+    await pause(100);
+    expect(unsent.size).toBe(0);
+    const maps = shared as unknown as Record<'inFlight' | 'joinable' | 'writing' | 'lastBodies', Map<string, unknown>>;
+    expect([maps.inFlight.size, maps.joinable.size, maps.writing.size]).toEqual([0, 0, 0]);
+    expect(maps.lastBodies.size).toBe(KINDS.length / 2); // one per format and profile
+  }, 60_000);
+
+  it('leave out a family that fails mid-render, count it once per render, and serve the rest to every concurrent broadcast', async () => {
+    const registry = wideRegistry();
+    const broken = {
+      collect: async () => {
+        const collection = await registry.collect();
+        const family = { kind: 'gauge', descriptor: { kind: 'gauge', name: 'am_broken', help: 'Broken.', labelNames: [], constLabels: {} }, series: null as never };
+        const families = [...collection.families];
+        families.splice(20, 0, family as never); // after ~4 MiB already written
+        await pause(300); // every scrape below joins the broadcast of its kind meanwhile
+        return { ...collection, families };
+      },
+    };
+    const { port, unsent } = await scrapeServer(broken as unknown as Registry);
+    const chosen = [KINDS[0], KINDS[1], KINDS[0], KINDS[5], KINDS[4]] as Kind[]; // prometheus twice plain (one stalled a while), once gzip; openmetrics gzip and plain
+    const scrapes = chosen.map((kind, i) => scrape(port, kind, i === 2));
+    scrapes[2]?.resume();
+    const counts: string[] = [];
+    for (const s of scrapes) {
+      const body = text(s.kind, await bounded(s.body, 'a scrape', 20_000));
+      const trailer = /^(# (HELP|TYPE) am_metrics_render_errors.*|am_metrics_render_errors_total.*)\n/gm;
+      counts.push(`${s.kind.format}: ${[...body.matchAll(/^am_metrics_render_errors_total\{metric="am_broken",?\} (\S+)$/gm)].map((m) => m[1]).join()}`);
+      expect(firstDifference(body.replace(trailer, ''), await registry.metrics(s.kind))).toBeUndefined();
+    }
+    // One render per format and profile, each counting the failure once: the counter's values follow the renders.
+    expect(new Set(counts.map((c) => c.split(': ')[0])).size).toBe(2);
+    expect(counts.filter((c) => c.startsWith('prometheus'))).toEqual([counts[0], counts[0], counts[0]]);
+    expect(counts.filter((c) => c.startsWith('openmetrics'))).toEqual([counts[3], counts[3]]);
+    expect([counts[0]?.split(': ')[1], counts[3]?.split(': ')[1]].sort()).toEqual(['1.0', '2.0']);
+    await pause(50);
+    expect(unsent.size).toBe(0);
+  }, 30_000);
 });
