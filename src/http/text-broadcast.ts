@@ -32,7 +32,7 @@ export class TextBroadcast {
   private readonly audience = new Set<StreamedResponse>();
   private hasBegun = false;
   private markBegun: () => void = () => undefined;
-  /** Settles when the broadcast begins writing, or has failed before. */
+  /** Resolves when the broadcast begins writing; never if it fails before (collecting): wait on its `written` too. */
   readonly begun: Promise<void>;
 
   constructor() {
@@ -77,7 +77,9 @@ export class TextBroadcast {
       await writeEach(send, joiner.flush());
       await gzip?.end();
       last.plain.finish();
-      last.gzipped.finish();
+      // A broadcast with no gzip scrape is no last gzipped body: stalled gzip scrapes hold the one before.
+      if (gzip === undefined) last.gzipped.discard();
+      else last.gzipped.finish();
       for (const response of this.audience) response.end();
     } catch (error) {
       last.plain.discard();
