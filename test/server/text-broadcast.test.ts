@@ -45,6 +45,27 @@ const PART_BYTES = 64 * 1024;
 const PARTS = 64;
 
 describe('a text broadcast', () => {
+  it('stops gzipping once every scrape that asked for gzip has gone, and still writes the plain ones whole', async () => {
+    const plain = standIn(false);
+    const gzipped = standIn(true);
+    const broadcast = new TextBroadcast();
+    broadcast.join(plain.response);
+    broadcast.join(gzipped.response);
+    const parts = Array.from({ length: PARTS }, () => randomBytes(PART_BYTES)); // incompressible: zlib's slowest work
+    const last = { plain: new PartReuse(() => false), gzipped: new PartReuse(() => false) };
+    await broadcast.run(async (sink) => {
+      for (const [i, part] of parts.entries()) {
+        if (i === 2) gzipped.leave();
+        await sink(part);
+      }
+    }, last);
+    expect(Buffer.concat(plain.received).equals(Buffer.concat(parts))).toBe(true);
+    const gzip = gzipStreams.at(-1);
+    expect(gzip).toBeDefined();
+    // What reached zlib before the gzip scrape left (PartJoiner passes 64 KiB parts as they are), not the 4 MiB body.
+    expect(gzip?.bytesWritten ?? 0).toBeLessThanOrEqual(4 * PART_BYTES);
+  });
+
   it('writes a stalled gzip scrape the parts it already holds again after a broadcast with no gzip scrape', async () => {
     const parts = Array.from({ length: PARTS }, () => randomBytes(PART_BYTES));
     const held = new Set<Uint8Array>(); // what stalled scrapes have not read: all they were written
