@@ -66,7 +66,7 @@ function scrape(port: number, kind: Kind, stalled: boolean): Scrape {
   });
   body.catch(() => undefined);
   req.end();
-  onTestFinished(() => req.destroy());
+  onTestFinished(() => void req.destroy());
   return {
     kind,
     body,
