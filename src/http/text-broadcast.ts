@@ -62,10 +62,16 @@ export class TextBroadcast {
     this.hasBegun = true;
     this.markBegun();
     for (const response of this.audience) response.start();
-    const gzip = [...this.audience].some((r) => r.isGzip) ? new Compressor((chunk) => this.writeTo(true, last.gzipped.reuse(chunk))) : undefined;
+    let gzip = this.isAwaited(true) ? new Compressor((chunk) => this.writeTo(true, last.gzipped.reuse(chunk))) : undefined;
     const joiner = new PartJoiner();
     const send = (part: Uint8Array): Promise<void> | undefined => {
       this.writeTo(false, last.plain.reuse(part));
+      // Once every scrape that asked for gzip has gone, the rest would be gzipped for nobody, and the
+      // render would still wait for zlib.
+      if (gzip !== undefined && !this.isAwaited(true)) {
+        gzip.destroy();
+        gzip = undefined;
+      }
       return gzip?.write(part);
     };
     try {
@@ -77,7 +83,9 @@ export class TextBroadcast {
       await writeEach(send, joiner.flush());
       await gzip?.end();
       last.plain.finish();
-      last.gzipped.finish();
+      // A body not gzipped (to the end) is no last gzipped body: stalled gzip scrapes hold the one before.
+      if (gzip === undefined) last.gzipped.discard();
+      else last.gzipped.finish();
       for (const response of this.audience) response.end();
     } catch (error) {
       last.plain.discard();
@@ -86,6 +94,12 @@ export class TextBroadcast {
       for (const response of this.audience) response.abort();
       if (error !== NOBODY_LEFT) throw error;
     }
+  }
+
+  /** Whether some scrape that asked for the body gzipped (`isGzip`) or not is still there. */
+  private isAwaited(isGzip: boolean): boolean {
+    for (const response of this.audience) if (response.isGzip === isGzip && !response.isGone) return true;
+    return false;
   }
 
   /** Whether every scrape of the broadcast has gone. */
