@@ -1,7 +1,15 @@
 // A response body kept as the buffers it was encoded in (small ones joined), so it is never copied into
 // one buffer; its gzip form is made from them too. Writing it is responses.ts's job.
-import { createGzip } from 'node:zlib';
+import { constants, createGzip, type ZlibOptions } from 'node:zlib';
 import { pipeline } from 'node:stream/promises';
+
+/**
+ * How scrapes and views are gzipped: zlib's fastest level. Why not its default (6): an exposition is so
+ * repetitive that level 1 loses little, while the compressor's time is what a gzip scrape waits for.
+ * Measured on 10,000 timer series (4.2 MB of text): level 1 takes 9 ms for 321 kB, level 6 34 ms for
+ * 257 kB; 4 scrapers asking back to back for gzip got 145–173 answers in 5 s at level 1, 80–89 at 6.
+ */
+export const SCRAPE_GZIP: Readonly<ZlibOptions> = { level: constants.Z_BEST_SPEED };
 
 /**
  * Consecutive parts shorter than this are joined (copied) into one when a body is made; larger parts
@@ -38,10 +46,10 @@ export class Body {
     return new Body([bytes]);
   }
 
-  /** The body gzip-compressed (node:zlib defaults) off the main thread, fed part by part as zlib takes them. */
+  /** The body gzip-compressed (SCRAPE_GZIP) off the main thread, fed part by part as zlib takes them. */
   async gzipped(): Promise<Body> {
     const compressed: Buffer[] = [];
-    await pipeline(this.parts, createGzip(), async (output: AsyncIterable<Buffer>) => {
+    await pipeline(this.parts, createGzip(SCRAPE_GZIP), async (output: AsyncIterable<Buffer>) => {
       for await (const chunk of output) compressed.push(chunk);
     });
     return new Body(compressed);

@@ -28,7 +28,7 @@ export class RenderedScrape {
 
   constructor(readonly body: Body) {}
 
-  /** The body gzip-compressed (node:zlib defaults). */
+  /** The body gzip-compressed (SCRAPE_GZIP). */
   gzipped(): Promise<Body> {
     this.compressed ??= this.body.gzipped();
     return this.compressed;

@@ -3,7 +3,7 @@
 import { once } from 'node:events';
 import { createGzip } from 'node:zlib';
 import { writeEach, type ExpositionSink } from '../exposition/prometheus/prometheus-text.js';
-import { PartJoiner, type PartReuse } from './body.js';
+import { PartJoiner, SCRAPE_GZIP, type PartReuse } from './body.js';
 import type { StreamedResponse } from './streamed-response.js';
 
 /** The last bodies of the broadcast's kind, plain and gzipped, whose parts it writes again where it repeats them. */
@@ -114,9 +114,9 @@ export class TextBroadcast {
   }
 }
 
-/** One gzip stream (node:zlib defaults but GZIP_CHUNK_BYTES) whose output goes to `output` as it comes. */
+/** One gzip stream (SCRAPE_GZIP, GZIP_CHUNK_BYTES) whose output goes to `output` as it comes. */
 class Compressor {
-  private readonly gzip = createGzip({ chunkSize: GZIP_CHUNK_BYTES });
+  private readonly gzip = createGzip({ ...SCRAPE_GZIP, chunkSize: GZIP_CHUNK_BYTES });
   /** Set once zlib failed; it then destroys the stream, which emits 'close'. */
   private failure: Error | undefined;
 
