@@ -81,6 +81,11 @@ export class MetricsHandlers {
   private readonly jsonIds: JsonIdOf | undefined;
   /** Requests that passed authentication, so the route handler does not count them twice. */
   private readonly admitted = new WeakSet<IncomingMessage>();
+  /**
+   * Failures already logged. Scrapes share their collection and render, so one failure rejects every
+   * scrape of it with the same error: logged once, not once per scrape.
+   */
+  private readonly loggedFailures = new WeakSet<object>();
 
   /** @throws ServerConfigError for unusable auth, throttle or limit settings. */
   constructor(source: Collector, options: MetricsRouterOptions = {}) {
@@ -287,11 +292,20 @@ export class MetricsHandlers {
       await work(gone.signal);
     } catch (error) {
       if (gone.signal.aborted && error === gone.signal.reason) return;
-      this.logger(`am-metrics: answering ${req.method ?? 'GET'} ${pathOf(req)} failed: ${describeError(error)}`);
+      this.logFailure(req, error);
       sendPlain(res, 500, 'Internal Server Error');
     } finally {
       release();
     }
+  }
+
+  /** Logs that answering `req` failed with `error`, unless another request already logged that same error. */
+  private logFailure(req: IncomingMessage, error: unknown): void {
+    if (typeof error === 'object' && error !== null) {
+      if (this.loggedFailures.has(error)) return;
+      this.loggedFailures.add(error);
+    }
+    this.logger(`am-metrics: answering ${req.method ?? 'GET'} ${pathOf(req)} failed: ${describeError(error)}`);
   }
 
   private async sendJsonBody(req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {

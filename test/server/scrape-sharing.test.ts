@@ -193,4 +193,32 @@ describe('scrape failures', () => {
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(/^am-metrics: answering GET \/monitoring\/prometheus\/am failed: Error: /);
   });
+
+  // Scrapes that share a collection fail with its one error: the log says so once, not once per scrape.
+  it('logs a failed collection once for all the scrapes that shared it, and again when a later one fails', async () => {
+    const { promise, open } = gate();
+    let calls = 0;
+    class BrokenRegistry extends Registry {
+      override collect = async (): Promise<Collection> => {
+        calls += 1;
+        await promise;
+        throw new Error(`collection ${calls} failed`);
+      };
+    }
+    const lines: string[] = [];
+    const { url, arrived } = await hostRouter(new BrokenRegistry(), { logger: (line) => lines.push(line) });
+    const scrapes = ['/monitoring/prometheus/am', '/monitoring/prometheus/am', '/json/metrics/prometheus', '/json/metrics/api'].map((path, i) =>
+      rawRequest(url + path, { headers: i === 1 ? { 'accept-encoding': 'gzip' } : {} }),
+    );
+    await vi.waitFor(() => expect(arrived()).toBe(4));
+    open();
+    expect((await Promise.all(scrapes)).map((r) => r.status)).toEqual([500, 500, 500, 500]);
+    expect(calls).toBe(1);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/failed: Error: collection 1 failed$/);
+
+    expect((await rawRequest(`${url}/monitoring/prometheus/am`)).status).toBe(500);
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toMatch(/failed: Error: collection 2 failed$/);
+  });
 });
