@@ -126,7 +126,7 @@ export function quantilePanel(
   return { type: 'timeseries', ...text, unit: 's', targets };
 }
 
-/** A timer's p50, p95 and p99 over the selected pods' combined traffic, by `by`, from its buckets. */
+/** A timer's p50, p95 and p99 over the selected servers' combined traffic, by `by`, from its buckets. */
 export function fleetQuantilePanel(text: Text, metric: TimerSpec, scope: Scope, by: readonly string[] = [], quantiles: readonly string[] = PANEL_QUANTILES): PanelSpec {
   const targets = quantiles.map((q): Target => ({ expr: fleetQuantile(metric, q, scope, by), legend: `${legendOf(by)} p${q.slice(2).padEnd(2, '0')}`.trim() }));
   return { type: 'timeseries', ...text, unit: 's', targets };

@@ -188,7 +188,7 @@ export function nativeHistogramSample(metric: TimerSpec): string {
 }
 
 /**
- * One quantile of a timer over every selected pod together, from its buckets: from the classic
+ * One quantile of a timer over every selected server together, from its buckets: from the classic
  * `X_duration_seconds_bucket` series, or else from the native histogram `X_duration_seconds` (when
  * Prometheus runs with native histograms). Unlike `quantile`, this is the quantile of the pods'
  * combined traffic; it needs the timer-buckets option.

@@ -7,7 +7,7 @@ import { dashboardScope, gaugePanel, ratePanel, ratioPanel, sourceVariables } fr
 const FAILURE = ['failure', [eq('outcome', 'failure')]] as const;
 const TIMEOUT = ['timeout', [eq('outcome', 'timeout')]] as const;
 
-/** Logins per second by outcome, across the selected pods. */
+/** Logins per second by outcome, across the selected servers. */
 export function loginsPanel(scope: Scope): PanelSpec {
   const description =
     'Authentication journeys completed per second, by outcome: success, failure (wrong credentials, a node that failed the journey) or timeout (the journey was abandoned).';

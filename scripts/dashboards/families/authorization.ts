@@ -56,7 +56,7 @@ export function authorizationDashboard(): DashboardSpec {
             ...meanPanel(
               {
                 title: 'Mean policy evaluation latency by policy set',
-                description: 'Average time one policy evaluation took, per policy set: total evaluation time over evaluations, across the selected pods.',
+                description: 'Average time one policy evaluation took, per policy set: total evaluation time over evaluations, across the selected servers.',
               },
               METRICS.policyEvaluations,
               scope,

@@ -74,16 +74,19 @@ function latency(scope: Scope): SectionSpec {
         ['0.99'],
       ),
       meanPanel(
-        { title: 'Mean CTS latency by operation', description: 'Average time of one CTS operation, by operation: total time over operations, across the selected pods.' },
+        {
+          title: 'Mean CTS latency by operation',
+          description: 'Average time of one CTS operation, by operation: total time over operations, across the selected servers.',
+        },
         METRICS.ctsTasks,
         scope,
         ['operation'],
       ),
       fleetQuantilePanel(
         {
-          title: 'CTS p99 latency across the selected pods, by operation',
+          title: 'CTS p99 latency across the selected servers, by operation',
           description:
-            'p99 time of each CTS operation over the combined traffic of every selected pod (and token type), from the timer buckets of am-metrics serve --timer-buckets; empty without them.',
+            'p99 time of each CTS operation over the combined traffic of every selected server (and token type), from the timer buckets of am-metrics serve --timer-buckets; empty without them.',
         },
         METRICS.ctsTasks,
         scope,

@@ -88,7 +88,7 @@ export function denylistDashboard(): DashboardSpec {
           meanPanel(
             {
               title: 'Mean CTS search latency by type',
-              description: 'Average time one CTS search for denylist entries took, by denylist type, across the selected pods.',
+              description: 'Average time one CTS search for denylist entries took, by denylist type, across the selected servers.',
             },
             METRICS.denylistSearches,
             scope,

@@ -67,7 +67,7 @@ export function oauth2Dashboard(): DashboardSpec {
           ),
           {
             ...meanPanel(
-              { title: 'Mean JWT read latency', description: 'Average time to read one token as a JWT, across the selected pods.' },
+              { title: 'Mean JWT read latency', description: 'Average time to read one token as a JWT, across the selected servers.' },
               METRICS.oauth2TokenReadsAsJwt,
               scope,
               [],

@@ -13,23 +13,23 @@ import { grantsPanel, tokensIssuedPanel } from './oauth2.js';
 import { sessionCacheHitRatioPanel, sessionOperationsPanel } from './session.js';
 import { runtimeSection } from './runtime.js';
 
-/** Latency of the selected pods' combined traffic, from the timer buckets `--timer-buckets` adds. */
+/** Latency of the selected servers' combined traffic, from the timer buckets `--timer-buckets` adds. */
 function fleetLatency(scope: Scope): PanelSpec[] {
   const needs =
     'From the timer buckets (am-metrics serve --timer-buckets); empty without them. The job, instance and pod variables choose the fleet: All of each is every server.';
   return [
     fleetQuantilePanel(
       {
-        title: 'CTS latency across the selected pods',
-        description: `p50, p95 and p99 time of CTS operations over the combined traffic of every selected pod, not the slowest pod's. ${needs}`,
+        title: 'CTS latency across the selected servers',
+        description: `p50, p95 and p99 time of CTS operations over the combined traffic of every selected server, not the slowest server's. ${needs}`,
       },
       METRICS.ctsTasks,
       scope,
     ),
     fleetQuantilePanel(
       {
-        title: 'Policy evaluation latency across the selected pods',
-        description: `p50, p95 and p99 time of policy evaluations over the combined traffic of every selected pod. ${needs}`,
+        title: 'Policy evaluation latency across the selected servers',
+        description: `p50, p95 and p99 time of policy evaluations over the combined traffic of every selected server. ${needs}`,
       },
       METRICS.policyEvaluations,
       scope,
@@ -43,7 +43,7 @@ const pair = (t: { warning: number; critical: number }): [number, number] => [t.
 function headlines(scope: Scope): PanelSpec[] {
   return [
     statPanel(
-      { title: 'Logins', description: 'Authentication journeys completed per second, all outcomes, across the selected pods.' },
+      { title: 'Logins', description: 'Authentication journeys completed per second, all outcomes, across the selected servers.' },
       'ops',
       sumRate(METRICS.authentication, scope, []),
     ),
@@ -57,7 +57,7 @@ function headlines(scope: Scope): PanelSpec[] {
       pair(THRESHOLDS.loginFailureRatio),
     ),
     statPanel(
-      { title: 'Policy evaluations', description: 'Policy evaluations per second across the selected pods.' },
+      { title: 'Policy evaluations', description: 'Policy evaluations per second across the selected servers.' },
       'ops',
       sumRate(METRICS.policyEvaluations, scope, []),
     ),
@@ -71,7 +71,7 @@ function headlines(scope: Scope): PanelSpec[] {
       pair(THRESHOLDS.policyFailureRatio),
     ),
     statPanel(
-      { title: 'CTS operations', description: 'Core Token Service operations per second across the selected pods.' },
+      { title: 'CTS operations', description: 'Core Token Service operations per second across the selected servers.' },
       'ops',
       sumRate(METRICS.ctsTasks, scope, []),
     ),
@@ -85,14 +85,14 @@ function headlines(scope: Scope): PanelSpec[] {
       {
         title: 'CTS p99, slowest pod',
         description:
-          'The highest p99 CTS latency of any selected pod (quantiles are per pod, so this is a maximum, not a combined p99). Coloured at the AMCtsTaskLatencyHigh thresholds.',
+          'The highest p99 CTS latency of any selected server (quantiles are per server, so this is a maximum, not a combined p99). Coloured at the AMCtsTaskLatencyHigh thresholds.',
       },
       's',
       quantile(METRICS.ctsTasks, '0.99', scope, []),
       pair(THRESHOLDS.ctsP99Seconds),
     ),
     statPanel(
-      { title: 'Tokens issued', description: 'OAuth 2.0 and OpenID Connect tokens issued per second across the selected pods.' },
+      { title: 'Tokens issued', description: 'OAuth 2.0 and OpenID Connect tokens issued per second across the selected servers.' },
       'ops',
       sumRate(METRICS.oauth2TokensIssued, scope, []),
     ),

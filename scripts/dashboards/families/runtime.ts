@@ -31,7 +31,7 @@ function panel(title: string, description: string, unit: Unit, expr: string, by:
 
 const rate = (sample: string, scope: Scope): string => `rate(${sourceSelector(sample, scope)}[${scope.window}])`;
 
-/** CPU, memory, heap, event-loop lag, GC and handles of each selected pod's Node.js process. */
+/** CPU, memory, heap, event-loop lag, GC and handles of each selected server's Node.js process. */
 export function runtimeSection(scope: Scope): SectionSpec {
   const s = RUNTIME_SAMPLES;
   return {

@@ -39,7 +39,7 @@ function operations(scope: Scope): SectionSpec {
         scope,
       ),
       meanPanel(
-        { title: 'Mean session operation latency by operation', description: 'Average time of one session operation, by operation, across the selected pods.' },
+        { title: 'Mean session operation latency by operation', description: 'Average time of one session operation, by operation, across the selected servers.' },
         METRICS.sessionOperations,
         scope,
         ['operation'],
@@ -79,7 +79,7 @@ function lifetimes(scope: Scope): SectionSpec {
         ['0.5', '0.95'],
       ),
       meanPanel(
-        { title: 'Mean session lifetime by type', description: 'Average time a session lived before it ended, by session type, across the selected pods.' },
+        { title: 'Mean session lifetime by type', description: 'Average time a session lived before it ended, by session type, across the selected servers.' },
         METRICS.sessionLifetimes,
         scope,
         ['session_type'],
