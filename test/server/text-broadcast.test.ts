@@ -85,4 +85,30 @@ describe('a text broadcast', () => {
     expect(third.received.length).toBe(first.received.length);
     expect(third.received.every((part, i) => part === first.received[i])).toBe(true);
   });
+
+  // zlib fails in its thread pool, between two writes or after the last one: the render must stop with
+  // its error (so the scrapes get cut, not a truncated body that looks whole), never wait forever.
+  it.each([
+    ['mid-render', 2],
+    ['after the last part, before the end', PARTS],
+  ])('rejects with zlib failing %s, and cuts every scrape', async (_when, failAt) => {
+    const [plain, gzipped] = [standIn(false), standIn(true)];
+    const broadcast = new TextBroadcast();
+    broadcast.join(plain.response);
+    broadcast.join(gzipped.response);
+    const last = { plain: new PartReuse(() => false), gzipped: new PartReuse(() => false) };
+    const broken = new Error('zlib broke');
+    const run = broadcast.run(async (sink) => {
+      for (let i = 0; i < PARTS; i += 1) {
+        await sink(randomBytes(PART_BYTES));
+        if (i + 1 === failAt) {
+          gzipStreams.at(-1)?.destroy(broken);
+          await new Promise((resolve) => setImmediate(resolve)); // its 'error' and 'close' come on the next turn
+        }
+      }
+    }, last);
+    await expect(run).rejects.toBe(broken);
+    expect(plain.response.isGone).toBe(true);
+    expect(gzipped.response.isGone).toBe(true);
+  });
 });
