@@ -82,10 +82,11 @@ export class MetricsHandlers {
   /** Requests that passed authentication, so the route handler does not count them twice. */
   private readonly admitted = new WeakSet<IncomingMessage>();
   /**
-   * Failures already logged. Scrapes share their collection and render, so one failure rejects every
-   * scrape of it with the same error: logged once, not once per scrape.
+   * Failures logged in this turn of the event loop. Scrapes share their collection and render, so one
+   * failure rejects every scrape of it with the same error, at once: logged once, not once per scrape.
+   * Forgotten on the next turn, so an error a source throws again later is logged again.
    */
-  private readonly loggedFailures = new WeakSet<object>();
+  private loggedThisTurn: Set<unknown> | undefined;
 
   /** @throws ServerConfigError for unusable auth, throttle or limit settings. */
   constructor(source: Collector, options: MetricsRouterOptions = {}) {
@@ -299,12 +300,14 @@ export class MetricsHandlers {
     }
   }
 
-  /** Logs that answering `req` failed with `error`, unless another request already logged that same error. */
+  /** Logs that answering `req` failed with `error`, unless another request logged that same error in this turn. */
   private logFailure(req: IncomingMessage, error: unknown): void {
-    if (typeof error === 'object' && error !== null) {
-      if (this.loggedFailures.has(error)) return;
-      this.loggedFailures.add(error);
+    if (this.loggedThisTurn?.has(error) === true) return;
+    if (this.loggedThisTurn === undefined) {
+      this.loggedThisTurn = new Set();
+      setImmediate(() => (this.loggedThisTurn = undefined));
     }
+    this.loggedThisTurn.add(error);
     this.logger(`am-metrics: answering ${req.method ?? 'GET'} ${pathOf(req)} failed: ${describeError(error)}`);
   }
 
