@@ -158,6 +158,8 @@ class Compressor {
   }
 
   private wake(event: 'drain' | 'end' | 'close'): void {
+    // Closed before its output ended, with no error: whatever was written is not a whole gzip body.
+    if (event === 'close' && this.failure === undefined && !this.gzip.readableEnded) this.failure = new Error('the gzip stream closed before its end');
     const waiting = this.waiting;
     if (waiting === undefined || (event !== 'close' && event !== waiting.event)) return;
     this.waiting = undefined;
