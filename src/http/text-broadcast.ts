@@ -116,7 +116,7 @@ export class TextBroadcast {
 /** One gzip stream (SCRAPE_GZIP, GZIP_CHUNK_BYTES) whose output goes to `output` as it comes. */
 class Compressor {
   private readonly gzip = createGzip({ ...SCRAPE_GZIP, chunkSize: GZIP_CHUNK_BYTES });
-  /** Set once zlib failed; it then destroys the stream, which emits 'close'. */
+  /** Set once zlib failed (it then destroys the stream, which emits 'close'), or the stream closed before its end. */
   private failure: Error | undefined;
   /**
    * The one wait under way (the render waits for each before it writes again), settled by its event or
