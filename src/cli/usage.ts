@@ -58,5 +58,5 @@ ${DISTINCT_KEY_ENV} (16+ characters) keys the distinct counters' hash; set it al
 pod whose states merge (default: a random key per process).
 
 SIGTERM or SIGINT stops the server gracefully and exits with status 0; SIGHUP re-reads the TLS
-files and the password file (as a change of those files does).
+files, the password file and the admin token file (as a change of those files does).
 `;

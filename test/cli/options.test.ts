@@ -63,6 +63,11 @@ describe('parseCommandLine', () => {
     expect(USAGE).toContain('SIGHUP re-reads the TLS');
   });
 
+  it('names every file SIGHUP re-reads in --help, the admin token file included, as the README does', () => {
+    const sighup = USAGE.slice(USAGE.indexOf('SIGHUP re-reads')).replace(/\s+/g, ' ');
+    expect(sighup).toMatch(/^SIGHUP re-reads the TLS files, the password file and the admin token file \(/);
+  });
+
   it.each(['x', 'fifteen-chars..'])('refuses an AM_METRICS_DISTINCT_KEY of %j before starting, as the library refuses it', (key) => {
     expect(() => settings([], { AM_METRICS_DISTINCT_KEY: key })).toThrow(ServerConfigError);
     expect(() => settings([], { AM_METRICS_DISTINCT_KEY: key })).toThrow(`AM_METRICS_DISTINCT_KEY: must have at least 16 characters, got ${key.length}`);
