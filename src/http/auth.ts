@@ -54,6 +54,25 @@ export type AuthOutcome = 'open' | 'granted' | 'missing' | 'denied';
 const BASIC = /^basic[ \t]+([A-Za-z0-9+/=._~-]+)[ \t]*$/i;
 const BEARER = /^bearer[ \t]+([A-Za-z0-9+/=._~-]+)[ \t]*$/i;
 
+const AUTH_KEYS: readonly string[] = ['basic', 'bearerToken', 'realm'] satisfies (keyof AuthOptions)[];
+const BASIC_KEYS: readonly string[] = ['username', 'password'] satisfies (keyof BasicCredentials)[];
+
+/**
+ * Refuses an auth setting that is not an object, or that has a key it does not know. Why: auth fails
+ * open. `auth: { username, password }` (no `basic`) or a misspelt `bearertoken`, easy to write from
+ * plain JavaScript, would otherwise configure no credential and serve every request.
+ * @throws ServerConfigError naming `setting` and the unknown keys.
+ */
+function checkKeys(setting: string, value: unknown, known: readonly string[]): void {
+  // The type only: a string here may well be a password.
+  if (typeof value !== 'object' || value === null) throw new ServerConfigError(setting, `must be an object, got ${value === null ? 'null' : typeof value}`);
+  const unknown = Object.keys(value).filter((key) => !known.includes(key));
+  if (unknown.length > 0) {
+    const names = unknown.map((key) => JSON.stringify(key)).join(', ');
+    throw new ServerConfigError(setting, `has no option ${names} (it takes ${known.join(', ')})`);
+  }
+}
+
 /** SHA-256 of a secret: a fixed-length value that timingSafeEqual can compare whatever the input's length. */
 function digest(secret: string): Buffer {
   return createHash('sha256').update(secret, 'utf8').digest();
@@ -70,12 +89,15 @@ export class Authenticator {
   private readonly realm: string;
 
   /**
-   * @throws ServerConfigError for a missing or empty username, a username holding `:`, or a password or
-   *   token that is missing, not a string or shorter than MIN_SECRET_LENGTH characters.
+   * @throws ServerConfigError for options (or `basic`) that are not an object or have a key they do not
+   *   know, a missing or empty username, a username holding `:`, or a password or token that is
+   *   missing, not a string or shorter than MIN_SECRET_LENGTH characters.
    */
   constructor(options: AuthOptions = {}) {
+    checkKeys('auth', options, AUTH_KEYS);
     const { basic, bearerToken } = options;
     if (basic !== undefined) {
+      checkKeys('auth.basic', basic, BASIC_KEYS);
       if (typeof basic.username !== 'string' || basic.username === '')
         throw new ServerConfigError('auth.basic.username', `must be a non-empty string, got ${describeSetting(basic.username)}`);
       if (basic.username.includes(':')) throw new ServerConfigError('auth.basic.username', 'must not contain ":" (RFC 7617)');

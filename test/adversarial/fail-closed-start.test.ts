@@ -80,3 +80,22 @@ describe('the README express example with METRICS_PASSWORD unset', () => {
     await expect(start).rejects.toThrow(ServerConfigError);
   });
 });
+
+describe('auth options of a shape the exporter does not know', () => {
+  // From plain JavaScript nothing stops these shapes, and every one of them configured no credential.
+  it.each([
+    [
+      'credentials without `basic`',
+      { username: 'prometheus', password: LONG_SECRET },
+      /^auth: has no option "username", "password" \(it takes basic, bearerToken, realm\)$/,
+    ],
+    ['a misspelt bearer token', { bearertoken: LONG_SECRET }, /^auth: has no option "bearertoken"/],
+    ['a misspelt password', { basic: { username: 'prometheus', pasword: LONG_SECRET } }, /^auth\.basic: has no option "pasword" \(it takes username, password\)$/],
+    ['a string', 'prometheus:secret', /^auth: must be an object, got string$/],
+    ['basic as a string', { basic: 'prometheus:secret' }, /^auth\.basic: must be an object, got string$/],
+  ])('refuses auth given as %s instead of serving without it', (_case, auth, message) => {
+    const make = () => createMetricsRouter(new Registry(), { auth: auth as never });
+    expect(make).toThrow(ServerConfigError);
+    expect(make).toThrow(message);
+  });
+});
