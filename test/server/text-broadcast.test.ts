@@ -41,18 +41,22 @@ function standIn(isGzip: boolean, held?: Set<Uint8Array>) {
   return { response: response as unknown as StreamedResponse, received, leave: () => void (isGone = true) };
 }
 
+/** A broadcast joined by one plain and one gzip scrape, with no earlier body to reuse parts of. */
+function plainAndGzipBroadcast() {
+  const [plain, gzipped] = [standIn(false), standIn(true)];
+  const broadcast = new TextBroadcast();
+  broadcast.join(plain.response);
+  broadcast.join(gzipped.response);
+  return { plain, gzipped, broadcast, last: { plain: new PartReuse(() => false), gzipped: new PartReuse(() => false) } };
+}
+
 const PART_BYTES = 64 * 1024;
 const PARTS = 64;
 
 describe('a text broadcast', () => {
   it('stops gzipping once every scrape that asked for gzip has gone, and still writes the plain ones whole', async () => {
-    const plain = standIn(false);
-    const gzipped = standIn(true);
-    const broadcast = new TextBroadcast();
-    broadcast.join(plain.response);
-    broadcast.join(gzipped.response);
+    const { plain, gzipped, broadcast, last } = plainAndGzipBroadcast();
     const parts = Array.from({ length: PARTS }, () => randomBytes(PART_BYTES)); // incompressible: zlib's slowest work
-    const last = { plain: new PartReuse(() => false), gzipped: new PartReuse(() => false) };
     await broadcast.run(async (sink) => {
       for (const [i, part] of parts.entries()) {
         if (i === 2) gzipped.leave();
@@ -93,11 +97,7 @@ describe('a text broadcast', () => {
     ['after the last part, before the end', PARTS, new Error('zlib broke')],
     ['mid-render, closed without an error', 2, undefined],
   ])('rejects with zlib failing %s, and cuts every scrape', async (_when, failAt, broken) => {
-    const [plain, gzipped] = [standIn(false), standIn(true)];
-    const broadcast = new TextBroadcast();
-    broadcast.join(plain.response);
-    broadcast.join(gzipped.response);
-    const last = { plain: new PartReuse(() => false), gzipped: new PartReuse(() => false) };
+    const { plain, gzipped, broadcast, last } = plainAndGzipBroadcast();
     const run = broadcast.run(async (sink) => {
       for (let i = 0; i < PARTS; i += 1) {
         await sink(randomBytes(PART_BYTES));
